@@ -1,0 +1,3 @@
+export * from './constants.js';
+export * from './table.js';
+export * from './insn.js';

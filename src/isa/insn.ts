@@ -1,0 +1,173 @@
+/**
+ * Raw instructions: the kernel's `struct bpf_insn`, one 8-byte slot each.
+ *
+ *   byte 0     | byte 1            | bytes 2-3 | bytes 4-7
+ *   opcode     | src:4 dst:4 (LE)  | off (s16) | imm (s32)
+ *              | dst:4 src:4 (BE)  |           |
+ *
+ * A program is an array of slots exactly as the kernel holds it: LD_IMM64
+ * takes two, the second with opcode 0 and the high 32 bits of the constant in
+ * its imm. Jump offsets, verifier log indexes and `bpftool` all count slots.
+ */
+import { EbpfError } from '../internal/errors.js';
+import type { ByteOrder } from '../internal/bytes.js';
+import { BPF_INSN_SIZE, BPF_REG_10, MAX_BPF_REG } from './constants.js';
+import { lookupOpcode, rowsForCode, type Opcode } from './table.js';
+
+export interface Insn {
+  code: number;
+  dst: number;
+  src: number;
+  /** Signed 16-bit. */
+  off: number;
+  /** Signed 32-bit. */
+  imm: number;
+}
+
+/** An instruction the ISA does not define, or one whose reserved fields are set. */
+export class InstructionError extends EbpfError {
+  readonly index: number;
+  readonly reason: string;
+
+  constructor(index: number, reason: string) {
+    super('EINSN', `insn ${index}: ${reason}`);
+    this.index = index;
+    this.reason = reason;
+  }
+}
+
+export function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): Insn {
+  return { code, dst, src, off, imm };
+}
+
+/** Split raw bytes into slots. The length must be a multiple of 8. */
+export function decodeInsns(bytes: Uint8Array, order: ByteOrder = 'le'): Insn[] {
+  if (bytes.length % BPF_INSN_SIZE !== 0) {
+    throw new InstructionError(Math.floor(bytes.length / BPF_INSN_SIZE),
+      `program is ${bytes.length} bytes, not a multiple of ${BPF_INSN_SIZE}: the last instruction is truncated`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = order === 'le';
+  const out: Insn[] = new Array(bytes.length / BPF_INSN_SIZE);
+  for (let i = 0; i < out.length; i++) {
+    const p = i * BPF_INSN_SIZE;
+    const regs = bytes[p + 1];
+    out[i] = {
+      code: bytes[p],
+      dst: le ? regs & 0x0f : regs >> 4,
+      src: le ? regs >> 4 : regs & 0x0f,
+      off: view.getInt16(p + 2, le),
+      imm: view.getInt32(p + 4, le),
+    };
+  }
+  return out;
+}
+
+/** The bytes of the slots, in the given order. Fields are truncated to their widths. */
+export function encodeInsns(insns: readonly Insn[], order: ByteOrder = 'le'): Uint8Array {
+  const bytes = new Uint8Array(insns.length * BPF_INSN_SIZE);
+  const view = new DataView(bytes.buffer);
+  const le = order === 'le';
+  insns.forEach((ins, i) => {
+    const p = i * BPF_INSN_SIZE;
+    bytes[p] = ins.code & 0xff;
+    bytes[p + 1] = le ? ((ins.src & 0xf) << 4) | (ins.dst & 0xf) : ((ins.dst & 0xf) << 4) | (ins.src & 0xf);
+    view.setInt16(p + 2, ins.off, le);
+    view.setInt32(p + 4, ins.imm, le);
+  });
+  return bytes;
+}
+
+/** The 64-bit constant of an LD_IMM64 pair. */
+export function imm64(lo: Insn, hi: Insn): bigint {
+  return (BigInt(hi.imm >>> 0) << 32n) | BigInt(lo.imm >>> 0);
+}
+
+/** The two slots of an LD_IMM64 loading `value` into `dst`. */
+export function ldImm64(dst: number, value: bigint, src = 0): [Insn, Insn] {
+  const v = BigInt.asUintN(64, value);
+  return [
+    { code: 0x18, dst, src, off: 0, imm: Number(BigInt.asIntN(32, v)) },
+    { code: 0, dst: 0, src: 0, off: 0, imm: Number(BigInt.asIntN(32, v >> 32n)) },
+  ];
+}
+
+function hex(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(2, '0');
+}
+
+/** Why the fields of `ins` do not fit `row`, or null when they do. */
+function fieldProblem(row: Opcode, ins: Insn): string | null {
+  const name = `${row.mnemonic} (opcode ${hex(row.code)})`;
+  const must = (field: 'dst' | 'src' | 'off' | 'imm', want = 0): string | null =>
+    ins[field] === want ? null : `${name} uses reserved field ${field}=${ins[field]}, must be ${want}`;
+  const reg = (field: 'dst' | 'src'): string | null =>
+    ins[field] < MAX_BPF_REG ? null : `${name} names register r${ins[field]} in ${field}; registers are r0 to r${BPF_REG_10}`;
+  const matched = (field: 'off' | 'imm' | 'src'): string | null =>
+    row.match?.field === field ? null : must(field);
+  const checks: Array<() => string | null> = (() => {
+    switch (row.format) {
+      case 'alu_reg': return [() => reg('dst'), () => reg('src'), () => matched('off'), () => must('imm')];
+      case 'alu_imm': return [() => reg('dst'), () => must('src'), () => matched('off')];
+      case 'neg': return [() => reg('dst'), () => must('src'), () => must('off'), () => must('imm')];
+      case 'endian': return [() => reg('dst'), () => must('src'), () => must('off')];
+      case 'jmp_reg': return [() => reg('dst'), () => reg('src'), () => must('imm')];
+      case 'jmp_imm': return [() => reg('dst'), () => must('src')];
+      case 'ja': return [() => must('dst'), () => must('src'), () => must('imm')];
+      case 'ja32': return [() => must('dst'), () => must('src'), () => must('off')];
+      case 'may_goto': return [() => must('dst'), () => must('imm')];
+      case 'call_helper':
+      case 'call_local': return [() => must('dst'), () => must('off')];
+      case 'call_kfunc': return [() => must('dst')];
+      case 'callx': return [() => reg('dst'), () => must('src'), () => must('off'), () => must('imm')];
+      case 'exit': return [() => must('dst'), () => must('src'), () => must('off'), () => must('imm')];
+      case 'lddw': return [() => reg('dst'), () => must('off')];
+      case 'ldx': return [() => reg('dst'), () => reg('src'), () => must('imm')];
+      case 'st': return [() => reg('dst'), () => must('src')];
+      case 'stx': return [() => reg('dst'), () => reg('src'), () => must('imm')];
+      case 'atomic': return [() => reg('dst'), () => reg('src')];
+      case 'ldabs': return [() => must('dst'), () => must('src'), () => must('off')];
+      case 'ldind': return [() => must('dst'), () => reg('src'), () => must('off')];
+    }
+  })();
+  for (const check of checks) {
+    const problem = check();
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** The reason no row accepts `ins`: an undefined opcode byte, or a discriminating field with no row. */
+function unknownReason(ins: Insn): string {
+  const candidates = rowsForCode(ins.code);
+  if (candidates.length === 0) return `unknown opcode ${hex(ins.code)}`;
+  const field = candidates[0].match!.field;
+  const allowed = candidates.map((r) => `${r.match!.value} (${r.mnemonic})`).join(', ');
+  return `opcode ${hex(ins.code)} with ${field}=${ins[field]} is undefined; ${field} must be one of ${allowed}`;
+}
+
+/**
+ * Check that every slot is a defined instruction with its reserved fields
+ * zero, and that each LD_IMM64 has its second half. Returns each slot's row;
+ * the second slot of an LD_IMM64 gets `null`.
+ */
+export function decodeProgram(insns: readonly Insn[]): (Opcode | null)[] {
+  const ops: (Opcode | null)[] = new Array(insns.length);
+  for (let i = 0; i < insns.length; i++) {
+    const ins = insns[i];
+    const row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
+    if (!row) throw new InstructionError(i, unknownReason(ins));
+    const problem = fieldProblem(row, ins);
+    if (problem) throw new InstructionError(i, problem);
+    ops[i] = row;
+    if (row.format === 'lddw') {
+      const next = insns[i + 1];
+      if (!next) throw new InstructionError(i, 'lddw is the last slot: its second half (the high 32 bits) is missing');
+      if (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+        throw new InstructionError(i + 1, `second slot of lddw must have opcode, dst, src and off all 0 (got opcode ${hex(next.code)})`);
+      }
+      ops[++i] = null;
+    }
+  }
+  return ops;
+}

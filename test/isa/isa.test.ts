@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  OPCODES, decodeInsns, encodeInsns, decodeProgram, InstructionError, lookupOpcode, ldImm64, imm64,
+} from '../../src/isa/index.js';
+import { parseHexBytes } from '../../src/internal/bytes.js';
+import { conformanceNegative } from '../paths.js';
+
+test('every row is reachable by lookup from its own fields', () => {
+  for (const row of OPCODES) {
+    const src = row.match?.field === 'src' ? row.match.value : 0;
+    const off = row.match?.field === 'off' ? row.match.value : 0;
+    const imm = row.match?.field === 'imm' ? row.match.value : 0;
+    assert.equal(lookupOpcode(row.code, src, off, imm), row, `${row.mnemonic} ${row.format}`);
+  }
+});
+
+test('no two rows claim the same encoding', () => {
+  const seen = new Set<string>();
+  for (const row of OPCODES) {
+    const key = `${row.code}/${row.match?.field ?? '-'}/${row.match?.value ?? '-'}`;
+    assert.ok(!seen.has(key), `duplicate ${key} (${row.mnemonic})`);
+    seen.add(key);
+  }
+});
+
+test('the table covers the ISA: classes, atomics, calls and lddw kinds', () => {
+  const mnemonics = new Set(OPCODES.map((r) => r.mnemonic));
+  for (const m of ['add', 'add32', 'sdiv', 'smod32', 'movsx3264', 'movsx832', 'bswap64', 'le16', 'be64', 'ja32',
+    'jsle32', 'call', 'call local', 'call kfunc', 'callx', 'exit', 'ldxsw', 'ldxdw', 'stb', 'stxdw',
+    'lock cmpxchg', 'lock fetch xor32', 'lock xchg32', 'ldabsw', 'ldindb', 'may_goto']) {
+    assert.ok(mnemonics.has(m), m);
+  }
+  assert.equal(OPCODES.filter((r) => r.format === 'lddw').length, 7);
+  assert.equal(OPCODES.filter((r) => r.format === 'atomic').length, 20);
+});
+
+test('decode and encode round-trip in both byte orders', () => {
+  const prog = [
+    { code: 0xb7, dst: 1, src: 0, off: 0, imm: -5 },
+    { code: 0x7b, dst: 10, src: 1, off: -8, imm: 0 },
+    ...ldImm64(2, 0x1122334455667788n),
+    { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+  ];
+  for (const order of ['le', 'be'] as const) {
+    const bytes = encodeInsns(prog, order);
+    assert.deepEqual(decodeInsns(bytes, order), prog);
+  }
+  assert.deepEqual([...encodeInsns(prog.slice(1, 2), 'le')], [0x7b, 0x1a, 0xf8, 0xff, 0, 0, 0, 0]);
+  assert.deepEqual([...encodeInsns(prog.slice(1, 2), 'be')], [0x7b, 0xa1, 0xff, 0xf8, 0, 0, 0, 0]);
+  assert.equal(imm64(prog[2], prog[3]), 0x1122334455667788n);
+});
+
+test('decodeProgram names the slot and the reason', () => {
+  const bad = (insns: Parameters<typeof decodeProgram>[0], re: RegExp) => {
+    assert.throws(() => decodeProgram(insns), (e: unknown) => e instanceof InstructionError && re.test(e.message));
+  };
+  bad([{ code: 0x8f, dst: 0, src: 0, off: 0, imm: 0 }], /insn 0: unknown opcode 0x8f/);
+  bad([{ code: 0x07, dst: 12, src: 0, off: 0, imm: 0 }], /register r12/);
+  bad([{ code: 0x3f, dst: 0, src: 1, off: 2, imm: 0 }], /reserved field off=2/);
+  bad([{ code: 0xdb, dst: 1, src: 2, off: 0, imm: 0x10 }], /imm=16 is undefined/);
+  bad([{ code: 0x18, dst: 1, src: 0, off: 0, imm: 0 }], /last slot/);
+  bad([{ code: 0x18, dst: 1, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], /insn 1: second slot of lddw/);
+  assert.throws(() => decodeInsns(new Uint8Array(12)), /not a multiple of 8/);
+});
+
+test('every unused-field encoding of the negative conformance suite is rejected', () => {
+  const files = readdirSync(conformanceNegative).filter((f) => f.startsWith('unused-'));
+  assert.ok(files.length >= 40);
+  for (const f of files) {
+    const text = readFileSync(join(conformanceNegative, f), 'utf8');
+    const raw = text.split('-- raw')[1].split('--')[0].replace(/#.*$/gm, '');
+    const insns = decodeInsns(parseHexBytes(raw)!);
+    assert.throws(() => decodeProgram(insns), InstructionError, f);
+  }
+});
