@@ -18,3 +18,22 @@ export function wrapError<E extends Error>(context: string, err: E): E {
   err.message = `${context}: ${err.message}`;
   return err;
 }
+
+/**
+ * A program the verifier rejected: ours or the kernel's. Keeps the whole log
+ * and the failing instruction, and summarises the rejection in a line or two
+ * (the log's last lines), as cilium/ebpf does.
+ */
+export class VerifierError extends EbpfError {
+  /** Index of the instruction the verifier stopped at, when known. */
+  readonly insn: number | undefined;
+  readonly log: string;
+  readonly summary: string;
+
+  constructor(message: string, options: { insn?: number; log?: string; summary?: string; cause?: unknown } = {}) {
+    super('EVERIFIER', message, { cause: options.cause });
+    this.insn = options.insn;
+    this.log = options.log ?? '';
+    this.summary = options.summary ?? message;
+  }
+}
