@@ -1,0 +1,96 @@
+/**
+ * Turning a program into the interpreter's form, once: validate it (every
+ * slot defined, every jump and call landing on an instruction of the
+ * program, no way to run off its end), then predecode each slot into three
+ * parallel typed arrays so that the hot loop reads small integers and never
+ * touches an object.
+ *
+ *   word[i]  bits 0-15: the dispatch code (the opcode byte; + 0x100 for the
+ *            variant a row tells apart by off or src: sdiv/smod, movsx, call
+ *            local), bits 16-23: 2 * dst, bits 24-31: 2 * src (registers are
+ *            pairs of 32-bit halves)
+ *   imm[i]   the immediate
+ *   aux[i]   the memory offset, the absolute jump/call target, the high half
+ *            of an lddw, or the width of a movsx
+ */
+import {
+  BPF_ALU, BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, decodeProgram,
+  type Insn, type Opcode,
+} from '../isa/index.js';
+
+/** Dispatch code of an instruction whose only effect is to fault: a write to r10 in checked mode. */
+export const OP_WRITES_R10 = 0x300;
+/** Added to the opcode byte for the rows a field other than the opcode selects. */
+export const OP_VARIANT = 0x100;
+
+export interface PreparedProgram {
+  readonly insns: readonly Insn[];
+  /** Each slot's row of the opcode table; null for the second half of an lddw. */
+  readonly rows: readonly (Opcode | null)[];
+  readonly word: Int32Array;
+  readonly imm: Int32Array;
+  readonly aux: Int32Array;
+}
+
+/** The registers an instruction writes (besides memory), for the r10 check and the trace. */
+export function regsWritten(ins: Insn, row: Opcode): number[] {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx':
+      return [ins.dst];
+    case 'atomic':
+      if (ins.imm === BPF_CMPXCHG) return [BPF_REG_0];
+      return ins.imm & BPF_FETCH ? [ins.src] : [];
+    case 'call_helper': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
+      return [BPF_REG_0];
+    default:
+      return [];
+  }
+}
+
+function target(row: Opcode, ins: Insn, i: number): number | undefined {
+  switch (row.format) {
+    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + ins.off + 1;
+    case 'ja32': case 'call_local': return i + ins.imm + 1;
+    default: return undefined;
+  }
+}
+
+/** Validate and predecode. Throws InstructionError naming the slot for anything the interpreter cannot run. */
+export function prepareProgram(insns: readonly Insn[], checked: boolean): PreparedProgram {
+  if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
+  const rows = decodeProgram(insns);
+  const n = insns.length;
+  const word = new Int32Array(n);
+  const imm = new Int32Array(n);
+  const aux = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (row === null) continue;
+    const ins = insns[i];
+    if (row.format === 'call_kfunc') {
+      throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the interpreter`);
+    }
+    const to = target(row, ins, i);
+    if (to !== undefined) {
+      if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
+      if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
+    }
+    let op = ins.code;
+    const cls = bpfClass(ins.code);
+    if ((cls === BPF_ALU || cls === BPF_ALU64) && row.match?.field === 'off') op |= OP_VARIANT;
+    if (row.format === 'call_local') op |= OP_VARIANT;
+    if (checked && regsWritten(ins, row).includes(BPF_REG_10)) op = OP_WRITES_R10;
+    word[i] = op | (ins.dst << 17) | (ins.src << 25);
+    imm[i] = ins.imm;
+    if (to !== undefined) aux[i] = to;
+    else if (row.format === 'lddw') aux[i] = insns[i + 1].imm;
+    else aux[i] = ins.off;
+  }
+  const last = rows[n - 1];
+  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
+    const at = last === null ? n - 2 : n - 1;
+    throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
+  }
+  return { insns, rows, word, imm, aux };
+}
+

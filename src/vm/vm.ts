@@ -1,0 +1,117 @@
+/**
+ * The reference interpreter's public face: a Vm owns its call stacks in an
+ * address space and runs programs prepared for it.
+ */
+import { EbpfError } from '../internal/errors.js';
+import { u64FromHalves } from '../internal/bytes.js';
+import type { Insn } from '../isa/index.js';
+import type { AddressSpace } from '../memory/index.js';
+import {
+  RuntimeError, createHelperContext, createHelperTable, type HelperContext, type HelperHost, type HelperTable,
+} from '../helpers/index.js';
+import { Machine, type PacketContext } from './machine.js';
+import { prepareProgram, type PreparedProgram } from './prepare.js';
+import { traceRun } from './trace.js';
+
+export interface VmOptions {
+  /** The helper table (default: the base helpers). */
+  helpers?: HelperTable;
+  /**
+   * Checked mode (the default): every load and store must lie inside one
+   * region of the address space (stores: a writable one) and r10 is
+   * read-only. Unchecked: any access inside the memory is allowed, as for
+   * JIT-compiled code inside the wasm sandbox.
+   */
+  checked?: boolean;
+  /** Instruction budget of one run (default 100 million). */
+  maxInsns?: number;
+  /** Receives one line per executed instruction: `pc: insn ; registers written`. */
+  trace?: (line: string) => void;
+  /** Clocks, randomness, CPU number and trace_printk output for the helpers. */
+  host?: HelperHost;
+}
+
+export interface RunOptions {
+  r1?: bigint;
+  r2?: bigint;
+  r3?: bigint;
+  r4?: bigint;
+  r5?: bigint;
+  /** The packet LD_ABS/LD_IND read. */
+  packet?: PacketContext;
+}
+
+export interface RunResult {
+  /** r0 at exit, unsigned. */
+  r0: bigint;
+  /** Instructions executed (an lddw counts once). */
+  insns: number;
+}
+
+export const DEFAULT_MAX_INSNS = 100_000_000;
+
+export class Vm {
+  readonly space: AddressSpace;
+  readonly checked: boolean;
+  readonly maxInsns: number;
+  readonly helpers: HelperTable;
+  readonly context: HelperContext;
+  private readonly trace: ((line: string) => void) | undefined;
+  private readonly machine: Machine;
+  private running = false;
+
+  constructor(space: AddressSpace, options: VmOptions = {}) {
+    const maxInsns = options.maxInsns ?? DEFAULT_MAX_INSNS;
+    if (!Number.isSafeInteger(maxInsns) || maxInsns < 1) {
+      throw new EbpfError('EINVAL', `maxInsns must be a positive integer, got ${maxInsns}`);
+    }
+    this.space = space;
+    this.checked = options.checked ?? true;
+    this.maxInsns = maxInsns;
+    this.helpers = options.helpers ?? createHelperTable();
+    this.context = createHelperContext(space, { ...options.host, checked: this.checked });
+    this.trace = options.trace;
+    this.machine = new Machine(space, this.checked, this.helpers, this.context);
+  }
+
+  /** Validate and predecode a program. Throws InstructionError naming the instruction. */
+  load(insns: readonly Insn[]): VmProgram {
+    return new VmProgram(this, prepareProgram(insns, this.checked));
+  }
+
+  /** Give the call stacks back to the address space. */
+  dispose(): void {
+    for (const s of this.machine.stacks) this.space.release(s);
+  }
+
+  /** @internal VmProgram.run. */
+  execute(prog: PreparedProgram, options: RunOptions): RunResult {
+    if (this.running) throw new RuntimeError('this Vm is already running a program; runs do not nest');
+    const { packet } = options;
+    if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd)) {
+      throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses with data <= dataEnd`);
+    }
+    const m = this.machine;
+    this.running = true;
+    try {
+      m.reset(prog, [options.r1 ?? 0n, options.r2 ?? 0n, options.r3 ?? 0n, options.r4 ?? 0n, options.r5 ?? 0n], packet);
+      const exited = this.trace ? traceRun(m, this.maxInsns, this.trace, this.helpers) : m.exec(this.maxInsns);
+      if (!exited) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`, { pc: m.pc });
+      return { r0: u64FromHalves(m.R[0], m.R[1]), insns: m.count };
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+export class VmProgram {
+  constructor(readonly vm: Vm, readonly prepared: PreparedProgram) {}
+
+  get insns(): readonly Insn[] {
+    return this.prepared.insns;
+  }
+
+  run(options: RunOptions = {}): RunResult {
+    return this.vm.execute(this.prepared, options);
+  }
+}
