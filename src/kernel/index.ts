@@ -9,3 +9,8 @@ export * from './program.js';
 export * from './objects.js';
 export * from './log.js';
 export * from './run.js';
+export * from './link.js';
+export * from './netns.js';
+export * from './status.js';
+export * from './verify.js';
+export * from './probe.js';

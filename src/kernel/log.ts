@@ -29,9 +29,10 @@ const NAMED_INSN = [
   /^(\d+): .*(?:invalid|unknown|not allowed|not supported)/,
 ];
 /** Lines that report on the verification rather than the error. */
-const STATS = [/^processed \d+ insns/, /^verification time/, /^stack depth/, /^Live regs before insn/, /^\s*$/];
+const STATS = [/^processed \d+ insns/, /^verification time/, /^stack depth/, /^Live regs before insn/, /^func#\d+ @\d+/, /^\s*$/];
 
-export function parseVerifierLog(log: string): VerifierLogSummary {
+/** `insnCount`: slots of the program, to place errors about its end. */
+export function parseVerifierLog(log: string, insnCount?: number): VerifierLogSummary {
   const lines = log.split('\n');
   const processed = /processed (\d+) insns/.exec(log);
   let lastInsnLine = -1;
@@ -57,6 +58,7 @@ export function parseVerifierLog(log: string): VerifierLogSummary {
       if (insn !== undefined) break;
     }
   }
+  if (insn === undefined && insnCount && /last insn is not an exit or jmp/.test(log)) insn = insnCount - 1;
   return {
     insn,
     summary: reasons.slice(-2).join('\n').trim(),

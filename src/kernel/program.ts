@@ -152,17 +152,18 @@ export function loadProgram(kernel: Kernel, options: ProgramLoadOptions): Kernel
     r = logged.ret >= 0 ? logged : { ...r, log: logged.log };
   }
   const name = options.name || progTypeName(type) || `type ${type}`;
-  if (r.ret < 0) throw loadError(-r.ret, r.log, name);
+  if (r.ret < 0) throw loadError(-r.ret, r.log, name, options.insns.length);
   return new KernelProgram(kernel, new Fd(kernel.sys, r.ret, `program ${name}`), {
     type, name: options.name ?? '', log: r.log, insnCount: options.insns.length,
   });
 }
 
 /** VerifierError when the kernel gave a log (its verdict), KernelError otherwise. */
-function loadError(errno: number, log: string, name: string): Error {
+function loadError(errno: number, log: string, name: string, insnCount: number): Error {
   const cause = new KernelError('BPF_PROG_LOAD', errno, `program ${name}`);
-  if (!log.trim()) return cause;
-  const parsed = parseVerifierLog(log);
+  const parsed = parseVerifierLog(log, insnCount);
+  // A log with nothing but statistics: refused before the verifier said anything.
+  if (!parsed.summary) return cause;
   const at = parsed.insn === undefined ? '' : ` at insn ${parsed.insn}`;
   return new VerifierError(`${cause.message}: kernel verifier rejected the program${at}: ${parsed.summary.replace(/\n/g, '; ')}`, {
     insn: parsed.insn, log, summary: parsed.summary, cause,
