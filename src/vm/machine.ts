@@ -32,6 +32,9 @@ const TWO32 = 4294967296;
 /** Words saved per caller: r6–r10 as halves, the return pc, the caller's may_goto budget. */
 const FRAME_WORDS = 12;
 const R6 = 12;
+/** Bytes of guard around each frame's stack, and the distance from one frame to the next. */
+const STACK_GUARD = 64;
+const FRAME_SPAN = MAX_BPF_STACK + STACK_GUARD;
 
 const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
@@ -56,7 +59,14 @@ export class Machine {
   private i32: Int32Array;
   private i64: BigInt64Array;
   private readonly saved = new Int32Array(MAX_CALL_FRAMES * FRAME_WORDS);
-  readonly stacks: readonly Region[];
+  /**
+   * One region holds every frame's stack, each between guard bytes:
+   * [guard][frame 0][guard][frame 1]…[frame 7][guard]. The slow path of an
+   * access resolves a stack address to its frame and caches only that
+   * frame, so running off a frame faults instead of landing in a neighbour,
+   * and frames deeper than the current call are not in use.
+   */
+  readonly stack: Region;
 
   constructor(
     readonly space: AddressSpace,
@@ -64,12 +74,17 @@ export class Machine {
     readonly helpers: HelperTable,
     readonly ctx: HelperContext,
   ) {
-    this.stacks = Array.from({ length: MAX_CALL_FRAMES }, (_, k) => space.alloc(`stack[${k}]`, MAX_BPF_STACK, 'stack'));
+    this.stack = space.alloc('stack', STACK_GUARD + MAX_CALL_FRAMES * FRAME_SPAN, 'stack');
     const buf = space.memory.buffer;
     this.dv = new DataView(buf);
     this.u8 = new Uint8Array(buf);
     this.i32 = new Int32Array(buf);
     this.i64 = new BigInt64Array(buf);
+  }
+
+  /** Lowest address of frame k's stack; its r10 is MAX_BPF_STACK above. */
+  frameStart(k: number): number {
+    return this.stack.start + STACK_GUARD + k * FRAME_SPAN;
   }
 
   /** Re-read the memory (it may have grown) and forget cached regions (they may have gone). */
@@ -81,8 +96,14 @@ export class Machine {
       this.i32 = new Int32Array(buf);
       this.i64 = new BigInt64Array(buf);
     }
-    this.C.fill(this.checked ? 0 : buf.byteLength);
-    if (!this.checked) { this.C[0] = 0; this.C[2] = 0; this.C[4] = 0; this.C[6] = 0; }
+    this.forget();
+  }
+
+  /** Empty the region cache (unchecked mode: fill it with the whole memory). */
+  private forget(): void {
+    const C = this.C;
+    if (this.checked) C.fill(0);
+    else for (let k = 0; k < 8; k += 2) { C[k] = 0; C[k + 1] = this.u8.byteLength; }
   }
 
   /** Set up a run: registers from the arguments, r10 at the top of frame 0's zeroed stack. */
@@ -95,8 +116,8 @@ export class Machine {
       R[2 + 2 * k] = Number(x & 0xffffffffn);
       R[3 + 2 * k] = Number(x >> 32n);
     });
-    for (const s of this.stacks) this.u8.fill(0, s.start, s.start + s.size);
-    R[20] = this.stacks[0].start + MAX_BPF_STACK;
+    this.u8.fill(0, this.stack.start, this.stack.start + this.stack.size);
+    R[20] = this.frameStart(0) + MAX_BPF_STACK;
     this.prog = prog;
     this.packet = packet;
     this.pc = 0;
@@ -123,10 +144,24 @@ export class Machine {
       throw memoryFault(write, addr, size, why, pc);
     }
     if (write && !region.writable) throw memoryFault(write, addr, size, `${region.name} is read-only`, pc);
+    let start = region.start, end = region.start + region.size;
+    if (region === this.stack) {
+      const rel = a - this.stack.start - STACK_GUARD;
+      const frame = Math.floor(rel / FRAME_SPAN);
+      const at = rel - frame * FRAME_SPAN;
+      if (rel < 0) throw memoryFault(write, addr, size, 'stack guard below frame 0', pc);
+      if (at >= MAX_BPF_STACK) throw memoryFault(write, addr, size, `stack guard above frame ${frame}`, pc);
+      if (at + size > MAX_BPF_STACK) throw memoryFault(write, addr, size, `crosses the top of frame ${frame}'s stack`, pc);
+      if (frame > this.depth) {
+        throw memoryFault(write, addr, size, `frame ${frame}'s stack is not in use (the program is in frame ${this.depth})`, pc);
+      }
+      start = this.frameStart(frame);
+      end = start + MAX_BPF_STACK;
+    }
     C[k + 2] = C[k];
     C[k + 3] = C[k + 1];
-    C[k] = region.start;
-    C[k + 1] = region.start + region.size;
+    C[k] = start;
+    C[k + 1] = end;
     return a;
   }
 
@@ -172,7 +207,7 @@ export class Machine {
     S[f + 11] = this.loops;
     this.depth++;
     this.loops = BPF_MAX_LOOPS;
-    R[20] = this.stacks[this.depth].start + MAX_BPF_STACK;
+    R[20] = this.frameStart(this.depth) + MAX_BPF_STACK;
     R[21] = 0;
     return to;
   }
@@ -180,6 +215,7 @@ export class Machine {
   /** exit from a subprogram: restore the caller's r6–r10. Returns the pc after the call. */
   ret(): number {
     this.depth--;
+    this.forget();
     const R = this.R, S = this.saved, f = this.depth * FRAME_WORDS;
     for (let k = 0; k < 10; k++) R[R6 + k] = S[f + k];
     this.loops = S[f + 11];

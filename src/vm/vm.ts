@@ -5,7 +5,7 @@
 import { EbpfError } from '../internal/errors.js';
 import { u64FromHalves } from '../internal/bytes.js';
 import type { Insn } from '../isa/index.js';
-import type { AddressSpace } from '../memory/index.js';
+import type { AddressSpace, Region } from '../memory/index.js';
 import {
   RuntimeError, createHelperContext, createHelperTable, type HelperContext, type HelperHost, type HelperTable,
 } from '../helpers/index.js';
@@ -79,9 +79,19 @@ export class Vm {
     return new VmProgram(this, prepareProgram(insns, this.checked));
   }
 
+  /** The region holding the call stacks (frames separated by guard bytes). */
+  get stackRegion(): Region {
+    return this.machine.stack;
+  }
+
+  /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
+  frameStart(k: number): number {
+    return this.machine.frameStart(k);
+  }
+
   /** Give the call stacks back to the address space. */
   dispose(): void {
-    for (const s of this.machine.stacks) this.space.release(s);
+    this.space.release(this.machine.stack);
   }
 
   /** @internal VmProgram.run. */
