@@ -9,7 +9,7 @@ const layers = {
   isa: ['internal'],
   asm: ['internal', 'isa'],
   btf: ['internal', 'isa', 'asm'],
-  elf: ['internal', 'isa', 'asm', 'btf'],
+  elf: ['internal', 'isa', 'asm', 'btf', 'platform'],
   platform: ['internal', 'isa'],
   verifier: ['internal', 'isa', 'asm', 'btf', 'platform'],
   memory: ['internal'],

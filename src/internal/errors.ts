@@ -37,3 +37,22 @@ export class VerifierError extends EbpfError {
     this.summary = options.summary ?? message;
   }
 }
+
+/**
+ * An object file (ELF, BTF, .BTF.ext) we cannot load: says which section and
+ * which byte offset in it, as in "section .maps, offset 0x38: symbol index 99
+ * out of range (57 symbols)".
+ */
+export class LoadError extends EbpfError {
+  readonly section: string;
+  readonly offset: number;
+  /** The message without the location prefix. */
+  readonly reason: string;
+
+  constructor(section: string, offset: number, reason: string, options?: { cause?: unknown }) {
+    super('ELOAD', `section ${section || '<none>'}, offset 0x${Math.max(0, offset).toString(16)}: ${reason}`, options);
+    this.section = section;
+    this.offset = offset;
+    this.reason = reason;
+  }
+}

@@ -1,1 +1,2 @@
 export * from './uapi.js';
+export * from './section-names.js';
