@@ -1,21 +1,45 @@
 /**
- * The traced run: the same loop, one instruction at a time, so that the
- * untraced path pays nothing for tracing.
+ * The traced run: the same loop, stepped one instruction at a time, so the
+ * untraced path pays nothing for tracing. Each line is the instruction as
+ * the kernel's verifier log prints it, then, after the log's `;` column, the
+ * registers the instruction wrote:
+ *
+ *   3: (07) r1 += -8                      ; r1=0x10ff8
  */
-import { u64Hex, u64FromHalves } from '../internal/bytes.js';
+import { formatInsn } from '../asm/index.js';
+import { u64FromHalves, u64Hex } from '../internal/bytes.js';
 import type { HelperTable } from '../helpers/index.js';
 import type { Machine } from './machine.js';
 import { regsWritten } from './prepare.js';
 
-export function traceRun(m: Machine, limit: number, sink: (line: string) => void, _helpers: HelperTable): boolean {
+/** BPF_LOG_ALIGNMENT and BPF_LOG_MIN_ALIGNMENT of the verifier log. */
+const LOG_ALIGNMENT = 40;
+const LOG_MIN_ALIGNMENT = 8;
+
+/** Pad an instruction line to the column where the verifier log puts its `;` (vlog_alignment). */
+function alignState(line: string): string {
+  const pos = line.length + 1;
+  const column = Math.ceil(Math.max(pos + LOG_MIN_ALIGNMENT / 2, LOG_ALIGNMENT) / LOG_MIN_ALIGNMENT) * LOG_MIN_ALIGNMENT - 2;
+  return line.padEnd(column) + ';';
+}
+
+export function traceRun(m: Machine, limit: number, sink: (line: string) => void, helpers: HelperTable): boolean {
   const prog = m.prog!;
+  const helperName = (id: number) => helpers.name(id);
   for (;;) {
     if (m.count >= limit) return false;
     const i = m.pc;
-    const exited = m.exec(m.count + 1);
-    const row = prog.rows[i]!;
-    const regs = regsWritten(prog.insns[i], row).map((r) => `r${r}=${u64Hex(u64FromHalves(m.R[2 * r], m.R[2 * r + 1]))}`);
-    sink(`${i}: ${row.mnemonic}${regs.length ? ' ; ' + regs.join(' ') : ''}`);
+    const line = `${i}: ${formatInsn(prog.insns, i, { format: 'kernel', helperName })}`;
+    let exited: boolean;
+    try {
+      exited = m.exec(m.count + 1);
+    } catch (e) {
+      sink(line);
+      throw e;
+    }
+    const written = regsWritten(prog.insns[i], prog.rows[i]!);
+    if (written.length === 0) sink(line);
+    else sink(alignState(line) + written.map((r) => ` r${r}=${u64Hex(u64FromHalves(m.R[2 * r], m.R[2 * r + 1]))}`).join(''));
     if (exited) return true;
   }
 }
