@@ -322,7 +322,7 @@ function atomicFetch(c: Cursor, d: Register, column: number): ParsedInsn {
 
 /** A u32 printed with %u by bpftool. */
 function u32(c: Cursor, what: string): number {
-  const lit = c.literal(what);
+  const lit = c.literal(`a ${what}`);
   if (lit.value < 0n || lit.value > 0xffffffffn) throw c.error(`${what} ${lit.text} does not fit in 32 bits`, lit.column);
   return Number(BigInt.asIntN(32, lit.value));
 }
@@ -340,7 +340,7 @@ function bpftoolImm(c: Cursor, d: Register, column: number): ParsedInsn {
   c.expect('[');
   c.expectWord('id');
   c.expect(':');
-  const id = u32(c, 'a map id');
+  const id = u32(c, 'map id');
   c.expect(']');
   if (!c.accept('[')) {
     return insnOf(rowOf(c, 'lddw', 'lddw', column, BPF_PSEUDO_MAP_FD), { dst: d.reg, src: BPF_PSEUDO_MAP_FD, imm64: BigInt(id >>> 0) });
@@ -349,7 +349,7 @@ function bpftoolImm(c: Cursor, d: Register, column: number): ParsedInsn {
   if (zero.value !== 0n) throw c.error(`expected [0], got [${zero.text}]`, zero.column);
   c.expect(']');
   c.expect('+');
-  const value = u32(c, 'a value offset');
+  const value = u32(c, 'value offset');
   const imm64 = (BigInt(value >>> 0) << 32n) | BigInt(id >>> 0);
   return insnOf(rowOf(c, 'lddw', 'lddw', column, BPF_PSEUDO_MAP_VALUE), { dst: d.reg, src: BPF_PSEUDO_MAP_VALUE, imm64 });
 }
