@@ -8,7 +8,7 @@ import { ATTR } from './attr.js';
 import { KernelArgumentError, KernelError, errnoOf } from './errors.js';
 import { Fd } from './fd.js';
 import type { Kernel } from './kernel.js';
-import { pinObject } from './objects.js';
+import { getPinned, mapInfo, pinObject } from './objects.js';
 
 /** Flags of BPF_MAP_UPDATE_ELEM. */
 export const BPF_ANY = 0;
@@ -114,6 +114,18 @@ export function createMap(kernel: Kernel, options: MapCreateOptions): KernelMap 
     type, keySize: options.keySize, valueSize: options.valueSize, maxEntries: options.maxEntries,
     flags: options.flags ?? 0, name: options.name ?? '',
   });
+}
+
+/** The map pinned at `path` (BPF_OBJ_GET), described by the kernel's bpf_map_info. */
+export function openPinnedMap(kernel: Kernel, path: string, fileFlags = 0): KernelMap {
+  const fd = getPinned(kernel, path, fileFlags);
+  try {
+    const info = mapInfo(kernel, fd);
+    return new KernelMap(kernel, fd, info);
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
 }
 
 export interface MapInfo {

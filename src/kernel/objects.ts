@@ -67,13 +67,15 @@ export interface KernelProgInfo {
   name: string;
   /** Instructions the verifier processed (0 before 5.16). */
   verifiedInsns: number;
+  /** Slots of the program as the kernel rewrote it (xlated_prog_len / 8). */
+  xlatedInsns: number;
 }
 
 export function progInfo(kernel: Kernel, fd: Fd): KernelProgInfo {
   const v = objectInfo(kernel, fd, 232);
   let tag = '';
   for (let i = 0; i < 8; i++) tag += v.getUint8(8 + i).toString(16).padStart(2, '0');
-  return { type: v.getUint32(0, true), id: v.getUint32(4, true), tag, name: cString(v, 64, 16), verifiedInsns: v.getUint32(216, true) };
+  return { type: v.getUint32(0, true), id: v.getUint32(4, true), tag, name: cString(v, 64, 16), verifiedInsns: v.getUint32(216, true), xlatedInsns: v.getUint32(20, true) / 8 };
 }
 
 /** BTF in the kernel (BPF_BTF_LOAD): its fd goes into map and program loads. */

@@ -10,7 +10,7 @@ import { KernelArgumentError, KernelError, errnoOf } from './errors.js';
 import { Fd } from './fd.js';
 import type { Kernel } from './kernel.js';
 import { parseVerifierLog } from './log.js';
-import { pinObject, progInfo, type KernelProgInfo } from './objects.js';
+import { getPinned, pinObject, progInfo, type KernelProgInfo } from './objects.js';
 
 /** prog_flags of BPF_PROG_LOAD. */
 export const BPF_F_STRICT_ALIGNMENT = 1 << 0;
@@ -170,6 +170,18 @@ function loadError(errno: number, log: string, name: string, insnCount: number):
   });
 }
 
+/** The program pinned at `path` (BPF_OBJ_GET), described by the kernel's bpf_prog_info. */
+export function openPinnedProgram(kernel: Kernel, path: string): KernelProgram {
+  const fd = getPinned(kernel, path);
+  try {
+    const info = progInfo(kernel, fd);
+    return new KernelProgram(kernel, fd, { type: info.type, name: info.name, log: '', insnCount: info.xlatedInsns });
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
+}
+
 export interface TestRunOptions {
   /** The packet (data_in). */
   data?: Uint8Array;
@@ -206,7 +218,7 @@ export class KernelProgram implements Disposable {
   readonly name: string;
   /** The verifier's log, when a log level was asked for. */
   readonly log: string;
-  /** Instruction slots loaded. */
+  /** Instruction slots loaded (for a pinned program: as the kernel rewrote them). */
   readonly insnCount: number;
 
   constructor(readonly kernel: Kernel, readonly fd: Fd, info: ProgramInfo) {
