@@ -4,9 +4,9 @@
  *
  * The loop is a single `switch` over the predecoded dispatch code (see
  * prepare.ts). Its case labels are numeric literals on purpose: V8 compiles
- * a switch over literal integers into a jump table, while labels that name
- * imported constants are evaluated as expressions and run the whole loop
- * about twice as slowly. Each label carries the uAPI spelling in a comment;
+ * a dense switch over literal integers into a jump table, while labels that
+ * name imported constants are evaluated as expressions, one comparison
+ * after another, and run the whole loop about twice as slowly. Each label carries the uAPI spelling in a comment;
  * the tests run every row of the opcode table through it.
  */
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/index.js';
@@ -310,8 +310,8 @@ export class Machine {
       const i = pc;
       pc = i + 1;
       const w = W[i];
-      const d = (w >>> 16) & 0xff, s = w >>> 24;
-      switch (w & 0xffff) {
+      const d = (w >>> 8) & 0xff, s = w >>> 16;
+      switch (w & 0xff) {
         // ---- ALU64 ----
         case 0x07: add64(R, d, IMM[i], IMM[i] >> 31); break; // BPF_ALU64 | BPF_ADD | BPF_K
         case 0x0f: add64(R, d, R[s], R[s + 1]); break; // BPF_ALU64 | BPF_ADD | BPF_X
@@ -321,8 +321,8 @@ export class Machine {
         case 0x2f: mul64(R, d, R[s], R[s + 1]); break; // MUL X
         case 0x37: div64(R, d, IMM[i], IMM[i] >> 31); break; // DIV K
         case 0x3f: div64(R, d, R[s], R[s + 1]); break; // DIV X
-        case 0x137: sdiv64(R, d, IMM[i], IMM[i] >> 31); break; // DIV K, off 1: sdiv
-        case 0x13f: sdiv64(R, d, R[s], R[s + 1]); break; // DIV X, off 1: sdiv
+        case 0xe7: sdiv64(R, d, IMM[i], IMM[i] >> 31); break; // DISPATCH.sdiv64imm (DIV K, off 1)
+        case 0xef: sdiv64(R, d, R[s], R[s + 1]); break; // DISPATCH.sdiv64reg
         case 0x47: R[d] |= IMM[i]; R[d + 1] |= IMM[i] >> 31; break; // OR K
         case 0x4f: R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; // OR X
         case 0x57: R[d] &= IMM[i]; R[d + 1] &= IMM[i] >> 31; break; // AND K
@@ -334,13 +334,13 @@ export class Machine {
         case 0x87: neg64(R, d); break; // NEG
         case 0x97: mod64(R, d, IMM[i], IMM[i] >> 31); break; // MOD K
         case 0x9f: mod64(R, d, R[s], R[s + 1]); break; // MOD X
-        case 0x197: smod64(R, d, IMM[i], IMM[i] >> 31); break; // MOD K, off 1: smod
-        case 0x19f: smod64(R, d, R[s], R[s + 1]); break; // MOD X, off 1: smod
+        case 0xf7: smod64(R, d, IMM[i], IMM[i] >> 31); break; // DISPATCH.smod64imm (MOD K, off 1)
+        case 0xff: smod64(R, d, R[s], R[s + 1]); break; // DISPATCH.smod64reg
         case 0xa7: R[d] ^= IMM[i]; R[d + 1] ^= IMM[i] >> 31; break; // XOR K
         case 0xaf: R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; // XOR X
         case 0xb7: R[d] = IMM[i]; R[d + 1] = IMM[i] >> 31; break; // MOV K
         case 0xbf: R[d] = R[s]; R[d + 1] = R[s + 1]; break; // MOV X
-        case 0x1bf: { // MOV X, off 8/16/32: movsx
+        case 0xee: { // DISPATCH.movsx64 (MOV X, off 8/16/32)
           const sh = 32 - AUX[i];
           R[d] = sh === 0 ? R[s] : (R[s] << sh) >> sh;
           R[d + 1] = R[d] >> 31;
@@ -364,8 +364,8 @@ export class Machine {
         case 0x2c: R[d] = Math.imul(R[d], R[s]); R[d + 1] = 0; break; // MUL X
         case 0x34: R[d] = div32(R[d], IMM[i]); R[d + 1] = 0; break; // DIV K
         case 0x3c: R[d] = div32(R[d], R[s]); R[d + 1] = 0; break; // DIV X
-        case 0x134: R[d] = sdiv32(R[d], IMM[i]); R[d + 1] = 0; break; // sdiv32 K
-        case 0x13c: R[d] = sdiv32(R[d], R[s]); R[d + 1] = 0; break; // sdiv32 X
+        case 0xe4: R[d] = sdiv32(R[d], IMM[i]); R[d + 1] = 0; break; // DISPATCH.sdiv32imm
+        case 0xec: R[d] = sdiv32(R[d], R[s]); R[d + 1] = 0; break; // DISPATCH.sdiv32reg
         case 0x44: R[d] |= IMM[i]; R[d + 1] = 0; break; // OR K
         case 0x4c: R[d] |= R[s]; R[d + 1] = 0; break; // OR X
         case 0x54: R[d] &= IMM[i]; R[d + 1] = 0; break; // AND K
@@ -377,13 +377,13 @@ export class Machine {
         case 0x84: R[d] = -R[d] | 0; R[d + 1] = 0; break; // NEG
         case 0x94: R[d] = mod32(R[d], IMM[i]); R[d + 1] = 0; break; // MOD K
         case 0x9c: R[d] = mod32(R[d], R[s]); R[d + 1] = 0; break; // MOD X
-        case 0x194: R[d] = smod32(R[d], IMM[i]); R[d + 1] = 0; break; // smod32 K
-        case 0x19c: R[d] = smod32(R[d], R[s]); R[d + 1] = 0; break; // smod32 X
+        case 0xf4: R[d] = smod32(R[d], IMM[i]); R[d + 1] = 0; break; // DISPATCH.smod32imm
+        case 0xfc: R[d] = smod32(R[d], R[s]); R[d + 1] = 0; break; // DISPATCH.smod32reg
         case 0xa4: R[d] ^= IMM[i]; R[d + 1] = 0; break; // XOR K
         case 0xac: R[d] ^= R[s]; R[d + 1] = 0; break; // XOR X
         case 0xb4: R[d] = IMM[i]; R[d + 1] = 0; break; // MOV K
         case 0xbc: R[d] = R[s]; R[d + 1] = 0; break; // MOV X
-        case 0x1bc: { // MOV X, off 8/16: movsx to 32 bits
+        case 0xe6: { // DISPATCH.movsx32 (MOV X, off 8/16)
           const sh = 32 - AUX[i];
           R[d] = (R[s] << sh) >> sh;
           R[d + 1] = 0;
@@ -431,7 +431,7 @@ export class Machine {
         case 0xe5: if (this.loops === 0) pc = AUX[i]; else this.loops--; break; // BPF_JMP | BPF_JCOND: may_goto
         case 0x85: this.callHelper(IMM[i], i); dv = this.dv; u8 = this.u8; break; // BPF_JMP | BPF_CALL
         case 0x8d: this.callx(d, i); dv = this.dv; u8 = this.u8; break; // BPF_JMP | BPF_CALL | BPF_X: callx
-        case 0x185: pc = this.call(i, AUX[i]); break; // BPF_CALL, src BPF_PSEUDO_CALL: call local
+        case 0xf5: pc = this.call(i, AUX[i]); break; // DISPATCH.callLocal (BPF_CALL, src BPF_PSEUDO_CALL)
         case 0x95: // BPF_JMP | BPF_EXIT
           if (this.depth === 0) {
             this.pc = i;
@@ -581,10 +581,10 @@ export class Machine {
         }
         case 0xc3: this.atomic(i, d, s, AUX[i], IMM[i], false); break; // BPF_STX | BPF_ATOMIC | BPF_W
         case 0xdb: this.atomic(i, d, s, AUX[i], IMM[i], true); break; // BPF_STX | BPF_ATOMIC | BPF_DW
-        case 0x300: // OP_WRITES_R10 (prepare.ts)
+        case 0xfd: // DISPATCH.writesR10
           throw new RuntimeError('r10 (the frame pointer) is read-only', { pc: i });
         default:
-          throw new RuntimeError(`internal: no case for dispatch code 0x${(w & 0xffff).toString(16)}`, { pc: i });
+          throw new RuntimeError(`internal: no case for dispatch code 0x${(w & 0xff).toString(16)}`, { pc: i });
       }
     }
   }

@@ -5,23 +5,46 @@
  * parallel typed arrays so that the hot loop reads small integers and never
  * touches an object.
  *
- *   word[i]  bits 0-15: the dispatch code (the opcode byte; + 0x100 for the
- *            variant a row tells apart by off or src: sdiv/smod, movsx, call
- *            local), bits 16-23: 2 * dst, bits 24-31: 2 * src (registers are
- *            pairs of 32-bit halves)
+ *   word[i]  bits 0-7: the dispatch code, bits 8-15: 2 * dst, bits 16-23:
+ *            2 * src (registers are pairs of 32-bit halves)
  *   imm[i]   the immediate
  *   aux[i]   the memory offset, the absolute jump/call target, the high half
  *            of an lddw, or the width of a movsx
+ *
+ * The dispatch code is the opcode byte, except for the rows that share
+ * their byte with another row (told apart by off or src) and are worth
+ * their own case: those get an opcode byte the ISA leaves undefined
+ * (DISPATCH). All codes stay below 0x100 so that the loop's switch is dense
+ * enough for V8 to compile it into a jump table.
  */
 import {
-  BPF_ALU, BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, decodeProgram,
+  BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, decodeProgram,
   type Insn, type Opcode,
 } from '../isa/index.js';
 
-/** Dispatch code of an instruction whose only effect is to fault: a write to r10 in checked mode. */
-export const OP_WRITES_R10 = 0x300;
-/** Added to the opcode byte for the rows a field other than the opcode selects. */
-export const OP_VARIANT = 0x100;
+/**
+ * Dispatch codes for the variant rows, taken from opcode bytes no row uses
+ * (ALU op nibbles 0xe0 and 0xf0, JMP32/JMP op 0xe0/0xf0 with BPF_X).
+ */
+export const DISPATCH = {
+  sdiv64imm: 0xe7, sdiv64reg: 0xef, sdiv32imm: 0xe4, sdiv32reg: 0xec,
+  smod64imm: 0xf7, smod64reg: 0xff, smod32imm: 0xf4, smod32reg: 0xfc,
+  movsx64: 0xee, movsx32: 0xe6,
+  callLocal: 0xf5,
+  /** An instruction whose only effect is to fault: a write to r10 in checked mode. */
+  writesR10: 0xfd,
+} as const;
+
+/** The dispatch code of a row that shares its opcode byte, by mnemonic (without the 32 suffix) and width. */
+function variantCode(row: Opcode): number | undefined {
+  const is64 = bpfClass(row.code) === BPF_ALU64;
+  const reg = row.format === 'alu_reg';
+  if (row.mnemonic.startsWith('movsx')) return is64 ? DISPATCH.movsx64 : DISPATCH.movsx32;
+  if (row.mnemonic.startsWith('sdiv')) return is64 ? (reg ? DISPATCH.sdiv64reg : DISPATCH.sdiv64imm) : (reg ? DISPATCH.sdiv32reg : DISPATCH.sdiv32imm);
+  if (row.mnemonic.startsWith('smod')) return is64 ? (reg ? DISPATCH.smod64reg : DISPATCH.smod64imm) : (reg ? DISPATCH.smod32reg : DISPATCH.smod32imm);
+  if (row.format === 'call_local') return DISPATCH.callLocal;
+  return undefined;
+}
 
 export interface PreparedProgram {
   readonly insns: readonly Insn[];
@@ -75,12 +98,9 @@ export function prepareProgram(insns: readonly Insn[], checked: boolean): Prepar
       if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
       if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
     }
-    let op = ins.code;
-    const cls = bpfClass(ins.code);
-    if ((cls === BPF_ALU || cls === BPF_ALU64) && row.match?.field === 'off') op |= OP_VARIANT;
-    if (row.format === 'call_local') op |= OP_VARIANT;
-    if (checked && regsWritten(ins, row).includes(BPF_REG_10)) op = OP_WRITES_R10;
-    word[i] = op | (ins.dst << 17) | (ins.src << 25);
+    let op = variantCode(row) ?? ins.code;
+    if (checked && regsWritten(ins, row).includes(BPF_REG_10)) op = DISPATCH.writesR10;
+    word[i] = op | (ins.dst << 9) | (ins.src << 17);
     imm[i] = ins.imm;
     if (to !== undefined) aux[i] = to;
     else if (row.format === 'lddw') aux[i] = insns[i + 1].imm;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { OPCODES, insn, type Insn, type Opcode } from '../../src/isa/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Vm } from '../../src/vm/index.js';
+import { DISPATCH } from '../../src/vm/prepare.js';
 import { exit, lddw, mov } from './util.js';
 
 /** One instance of the row, with operands that keep it inside the program and the data region held in r1. */
@@ -49,4 +50,13 @@ test('every row of the opcode table runs on the interpreter (kfunc calls are ref
     ran++;
   }
   assert.equal(ran, OPCODES.length - 1);
+});
+
+test('the dispatch codes of the variant rows are opcode bytes no row uses, below 0x100', () => {
+  const used = new Set(OPCODES.map((r) => r.code));
+  const codes = Object.values(DISPATCH);
+  assert.equal(new Set(codes).size, codes.length);
+  for (const code of codes) {
+    assert.ok(code < 0x100 && !used.has(code), `0x${code.toString(16)}`);
+  }
 });
