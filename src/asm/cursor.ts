@@ -159,11 +159,9 @@ export class Cursor {
 
   /** Is a (possibly signed) number next? */
   isLiteral(): boolean {
-    const a = this.peek();
-    if (a?.kind === 'number') return true;
-    if (a?.kind === 'punct' && (a.text === '-' || a.text === '+')) return this.peek(1)?.kind === 'number' ||
-      (this.peek(1)?.kind === 'punct' && /^[-+]$/.test(this.peek(1)!.text) && this.peek(2)?.kind === 'number');
-    return false;
+    let k = 0;
+    while (k < 2 && this.peek(k)?.kind === 'punct' && /^[-+]$/.test(this.peek(k)!.text)) k++;
+    return this.peek(k)?.kind === 'number';
   }
 
   /** A signed 32-bit immediate; hex may also be the unsigned pattern. */
@@ -217,12 +215,12 @@ export class Cursor {
   }
 }
 
-/** Range-check a 32-bit immediate and return its signed value. */
-export function checkImm32(lit: Literal, line: number, file: string | undefined): number {
+/** Range-check a 32-bit immediate and return its signed value. `hint` is added to the message when it does not fit. */
+export function checkImm32(lit: Literal, line: number, file: string | undefined, hint = ''): number {
   const max = lit.hex ? 2n ** 32n - 1n : S32.max;
   if (lit.value < S32.min || lit.value > max) {
     const range = lit.hex ? '-0x80000000..0xffffffff' : '-2147483648..2147483647';
-    throw new AsmError(`immediate ${lit.text} does not fit in 32 bits (${range})`, line, lit.column, file);
+    throw new AsmError(`immediate ${lit.text} does not fit in 32 bits (${range})${hint}`, line, lit.column, file);
   }
   return Number(BigInt.asIntN(32, lit.value));
 }

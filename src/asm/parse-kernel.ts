@@ -218,7 +218,8 @@ function assignment(c: Cursor, prefixCode: number | undefined): ParsedInsn {
       if (lit.value < -(2n ** 63n) || lit.value >= 2n ** 64n) throw c.error(`immediate ${lit.text} does not fit in 64 bits`, lit.column);
       return insnOf(rowOf(c, 'lddw', 'lddw', column, 0), { dst: d.reg, imm64: BigInt.asUintN(64, lit.value) });
     }
-    return insnOf(rowOf(c, `mov${suffix}`, 'alu_imm', column), { dst: d.reg, imm: checkImm32(lit, c.line, c.file) });
+    const imm = checkImm32(lit, c.line, c.file, d.w ? '' : `; write '${lit.text} ll' for a 64-bit load`);
+    return insnOf(rowOf(c, `mov${suffix}`, 'alu_imm', column), { dst: d.reg, imm });
   }
   throw c.error(`expected a register, a number or a memory load after '=', got ${c.found()}`);
 }

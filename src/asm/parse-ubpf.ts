@@ -11,7 +11,7 @@
  */
 import type { Format, Opcode } from '../isa/index.js';
 import type { Cursor } from './cursor.js';
-import { insnOf, parseCallOperands, type ParsedInsn } from './parsed.js';
+import { callxRegister, insnOf, parseCallOperands, type ParsedInsn } from './parsed.js';
 import { canonicalMnemonic, rowsNamed } from './syntax.js';
 
 /** Operand count of each format (lddw may add a pseudo source, kfunc calls an fd index). */
@@ -44,16 +44,10 @@ function matchMnemonic(c: Cursor): { mnemonic: string; rows: readonly Opcode[]; 
 export function parseUbpf(c: Cursor): ParsedInsn {
   const first = c.peek()!;
   if (first.kind !== 'ident') throw c.error(`expected a mnemonic, got ${c.found()}`);
-  if (first.text === 'call' || first.text === 'callx') {
-    c.next();
-    const p = parseCallOperands(c, 'ubpf');
-    c.expectEnd('the call target');
-    return p;
-  }
   const match = matchMnemonic(c);
   if (!match) {
     if (first.text === 'lock') {
-      const op = c.peek(1);
+      const op = c.peek(1)?.text === 'fetch' ? c.peek(2) : c.peek(1);
       if (!op) {
         throw c.error('Invalid number of operands for lock: expected lock [fetch] <add|or|and|xor|xchg|cmpxchg>[32] [%rN+off], %rM', first.column);
       }
@@ -89,8 +83,10 @@ function parseOperands(c: Cursor, mnemonic: string, rows: readonly Opcode[]): Pa
       if (!chosen) throw c.error(`${mnemonic} takes a ${reg ? 'constant' : 'register'} source, got ${c.found()}`);
       return reg ? insnOf(chosen, { dst, src: c.register('ubpf').reg }) : insnOf(chosen, { dst, imm: c.imm32() });
     }
-    case 'neg': case 'endian': case 'callx':
+    case 'neg': case 'endian':
       return insnOf(row, { dst: c.register('ubpf').reg });
+    case 'callx':
+      return insnOf(row, { dst: callxRegister(c) });
     case 'jmp_reg': case 'jmp_imm': {
       const dst = c.register('ubpf').reg;
       c.expect(',');
@@ -144,9 +140,14 @@ function parseOperands(c: Cursor, mnemonic: string, rows: readonly Opcode[]): Pa
       c.expect(',');
       return insnOf(row, { src, imm: c.imm32() });
     }
-    case 'call_helper': case 'call_local': case 'call_kfunc':
-      // `call` lines never reach here: parseUbpf sends them to parseCallOperands.
-      throw c.error(`unexpected '${mnemonic}'`);
+    case 'call_helper':
+      return parseCallOperands(c, 'ubpf');
+    case 'call_local':
+      return insnOf(row, { target: c.target(32) });
+    case 'call_kfunc': {
+      const imm = c.imm32('a BTF id');
+      return insnOf(row, { imm, off: c.accept(',') ? c.off16('a BTF fd index') : 0 });
+    }
   }
 }
 

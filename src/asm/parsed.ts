@@ -34,28 +34,24 @@ export function rowOf(c: Cursor, mnemonic: string, format: Format, column = c.co
   return row;
 }
 
+/** The register of callx, written `%r2` or `r2`. */
+export function callxRegister(c: Cursor): number {
+  const r = c.register(c.isRegister('kernel') ? 'kernel' : 'ubpf');
+  if (r.w) throw c.error(`callx takes a 64-bit register like r${r.reg}, got 'w${r.reg}'`, r.column);
+  return r.reg;
+}
+
 /**
- * The forms of `call` in every syntax, after the word `call`:
- * `call 5` (helper id), `call bpf_map_lookup_elem` (helper by name, or a
- * local function when a label has that name), `call bpf_map_lookup_elem#1`,
- * `call unknown#7`, `call kernel-function#123` (the kernel's log),
- * `call pc+4` and `call local func1` / `call local +4` (bpf-to-bpf),
- * `call kfunc 123[, off]`, and `call %r2` (callx).
+ * The operand of a plain `call` in every syntax: `call 5` (helper id),
+ * `call bpf_map_lookup_elem` (helper by name, or a local function when a
+ * label has that name), `call bpf_map_lookup_elem#1` and `call unknown#7`
+ * (the kernel's log), `call kernel-function#123` (kfunc), `call pc+4`
+ * (bpf-to-bpf), and `call %r2` (callx, as the conformance suite writes it).
  */
 export function parseCallOperands(c: Cursor, style: RegisterStyle): ParsedInsn {
   const column = c.column();
   if (c.isRegister('ubpf') || c.isRegister('kernel')) {
-    const r = c.register(c.isRegister('ubpf') ? 'ubpf' : 'kernel');
-    if (r.w) throw c.error(`callx takes a 64-bit register like r${r.reg}, got 'w${r.reg}'`, r.column);
-    return insnOf(rowOf(c, 'callx', 'callx', column), { dst: r.reg });
-  }
-  if (c.acceptWord('local')) {
-    return insnOf(rowOf(c, 'call local', 'call_local', column), { target: c.target(32) });
-  }
-  if (c.acceptWord('kfunc')) {
-    const imm = c.imm32('a BTF id');
-    const off = c.accept(',') ? c.off16('a BTF fd index') : 0;
-    return insnOf(rowOf(c, 'call kfunc', 'call_kfunc', column), { imm, off });
+    return insnOf(rowOf(c, 'callx', 'callx', column), { dst: callxRegister(c) });
   }
   const tok = c.peek();
   if (tok?.kind === 'ident' && tok.text === 'pc' && c.peek(1)?.kind === 'punct') {

@@ -2,7 +2,8 @@
  * The uAPI helper function ids (include/uapi/linux/bpf.h, __BPF_FUNC_MAPPER):
  * `BPF_FUNC_NAMES[id]` is the name the kernel's verifier log prints for the
  * helper (`bpf_map_lookup_elem` for 1). The list is the current kernel's; the
- * kernel froze it at id 211 (new functionality comes as kfuncs).
+ * kernel froze it at id 211 (new functionality comes as kfuncs). Every name
+ * was checked against the verifier log of Linux 6.18 (`call <name>#<id>`).
  */
 
 /** Helper names indexed by id, `bpf_unspec` (0) to `bpf_cgrp_storage_delete` (211). */

@@ -183,6 +183,7 @@ test('errors: one per kind, each with its line and column', () => {
   rejects('lock', 1, 1, /^Invalid number of operands for lock: expected lock \[fetch\]/);
   rejects('lock or [%r10-8]', 1, 1, /^Invalid number of operands for lock or: it takes 2 operands, got 1$/);
   rejects('lock nand [%r10-8], %r1', 1, 6, /^unknown atomic operation 'nand' after 'lock'$/);
+  rejects('lock fetch nand [%r10-8], %r1', 1, 12, /^unknown atomic operation 'nand' after 'lock'$/);
   rejects('ldxb %r0, %r1', 1, 11, /^expected a memory operand like \[%r1\+2\], got '%r1'$/);
   rejects('', 1, 1, /^empty program: no instructions$/);
   rejects('# nothing\nlabel:\n', 1, 1, /^empty program/);
@@ -205,7 +206,7 @@ test('errors in the kernel syntax', () => {
   rejects('r1 = *(s64 *)(r2 + 0)', 1, 8, /^expected a type u8, u16, u32, u64, s8, s16 or s32, got 's64'$/);
   rejects('*(s32 *)(r1 + 0) = 1', 1, 2, /^stores take an unsigned type/);
   rejects('r1 = *(u8 *)skb[0]', 1, 1, /^packet loads write r0, got 'r1'$/);
-  rejects('r1 = 0x100000000', 1, 6, /^immediate 0x100000000 does not fit in 32 bits/);
+  rejects('r1 = 0x100000000', 1, 6, /^immediate 0x100000000 does not fit in 32 bits \(.*\); write '0x100000000 ll' for a 64-bit load$/);
   rejects('w1 = 1 ll', 1, 1, /^a 64-bit load takes a 64-bit register like r1, got 'w1'$/);
   rejects('r1 = atomic_fetch_add((u64 *)(r2 + 0), r3)', 1, 1, /returns the old value in its source register/);
   rejects('r1 = atomic64_fetch_add((u32 *)(r2 + 0), r1)', 1, 25, /^atomic64_fetch_add works on \(u64 \*\), got \(u32 \*\)$/);
