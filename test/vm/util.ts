@@ -24,18 +24,31 @@ export const stx = (size: number, dst: number, src: number, off: number): Insn =
 export const st = (size: number, dst: number, off: number, imm: number): Insn => insn(BPF_ST | BPF_MEM | size, dst, 0, off, imm);
 export const stdw = (dst: number, off: number, imm: number): Insn => st(BPF_DW, dst, off, imm);
 
-/** Run `insns` on a fresh address space; `mem` becomes a data region passed as r1 (address) and r2 (length). */
-export function run(insns: Insn[], options: VmOptions & { mem?: Uint8Array; run?: RunOptions } = {}): RunResult & { space: AddressSpace; vm: Vm; memAddr: number } {
-  const space = new AddressSpace();
-  const vm = new Vm(space, options);
-  let memAddr = 0;
-  const args: RunOptions = { ...options.run };
-  if (options.mem) {
-    const region = space.alloc('mem', options.mem.length, 'data');
-    space.write(region.start, options.mem);
-    memAddr = region.start;
-    args.r1 ??= BigInt(region.start);
-    args.r2 ??= BigInt(options.mem.length);
+/**
+ * One address space for the quick runs of a test file: every wasm memory
+ * reserves a large range of virtual addresses, and hundreds of them alive
+ * at once (before the collector runs) can exhaust it.
+ */
+const shared = new AddressSpace();
+
+/**
+ * Run `insns` on a fresh Vm; `mem` becomes a data region passed as r1
+ * (address) and r2 (length). The Vm's stacks and the region are released
+ * afterwards.
+ */
+export function run(insns: Insn[], options: VmOptions & { mem?: Uint8Array; run?: RunOptions } = {}): RunResult {
+  const vm = new Vm(shared, options);
+  const region = options.mem ? shared.alloc('mem', options.mem.length, 'data') : undefined;
+  try {
+    const args: RunOptions = { ...options.run };
+    if (region) {
+      shared.write(region.start, options.mem!);
+      args.r1 ??= BigInt(region.start);
+      args.r2 ??= BigInt(region.size);
+    }
+    return vm.load(insns).run(args);
+  } finally {
+    if (region) shared.release(region);
+    vm.dispose();
   }
-  return { ...vm.load(insns).run(args), space, vm, memAddr };
 }
