@@ -104,14 +104,14 @@ export interface ElfFile {
 
 /** Parse a BPF ELF64 relocatable object. */
 export function parseElf(bytes: Uint8Array): ElfFile {
-  const head = new ByteReader(bytes, 'le', 'ELF header');
+  const head = new ByteReader(bytes, 'le', '(ELF header)');
   head.check(0, 16, 'ELF identification');
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) head.fail(0, 'not an ELF file (bad magic)');
   if (bytes[4] !== 2) head.fail(4, `ELF class ${bytes[4]} is not ELFCLASS64`);
   if (bytes[5] !== 1 && bytes[5] !== 2) head.fail(5, `unknown ELF data encoding ${bytes[5]}`);
   if (bytes[6] !== 1) head.fail(6, `unknown ELF version ${bytes[6]}`);
   const order: ByteOrder = bytes[5] === 1 ? 'le' : 'be';
-  const file = new ByteReader(bytes, order, 'ELF header');
+  const file = new ByteReader(bytes, order, '(ELF header)');
   file.check(0, EHDR_SIZE, 'ELF header');
   const type = file.u16(16);
   if (type !== ET_REL) file.fail(16, `ELF type ${type} is not ET_REL (a relocatable object, as clang -c makes)`);
@@ -123,7 +123,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   let shstrndx = file.u16(62);
   if (shoff === 0) file.fail(40, 'no section header table');
   if (shentsize !== SHDR_SIZE) file.fail(58, `section header size ${shentsize}, want ${SHDR_SIZE}`);
-  const table = new ByteReader(bytes, order, 'section headers');
+  const table = new ByteReader(bytes, order, '(section headers)');
   table.check(shoff, SHDR_SIZE, 'section header 0');
   if (shnum === 0) shnum = table.u64n(shoff + 32, 'extended section count');
   if (shstrndx === SHN_XINDEX) shstrndx = table.u32(shoff + 40, 'extended string table index');

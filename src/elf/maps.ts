@@ -15,6 +15,8 @@ import {
 } from './spec.js';
 
 const BPF_MAP_DEF_SIZE = 20;
+/** A bound on a global data section, far above any map value the kernel accepts (KMALLOC_MAX_SIZE). */
+const MAX_DATA_SECTION = 1 << 26;
 
 function emptyMap(name: string, origin: MapSpec['origin'], section: string): MapSpec {
   return {
@@ -220,6 +222,9 @@ function hasNonStaticVar(btf: Btf | null, datasec: BtfDatasec | undefined): bool
 export function loadDataSections(ctx: LoadContext): void {
   for (const sec of ctx.elf.sections) {
     if (!isDataSection(sec)) continue;
+    if (sec.size > MAX_DATA_SECTION) {
+      throw new LoadError(sec.name, 0, `${sec.size} bytes of global data is more than a map value can hold (${MAX_DATA_SECTION})`);
+    }
     const readonly = sec.name === '.rodata' || sec.name.startsWith('.rodata.');
     const datasec = findDatasec(ctx.btf, sec.name);
     const m = emptyMap(sec.name, 'data', sec.name);
