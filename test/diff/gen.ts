@@ -142,18 +142,17 @@ const bodyItem: fc.Arbitrary<Item> = fc.oneof(
   { weight: 1, arbitrary: lddwItem },
 );
 
-function callItem(subs: number): fc.Arbitrary<Item> {
-  return fc.record({ callee: fc.integer({ min: 0, max: subs - 1 }), reinit: fc.array(int32, { minLength: 5, maxLength: 5 }) })
-    .map(({ callee, reinit }): Item => ({ kind: 'call', callee, reinit }));
-}
+/** A call of subprogram `callee` (modulo how many there are; dropped when there are none). */
+const callItem: fc.Arbitrary<Item> = fc.record({ callee: fc.integer({ min: 0, max: 1 }), reinit: fc.array(int32, { minLength: 5, maxLength: 5 }) })
+  .map(({ callee, reinit }): Item => ({ kind: 'call', callee, reinit }));
 
 /** The arbitrary program: main (up to `maxItems` items) and up to two leaf subprograms. */
 export function programArb(maxItems = 40): fc.Arbitrary<GenProgram> {
-  return fc.integer({ min: 0, max: 2 }).chain((nsubs) => fc.record({
-    main: fc.array(nsubs ? fc.oneof({ weight: 12, arbitrary: bodyItem }, { weight: 1, arbitrary: callItem(nsubs) }) : bodyItem, { maxLength: maxItems }),
-    subs: fc.array(fc.array(bodyItem, { maxLength: Math.ceil(maxItems / 3) }), { minLength: nsubs, maxLength: nsubs }),
+  return fc.record({
+    main: fc.array(fc.oneof({ weight: 12, arbitrary: bodyItem }, { weight: 1, arbitrary: callItem }), { maxLength: maxItems }),
+    subs: fc.array(fc.array(bodyItem, { maxLength: Math.ceil(maxItems / 3) }), { maxLength: 2 }),
     seeds: fc.array(u64, { minLength: 16, maxLength: 16 }),
-  }));
+  });
 }
 
 const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
@@ -164,14 +163,20 @@ const stxdw = (dst: number, src: number, off: number) => I(BPF_STX | BPF_MEM | B
 const ldxdw = (dst: number, src: number, off: number) => I(BPF_LDX | BPF_MEM | BPF_DW, dst, src, off);
 const EXIT = I(BPF_JMP | BPF_EXIT);
 
+/** `dst = value`: a mov when the value is a sign-extended 32-bit immediate, else lddw. */
+function constant(dst: number, value: bigint): Insn[] {
+  const s32 = BigInt.asIntN(32, value);
+  return BigInt.asUintN(64, s32) === value ? [movImm(dst, Number(s32))] : ldImm64(dst, value);
+}
+
 /** Initialise `regs` and the stack window from `seeds`. */
 function prologue(regs: readonly number[], seeds: readonly bigint[]): Insn[] {
   const out: Insn[] = [movReg(BASE, 1)];
-  regs.forEach((r, i) => out.push(...ldImm64(r, seeds[i % seeds.length])));
+  regs.forEach((r, i) => out.push(...constant(r, seeds[i % seeds.length])));
   for (let k = 0; k < STACK_WINDOW / 8; k++) {
-    out.push(...ldImm64(0, seeds[(regs.length + k) % seeds.length]), stxdw(FP, 0, -8 * (k + 1)));
+    out.push(...constant(0, seeds[(regs.length + k) % seeds.length]), stxdw(FP, 0, -8 * (k + 1)));
   }
-  out.push(...ldImm64(0, seeds[0]));
+  out.push(...constant(0, seeds[0]));
   return out;
 }
 
@@ -218,10 +223,12 @@ export function compile(p: GenProgram): Insn[] {
   const mainRegs = [0, 1, 3, 4, 5, 6, 7, 8];
   const head = prologue(mainRegs, p.seeds);
   const out: Insn[] = [...head];
+  const nsubs = p.subs.length;
+  const main = p.main.flatMap((it): Item[] => (it.kind !== 'call' ? [it] : nsubs ? [{ ...it, callee: it.callee % nsubs }] : []));
   // A subprogram nobody calls would be dead code, which the kernel rejects: call each one at least once.
-  const called = new Set(p.main.flatMap((it) => (it.kind === 'call' ? [it.callee] : [])));
+  const called = new Set(main.flatMap((it) => (it.kind === 'call' ? [it.callee] : [])));
   const uncalled: Item[] = p.subs.flatMap((_, j) => (called.has(j) ? [] : [{ kind: 'call' as const, callee: j, reinit: [1, 2, 3, 4, 5] }]));
-  out.push(...layout([...p.main, ...uncalled], out.length, calls));
+  out.push(...layout([...main, ...uncalled], out.length, calls));
   out.push(...fold([1, 2, 3, 4, 5, 6, 7, 8], 1));
   const subStarts: number[] = [];
   p.subs.forEach((items, j) => {
