@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { conformanceNegative, conformanceTests, repoRoot } from '../paths.js';
+
+const main = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const example = (name: string) => join(repoRoot, 'examples', name);
+
+function ebpf(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('conformance: the whole suite passes on the interpreter, nothing skipped', () => {
+  const r = ebpf('conformance', conformanceTests, '--engine', 'interp');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines, ['313 passed, 0 failed']);
+});
+
+test('conformance: every negative file is rejected, each with its own reason', () => {
+  const r = ebpf('conformance', conformanceNegative);
+  assert.equal(r.code, 1);
+  const files = readdirSync(conformanceNegative).filter((f) => f.endsWith('.data'));
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), `0 passed, ${files.length} failed`);
+  for (const f of files) {
+    const line = lines.find((l) => l.startsWith(`FAIL ${f}: `));
+    assert.ok(line, `no FAIL line for ${f}`);
+    assert.ok(line.length > `FAIL ${f}: `.length + 10, `reason too thin: ${line}`);
+  }
+  assert.match(r.stdout, /FAIL invalid_register\.data: 4:9: .*%r50/);
+  assert.match(r.stdout, /FAIL unused-exit-imm\.data: insn 0: exit .* imm=1/);
+  assert.match(r.stdout, /FAIL incorrect_return_value_high_bits\.data: expected 0x8977665544332211, got 0x8877665544332211/);
+});
+
+test('conformance --json gives the counts and each result', () => {
+  const r = ebpf('conformance', conformanceNegative, '--json');
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.engine, 'interp');
+  assert.equal(out.passed, 0);
+  assert.equal(out.failed, out.results.length);
+  assert.ok(out.results.every((x: { status: string; reason: string }) => x.status === 'fail' && x.reason));
+});
+
+test('run: examples give their results, and --json has the documented shape', () => {
+  assert.equal(ebpf('run', example('sum-bytes.s'), '--data', '01 02 03 04').stdout, '0xa\n');
+  assert.equal(ebpf('run', example('fib.s')).stdout, '0x37\n');
+  const frame = readFileSync(example('udp-frame.hex'), 'utf8');
+  const r = ebpf('run', example('ipv4-proto.s'), '--data', frame, '--json', '--repeat', '3');
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(out), ['engine', 'retval', 'durationNs', 'dataOut']);
+  assert.equal(out.engine, 'interp');
+  assert.equal(out.retval, '17');
+  assert.equal(out.dataOut, frame.replace(/\s+/g, ''));
+  assert.ok(Number.isInteger(out.durationNs) && out.durationNs >= 0);
+});
+
+test('run: retval is the unsigned 64-bit r0 in decimal; dataOut shows stores', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  const src = join(dir, 'p.s');
+  writeFileSync(src, 'stb [%r1+1], 0x7f\nmov %r0, -1\nexit\n');
+  const out = JSON.parse(ebpf('run', src, '--data', '0000', '--json').stdout);
+  assert.equal(out.retval, '18446744073709551615');
+  assert.equal(out.dataOut, '007f');
+});
+
+test('asm -o then disasm of the raw file, and re-assembly of each format, give the same bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  for (const name of ['fib.s', 'sum-bytes.s', 'ipv4-proto.s']) {
+    const bin = join(dir, name + '.bin');
+    assert.equal(ebpf('asm', example(name), '-o', bin).code, 0);
+    const original = readFileSync(bin);
+    for (const format of ['kernel', 'llvm', 'ubpf']) {
+      const text = ebpf('disasm', bin, '--format', format).stdout;
+      const again = join(dir, `${name}.${format}.s`);
+      writeFileSync(again, text);
+      const bin2 = join(dir, `${name}.${format}.bin`);
+      assert.equal(ebpf('asm', again, '-o', bin2).code, 0, `${name} ${format}`);
+      assert.deepEqual(readFileSync(bin2), original, `${name} via ${format}`);
+    }
+  }
+});
+
+test('errors: one line, a location where there is one, exit 2 for usage and unreadable input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  const bad = join(dir, 'bad.s');
+  writeFileSync(bad, 'mov %r0, 1\nor %r0, %r50\nexit\n');
+  let r = ebpf('run', bad);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`^ebpf: ${bad.replace(/[/.]/g, '\\$&')}:2:9: .*%r50`));
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+
+  r = ebpf('run', join(dir, 'missing.s'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^ebpf: cannot read .*missing\.s: no such file\n$/);
+
+  r = ebpf('run', example('fib.s'), '--repeat', 'x');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--repeat takes a whole number/);
+
+  r = ebpf('run', example('fib.s'), '--bogus');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown option '--bogus'/);
+
+  r = ebpf('conformance', join(dir, 'nowhere'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^ebpf: cannot read .*nowhere/);
+});
+
+test('errors: a runtime fault names the pc and address; --debug adds the stack', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  const src = join(dir, 'fault.s');
+  writeFileSync(src, 'mov %r1, 0\nldxdw %r0, [%r1+16]\nexit\n');
+  let r = ebpf('run', src);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^ebpf: pc 1: .*0x10/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  r = ebpf('run', src, '--debug');
+  assert.match(r.stderr, /\n\s+at /);
+});
+
+test('every subcommand has --help', () => {
+  for (const cmd of ['asm', 'disasm', 'run', 'conformance']) {
+    const r = ebpf(cmd, '--help');
+    assert.equal(r.code, 0, cmd);
+    assert.match(r.stdout, new RegExp(`Usage: ebpf ${cmd}`));
+  }
+});
