@@ -34,10 +34,18 @@ const OPERATORS = [
   '==', '!=', '<=', '>=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=',
 ];
 
-/** Identifiers: names, `%r1` registers, labels like `.LBB0_1`, and `kernel-function`. */
-const IDENT = /^(?:[A-Za-z_.$]|%(?=[A-Za-z]))[A-Za-z0-9_.$]*(?:-[A-Za-z_][A-Za-z0-9_.$]*)*/;
-const NUMBER = /^(?:0[xX][0-9a-fA-F]+|[0-9]+)/;
+/** Identifiers: names, `%r1` registers, labels like `.LBB0_1`, and `kernel-function`. Sticky: matched where the lexer stands. */
+const IDENT = /(?:[A-Za-z_.$]|%(?=[A-Za-z]))[A-Za-z0-9_.$]*(?:-[A-Za-z_][A-Za-z0-9_.$]*)*/y;
+const NUMBER = /0[xX][0-9a-fA-F]+|[0-9]+/y;
+const WORD = /[A-Za-z0-9_.$]+/y;
 const IDENT_CHAR = /[A-Za-z0-9_.$]/;
+const SPACE = /\s/;
+
+/** The sticky `re`'s match at `i`, or undefined. */
+function matchAt(re: RegExp, text: string, i: number): string | undefined {
+  re.lastIndex = i;
+  return re.exec(text)?.[0];
+}
 
 export interface LexedLine {
   readonly tokens: Token[];
@@ -53,37 +61,26 @@ export function lexLine(text: string, line: number, file?: string): LexedLine {
   while (i < text.length) {
     const ch = text[i];
     if (ch === ' ' || ch === '\t' || ch === '\r') { i++; continue; }
-    const spaced = i === 0 || /\s/.test(text[i - 1]);
+    const spaced = i === 0 || SPACE.test(text[i - 1]);
     if (ch === ';' || (ch === '/' && text[i + 1] === '/') || (ch === '#' && spaced)) { end = i; break; }
-    const rest = text.slice(i);
     const column = i + 1;
-    const number = NUMBER.exec(rest);
+    const number = matchAt(NUMBER, text, i);
     if (number) {
-      const after = rest[number[0].length];
+      const after = text[i + number.length];
       if (after !== undefined && IDENT_CHAR.test(after)) {
-        const word = /^[A-Za-z0-9_.$]+/.exec(rest)![0];
-        throw new AsmError(`malformed number '${word}'`, line, column, file);
+        throw new AsmError(`malformed number '${matchAt(WORD, text, i)}'`, line, column, file);
       }
-      const hex = /^0[xX]/.test(number[0]);
-      tokens.push({ kind: 'number', text: number[0], column, value: BigInt(number[0]), hex, spaced });
-      i += number[0].length;
+      const hex = number.length > 1 && (number[1] === 'x' || number[1] === 'X');
+      tokens.push({ kind: 'number', text: number, column, value: BigInt(number), hex, spaced });
+      i += number.length;
       continue;
     }
-    const op = OPERATORS.find((o) => rest.startsWith(o));
-    if (op) {
-      tokens.push({ kind: 'punct', text: op, column, value: 0n, hex: false, spaced });
-      i += op.length;
-      continue;
-    }
-    const ident = IDENT.exec(rest);
-    if (ident) {
-      tokens.push({ kind: 'ident', text: ident[0], column, value: 0n, hex: false, spaced });
-      i += ident[0].length;
-      continue;
-    }
-    tokens.push({ kind: 'punct', text: ch, column, value: 0n, hex: false, spaced });
-    i++;
+    const op = OPERATORS.find((o) => text.startsWith(o, i));
+    const ident = op ? undefined : matchAt(IDENT, text, i);
+    const tokenText = op ?? ident ?? ch;
+    tokens.push({ kind: ident ? 'ident' : 'punct', text: tokenText, column, value: 0n, hex: false, spaced });
+    i += tokenText.length;
   }
-  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  while (end > 0 && SPACE.test(text[end - 1])) end--;
   return { tokens, endColumn: end + 1 };
 }
