@@ -13,7 +13,9 @@ export interface BenchRow {
   what: string;
   mips: number;
   insns: number;
+  /** CPU seconds of the measured run. */
   seconds: number;
+  wallSeconds: number;
   anchor: Anchor;
 }
 
