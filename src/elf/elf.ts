@@ -141,7 +141,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
       table.fail(p, `section ${i}: contents at 0x${offset.toString(16)}, ${size} bytes, run past the end of the file (${bytes.length} bytes)`);
     }
     raw.push({
-      nameOff: table.u32(p), type: shType, flags: Number(table.u64(p + 8) & 0xffffffffn), offset, size,
+      nameOff: table.u32(p), type: shType, flags: table.u64Halves(p + 8, 'sh_flags').lo, offset, size,
       link: table.u32(p + 40), info: table.u32(p + 44), entsize: table.u64n(p + 56, 'sh_entsize'),
     });
   }
@@ -218,10 +218,9 @@ function readRelocations(s: ElfSection, nsyms: number, order: ByteOrder): ElfRel
   const out: ElfRelocation[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const p = i * REL_SIZE;
-    const info = r.u64(p + 8);
-    const symbol = Number(info >> 32n);
-    if (symbol >= nsyms) r.fail(p + 8, `symbol index ${symbol} out of range (${nsyms} symbols)`);
-    out[i] = { offset: r.u64n(p, 'r_offset'), symbol, type: Number(info & 0xffffffffn) };
+    const info = r.u64Halves(p + 8, 'r_info');
+    if (info.hi >= nsyms) r.fail(p + 8, `symbol index ${info.hi} out of range (${nsyms} symbols)`);
+    out[i] = { offset: r.u64n(p, 'r_offset'), symbol: info.hi, type: info.lo };
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { parseBtf } from '../btf/parse.js';
 import type { Btf } from '../btf/types.js';
 import { BTF_VAR_GLOBAL_EXTERN, BTF_VAR_STATIC } from '../btf/types.js';
 import { typeName } from '../btf/query.js';
-import { parseElf, STB_GLOBAL, STB_WEAK, SHN_UNDEF, STT_SECTION, type ElfFile } from './elf.js';
+import { parseElf, STB_GLOBAL, STB_WEAK, SHN_UNDEF, STT_SECTION, type ElfFile, type ElfSymbol } from './elf.js';
 import { sectionByName, type LoadContext } from './context.js';
 import { findDatasec, loadBtfMaps, loadDataSections, loadKconfig, loadLegacyMaps, loadMapInitialValues } from './maps.js';
 import { loadPrograms } from './programs.js';
@@ -70,6 +70,13 @@ function loadBtf(ctx: LoadContext): void {
  * the variables by offset.
  */
 function fixupDatasecs(elf: ElfFile, btf: Btf): void {
+  const globals = new Map<string, ElfSymbol[]>();
+  for (const s of elf.symbols) {
+    if (s.type === STT_SECTION || (s.bind !== STB_GLOBAL && s.bind !== STB_WEAK) || !s.name) continue;
+    const list = globals.get(s.name);
+    if (list) list.push(s);
+    else globals.set(s.name, [s]);
+  }
   for (const t of btf.types) {
     if (t.kind !== 'datasec' || t.name === '.kconfig' || t.name === '.ksyms') continue;
     const sec = elf.sections.find((s) => s.name === t.name);
@@ -78,7 +85,7 @@ function fixupDatasecs(elf: ElfFile, btf: Btf): void {
     for (const vi of t.vars) {
       const v = btf.types[vi.type];
       if (v.kind !== 'var' || v.linkage === BTF_VAR_STATIC || v.linkage === BTF_VAR_GLOBAL_EXTERN) continue;
-      const sym = elf.symbols.find((s) => s.name === v.name && s.shndx === sec.index && s.type !== STT_SECTION && (s.bind === STB_GLOBAL || s.bind === STB_WEAK));
+      const sym = globals.get(v.name)?.find((s) => s.shndx === sec.index);
       if (!sym) throw new LoadError('.BTF', 0, `DATASEC ${t.name}: variable ${v.name} has no symbol in section ${sec.name}`);
       vi.offset = sym.value;
     }

@@ -35,6 +35,8 @@ interface Func {
   funcInfo: FuncInfo[];
   lineInfo: LineInfo[];
   coreRelos: CoreRelocation[];
+  /** Whether a program already holds this function's instruction objects. */
+  taken: boolean;
 }
 
 interface SectionFuncs {
@@ -93,7 +95,7 @@ function collectFunctions(ctx: LoadContext): Map<number, SectionFuncs> {
       const start = sym.value / INSN_SIZE;
       funcs.push({
         name: sym.name, section: sec, symbol: sym, start, insns: all.slice(start, start + sym.size / INSN_SIZE),
-        calls: new Map(), funcInfo: [], lineInfo: [], coreRelos: [],
+        calls: new Map(), funcInfo: [], lineInfo: [], coreRelos: [], taken: false,
       });
     }
     out.set(sec.index, { section: sec, reader, funcs });
@@ -250,11 +252,14 @@ function link(main: Func, license: string, kernelVersion: number, reader: ByteRe
   const place = (f: Func): number => {
     const base = insns.length;
     placed.set(f, base);
-    for (const insn of f.insns) insns.push({ ...insn });
+    // The first program to take a function takes its instruction objects; later ones copy them.
+    if (f.taken) for (const insn of f.insns) insns.push({ code: insn.code, dst: insn.dst, src: insn.src, off: insn.off, imm: insn.imm });
+    else for (const insn of f.insns) insns.push(insn);
+    f.taken = true;
     functions.push({ name: f.name, section: f.section.name, insnOff: base, insnCnt: f.insns.length });
     for (const fi of f.funcInfo) funcInfo.push({ insnOff: fi.insnOff + base, typeId: fi.typeId });
-    for (const li of f.lineInfo) lineInfo.push({ ...li, insnOff: li.insnOff + base });
-    for (const cr of f.coreRelos) coreRelos.push({ ...cr, insn: cr.insn + base });
+    for (const li of f.lineInfo) lineInfo.push({ insnOff: li.insnOff + base, fileName: li.fileName, line: li.line, lineNum: li.lineNum, lineCol: li.lineCol });
+    for (const cr of f.coreRelos) coreRelos.push({ insn: cr.insn + base, typeId: cr.typeId, accessStr: cr.accessStr, kind: cr.kind });
     return base;
   };
   // Depth-first, appending a callee at its first call and walking it before
@@ -274,7 +279,7 @@ function link(main: Func, license: string, kernelVersion: number, reader: ByteRe
     const [i, callee] = frame.calls[frame.next++];
     if (!placed.has(callee)) push(callee);
     const at = frame.base + i;
-    insns[at].imm = placed.get(callee)! - at - 1;
+    insns[at] = { ...insns[at], imm: placed.get(callee)! - at - 1 };
   }
   const def = programTypeForSection(main.section.name);
   if (insns.length > 0x7fffffff) reader.fail(main.start * INSN_SIZE, 'program too large');

@@ -57,10 +57,17 @@ export class ByteReader {
 
   /** An unsigned 64-bit field that must fit a JS number (offsets and sizes). */
   u64n(offset: number, what = 'u64'): number {
+    const { lo, hi } = this.u64Halves(offset, what);
+    if (hi > 0x1fffff) this.fail(offset, `${what} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is too large`);
+    return hi * 0x100000000 + lo;
+  }
+
+  /** The two 32-bit halves of a 64-bit field, without BigInt (hot paths: symbols, relocations). */
+  u64Halves(offset: number, what = 'u64'): { lo: number; hi: number } {
     this.check(offset, 8, what);
-    const v = this.view.getBigUint64(offset, this.le);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(offset, `${what} 0x${v.toString(16)} is too large`);
-    return Number(v);
+    const a = this.view.getUint32(offset, this.le);
+    const b = this.view.getUint32(offset + 4, this.le);
+    return this.le ? { lo: a, hi: b } : { lo: b, hi: a };
   }
 
   u64(offset: number, what = 'u64'): bigint {
