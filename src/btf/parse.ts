@@ -23,32 +23,46 @@ export function btfByteOrder(bytes: Uint8Array): ByteOrder | null {
   return null;
 }
 
-/** A string table: offsets to NUL-terminated strings, decoded once each. */
+/**
+ * A string table: offsets to NUL-terminated strings. An all-ASCII table (the
+ * usual case) is decoded once and sliced, which keeps parsing vmlinux fast.
+ */
 export class StringTable {
   private readonly reader: ByteReader;
   private readonly base: number;
   private readonly size: number;
-  private readonly cache = new Map<number, string>();
+  /** The whole table as text when it is ASCII, so byte offsets are string offsets. */
+  private readonly ascii: string | null;
 
   constructor(reader: ByteReader, base: number, size: number) {
     this.reader = reader;
     this.base = base;
     this.size = size;
+    const bytes = reader.bytes.subarray(base, base + size);
+    this.ascii = isAscii(bytes) ? latin1.decode(bytes) : null;
   }
 
   get(offset: number, where: number, what: string): string {
-    const cached = this.cache.get(offset);
-    if (cached !== undefined) return cached;
-    if (offset >= this.size) {
+    if (!(offset < this.size)) {
       this.reader.fail(where, `${what}: string offset ${offset} is outside the string section (${this.size} bytes)`);
+    }
+    if (this.ascii !== null) {
+      const end = this.ascii.indexOf('\0', offset);
+      if (end < 0) this.reader.fail(where, `${what}: string at offset ${offset} is not NUL-terminated`);
+      return this.ascii.slice(offset, end);
     }
     const start = this.base + offset;
     const end = this.reader.bytes.indexOf(0, start);
     if (end < 0 || end >= this.base + this.size) this.reader.fail(where, `${what}: string at offset ${offset} is not NUL-terminated`);
-    const s = decodeUtf8(this.reader.bytes, start, end);
-    this.cache.set(offset, s);
-    return s;
+    return decodeUtf8(this.reader.bytes, start, end);
   }
+}
+
+const latin1 = new TextDecoder('latin1');
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return false;
+  return true;
 }
 
 export interface ParsedBtf {
@@ -95,6 +109,10 @@ function toHex16(bytes: Uint8Array): string {
   return ((bytes[0] << 8) | bytes[1]).toString(16);
 }
 
+function truncated(r: ByteReader, where: number, id: number, what: string): never {
+  r.fail(where, `type [${id}] (${what}): its data runs past the end of the type section`);
+}
+
 function parseTypes(r: ByteReader, strings: StringTable, start: number, len: number): BtfType[] {
   const types: BtfType[] = [{ kind: 'void', name: '' }];
   const v = r.view;
@@ -114,12 +132,9 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
     const id = types.length;
     const name = nameOff === 0 ? '' : strings.get(nameOff, where, `type [${id}] name`);
     off += BTF_TYPE_SIZE;
-    const need = (n: number, what: string): void => {
-      if (off + n > end) r.fail(where, `type [${id}] ${what}: ${n} bytes of data run past the end of the type section`);
-    };
     switch (kind) {
       case BTF_KIND.INT: {
-        need(4, 'int');
+        if (off + 4 > end) truncated(r, where, id, 'int');
         const enc = v.getUint32(off, le);
         off += 4;
         const bits = enc & 0xff;
@@ -133,14 +148,14 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         types.push({ kind: 'ptr', name, type: sizeOrType });
         break;
       case BTF_KIND.ARRAY: {
-        need(12, 'array');
+        if (off + 12 > end) truncated(r, where, id, 'array');
         types.push({ kind: 'array', name, type: v.getUint32(off, le), indexType: v.getUint32(off + 4, le), nelems: v.getUint32(off + 8, le) });
         off += 12;
         break;
       }
       case BTF_KIND.STRUCT:
       case BTF_KIND.UNION: {
-        need(vlen * 12, kind === BTF_KIND.STRUCT ? 'struct' : 'union');
+        if (off + vlen * 12 > end) truncated(r, where, id, kind === BTF_KIND.STRUCT ? 'struct' : 'union');
         const members: BtfMember[] = new Array(vlen);
         for (let i = 0; i < vlen; i++, off += 12) {
           const mname = v.getUint32(off, le);
@@ -156,7 +171,7 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         break;
       }
       case BTF_KIND.ENUM: {
-        need(vlen * 8, 'enum');
+        if (off + vlen * 8 > end) truncated(r, where, id, 'enum');
         const values = new Array(vlen);
         for (let i = 0; i < vlen; i++, off += 8) {
           const vname = v.getUint32(off, le);
@@ -169,7 +184,7 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         break;
       }
       case BTF_KIND.ENUM64: {
-        need(vlen * 12, 'enum64');
+        if (off + vlen * 12 > end) truncated(r, where, id, 'enum64');
         const values = new Array(vlen);
         for (let i = 0; i < vlen; i++, off += 12) {
           const vname = v.getUint32(off, le);
@@ -201,7 +216,7 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         types.push({ kind: 'func', name, type: sizeOrType, linkage: vlen });
         break;
       case BTF_KIND.FUNC_PROTO: {
-        need(vlen * 8, 'func_proto');
+        if (off + vlen * 8 > end) truncated(r, where, id, 'func_proto');
         const params = new Array(vlen);
         for (let i = 0; i < vlen; i++, off += 8) {
           const pname = v.getUint32(off, le);
@@ -211,12 +226,12 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         break;
       }
       case BTF_KIND.VAR:
-        need(4, 'var');
+        if (off + 4 > end) truncated(r, where, id, 'var');
         types.push({ kind: 'var', name, type: sizeOrType, linkage: v.getUint32(off, le) });
         off += 4;
         break;
       case BTF_KIND.DATASEC: {
-        need(vlen * 12, 'datasec');
+        if (off + vlen * 12 > end) truncated(r, where, id, 'datasec');
         const vars = new Array(vlen);
         for (let i = 0; i < vlen; i++, off += 12) {
           vars[i] = { type: v.getUint32(off, le), offset: v.getUint32(off + 4, le), size: v.getUint32(off + 8, le) };
@@ -228,7 +243,7 @@ function parseTypes(r: ByteReader, strings: StringTable, start: number, len: num
         types.push({ kind: 'float', name, size: sizeOrType });
         break;
       case BTF_KIND.DECL_TAG:
-        need(4, 'decl_tag');
+        if (off + 4 > end) truncated(r, where, id, 'decl_tag');
         types.push({ kind: 'decl_tag', name, type: sizeOrType, componentIdx: v.getInt32(off, le) });
         off += 4;
         break;
