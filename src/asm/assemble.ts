@@ -28,7 +28,6 @@ interface Pending {
   p: ParsedInsn;
   slot: number;
   line: number;
-  column: number;
   /** The `(xx)` opcode written before the instruction, checked against its encoding. */
   prefix?: { code: number; column: number };
 }
@@ -77,7 +76,7 @@ export function assemble(text: string, options: AssembleOptions = {}): Insn[] {
     const c = new Cursor({ tokens, endColumn: lexed.endColumn }, line, file);
     const p = isKernelSyntax(tokens) || prefix ? parseKernel(c, prefix?.code) : parseUbpf(c);
     if (p.row.format === 'exit' && firstExit === undefined) firstExit = slot;
-    pending.push({ p, slot, line, column: tokens[0].column, prefix });
+    pending.push({ p, slot, line, prefix });
     slot += p.row.format === 'lddw' ? 2 : 1;
   });
 
@@ -99,6 +98,9 @@ export function assemble(text: string, options: AssembleOptions = {}): Insn[] {
         if (id === undefined) {
           const hint = options.helperId ? '' : ' (helpers are called by name only when a helperId resolver is given)';
           throw new AsmError(`unknown helper or label '${name}'${hint}`, e.line, column, file);
+        }
+        if (!Number.isInteger(id) || id < -(2 ** 31) || id >= 2 ** 31) {
+          throw new AsmError(`helperId gave ${id} for '${name}', which is not a 32-bit helper id`, e.line, column, file);
         }
         p.imm = id;
       }

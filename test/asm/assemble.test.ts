@@ -194,6 +194,7 @@ test('errors: one per kind, each with its line and column', () => {
   rejects('(b7)', 1, 1, /^expected an instruction after the opcode \(b7\)$/);
   rejects('call bpf_map_lookup_elem', 1, 6, /^unknown helper or label 'bpf_map_lookup_elem' \(helpers are called by name only when a helperId resolver is given\)$/);
   rejects('call no_such_helper', 1, 6, /^unknown helper or label 'no_such_helper'$/, { helperId: helperIdByName });
+  rejects('call odd', 1, 6, /^helperId gave 1.5 for 'odd', which is not a 32-bit helper id$/, { helperId: () => 1.5 });
   rejects('exit 1', 1, 1, /^exit takes 0 operands, got 1$/);
   rejects('mov %r0, 1 junk', 1, 12, /^unexpected 'junk' after the operands of mov$/);
 });
