@@ -6,8 +6,9 @@
  * prepare.ts). Its case labels are numeric literals on purpose: V8 compiles
  * a dense switch over literal integers into a jump table, while labels that
  * name imported constants are evaluated as expressions, one comparison
- * after another, and run the whole loop about twice as slowly. Each label carries the uAPI spelling in a comment;
- * the tests run every row of the opcode table through it.
+ * after another, and run the whole loop about twice as slowly. Each label
+ * carries the uAPI spelling in a comment; the tests run every row of the
+ * opcode table through it.
  */
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
@@ -127,34 +128,30 @@ export class Machine {
   }
 
   /**
-   * The address of an access the fast path could not place: check the full
-   * 64-bit address, the second cached region, then the region list.
+   * Check an access the fast path could not place (address `a`, below
+   * 2^32): the second cached region, then the region list. Returns `a`.
    */
-  access(addr: bigint, size: number, write: boolean, pc: number): number {
-    if (addr >= BigInt(TWO32)) throw memoryFault(write, addr, size, 'address above 4 GiB', pc);
-    const a = Number(addr);
+  access(a: number, size: number, write: boolean, pc: number): number {
     const C = this.C, k = write ? 4 : 0;
     if (a >= C[k] && a + size <= C[k + 1]) return a;
     if (a >= C[k + 2] && a + size <= C[k + 3]) return a;
-    if (!this.checked) throw memoryFault(write, addr, size, `outside the memory of ${this.u8.byteLength} bytes`, pc);
+    const fault = (why: string) => memoryFault(write, BigInt(a), size, why, pc);
+    if (!this.checked) throw fault(`outside the memory of ${this.u8.byteLength} bytes`);
     const region = this.space.find(a, size);
     if (!region) {
       const partly = this.space.find(a, 1);
-      const why = partly ? `runs past the end of ${partly.name}, ${partly.size} bytes at 0x${partly.start.toString(16)}` : 'no region';
-      throw memoryFault(write, addr, size, why, pc);
+      throw fault(partly ? `runs past the end of ${partly.name}, ${partly.size} bytes at 0x${partly.start.toString(16)}` : 'no region');
     }
-    if (write && !region.writable) throw memoryFault(write, addr, size, `${region.name} is read-only`, pc);
+    if (write && !region.writable) throw fault(`${region.name} is read-only`);
     let start = region.start, end = region.start + region.size;
     if (region === this.stack) {
       const rel = a - this.stack.start - STACK_GUARD;
       const frame = Math.floor(rel / FRAME_SPAN);
       const at = rel - frame * FRAME_SPAN;
-      if (rel < 0) throw memoryFault(write, addr, size, 'stack guard below frame 0', pc);
-      if (at >= MAX_BPF_STACK) throw memoryFault(write, addr, size, `stack guard above frame ${frame}`, pc);
-      if (at + size > MAX_BPF_STACK) throw memoryFault(write, addr, size, `crosses the top of frame ${frame}'s stack`, pc);
-      if (frame > this.depth) {
-        throw memoryFault(write, addr, size, `frame ${frame}'s stack is not in use (the program is in frame ${this.depth})`, pc);
-      }
+      if (rel < 0) throw fault('stack guard below frame 0');
+      if (at >= MAX_BPF_STACK) throw fault(`stack guard above frame ${frame}`);
+      if (at + size > MAX_BPF_STACK) throw fault(`crosses the top of frame ${frame}'s stack`);
+      if (frame > this.depth) throw fault(`frame ${frame}'s stack is not in use (the program is in frame ${this.depth})`);
       start = this.frameStart(frame);
       end = start + MAX_BPF_STACK;
     }
@@ -165,10 +162,14 @@ export class Machine {
     return a;
   }
 
-  /** access() for register `base` (doubled index) plus `off`. */
+  /** access() for register `base` (doubled index) plus `off`, faulting when the 64-bit sum is not below 2^32. */
   resolve(base: number, off: number, size: number, write: boolean, pc: number): number {
     const R = this.R;
-    return this.access(BigInt.asUintN(64, u64(R[base], R[base + 1]) + BigInt(off)), size, write, pc);
+    const a = (R[base] >>> 0) + off;
+    if (R[base + 1] === 0 && a >= 0 && a < TWO32) return this.access(a, size, write, pc);
+    const full = BigInt.asUintN(64, u64(R[base], R[base + 1]) + BigInt(off));
+    if (full >= BigInt(TWO32)) throw memoryFault(write, full, size, 'address above 4 GiB', pc);
+    return this.access(Number(full), size, write, pc);
   }
 
   callHelper(id: number, pc: number): void {
@@ -214,8 +215,10 @@ export class Machine {
 
   /** exit from a subprogram: restore the caller's r6–r10. Returns the pc after the call. */
   ret(): number {
+    // The callee's frame goes out of use: drop it from the cache.
+    const dead = this.frameStart(this.depth), C = this.C;
+    for (let k = 0; k < 8; k += 2) if (C[k] === dead) { C[k] = 0; C[k + 1] = 0; }
     this.depth--;
-    this.forget();
     const R = this.R, S = this.saved, f = this.depth * FRAME_WORDS;
     for (let k = 0; k < 10; k++) R[R6 + k] = S[f + k];
     this.loops = S[f + 11];
@@ -283,7 +286,7 @@ export class Machine {
     const size = (code & 0x18) === 0x00 ? 4 : (code & 0x18) === 0x08 ? 2 : 1;
     const off = (code & 0xe0) === 0x40 ? (this.R[s] + imm) | 0 : imm;
     if (off < 0 || off + size > pkt.dataEnd - pkt.data) return false;
-    const a = this.access(BigInt(pkt.data + off), size, false, pc);
+    const a = this.access(pkt.data + off, size, false, pc);
     const R = this.R;
     R[0] = size === 4 ? this.dv.getInt32(a, false) : size === 2 ? this.dv.getUint16(a, false) : this.u8[a];
     R[1] = 0;

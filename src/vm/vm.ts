@@ -98,8 +98,8 @@ export class Vm {
   execute(prog: PreparedProgram, options: RunOptions): RunResult {
     if (this.running) throw new RuntimeError('this Vm is already running a program; runs do not nest');
     const { packet } = options;
-    if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd)) {
-      throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses with data <= dataEnd`);
+    if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
+      throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses below 2^32 with data <= dataEnd`);
     }
     const m = this.machine;
     this.running = true;
