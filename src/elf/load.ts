@@ -7,8 +7,7 @@
  * input is a LoadError.
  */
 import { EbpfError, LoadError, wrapError } from '../internal/errors.js';
-import { decodeUtf8 } from '../internal/reader.js';
-import { ByteReader } from '../internal/reader.js';
+import { ByteReader, decodeUtf8 } from '../internal/reader.js';
 import { parseBtfExt } from '../btf/ext.js';
 import { parseBtf } from '../btf/parse.js';
 import type { Btf } from '../btf/types.js';
@@ -36,7 +35,7 @@ export function loadCollectionSpec(bytes: Uint8Array): CollectionSpec {
   const elf = step('ELF', () => parseElf(bytes));
   const ctx: LoadContext = {
     elf, order: elf.order, btf: null, ext: null, maps: [], mapByDefinition: new Map(), dataMapBySection: new Map(),
-    kconfig: null, textIndex: sectionByName({ elf } as LoadContext, '.text')?.index ?? -1,
+    kconfig: null, textIndex: elf.sections.find((s) => s.name === '.text')?.index ?? -1,
   };
   step('BTF', () => loadBtf(ctx));
   const license = step('license', () => readLicense(ctx));
