@@ -9,6 +9,8 @@ import { asmCommand } from './commands/asm.js';
 import { disasmCommand } from './commands/disasm.js';
 import { runCommand } from './commands/run.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { verifyCommand } from './commands/verify.js';
+import { featureCommand } from './commands/feature.js';
 
 export function buildProgram(): Command {
   const program = new Command('ebpf')
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const make of [asmCommand, disasmCommand, runCommand, conformanceCommand]) {
+  for (const make of [asmCommand, disasmCommand, runCommand, conformanceCommand, verifyCommand, featureCommand]) {
     program.addCommand(make().exitOverride());
   }
   return program;
