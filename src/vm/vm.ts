@@ -101,10 +101,14 @@ export class Vm {
     if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
       throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses below 2^32 with data <= dataEnd`);
     }
+    const args = [options.r1 ?? 0n, options.r2 ?? 0n, options.r3 ?? 0n, options.r4 ?? 0n, options.r5 ?? 0n];
+    args.forEach((v, k) => {
+      if (typeof v !== 'bigint') throw new EbpfError('EINVAL', `r${k + 1} must be a bigint, got ${typeof v}`);
+    });
     const m = this.machine;
     this.running = true;
     try {
-      m.reset(prog, [options.r1 ?? 0n, options.r2 ?? 0n, options.r3 ?? 0n, options.r4 ?? 0n, options.r5 ?? 0n], packet);
+      m.reset(prog, args, packet);
       const exited = this.trace ? traceRun(m, this.maxInsns, this.trace, this.helpers) : m.exec(this.maxInsns);
       if (!exited) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`, { pc: m.pc });
       return { r0: u64FromHalves(m.R[0], m.R[1]), insns: m.count };

@@ -134,4 +134,6 @@ test('a Vm can run programs again and again; runs start from a zeroed stack', ()
   assert.equal(p.run().r0, 0n);
   const q = vm.load([movr(0, 1), alu64(BPF_ADD, 0, 2), alu64(BPF_ADD, 0, 5), exit()]);
   assert.equal(q.run({ r1: 1n, r2: 2n, r5: 1n << 40n }).r0, 3n + (1n << 40n));
+  assert.throws(() => q.run({ r1: 1 as unknown as bigint }), /^EbpfError: r1 must be a bigint, got number$/);
+  assert.throws(() => q.run({ packet: { data: 10, dataEnd: 5 } }), /packet: data \(10\) and dataEnd \(5\) must be/);
 });
