@@ -38,7 +38,8 @@ function printfMemory(ctx: HelperContext): PrintfMemory {
     cString(addr, max) {
       const at = tryAccess(addr, 1);
       if (at === undefined) return undefined;
-      const end = ctx.checked ? ctx.space.find(at, 1)!.start + ctx.space.find(at, 1)!.size : ctx.space.bytes.length;
+      const region = ctx.checked ? ctx.space.find(at, 1) : undefined;
+      const end = region ? region.start + region.size : ctx.space.bytes.length;
       const bytes = ctx.space.bytes.subarray(at, Math.min(end, at + max));
       const nul = bytes.indexOf(0);
       return bytes.slice(0, nul < 0 ? bytes.length : nul);
