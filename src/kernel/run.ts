@@ -105,6 +105,8 @@ export interface WrapResult {
   insns: Insn[];
   /** Where the user's program starts in `insns`. */
   offset: number;
+  /** The user's slot of a slot of `insns`, or undefined for the wrapper's own. */
+  original(slot: number): number | undefined;
 }
 
 /**
@@ -126,7 +128,13 @@ export function wrapForKernel(insns: readonly Insn[], rows: readonly (Opcode | n
     ? [{ code: BPF_ALU64 | BPF_MOV | BPF_K, dst: 1, src: 0, off: 0, imm: 0 }]
     : [...ldImm64(1, BigInt(memFd), BPF_PSEUDO_MAP_VALUE)];
   prologue.push({ code: BPF_ALU64 | BPF_MOV | BPF_K, dst: 2, src: 0, off: 0, imm: memLength });
-  return { insns: [...prologue, ...body], offset: prologue.length };
+  const offset = prologue.length;
+  const original = (slot: number): number | undefined => {
+    const i = slot - offset;
+    if (i < 0 || i >= body.length || (i >= end && i < end + epilogue.length)) return undefined;
+    return i < end ? i : i - epilogue.length;
+  };
+  return { insns: [...prologue, ...body], offset, original };
 }
 
 /**
@@ -177,7 +185,9 @@ export class KernelRunner implements Disposable {
       prog = loadProgram(this.kernel, { type: BPF_PROG_TYPE.XDP, expectedAttachType: 'xdp', insns: wrapped.insns, name: 'conformance' });
     } catch (err) {
       if (err instanceof VerifierError) {
-        return { ok: false, reason: `kernel verifier rejects it: ${err.summary.replace(/\n/g, '; ')}`, log: err.log };
+        const at = err.insn === undefined ? undefined : wrapped.original(err.insn);
+        const where = at === undefined ? '' : ` at insn ${at}`;
+        return { ok: false, reason: `kernel verifier rejects it${where}: ${err.summary.replace(/\n/g, '; ')}`, log: err.log };
       }
       throw err;
     }

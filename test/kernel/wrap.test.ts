@@ -36,6 +36,7 @@ test('main\'s exits jump to the epilogue, placed before the first subprogram; ca
     '13: (b7) r0 = 2',
     '14: (95) exit',
   ].join('\n'));
+  assert.deepEqual([0, 2, 3, 6, 7, 8, 12, 13, 14].map((slot) => wrapped.original(slot)), [undefined, undefined, 0, 3, 4, undefined, undefined, 5, 6]);
 });
 
 test('without input memory, r1 and r2 are 0', () => {
