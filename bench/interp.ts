@@ -6,7 +6,7 @@ import { assemble } from '../src/asm/index.js';
 import { AddressSpace } from '../src/memory/index.js';
 import { Vm } from '../src/vm/index.js';
 import { LOOPS } from './loops.js';
-import type { Anchor, Suite, SuiteResult } from './suite.js';
+import type { Anchor, BenchRow, Suite } from './suite.js';
 
 /**
  * uBPF's C interpreter on an ALU loop, as the project's performance target
@@ -15,7 +15,7 @@ import type { Anchor, Suite, SuiteResult } from './suite.js';
  */
 export const UBPF_INTERPRETER: Anchor = {
   name: 'uBPF C interpreter, ALU loop',
-  mips: 100,
+  value: 100,
   source: 'quoted: the project brief\'s target (uBPF interpreter ~100 M insns/s); not measured in this run',
 };
 
@@ -41,7 +41,7 @@ function timed(run: () => { insns: number }): Sample {
 export const interpSuite: Suite = {
   name: 'interp',
   title: `Interpreter (src/vm): M eBPF insns per CPU second, median of ${RUNS} runs after ${WARMUPS} warm-ups of every loop`,
-  run(): SuiteResult {
+  run(): BenchRow[] {
     const cases = LOOPS.flatMap((loop) => {
       const insns = assemble(loop.source.replace(/\bN\b/g, String(loop.iterations)), { file: `${loop.name} loop` });
       return [true, false].map((checked) => {
@@ -55,19 +55,17 @@ export const interpSuite: Suite = {
     });
     // Warm every loop first: the one dispatch loop is optimised for all of them, not just the first.
     for (let k = 0; k < WARMUPS; k++) for (const c of cases) c.run();
-    const rows = cases.map(({ loop, checked, run }) => {
+    return cases.map(({ loop, checked, run }): BenchRow => {
       const samples = Array.from({ length: RUNS }, () => timed(run)).sort((a, b) => a.seconds - b.seconds);
       const m = samples[Math.floor(RUNS / 2)];
       return {
-        name: `${loop.name} (${checked ? 'checked' : 'unchecked'})`,
-        what: loop.what,
-        mips: m.insns / m.seconds / 1e6,
-        insns: m.insns,
-        seconds: m.seconds,
-        wallSeconds: m.wallSeconds,
+        name: `${loop.name} loop (${checked ? 'checked' : 'unchecked'})`,
+        value: m.insns / m.seconds / 1e6,
+        unit: 'M insns/s',
+        better: 'higher',
         anchor: UBPF_INTERPRETER,
+        details: { what: loop.what, insns: m.insns, cpuSeconds: m.seconds, wallSeconds: m.wallSeconds },
       };
     });
-    return { rows };
   },
 };

@@ -1,31 +1,29 @@
-/** What a benchmark file gives the driver (run.ts): named rows, each with its figure and anchor. */
+/**
+ * What a benchmark file gives the driver (run.ts): named rows, each a
+ * figure next to its anchor. The ratio is always figure / anchor; `better`
+ * says which way is good (a speed wants more, a time budget less).
+ */
 
 export interface Anchor {
   name: string;
-  /** Millions of eBPF instructions per second. */
-  mips: number;
+  value: number;
   /** Where the figure comes from: measured in this run, or quoted (and from where). */
   source: string;
 }
 
 export interface BenchRow {
   name: string;
-  what: string;
-  mips: number;
-  insns: number;
-  /** CPU seconds of the measured run. */
-  seconds: number;
-  wallSeconds: number;
+  value: number;
+  unit: string;
+  better: 'higher' | 'lower';
   anchor: Anchor;
-}
-
-export interface SuiteResult {
-  rows: BenchRow[];
+  /** Anything else worth keeping in the JSON (instruction counts, CPU and wall seconds). */
+  details?: Record<string, string | number>;
 }
 
 export interface Suite {
   /** Also the name of its JSON file in bench/results/. */
   name: string;
   title: string;
-  run(): SuiteResult | Promise<SuiteResult>;
+  run(): BenchRow[] | Promise<BenchRow[]>;
 }
