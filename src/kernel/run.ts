@@ -35,8 +35,14 @@ const XDP_PASS = 2;
 const DUMMY_PACKET = new Uint8Array(14);
 
 export type KernelRunOutcome =
-  | { ok: true; r0: bigint; dataOut: Uint8Array }
+  /** `durationNs`: the kernel's mean time of one run (BPF_PROG_TEST_RUN's duration). */
+  | { ok: true; r0: bigint; dataOut: Uint8Array; durationNs: number }
   | { ok: false; reason: string; log?: string };
+
+export interface KernelRunOptions {
+  /** Run this many times on the same memory (BPF_PROG_TEST_RUN's repeat); r0 is the last run's. */
+  repeat?: number;
+}
 
 /** Why the kernel cannot run a program of the conformance contract before trying, or null. */
 export function inexpressibleReason(insns: readonly Insn[], rows: readonly (Opcode | null)[]): string | null {
@@ -167,7 +173,7 @@ export class KernelRunner implements Disposable {
    * memory afterwards, or why the kernel cannot run the program (the
    * verifier's summary when it rejects it).
    */
-  run(insns: readonly Insn[], mem: Uint8Array = new Uint8Array()): KernelRunOutcome {
+  run(insns: readonly Insn[], mem: Uint8Array = new Uint8Array(), options: KernelRunOptions = {}): KernelRunOutcome {
     let rows: (Opcode | null)[];
     try {
       rows = decodeProgram(insns);
@@ -193,10 +199,10 @@ export class KernelRunner implements Disposable {
     }
     try {
       if (memMap) memMap.update(key, mem);
-      prog.testRun({ data: DUMMY_PACKET, repeat: 1 });
+      const { duration } = prog.testRun({ data: DUMMY_PACKET, repeat: options.repeat ?? 1 });
       const r0 = r0Map.lookup(key)!;
       const dataOut = memMap ? memMap.lookup(key)! : new Uint8Array();
-      return { ok: true, r0: new DataView(r0.buffer).getBigUint64(0, true), dataOut };
+      return { ok: true, r0: new DataView(r0.buffer).getBigUint64(0, true), dataOut, durationNs: duration };
     } finally {
       prog.close();
     }
@@ -215,7 +221,7 @@ export class KernelRunner implements Disposable {
 }
 
 /** One run in a fresh runner (for many runs, keep a KernelRunner). */
-export function runOnKernel(kernel: Kernel, insns: readonly Insn[], mem?: Uint8Array): KernelRunOutcome {
+export function runOnKernel(kernel: Kernel, insns: readonly Insn[], mem?: Uint8Array, options?: KernelRunOptions): KernelRunOutcome {
   using runner = new KernelRunner(kernel);
-  return runner.run(insns, mem);
+  return runner.run(insns, mem, options);
 }

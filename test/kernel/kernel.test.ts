@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { VerifierError } from '../../src/internal/errors.js';
 import {
-  BPF_ALU64, BPF_ADD, BPF_DW, BPF_EXIT, BPF_JMP, BPF_K, BPF_LDX, BPF_MEM, BPF_MOV, BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX,
-  BPF_W, ldImm64, type Insn,
+  BPF_ALU64, BPF_ADD, BPF_ATOMIC, BPF_DW, BPF_EXIT, BPF_JMP, BPF_K, BPF_LDX, BPF_LSH, BPF_MEM, BPF_MOV, BPF_OR,
+  BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX, BPF_W, BPF_X, ldImm64, type Insn,
 } from '../../src/isa/index.js';
 import {
   BPF_EXIST, BPF_LOG_STATS, BPF_NOEXIST, KernelError, createMap, formatFeatures, getPinned, loadBtf, loadProgram,
-  mapInfo, openPinnedMap, openPinnedProgram, probeFeatures, verifyOnKernel,
+  mapInfo, openPinnedMap, openPinnedProgram, probeFeatures, runOnKernel, verifyOnKernel,
 } from '../../src/kernel/index.js';
 import { kernelOrSkip, privateMount } from './env.js';
 
@@ -249,4 +249,28 @@ test('feature probe finds program types, map types, helpers and ISA extensions',
   assert.match(text, /^eBPF program_type xdp is available$/m);
   assert.match(text, /^eBPF map_type hash is available$/m);
   assert.match(text, /^eBPF helpers supported for program type xdp:\n(\t- \w+\n)+/m);
+});
+
+test('runOnKernel: r1 = memory, r2 = its length, the whole 64-bit r0, the memory back, repeat', (t) => {
+  const kernel = kernelOrSkip(t);
+  if (!kernel) return;
+  // mem[0] += 1 (atomically); r0 = (r2 << 40) | mem[0..8] as u64 (low 40 bits)
+  const insns = [
+    MOV(3, 1), I(BPF_STX | BPF_ATOMIC | BPF_DW, 1, 3, 0, BPF_ADD),
+    I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 0),
+    I(BPF_ALU64 | BPF_LSH | BPF_K, 2, 0, 0, 40), I(BPF_ALU64 | BPF_OR | BPF_X, 0, 2),
+    EXIT,
+  ];
+  const mem = new Uint8Array(24).fill(0);
+  const once = runOnKernel(kernel, insns, mem);
+  assert.ok(once.ok, !once.ok ? once.reason : '');
+  assert.equal(once.r0, (24n << 40n) | 1n);
+  assert.equal(once.dataOut[0], 1);
+  assert.equal(mem[0], 0, 'the caller\'s memory is not changed');
+  const five = runOnKernel(kernel, insns, mem, { repeat: 5 });
+  assert.ok(five.ok);
+  assert.equal(five.dataOut[0], 5, 'repeated runs share the memory');
+  assert.equal(five.r0, (24n << 40n) | 5n);
+  const rejected = runOnKernel(kernel, [I(BPF_LDX | BPF_MEM | BPF_DW, 0, 1, 20), EXIT], mem);
+  assert.deepEqual(rejected.ok ? undefined : rejected.reason.split(':')[0], 'kernel verifier rejects it at insn 0');
 });
