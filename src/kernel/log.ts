@@ -33,7 +33,8 @@ const STATS = [/^processed \d+ insns/, /^verification time/, /^stack depth/, /^L
 
 /** `insnCount`: slots of the program, to place errors about its end. */
 export function parseVerifierLog(log: string, insnCount?: number): VerifierLogSummary {
-  const lines = log.split('\n');
+  // Some messages end without a newline, and the statistics line runs on after them.
+  const lines = log.replace(/([^\n])(processed \d+ insns)/g, '$1\n$2').split('\n');
   const processed = /processed (\d+) insns/.exec(log);
   let lastInsnLine = -1;
   let insn: number | undefined;

@@ -30,6 +30,12 @@ test('errors found before the walk name their instruction', () => {
   assert.deepEqual(last, { insn: 3, summary: 'last insn is not an exit or jmp', processedInsns: 0 });
 });
 
+test('a message the kernel did not end with a newline is still the summary', () => {
+  assert.deepEqual(parseVerifierLog('invalid type id 1 in func infoprocessed 0 insns (limit 1000000) max_states_per_insn 0\n'), {
+    insn: undefined, summary: 'invalid type id 1 in func info', processedInsns: 0,
+  });
+});
+
 test('a log of statistics only has no reason and no instruction', () => {
   assert.deepEqual(parseVerifierLog('verification time 12 usec\nstack depth 0\nprocessed 2 insns (limit 1000000)\n'), {
     insn: undefined, summary: '', processedInsns: 2,
