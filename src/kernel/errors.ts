@@ -59,13 +59,16 @@ export class KernelError extends EbpfError {
   readonly errnoName: string;
   /** The command or syscall that failed (`BPF_PROG_LOAD`, `perf_event_open`). */
   readonly command: string;
+  /** The kernel's log for the call, when it keeps one (BPF_BTF_LOAD). */
+  readonly log: string;
 
-  constructor(command: string, errno: number, detail?: string, options?: { cause?: unknown }) {
+  constructor(command: string, errno: number, detail?: string, options?: { cause?: unknown; log?: string }) {
     const name = errnoName(errno);
-    super('EKERNEL', `${command}: ${name} (${errno})${detail ? `: ${detail}` : ''}`, options);
+    super('EKERNEL', `${command}: ${name} (${errno})${detail ? `: ${detail}` : ''}`, { cause: options?.cause });
     this.errno = errno;
     this.errnoName = name;
     this.command = command;
+    this.log = options?.log ?? '';
   }
 }
 

@@ -112,21 +112,26 @@ export function loadBtf(kernel: Kernel, bytes: Uint8Array, options: BtfLoadOptio
     const text = log ? cstringOf(log.bytes) : '';
     return { fd, log: text, trueSize: attr.getU32(a.btfLogTrueSize) };
   };
+  // Grow the log buffer until the whole log fits (ENOSPC says it did not).
+  const withLog = (logLevel: number) => {
+    let size = 64 * 1024;
+    let r = attempt(logLevel, size);
+    while (r.fd === -errnoOf('ENOSPC') && size < 1 << 28) {
+      size = Math.max(size * 4, r.trueSize + 1);
+      r = attempt(logLevel, size);
+    }
+    return r;
+  };
   const level = options.logLevel ?? 0;
-  let size = 64 * 1024;
-  let r = attempt(level, size);
-  while (r.fd === -errnoOf('ENOSPC') && level > 0 && size < 1 << 28) {
-    size = Math.max(size * 4, r.trueSize + 1);
-    r = attempt(level, size);
-  }
+  let r = level ? withLog(level) : attempt(0, 0);
+  // Without a log, ask again with one so that the error carries the kernel's reason.
   if (r.fd < 0 && level === 0) {
-    const again = attempt(1, size);
-    if (again.fd >= 0) r = again;
-    else r = { ...r, log: again.log };
+    const again = withLog(1);
+    r = again.fd >= 0 ? again : { ...r, log: again.log };
   }
   if (r.fd < 0) {
     const last = r.log.trim().split('\n').pop();
-    throw new KernelError('BPF_BTF_LOAD', -r.fd, last ? `BTF rejected: ${last}` : undefined);
+    throw new KernelError('BPF_BTF_LOAD', -r.fd, last ? `BTF rejected: ${last}` : undefined, { log: r.log });
   }
   return new KernelBtf(new Fd(kernel.sys, r.fd, 'BTF'), r.log);
 }

@@ -205,6 +205,13 @@ test('BTF_LOAD: raw BTF describes a map; bad BTF is refused with the kernel\'s r
   using map = createMap(kernel, { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4, btfFd: btf.fd.value, btfKeyTypeId: 1, btfValueTypeId: 2 });
   map.update(u32(1), u64(5n));
   assert.throws(() => loadBtf(kernel, smallBtf(0x1234)), (e: unknown) => e instanceof KernelError && e.command === 'BPF_BTF_LOAD' && e.errnoName === 'EINVAL');
+  const truncated = smallBtf().subarray(0, 40);
+  assert.throws(() => loadBtf(kernel, truncated), (e: unknown) => {
+    assert.ok(e instanceof KernelError && e.command === 'BPF_BTF_LOAD');
+    assert.ok(e.log.length > 0, 'the BTF verifier\'s log comes with the error');
+    assert.ok(e.message.endsWith(e.log.trim().split('\n').pop()!));
+    return true;
+  });
   assert.throws(() => createMap(kernel, { type: 'hash', keySize: 4, valueSize: 4, maxEntries: 4, btfFd: btf.fd.value, btfKeyTypeId: 1, btfValueTypeId: 2 }),
     (e: unknown) => e instanceof KernelError && e.command === 'BPF_MAP_CREATE', 'value size 4 does not match struct pair');
 });
