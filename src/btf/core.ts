@@ -15,7 +15,7 @@ import {
   BPF_ALU, BPF_ALU64, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_W, bpfClass,
 } from '../isa/constants.js';
 import { BPF_CORE, CORE_RELO_KIND_NAMES } from './ext.js';
-import { resolveSize, skipModsAndTypedefs, typeById } from './query.js';
+import { resolveSize, skipModsAndTypedefs, typeById, WalkBudget } from './query.js';
 import { BTF_INT_SIGNED, type Btf, type BtfType } from './types.js';
 
 /** The helper id libbpf writes into a poisoned instruction: 0xbad2310, "bad relo". */
@@ -200,9 +200,10 @@ function fieldsCompatible(local: Btf, localId: number, target: Btf, targetId: nu
 const MAX_DEPTH = 32;
 
 /** __bpf_core_types_are_compat: for type-based relocations. */
-function typesCompatible(local: Btf, localId: number, target: Btf, targetId: number, level: number): boolean {
+function typesCompatible(local: Btf, localId: number, target: Btf, targetId: number, level: number, budget: WalkBudget): boolean {
   if (!kindsCompatible(typeById(local, localId), typeById(target, targetId))) return false;
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    if (!budget.step()) throw new CoreError('types are too large to compare');
     const l = skipModsAndTypedefs(local, localId);
     const t = skipModsAndTypedefs(target, targetId);
     if (!kindsCompatible(l.type, t.type)) return false;
@@ -226,7 +227,7 @@ function typesCompatible(local: Btf, localId: number, target: Btf, targetId: num
           if (level <= 0) throw new CoreError('function prototypes nest too deep');
           const lp = skipModsAndTypedefs(local, l.type.params[i].type).id;
           const tpp = skipModsAndTypedefs(target, tp.params[i].type).id;
-          if (!typesCompatible(local, lp, target, tpp, level - 1)) return false;
+          if (!typesCompatible(local, lp, target, tpp, level - 1, budget)) return false;
         }
         localId = skipModsAndTypedefs(local, l.type.returnType).id;
         targetId = skipModsAndTypedefs(target, tp.returnType).id;
@@ -247,9 +248,10 @@ function namesMatch(a: string, b: string): boolean {
 }
 
 /** __bpf_core_types_match: for TYPE_MATCHES, a stricter, layout-aware comparison. */
-function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, behindPtr: boolean, level: number): boolean {
+function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, behindPtr: boolean, level: number, budget: WalkBudget): boolean {
   if (level <= 0) throw new CoreError('types nest too deep');
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    if (!budget.step()) throw new CoreError('types are too large to compare');
     const { type: l } = skipModsAndTypedefs(local, localId);
     const { type: t } = skipModsAndTypedefs(target, targetId);
     if (!namesMatch(l.name, t.name)) return false;
@@ -280,7 +282,7 @@ function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, 
             let matched = false;
             for (const candidate of tm) {
               if (!namesMatch(m.name, candidate.name)) continue;
-              if (typesMatch(local, m.type, target, candidate.type, behindPtr, level - 1)) {
+              if (typesMatch(local, m.type, target, candidate.type, behindPtr, level - 1, budget)) {
                 matched = true;
                 break;
               }
@@ -305,7 +307,7 @@ function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, 
       case 'func_proto':
         if (t.kind !== 'func_proto' || l.params.length !== t.params.length) return false;
         for (let i = 0; i < l.params.length; i++) {
-          if (!typesMatch(local, l.params[i].type, target, t.params[i].type, behindPtr, level - 1)) return false;
+          if (!typesMatch(local, l.params[i].type, target, t.params[i].type, behindPtr, level - 1, budget)) return false;
         }
         localId = l.returnType;
         targetId = t.returnType;
@@ -318,8 +320,9 @@ function typesMatch(local: Btf, localId: number, target: Btf, targetId: number, 
 }
 
 /** bpf_core_match_member: find the local member by name in the target, through anonymous members. */
-function matchMember(local: Btf, acc: Accessor, target: Btf, targetId: number, spec: Spec, depth: number): { found: boolean; next: number } {
+function matchMember(local: Btf, acc: Accessor, target: Btf, targetId: number, spec: Spec, depth: number, budget: WalkBudget): { found: boolean; next: number } {
   if (depth > MAX_DEPTH) throw new CoreError('anonymous members nest too deep');
+  if (!budget.step()) throw new CoreError('anonymous members are too many to search');
   const { id: tid, type: t } = skipModsAndTypedefs(target, targetId);
   if (t.kind !== 'struct' && t.kind !== 'union') return { found: false, next: 0 };
   const localType = typeById(local, acc.typeId);
@@ -330,7 +333,7 @@ function matchMember(local: Btf, acc: Accessor, target: Btf, targetId: number, s
     spec.bitOffset += m.bitOffset;
     spec.raw.push(i);
     if (m.name === '') {
-      const inner = matchMember(local, acc, target, m.type, spec, depth + 1);
+      const inner = matchMember(local, acc, target, m.type, spec, depth + 1, budget);
       if (inner.found) return inner;
     } else if (m.name === localMember.name) {
       spec.accessors.push({ typeId: tid, idx: i, name: m.name });
@@ -348,10 +351,11 @@ function matchMember(local: Btf, acc: Accessor, target: Btf, targetId: number, s
 function specMatch(localSpec: Spec, target: Btf, targetId: number): Spec | null {
   const targ: Spec = { btf: target, rootTypeId: targetId, kind: localSpec.kind, accessors: [], raw: [], bitOffset: 0 };
   const kind = localSpec.kind;
+  const budget = new WalkBudget();
   if (isTypeBased(kind)) {
     const ok = kind === BPF_CORE.TYPE_MATCHES
-      ? typesMatch(localSpec.btf, localSpec.rootTypeId, target, targetId, false, MAX_DEPTH)
-      : typesCompatible(localSpec.btf, localSpec.rootTypeId, target, targetId, MAX_DEPTH);
+      ? typesMatch(localSpec.btf, localSpec.rootTypeId, target, targetId, false, MAX_DEPTH, budget)
+      : typesCompatible(localSpec.btf, localSpec.rootTypeId, target, targetId, MAX_DEPTH, budget);
     return ok ? targ : null;
   }
   const localAcc = localSpec.accessors;
@@ -372,7 +376,7 @@ function specMatch(localSpec: Spec, target: Btf, targetId: number): Spec | null 
   for (let i = 0; i < localAcc.length; i++) {
     const acc = localAcc[i];
     if (acc.name !== null) {
-      const m = matchMember(localSpec.btf, acc, target, tid, targ, 0);
+      const m = matchMember(localSpec.btf, acc, target, tid, targ, 0, budget);
       if (!m.found) return null;
       tid = m.next;
     } else {

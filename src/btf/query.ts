@@ -16,6 +16,29 @@ function fail(reason: string): never {
   throw new LoadError('.BTF', 0, reason);
 }
 
+/**
+ * A bound on the type nodes one walk may visit. Depth limits alone do not
+ * stop a hostile BTF whose members fan out to the same types at every level
+ * (exponential work); a budget does.
+ */
+export class WalkBudget {
+  private left: number;
+
+  constructor(steps = 100_000) {
+    this.left = steps;
+  }
+
+  /** Count one step; false once the budget is spent. */
+  step(): boolean {
+    return --this.left >= 0;
+  }
+
+  /** Count one step, or fail. */
+  take(what: string): void {
+    if (!this.step()) fail(`${what}: the type graph is too large to walk`);
+  }
+}
+
 export function typeById(btf: Btf, id: number): BtfType {
   const t = btf.types[id];
   if (t === undefined) fail(`type id ${id} is out of range (${btf.types.length} types)`);
@@ -79,8 +102,9 @@ export function resolveSize(btf: Btf, id: number): number {
 }
 
 /** The alignment in bytes of the type (libbpf's btf__align_of). */
-export function alignOf(btf: Btf, id: number, depth = 0): number {
+export function alignOf(btf: Btf, id: number, depth = 0, budget = new WalkBudget()): number {
   if (depth > MAX_RESOLVE_DEPTH) fail(`type [${id}]: alignment does not resolve within ${MAX_RESOLVE_DEPTH} steps`);
+  budget.take(`alignment of type [${id}]`);
   const t = typeById(btf, id);
   switch (t.kind) {
     case 'int': case 'enum': case 'enum64': case 'float':
@@ -88,13 +112,13 @@ export function alignOf(btf: Btf, id: number, depth = 0): number {
     case 'ptr':
       return BPF_PTR_SIZE;
     case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': case 'var':
-      return alignOf(btf, t.type, depth + 1);
+      return alignOf(btf, t.type, depth + 1, budget);
     case 'array':
-      return alignOf(btf, t.type, depth + 1);
+      return alignOf(btf, t.type, depth + 1, budget);
     case 'struct': case 'union': {
       let maxAlign = 1;
       for (const m of t.members) {
-        const align = alignOf(btf, m.type, depth + 1);
+        const align = alignOf(btf, m.type, depth + 1, budget);
         if (m.bitfieldSize === 0 && m.bitOffset % (8 * align) !== 0) return 1;
         maxAlign = Math.max(maxAlign, align);
       }
@@ -151,21 +175,22 @@ export function memberOffset(btf: Btf, id: number, path: string): FieldLocation 
   for (const name of path.split('.')) {
     const { type } = skipModsAndTypedefs(btf, loc.type);
     if (type.kind !== 'struct' && type.kind !== 'union') return undefined;
-    const found = findMember(btf, type, name, 0);
+    const found = findMember(btf, type, name, 0, new WalkBudget());
     if (!found) return undefined;
     loc = { bitOffset: loc.bitOffset + found.bitOffset, bitfieldSize: found.member.bitfieldSize, type: found.member.type };
   }
   return loc;
 }
 
-function findMember(btf: Btf, t: BtfComposite, name: string, depth: number): { member: BtfMember; bitOffset: number } | undefined {
+function findMember(btf: Btf, t: BtfComposite, name: string, depth: number, budget: WalkBudget): { member: BtfMember; bitOffset: number } | undefined {
   if (depth > MAX_RESOLVE_DEPTH) fail(`struct ${t.name}: anonymous members nest deeper than ${MAX_RESOLVE_DEPTH}`);
+  budget.take(`members of struct ${t.name}`);
   for (const m of t.members) {
     if (m.name === name) return { member: m, bitOffset: m.bitOffset };
     if (m.name === '') {
       const inner = skipModsAndTypedefs(btf, m.type).type;
       if (inner.kind === 'struct' || inner.kind === 'union') {
-        const found = findMember(btf, inner, name, depth + 1);
+        const found = findMember(btf, inner, name, depth + 1, budget);
         if (found) return { member: found.member, bitOffset: m.bitOffset + found.bitOffset };
       }
     }
@@ -174,8 +199,8 @@ function findMember(btf: Btf, t: BtfComposite, name: string, depth: number): { m
 }
 
 /** A C-like spelling of the type, for listings: `struct foo`, `unsigned int`, `char[16]`, `u64 *`. */
-export function typeName(btf: Btf, id: number, depth = 0): string {
-  if (depth > MAX_RESOLVE_DEPTH) return '...';
+export function typeName(btf: Btf, id: number, depth = 0, budget = new WalkBudget(256)): string {
+  if (depth > MAX_RESOLVE_DEPTH || !budget.step()) return '...';
   const t = btf.types[id];
   if (t === undefined) return `<bad type ${id}>`;
   switch (t.kind) {
@@ -184,12 +209,12 @@ export function typeName(btf: Btf, id: number, depth = 0): string {
     case 'struct': case 'union': return `${t.kind} ${t.name || '(anon)'}`;
     case 'enum': case 'enum64': return `enum ${t.name || '(anon)'}`;
     case 'fwd': return `${t.union ? 'union' : 'struct'} ${t.name}`;
-    case 'ptr': return `${typeName(btf, t.type, depth + 1)} *`;
-    case 'array': return `${typeName(btf, t.type, depth + 1)}[${t.nelems}]`;
-    case 'volatile': case 'const': case 'restrict': return `${t.kind} ${typeName(btf, t.type, depth + 1)}`;
-    case 'type_tag': return typeName(btf, t.type, depth + 1);
+    case 'ptr': return `${typeName(btf, t.type, depth + 1, budget)} *`;
+    case 'array': return `${typeName(btf, t.type, depth + 1, budget)}[${t.nelems}]`;
+    case 'volatile': case 'const': case 'restrict': return `${t.kind} ${typeName(btf, t.type, depth + 1, budget)}`;
+    case 'type_tag': return typeName(btf, t.type, depth + 1, budget);
     case 'func': case 'var': case 'datasec': case 'decl_tag': return t.name;
-    case 'func_proto': return `${typeName(btf, t.returnType, depth + 1)} (${t.params.map((p) => typeName(btf, p.type, depth + 1)).join(', ')})`;
+    case 'func_proto': return `${typeName(btf, t.returnType, depth + 1, budget)} (${t.params.map((p) => typeName(btf, p.type, depth + 1, budget)).join(', ')})`;
   }
 }
 

@@ -86,6 +86,18 @@ test('malformed BTF gives LoadErrors: loops are detected, references checked', (
   assert.throws(() => parseBtf(new Uint8Array([1, 2, 3])), /bad BTF magic/);
 });
 
+test('a hostile BTF that fans out at every level is refused, not walked for ever', () => {
+  // 40 structs, each with two members of the next: 2^40 paths from the first.
+  const types: BtfType[] = [{ kind: 'void', name: '' }, int('int', 4)];
+  for (let i = 0; i < 40; i++) {
+    const next = i === 39 ? 1 : types.length + 1;
+    types.push(struct(`s${i}`, [['a', next, 0], ['b', next, 0]], 4));
+  }
+  const btf: Btf = { types };
+  assert.throws(() => alignOf(btf, 2), /too large to walk|deeper than|does not resolve/);
+  assert.equal(typeof typeName(btf, 2), 'string');
+});
+
 test('.BTF.ext: bad headers and record sizes are LoadErrors', () => {
   const { strings } = parseBtf(marshalBtf(everyKind()).bytes);
   const ext = new Uint8Array(32);
