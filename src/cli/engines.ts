@@ -53,15 +53,9 @@ function runInterp(insns: Insn[], options: RawRunOptions): RawRunResult {
 function runKernel(insns: Insn[], options: RawRunOptions): RawRunResult {
   if (options.trace) throw new EngineError('--trace needs the interpreter (--engine interp)');
   using runner = new KernelRunner(openKernel());
-  const repeat = options.repeat ?? 1;
-  let last;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < repeat; i++) {
-    last = runner.run(insns, options.mem);
-    if (!last.ok) throw new EngineError(`the kernel cannot run this program: ${last.reason}`);
-  }
-  const elapsed = Number(process.hrtime.bigint() - start);
-  return { retval: last!.r0, dataOut: last!.dataOut, durationNs: Math.round(elapsed / repeat) };
+  const out = runner.run(insns, options.mem, { repeat: options.repeat ?? 1 });
+  if (!out.ok) throw new EngineError(`the kernel cannot run this program: ${out.reason}`);
+  return { retval: out.r0, dataOut: out.dataOut, durationNs: out.durationNs };
 }
 
 export function runRaw(engine: EngineName, insns: Insn[], options: RawRunOptions = {}): RawRunResult {
