@@ -1,0 +1,134 @@
+/**
+ * The control-flow graph of a program, for the JIT: validation (the same
+ * rules, in the same words, as the interpreter's prepare step), basic
+ * blocks, their successors, and the functions (the entry and every
+ * bpf-to-bpf call target).
+ *
+ * A block ends at a jump, a may_goto, an exit, or just before an
+ * instruction that something jumps to. Calls do not end blocks: a
+ * bpf-to-bpf call becomes a wasm call that returns to the next instruction.
+ */
+import { InstructionError, decodeProgram, type Insn, type Opcode } from '../isa/index.js';
+
+export const enum Term {
+  /** Falls through into the next block. */
+  fall = 0,
+  /** ja / ja32. */
+  jump = 1,
+  /** A conditional jump or may_goto: successor 0 when taken, successor 1 otherwise. */
+  cond = 2,
+  exit = 3,
+}
+
+export interface ProgramCfg {
+  readonly insns: readonly Insn[];
+  /** Each slot's row of the opcode table; null for the second half of an lddw. */
+  readonly rows: readonly (Opcode | null)[];
+  readonly blockCount: number;
+  /** First slot of each block. */
+  readonly blockStart: Int32Array;
+  /** One past the last slot of each block. */
+  readonly blockEnd: Int32Array;
+  /** The block of each slot (the second half of an lddw: its first half's). */
+  readonly blockOf: Int32Array;
+  /** The slot of each block's last instruction. */
+  readonly blockLast: Int32Array;
+  /** Instructions in each block, an lddw counting once (as the interpreter counts them). */
+  readonly blockInsns: Int32Array;
+  readonly term: Uint8Array;
+  /** Successor blocks: [2b] (the target, or the next block) and [2b + 1] (the next block of a cond), or -1. */
+  readonly succ: Int32Array;
+  /** The bpf-to-bpf call targets, in slot order: each becomes a function (the main one starts at 0). */
+  readonly calls: readonly number[];
+}
+
+/** The slot a jump or call at `i` names, or undefined for other instructions. */
+export function targetOf(row: Opcode, ins: Insn, i: number): number | undefined {
+  switch (row.format) {
+    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + ins.off + 1;
+    case 'ja32': case 'call_local': return i + ins.imm + 1;
+    default: return undefined;
+  }
+}
+
+/** Validate `insns` and build its graph. Throws InstructionError naming the slot. */
+export function buildCfg(insns: readonly Insn[]): ProgramCfg {
+  if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
+  const rows = decodeProgram(insns);
+  const n = insns.length;
+  const leader = new Uint8Array(n + 1);
+  leader[0] = 1;
+  const calls: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (row === null) continue;
+    const ins = insns[i];
+    if (row.format === 'call_kfunc') {
+      throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the JIT`);
+    }
+    const to = targetOf(row, ins, i);
+    if (to !== undefined) {
+      if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
+      if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
+      leader[to] = 1;
+      if (row.format === 'call_local') calls.push(to);
+      else leader[i + 1] = 1;
+    } else if (row.format === 'exit') {
+      leader[i + 1] = 1;
+    }
+  }
+  const last = rows[n - 1];
+  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
+    const at = last === null ? n - 2 : n - 1;
+    throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
+  }
+
+  let blockCount = 0;
+  for (let i = 0; i < n; i++) if (leader[i]) blockCount++;
+  const blockStart = new Int32Array(blockCount);
+  const blockEnd = new Int32Array(blockCount);
+  const blockLast = new Int32Array(blockCount);
+  const blockInsns = new Int32Array(blockCount);
+  const blockOf = new Int32Array(n);
+  let b = -1;
+  for (let i = 0; i < n; i++) {
+    if (leader[i]) {
+      b++;
+      blockStart[b] = i;
+      if (b > 0) blockEnd[b - 1] = i;
+    }
+    blockOf[i] = b;
+    if (rows[i] !== null) {
+      blockInsns[b]++;
+      blockLast[b] = i;
+    }
+  }
+  blockEnd[blockCount - 1] = n;
+
+  const term = new Uint8Array(blockCount);
+  const succ = new Int32Array(2 * blockCount).fill(-1);
+  for (let k = 0; k < blockCount; k++) {
+    const i = blockLast[k];
+    const row = rows[i]!;
+    const next = blockEnd[k] < n ? blockOf[blockEnd[k]] : -1;
+    switch (row.format) {
+      case 'jmp_reg': case 'jmp_imm': case 'may_goto':
+        term[k] = Term.cond;
+        succ[2 * k] = blockOf[targetOf(row, insns[i], i)!];
+        succ[2 * k + 1] = next;
+        break;
+      case 'ja': case 'ja32':
+        term[k] = Term.jump;
+        succ[2 * k] = blockOf[targetOf(row, insns[i], i)!];
+        break;
+      case 'exit':
+        term[k] = Term.exit;
+        break;
+      default:
+        term[k] = Term.fall;
+        succ[2 * k] = next;
+    }
+  }
+  const targets = [...new Set(calls)].sort((x, y) => x - y);
+  return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls: targets };
+}

@@ -1,0 +1,890 @@
+/**
+ * eBPF → WebAssembly: one module per program.
+ *
+ * Module shape (imports from "env"):
+ *
+ *   memory                    the runtime's AddressSpace memory (shared or not, as it is)
+ *   frameTop, stackStart,     where frame 0's r10 points, and the call-stack region
+ *   stackSize : i32           (imported, so one compiled module serves any runtime)
+ *   fault(pc, kind, arg)      raises the RuntimeError of a run-time check; never returns
+ *   abort(fuel)               ends the run from a subprogram (LD_ABS/LD_IND out of the packet)
+ *   callx(pc, id, r1..r5)     callx through the helper table
+ *   helper_<id>(pc, r1..r5)   one per helper the program calls (r0 = result)
+ *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
+ *
+ *   run(r1..r5) → r0          exported: the main function
+ *   fuel : i64 (mut)          exported: the instruction budget in, what is left out
+ *   pktData, pktLen : i32     exported: the packet LD_ABS/LD_IND read (pktLen -1: none)
+ *
+ * Registers are i64 locals. Each bpf-to-bpf call target is its own function
+ * taking r0–r9, the frame depth and the budget, and returning r0–r5 and the
+ * budget: exactly the interpreter's calling convention (r6–r9 and r10 are
+ * the caller's again after the call, r0–r5 are what the callee left).
+ * Code reachable from two function entries is compiled into both.
+ *
+ * The budget is counted per basic block (its instruction count, subtracted
+ * on entry) and checked at loop headers and at the final exit: a run that
+ * exceeds maxInsns fails as in the interpreter, and a loop cannot run away.
+ *
+ * Memory accesses use the low 32 bits of the address, as wasm32 must; the
+ * wasm bounds check is the only one (a trap becomes a RuntimeError at its
+ * pc, through the map from code offsets to pcs kept here). This is the
+ * interpreter's unchecked mode, with one difference: an address whose high
+ * 32 bits are set accesses its low 32 bits instead of faulting.
+ */
+import {
+  BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
+  BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
+  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_XCHG, BPF_XOR,
+  MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
+} from '../isa/index.js';
+import { buildCfg, Term, type ProgramCfg } from './cfg.js';
+import type { JitIntrinsic } from './intrinsics.js';
+import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
+import { ModuleBuilder } from './wasm/module.js';
+import { Op, ValType } from './wasm/opcodes.js';
+import { ByteWriter } from './wasm/writer.js';
+
+/** BPF_MAX_LOOPS: may_goto falls through this many times per function invocation, then jumps. */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** The interpreter's stack layout: frames of MAX_BPF_STACK bytes between guards of this size. */
+export const STACK_GUARD = 64;
+export const FRAME_SPAN = MAX_BPF_STACK + STACK_GUARD;
+export const STACK_SIZE = STACK_GUARD + MAX_CALL_FRAMES * FRAME_SPAN;
+
+/** The `kind` argument of the fault import. */
+export const enum Fault {
+  /** The instruction budget is spent. */
+  budget = 0,
+  /** A bpf-to-bpf call beyond MAX_CALL_FRAMES; arg = the call's target. */
+  depth = 1,
+  /** An atomic access at a misaligned address; arg = the address. */
+  misaligned = 2,
+  /** LD_ABS/LD_IND in a run without a packet. */
+  noPacket = 3,
+}
+
+export interface CompileOptions {
+  /** Whether the memory the module will import is shared (the import must say so). */
+  shared: boolean;
+  /** The intrinsic to use for helper `id`, if any. */
+  intrinsic?: (id: number) => JitIntrinsic | undefined;
+}
+
+export interface CompiledProgram {
+  readonly bytes: Uint8Array;
+  readonly cfg: ProgramCfg;
+  /** Pairs [module offset, pc], by offset: where each instruction's code starts. */
+  readonly pcMap: Int32Array;
+  /** Helper ids imported as helper_<id>, in import order. */
+  readonly helperIds: readonly number[];
+  /** The intrinsics used (their imports follow the helpers'). */
+  readonly intrinsics: readonly JitIntrinsic[];
+  readonly usesCallx: boolean;
+  readonly usesPacket: boolean;
+  /** Entry pc of each defined function (the main function first). */
+  readonly functions: readonly { entry: number; structured: boolean }[];
+}
+
+/** Local slots of the two function shapes. */
+interface Frame {
+  /** Local index of each register r0–r10. */
+  reg: number[];
+  fuel: number;
+  /** The frame depth (an i32 parameter of subprograms). */
+  depth: number;
+  tmpA: number;
+  tmpB: number;
+  loops: number;
+  t32: number;
+  fp: number;
+  label: number;
+  ea: number;
+  /** Types of the locals after the parameters. */
+  locals: ValType[];
+}
+
+const I64 = ValType.i64, I32 = ValType.i32;
+
+/** Main: params r1–r5; locals r0, r6–r10, fuel, two i64 temps, five i32 temps. */
+const MAIN_FRAME: Frame = {
+  reg: [5, 0, 1, 2, 3, 4, 6, 7, 8, 9, 10], fuel: 11, depth: -1, tmpA: 12, tmpB: 13,
+  loops: 14, t32: 15, fp: 16, label: 17, ea: 18,
+  locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
+};
+/** Subprograms: params r0–r9, depth, fuel; locals r10, two i64 temps, five i32 temps. */
+const SUB_FRAME: Frame = {
+  reg: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12], fuel: 11, depth: 10, tmpA: 13, tmpB: 14,
+  loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
+  locals: [I64, I64, I64, I32, I32, I32, I32, I32],
+};
+const MAIN_PARAMS = [I64, I64, I64, I64, I64];
+const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
+const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
+
+const ALU64_OPS: Readonly<Record<number, Op>> = {
+  [BPF_ADD]: Op.i64Add, [BPF_SUB]: Op.i64Sub, [BPF_MUL]: Op.i64Mul, [BPF_OR]: Op.i64Or, [BPF_AND]: Op.i64And,
+  [BPF_XOR]: Op.i64Xor, [BPF_LSH]: Op.i64Shl, [BPF_RSH]: Op.i64ShrU, [BPF_ARSH]: Op.i64ShrS,
+};
+const ALU32_OPS: Readonly<Record<number, Op>> = {
+  [BPF_ADD]: Op.i32Add, [BPF_SUB]: Op.i32Sub, [BPF_MUL]: Op.i32Mul, [BPF_OR]: Op.i32Or, [BPF_AND]: Op.i32And,
+  [BPF_XOR]: Op.i32Xor, [BPF_LSH]: Op.i32Shl, [BPF_RSH]: Op.i32ShrU, [BPF_ARSH]: Op.i32ShrS,
+};
+/** Compare ops of the jumps, [64-bit, 32-bit]; JSET is an AND. */
+const JMP_OPS: Readonly<Record<number, readonly [Op, Op]>> = {
+  [BPF_JEQ]: [Op.i64Eq, Op.i32Eq], [BPF_JNE]: [Op.i64Ne, Op.i32Ne],
+  [BPF_JGT]: [Op.i64GtU, Op.i32GtU], [BPF_JGE]: [Op.i64GeU, Op.i32GeU],
+  [BPF_JLT]: [Op.i64LtU, Op.i32LtU], [BPF_JLE]: [Op.i64LeU, Op.i32LeU],
+  [BPF_JSGT]: [Op.i64GtS, Op.i32GtS], [BPF_JSGE]: [Op.i64GeS, Op.i32GeS],
+  [BPF_JSLT]: [Op.i64LtS, Op.i32LtS], [BPF_JSLE]: [Op.i64LeS, Op.i32LeS],
+};
+/** Atomic read-modify-write ops by imm without BPF_FETCH, [64-bit, 32-bit]. */
+const ATOMIC_OPS: Readonly<Record<number, readonly [Op, Op]>> = {
+  [BPF_ADD]: [Op.i64AtomicRmwAdd, Op.i64AtomicRmw32AddU], [BPF_OR]: [Op.i64AtomicRmwOr, Op.i64AtomicRmw32OrU],
+  [BPF_AND]: [Op.i64AtomicRmwAnd, Op.i64AtomicRmw32AndU], [BPF_XOR]: [Op.i64AtomicRmwXor, Op.i64AtomicRmw32XorU],
+};
+/** Loads by size, [zero-extending, sign-extending]. */
+const LOAD_OPS: Readonly<Record<number, readonly [Op, Op]>> = {
+  [BPF_B]: [Op.i64Load8U, Op.i64Load8S], [BPF_H]: [Op.i64Load16U, Op.i64Load16S],
+  [BPF_W]: [Op.i64Load32U, Op.i64Load32S], [BPF_DW]: [Op.i64Load, Op.i64Load],
+};
+const STORE_OPS: Readonly<Record<number, Op>> = {
+  [BPF_B]: Op.i64Store8, [BPF_H]: Op.i64Store16, [BPF_W]: Op.i64Store32, [BPF_DW]: Op.i64Store,
+};
+const STORE_IMM_OPS: Readonly<Record<number, Op>> = {
+  [BPF_B]: Op.i32Store8, [BPF_H]: Op.i32Store16, [BPF_W]: Op.i32Store, [BPF_DW]: Op.i64Store,
+};
+
+/** Whether an instruction may write r10 (then frame-relative addressing cannot assume r10 is the frame top). */
+function writesR10(ins: Insn, row: Opcode): boolean {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return ins.dst === 10;
+    case 'atomic': return ins.imm !== BPF_CMPXCHG && (ins.imm & BPF_FETCH) !== 0 && ins.src === 10;
+    default: return false;
+  }
+}
+
+/** Function indices and globals every function's code refers to. */
+interface ModuleIndex {
+  fault: number;
+  abort: number;
+  callx: number;
+  helpers: Map<number, number>;
+  intrinsics: Map<number, JitIntrinsic>;
+  intrinsicImports: Map<string, number>;
+  subs: Map<number, number>;
+  frameTop: number;
+  stackStart: number;
+  stackSize: number;
+  fuel: number;
+  pktData: number;
+  pktLen: number;
+}
+
+/** Lowers one function: the structurer drives it block by block. */
+class FunctionLowering implements BlockLowering {
+  readonly w: ByteWriter;
+  readonly labelLocal: number;
+  /** [offset in this function's code, pc] pairs. */
+  readonly pcs: number[] = [];
+  private readonly reg: number[];
+  /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
+  private readonly fpValid: boolean;
+
+  constructor(
+    private readonly cfg: ProgramCfg,
+    private readonly m: ModuleIndex,
+    private readonly f: Frame,
+    private readonly isMain: boolean,
+    graph: FunctionGraph,
+  ) {
+    let size = 64;
+    for (const block of graph.nodes) size += 12 * cfg.blockInsns[block];
+    this.w = new ByteWriter(size);
+    this.labelLocal = f.label;
+    this.reg = f.reg;
+    let r10Written = false;
+    let mayGoto = false;
+    for (const block of graph.nodes) {
+      for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
+        const row = cfg.rows[pc];
+        if (!row) continue;
+        if (writesR10(cfg.insns[pc], row)) r10Written = true;
+        if (row.format === 'may_goto') mayGoto = true;
+      }
+    }
+    this.fpValid = !r10Written;
+    this.prologue(mayGoto);
+  }
+
+  private prologue(mayGoto: boolean): void {
+    const { w, f, m } = this;
+    if (this.isMain) {
+      // The interpreter starts every run on zeroed stacks.
+      w.byte(Op.globalGet); w.u32(m.stackStart);
+      w.byte2(Op.i32Const, 0);
+      w.byte(Op.globalGet); w.u32(m.stackSize);
+      w.byte(0xfc); w.byte2(0x0b, 0x00);
+      w.byte(Op.globalGet); w.u32(m.fuel);
+      w.byte2(Op.localSet, f.fuel);
+      w.byte(Op.globalGet); w.u32(m.frameTop);
+    } else {
+      w.byte(Op.globalGet); w.u32(m.frameTop);
+      w.byte2(Op.localGet, f.depth);
+      w.byte(Op.i32Const); w.s32(FRAME_SPAN);
+      w.byte(Op.i32Mul);
+      w.byte(Op.i32Add);
+    }
+    w.byte(Op.i64ExtendI32U);
+    w.byte2(Op.localSet, this.reg[10]);
+    if (this.fpValid) {
+      w.byte2(Op.localGet, this.reg[10]);
+      w.byte(Op.i32WrapI64);
+      w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
+      w.byte(Op.i32Sub);
+      w.byte2(Op.localSet, f.fp);
+    }
+    if (mayGoto) {
+      w.byte(Op.i32Const); w.s32(BPF_MAX_LOOPS);
+      w.byte2(Op.localSet, f.loops);
+    }
+  }
+
+  // ---- small emitters ----
+
+  private get(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); }
+  private set(r: number): void { this.w.byte2(Op.localSet, this.reg[r]); }
+  private get32(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); this.w.byte(Op.i32WrapI64); }
+  private i64c(v: number): void { this.w.byte(Op.i64Const); this.w.s32(v); }
+  private i32c(v: number): void { this.w.byte(Op.i32Const); this.w.s32(v); }
+  private op(op: Op): void {
+    if (op > 0xff) { this.w.byte(op >>> 8); this.w.u32(op & 0xff); } else this.w.byte(op);
+  }
+  private memarg(op: Op, alignLog2: number, offset: number): void {
+    this.op(op);
+    this.w.byte(alignLog2);
+    this.w.u32(offset);
+  }
+  /** fault(pc, kind, arg) with arg already pushed, then unreachable. */
+  private fault(pc: number, kind: Fault, pushArg: () => void): void {
+    this.i32c(pc);
+    this.i32c(kind);
+    pushArg();
+    this.w.byte(Op.call); this.w.u32(this.m.fault);
+    this.w.byte(Op.unreachable);
+  }
+  private mark(pc: number): void {
+    this.pcs.push(this.w.length, pc);
+  }
+
+  // ---- BlockLowering ----
+
+  body(block: number, loopHeader: boolean): void {
+    const { w, f, cfg } = this;
+    const start = cfg.blockStart[block];
+    w.byte2(Op.localGet, f.fuel);
+    this.i64c(cfg.blockInsns[block]);
+    w.byte(Op.i64Sub);
+    if (loopHeader) {
+      w.byte2(Op.localTee, f.fuel);
+      this.i64c(0);
+      w.byte(Op.i64LtS);
+      w.byte2(Op.if, ValType.void);
+      this.fault(start, Fault.budget, () => this.i64c(0));
+      w.byte(Op.end);
+    } else {
+      w.byte2(Op.localSet, f.fuel);
+    }
+    const last = cfg.blockLast[block];
+    for (let pc = start; pc < last; pc++) {
+      if (cfg.rows[pc] !== null) this.lower(pc, block);
+    }
+    if (cfg.term[block] === Term.fall) this.lower(last, block);
+  }
+
+  budgetCheck(pc: number): void {
+    const { w, f } = this;
+    w.byte2(Op.localGet, f.fuel);
+    this.i64c(0);
+    w.byte(Op.i64LtS);
+    w.byte2(Op.if, ValType.void);
+    this.fault(pc, Fault.budget, () => this.i64c(0));
+    w.byte(Op.end);
+  }
+
+  condition(block: number): void {
+    const pc = this.cfg.blockLast[block];
+    const ins = this.cfg.insns[pc];
+    const row = this.cfg.rows[pc]!;
+    const { w, f } = this;
+    this.mark(pc);
+    if (row.format === 'may_goto') {
+      // Taken when the budget is 0; otherwise it is decremented.
+      w.byte2(Op.localGet, f.loops);
+      w.byte(Op.i32Eqz);
+      w.byte2(Op.localGet, f.loops);
+      w.byte2(Op.localGet, f.loops);
+      w.byte2(Op.i32Const, 0);
+      w.byte(Op.i32Ne);
+      w.byte(Op.i32Sub);
+      w.byte2(Op.localSet, f.loops);
+      return;
+    }
+    const wide = bpfClass(ins.code) === BPF_JMP;
+    const imm = row.format === 'jmp_imm';
+    const op = bpfOp(ins.code);
+    if (wide) {
+      this.get(ins.dst);
+      if (imm && ins.imm === 0 && op === BPF_JEQ) { w.byte(Op.i64Eqz); return; }
+      if (imm) this.i64c(ins.imm); else this.get(ins.src);
+      if (op === BPF_JSET) {
+        w.byte(Op.i64And);
+        w.byte(Op.i64Eqz);
+        w.byte(Op.i32Eqz);
+        return;
+      }
+      w.byte(JMP_OPS[op][0]);
+    } else {
+      this.get32(ins.dst);
+      if (imm) this.i32c(ins.imm); else this.get32(ins.src);
+      w.byte(op === BPF_JSET ? Op.i32And : JMP_OPS[op][1]);
+    }
+  }
+
+  exit(block: number): void {
+    const pc = this.cfg.blockLast[block];
+    this.mark(pc);
+    this.returnSequence(pc);
+  }
+
+  /** Leave the function: the main one checks the budget and hands r0 and the budget back to JavaScript. */
+  private returnSequence(pc: number): void {
+    const { w, f, m } = this;
+    if (this.isMain) {
+      this.budgetCheck(pc);
+      w.byte2(Op.localGet, f.fuel);
+      w.byte(Op.globalSet); w.u32(m.fuel);
+      this.get(0);
+    } else {
+      for (let r = 0; r <= 5; r++) this.get(r);
+      w.byte2(Op.localGet, f.fuel);
+    }
+    w.byte(Op.return);
+  }
+
+  // ---- instructions ----
+
+  private lower(pc: number, block: number): void {
+    const ins = this.cfg.insns[pc];
+    const row = this.cfg.rows[pc]!;
+    this.mark(pc);
+    switch (row.format) {
+      case 'alu_reg': case 'alu_imm': case 'neg':
+        if (bpfClass(ins.code) === BPF_ALU64) this.alu64(ins, row); else this.alu32(ins, row);
+        return;
+      case 'endian': this.endian(ins); return;
+      case 'lddw':
+        this.w.byte(Op.i64Const);
+        this.w.s64(ins.imm, this.cfg.insns[pc + 1].imm);
+        this.set(ins.dst);
+        return;
+      case 'ldx': {
+        const offset = this.address(ins.src, ins.off);
+        this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], 0, offset);
+        this.set(ins.dst);
+        return;
+      }
+      case 'st': {
+        const size = bpfSize(ins.code);
+        const offset = this.address(ins.dst, ins.off);
+        if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
+        this.memarg(STORE_IMM_OPS[size], 0, offset);
+        return;
+      }
+      case 'stx': {
+        const offset = this.address(ins.dst, ins.off);
+        this.get(ins.src);
+        this.memarg(STORE_OPS[bpfSize(ins.code)], 0, offset);
+        return;
+      }
+      case 'atomic': this.atomic(pc, ins); return;
+      case 'ldabs': case 'ldind': this.loadPacket(pc, ins, block); return;
+      case 'call_helper': this.callHelper(pc, ins.imm); return;
+      case 'callx': {
+        const { w } = this;
+        this.i32c(pc);
+        this.get(ins.dst);
+        for (let r = 1; r <= 5; r++) this.get(r);
+        w.byte(Op.call); w.u32(this.m.callx);
+        this.set(0);
+        return;
+      }
+      case 'call_local': this.callLocal(pc, pc + ins.imm + 1); return;
+      default:
+        throw new Error(`internal: ${row.mnemonic} at ${pc} reached the instruction lowering`);
+    }
+  }
+
+  /**
+   * Push the i32 base address of an access at register `base` + `off` and
+   * return the memarg offset that completes it.
+   */
+  private address(base: number, off: number): number {
+    const { w } = this;
+    if (base === 10 && this.fpValid && off >= -MAX_BPF_STACK) {
+      w.byte2(Op.localGet, this.f.fp);
+      return off + MAX_BPF_STACK;
+    }
+    this.get32(base);
+    if (off >= 0) return off;
+    this.i32c(off);
+    w.byte(Op.i32Add);
+    return 0;
+  }
+
+  private alu64(ins: Insn, row: Opcode): void {
+    const { w } = this;
+    const op = bpfOp(ins.code);
+    const reg = row.format === 'alu_reg';
+    const d = ins.dst, s = ins.src, imm = ins.imm;
+    const operand = () => (reg ? this.get(s) : this.i64c(imm));
+    switch (op) {
+      case BPF_MOV:
+        if (reg && ins.off !== 0) {
+          this.get(s);
+          w.byte(ins.off === 8 ? Op.i64Extend8S : ins.off === 16 ? Op.i64Extend16S : Op.i64Extend32S);
+        } else operand();
+        this.set(d);
+        return;
+      case BPF_NEG:
+        this.i64c(0);
+        this.get(d);
+        w.byte(Op.i64Sub);
+        this.set(d);
+        return;
+      case BPF_DIV: this.div64(d, s, reg, imm, ins.off === 1); return;
+      case BPF_MOD: this.mod64(d, s, reg, imm, ins.off === 1); return;
+      default:
+        this.get(d);
+        operand();
+        w.byte(ALU64_OPS[op]);
+        this.set(d);
+    }
+  }
+
+  /** dst = src ? dst / src : 0; signed: dst / -1 is -dst (no INT64_MIN trap). */
+  private div64(d: number, s: number, reg: boolean, imm: number, signed: boolean): void {
+    const { w } = this;
+    if (!reg) {
+      if (imm === 0) this.i64c(0);
+      else if (signed && imm === -1) { this.i64c(0); this.get(d); w.byte(Op.i64Sub); }
+      else { this.get(d); this.i64c(imm); w.byte(signed ? Op.i64DivS : Op.i64DivU); }
+      this.set(d);
+      return;
+    }
+    this.get(s);
+    w.byte(Op.i64Eqz);
+    w.byte2(Op.if, ValType.i64);
+    this.i64c(0);
+    w.byte(Op.else);
+    if (signed) {
+      this.get(s);
+      this.i64c(-1);
+      w.byte(Op.i64Eq);
+      w.byte2(Op.if, ValType.i64);
+      this.i64c(0);
+      this.get(d);
+      w.byte(Op.i64Sub);
+      w.byte(Op.else);
+    }
+    this.get(d);
+    this.get(s);
+    w.byte(signed ? Op.i64DivS : Op.i64DivU);
+    if (signed) w.byte(Op.end);
+    w.byte(Op.end);
+    this.set(d);
+  }
+
+  /** dst = src ? dst % src : dst (wasm's rem_s of INT64_MIN by -1 is 0, as wanted). */
+  private mod64(d: number, s: number, reg: boolean, imm: number, signed: boolean): void {
+    const { w } = this;
+    const rem = signed ? Op.i64RemS : Op.i64RemU;
+    if (!reg) {
+      if (imm === 0) return;
+      this.get(d);
+      this.i64c(imm);
+      w.byte(rem);
+      this.set(d);
+      return;
+    }
+    this.get(s);
+    w.byte(Op.i64Eqz);
+    w.byte(Op.i32Eqz);
+    w.byte2(Op.if, ValType.void);
+    this.get(d);
+    this.get(s);
+    w.byte(rem);
+    this.set(d);
+    w.byte(Op.end);
+  }
+
+  private alu32(ins: Insn, row: Opcode): void {
+    const { w } = this;
+    const op = bpfOp(ins.code);
+    const reg = row.format === 'alu_reg';
+    const d = ins.dst, s = ins.src, imm = ins.imm;
+    const operand = () => (reg ? this.get32(s) : this.i32c(imm));
+    switch (op) {
+      case BPF_MOV:
+        if (!reg) {
+          w.byte(Op.i64Const);
+          w.s64(imm, 0);
+          this.set(d);
+          return;
+        }
+        this.get32(s);
+        if (ins.off !== 0) w.byte(ins.off === 8 ? Op.i32Extend8S : Op.i32Extend16S);
+        break;
+      case BPF_NEG:
+        this.i32c(0);
+        this.get32(d);
+        w.byte(Op.i32Sub);
+        break;
+      case BPF_DIV: this.divmod32(d, s, reg, imm, ins.off === 1, true); break;
+      case BPF_MOD: this.divmod32(d, s, reg, imm, ins.off === 1, false); break;
+      default:
+        this.get32(d);
+        operand();
+        w.byte(ALU32_OPS[op]);
+    }
+    w.byte(Op.i64ExtendI32U);
+    this.set(d);
+  }
+
+  /** Leaves the 32-bit result: div by 0 is 0, mod by 0 is dst, signed div by -1 is -dst. */
+  private divmod32(d: number, s: number, reg: boolean, imm: number, signed: boolean, div: boolean): void {
+    const { w } = this;
+    const opc = div ? (signed ? Op.i32DivS : Op.i32DivU) : (signed ? Op.i32RemS : Op.i32RemU);
+    const byZero = () => (div ? this.i32c(0) : this.get32(d));
+    if (!reg) {
+      if (imm === 0) byZero();
+      else if (div && signed && imm === -1) { this.i32c(0); this.get32(d); w.byte(Op.i32Sub); }
+      else { this.get32(d); this.i32c(imm); w.byte(opc); }
+      return;
+    }
+    this.get32(s);
+    w.byte(Op.i32Eqz);
+    w.byte2(Op.if, ValType.i32);
+    byZero();
+    w.byte(Op.else);
+    if (div && signed) {
+      this.get32(s);
+      this.i32c(-1);
+      w.byte(Op.i32Eq);
+      w.byte2(Op.if, ValType.i32);
+      this.i32c(0);
+      this.get32(d);
+      w.byte(Op.i32Sub);
+      w.byte(Op.else);
+    }
+    this.get32(d);
+    this.get32(s);
+    w.byte(opc);
+    if (div && signed) w.byte(Op.end);
+    w.byte(Op.end);
+  }
+
+  private endian(ins: Insn): void {
+    const { w, f } = this;
+    const d = ins.dst, width = ins.imm;
+    const swap = bpfClass(ins.code) === BPF_ALU64 || bpfSrc(ins.code) === BPF_TO_BE;
+    if (!swap) {
+      // The memory is little-endian: to-le only truncates.
+      if (width === 64) return;
+      if (width === 16) { this.get(d); this.i64c(0xffff); w.byte(Op.i64And); } else { this.get32(d); w.byte(Op.i64ExtendI32U); }
+      this.set(d);
+      return;
+    }
+    if (width === 16) {
+      this.get32(d);
+      w.byte2(Op.localTee, f.t32);
+      this.i32c(8); w.byte(Op.i32Shl); this.i32c(0xff00); w.byte(Op.i32And);
+      w.byte2(Op.localGet, f.t32);
+      this.i32c(8); w.byte(Op.i32ShrU); this.i32c(0xff); w.byte(Op.i32And);
+      w.byte(Op.i32Or);
+      w.byte(Op.i64ExtendI32U);
+    } else if (width === 32) {
+      this.get32(d);
+      this.bswap32();
+      w.byte(Op.i64ExtendI32U);
+    } else {
+      // Swap bytes within 16-bit lanes, then lanes within 32-bit halves, then the halves.
+      this.get(d);
+      w.byte2(Op.localTee, f.tmpA);
+      this.i64c(8); w.byte(Op.i64ShrU);
+      w.byte(Op.i64Const); w.s64(0x00ff00ff, 0x00ff00ff); w.byte(Op.i64And);
+      w.byte2(Op.localGet, f.tmpA);
+      w.byte(Op.i64Const); w.s64(0x00ff00ff, 0x00ff00ff); w.byte(Op.i64And);
+      this.i64c(8); w.byte(Op.i64Shl);
+      w.byte(Op.i64Or);
+      w.byte2(Op.localTee, f.tmpA);
+      this.i64c(16); w.byte(Op.i64ShrU);
+      w.byte(Op.i64Const); w.s64(0x0000ffff, 0x0000ffff); w.byte(Op.i64And);
+      w.byte2(Op.localGet, f.tmpA);
+      w.byte(Op.i64Const); w.s64(0x0000ffff, 0x0000ffff); w.byte(Op.i64And);
+      this.i64c(16); w.byte(Op.i64Shl);
+      w.byte(Op.i64Or);
+      this.i64c(32); w.byte(Op.i64Rotl);
+    }
+    this.set(d);
+  }
+
+  /** The i32 on the stack, byte-swapped (uses t32). */
+  private bswap32(): void {
+    const { w, f } = this;
+    w.byte2(Op.localTee, f.t32);
+    this.i32c(8); w.byte(Op.i32Rotl); this.i32c(0x00ff00ff); w.byte(Op.i32And);
+    w.byte2(Op.localGet, f.t32);
+    this.i32c(8); w.byte(Op.i32Rotr); this.i32c(0xff00ff00 | 0); w.byte(Op.i32And);
+    w.byte(Op.i32Or);
+  }
+
+  private atomic(pc: number, ins: Insn): void {
+    const { w, f } = this;
+    const wide = bpfSize(ins.code) === BPF_DW;
+    const size = wide ? 8 : 4;
+    this.get32(ins.dst);
+    if (ins.off !== 0) { this.i32c(ins.off); w.byte(Op.i32Add); }
+    w.byte2(Op.localTee, f.ea);
+    // Misaligned: an address outside the memory faults first (as in the interpreter), through a plain load.
+    this.i32c(size - 1);
+    w.byte(Op.i32And);
+    w.byte2(Op.if, ValType.void);
+    w.byte2(Op.localGet, f.ea);
+    this.memarg(wide ? Op.i64Load : Op.i32Load, 0, 0);
+    w.byte(Op.drop);
+    this.fault(pc, Fault.misaligned, () => { w.byte2(Op.localGet, f.ea); w.byte(Op.i64ExtendI32U); });
+    w.byte(Op.end);
+    w.byte2(Op.localGet, f.ea);
+    const k = wide ? 0 : 1;
+    const align = wide ? 3 : 2;
+    if (ins.imm === BPF_CMPXCHG) {
+      this.get(0);
+      this.get(ins.src);
+      this.memarg(wide ? Op.i64AtomicRmwCmpxchg : Op.i64AtomicRmw32CmpxchgU, align, 0);
+      this.set(0);
+      return;
+    }
+    this.get(ins.src);
+    const rmw = ins.imm === BPF_XCHG ? (wide ? Op.i64AtomicRmwXchg : Op.i64AtomicRmw32XchgU) : ATOMIC_OPS[ins.imm & ~BPF_FETCH][k];
+    this.memarg(rmw, align, 0);
+    if (ins.imm & BPF_FETCH) this.set(ins.src); else w.byte(Op.drop);
+  }
+
+  /**
+   * LD_ABS / LD_IND: r0 = the big-endian 1, 2 or 4 bytes at packet offset
+   * imm (+ src, a signed 32-bit sum); outside the packet the program ends
+   * with r0 = 0.
+   */
+  private loadPacket(pc: number, ins: Insn, block: number): void {
+    const { w, f, m, cfg } = this;
+    const size = sizeBytes(bpfSize(ins.code));
+    w.byte(Op.globalGet); w.u32(m.pktLen);
+    this.i32c(0);
+    w.byte(Op.i32LtS);
+    w.byte2(Op.if, ValType.void);
+    this.fault(pc, Fault.noPacket, () => this.i64c(0));
+    w.byte(Op.end);
+    if (bpfMode(ins.code) === BPF_IND) {
+      this.get32(ins.src);
+      this.i32c(ins.imm);
+      w.byte(Op.i32Add);
+    } else {
+      this.i32c(ins.imm);
+    }
+    w.byte2(Op.localTee, f.t32);
+    this.i32c(0);
+    w.byte(Op.i32LtS);
+    w.byte2(Op.localGet, f.t32);
+    this.i32c(size);
+    w.byte(Op.i32Add);
+    w.byte(Op.globalGet); w.u32(m.pktLen);
+    w.byte(Op.i32GtU);
+    w.byte(Op.i32Or);
+    w.byte2(Op.if, ValType.void);
+    {
+      // The instructions after this one in the block were counted but never run.
+      let rest = 0;
+      for (let i = pc + 1; i < cfg.blockEnd[block]; i++) if (cfg.rows[i] !== null) rest++;
+      if (rest > 0) {
+        w.byte2(Op.localGet, f.fuel);
+        this.i64c(rest);
+        w.byte(Op.i64Add);
+        w.byte2(Op.localSet, f.fuel);
+      }
+      if (this.isMain) {
+        this.i64c(0);
+        this.set(0);
+        this.returnSequence(pc);
+      } else {
+        w.byte2(Op.localGet, f.fuel);
+        w.byte(Op.call); w.u32(m.abort);
+        w.byte(Op.unreachable);
+      }
+    }
+    w.byte(Op.end);
+    w.byte(Op.globalGet); w.u32(m.pktData);
+    w.byte2(Op.localGet, f.t32);
+    w.byte(Op.i32Add);
+    if (size === 1) {
+      this.memarg(Op.i32Load8U, 0, 0);
+    } else if (size === 2) {
+      this.memarg(Op.i32Load16U, 0, 0);
+      w.byte2(Op.localTee, f.t32);
+      this.i32c(8); w.byte(Op.i32Shl); this.i32c(0xff00); w.byte(Op.i32And);
+      w.byte2(Op.localGet, f.t32);
+      this.i32c(8); w.byte(Op.i32ShrU);
+      w.byte(Op.i32Or);
+    } else {
+      this.memarg(Op.i32Load, 0, 0);
+      this.bswap32();
+    }
+    w.byte(Op.i64ExtendI32U);
+    this.set(0);
+  }
+
+  private callHelper(pc: number, id: number): void {
+    const { w, m } = this;
+    const intrinsic = m.intrinsics.get(id);
+    if (intrinsic) {
+      intrinsic.emit({
+        w,
+        getReg: (r) => this.get(r),
+        callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
+      });
+    } else {
+      this.i32c(pc);
+      for (let r = 1; r <= 5; r++) this.get(r);
+      w.byte(Op.call); w.u32(m.helpers.get(id)!);
+    }
+    this.set(0);
+  }
+
+  private callLocal(pc: number, target: number): void {
+    const { w, f, m } = this;
+    if (!this.isMain) {
+      w.byte2(Op.localGet, f.depth);
+      this.i32c(MAX_CALL_FRAMES - 1);
+      w.byte(Op.i32GeU);
+      w.byte2(Op.if, ValType.void);
+      this.fault(pc, Fault.depth, () => this.i64c(target));
+      w.byte(Op.end);
+    }
+    for (let r = 0; r <= 9; r++) this.get(r);
+    if (this.isMain) this.i32c(1);
+    else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
+    w.byte2(Op.localGet, f.fuel);
+    w.byte(Op.call); w.u32(m.subs.get(target)!);
+    w.byte2(Op.localSet, f.fuel);
+    for (let r = 5; r >= 0; r--) this.set(r);
+  }
+}
+
+/** Compile a program into a wasm module. Throws InstructionError for an invalid program. */
+export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledProgram {
+  const cfg = buildCfg(insns);
+  const helperIds = new Set<number>();
+  const intrinsics = new Map<number, JitIntrinsic>();
+  let usesCallx = false;
+  let usesPacket = false;
+  cfg.rows.forEach((row, pc) => {
+    if (!row) return;
+    if (row.format === 'call_helper') {
+      const id = insns[pc].imm;
+      const intrinsic = options.intrinsic?.(id);
+      if (intrinsic) intrinsics.set(id, intrinsic);
+      else helperIds.add(id);
+    }
+    if (row.format === 'callx') usesCallx = true;
+    if (row.format === 'ldabs' || row.format === 'ldind') usesPacket = true;
+  });
+  const helperList = [...helperIds].sort((a, b) => a - b);
+  const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
+
+  const mb = new ModuleBuilder();
+  const index: ModuleIndex = {
+    fault: mb.importFunc('env', 'fault', mb.typeIndex([I32, I32, I64], [])),
+    abort: usesPacket ? mb.importFunc('env', 'abort', mb.typeIndex([I64], [])) : -1,
+    callx: usesCallx ? mb.importFunc('env', 'callx', mb.typeIndex([I32, I64, I64, I64, I64, I64, I64], [I64])) : -1,
+    helpers: new Map(),
+    intrinsics,
+    intrinsicImports: new Map(),
+    subs: new Map(),
+    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, pktData: -1, pktLen: -1,
+  };
+  for (const id of helperList) {
+    index.helpers.set(id, mb.importFunc('env', `helper_${id}`, mb.typeIndex([I32, I64, I64, I64, I64, I64], [I64])));
+  }
+  for (const intrinsic of intrinsicList) {
+    for (const imp of intrinsic.imports) {
+      index.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
+    }
+  }
+  mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
+  index.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
+  index.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
+  index.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
+  index.fuel = mb.defineGlobal({ type: I64, mutable: true, init: 0 });
+  index.pktData = mb.defineGlobal({ type: I32, mutable: true, init: 0 });
+  index.pktLen = mb.defineGlobal({ type: I32, mutable: true, init: -1 });
+
+  const mainIndex = mb.declareFunc(mb.typeIndex(MAIN_PARAMS, [I64]));
+  for (const target of cfg.calls) index.subs.set(target, mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS)));
+
+  const scratch = new Int32Array(cfg.blockCount).fill(-1);
+  const functions: { entry: number; structured: boolean }[] = [];
+  const lowered: FunctionLowering[] = [];
+  const entries = [0, ...cfg.calls];
+  entries.forEach((entry, k) => {
+    const isMain = k === 0;
+    const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
+    const frame = isMain ? MAIN_FRAME : SUB_FRAME;
+    const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
+    if (graph.reducible) emitStructured(graph, cfg, lowering);
+    else emitDispatch(graph, cfg, lowering);
+    // Every path has returned: the end of the body is unreachable.
+    lowering.w.byte(Op.unreachable);
+    mb.setBody(isMain ? mainIndex : index.subs.get(entry)!, frame.locals, lowering.w);
+    functions.push({ entry, structured: graph.reducible });
+    lowered.push(lowering);
+  });
+
+  mb.exportFunc('run', mainIndex);
+  mb.exportGlobal('fuel', index.fuel);
+  mb.exportGlobal('pktData', index.pktData);
+  mb.exportGlobal('pktLen', index.pktLen);
+  const built = mb.finish();
+
+  let pairs = 0;
+  for (const l of lowered) pairs += l.pcs.length;
+  const pcMap = new Int32Array(pairs);
+  let at = 0;
+  lowered.forEach((l, k) => {
+    const base = built.codeStarts[k];
+    for (let j = 0; j < l.pcs.length; j += 2) {
+      pcMap[at++] = base + l.pcs[j];
+      pcMap[at++] = l.pcs[j + 1];
+    }
+  });
+  return { bytes: built.bytes, cfg, pcMap, helperIds: helperList, intrinsics: intrinsicList, usesCallx, usesPacket, functions };
+}
+
+/** The pc whose code contains module offset `offset`, or undefined. */
+export function pcAt(pcMap: Int32Array, offset: number): number | undefined {
+  let lo = 0, hi = pcMap.length / 2 - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pcMap[2 * mid] <= offset) { found = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found < 0 ? undefined : pcMap[2 * found + 1];
+}

@@ -1,0 +1,400 @@
+/**
+ * Structured WebAssembly control flow from a function's CFG.
+ *
+ * Reducible graphs (every loop entered only through its header, which is
+ * what compilers produce and what the verifier's loop rules imply) go
+ * through the algorithm of Norman Ramsey's "Beyond Relooper" (ICFP 2022),
+ * also the shape of v86's control_flow.rs:
+ *
+ * - number the blocks in reverse postorder (RPO) and compute dominators;
+ * - a block with a back edge into it is a loop header and is wrapped in a
+ *   wasm `loop` (a back edge is a `br` to it);
+ * - a block with two or more forward predecessors is a merge node: its
+ *   immediate dominator's code is wrapped in a `block` that it follows (a
+ *   forward edge to it is a `br` out of that block);
+ * - any other block has a single forward predecessor and is emitted inline
+ *   at the branch to it.
+ *
+ * Every block is emitted once, so each eBPF instruction's code appears once.
+ * The generation runs on an explicit task stack: no recursion, whatever the
+ * nesting depth.
+ *
+ * Irreducible graphs (possible in unverified programs: a jump into the middle
+ * of a loop) fall back to a dispatch loop: the blocks in slot order, nested
+ * so that a `br_table` on a label local enters any of them, fall-through to
+ * the next block kept, forward jumps as `br`, backward jumps as "set label,
+ * check the budget, continue the loop". It is correct for every graph.
+ */
+import { ByteWriter } from './wasm/writer.js';
+import { Op, ValType } from './wasm/opcodes.js';
+import { Term, type ProgramCfg } from './cfg.js';
+
+/** What the structurer asks of the code generator, per block. */
+export interface BlockLowering {
+  readonly w: ByteWriter;
+  /** Block b's code before its terminator; a loop header also checks the instruction budget. */
+  body(block: number, loopHeader: boolean): void;
+  /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
+  condition(block: number): void;
+  /** Block b's exit instruction. */
+  exit(block: number): void;
+  /** The budget check of a backward jump at `pc` in the dispatch loop. */
+  budgetCheck(pc: number): void;
+  /** An i32 local for the dispatch loop's label. */
+  readonly labelLocal: number;
+}
+
+export interface FunctionGraph {
+  /** The function's blocks in reverse postorder; a block's position is its node number. */
+  readonly nodes: Int32Array;
+  /** Successor nodes, [2v] and [2v + 1] (-1: none), as in ProgramCfg.succ. */
+  readonly succ: Int32Array;
+  readonly idom: Int32Array;
+  readonly loopHeader: Uint8Array;
+  readonly merge: Uint8Array;
+  /** Dominator-tree children of each node, in RPO: childList[childStart[v] .. childStart[v + 1]). */
+  readonly childStart: Int32Array;
+  readonly childList: Int32Array;
+  readonly reducible: boolean;
+}
+
+/**
+ * The graph of the function entered at block `entry`: the blocks reachable
+ * from it by jumps (not calls). `scratch` is a blockCount-sized array of -1
+ * that is left as it was found.
+ */
+export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Array): FunctionGraph {
+  // Depth-first search from the entry, iteratively, for the postorder.
+  const disc: number[] = [entry];
+  scratch[entry] = 0;
+  const iter: number[] = [0];
+  const stack: number[] = [0];
+  const post: number[] = [];
+  while (stack.length > 0) {
+    const d = stack[stack.length - 1];
+    const k = iter[d];
+    if (k < 2) {
+      iter[d] = k + 1;
+      const s = cfg.succ[2 * disc[d] + k];
+      if (s >= 0 && scratch[s] === -1) {
+        scratch[s] = disc.length;
+        disc.push(s);
+        iter.push(0);
+        stack.push(disc.length - 1);
+      }
+    } else {
+      stack.pop();
+      post.push(d);
+    }
+  }
+  const n = disc.length;
+  const nodes = new Int32Array(n);
+  for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
+  for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
+  const succ = new Int32Array(2 * n);
+  for (let v = 0; v < n; v++) {
+    for (let k = 0; k < 2; k++) {
+      const s = cfg.succ[2 * nodes[v] + k];
+      succ[2 * v + k] = s < 0 ? -1 : scratch[s];
+    }
+  }
+  for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
+
+  // Predecessors (distinct), as compressed rows.
+  const predStart = new Int32Array(n + 1);
+  const distinct = (v: number, k: number) => succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predStart[succ[2 * v + k] + 1]++;
+  for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
+  const predList = new Int32Array(predStart[n]);
+  const fill = predStart.slice(0, n);
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predList[fill[succ[2 * v + k]]++] = v;
+
+  // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
+  const idom = new Int32Array(n).fill(-1);
+  idom[0] = 0;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let v = 1; v < n; v++) {
+      let best = -1;
+      for (let j = predStart[v]; j < predStart[v + 1]; j++) {
+        let p = predList[j];
+        if (idom[p] === -1) continue;
+        if (best === -1) { best = p; continue; }
+        let q = best;
+        while (p !== q) {
+          while (p > q) p = idom[p];
+          while (q > p) q = idom[q];
+        }
+        best = p;
+      }
+      if (idom[v] !== best) {
+        idom[v] = best;
+        changed = true;
+      }
+    }
+  }
+
+  // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests.
+  const childStart = new Int32Array(n + 1);
+  for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
+  for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
+  const childList = new Int32Array(Math.max(0, n - 1));
+  const cfill = childStart.slice(0, n);
+  for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
+  const pre = new Int32Array(n);
+  const postNum = new Int32Array(n);
+  {
+    let clock = 0;
+    const st: number[] = [0];
+    const it = childStart.slice(0, n);
+    pre[0] = clock++;
+    while (st.length > 0) {
+      const v = st[st.length - 1];
+      if (it[v] < childStart[v + 1]) {
+        const c = childList[it[v]++];
+        pre[c] = clock++;
+        st.push(c);
+      } else {
+        postNum[v] = clock++;
+        st.pop();
+      }
+    }
+  }
+  const dominates = (a: number, b: number) => pre[a] <= pre[b] && postNum[b] <= postNum[a];
+
+  const loopHeader = new Uint8Array(n);
+  const merge = new Uint8Array(n);
+  let reducible = true;
+  for (let v = 0; v < n; v++) {
+    let forward = 0;
+    for (let j = predStart[v]; j < predStart[v + 1]; j++) {
+      const p = predList[j];
+      if (p < v) forward++;
+      else {
+        loopHeader[v] = 1;
+        if (!dominates(v, p)) reducible = false;
+      }
+    }
+    if (forward >= 2) merge[v] = 1;
+  }
+  return { nodes, succ, idom, loopHeader, merge, childStart, childList, reducible };
+}
+
+const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
+const enum Ctx { loop, block, if }
+
+/** Emit the function as structured control flow (the graph must be reducible). */
+export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
+  const { w } = out;
+  const n = g.nodes.length;
+  // The enclosing constructs, innermost last; where each node's loop and follow-block sit in it.
+  const ctx: Ctx[] = [];
+  const loopAt = new Int32Array(n).fill(-1);
+  const blockAt = new Int32Array(n).fill(-1);
+  // Tasks: [kind, a, b] triples on a stack.
+  const tasks: number[] = [Task.tree, 0, 0];
+
+  const mergeChildren = (x: number): number[] => {
+    const ys: number[] = [];
+    for (let j = g.childStart[x + 1] - 1; j >= g.childStart[x]; j--) {
+      const c = g.childList[j];
+      if (g.merge[c]) ys.push(c);
+    }
+    return ys;
+  };
+  const brDepth = (pos: number) => ctx.length - 1 - pos;
+  /** The label a branch x → t needs, or -1 when t is emitted inline. */
+  const labelFor = (x: number, t: number): number => {
+    if (t <= x) return brDepth(loopAt[t]);
+    if (g.merge[t]) return brDepth(blockAt[t]);
+    return -1;
+  };
+  const branch = (x: number, t: number) => {
+    const depth = labelFor(x, t);
+    if (depth >= 0) {
+      w.byte(Op.br);
+      w.u32(depth);
+    } else {
+      tasks.push(Task.tree, t, 0);
+    }
+  };
+  const pending = new Map<number, number[]>();
+
+  while (tasks.length > 0) {
+    const b = tasks.pop()!;
+    const a = tasks.pop()!;
+    const kind = tasks.pop()! as Task;
+    switch (kind) {
+      case Task.tree: {
+        const ys = mergeChildren(a);
+        pending.set(a, ys);
+        if (g.loopHeader[a]) {
+          w.byte2(Op.loop, ValType.void);
+          loopAt[a] = ctx.length;
+          ctx.push(Ctx.loop);
+          tasks.push(Task.endLoop, a, 0);
+        }
+        tasks.push(Task.within, a, 0);
+        break;
+      }
+      case Task.within: {
+        const ys = pending.get(a)!;
+        if (b < ys.length) {
+          const y = ys[b];
+          w.byte2(Op.block, ValType.void);
+          blockAt[y] = ctx.length;
+          ctx.push(Ctx.block);
+          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, b + 1);
+          break;
+        }
+        pending.delete(a);
+        const block = g.nodes[a];
+        out.body(block, g.loopHeader[a] === 1);
+        switch (cfg.term[block]) {
+          case Term.exit:
+            out.exit(block);
+            break;
+          case Term.fall: case Term.jump:
+            branch(a, g.succ[2 * a]);
+            break;
+          default: {
+            const taken = g.succ[2 * a], next = g.succ[2 * a + 1];
+            out.condition(block);
+            if (taken === next) {
+              w.byte(Op.drop);
+              branch(a, taken);
+              break;
+            }
+            const lt = labelFor(a, taken);
+            if (lt >= 0) {
+              w.byte(Op.brIf);
+              w.u32(lt);
+              branch(a, next);
+              break;
+            }
+            const ln = labelFor(a, next);
+            if (ln >= 0) {
+              w.byte(Op.i32Eqz);
+              w.byte(Op.brIf);
+              w.u32(ln);
+              tasks.push(Task.tree, taken, 0);
+              break;
+            }
+            w.byte2(Op.if, ValType.void);
+            ctx.push(Ctx.if);
+            tasks.push(Task.endIf, 0, 0, Task.branch, a, next, Task.else, 0, 0, Task.branch, a, taken);
+          }
+        }
+        break;
+      }
+      case Task.branch:
+        branch(a, b);
+        break;
+      case Task.else:
+        w.byte(Op.else);
+        break;
+      case Task.endIf:
+        ctx.pop();
+        w.byte(Op.end);
+        break;
+      case Task.endBlock:
+        ctx.pop();
+        blockAt[a] = -1;
+        w.byte(Op.end);
+        break;
+      case Task.endLoop:
+        ctx.pop();
+        loopAt[a] = -1;
+        w.byte(Op.end);
+        break;
+    }
+  }
+}
+
+/**
+ * Emit the function as a dispatch loop over its blocks in slot order:
+ *
+ *   loop $dispatch
+ *     block $bN-1 … block $b0
+ *       br_table $b0 … $bN-1 (local $label)
+ *     end  ;; code of b0, falling into b1
+ *     end  ;; code of b1 …
+ */
+export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
+  const { w } = out;
+  const n = g.nodes.length;
+  // Layout: blocks in slot order; the label starts at the entry's place.
+  const order = Array.from(g.nodes.keys()).sort((x, y) => g.nodes[x] - g.nodes[y]);
+  const slot = new Int32Array(n);
+  order.forEach((v, k) => { slot[v] = k; });
+  w.byte(Op.i32Const);
+  w.s32(slot[0]);
+  w.byte(Op.localSet);
+  w.u32(out.labelLocal);
+  w.byte2(Op.loop, ValType.void);
+  for (let k = 0; k < n; k++) w.byte2(Op.block, ValType.void);
+  w.byte(Op.localGet);
+  w.u32(out.labelLocal);
+  w.byte(Op.brTable);
+  w.u32(n);
+  for (let k = 0; k < n; k++) w.u32(k);
+  w.u32(n - 1);
+  /**
+   * Jump from the code of layout slot k to node t: fall through, or br out
+   * of t's block (code of slot k sits inside the blocks of slots k+1 … n-1,
+   * then the loop), or dispatch backward.
+   */
+  const jump = (k: number, t: number, pc: number) => {
+    const j = slot[t];
+    if (j === k + 1) return;
+    if (j > k) {
+      w.byte(Op.br);
+      w.u32(j - k - 1);
+      return;
+    }
+    w.byte(Op.i32Const);
+    w.s32(j);
+    w.byte(Op.localSet);
+    w.u32(out.labelLocal);
+    out.budgetCheck(pc);
+    w.byte(Op.br);
+    w.u32(n - 1 - k);
+  };
+  for (let k = 0; k < n; k++) {
+    w.byte(Op.end);
+    const v = order[k];
+    const block = g.nodes[v];
+    out.body(block, false);
+    const pc = cfg.blockLast[block];
+    switch (cfg.term[block]) {
+      case Term.exit:
+        out.exit(block);
+        break;
+      case Term.fall: case Term.jump:
+        jump(k, g.succ[2 * v], pc);
+        break;
+      default: {
+        out.condition(block);
+        w.byte2(Op.if, ValType.void);
+        // Inside the if, one more construct encloses the code.
+        const taken = g.succ[2 * v];
+        const j = slot[taken];
+        if (j > k) {
+          w.byte(Op.br);
+          w.u32(j - k);
+        } else {
+          w.byte(Op.i32Const);
+          w.s32(j);
+          w.byte(Op.localSet);
+          w.u32(out.labelLocal);
+          out.budgetCheck(pc);
+          w.byte(Op.br);
+          w.u32(n - k);
+        }
+        w.byte(Op.end);
+        jump(k, g.succ[2 * v + 1], pc);
+      }
+    }
+  }
+  w.byte(Op.end);
+}

@@ -1,0 +1,219 @@
+/**
+ * A WebAssembly module builder for what the JIT needs: function types,
+ * imports (functions, the runtime's memory, globals), globals, exports and
+ * function bodies written elsewhere. Sizes are written after their contents
+ * so that nothing is copied twice; the module offset of each function's
+ * code is reported, so that a trap's byte offset maps back to an eBPF pc.
+ */
+import { ByteWriter, u32Size } from './writer.js';
+import { Op, ValType } from './opcodes.js';
+
+const enum Section { type = 1, import = 2, function = 3, global = 6, export = 7, code = 10 }
+const enum ExternKind { func = 0, memory = 2, global = 3 }
+
+export interface FuncType {
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+}
+
+export interface MemoryImport {
+  /** Minimum pages. */
+  min: number;
+  /** Maximum pages (required for shared memory). */
+  max?: number;
+  shared: boolean;
+}
+
+export interface GlobalDef {
+  type: ValType;
+  mutable: boolean;
+  /** Initial value (defined globals only). */
+  init?: number;
+}
+
+interface Import {
+  module: string;
+  name: string;
+  kind: ExternKind;
+  type?: number;
+  memory?: MemoryImport;
+  global?: GlobalDef;
+}
+
+interface Body {
+  /** Types of the locals after the parameters, in order. */
+  locals: readonly ValType[];
+  code: ByteWriter;
+}
+
+export interface BuiltModule {
+  bytes: Uint8Array;
+  /** For each defined function, the module offset of its first instruction. */
+  codeStarts: number[];
+}
+
+export class ModuleBuilder {
+  readonly types: FuncType[] = [];
+  private readonly typeKeys = new Map<string, number>();
+  readonly imports: Import[] = [];
+  private importedFuncs = 0;
+  private importedGlobals = 0;
+  /** Defined functions: their type index. */
+  readonly funcs: number[] = [];
+  private readonly bodies: (Body | undefined)[] = [];
+  readonly globals: GlobalDef[] = [];
+  readonly exports: { name: string; kind: ExternKind; index: number }[] = [];
+
+  typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
+    const key = `${params.join(',')}>${results.join(',')}`;
+    let index = this.typeKeys.get(key);
+    if (index === undefined) {
+      index = this.types.length;
+      this.types.push({ params, results });
+      this.typeKeys.set(key, index);
+    }
+    return index;
+  }
+
+  /** Import a function; all imports must come before the first declareFunc. Returns its function index. */
+  importFunc(module: string, name: string, type: number): number {
+    if (this.funcs.length > 0) throw new Error('internal: function import after a defined function');
+    this.imports.push({ module, name, kind: ExternKind.func, type });
+    return this.importedFuncs++;
+  }
+
+  importMemory(module: string, name: string, memory: MemoryImport): void {
+    this.imports.push({ module, name, kind: ExternKind.memory, memory });
+  }
+
+  /** Import a global; all before the first defineGlobal. Returns its global index. */
+  importGlobal(module: string, name: string, type: ValType, mutable: boolean): number {
+    if (this.globals.length > 0) throw new Error('internal: global import after a defined global');
+    this.imports.push({ module, name, kind: ExternKind.global, global: { type, mutable } });
+    return this.importedGlobals++;
+  }
+
+  defineGlobal(def: GlobalDef): number {
+    this.globals.push(def);
+    return this.importedGlobals + this.globals.length - 1;
+  }
+
+  /** Reserve a function index; its body comes with setBody. */
+  declareFunc(type: number): number {
+    this.funcs.push(type);
+    this.bodies.push(undefined);
+    return this.importedFuncs + this.funcs.length - 1;
+  }
+
+  setBody(funcIndex: number, locals: readonly ValType[], code: ByteWriter): void {
+    this.bodies[funcIndex - this.importedFuncs] = { locals, code };
+  }
+
+  exportFunc(name: string, funcIndex: number): void {
+    this.exports.push({ name, kind: ExternKind.func, index: funcIndex });
+  }
+
+  exportGlobal(name: string, globalIndex: number): void {
+    this.exports.push({ name, kind: ExternKind.global, index: globalIndex });
+  }
+
+  finish(): BuiltModule {
+    let total = 8;
+    for (const b of this.bodies) total += (b?.code.length ?? 0) + 16;
+    const out = new ByteWriter(total + 1024);
+    out.raw(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
+
+    this.section(out, Section.type, this.types.length, (w) => {
+      for (const t of this.types) {
+        w.byte(0x60);
+        w.u32(t.params.length);
+        for (const p of t.params) w.byte(p);
+        w.u32(t.results.length);
+        for (const r of t.results) w.byte(r);
+      }
+    });
+    this.section(out, Section.import, this.imports.length, (w) => {
+      for (const imp of this.imports) {
+        w.name(imp.module);
+        w.name(imp.name);
+        w.byte(imp.kind);
+        if (imp.kind === ExternKind.func) w.u32(imp.type!);
+        else if (imp.kind === ExternKind.memory) {
+          const m = imp.memory!;
+          w.byte((m.max !== undefined ? 1 : 0) | (m.shared ? 2 : 0));
+          w.u32(m.min);
+          if (m.max !== undefined) w.u32(m.max);
+        } else {
+          w.byte(imp.global!.type);
+          w.byte(imp.global!.mutable ? 1 : 0);
+        }
+      }
+    });
+    this.section(out, Section.function, this.funcs.length, (w) => {
+      for (const t of this.funcs) w.u32(t);
+    });
+    this.section(out, Section.global, this.globals.length, (w) => {
+      for (const g of this.globals) {
+        w.byte(g.type);
+        w.byte(g.mutable ? 1 : 0);
+        if (g.type === ValType.i64) {
+          w.byte(Op.i64Const);
+          w.s64(g.init ?? 0, (g.init ?? 0) < 0 ? -1 : 0);
+        } else {
+          w.byte(Op.i32Const);
+          w.s32(g.init ?? 0);
+        }
+        w.byte(Op.end);
+      }
+    });
+    this.section(out, Section.export, this.exports.length, (w) => {
+      for (const e of this.exports) {
+        w.name(e.name);
+        w.byte(e.kind);
+        w.u32(e.index);
+      }
+    });
+
+    const codeStarts: number[] = [];
+    this.section(out, Section.code, this.bodies.length, (w) => {
+      this.bodies.forEach((b, k) => {
+        if (!b) throw new Error(`internal: function ${k + this.importedFuncs} has no body`);
+        const runs = localRuns(b.locals);
+        let declSize = u32Size(runs.length);
+        for (const [count] of runs) declSize += u32Size(count) + 1;
+        w.u32(declSize + b.code.length + 1);
+        w.u32(runs.length);
+        for (const [count, type] of runs) {
+          w.u32(count);
+          w.byte(type);
+        }
+        codeStarts.push(w.length);
+        w.raw(b.code.bytes.subarray(0, b.code.length));
+        w.byte(Op.end);
+      });
+    });
+    return { bytes: out.finish(), codeStarts };
+  }
+
+  /** A section: id, size placeholder, count, contents. Empty sections are left out. */
+  private section(out: ByteWriter, id: Section, count: number, write: (w: ByteWriter) => void): void {
+    if (count === 0) return;
+    out.byte(id);
+    const size = out.placeholder();
+    const start = out.length;
+    out.u32(count);
+    write(out);
+    out.patchU32(size, out.length - start);
+  }
+}
+
+/** Consecutive locals of one type, as the binary declares them. */
+function localRuns(locals: readonly ValType[]): [number, ValType][] {
+  const runs: [number, ValType][] = [];
+  for (const t of locals) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === t) last[0]++;
+    else runs.push([1, t]);
+  }
+  return runs;
+}

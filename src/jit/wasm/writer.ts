@@ -1,0 +1,128 @@
+/**
+ * A growable byte buffer with the encodings of the WebAssembly binary
+ * format: LEB128 (unsigned 32-bit, signed 32-bit, signed 64-bit from two
+ * 32-bit halves so that constants never go through BigInt), and fixed-width
+ * five-byte placeholders that are patched once a size is known.
+ */
+
+export class ByteWriter {
+  bytes: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.bytes = new Uint8Array(Math.max(16, capacity));
+  }
+
+  /** Room for `n` more bytes. */
+  ensure(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(b: number): void {
+    if (this.length === this.bytes.length) this.ensure(1);
+    this.bytes[this.length++] = b;
+  }
+
+  /** Two bytes: an opcode and a one-byte immediate (a local index below 128, a block type). */
+  byte2(a: number, b: number): void {
+    if (this.length + 2 > this.bytes.length) this.ensure(2);
+    this.bytes[this.length++] = a;
+    this.bytes[this.length++] = b;
+  }
+
+  raw(data: Uint8Array): void {
+    this.ensure(data.length);
+    this.bytes.set(data, this.length);
+    this.length += data.length;
+  }
+
+  /** Unsigned LEB128 of a value in [0, 2^32). */
+  u32(v: number): void {
+    this.ensure(5);
+    v >>>= 0;
+    while (v >= 0x80) {
+      this.bytes[this.length++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.bytes[this.length++] = v;
+  }
+
+  /** Signed LEB128 of a 32-bit integer. */
+  s32(v: number): void {
+    this.ensure(5);
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.bytes[this.length++] = b;
+        return;
+      }
+      this.bytes[this.length++] = b | 0x80;
+    }
+  }
+
+  /** Signed LEB128 of the 64-bit integer hi:lo (two 32-bit halves). */
+  s64(lo: number, hi: number): void {
+    this.ensure(10);
+    lo |= 0;
+    hi |= 0;
+    for (;;) {
+      const b = lo & 0x7f;
+      lo = (lo >>> 7) | (hi << 25);
+      hi >>= 7;
+      if ((hi === 0 && lo === 0 && (b & 0x40) === 0) || (hi === -1 && lo === -1 && (b & 0x40) !== 0)) {
+        this.bytes[this.length++] = b;
+        return;
+      }
+      this.bytes[this.length++] = b | 0x80;
+    }
+  }
+
+  /** A name: its UTF-8 length, then the bytes. */
+  name(text: string): void {
+    const data = new TextEncoder().encode(text);
+    this.u32(data.length);
+    this.raw(data);
+  }
+
+  /** Five bytes to be patched with patchU32; returns their position. */
+  placeholder(): number {
+    const at = this.length;
+    this.ensure(5);
+    this.bytes.fill(0x80, at, at + 4);
+    this.bytes[at + 4] = 0;
+    this.length += 5;
+    return at;
+  }
+
+  /** Write `v` at a placeholder as a five-byte (padded) unsigned LEB128. */
+  patchU32(at: number, v: number): void {
+    for (let k = 0; k < 4; k++) {
+      this.bytes[at + k] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.bytes[at + 4] = v & 0x7f;
+  }
+
+  /** A copy of the bytes written. */
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/** Bytes of the unsigned LEB128 encoding of `v`. */
+export function u32Size(v: number): number {
+  let n = 1;
+  v >>>= 0;
+  while (v >= 0x80) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
+}
