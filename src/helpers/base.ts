@@ -6,7 +6,7 @@
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
 import { bprintf, EINVAL, type PrintfMemory } from './printk.js';
-import type { HelperDef } from './table.js';
+import type { HelperDef, HelperFn } from './table.js';
 
 /** enum bpf_func_id, for the helpers defined here. */
 export const BPF_FUNC_ktime_get_ns = 5;
@@ -64,16 +64,26 @@ function tracePrintk(ctx: HelperContext, fmt: bigint, fmtSize: bigint, a1: bigin
 /** INITIAL_JIFFIES: jiffies start 5 minutes before their 32-bit wrap, so that wrap bugs show early. */
 const initialJiffies = (hz: number) => 0x100000000n - BigInt(300 * hz);
 
+/**
+ * Implementations an engine may recognise by identity and run its own way
+ * with the same meaning (the JIT calls the host service without BigInt
+ * arguments); a table entry that replaces them is called as it is.
+ */
+export const bpfKtimeGetNs: HelperFn = (ctx) => U64(ctx.clock.monotonicNs());
+export const bpfKtimeGetBootNs: HelperFn = (ctx) => U64(ctx.clock.bootNs());
+export const bpfGetPrandomU32: HelperFn = (ctx) => BigInt(ctx.random() >>> 0);
+export const bpfGetSmpProcessorId: HelperFn = (ctx) => BigInt(ctx.cpu >>> 0);
+
 export function baseHelpers(): HelperDef[] {
   return [
-    { id: BPF_FUNC_ktime_get_ns, name: 'bpf_ktime_get_ns', fn: (ctx) => U64(ctx.clock.monotonicNs()) },
+    { id: BPF_FUNC_ktime_get_ns, name: 'bpf_ktime_get_ns', fn: bpfKtimeGetNs },
     { id: BPF_FUNC_trace_printk, name: 'bpf_trace_printk', fn: tracePrintk },
-    { id: BPF_FUNC_get_prandom_u32, name: 'bpf_get_prandom_u32', fn: (ctx) => BigInt(ctx.random() >>> 0) },
-    { id: BPF_FUNC_get_smp_processor_id, name: 'bpf_get_smp_processor_id', fn: (ctx) => BigInt(ctx.cpu >>> 0) },
+    { id: BPF_FUNC_get_prandom_u32, name: 'bpf_get_prandom_u32', fn: bpfGetPrandomU32 },
+    { id: BPF_FUNC_get_smp_processor_id, name: 'bpf_get_smp_processor_id', fn: bpfGetSmpProcessorId },
     {
       id: BPF_FUNC_jiffies64, name: 'bpf_jiffies64',
       fn: (ctx) => U64(initialJiffies(ctx.hz) + (ctx.clock.monotonicNs() * BigInt(ctx.hz)) / 1_000_000_000n),
     },
-    { id: BPF_FUNC_ktime_get_boot_ns, name: 'bpf_ktime_get_boot_ns', fn: (ctx) => U64(ctx.clock.bootNs()) },
+    { id: BPF_FUNC_ktime_get_boot_ns, name: 'bpf_ktime_get_boot_ns', fn: bpfKtimeGetBootNs },
   ];
 }
