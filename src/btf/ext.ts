@@ -130,3 +130,39 @@ function readInfo<T>(
   }
   return out;
 }
+
+/**
+ * `struct bpf_func_info` records for BPF_PROG_LOAD (prog_btf_fd,
+ * func_info, func_info_rec_size = 8): instruction indexes, not bytes.
+ */
+export function marshalFuncInfo(records: readonly { insnOff: number; typeId: number }[], order: 'le' | 'be' = 'le'): Uint8Array {
+  const out = new Uint8Array(records.length * 8);
+  const v = new DataView(out.buffer);
+  records.forEach((r, i) => {
+    v.setUint32(i * 8, r.insnOff, order === 'le');
+    v.setUint32(i * 8 + 4, r.typeId, order === 'le');
+  });
+  return out;
+}
+
+/**
+ * `struct bpf_line_info` records for BPF_PROG_LOAD (line_info_rec_size = 16);
+ * `stringOffset` gives the offset of a file name or source line in the BTF
+ * that is loaded with them (marshalBtf's `strings`, given these as extra strings).
+ */
+export function marshalLineInfo(
+  records: readonly { insnOff: number; fileName: string; line: string; lineNum: number; lineCol: number }[],
+  stringOffset: (s: string) => number,
+  order: 'le' | 'be' = 'le',
+): Uint8Array {
+  const out = new Uint8Array(records.length * 16);
+  const v = new DataView(out.buffer);
+  const le = order === 'le';
+  records.forEach((r, i) => {
+    v.setUint32(i * 16, r.insnOff, le);
+    v.setUint32(i * 16 + 4, stringOffset(r.fileName), le);
+    v.setUint32(i * 16 + 8, stringOffset(r.line), le);
+    v.setUint32(i * 16 + 12, ((r.lineNum << 10) | (r.lineCol & 0x3ff)) >>> 0, le);
+  });
+  return out;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  alignOf, applyCoreRelocationsTo, BPF_CORE, CORE_POISON_IMM, CoreTarget, essentialNameLength, marshalBtf, memberOffset,
+  alignOf, applyCoreRelocationsTo, marshalFuncInfo, marshalLineInfo, BPF_CORE, CORE_POISON_IMM, CoreTarget, essentialNameLength, marshalBtf, memberOffset,
   parseBtf, parseBtfExt, relocateCore, resolveSize, typeByName, typeName, BTF_INT_SIGNED, BTF_INT_CHAR,
   type Btf, type BtfType, type CoreRelocation,
 } from './core-helpers.js';
@@ -111,6 +111,18 @@ test('.BTF.ext: bad headers and record sizes are LoadErrors', () => {
   assert.throws(() => parseBtfExt(ext, strings), /func_info: bad record size 3/);
   v.setUint32(12, 100, true);
   assert.throws(() => parseBtfExt(ext, strings), /func_info \(100 bytes\) runs past the end/);
+});
+
+test('func_info and line_info marshal for BPF_PROG_LOAD, strings resolved through the marshalled BTF', () => {
+  const lines = [{ insnOff: 3, fileName: 'a.c', line: 'return 0;', lineNum: 12, lineCol: 5 }];
+  const { bytes, strings } = marshalBtf(everyKind(), 'le', ['a.c', 'return 0;']);
+  const offset = (s: string): number => strings.offsetOf(s)!;
+  const li = new DataView(marshalLineInfo(lines, offset).buffer);
+  assert.deepEqual([li.getUint32(0, true), li.getUint32(12, true)], [3, (12 << 10) | 5]);
+  const { strings: parsed } = parseBtf(bytes);
+  assert.equal(parsed.get(li.getUint32(4, true), 0, 'file'), 'a.c');
+  assert.equal(parsed.get(li.getUint32(8, true), 0, 'line'), 'return 0;');
+  assert.deepEqual([...marshalFuncInfo([{ insnOff: 0, typeId: 15 }, { insnOff: 9, typeId: 15 }], 'be')], [0, 0, 0, 0, 0, 0, 0, 15, 0, 0, 0, 9, 0, 0, 0, 15]);
 });
 
 test('flavors: the name before ___ is what CO-RE looks up', () => {
