@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang}
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-CFLAGS=(-O2 -g -Wall -Werror -Wno-unused-variable -I src -I "/usr/include/$MULTIARCH")
+# Source paths in BTF line info are made relative, so the objects do not depend on where the tree is.
+CFLAGS=(-O2 -g -Wall -Werror -Wno-unused-variable -I "$PWD/src" -I "/usr/include/$MULTIARCH" -fdebug-prefix-map="$PWD"=testdata)
 
 # name of object : source : target (bpfel = little-endian, bpfeb = big-endian)
 OBJECTS=(
@@ -33,7 +34,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ./gen-large.sh > "$tmp/large.c"
-"$CLANG" -target bpfel "${CFLAGS[@]}" -c "$tmp/large.c" -o "$tmp/large.o"
+"$CLANG" -target bpfel "${CFLAGS[@]}" -fdebug-prefix-map="$tmp"=testdata/generated -c "$tmp/large.c" -o "$tmp/large.o"
 llvm-strip -g "$tmp/large.o"
 gzip -9 -n -c "$tmp/large.o" > obj/large.o.gz
 
@@ -42,7 +43,7 @@ gzip -9 -n -c "$tmp/large.o" > obj/large.o.gz
   echo "  \"clang\": \"$("$CLANG" --version | head -1)\","
   echo '  "sources": {'
   first=1
-  for f in src/*.c src/*.h gen-large.sh; do
+  for f in src/*.c src/*.h gen-large.sh build.sh; do
     [ $first = 1 ] || echo ','
     first=0
     printf '    "%s": "%s"' "$(basename "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"

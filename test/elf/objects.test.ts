@@ -33,8 +33,8 @@ const mapRefs = (spec: CollectionSpec, p: ProgramSpec): string[] =>
 test('the committed objects are fresh: sources and objects match testdata/obj/manifest.json', () => {
   const m = manifest();
   const sources = readdirSync(join(testdataDir, 'src')).filter((f) => f.endsWith('.c') || f.endsWith('.h'));
-  for (const f of [...sources, 'gen-large.sh']) {
-    const path = f === 'gen-large.sh' ? join(testdataDir, f) : join(testdataDir, 'src', f);
+  for (const f of [...sources, 'gen-large.sh', 'build.sh']) {
+    const path = f.endsWith('.sh') ? join(testdataDir, f) : join(testdataDir, 'src', f);
     assert.equal(m.sources[f], sha256(readFileSync(path)), `${f} changed since the objects were built: run testdata/build.sh`);
   }
   for (const [obj, entry] of Object.entries(m.objects)) {
