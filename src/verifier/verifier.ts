@@ -1,0 +1,1527 @@
+/**
+ * The verifier: `bpf_check` as Linux 6.18 runs it. First the structure
+ * (`check_subprogs`, `check_cfg`), then `do_check`: a depth-first walk over
+ * every path with the abstract state of state.ts, checking each instruction
+ * as the kernel does and writing the kernel's log.
+ */
+import { formatInsn } from '../asm/index.js';
+import { VerifierError } from '../internal/errors.js';
+import {
+  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_CMPXCHG, BPF_DIV, BPF_END, BPF_FETCH,
+  BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE, BPF_LD, BPF_LDX, BPF_LSH,
+  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_X, BPF_XCHG, BPF_XOR,
+  InstructionError, decodeProgram, imm64, type Insn, type Opcode,
+} from '../isa/index.js';
+import { ctxAccess } from '../platform/contexts.js';
+import { helperName } from '../platform/helper-ids.js';
+import { helperProtosById, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
+import { mapTypeByName, mapTypeName } from '../platform/uapi.js';
+import {
+  S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
+  unboundedScalar, zext32To64,
+} from './bounds.js';
+import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
+import {
+  adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
+  revOpcode,
+} from './scalar.js';
+import {
+  BPF_REG_SIZE, MAX_BPF_STACK, MAX_CALL_FRAMES, cloneState, constScalar, copyReg, emptySlot, newFrame, notInit,
+  pointer, regStr, regTypeStr, slotStr, unknownScalar, type FuncState, type MapInfo, type RegState, type RegType,
+  type VerifierState,
+} from './state.js';
+import { tnumAdd, tnumCast, tnumConst, tnumIsAligned, tnumIsConst, tnumStr, tnumSub } from './tnum.js';
+
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+const BPF_MAX_VAR_OFF = 1 << 29;
+const MAX_PACKET_OFF = 0xffff;
+/** Packet pointer ranges that say where the pointer is relative to pkt_end (`mark_pkt_end`). */
+const AT_PKT_END = -1;
+const BEYOND_PKT_END = -2;
+const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+
+export interface MapDescriptor {
+  /** `hash`, `BPF_MAP_TYPE_RINGBUF` or the number. */
+  type: string | number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags?: number;
+  name?: string;
+}
+
+export interface VerifyOptions {
+  /** Default `socket_filter`. */
+  progType?: string | number;
+  /** 0: none; 1: the failing path and the statistics; 2: every instruction and state. Default 1. */
+  logLevel?: 0 | 1 | 2;
+  /** The maps the program references: LD_IMM64 with BPF_PSEUDO_MAP_FD/IDX takes the index into this list as imm. */
+  maps?: readonly MapDescriptor[];
+  license?: string;
+  /** The rules for a loader without CAP_BPF/CAP_PERFMON: no pointer leaks, no uninitialised stack reads, no loops. */
+  unprivileged?: boolean;
+}
+
+/** Facts about one instruction that the engines can use. */
+export interface InsnAux {
+  /** Some path reached it. */
+  seen: boolean;
+  /** For loads and stores: the pointer type the access went through on every path (or 'mixed'). */
+  ptrType?: RegType | 'mixed';
+}
+
+export interface VerifyResult {
+  accepted: boolean;
+  processedInsns: number;
+  log: string;
+  error: { insn: number; message: string } | null;
+  aux: InsnAux[];
+}
+
+/** A rejection inside the walk: the message is already worded as the kernel's. */
+class Reject extends Error {
+  constructor(readonly insn: number, message: string) {
+    super(message);
+  }
+}
+
+interface Branch {
+  state: VerifierState;
+  insnIdx: number;
+  prevInsnIdx: number;
+  logPos: number;
+}
+
+/** `bpf_verifier_env`: everything one verification holds. */
+class Env {
+  readonly rows: (Opcode | null)[];
+  readonly prog: ProgramTypeInfo;
+  readonly maps: readonly MapDescriptor[];
+  readonly mapInfo: MapInfo[];
+  readonly level: number;
+  readonly privileged: boolean;
+  readonly gpl: boolean;
+  readonly aux: InsnAux[];
+  log = '';
+  idGen = 0;
+  processed = 0;
+  totalStates = 0;
+  peakStates = 0;
+  /** States seen at prune points, for exact-equality pruning and loop detection. */
+  readonly explored = new Map<number, { key: string; done: boolean }[]>();
+  readonly stack: Branch[] = [];
+  subprogStarts: number[] = [0];
+  /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
+  readonly stackDepth: number[] = [];
+  prunePoints = new Set<number>();
+
+  constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
+    this.prog = programTypeInfo(options.progType ?? 'socket_filter');
+    this.maps = options.maps ?? [];
+    this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
+    this.level = options.logLevel ?? 1;
+    this.privileged = !options.unprivileged;
+    this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
+    this.aux = insns.map(() => ({ seen: false }));
+    this.rows = decodeRows(insns);
+  }
+
+  verbose(text: string): void {
+    if (this.level > 0) this.log += text;
+  }
+}
+
+function decodeRows(insns: readonly Insn[]): (Opcode | null)[] {
+  try {
+    return decodeProgram(insns);
+  } catch (err) {
+    if (err instanceof InstructionError) {
+      const ins = insns[err.index];
+      throw new Reject(err.index, ins && ins.code !== 0x18 ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : `invalid BPF_LD_IMM insn`);
+    }
+    throw err;
+  }
+}
+
+const cls = (ins: Insn): number => ins.code & 0x07;
+const op = (ins: Insn): number => ins.code & 0xf0;
+const srcX = (ins: Insn): boolean => (ins.code & 0x08) === BPF_X;
+const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
+
+/** `check_subprogs` and `check_cfg`: every jump in range, no fall off the end, no unreachable instruction. */
+function checkCfg(env: Env): void {
+  const { insns, rows } = env;
+  const n = insns.length;
+  if (n === 0) throw new Reject(0, 'last insn is not an exit or jmp');
+  const starts = new Set<number>([0]);
+  rows.forEach((row, i) => {
+    if (row?.format === 'call_local') {
+      const t = i + insns[i].imm + 1;
+      if (t < 0 || t >= n) throw new Reject(i, `function calls to ${t} out of range`);
+      starts.add(t);
+    }
+  });
+  env.subprogStarts = [...starts].sort((a, b) => a - b);
+  // Every jump stays inside its subprogram; each subprogram ends with exit or a jump.
+  for (let s = 0; s < env.subprogStarts.length; s++) {
+    const start = env.subprogStarts[s];
+    const end = s + 1 < env.subprogStarts.length ? env.subprogStarts[s + 1] : n;
+    for (let i = start; i < end; i++) {
+      const row = rows[i];
+      if (!row) continue;
+      const t = jumpTarget(insns, row, i);
+      if (t !== undefined && (t < start || t >= end)) throw new Reject(i, `jump out of range from insn ${i} to ${t}`);
+    }
+    const last = end - 1;
+    const lastRow = rows[last] ?? rows[last - 1];
+    if (!lastRow || !(lastRow.format === 'exit' || lastRow.format === 'ja' || lastRow.format === 'ja32')) {
+      throw new Reject(last, 'last insn is not an exit or jmp');
+    }
+  }
+  // Depth-first walk from insn 0 (and into each called subprogram).
+  const seen = new Uint8Array(n);
+  const work: number[] = [0];
+  const push = (from: number, to: number): void => {
+    if (to < 0 || to >= n) throw new Reject(from, `jump out of range from insn ${from} to ${to}`);
+    if (rows[to] === null) throw new Reject(from, `jump to the middle of ldimm64 insn ${to}`);
+    if (!seen[to]) {
+      seen[to] = 1;
+      work.push(to);
+    }
+  };
+  seen[0] = 1;
+  while (work.length) {
+    const i = work.pop() as number;
+    const row = rows[i];
+    if (!row) continue;
+    const ins = insns[i];
+    const width = row.format === 'lddw' ? 2 : 1;
+    switch (row.format) {
+      case 'exit':
+        break;
+      case 'ja':
+      case 'ja32': {
+        const t = jumpTarget(insns, row, i) as number;
+        push(i, t);
+        env.prunePoints.add(t);
+        break;
+      }
+      case 'jmp_reg':
+      case 'jmp_imm':
+      case 'may_goto': {
+        const t = i + ins.off + 1;
+        push(i, t);
+        push(i, i + 1);
+        env.prunePoints.add(t);
+        env.prunePoints.add(i + 1);
+        break;
+      }
+      case 'call_local':
+        push(i, i + ins.imm + 1);
+        push(i, i + 1);
+        env.prunePoints.add(i + 1);
+        break;
+      default:
+        if (i + width >= n) throw new Reject(i, `jump out of range from insn ${i} to ${i + width}`);
+        push(i, i + width);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (rows[i] && !seen[i]) throw new Reject(i, `unreachable insn ${i}`);
+  }
+}
+
+function jumpTarget(insns: readonly Insn[], row: Opcode, i: number): number | undefined {
+  switch (row.format) {
+    case 'ja': case 'jmp_reg': case 'jmp_imm': case 'may_goto': return i + insns[i].off + 1;
+    case 'ja32': return i + insns[i].imm + 1;
+    default: return undefined;
+  }
+}
+
+/** Verify `insns`; never throws for a rejection (see `verifyOrThrow`). */
+export function verify(insns: readonly Insn[], options: VerifyOptions = {}): VerifyResult {
+  let env: Env;
+  try {
+    env = new Env(insns, options);
+  } catch (err) {
+    if (err instanceof Reject) return { accepted: false, processedInsns: 0, log: `${err.message}\n`, error: { insn: err.insn, message: err.message }, aux: insns.map(() => ({ seen: false })) };
+    throw err;
+  }
+  let error: { insn: number; message: string } | null = null;
+  try {
+    checkCfg(env);
+    doCheck(env);
+  } catch (err) {
+    if (!(err instanceof Reject)) throw err;
+    error = { insn: err.insn, message: err.message };
+    env.log += `${err.message}\n`;
+  }
+  if (!error) {
+    const combined = checkMaxStackDepth(env);
+    if (combined) error = combined;
+  }
+  if (!error && env.level === 1) env.log = '';
+  const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${maxStatesPerInsn(env)} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
+  const log = env.level > 0 ? env.log + stats : '';
+  return { accepted: !error, processedInsns: env.processed, log, error, aux: env.aux };
+}
+
+/** Verify and throw a VerifierError (with the log and a two-line summary) on rejection. */
+export function verifyOrThrow(insns: readonly Insn[], options: VerifyOptions = {}): VerifyResult {
+  const r = verify(insns, { ...options, logLevel: options.logLevel || 1 });
+  if (r.error) {
+    throw new VerifierError(`verifier rejected the program at insn ${r.error.insn}: ${r.error.message.split('\n')[0]}`, {
+      insn: r.error.insn, log: r.log, summary: r.error.message,
+    });
+  }
+  return r;
+}
+
+function maxStatesPerInsn(env: Env): number {
+  let m = 0;
+  for (const list of env.explored.values()) m = Math.max(m, list.length);
+  return m;
+}
+
+/** `check_max_stack_depth`: frames are rounded up to 32 bytes and summed along each call chain. */
+function checkMaxStackDepth(env: Env): { insn: number; message: string } | null {
+  const depthOf = (sub: number): number => Math.ceil(Math.max(env.stackDepth[sub] ?? 0, 1) / 32) * 32;
+  const calls: number[][] = env.subprogStarts.map(() => []);
+  env.rows.forEach((row, i) => {
+    if (row?.format !== 'call_local') return;
+    const from = subprogOf(env, i);
+    calls[from].push(subprogOf(env, i + env.insns[i].imm + 1));
+  });
+  const walk = (sub: number, total: number, frames: number): { insn: number; message: string } | null => {
+    const t = total + depthOf(sub);
+    if (t > MAX_BPF_STACK) {
+      const message = `combined stack size of ${frames} calls is ${t}. Too large`;
+      env.log += `${message}\n`;
+      return { insn: env.subprogStarts[sub], message };
+    }
+    for (const c of calls[sub]) {
+      const r = walk(c, t, frames + 1);
+      if (r) return r;
+    }
+    return null;
+  };
+  return env.subprogStarts.length > 1 ? walk(0, 0, 1) : null;
+}
+
+function subprogOf(env: Env, insn: number): number {
+  let s = 0;
+  while (s + 1 < env.subprogStarts.length && env.subprogStarts[s + 1] <= insn) s++;
+  return s;
+}
+
+/** Registers and stack slots an instruction touched, printed after it (`; R0=1 fp-8=…`). */
+interface Scratch {
+  regs: Set<number>;
+  slots: Set<number>;
+}
+
+function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
+  let out = '';
+  f.regs.forEach((r, i) => {
+    if (r.type === 'not_init' || (scratch && !scratch.regs.has(i))) return;
+    out += ` R${i}=${regStr(r, f.frameno, env.mapInfo)}`;
+  });
+  f.stack.forEach((slot, spi) => {
+    if (scratch && !scratch.slots.has(spi)) return;
+    out += slotStr(slot, spi, f.frameno, env.mapInfo);
+  });
+  return out;
+}
+
+function fullState(env: Env, s: VerifierState): string {
+  const f = cur(s);
+  const prefix = s.frames.length > 1 ? ` frame${f.frameno}:` : '';
+  return prefix + stateStr(env, f, null);
+}
+
+const cur = (s: VerifierState): FuncState => s.frames[s.frames.length - 1];
+
+/** A canonical text of the state, for exact-equality pruning. */
+function stateKey(s: VerifierState): string {
+  return JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function doCheck(env: Env): void {
+  let state: VerifierState = { frames: [newFrame(0, -1, 0)], refs: [] };
+  const r1 = pointer('ctx');
+  cur(state).regs[1] = r1;
+  let idx = 0;
+  let prevIdx = -1;
+  let printState = true;
+  const pathStates: Array<{ key: string; idx: number }> = [];
+  let jmpHistory = 0;
+  for (;;) {
+    if (idx >= env.insns.length) throw new Reject(prevIdx, `invalid insn idx ${idx} insn_cnt ${env.insns.length}`);
+    env.processed++;
+    if (env.processed > BPF_COMPLEXITY_LIMIT_INSNS) {
+      throw new Reject(idx, `BPF program is too large. Processed ${env.processed} insn`);
+    }
+    env.aux[idx].seen = true;
+    if (env.prunePoints.has(idx)) {
+      const key = stateKey(state) + `@${idx}`;
+      const list = env.explored.get(idx) ?? [];
+      const hit = list.find((e) => e.key === key);
+      if (hit) {
+        if (pathStates.some((p) => p.key === key)) throw new Reject(idx, `infinite loop detected at insn ${idx}`);
+        if (env.level > 0) {
+          env.verbose(printState ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+        }
+        const next = popBranch(env);
+        if (!next) return;
+        ({ state, insnIdx: idx, prevInsnIdx: prevIdx } = next);
+        pathStates.length = 0;
+        printState = true;
+        continue;
+      }
+      list.push({ key, done: false });
+      env.explored.set(idx, list);
+      env.totalStates++;
+      env.peakStates++;
+      pathStates.push({ key, idx });
+    }
+    if (printState && env.level > 0) {
+      if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
+      env.verbose(`${idx}:${fullState(env, state)}\n`);
+      printState = false;
+    }
+    const insnText = `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}`;
+    env.verbose(insnText);
+    const scratch: Scratch = { regs: new Set(), slots: new Set() };
+    const step = doInsn(env, state, idx, scratch);
+    if (env.level > 0) {
+      const s = stateStr(env, cur(state), scratch);
+      if (s && step.kind !== 'exit') {
+        const col = Math.max(insnText.length + 4, 40);
+        env.verbose(`${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`);
+      } else {
+        env.verbose('\n');
+      }
+    }
+    if (step.kind === 'next') {
+      prevIdx = idx;
+      idx = step.idx;
+      continue;
+    }
+    if (step.kind === 'branch') {
+      if (++jmpHistory > BPF_COMPLEXITY_LIMIT_JMP_SEQ && env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+        throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
+      }
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length });
+      prevIdx = idx;
+      idx = step.idx;
+      continue;
+    }
+    // exit of the main program: this path is done.
+    for (const p of pathStates) {
+      const e = env.explored.get(p.idx)?.find((x) => x.key === p.key);
+      if (e) e.done = true;
+    }
+    const next = popBranch(env);
+    if (!next) return;
+    ({ state, insnIdx: idx, prevInsnIdx: prevIdx } = next);
+    pathStates.length = 0;
+    printState = true;
+  }
+}
+
+function popBranch(env: Env): Branch | undefined {
+  const b = env.stack.pop();
+  if (b && env.level === 1) env.log = env.log.slice(0, b.logPos);
+  return b;
+}
+
+type Step =
+  | { kind: 'next'; idx: number }
+  | { kind: 'branch'; idx: number; other: VerifierState; otherIdx: number }
+  | { kind: 'exit' };
+
+function doInsn(env: Env, state: VerifierState, idx: number, scratch: Scratch): Step {
+  const ins = env.insns[idx];
+  const row = env.rows[idx] as Opcode;
+  switch (cls(ins)) {
+    case BPF_ALU:
+    case BPF_ALU64:
+      checkAluOp(env, state, idx, ins, scratch);
+      return { kind: 'next', idx: idx + 1 };
+    case BPF_LDX:
+      checkLdx(env, state, idx, ins, scratch);
+      return { kind: 'next', idx: idx + 1 };
+    case BPF_STX:
+      if ((ins.code & 0xe0) === BPF_ATOMIC) checkAtomic(env, state, idx, ins, scratch);
+      else checkStore(env, state, idx, ins, scratch, true);
+      return { kind: 'next', idx: idx + 1 };
+    case BPF_ST:
+      checkStore(env, state, idx, ins, scratch, false);
+      return { kind: 'next', idx: idx + 1 };
+    case BPF_LD:
+      if (row.format === 'lddw') {
+        checkLdImm64(env, state, idx, ins, scratch);
+        return { kind: 'next', idx: idx + 2 };
+      }
+      throw new Reject(idx, 'BPF_LD_[ABS|IND] instructions are not supported by this verifier yet');
+    default:
+      return checkJmp(env, state, idx, ins, row, scratch);
+  }
+}
+
+function regOf(state: VerifierState, regno: number): RegState {
+  return cur(state).regs[regno];
+}
+
+/** `check_reg_arg(..., SRC_OP)`. */
+function readReg(state: VerifierState, idx: number, regno: number, scratch: Scratch): RegState {
+  const r = regOf(state, regno);
+  scratch.regs.add(regno);
+  if (r.type === 'not_init') throw new Reject(idx, `R${regno} !read_ok`);
+  return r;
+}
+
+/** `check_reg_arg(..., DST_OP)`: R10 may not be written. */
+function writeReg(state: VerifierState, idx: number, regno: number, value: RegState, scratch: Scratch): void {
+  if (regno === 10) throw new Reject(idx, 'frame pointer is read only');
+  cur(state).regs[regno] = value;
+  scratch.regs.add(regno);
+}
+
+function isPointer(r: RegState): boolean {
+  return r.type !== 'scalar' && r.type !== 'not_init';
+}
+
+function checkAluOp(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+  const alu32 = cls(ins) === BPF_ALU;
+  const opcode = op(ins);
+  if (opcode === BPF_END || opcode === BPF_NEG) {
+    const dst = readReg(state, idx, ins.dst, scratch);
+    if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
+    if (isPointer(dst) && !env.privileged) throw new Reject(idx, `R${ins.dst} pointer arithmetic prohibited`);
+    const r = isPointer(dst) ? unknownScalar() : copyReg(dst);
+    r.id = 0;
+    r.addConst = false;
+    r.off = 0;
+    if (opcode === BPF_NEG && !isPointer(dst)) adjustScalarMinMaxVals(r, r, BPF_NEG, alu32);
+    else markUnknown(r);
+    writeReg(state, idx, ins.dst, r, scratch);
+    return;
+  }
+  if (opcode === BPF_MOV) {
+    checkMov(env, state, idx, ins, alu32, scratch);
+    return;
+  }
+  if (srcX(ins)) readReg(state, idx, ins.src, scratch);
+  const dst = readReg(state, idx, ins.dst, scratch);
+  if ((opcode === BPF_MOD || opcode === BPF_DIV) && !srcX(ins) && ins.imm === 0) throw new Reject(idx, 'div by zero');
+  if ((opcode === BPF_LSH || opcode === BPF_RSH || opcode === BPF_ARSH) && !srcX(ins)) {
+    const size = alu32 ? 32 : 64;
+    if (ins.imm < 0 || ins.imm >= size) throw new Reject(idx, `invalid shift ${ins.imm}`);
+  }
+  if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
+  const src = srcX(ins) ? regOf(state, ins.src) : constScalar(BigInt(ins.imm));
+  if (isPointer(dst) && isPointer(src)) {
+    if (opcode === BPF_SUB && env.privileged) {
+      writeReg(state, idx, ins.dst, unknownScalar(), scratch);
+      return;
+    }
+    throw new Reject(idx, `R${ins.dst} pointer ${ALU_STRING[opcode >> 4]} pointer prohibited`);
+  }
+  if (isPointer(dst)) {
+    writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, dst, src, false), scratch);
+    return;
+  }
+  if (isPointer(src)) {
+    writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, src, dst, true), scratch);
+    return;
+  }
+  const r = copyReg(dst);
+  const wasLinked = r.id !== 0;
+  adjustScalarMinMaxVals(r, src, opcode, alu32);
+  // Linked scalars: `r5 = r0; r5 += 3` keeps r5 tied to r0 as `id=1+3`.
+  const delta = constValue(src, false);
+  if (env.privileged && opcode === BPF_ADD && !alu32 && wasLinked && isConst(src, false) && !dst.addConst &&
+      s64(delta) === BigInt.asIntN(32, delta)) {
+    r.addConst = true;
+    r.off = Number(BigInt.asIntN(32, delta));
+  } else {
+    r.id = 0;
+    r.addConst = false;
+    r.off = 0;
+  }
+  writeReg(state, idx, ins.dst, r, scratch);
+}
+
+/** `assign_scalar_id_before_mov`: a copied unknown scalar shares an id with its source. */
+function assignScalarIdBeforeMov(env: Env, src: RegState): void {
+  if (src.type !== 'scalar') return;
+  if (src.addConst) {
+    src.id = 0;
+    src.off = 0;
+    src.addConst = false;
+  }
+  if (!src.id && !tnumIsConst(src.varOff)) src.id = ++env.idGen;
+}
+
+function checkMov(env: Env, state: VerifierState, idx: number, ins: Insn, alu32: boolean, scratch: Scratch): void {
+  if (!srcX(ins)) {
+    const r = constScalar(alu32 ? BigInt(ins.imm >>> 0) : BigInt(ins.imm));
+    writeReg(state, idx, ins.dst, r, scratch);
+    return;
+  }
+  const src = readReg(state, idx, ins.src, scratch);
+  if (ins.off !== 0) {
+    // movsx: a sign-extending copy of a scalar's low 8, 16 or 32 bits.
+    if (isPointer(src)) {
+      if (!env.privileged) throw new Reject(idx, `R${ins.src} sign-extension mov of pointer`);
+      writeReg(state, idx, ins.dst, unknownScalar(), scratch);
+      return;
+    }
+    const r = copyReg(src);
+    r.id = 0;
+    r.addConst = false;
+    r.off = 0;
+    coerceRegToSizeSx(r, ins.off / 8);
+    if (alu32) {
+      zext32To64(r);
+      regBoundsSync(r);
+    }
+    writeReg(state, idx, ins.dst, r, scratch);
+    return;
+  }
+  if (!alu32) {
+    assignScalarIdBeforeMov(env, src);
+    writeReg(state, idx, ins.dst, copyReg(src), scratch);
+    return;
+  }
+  if (isPointer(src)) {
+    if (!env.privileged) throw new Reject(idx, `R${ins.src} partial copy of pointer`);
+    const r = unknownScalar();
+    zext32To64(r);
+    regBoundsSync(r);
+    writeReg(state, idx, ins.dst, r, scratch);
+    return;
+  }
+  const fits32 = src.umax <= BigInt(U32_MAX);
+  if (fits32) assignScalarIdBeforeMov(env, src);
+  const r = copyReg(src);
+  if (!fits32) {
+    r.id = 0;
+    r.addConst = false;
+    r.off = 0;
+  }
+  zext32To64(r);
+  regBoundsSync(r);
+  writeReg(state, idx, ins.dst, r, scratch);
+}
+
+/** `check_reg_sane_offset`: pointer offsets stay far from overflowing. */
+function checkRegSaneOffset(idx: number, reg: RegState, typeStr: string): void {
+  const known = tnumIsConst(reg.varOff);
+  const val = s64(reg.varOff.value);
+  if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) {
+    throw new Reject(idx, `math between ${typeStr} pointer and ${val} is not allowed`);
+  }
+  if (reg.off >= BPF_MAX_VAR_OFF || reg.off <= -BPF_MAX_VAR_OFF) {
+    throw new Reject(idx, `${typeStr} pointer offset ${reg.off} is not allowed`);
+  }
+  if (reg.smin === S64_MIN) {
+    throw new Reject(idx, `math between ${typeStr} pointer and register with unbounded min value is not allowed`);
+  }
+  if (reg.smin >= BPF_MAX_VAR_OFF || reg.smin <= -BPF_MAX_VAR_OFF) {
+    throw new Reject(idx, `value ${reg.smin} makes ${typeStr} pointer be out of bounds`);
+  }
+}
+
+/** `adjust_ptr_min_max_vals`: pointer ± scalar. */
+function adjustPtrMinMaxVals(env: Env, idx: number, ins: Insn, ptr: RegState, offReg: RegState, scalarIsDst: boolean): RegState {
+  const opcode = op(ins);
+  const typeStr = regTypeStr(ptr);
+  if (cls(ins) !== BPF_ALU64) {
+    if (opcode === BPF_SUB && env.privileged) return unknownScalar();
+    throw new Reject(idx, `R${ins.dst} 32-bit pointer arithmetic prohibited`);
+  }
+  if (ptr.maybeNull) throw new Reject(idx, `R${ins.dst} pointer arithmetic on ${typeStr} prohibited, null-check it first`);
+  const known = tnumIsConst(offReg.varOff) && offReg.smin === offReg.smax;
+  const sminVal = offReg.smin;
+  switch (ptr.type) {
+    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'func':
+      break;
+    case 'map_ptr':
+      if (known && sminVal === 0n && opcode === BPF_ADD) break;
+      throw new Reject(idx, `R${ins.dst} pointer arithmetic on ${typeStr} prohibited`);
+    default:
+      throw new Reject(idx, `R${ins.dst} pointer arithmetic on ${typeStr} prohibited`);
+  }
+  checkRegSaneOffset(idx, offReg, typeStr);
+  checkRegSaneOffset(idx, ptr, typeStr);
+  const dst = copyReg(ptr);
+  markUnbounded32(dst);
+  switch (opcode) {
+    case BPF_ADD: {
+      const newOff = BigInt(ptr.off) + sminVal;
+      if (known && newOff === BigInt.asIntN(32, newOff)) {
+        dst.off = Number(newOff);
+        break;
+      }
+      const sum = cloneBounds(ptr);
+      adjustBoundsAdd(sum, offReg);
+      Object.assign(dst, { smin: sum.smin, smax: sum.smax, umin: sum.umin, umax: sum.umax });
+      dst.varOff = tnumAdd(ptr.varOff, offReg.varOff);
+      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') {
+        dst.id = ++env.idGen;
+        dst.range = 0;
+      }
+      break;
+    }
+    case BPF_SUB: {
+      if (scalarIsDst) throw new Reject(idx, `R${ins.dst} tried to subtract pointer from scalar`);
+      if (ptr.type === 'fp') throw new Reject(idx, `R${ins.dst} subtraction from stack pointer prohibited`);
+      const newOff = BigInt(ptr.off) - sminVal;
+      if (known && newOff === BigInt.asIntN(32, newOff)) {
+        dst.off = Number(newOff);
+        break;
+      }
+      const smin = ptr.smin - offReg.smax, smax = ptr.smax - offReg.smin;
+      if (smin !== s64(smin) || smax !== s64(smax)) {
+        dst.smin = S64_MIN;
+        dst.smax = (1n << 63n) - 1n;
+      } else {
+        dst.smin = smin;
+        dst.smax = smax;
+      }
+      if (ptr.umin < offReg.umax) {
+        dst.umin = 0n;
+        dst.umax = (1n << 64n) - 1n;
+      } else {
+        dst.umin = ptr.umin - offReg.umax;
+        dst.umax = ptr.umax - offReg.umin;
+      }
+      dst.varOff = tnumSub(ptr.varOff, offReg.varOff);
+      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') {
+        dst.id = ++env.idGen;
+        if (sminVal < 0n) dst.range = 0;
+      }
+      break;
+    }
+    case BPF_AND: case BPF_OR: case BPF_XOR:
+      throw new Reject(idx, `R${ins.dst} bitwise operator ${ALU_STRING[opcode >> 4]} on pointer prohibited`);
+    default:
+      throw new Reject(idx, `R${ins.dst} pointer arithmetic with ${ALU_STRING[opcode >> 4]} operator prohibited`);
+  }
+  checkRegSaneOffset(idx, dst, typeStr);
+  regBoundsSync(dst);
+  return dst;
+}
+
+/** The signed and unsigned 64-bit sums of `scalar_min_max_add`, for pointers. */
+function adjustBoundsAdd(d: ReturnType<typeof cloneBounds>, s: RegState): void {
+  const smin = d.smin + s.smin, smax = d.smax + s.smax;
+  if (smin !== s64(smin) || smax !== s64(smax)) {
+    d.smin = S64_MIN;
+    d.smax = (1n << 63n) - 1n;
+  } else {
+    d.smin = smin;
+    d.smax = smax;
+  }
+  const umin = d.umin + s.umin, umax = d.umax + s.umax;
+  if (umin <= (1n << 64n) - 1n && umax > (1n << 64n) - 1n) {
+    d.umin = 0n;
+    d.umax = (1n << 64n) - 1n;
+  } else {
+    d.umin = BigInt.asUintN(64, umin);
+    d.umax = BigInt.asUintN(64, umax);
+  }
+}
+
+/** `coerce_reg_to_size`: the value of a load narrower than 8 bytes. */
+function coerceRegToSize(r: RegState, size: number): void {
+  r.varOff = tnumCast(r.varOff, size);
+  const mask = (1n << BigInt(size * 8)) - 1n;
+  if ((r.umin & ~mask) === (r.umax & ~mask)) {
+    r.umin &= mask;
+    r.umax &= mask;
+  } else {
+    r.umin = 0n;
+    r.umax = mask;
+  }
+  r.smin = r.umin;
+  r.smax = r.umax;
+  if (size < 4) markUnbounded32(r);
+  regBoundsSync(r);
+}
+
+/** `coerce_reg_to_size_sx`: a sign-extending load or move of `size` bytes. */
+function coerceRegToSizeSx(r: RegState, size: number): void {
+  const bits = BigInt(size * 8);
+  if (tnumIsConst(r.varOff)) {
+    markKnown(r, BigInt.asIntN(Number(bits), r.varOff.value));
+    return;
+  }
+  const lo = -(1n << (bits - 1n)), hi = (1n << (bits - 1n)) - 1n;
+  const sizeMask = (1n << bits) - 1n;
+  let smin = lo, smax = hi;
+  // A range that fits in `size` bytes without changing sign survives the extension.
+  if ((r.umin & ~sizeMask) === (r.umax & ~sizeMask)) {
+    const a = BigInt.asIntN(Number(bits), r.umin), b = BigInt.asIntN(Number(bits), r.umax);
+    if (a <= b) {
+      smin = a;
+      smax = b;
+    }
+  }
+  Object.assign(r, unboundedScalar());
+  r.smin = smin;
+  r.smax = smax;
+  regBoundsSync(r);
+}
+
+/** `check_ptr_alignment`: the stack is always strict; other memory is not on x86-64. */
+function checkPtrAlignment(idx: number, reg: RegState, off: number, size: number): void {
+  if (reg.type !== 'fp' || size === 1) return;
+  if (!tnumIsAligned(tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off))), size)) {
+    throw new Reject(idx, `misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+  }
+}
+
+type AccessKind = 'read' | 'write';
+
+/** `check_mem_access`: a load or store of `size` bytes at reg + off. Returns the loaded value for reads. */
+function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: number, insnOff: number, size: number,
+  kind: AccessKind, valueReg: RegState | null, scratch: Scratch): RegState | null {
+  const reg = regOf(state, regno);
+  checkPtrAlignment(idx, reg, insnOff, size);
+  const off = insnOff + reg.off;
+  const aux = env.aux[idx];
+  const t: RegType | 'mixed' = aux.ptrType === undefined || aux.ptrType === reg.type ? reg.type : 'mixed';
+  aux.ptrType = t;
+  if (reg.maybeNull) throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
+  switch (reg.type) {
+    case 'fp':
+      return checkStackAccess(env, state, idx, regno, reg, off, size, kind, valueReg, scratch);
+    case 'ctx': {
+      if (kind === 'write' && valueReg && isPointer(valueReg) && !env.privileged) throw new Reject(idx, `R${regno} leaks addr into ctx`);
+      if (reg.off) throw new Reject(idx, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+      if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+        throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
+      }
+      const access = ctxAccess(env.prog.ctx, off, size, kind);
+      if (!access) throw new Reject(idx, `invalid bpf_context access off=${off} size=${size}`);
+      if (kind === 'write') return null;
+      switch (access.regType) {
+        case 'PTR_TO_PACKET': return pointer('pkt');
+        case 'PTR_TO_PACKET_META': return pointer('pkt_meta');
+        case 'PTR_TO_PACKET_END': return pointer('pkt_end');
+        case 'SCALAR_VALUE': return loadedScalar(size);
+        default: throw new Reject(idx, `context field ${access.field.name} (${access.regType}) is not supported by this verifier yet`);
+      }
+    }
+    case 'pkt':
+    case 'pkt_meta': {
+      if (kind === 'write' && !env.prog.pktWrite) {
+        throw new Reject(idx, 'cannot write into packet');
+      }
+      if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      const memOff = Number(reg.umax) + off;
+      if (reg.range < 0 || off < 0 || memOff + size > reg.range || reg.umax > BigInt(MAX_PACKET_OFF)) {
+        throw new Reject(idx, `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${reg.range})\nR${regno} offset is outside of the packet`);
+      }
+      return kind === 'read' ? loadedScalar(size) : null;
+    }
+    case 'map_value': {
+      const map = env.maps[reg.mapIndex];
+      checkMemRegionAccess(idx, regno, reg, off, size, map.valueSize, 'map value');
+      return kind === 'read' ? loadedScalar(size) : null;
+    }
+    case 'map_key': {
+      const map = env.maps[reg.mapIndex];
+      if (kind === 'write') throw new Reject(idx, `write to map key R${regno} is not allowed`);
+      checkMemRegionAccess(idx, regno, reg, off, size, map.keySize, 'map key');
+      return loadedScalar(size);
+    }
+    case 'mem': {
+      if (kind === 'write' && reg.rdonly) throw new Reject(idx, `the access to R${regno} is read only`);
+      checkMemRegionAccess(idx, regno, reg, off, size, reg.memSize, 'memory');
+      return kind === 'read' ? loadedScalar(size) : null;
+    }
+    case 'not_init':
+      throw new Reject(idx, `R${regno} !read_ok`);
+    default:
+      throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
+  }
+}
+
+function loadedScalar(size: number): RegState {
+  const r = unknownScalar();
+  if (size < 8) coerceRegToSize(r, size);
+  return r;
+}
+
+/** `check_mem_region_access`: a fixed plus variable offset into an object of `memSize` bytes. */
+function checkMemRegionAccess(idx: number, regno: number, reg: RegState, off: number, size: number, memSize: number, what: 'map value' | 'map key' | 'memory'): void {
+  const describe = (o: bigint): string => {
+    if (what === 'map value') return `invalid access to map value, value_size=${memSize} off=${o} size=${size}`;
+    if (what === 'map key') return `invalid access to map key, key_size=${memSize} off=${o} size=${size}`;
+    return `invalid access to memory, mem_size=${memSize} off=${o} size=${size}`;
+  };
+  const ok = (o: bigint): boolean => o >= 0n && size > 0 && o + BigInt(size) <= BigInt(memSize);
+  if (reg.smin < 0n && (reg.smin === S64_MIN || BigInt(off) + reg.smin !== BigInt.asIntN(32, BigInt(off) + reg.smin) || reg.smin + BigInt(off) < 0n)) {
+    throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
+  const lo = reg.smin + BigInt(off);
+  if (!ok(lo)) {
+    const tail = tnumIsConst(reg.varOff) ? '' : `\nR${regno} min value is outside of the allowed memory range`;
+    throw new Reject(idx, describe(lo) + tail);
+  }
+  if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) {
+    throw new Reject(idx, `R${regno} unbounded memory access, make sure to bounds check any such access`);
+  }
+  const hi = reg.umax + BigInt(off);
+  if (!ok(hi)) throw new Reject(idx, describe(hi) + `\nR${regno} max value is outside of the allowed memory range`);
+}
+
+function frameOf(state: VerifierState, reg: RegState): FuncState {
+  return state.frames.find((f) => f.frameno === reg.frameno) ?? cur(state);
+}
+
+function ensureSlots(f: FuncState, spi: number): void {
+  while (f.stack.length <= spi) f.stack.push(emptySlot());
+}
+
+/** Stack loads and stores: `check_stack_access_within_bounds` then the fixed- or variable-offset read/write. */
+function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, off: number,
+  size: number, kind: AccessKind, valueReg: RegState | null, scratch: Scratch): RegState | null {
+  const frame = frameOf(state, reg);
+  const constOff = tnumIsConst(reg.varOff);
+  const minOff = constOff ? off + Number(s64(reg.varOff.value)) : off + Number(reg.smin);
+  const maxOff = constOff ? minOff + size : off + Number(reg.smax) + size;
+  const extra = kind === 'read' ? ' read from' : ' write to';
+  if (!constOff && (reg.smin <= -BigInt(BPF_MAX_VAR_OFF) || reg.smax >= BigInt(BPF_MAX_VAR_OFF))) {
+    throw new Reject(idx, `invalid unbounded variable-offset${extra} stack R${regno}`);
+  }
+  if (minOff < -MAX_BPF_STACK || maxOff > 0) {
+    if (constOff) throw new Reject(idx, `invalid${extra} stack R${regno} off=${minOff} size=${size}`);
+    throw new Reject(idx, `invalid variable-offset${extra} stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
+  }
+  const sub = frame.subprogno;
+  env.stackDepth[sub] = Math.max(env.stackDepth[sub] ?? 0, -minOff);
+  if (kind === 'write') {
+    if (constOff) stackWriteFixed(env, frame, minOff, size, valueReg, scratch);
+    else stackWriteVar(frame, minOff, maxOff, scratch);
+    return null;
+  }
+  return constOff ? stackReadFixed(env, idx, frame, minOff, size, scratch) : stackReadVar(env, idx, regno, frame, minOff, maxOff, reg, off, size);
+}
+
+function slotIndex(off: number): { spi: number; j: number } {
+  return { spi: Math.floor((-off - 1) / BPF_REG_SIZE), j: (-off - 1) % BPF_REG_SIZE };
+}
+
+/** `check_stack_write_fixed_off`: spills keep the register; other stores make bytes misc or zero. */
+function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, value: RegState | null, scratch: Scratch): void {
+  const { spi } = slotIndex(off);
+  ensureSlots(f, spi);
+  scratch.slots.add(spi);
+  const slot = f.stack[spi];
+  const aligned = off % BPF_REG_SIZE === 0;
+  // A store that overwrites part of a spilled register destroys the spill.
+  if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && !(aligned && size === BPF_REG_SIZE)) {
+    for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
+    slot.spilledPtr = notInit();
+  }
+  if (value && aligned && (value.type === 'scalar' ? env.privileged : size === BPF_REG_SIZE)) {
+    const spilled = copyReg(value);
+    if (spilled.type === 'scalar' && spilled.umax >> BigInt(size * 8) === 0n) assignScalarIdBeforeMov(env, value);
+    slot.spilledPtr = copyReg(value);
+    if (spilled.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
+    for (let j = BPF_REG_SIZE; j > BPF_REG_SIZE - size; j--) slot.slotType[j - 1] = 'spill';
+    return;
+  }
+  if (value && isPointer(value)) {
+    throw new Reject(-1, 'invalid size of register spill');
+  }
+  const zero = value !== null && value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n;
+  for (let i = 0; i < size; i++) {
+    const o = off + i;
+    const s = slotIndex(o);
+    ensureSlots(f, s.spi);
+    const target = f.stack[s.spi];
+    if (target.slotType[BPF_REG_SIZE - 1] === 'spill' && s.spi !== spi) {
+      for (let j = 0; j < BPF_REG_SIZE; j++) if (target.slotType[j] === 'spill') target.slotType[j] = 'misc';
+      target.spilledPtr = notInit();
+    }
+    target.slotType[s.j] = zero ? 'zero' : 'misc';
+    scratch.slots.add(s.spi);
+  }
+}
+
+/** A store at a variable offset: every byte it may touch becomes misc. */
+function stackWriteVar(f: FuncState, minOff: number, maxOff: number, scratch: Scratch): void {
+  for (let o = minOff; o < maxOff; o++) {
+    const s = slotIndex(o);
+    ensureSlots(f, s.spi);
+    const slot = f.stack[s.spi];
+    if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
+      for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
+      slot.spilledPtr = notInit();
+    }
+    slot.slotType[s.j] = 'misc';
+    scratch.slots.add(s.spi);
+  }
+}
+
+/** `check_stack_read_fixed_off`. */
+function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: number, scratch: Scratch): RegState {
+  const { spi } = slotIndex(off);
+  ensureSlots(f, spi);
+  scratch.slots.add(spi);
+  const slot = f.stack[spi];
+  if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
+    const spillSize = slot.slotType.filter((t) => t === 'spill').length;
+    const spilled = slot.spilledPtr;
+    if (size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return copyReg(spilled);
+    if (spilled.type !== 'scalar') {
+      if (size !== BPF_REG_SIZE) throw new Reject(idx, 'invalid size of register fill');
+      throw new Reject(idx, 'corrupted spill memory');
+    }
+    if (size <= spillSize && off % BPF_REG_SIZE === 0) {
+      const r = copyReg(spilled);
+      if (spilled.umax >> BigInt(size * 8) !== 0n) {
+        r.id = 0;
+        r.addConst = false;
+        r.off = 0;
+      }
+      if (size < 8) coerceRegToSize(r, size);
+      return r;
+    }
+  }
+  let zeros = 0;
+  for (let i = 0; i < size; i++) {
+    const s = slotIndex(off + i);
+    ensureSlots(f, s.spi);
+    const type = f.stack[s.spi].slotType[s.j];
+    if (type === 'zero') zeros++;
+    if (type === 'invalid' && !env.privileged) throw new Reject(idx, `invalid read from stack off ${off}+${i} size ${size}`);
+  }
+  if (zeros === size) return constScalar(0n);
+  return loadedScalar(size);
+}
+
+/** `check_stack_read_var_off`: every byte that may be read must be initialised (when privileged: exist). */
+function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff: number, maxOff: number, reg: RegState, off: number, size: number): RegState {
+  let allZero = true;
+  for (let o = minOff; o < maxOff; o++) {
+    const s = slotIndex(o);
+    const type = f.stack[s.spi]?.slotType[s.j] ?? 'invalid';
+    if (type !== 'zero') allZero = false;
+    if (type === 'invalid' && !env.privileged) {
+      throw new Reject(idx, `invalid variable-offset read from stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
+    }
+  }
+  return allZero ? constScalar(0n) : loadedScalar(size);
+}
+
+function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+  readReg(state, idx, ins.src, scratch);
+  if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
+  const size = sizeBytes(ins);
+  const value = checkMemAccess(env, state, idx, ins.src, ins.off, size, 'read', null, scratch) as RegState;
+  if ((ins.code & 0xe0) === BPF_MEMSX && value.type === 'scalar') {
+    const r = unknownScalar();
+    Object.assign(r, cloneBounds(value));
+    coerceRegToSizeSx(r, size);
+    writeReg(state, idx, ins.dst, r, scratch);
+    return;
+  }
+  writeReg(state, idx, ins.dst, value, scratch);
+}
+
+function checkStore(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch, fromReg: boolean): void {
+  const value = fromReg ? readReg(state, idx, ins.src, scratch) : constScalar(BigInt(ins.imm));
+  const dst = readReg(state, idx, ins.dst, scratch);
+  if (!fromReg && dst.type === 'ctx') throw new Reject(idx, `BPF_ST stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
+  const size = sizeBytes(ins);
+  try {
+    checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', value, scratch);
+  } catch (err) {
+    if (err instanceof Reject && err.insn < 0) throw new Reject(idx, err.message);
+    throw err;
+  }
+}
+
+function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+  const size = sizeBytes(ins);
+  if (size !== 4 && size !== 8) throw new Reject(idx, 'invalid atomic operand size');
+  readReg(state, idx, ins.src, scratch);
+  const dst = readReg(state, idx, ins.dst, scratch);
+  if (ins.imm === BPF_CMPXCHG) readReg(state, idx, 0, scratch);
+  const src = regOf(state, ins.src);
+  if (isPointer(src) && !env.privileged) throw new Reject(idx, `R${ins.src} leaks addr into mem`);
+  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') {
+    throw new Reject(idx, `BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
+  }
+  const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
+  const loaded = checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'read', null, scratch);
+  checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', null, scratch);
+  if (!fetch) return;
+  const target = ins.imm === BPF_CMPXCHG ? 0 : ins.src;
+  const r = loaded && loaded.type === 'scalar' ? loadedScalar(size) : unknownScalar();
+  writeReg(state, idx, target, r, scratch);
+}
+
+function checkLdImm64(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+  const value = imm64(ins, env.insns[idx + 1]);
+  switch (ins.src) {
+    case 0:
+      writeReg(state, idx, ins.dst, constScalar(value), scratch);
+      return;
+    case BPF_PSEUDO_MAP_FD:
+    case BPF_PSEUDO_MAP_IDX:
+    case BPF_PSEUDO_MAP_VALUE:
+    case BPF_PSEUDO_MAP_IDX_VALUE: {
+      const mapIndex = ins.imm;
+      const map = env.maps[mapIndex];
+      if (!map) throw new Reject(idx, `fd ${ins.imm} is not pointing to valid bpf_map`);
+      if (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) {
+        const r = pointer('map_ptr');
+        r.mapIndex = mapIndex;
+        writeReg(state, idx, ins.dst, r, scratch);
+        return;
+      }
+      const off = env.insns[idx + 1].imm;
+      if (off < 0 || off >= map.valueSize) throw new Reject(idx, `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
+      const r = pointer('map_value', off);
+      r.mapIndex = mapIndex;
+      writeReg(state, idx, ins.dst, r, scratch);
+      return;
+    }
+    default:
+      throw new Reject(idx, `ld_imm64 with src ${ins.src} is not supported by this verifier yet`);
+  }
+}
+
+function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: Opcode, scratch: Scratch): Step {
+  switch (row.format) {
+    case 'ja':
+      return { kind: 'next', idx: idx + ins.off + 1 };
+    case 'ja32':
+      return { kind: 'next', idx: idx + ins.imm + 1 };
+    case 'exit':
+      return checkExit(env, state, idx, scratch);
+    case 'call_helper':
+      checkHelperCall(env, state, idx, ins, scratch);
+      return { kind: 'next', idx: idx + 1 };
+    case 'call_local':
+      return checkFuncCall(env, state, idx, ins);
+    case 'jmp_reg':
+    case 'jmp_imm':
+      return checkCondJmpOp(env, state, idx, ins, scratch);
+    default:
+      throw new Reject(idx, `${row.mnemonic} is not supported by this verifier yet`);
+  }
+}
+
+/** `check_func_call`: a new frame with R1-R5 as arguments. */
+function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
+  if (state.frames.length >= MAX_CALL_FRAMES) throw new Reject(idx, `the call stack of ${state.frames.length + 1} frames is too deep !`);
+  const target = idx + ins.imm + 1;
+  const caller = cur(state);
+  const callee = newFrame(state.frames.length, idx, subprogOf(env, target));
+  for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
+  state.frames.push(callee);
+  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
+  if (env.level > 0) env.verbose(`\ncaller:${stateStr(env, caller, null)}\ncallee:${stateStr(env, callee, null)}`);
+  return { kind: 'next', idx: target };
+}
+
+function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch): Step {
+  const r0 = readReg(state, idx, 0, scratch);
+  if (state.frames.length > 1) {
+    // `prepare_func_exit`: R0 goes back to the caller, which continues after the call.
+    const callee = state.frames.pop() as FuncState;
+    const caller = cur(state);
+    caller.regs[0] = copyReg(r0);
+    if (env.level > 0) env.verbose(`\nreturning from callee:${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:${stateStr(env, caller, null)}`);
+    return { kind: 'next', idx: callee.callsite + 1 };
+  }
+  if (state.refs.length) {
+    const ref = state.refs[0];
+    throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}`);
+  }
+  if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
+  return { kind: 'exit' };
+}
+
+/** Every register (all frames, spilled ones too). */
+function forEachReg(state: VerifierState, fn: (r: RegState) => void): void {
+  for (const f of state.frames) {
+    f.regs.forEach(fn);
+    for (const slot of f.stack) if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') fn(slot.spilledPtr);
+  }
+}
+
+/** `mark_ptr_or_null_regs`: after `if (p == 0)`, every copy of p is either NULL or a valid pointer. */
+function markPtrOrNullRegs(state: VerifierState, id: number, isNull: boolean): void {
+  let released = 0;
+  forEachReg(state, (r) => {
+    if (!r.maybeNull || r.id !== id) return;
+    if (isNull) {
+      released = r.refObjId;
+      Object.assign(r, constScalar(0n));
+    } else {
+      r.maybeNull = false;
+      r.id = 0;
+    }
+  });
+  if (isNull && released) state.refs = state.refs.filter((ref) => ref.id !== released);
+}
+
+/** `find_good_pkt_pointers`: after `pkt + N <= pkt_end`, every pointer with that id may read N bytes. */
+function findGoodPktPointers(state: VerifierState, dst: RegState, rightOpen: boolean): void {
+  if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
+  if (dst.umax > BigInt(MAX_PACKET_OFF) || dst.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
+  const newRange = rightOpen ? dst.off - 1 : dst.off;
+  const { type, id } = dst;
+  forEachReg(state, (r) => {
+    if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange);
+  });
+}
+
+function markPktEnd(state: VerifierState, regno: number, rangeOpen: boolean): void {
+  cur(state).regs[regno].range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
+const isInitPkt = (r: RegState): boolean => r.type === 'pkt' && r.off === 0 && tnumIsConst(r.varOff) && r.varOff.value === 0n;
+
+/** `try_match_pkt_pointers`: `this` is the fall-through state, `other` the taken one. */
+function tryMatchPktPointers(ins: Insn, dst: RegState, src: RegState, thisBranch: VerifierState, other: VerifierState): boolean {
+  if (!srcX(ins) || cls(ins) === BPF_JMP32) return false;
+  const dstIsData = (dst.type === 'pkt' && src.type === 'pkt_end') || (dst.type === 'pkt_meta' && isInitPkt(src));
+  const srcIsData = (dst.type === 'pkt_end' && src.type === 'pkt') || (isInitPkt(dst) && src.type === 'pkt_meta');
+  const thisDst = cur(thisBranch).regs[ins.dst], thisSrc = cur(thisBranch).regs[ins.src];
+  const otherDst = cur(other).regs[ins.dst], otherSrc = cur(other).regs[ins.src];
+  switch (op(ins)) {
+    case BPF_JGT:
+      if (dstIsData) { findGoodPktPointers(thisBranch, thisDst, false); markPktEnd(other, ins.dst, true); }
+      else if (srcIsData) { findGoodPktPointers(other, otherSrc, true); markPktEnd(thisBranch, ins.src, false); }
+      else return false;
+      return true;
+    case BPF_JLT:
+      if (dstIsData) { findGoodPktPointers(other, otherDst, true); markPktEnd(thisBranch, ins.dst, false); }
+      else if (srcIsData) { findGoodPktPointers(thisBranch, thisSrc, false); markPktEnd(other, ins.src, true); }
+      else return false;
+      return true;
+    case BPF_JGE:
+      if (dstIsData) { findGoodPktPointers(thisBranch, thisDst, true); markPktEnd(other, ins.dst, false); }
+      else if (srcIsData) { findGoodPktPointers(other, otherSrc, false); markPktEnd(thisBranch, ins.src, true); }
+      else return false;
+      return true;
+    case BPF_JLE:
+      if (dstIsData) { findGoodPktPointers(other, otherDst, false); markPktEnd(thisBranch, ins.dst, true); }
+      else if (srcIsData) { findGoodPktPointers(thisBranch, thisSrc, true); markPktEnd(other, ins.src, false); }
+      else return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** `is_pkt_ptr_branch_taken`. */
+function isPktPtrBranchTaken(dst: RegState, src: RegState, opcode: number): -1 | 0 | 1 {
+  let pkt: RegState;
+  if (src.type === 'pkt_end') pkt = dst;
+  else if (dst.type === 'pkt_end') {
+    pkt = src;
+    opcode = flipOpcode(opcode);
+  } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (opcode) {
+    case BPF_JLE:
+    case BPF_JGT:
+      if (pkt.range === BEYOND_PKT_END) return opcode === BPF_JGT ? 1 : 0;
+      return -1;
+    case BPF_JLT:
+    case BPF_JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return opcode === BPF_JGE ? 1 : 0;
+      return -1;
+    default:
+      return -1;
+  }
+}
+
+/** `is_branch_taken` with pointers: only a non-null pointer against 0 is decided. */
+function isBranchTaken(dst: RegState, src: RegState, opcode: number, jmp32: boolean): -1 | 0 | 1 {
+  if ((isPkt(dst) || dst.type === 'pkt_end') && (isPkt(src) || src.type === 'pkt_end') && !jmp32) {
+    return isPktPtrBranchTaken(dst, src, opcode);
+  }
+  if (isPointer(dst) || isPointer(src)) {
+    let [p, s] = [dst, src];
+    if (!(s.type === 'scalar' && isConst(s, jmp32))) {
+      [p, s] = [s, p];
+      opcode = flipOpcode(opcode);
+    }
+    if (!(s.type === 'scalar' && isConst(s, jmp32))) return -1;
+    if (constValue(s, jmp32) !== 0n || p.maybeNull || p.type === 'scalar') return -1;
+    if (opcode === BPF_JEQ) return 0;
+    if (opcode === BPF_JNE) return 1;
+    return -1;
+  }
+  return isScalarBranchTaken(dst, src, opcode, jmp32);
+}
+
+/** `sync_linked_regs`: registers tied by id learn what the branch taught `known`. */
+function syncLinkedRegs(state: VerifierState, known: RegState): void {
+  if (!known.id) return;
+  forEachReg(state, (r) => {
+    if (r === known || r.type !== 'scalar' || r.id !== known.id) return;
+    const { off, addConst, id } = r;
+    if (!known.addConst && !addConst) {
+      Object.assign(r, cloneBounds(known));
+      return;
+    }
+    const delta = BigInt(off - known.off);
+    const b = cloneBounds(known);
+    adjustScalarMinMaxVals(b, constScalar(delta), BPF_ADD, false);
+    Object.assign(r, b);
+    r.id = id;
+    r.off = off;
+    r.addConst = addConst;
+  });
+}
+
+function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): Step {
+  const jmp32 = cls(ins) === BPF_JMP32;
+  const opcode = op(ins);
+  if (srcX(ins)) readReg(state, idx, ins.src, scratch);
+  const dst = readReg(state, idx, ins.dst, scratch);
+  const src = srcX(ins) ? regOf(state, ins.src) : constScalar(jmp32 ? BigInt(ins.imm >>> 0) : BigInt(ins.imm));
+  if (srcX(ins) && isPointer(src) && !env.privileged && !(isPkt(src) || src.type === 'pkt_end')) {
+    throw new Reject(idx, `R${ins.src} pointer comparison prohibited`);
+  }
+  const target = idx + ins.off + 1;
+  const pred = isBranchTaken(dst, src, opcode, jmp32);
+  if (pred === 1) return { kind: 'next', idx: target };
+  if (pred === 0) return { kind: 'next', idx: idx + 1 };
+  const other = cloneState(state);
+  const oDst = cur(other).regs[ins.dst];
+  const oSrc = srcX(ins) ? cur(other).regs[ins.src] : constScalar(BigInt(ins.imm));
+  if (dst.type === 'scalar' && src.type === 'scalar') {
+    // Fall-through: the reverse condition holds here.
+    const fDst = dst, fSrc = srcX(ins) ? src : constScalar(BigInt(ins.imm));
+    regsRefineCondOp(fDst, fSrc, revOpcode(opcode), jmp32);
+    regBoundsSync(fDst);
+    regBoundsSync(fSrc);
+    regsRefineCondOp(oDst, oSrc, opcode, jmp32);
+    regBoundsSync(oDst);
+    regBoundsSync(oSrc);
+    if ([fDst, fSrc, oDst, oSrc].some(boundsInconsistent)) {
+      // The kernel treats impossible bounds as a verifier bug; reaching here means both branches are live.
+      throw new Reject(idx, `REG INVARIANTS VIOLATION (${opcode === BPF_JEQ ? 'jeq' : 'cond'}): range bounds violation`);
+    }
+    if (env.privileged) {
+      syncLinkedRegs(state, fDst);
+      syncLinkedRegs(other, oDst);
+      if (srcX(ins)) {
+        syncLinkedRegs(state, fSrc);
+        syncLinkedRegs(other, oSrc);
+      }
+    }
+  } else if (!jmp32 && !srcX(ins) && ins.imm === 0 && (opcode === BPF_JEQ || opcode === BPF_JNE) && dst.maybeNull) {
+    const id = dst.id;
+    markPtrOrNullRegs(state, id, opcode === BPF_JNE);
+    markPtrOrNullRegs(other, id, opcode === BPF_JEQ);
+  } else if (!tryMatchPktPointers(ins, dst, src, state, other) && isPointer(dst) && !env.privileged) {
+    throw new Reject(idx, `R${ins.dst} pointer comparison prohibited`);
+  }
+  return { kind: 'branch', idx: idx + 1, other, otherIdx: target };
+}
+
+const ARG_MEM_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
+const ARG_MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const ARG_KEY_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value';
+
+/** The helper prototype a program type gets for `id`, or undefined. */
+function helperFor(id: number): BpfFuncProto | undefined {
+  const protos = helperProtosById(id);
+  return protos.find((p) => p.name === p.helper) ?? protos[0];
+}
+
+/** `check_helper_call`: arguments by prototype, then R0 and the clobbered R1-R5. */
+function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+  const proto = helperFor(ins.imm);
+  const name = helperName(ins.imm);
+  if (!proto || !name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
+  if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
+  let mapIndex = -1;
+  let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
+  let releaseId = 0;
+  const sizes: bigint[] = [];
+  proto.args.forEach((arg, i) => {
+    const regno = i + 1;
+    const reg = readReg(state, idx, regno, scratch);
+    const nullable = arg.flags.includes('PTR_MAYBE_NULL');
+    const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
+    switch (arg.type) {
+      case 'ARG_ANYTHING':
+        if (isPointer(reg) && !env.privileged) throw new Reject(idx, `R${regno} leaks addr into helper function`);
+        break;
+      case 'ARG_CONST_MAP_PTR':
+        if (reg.type !== 'map_ptr') throw typeError('map_ptr');
+        mapIndex = reg.mapIndex;
+        checkMapFuncCompat(env, idx, proto, mapIndex);
+        break;
+      case 'ARG_PTR_TO_MAP_KEY':
+      case 'ARG_PTR_TO_MAP_VALUE': {
+        if (!ARG_MEM_TYPES.slice(0, 5).includes(reg.type) || reg.maybeNull) throw typeError(ARG_KEY_EXPECTED);
+        const map = env.maps[mapIndex];
+        if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
+        checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
+        break;
+      }
+      case 'ARG_PTR_TO_MEM': {
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (!ARG_MEM_TYPES.includes(reg.type) || reg.maybeNull) throw typeError(ARG_MEM_EXPECTED);
+        if (arg.flags.includes('MEM_FIXED_SIZE')) {
+          checkHelperMemAccess(env, state, idx, regno, reg, arg.size ?? 0, arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch);
+        } else {
+          constSizeFor = { regno, reg, arg };
+        }
+        break;
+      }
+      case 'ARG_CONST_SIZE':
+      case 'ARG_CONST_SIZE_OR_ZERO': {
+        if (reg.type !== 'scalar') throw typeError('scalar');
+        if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+        if (reg.umin === 0n && arg.type === 'ARG_CONST_SIZE') throw new Reject(idx, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
+        if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) throw new Reject(idx, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        const mem = constSizeFor as { regno: number; reg: RegState; arg: HelperArg } | null;
+        if (mem && reg.umax > 0n) {
+          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch);
+        }
+        constSizeFor = null;
+        break;
+      }
+      case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
+        if (reg.type !== 'scalar' || !tnumIsConst(reg.varOff)) throw new Reject(idx, `R${regno} is not a known constant'`);
+        sizes[regno] = reg.varOff.value;
+        break;
+      case 'ARG_PTR_TO_CTX':
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (reg.type !== 'ctx') throw typeError('ctx');
+        if (reg.off || !tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+          throw new Reject(idx, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+        }
+        break;
+      case 'ARG_PTR_TO_RINGBUF_MEM':
+        if (reg.type !== 'mem' || !reg.ringbuf || reg.maybeNull) throw typeError('ringbuf_mem');
+        if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
+        if (reg.off || !tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+          throw new Reject(idx, `R${regno} must have zero offset when passed to release func`);
+        }
+        releaseId = reg.refObjId;
+        break;
+      default:
+        throw new Reject(idx, `helper ${name} (argument ${arg.type}) is not supported by this verifier yet`);
+    }
+  });
+  if (releaseId) {
+    if (!state.refs.some((r) => r.id === releaseId)) throw new Reject(idx, `R1 must be referenced when passed to release function`);
+    state.refs = state.refs.filter((r) => r.id !== releaseId);
+    forEachReg(state, (r) => {
+      if (r.refObjId === releaseId) Object.assign(r, unknownScalar());
+    });
+  }
+  const f = cur(state);
+  for (let r = 1; r <= 5; r++) {
+    f.regs[r] = notInit();
+  }
+  let r0: RegState;
+  switch (proto.ret.type) {
+    case 'RET_INTEGER':
+      r0 = unknownScalar();
+      break;
+    case 'RET_VOID':
+      r0 = notInit();
+      break;
+    case 'RET_PTR_TO_MAP_VALUE':
+      if (mapIndex < 0) throw new Reject(idx, `kernel subsystem misconfigured verifier`);
+      r0 = pointer('map_value');
+      r0.mapIndex = mapIndex;
+      break;
+    case 'RET_PTR_TO_MEM': {
+      r0 = pointer('mem');
+      r0.memSize = Number(sizes[proto.ret.sizeArg ?? 0] ?? 0n);
+      r0.ringbuf = proto.ret.flags.includes('MEM_RINGBUF');
+      break;
+    }
+    default:
+      throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
+  }
+  if (proto.ret.flags.includes('PTR_MAYBE_NULL')) {
+    r0.maybeNull = true;
+    r0.id = ++env.idGen;
+  }
+  if (proto.refs.acquire === 'ret' && !proto.refs.acquireForMapTypes) {
+    const id = ++env.idGen;
+    state.refs.push({ id, insnIdx: idx });
+    r0.refObjId = id;
+    r0.id = r0.id || id;
+  }
+  f.regs[0] = r0;
+  scratch.regs.add(0);
+}
+
+function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex: number): void {
+  const map = env.maps[mapIndex];
+  const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
+  const name = typeNum === undefined ? undefined : mapTypeName(typeNum);
+  const isRingbufHelper = proto.helper.startsWith('bpf_ringbuf_');
+  if ((name === 'ringbuf') !== isRingbufHelper && (isRingbufHelper || proto.helper === 'bpf_map_lookup_elem' || proto.helper === 'bpf_map_update_elem' || proto.helper === 'bpf_map_delete_elem')) {
+    throw new Reject(idx, `cannot pass map_type ${typeNum} into func ${proto.helper}#${proto.id}`);
+  }
+}
+
+/** `check_helper_mem_access`: a helper reads or writes `size` bytes at the pointer. */
+function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch): void {
+  switch (reg.type) {
+    case 'fp': {
+      const frame = frameOf(state, reg);
+      if (!tnumIsConst(reg.varOff)) {
+        checkStackAccess(env, state, idx, regno, reg, 0, size, 'read', null, scratch);
+        return;
+      }
+      const off = reg.off + Number(s64(reg.varOff.value));
+      if (off < -MAX_BPF_STACK || off + size > 0 || size === 0) {
+        throw new Reject(idx, `invalid indirect access to stack R${regno} off=${off} size=${size}`);
+      }
+      env.stackDepth[frame.subprogno] = Math.max(env.stackDepth[frame.subprogno] ?? 0, -off);
+      for (let i = 0; i < size; i++) {
+        const s = slotIndex(off + i);
+        ensureSlots(frame, s.spi);
+        const slot = frame.stack[s.spi];
+        if (kind === 'write') {
+          if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') slot.spilledPtr = notInit();
+          slot.slotType[s.j] = 'misc';
+          continue;
+        }
+        if (slot.slotType[s.j] === 'invalid' && !env.privileged) {
+          throw new Reject(idx, `invalid indirect read from stack R${regno} off ${off}+${i} size ${size}`);
+        }
+      }
+      return;
+    }
+    case 'pkt':
+    case 'pkt_meta':
+    case 'map_value':
+    case 'map_key':
+    case 'mem':
+      checkMemAccess(env, state, idx, regno, 0, size, kind, null, scratch);
+      return;
+    default:
+      throw new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${ARG_MEM_EXPECTED}`);
+  }
+}
