@@ -419,7 +419,7 @@ class FunctionLowering implements BlockLowering {
         this.set(0);
         return;
       }
-      case 'call_local': this.callLocal(pc, pc + ins.imm + 1); return;
+      case 'call_local': this.callLocal(pc, pc + ins.imm + 1, block); return;
       default:
         throw new Error(`internal: ${row.mnemonic} at ${pc} reached the instruction lowering`);
     }
@@ -687,7 +687,7 @@ class FunctionLowering implements BlockLowering {
    * with r0 = 0.
    */
   private loadPacket(pc: number, ins: Insn, block: number): void {
-    const { w, f, m, cfg } = this;
+    const { w, f, m } = this;
     const size = sizeBytes(bpfSize(ins.code));
     w.byte(Op.globalGet); w.u32(m.pktLen);
     this.i32c(0);
@@ -714,8 +714,7 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.if, ValType.void);
     {
       // The instructions after this one in the block were counted but never run.
-      let rest = 0;
-      for (let i = pc + 1; i < cfg.blockEnd[block]; i++) if (cfg.rows[i] !== null) rest++;
+      const rest = this.restOfBlock(pc, block);
       if (rest > 0) {
         w.byte2(Op.localGet, f.fuel);
         this.i64c(rest);
@@ -770,7 +769,7 @@ class FunctionLowering implements BlockLowering {
     this.set(0);
   }
 
-  private callLocal(pc: number, target: number): void {
+  private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
@@ -783,10 +782,22 @@ class FunctionLowering implements BlockLowering {
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
+    // The callee gets the budget as if this block ended at the call: an abort in it counts nothing after the call.
+    const rest = this.restOfBlock(pc, block);
     w.byte2(Op.localGet, f.fuel);
+    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Add); }
     w.byte(Op.call); w.u32(m.subs.get(target)!);
+    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Sub); }
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
+  }
+
+  /** Instructions of `block` after the one at `pc` (counted on entry, not yet run). */
+  private restOfBlock(pc: number, block: number): number {
+    const { cfg } = this;
+    let rest = 0;
+    for (let i = pc + 1; i < cfg.blockEnd[block]; i++) if (cfg.rows[i] !== null) rest++;
+    return rest;
   }
 }
 

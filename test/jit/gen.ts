@@ -1,0 +1,273 @@
+/**
+ * Random programs for the interpreter-vs-JIT differential test. Unlike the
+ * kernel harness's generator (test/diff/gen.ts) these need not verify: both
+ * engines run them in unchecked mode, so they may fault, jump into the
+ * middle of loops (irreducible graphs), recurse until the call depth runs
+ * out, or jump from one function into another. What keeps them comparable:
+ *
+ * - r9 holds the input address and r10 the frame pointer; nothing writes
+ *   them, so every memory access has a base below 4 GiB (the one place the
+ *   engines may differ: the JIT uses an address's low 32 bits). A third
+ *   base, far, is loaded into r5 just before its access: near the end of
+ *   the memory, so most of those accesses fault.
+ * - r6 and r7 count structured loops (two nesting levels), r8 is the fuel
+ *   of "wild" jumps to any slot of the program: each costs one unit, so
+ *   every run ends (a jump into a loop's body finds its counter at most
+ *   where it left it, and a spent counter leaves the loop at once).
+ * - everything comes from the ISA table: ALU (every op, 32/64-bit,
+ *   div/mod/sdiv/smod by anything, movsx, bswap, endian), conditional jumps
+ *   (JMP and JMP32), loads and stores of every size with sign extension,
+ *   atomics (sometimes misaligned), lddw, LD_ABS/LD_IND on the input as
+ *   the packet, helper calls (intrinsics, a generic BigInt helper, one that
+ *   fails, an unknown id), callx, bpf-to-bpf calls.
+ */
+import fc from 'fast-check';
+import {
+  BPF_ABS, BPF_ALU64, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD,
+  BPF_MOV, BPF_PSEUDO_CALL, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
+} from '../../src/isa/index.js';
+
+/** Bytes of input memory (also the packet). */
+export const INPUT_SIZE = 64;
+/** Where far accesses go: 24 bytes below the end of a 1 MiB memory. */
+export const FAR = 0x100000 - 24;
+/** Helper ids the programs call besides the base ones. */
+export const HELPER_MIX = 1000;
+export const HELPER_FAILS = 1001;
+const UNKNOWN_HELPER = 4242;
+
+const ALU_ROWS = OPCODES.filter((r) => ['alu_reg', 'alu_imm', 'neg', 'endian'].includes(r.format));
+const COND_ROWS = OPCODES.filter((r) => r.format === 'jmp_reg' || r.format === 'jmp_imm');
+const MEM_ROWS = OPCODES.filter((r) => ['ldx', 'st', 'stx', 'atomic'].includes(r.format));
+
+export type Op =
+  | { kind: 'insn'; insns: Insn[] }
+  /** A conditional jump over what follows, up to the matching close. */
+  | { kind: 'if'; insn: Insn }
+  /** A counted loop around what follows, up to the matching close. */
+  | { kind: 'loop'; count: number }
+  | { kind: 'close' }
+  /** A conditional jump into the body of the next loop, past its header: an irreducible graph. */
+  | { kind: 'enter'; insn: Insn }
+  /** A jump to slot `where` (a fraction of the program's body slots). */
+  | { kind: 'wild'; where: number; cond: Insn }
+  /** A call of subprogram `callee` (a fraction of the subprograms after this function; sometimes itself). */
+  | { kind: 'call'; callee: number; self: boolean };
+
+export interface GenProgram {
+  main: Op[];
+  subs: Op[][];
+  /** r0–r5 at entry. */
+  regs: bigint[];
+  /** Initial wild-jump fuel (r8). */
+  wild: number;
+  input: Uint8Array;
+}
+
+const int32 = fc.oneof(
+  fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+  fc.integer({ min: -40, max: 40 }),
+  fc.constantFrom(0x7fffffff, -0x80000000, -1, 0, 1, 8, 16, 31, 32, 63, 64, 0xffff, 0x8000, 0xff),
+);
+const u64 = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+  fc.bigInt({ min: 0n, max: 0x1ffn }),
+  fc.constantFrom(0n, 1n, 1n << 63n, (1n << 64n) - 1n, 0x80000000n, 0xffffffffn, (1n << 63n) - 1n, 0xffffffff80000000n),
+);
+/** Registers ALU results and loads may write. */
+const writable = fc.integer({ min: 0, max: 5 });
+/** Registers that may be read. */
+const readable = fc.integer({ min: 0, max: 10 });
+
+function aluOp(row: Opcode): fc.Arbitrary<Op> {
+  const off = row.match?.field === 'off' ? row.match.value : 0;
+  const imm = row.format === 'endian' ? fc.constant(row.match!.value) : row.format === 'alu_imm' ? int32 : fc.constant(0);
+  const src = row.format === 'alu_reg' ? readable : fc.constant(0);
+  return fc.record({ dst: writable, src, imm }).map((f): Op => ({ kind: 'insn', insns: [{ code: row.code, dst: f.dst, src: f.src, off, imm: f.imm }] }));
+}
+
+function condInsn(row: Opcode): fc.Arbitrary<Insn> {
+  return fc.record({
+    dst: readable,
+    src: row.format === 'jmp_reg' ? readable : fc.constant(0),
+    imm: row.format === 'jmp_imm' ? int32 : fc.constant(0),
+  }).map((f) => ({ code: row.code, dst: f.dst, src: f.src, off: 0, imm: f.imm }));
+}
+
+/** Base register and offset of an access of `size` bytes; far loads r5 first. */
+const place = (size: number, atomic: boolean) => fc.record({
+  base: fc.oneof({ weight: 5, arbitrary: fc.constant(10) }, { weight: 4, arbitrary: fc.constant(9) }, { weight: 1, arbitrary: fc.constant(-1) }),
+  stackOff: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -512, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: -700, max: 120 }) }),
+  inputOff: fc.integer({ min: -24, max: INPUT_SIZE + 24 }),
+  farOff: fc.integer({ min: 0, max: 40 }),
+  misalign: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+}).map((p) => {
+  let off = p.base === 10 ? p.stackOff : p.base === 9 ? p.inputOff : p.farOff;
+  if (atomic && !p.misalign) off = Math.floor(off / size) * size;
+  return { pre: p.base === -1 ? ldImm64(5, BigInt(FAR)) : [], base: p.base === -1 ? 5 : p.base, off };
+});
+
+function memOp(row: Opcode): fc.Arbitrary<Op> {
+  const size = sizeBytes(row.code & 0x18);
+  const atomic = row.format === 'atomic';
+  return fc.record({ at: place(size, atomic), reg: writable, any: readable, imm: int32 }).map(({ at, reg, any, imm }): Op => {
+    const ins: Insn = (() => {
+      switch (row.format) {
+        case 'ldx': return { code: row.code, dst: reg, src: at.base, off: at.off, imm: 0 };
+        case 'st': return { code: row.code, dst: at.base, src: 0, off: at.off, imm };
+        case 'stx': return { code: row.code, dst: at.base, src: any, off: at.off, imm: 0 };
+        // A fetching atomic writes src: a writable register (not r5 when far holds the base).
+        default: return { code: row.code, dst: at.base, src: at.base === 5 && reg === 5 ? 0 : reg, off: at.off, imm: row.match!.value };
+      }
+    })();
+    return { kind: 'insn', insns: [...at.pre, ins] };
+  });
+}
+
+const packetOp: fc.Arbitrary<Op> = fc.record({
+  ind: fc.boolean(),
+  size: fc.constantFrom(BPF_B, BPF_H, BPF_W),
+  src: writable,
+  imm: fc.oneof(fc.integer({ min: -4, max: INPUT_SIZE + 4 }), int32),
+}).map(({ ind, size, src, imm }): Op => ({
+  kind: 'insn', insns: [{ code: BPF_LD | (ind ? BPF_IND : BPF_ABS) | size, dst: 0, src: ind ? src : 0, off: 0, imm }],
+}));
+
+const helperOp: fc.Arbitrary<Op> = fc.record({
+  id: fc.constantFrom(5, 7, 8, HELPER_MIX, HELPER_MIX, HELPER_FAILS, UNKNOWN_HELPER),
+  viaCallx: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+}).map(({ id, viaCallx }): Op => ({
+  kind: 'insn',
+  insns: viaCallx
+    ? [{ code: BPF_ALU64 | BPF_MOV | BPF_K, dst: 5, src: 0, off: 0, imm: id === UNKNOWN_HELPER ? -1 : id }, { code: BPF_JMP | BPF_CALL | BPF_X, dst: 5, src: 0, off: 0, imm: 0 }]
+    : [{ code: BPF_JMP | BPF_CALL, dst: 0, src: 0, off: 0, imm: id }],
+}));
+
+const lddwOp: fc.Arbitrary<Op> = fc.record({ dst: writable, value: u64 }).map(({ dst, value }): Op => ({ kind: 'insn', insns: ldImm64(dst, value) }));
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 14, arbitrary: fc.constantFrom(...ALU_ROWS).chain(aluOp) },
+  { weight: 7, arbitrary: fc.constantFrom(...MEM_ROWS).chain(memOp) },
+  { weight: 1, arbitrary: lddwOp },
+  { weight: 3, arbitrary: fc.constantFrom(...COND_ROWS).chain(condInsn).map((insn): Op => ({ kind: 'if', insn })) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }).map((count): Op => ({ kind: 'loop', count })) },
+  { weight: 3, arbitrary: fc.constant<Op>({ kind: 'close' }) },
+  { weight: 2, arbitrary: fc.record({ where: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), cond: fc.constantFrom(...COND_ROWS).chain(condInsn) }).map((w): Op => ({ kind: 'wild', ...w })) },
+  { weight: 2, arbitrary: fc.constantFrom(...COND_ROWS).chain(condInsn).map((insn): Op => ({ kind: 'enter', insn })) },
+  { weight: 1, arbitrary: packetOp },
+  { weight: 1, arbitrary: helperOp },
+);
+
+const callOp: fc.Arbitrary<Op> = fc.record({
+  callee: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+  self: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+}).map((c): Op => ({ kind: 'call', ...c }));
+
+export function programArb(maxOps = 40): fc.Arbitrary<GenProgram> {
+  const body = fc.array(fc.oneof({ weight: 12, arbitrary: op }, { weight: 1, arbitrary: callOp }), { maxLength: maxOps });
+  return fc.record({
+    main: body,
+    subs: fc.array(fc.array(fc.oneof({ weight: 12, arbitrary: op }, { weight: 1, arbitrary: callOp }), { maxLength: Math.ceil(maxOps / 2) }), { maxLength: 3 }),
+    regs: fc.array(u64, { minLength: 6, maxLength: 6 }),
+    wild: fc.integer({ min: 0, max: 3 }),
+    input: fc.uint8Array({ minLength: INPUT_SIZE, maxLength: INPUT_SIZE }),
+  });
+}
+
+const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
+const EXIT = I(BPF_JMP | BPF_EXIT);
+
+interface Pending { at: number; kind: 'wild' | 'call'; value: number; fn: number; self: boolean }
+
+/** Lay out one function's ops from slot `start`; jumps and calls are patched later. */
+function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: Pending[], body: number[]): Insn[] {
+  const out: Insn[] = [];
+  const open: { kind: 'if' | 'loop'; at: number; level: number }[] = [];
+  const here = () => start + out.length;
+  const loops = () => open.filter((o) => o.kind === 'loop').length;
+  /** Jumps waiting for the next loop's body; `armed` once that loop's first instruction is out. */
+  let entering: number[] = [];
+  let armed = false;
+  const land = (target: number) => {
+    for (const at of entering) out[at - start] = { ...out[at - start], off: target - at - 1 };
+    entering = [];
+    armed = false;
+  };
+  const close = () => {
+    const o = open.pop()!;
+    if (o.kind === 'if') out[o.at - start] = { ...out[o.at - start], off: here() - o.at - 1 };
+    else {
+      const counter = 6 + o.level;
+      out.push(I(BPF_ALU64 | BPF_SUB | BPF_K, counter, 0, 0, 1));
+      out.push(I(BPF_JMP | BPF_JSGT | BPF_K, counter, 0, o.at - here() - 1, 0));
+    }
+  };
+  for (const o of ops) {
+    const first = here();
+    switch (o.kind) {
+      case 'insn': out.push(...o.insns); break;
+      case 'if': open.push({ kind: 'if', at: here(), level: 0 }); out.push(o.insn); break;
+      case 'enter': entering.push(here()); out.push(o.insn); break;
+      case 'loop': {
+        const level = loops();
+        if (level >= 2) break;
+        out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 6 + level, 0, 0, o.count));
+        open.push({ kind: 'loop', at: here(), level });
+        if (entering.length) armed = true;
+        break;
+      }
+      case 'close': if (open.length) close(); break;
+      case 'wild':
+        out.push(I(BPF_ALU64 | BPF_SUB | BPF_K, 8, 0, 0, 1), I(BPF_JMP | BPF_JSGT | BPF_K, 8, 0, 0, 0));
+        pending.push({ at: here() - 1, kind: 'wild', value: o.where, fn, self: false });
+        break;
+      case 'call':
+        out.push(I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
+        pending.push({ at: here() - 1, kind: 'call', value: o.callee, fn, self: o.self });
+        break;
+    }
+    // Body slots (wild targets): instruction starts, not the second half of an lddw.
+    for (let s = first; s < here(); s++) if (s === first || out[s - start - 1].code !== 0x18) body.push(s);
+    if (armed && o.kind !== 'loop' && here() > first) land(here());
+  }
+  while (open.length) close();
+  land(here());
+  return out;
+}
+
+/** The instructions of a generated program. */
+export function toInsns(p: GenProgram): Insn[] {
+  const pending: Pending[] = [];
+  const body: number[] = [];
+  const out: Insn[] = [I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1)];
+  p.regs.forEach((v, r) => out.push(...ldImm64(r, v)));
+  out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0), I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 0), I(BPF_ALU64 | BPF_MOV | BPF_K, 8, 0, 0, p.wild));
+  out.push(...layoutFunction(p.main, out.length, -1, pending, body));
+  // Every register the program may have changed goes to the stack, where the memory comparison sees it.
+  for (let r = 0; r <= 9; r++) out.push(I(BPF_STX | BPF_MEM | BPF_DW, 10, r, -8 * (r + 1)));
+  out.push(EXIT);
+  const starts: number[] = [];
+  p.subs.forEach((ops, j) => {
+    starts.push(out.length);
+    out.push(...layoutFunction(ops, out.length, j, pending, body));
+    out.push(EXIT);
+  });
+  const patched = out.map((ins) => ({ ...ins }));
+  for (const q of pending) {
+    if (q.kind === 'wild') {
+      const target = body.length ? body[Math.floor(q.value * body.length)] : q.at + 1;
+      patched[q.at].off = target - q.at - 1;
+      continue;
+    }
+    const first = q.self ? Math.max(q.fn, 0) : q.fn + 1;
+    const choices = starts.slice(first);
+    if (choices.length === 0) {
+      // No subprogram to call: a jump to the next slot keeps the layout.
+      patched[q.at] = I(BPF_JMP | BPF_JA);
+      continue;
+    }
+    patched[q.at].imm = choices[Math.floor(q.value * choices.length)] - q.at - 1;
+  }
+  return patched;
+}
+
