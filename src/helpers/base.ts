@@ -22,7 +22,7 @@ const U64 = (v: bigint) => BigInt.asUintN(64, v);
 const utf8 = new TextDecoder();
 
 /** The memory view bpf_bprintf_prepare gets: a read that would fault yields nothing, as its nofault copies do. */
-function printfMemory(ctx: HelperContext): PrintfMemory {
+export function printfMemory(ctx: HelperContext): PrintfMemory {
   const tryAccess = (addr: bigint, size: number): number | undefined => {
     try {
       return helperAccess(ctx, addr, size, false);

@@ -4,14 +4,89 @@
  * output). A context is built per runtime from what the caller passes; there
  * is no module-level state, so two runtimes never share a clock or a sink.
  */
+import type { Insn } from '../isa/index.js';
 import type { AddressSpace } from '../memory/index.js';
-import { memoryFault } from './errors.js';
+import { RuntimeError, memoryFault } from './errors.js';
 
 export interface Clock {
   /** CLOCK_MONOTONIC in nanoseconds (bpf_ktime_get_ns). */
   monotonicNs(): bigint;
   /** CLOCK_BOOTTIME in nanoseconds (bpf_ktime_get_boot_ns): like monotonic, plus time suspended. */
   bootNs(): bigint;
+  /** CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns); default: monotonic rounded down to the last tick. */
+  coarseNs?(): bigint;
+  /** CLOCK_TAI (bpf_ktime_get_tai_ns); default: the wall clock plus the 37 s TAI is ahead of UTC. */
+  taiNs?(): bigint;
+}
+
+/** The task a helper sees as `current` (bpf_get_current_*). */
+export interface CurrentTask {
+  /** The thread id (the kernel's pid). */
+  pid: number;
+  /** The process id (the kernel's tgid). */
+  tgid: number;
+  uid: number;
+  gid: number;
+  /** The task's name, at most TASK_COMM_LEN - 1 = 15 bytes. */
+  comm: string;
+}
+
+/**
+ * What a helper asks of the engine that runs the program. Both engines
+ * implement these; a context made without an engine refuses them with a
+ * RuntimeError naming the hook.
+ */
+export interface EngineHooks {
+  /**
+   * Call the subprogram that starts at instruction `pc` of the running
+   * program (what an lddw of BPF_PSEUDO_FUNC holds once the runtime has
+   * resolved it) with r1–r5 on a new frame, counting toward the
+   * MAX_CALL_FRAMES limit; returns its r0.
+   */
+  callback(pc: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+  /** The subprogram at `pc` of the running program, to be called later, after this run (timer callbacks). */
+  deferredCallback(pc: bigint): DeferredCallback;
+  /**
+   * bpf_tail_call, after its index check: count the attempt against
+   * MAX_TAIL_CALL_CNT and, when within it and `target` is a program, make the
+   * engine replace the running function with `target` once the helper
+   * returns. Returns whether the tail call will happen.
+   */
+  tailCall(target: ProgramHandle | undefined): boolean;
+  /** The running call chain, innermost first: each frame's current instruction as a byte offset (bpf_get_stack). */
+  callChain(): bigint[];
+}
+
+/** A subprogram kept for later: calling it runs it as a run of its own. */
+export interface DeferredCallback {
+  call(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+}
+
+/**
+ * A loaded program as prog_array slots hold it (the runtime registers one
+ * per program with `MapRegistry.registerProgram`): its instructions, and
+ * the form each engine runs, prepared once per engine on first use.
+ */
+export class ProgramHandle {
+  private readonly prepared = new WeakMap<object, unknown>();
+
+  constructor(readonly name: string, readonly insns: readonly Insn[]) {}
+
+  /** The form `engine` runs this program in, made by `prepare` the first time `engine` asks. */
+  preparedFor<T>(engine: object, prepare: (insns: readonly Insn[]) => T): T {
+    if (this.prepared.has(engine)) return this.prepared.get(engine) as T;
+    const made = prepare(this.insns);
+    this.prepared.set(engine, made);
+    return made;
+  }
+}
+
+/** Values a run brings with it (bpf_get_func_ip, bpf_get_attach_cookie). */
+export interface RunInfo {
+  /** The address of the traced function (kprobe, fentry): what bpf_get_func_ip returns. */
+  funcIp: bigint;
+  /** The cookie the attachment was made with: what bpf_get_attach_cookie returns. */
+  attachCookie: bigint;
 }
 
 /** Host services a runtime hands to its helpers; every field has a default. */
@@ -25,6 +100,12 @@ export interface HelperHost {
   hz?: number;
   /** Where bpf_trace_printk writes each formatted message (the kernel's trace_pipe). */
   print?: (text: string) => void;
+  /** What bpf_get_numa_node_id returns. */
+  numaNode?: number;
+  /** The current task; default the idle task (pid 0, `swapper/<cpu>`), as in a softirq on an idle CPU. */
+  task?: CurrentTask;
+  /** The stack bpf_get_stack(…, BPF_F_USER_STACK) reports, innermost first; default none. */
+  userStack?: () => bigint[];
 }
 
 export interface HelperContext {
@@ -36,25 +117,59 @@ export interface HelperContext {
   readonly cpu: number;
   readonly hz: number;
   readonly print: (text: string) => void;
+  readonly numaNode: number;
+  readonly task: CurrentTask;
+  readonly userStack: () => bigint[];
+  /** The engine's hooks (callbacks, tail calls, the call chain). */
+  readonly engine: EngineHooks;
+  /** This run's values; the engine sets them at the start of each run. */
+  readonly run: RunInfo;
+  /** Addresses of the bpf_spin_locks the running program holds (at most one, as the verifier allows). */
+  readonly heldLocks: Set<number>;
 }
 
 /** Kconfig's default tick rate (HZ_250). */
 const DEFAULT_HZ = 250;
 
+/** TAI is ahead of UTC by 37 s since 2017. */
+export const TAI_OFFSET_NS = 37_000_000_000n;
+
 function performanceClock(): Clock {
   const now = () => BigInt(Math.round(performance.now() * 1e6));
-  return { monotonicNs: now, bootNs: now };
+  return { monotonicNs: now, bootNs: now, taiNs: () => BigInt(Date.now()) * 1_000_000n + TAI_OFFSET_NS };
 }
 
-export function createHelperContext(space: AddressSpace, options: HelperHost & { checked?: boolean } = {}): HelperContext {
+/** The hooks of a context no engine runs: every one is a clear error. */
+function noEngine(): EngineHooks {
+  const refuse = (what: string): never => {
+    throw new RuntimeError(`${what}: this helper context has no engine hooks (create it with the engine's hooks)`);
+  };
+  return {
+    callback: () => refuse('callback'),
+    deferredCallback: () => refuse('callback'),
+    tailCall: () => refuse('tail call'),
+    callChain: () => refuse('call chain'),
+  };
+}
+
+export function createHelperContext(
+  space: AddressSpace, options: HelperHost & { checked?: boolean } = {}, engine: EngineHooks = noEngine(),
+): HelperContext {
+  const cpu = options.cpu ?? 0;
   return {
     space,
     checked: options.checked ?? true,
     clock: options.clock ?? performanceClock(),
     random: options.random ?? (() => Math.floor(Math.random() * 0x100000000)),
-    cpu: options.cpu ?? 0,
+    cpu,
     hz: options.hz ?? DEFAULT_HZ,
     print: options.print ?? (() => undefined),
+    numaNode: options.numaNode ?? 0,
+    task: options.task ?? { pid: 0, tgid: 0, uid: 0, gid: 0, comm: `swapper/${cpu}` },
+    userStack: options.userStack ?? (() => []),
+    engine,
+    run: { funcIp: 0n, attachCookie: 0n },
+    heldLocks: new Set(),
   };
 }
 

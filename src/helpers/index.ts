@@ -12,3 +12,38 @@ import { HelperTable, type HelperDef } from './table.js';
 export function createHelperTable(extra: Iterable<HelperDef> = []): HelperTable {
   return new HelperTable([...baseHelpers(), ...extra]);
 }
+
+export * from './errno.js';
+export * from './time.js';
+export * from './task.js';
+export * from './probe.js';
+export * from './strings.js';
+export * from './format.js';
+export * from './loop.js';
+export * from './tracing.js';
+export * from './lock.js';
+export * from './tail-call.js';
+export * from './timer.js';
+
+import { formatHelpers } from './format.js';
+import { lockHelpers } from './lock.js';
+import { loopHelpers } from './loop.js';
+import { probeHelpers } from './probe.js';
+import { stringHelpers } from './strings.js';
+import { taskHelpers } from './task.js';
+import { timeHelpers } from './time.js';
+import { tracingHelpers } from './tracing.js';
+
+/**
+ * The helpers that need nothing but the context and the engine's hooks
+ * (clocks, current task, probe_read, strings, printf, bpf_loop, tracing,
+ * spin locks). A runtime adds the groups bound to its objects:
+ * `tailCallHelpers(registry)`, `timerHelpers(clock, registry)` and the map
+ * and packet helpers.
+ */
+export function contextHelpers(): HelperDef[] {
+  return [
+    ...timeHelpers(), ...taskHelpers(), ...probeHelpers(), ...stringHelpers(), ...formatHelpers(), ...loopHelpers(),
+    ...tracingHelpers(), ...lockHelpers(),
+  ];
+}

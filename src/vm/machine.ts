@@ -13,15 +13,17 @@
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BPF_XCHG, BPF_XOR } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import { EbpfError } from '../internal/errors.js';
-import { RuntimeError, memoryFault, type HelperContext, type HelperTable } from '../helpers/index.js';
-import type { PreparedProgram } from './prepare.js';
+import {
+  BPF_MAX_LOOPS, MAX_TAIL_CALL_CNT, RuntimeError, memoryFault, type HelperContext, type HelperTable, type ProgramHandle,
+} from '../helpers/index.js';
+import { prepareProgram, type PreparedProgram } from './prepare.js';
 import {
   add64, arsh64, bswap16, bswap32, div32, div64, lsh64, mod32, mod64, mul64, neg64, rsh64, sdiv32, sdiv64, sge, sgt,
   smod32, smod64, sub64, uge, ugt,
 } from './alu.js';
 
-/** BPF_MAX_LOOPS: how many times may_goto falls through in one function invocation before it jumps. */
-export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** BPF_MAX_LOOPS also bounds how many times may_goto falls through in one function invocation before it jumps. */
+export { BPF_MAX_LOOPS };
 
 /** The packet LD_ABS and LD_IND read: bytes [data, dataEnd) of the address space. */
 export interface PacketContext {
@@ -55,6 +57,16 @@ export class Machine {
   loops = BPF_MAX_LOOPS;
   packet: PacketContext | undefined;
   prog: PreparedProgram | undefined;
+  /** The frame whose exit ends the current exec: 0, or a callback's frame. */
+  base = 0;
+  /** Instruction budget of the whole run, callbacks included. */
+  budget = 0;
+  /** Tail calls taken in this run (tail_call_cnt). */
+  tailCalls = 0;
+  /** The program a tail call asked for, entered when its helper returns. */
+  private pendingTail: PreparedProgram | undefined;
+  /** The program each frame runs: a tail call in a subprogram replaces only that frame's code. */
+  private readonly frameProg: (PreparedProgram | undefined)[] = new Array(MAX_CALL_FRAMES).fill(undefined);
   dv: DataView;
   u8: Uint8Array;
   private i32: Int32Array;
@@ -107,8 +119,8 @@ export class Machine {
     else for (let k = 0; k < 8; k += 2) { C[k] = 0; C[k + 1] = this.u8.byteLength; }
   }
 
-  /** Set up a run: registers from the arguments, r10 at the top of frame 0's zeroed stack. */
-  reset(prog: PreparedProgram, args: readonly bigint[], packet: PacketContext | undefined): void {
+  /** Set up a run from instruction `start`: registers from the arguments, r10 at the top of frame 0's zeroed stack. */
+  reset(prog: PreparedProgram, args: readonly bigint[], packet: PacketContext | undefined, budget: number, start = 0): void {
     this.refresh();
     const R = this.R;
     R.fill(0);
@@ -120,10 +132,16 @@ export class Machine {
     this.u8.fill(0, this.stack.start, this.stack.start + this.stack.size);
     R[20] = this.frameStart(0) + MAX_BPF_STACK;
     this.prog = prog;
+    this.frameProg.fill(undefined);
+    this.frameProg[0] = prog;
     this.packet = packet;
-    this.pc = 0;
+    this.pc = start;
     this.count = 0;
     this.depth = 0;
+    this.base = 0;
+    this.budget = budget;
+    this.tailCalls = 0;
+    this.pendingTail = undefined;
     this.loops = BPF_MAX_LOOPS;
   }
 
@@ -202,27 +220,108 @@ export class Machine {
     if (this.depth + 1 >= MAX_CALL_FRAMES) {
       throw new RuntimeError(`call to ${to} needs frame ${this.depth + 2}: at most ${MAX_CALL_FRAMES} frames`, { pc });
     }
+    this.push(pc);
+    return to;
+  }
+
+  /** Save the caller's r6–r10, its return pc and may_goto budget; point r10 at the next frame. */
+  private push(pc: number): void {
     const R = this.R, S = this.saved, f = this.depth * FRAME_WORDS;
     for (let k = 0; k < 10; k++) S[f + k] = R[R6 + k];
     S[f + 10] = pc + 1;
     S[f + 11] = this.loops;
     this.depth++;
+    this.frameProg[this.depth] = this.prog;
     this.loops = BPF_MAX_LOOPS;
     R[20] = this.frameStart(this.depth) + MAX_BPF_STACK;
     R[21] = 0;
-    return to;
   }
 
-  /** exit from a subprogram: restore the caller's r6–r10. Returns the pc after the call. */
+  /** exit from a subprogram: restore the caller's r6–r10 (and its program, after a tail call). Returns the pc after the call. */
   ret(): number {
     // The callee's frame goes out of use: drop it from the cache.
     const dead = this.frameStart(this.depth), C = this.C;
     for (let k = 0; k < 8; k += 2) if (C[k] === dead) { C[k] = 0; C[k + 1] = 0; }
+    this.frameProg[this.depth] = undefined;
     this.depth--;
+    this.prog = this.frameProg[this.depth];
     const R = this.R, S = this.saved, f = this.depth * FRAME_WORDS;
     for (let k = 0; k < 10; k++) R[R6 + k] = S[f + k];
     this.loops = S[f + 11];
     return S[f + 10];
+  }
+
+  /**
+   * The callback hook: run `prog` (the running program, or the one a
+   * deferred callback kept) from instruction `start` on a new frame with
+   * r1–r5, until that frame exits; returns its r0 and leaves every register
+   * of the caller as it was.
+   */
+  callback(prog: PreparedProgram, start: bigint, args: readonly bigint[]): bigint {
+    const pc = this.pc;
+    const at = checkCallbackStart(prog, start, pc);
+    if (this.depth + 1 >= MAX_CALL_FRAMES) {
+      throw new RuntimeError(`callback at ${at} needs frame ${this.depth + 2}: at most ${MAX_CALL_FRAMES} frames`, { pc });
+    }
+    const R = this.R, saved = R.slice(), base = this.base, outer = this.prog;
+    this.push(pc);
+    this.prog = prog;
+    this.frameProg[this.depth] = prog;
+    this.base = this.depth;
+    args.forEach((v, k) => {
+      const x = BigInt.asUintN(64, v);
+      R[2 + 2 * k] = Number(x & 0xffffffffn);
+      R[3 + 2 * k] = Number(x >> 32n);
+    });
+    this.pc = at;
+    try {
+      if (!this.exec(this.budget)) throw new RuntimeError(`instruction budget of ${this.budget} exhausted (option maxInsns)`, { pc: this.pc });
+      const r0 = u64(R[0], R[1]);
+      this.ret();
+      return r0;
+    } finally {
+      this.base = base;
+      this.prog = outer;
+      this.pc = pc;
+      R.set(saved);
+    }
+  }
+
+  /**
+   * The tail-call hook (after the helper's index check): count the attempt,
+   * then, if within MAX_TAIL_CALL_CNT and `target` is a program, enter it
+   * when the helper returns.
+   */
+  tailCall(target: ProgramHandle | undefined): boolean {
+    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
+    this.tailCalls++;
+    if (target === undefined) return false;
+    this.pendingTail = target.preparedFor(this, (insns) => prepareProgram(insns, this.checked));
+    return true;
+  }
+
+  /**
+   * Replace the running function by the program a tail call asked for: the
+   * same frame and r1 (the context), r10 at the top of the frame's stack,
+   * zeroed. A caller of the function, if any, gets the target's r0.
+   */
+  private enterTail(): void {
+    const prog = this.pendingTail!;
+    this.pendingTail = undefined;
+    this.prog = prog;
+    this.frameProg[this.depth] = prog;
+    this.loops = BPF_MAX_LOOPS;
+    const top = this.frameStart(this.depth);
+    this.u8.fill(0, top, top + MAX_BPF_STACK);
+    this.R[20] = top + MAX_BPF_STACK;
+    this.R[21] = 0;
+  }
+
+  /** The call chain, innermost first, as instruction byte offsets (bpf_get_stack). */
+  callChain(): bigint[] {
+    const chain = [BigInt(this.pc * 8)];
+    for (let d = this.depth - 1; d >= 0; d--) chain.push(BigInt((this.saved[d * FRAME_WORDS + 10] - 1) * 8));
+    return chain;
   }
 
   /** Atomic read-modify-write at dst + off (wide: 64 bits). Atomics must be naturally aligned, as in wasm. */
@@ -300,7 +399,8 @@ export class Machine {
    */
   exec(limit: number): boolean {
     const R = this.R, C = this.C;
-    const { word: W, imm: IMM, aux: AUX } = this.prog!;
+    let P = this.prog!;
+    let { word: W, imm: IMM, aux: AUX } = P;
     let dv = this.dv, u8 = this.u8;
     let pc = this.pc, count = this.count;
     for (;;) {
@@ -432,16 +532,34 @@ export class Machine {
         case 0xd5: if (sge(IMM[i] >> 31, IMM[i], R[d + 1], R[d])) pc = AUX[i]; break; // JSLE K
         case 0xdd: if (sge(R[s + 1], R[s], R[d + 1], R[d])) pc = AUX[i]; break; // JSLE X
         case 0xe5: if (this.loops === 0) pc = AUX[i]; else this.loops--; break; // BPF_JMP | BPF_JCOND: may_goto
-        case 0x85: this.callHelper(IMM[i], i); dv = this.dv; u8 = this.u8; break; // BPF_JMP | BPF_CALL
-        case 0x8d: this.callx(d, i); dv = this.dv; u8 = this.u8; break; // BPF_JMP | BPF_CALL | BPF_X: callx
+        case 0x85: case 0x8d: // BPF_JMP | BPF_CALL (helper), BPF_JMP | BPF_CALL | BPF_X (callx)
+          // A helper may run callbacks (they count instructions) and ask for a tail call.
+          this.pc = i;
+          this.count = count;
+          if ((w & 0xff) === 0x85) this.callHelper(IMM[i], i);
+          else this.callx(d, i);
+          count = this.count;
+          dv = this.dv;
+          u8 = this.u8;
+          if (this.pendingTail) {
+            this.enterTail();
+            P = this.prog!;
+            ({ word: W, imm: IMM, aux: AUX } = P);
+            pc = 0;
+          }
+          break;
         case 0xf5: pc = this.call(i, AUX[i]); break; // DISPATCH.callLocal (BPF_CALL, src BPF_PSEUDO_CALL)
         case 0x95: // BPF_JMP | BPF_EXIT
-          if (this.depth === 0) {
+          if (this.depth === this.base) {
             this.pc = i;
             this.count = count;
             return true;
           }
           pc = this.ret();
+          if (this.prog !== P) {
+            P = this.prog!;
+            ({ word: W, imm: IMM, aux: AUX } = P);
+          }
           break;
         // ---- JMP32 (compares of the low halves) ----
         case 0x06: pc = AUX[i]; break; // BPF_JMP32 | BPF_JA: gotol
@@ -472,6 +590,7 @@ export class Machine {
         case 0x20: case 0x28: case 0x30: // BPF_LD | BPF_ABS | BPF_W/H/B
         case 0x40: case 0x48: case 0x50: // BPF_LD | BPF_IND | BPF_W/H/B
           if (!this.loadPacket(i, w & 0xff, s, IMM[i])) {
+            if (this.base !== 0) throw new RuntimeError('ld_abs/ld_ind outside the packet inside a callback: the program cannot end from there', { pc: i });
             R[0] = 0;
             R[1] = 0;
             this.depth = 0;
@@ -591,4 +710,13 @@ export class Machine {
       }
     }
   }
+}
+
+/** The instruction index a callback starts at, or a RuntimeError: it must be an instruction of `prog`. */
+function checkCallbackStart(prog: PreparedProgram, start: bigint, pc: number): number {
+  const n = prog.insns.length;
+  if (start < 0n || start >= BigInt(n) || prog.rows[Number(start)] === null) {
+    throw new RuntimeError(`callback at ${start}: not an instruction of the program (0 to ${n - 1})`, { pc });
+  }
+  return Number(start);
 }

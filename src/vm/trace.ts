@@ -24,10 +24,11 @@ function alignState(line: string): string {
 }
 
 export function traceRun(m: Machine, limit: number, sink: (line: string) => void, helpers: HelperTable): boolean {
-  const prog = m.prog!;
   const helperName = (id: number) => helpers.name(id);
   for (;;) {
     if (m.count >= limit) return false;
+    // A tail call or a subprogram's exit after one may change the program.
+    const prog = m.prog!;
     const i = m.pc;
     const line = `${i}: ${formatInsn(prog.insns, i, { format: 'kernel', helperName })}`;
     let exited: boolean;

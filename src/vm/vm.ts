@@ -7,7 +7,8 @@ import { u64FromHalves } from '../internal/bytes.js';
 import type { Insn } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  RuntimeError, createHelperContext, createHelperTable, type HelperContext, type HelperHost, type HelperTable,
+  RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback, type EngineHooks, type HelperContext,
+  type HelperHost, type HelperTable,
 } from '../helpers/index.js';
 import { Machine, type PacketContext } from './machine.js';
 import { prepareProgram, type PreparedProgram } from './prepare.js';
@@ -39,6 +40,10 @@ export interface RunOptions {
   r5?: bigint;
   /** The packet LD_ABS/LD_IND read. */
   packet?: PacketContext;
+  /** What bpf_get_func_ip returns in this run (default 0). */
+  funcIp?: bigint;
+  /** What bpf_get_attach_cookie returns in this run (default 0). */
+  attachCookie?: bigint;
 }
 
 export interface RunResult {
@@ -69,7 +74,7 @@ export class Vm {
     this.checked = options.checked ?? true;
     this.maxInsns = maxInsns;
     this.helpers = options.helpers ?? createHelperTable();
-    this.context = createHelperContext(space, { ...options.host, checked: this.checked });
+    this.context = createHelperContext(space, { ...options.host, checked: this.checked }, this.hooks());
     this.trace = options.trace;
     this.machine = new Machine(space, this.checked, this.helpers, this.context);
   }
@@ -94,8 +99,39 @@ export class Vm {
     this.space.release(this.machine.stack);
   }
 
-  /** @internal VmProgram.run. */
-  execute(prog: PreparedProgram, options: RunOptions): RunResult {
+  /** The engine hooks helpers call: callbacks, tail calls and the call chain act on the running machine. */
+  private hooks(): EngineHooks {
+    const running = (what: string) => {
+      if (!this.running) throw new RuntimeError(`${what}: no program is running on this Vm`);
+      return this.machine;
+    };
+    return {
+      callback: (pc, r1, r2, r3, r4, r5) => {
+        const m = running('callback');
+        return m.callback(m.prog!, pc, [r1, r2, r3, r4, r5]);
+      },
+      deferredCallback: (pc) => this.deferred(running('callback').prog!, pc),
+      tailCall: (target) => running('tail call').tailCall(target),
+      callChain: () => running('call chain').callChain(),
+    };
+  }
+
+  /** A callback kept past its run (timers): called while a run is under way it nests in it, otherwise it is a run of its own. */
+  private deferred(prog: PreparedProgram, pc: bigint): DeferredCallback {
+    return {
+      call: (r1, r2, r3, r4, r5) => {
+        const args = [r1, r2, r3, r4, r5];
+        if (this.running) return this.machine.callback(prog, pc, args);
+        if (pc < 0n || pc >= BigInt(prog.insns.length) || prog.rows[Number(pc)] === null) {
+          throw new RuntimeError(`callback at ${pc}: not an instruction of the program (0 to ${prog.insns.length - 1})`);
+        }
+        return this.execute(prog, { r1, r2, r3, r4, r5 }, Number(pc)).r0;
+      },
+    };
+  }
+
+  /** @internal VmProgram.run; `start` is where a deferred callback begins. */
+  execute(prog: PreparedProgram, options: RunOptions, start = 0): RunResult {
     if (this.running) throw new RuntimeError('this Vm is already running a program; runs do not nest');
     const { packet } = options;
     if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
@@ -105,14 +141,22 @@ export class Vm {
     args.forEach((v, k) => {
       if (typeof v !== 'bigint') throw new EbpfError('EINVAL', `r${k + 1} must be a bigint, got ${typeof v}`);
     });
+    for (const [name, v] of [['funcIp', options.funcIp], ['attachCookie', options.attachCookie]] as const) {
+      if (v !== undefined && typeof v !== 'bigint') throw new EbpfError('EINVAL', `${name} must be a bigint, got ${typeof v}`);
+    }
+    this.context.run.funcIp = BigInt.asUintN(64, options.funcIp ?? 0n);
+    this.context.run.attachCookie = BigInt.asUintN(64, options.attachCookie ?? 0n);
     const m = this.machine;
     this.running = true;
     try {
-      m.reset(prog, args, packet);
+      m.reset(prog, args, packet, this.maxInsns, start);
       const exited = this.trace ? traceRun(m, this.maxInsns, this.trace, this.helpers) : m.exec(this.maxInsns);
       if (!exited) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`, { pc: m.pc });
+      const held = releaseHeldLocks(this.context);
+      if (held.length) throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`, { pc: m.pc });
       return { r0: u64FromHalves(m.R[0], m.R[1]), insns: m.count };
     } finally {
+      releaseHeldLocks(this.context);
       this.running = false;
     }
   }

@@ -1,0 +1,12 @@
+/** The errnos helpers return, as the u64 r0 a program sees (-errno, two's complement). */
+const NUMBERS = {
+  ENOENT: 2, E2BIG: 7, EFAULT: 14, EBUSY: 16, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EDEADLK: 35, EOPNOTSUPP: 95,
+} as const;
+
+export type HelperErrno = keyof typeof NUMBERS;
+
+/** r0 for a helper failing with `name`: -errno as an unsigned 64-bit value. */
+export const helperErr = (name: HelperErrno): bigint => BigInt.asUintN(64, BigInt(-NUMBERS[name]));
+
+/** An int result (a length or -errno) as r0. */
+export const intResult = (n: number): bigint => BigInt.asUintN(64, BigInt(n));
