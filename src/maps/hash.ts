@@ -244,14 +244,18 @@ export class HashMap extends BpfMap {
 
   // ---- per-CPU values ------------------------------------------------------------------------
 
-  /** pcpu_copy_value: from userspace (every CPU's slot, value_size bytes each) or a program (its CPU's slot). */
+  /**
+   * pcpu_copy_value: from userspace, every CPU's slot whole (padding
+   * included, copy_map_value_long); from a program, value_size bytes of its
+   * CPU's slot.
+   */
   private pcpuCopy(e: number, vb: Uint8Array, vo: number, onAllCpus: boolean, cpu: number): void {
     const mem = this.mem, base = e + this.valueOffset, slot = round8(this.valueSize);
     if (!onAllCpus) {
       this.copyValue(mem.u8, base + cpu * slot, vb, vo);
       return;
     }
-    for (let c = 0; c < this.nrCpus; c++) this.copyValue(mem.u8, base + c * slot, vb, vo + c * slot);
+    mem.u8.set(vb.subarray(vo, vo + slot * this.nrCpus), base);
   }
 
   /** pcpu_init_value: a new element from a program zeroes the other CPUs' slots. */
