@@ -21,6 +21,7 @@ OBJECTS=(
   globals.eb:globals.c:bpfeb
   core:core.c:bpfel
   core_target:core_target.c:bpfel
+  behaviour:behaviour.c:bpfel
 )
 
 mkdir -p obj

@@ -1,0 +1,19 @@
+/** Live objects: a Runtime, collections and their maps and programs on 'interp', 'jit' or 'kernel'. */
+import type { CollectionSpec } from '../elf/index.js';
+import { Collection, type CollectionOptions, type LoadedCollection } from './collection.js';
+import { KernelCollection, type KernelCollectionOptions } from './kernel-collection.js';
+
+export * from './errors.js';
+export * from './runtime.js';
+export * from './test-run.js';
+export * from './collection.js';
+export * from './kernel-collection.js';
+export * from './pcap.js';
+
+export type EngineKind = 'interp' | 'jit' | 'kernel';
+
+/** Load a collection on any engine: one API for our interpreter, our JIT and the kernel. */
+export function loadCollection(spec: CollectionSpec, options: Omit<CollectionOptions, 'engine'> & KernelCollectionOptions & { engine?: EngineKind } = {}): LoadedCollection {
+  const { engine = 'interp', ...rest } = options;
+  return engine === 'kernel' ? KernelCollection.load(spec, rest) : Collection.load(spec, { ...rest, engine });
+}

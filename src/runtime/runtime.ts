@@ -1,0 +1,73 @@
+/**
+ * A `Runtime`: one address space, one map registry, one helper table and
+ * one engine (the interpreter or the JIT) shared by every program loaded
+ * into it, as one kernel is shared by the programs of a system.
+ */
+import { AddressSpace } from '../memory/index.js';
+import { MapRegistry } from '../maps/index.js';
+import { createHelperTable, type HelperDef, type HelperHost, type HelperTable } from '../helpers/index.js';
+import { mapHelpers } from '../helpers/maps.js';
+import { PacketRuns, packetHelpers } from '../helpers/packet.js';
+import type { Insn } from '../isa/index.js';
+import { Vm } from '../vm/index.js';
+import { Jit } from '../jit/index.js';
+
+export type LocalEngine = 'interp' | 'jit';
+
+export interface RuntimeOptions {
+  /** 'interp' (default) or 'jit'. */
+  engine?: LocalEngine;
+  /** CPUs of the runtime: per-CPU maps keep this many slots (default 1). */
+  nrCpus?: number;
+  /** Clocks, randomness, CPU, trace output for the helpers. */
+  host?: HelperHost;
+  /** Interpreter's checked mode (default true). */
+  checked?: boolean;
+  /** Instruction budget of one run. */
+  maxInsns?: number;
+  /** Helpers added to (or replacing) the runtime's table. */
+  helpers?: Iterable<HelperDef>;
+}
+
+/** A program ready to run on the runtime's engine. */
+export interface EngineProgram {
+  run(options: { r1?: bigint; packet?: { data: number; dataEnd: number } }): { r0: bigint };
+}
+
+export class Runtime {
+  readonly space: AddressSpace;
+  readonly registry: MapRegistry;
+  readonly helpers: HelperTable;
+  readonly engine: LocalEngine;
+  /** The packet of the test run in progress, for the packet helpers. */
+  readonly packets = new PacketRuns();
+  private readonly vm: Vm | undefined;
+  private readonly jit: Jit | undefined;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.engine = options.engine ?? 'interp';
+    this.space = new AddressSpace();
+    this.registry = new MapRegistry(this.space, { nrCpus: options.nrCpus ?? 1 });
+    this.helpers = createHelperTable([...mapHelpers(this.registry), ...packetHelpers(this.packets), ...(options.helpers ?? [])]);
+    if (this.engine === 'jit') {
+      this.jit = new Jit(this.space, { helpers: this.helpers, host: options.host, maxInsns: options.maxInsns });
+    } else {
+      this.vm = new Vm(this.space, { helpers: this.helpers, host: options.host, checked: options.checked ?? true, maxInsns: options.maxInsns });
+    }
+  }
+
+  /** Prepare instructions (linked, relocated to this runtime's addresses) on the engine. */
+  prepare(insns: readonly Insn[]): EngineProgram {
+    return this.jit ? this.jit.load(insns) : this.vm!.load(insns);
+  }
+
+  /** The helper context the engine gives its helpers. */
+  get helperContext() {
+    return this.jit ? this.jit.context : this.vm!.context;
+  }
+
+  dispose(): void {
+    this.vm?.dispose();
+    this.jit?.dispose();
+  }
+}

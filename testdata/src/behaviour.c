@@ -1,0 +1,295 @@
+/* Programs whose behaviour the runtime tests assert, on every engine and on the kernel: a packet parser, packet
+ * helpers, checksums, counters in each map type, global data, subprograms, map-in-map, skb fields, the context of
+ * raw tracepoints and syscall programs. */
+#include "common.h"
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* LD_ABS: a byte of the packet from the network header (socket filters). */
+unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} proto_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u64);
+} array_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} percpu_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} percpu_hash_count SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u32);
+} lru_seen SEC(".maps");
+
+struct lpm_v4 {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 8);
+	__type(key, struct lpm_v4);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 4);
+	__type(value, __u32);
+} lengths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, 4);
+	__type(value, __u32);
+} marks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(max_entries, 16);
+	__type(value, __u32);
+} seen_daddr SEC(".maps");
+
+struct inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} inner_counter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct inner);
+} outer SEC(".maps") = {
+	.values = { [1] = &inner_counter },
+};
+
+__u64 packets = 0;               /* .data */
+__u32 last_len;                  /* .bss */
+const volatile __u32 min_len = 20; /* .rodata, set before load */
+
+static __attribute__((noinline)) __u32 ip_proto(void *data, void *data_end, __u32 *daddr)
+{
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return 256;
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return 257;
+	struct iphdr *ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > data_end)
+		return 258;
+	*daddr = ip->daddr;
+	return ip->protocol;
+}
+
+static __always_inline void count(void *map, __u32 key)
+{
+	__u64 one = 1, *v = bpf_map_lookup_elem(map, &key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(map, &key, &one, BPF_NOEXIST);
+}
+
+/* Parse Ethernet/IPv4, count per protocol in every map type, keep global data; drop short packets. */
+SEC("xdp")
+int xdp_parse(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 len = data_end - data;
+	__u32 daddr = 0;
+	__u32 proto = ip_proto(data, data_end, &daddr);
+
+	packets++;
+	last_len = len;
+	count(&proto_count, proto);
+	count(&percpu_hash_count, proto & 7);
+	__u32 slot = proto & 3;
+	__u64 *a = bpf_map_lookup_elem(&array_count, &slot);
+	if (a)
+		*a += len;
+	__u32 zero = 0;
+	__u64 *p = bpf_map_lookup_elem(&percpu_count, &zero);
+	if (p)
+		*p += 1;
+	__u32 seen = len;
+	bpf_map_update_elem(&lru_seen, &daddr, &seen, BPF_ANY);
+	bpf_map_push_elem(&lengths, &len, BPF_EXIST);
+	bpf_map_push_elem(&seen_daddr, &daddr, 0);
+	struct lpm_v4 key = { .prefixlen = 32, .addr = daddr };
+	__u32 *route = bpf_map_lookup_elem(&routes, &key);
+	__u32 one = 1;
+	void *in = bpf_map_lookup_elem(&outer, &one);
+	if (in) {
+		__u64 *c = bpf_map_lookup_elem(in, &zero);
+		if (c)
+			*c += 100;
+	}
+	if (len < min_len)
+		return XDP_DROP;
+	if (route)
+		return *route;
+	return proto == IPPROTO_UDP ? XDP_TX : XDP_PASS;
+}
+
+/* Pop 14 bytes off the front (the Ethernet header), grow the tail by 4 zeroed bytes, add 8 bytes of metadata. */
+SEC("xdp")
+int xdp_adjust(struct xdp_md *ctx)
+{
+	if (bpf_xdp_adjust_head(ctx, 14))
+		return XDP_ABORTED;
+	if (bpf_xdp_adjust_tail(ctx, 4))
+		return XDP_ABORTED;
+	if (bpf_xdp_adjust_meta(ctx, -8))
+		return XDP_ABORTED;
+	void *data = (void *)(long)ctx->data;
+	void *meta = (void *)(long)ctx->data_meta;
+	if (meta + 8 > data)
+		return XDP_ABORTED;
+	*(__u64 *)meta = 0x1122334455667788ULL;
+	/* Out of range: -EINVAL, nothing moves. */
+	if (bpf_xdp_adjust_head(ctx, 4000) != -22)
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
+/* Copy bytes 0..3 of the packet over bytes 4..7 with the xdp byte helpers; refuse a read past the end. */
+SEC("xdp")
+int xdp_bytes(struct xdp_md *ctx)
+{
+	__u8 buf[4];
+	if (bpf_xdp_load_bytes(ctx, 0, buf, sizeof(buf)))
+		return XDP_ABORTED;
+	if (bpf_xdp_store_bytes(ctx, 4, buf, sizeof(buf)))
+		return XDP_ABORTED;
+	long err = bpf_xdp_load_bytes(ctx, 0xfff0, buf, sizeof(buf));
+	return err == -14 ? XDP_TX : XDP_DROP;
+}
+
+/* The xdp_md of the run: ingress device and metadata length. */
+SEC("xdp")
+int xdp_ctx(struct xdp_md *ctx)
+{
+	return ctx->ingress_ifindex * 1000 + (ctx->data - ctx->data_meta) * 10 + ctx->rx_queue_index;
+}
+
+/* Rewrite the IPv4 destination and fix the IP and UDP checksums; set mark, priority and cb from the packet. */
+SEC("tc")
+int tc_rewrite(struct __sk_buff *skb)
+{
+	__u32 old_daddr, new_daddr = bpf_htonl(0x0a000002);
+	int ip_off = ETH_HLEN;
+	if (bpf_skb_load_bytes(skb, ip_off + offsetof(struct iphdr, daddr), &old_daddr, 4))
+		return TC_ACT_SHOT;
+	if (bpf_l3_csum_replace(skb, ip_off + offsetof(struct iphdr, check), old_daddr, new_daddr, 4))
+		return TC_ACT_SHOT;
+	if (bpf_l4_csum_replace(skb, ip_off + sizeof(struct iphdr) + offsetof(struct udphdr, check), old_daddr, new_daddr, BPF_F_PSEUDO_HDR | 4))
+		return TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, ip_off + offsetof(struct iphdr, daddr), &new_daddr, 4, 0))
+		return TC_ACT_SHOT;
+	__u8 tail[4];
+	if (bpf_skb_load_bytes(skb, skb->len - 2, tail, 4) != -14)
+		return TC_ACT_SHOT;
+	skb->mark = skb->mark + 1;
+	skb->priority = 7;
+	skb->cb[0] = skb->len;
+	skb->cb[4] = skb->protocol;
+	__u32 mark = skb->mark;
+	bpf_map_push_elem(&marks, &mark, 0);
+	return TC_ACT_OK;
+}
+
+/* The __sk_buff a tc test run builds. */
+SEC("tc")
+int tc_fields(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	if (data + 14 > data_end)
+		return 1;
+	return skb->len == (__u32)(data_end - data) && skb->ifindex == 1 && skb->pkt_type == 0 &&
+	       skb->protocol == bpf_htons(ETH_P_IP) && skb->wire_len == skb->len && skb->data_meta == skb->data ? 100 + skb->ingress_ifindex : 2;
+}
+
+/* Redirect with good and bad flags. */
+SEC("tc")
+int tc_redirect(struct __sk_buff *skb)
+{
+	if (skb->mark == 1)
+		return bpf_redirect(1, 0xff);
+	return bpf_redirect(1, 0);
+}
+
+/* Keep the first 20 bytes (the IP header) of UDP packets, none of the others. */
+SEC("socket")
+int socket_keep(struct __sk_buff *skb)
+{
+	__u8 proto = load_byte(skb, offsetof(struct iphdr, protocol));
+	if (proto != IPPROTO_UDP)
+		return 0;
+	return skb->len >= 20 ? 20 : skb->len;
+}
+
+/* Count packets by length; cgroup_skb verdict 1 lets the packet through. */
+SEC("cgroup_skb/ingress")
+int cgroup_count(struct __sk_buff *skb)
+{
+	__u32 key = 3;
+	__u64 *v = bpf_map_lookup_elem(&array_count, &key);
+	if (v)
+		*v += skb->len;
+	return skb->len > 1000 ? 0 : 1;
+}
+
+/* Sum the raw tracepoint's first three arguments. */
+SEC("raw_tracepoint/sys_enter")
+int raw_tp_sum(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ctx->args[0] + ctx->args[1] * 2 + ctx->args[2] * 3;
+}
+
+struct syscall_args {
+	__u32 in;
+	__u32 out;
+};
+
+/* A syscall program writes its result into the caller's memory. */
+SEC("syscall")
+int syscall_square(struct syscall_args *args)
+{
+	args->out = args->in * args->in;
+	return args->in + 1;
+}
