@@ -174,6 +174,19 @@ export function createHelperContext(
 }
 
 /**
+ * helperAccess for an argument of a helper: a fault names the helper and
+ * the argument (`bpf_probe_read: r1 (dst): invalid write of 8 bytes at 0x0 (no region)`).
+ */
+export function argAccess(ctx: HelperContext, where: string, addr: bigint, size: number, write: boolean): number {
+  try {
+    return helperAccess(ctx, addr, size, write);
+  } catch (e) {
+    if (e instanceof RuntimeError) throw new RuntimeError(`${where}: ${e.detail}`, { addr: e.addr, size: e.size });
+    throw e;
+  }
+}
+
+/**
  * The offset of `size` bytes at `addr` that a helper is about to read or
  * write, after the same check the engine makes for the program's own
  * accesses: inside one region (writable for a write) in checked mode, inside

@@ -8,7 +8,7 @@
  * RuntimeError instead of a hang, and a waiter gives up with a
  * RuntimeError after LOCK_TIMEOUT_MS.
  */
-import { helperAccess, type HelperContext } from './context.js';
+import { argAccess, type HelperContext } from './context.js';
 import { RuntimeError } from './errors.js';
 import type { HelperDef } from './table.js';
 
@@ -24,7 +24,7 @@ const LOCKED = 1;
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 function lockWord(ctx: HelperContext, lock: bigint, helper: string): { i32: Int32Array; index: number; at: number } {
-  const at = helperAccess(ctx, lock, 4, true);
+  const at = argAccess(ctx, `${helper}: r1 (lock)`, lock, 4, true);
   if (at % 4 !== 0) throw new RuntimeError(`${helper}: struct bpf_spin_lock at ${hex(at)} is not 4-byte aligned`, { addr: lock });
   return { i32: new Int32Array(ctx.space.memory.buffer), index: at >>> 2, at };
 }

@@ -8,7 +8,7 @@
  * The runtime has one address space, so the _user and _kernel forms (and
  * the legacy ones) read the same memory.
  */
-import { helperAccess, type HelperContext } from './context.js';
+import { argAccess, type HelperContext } from './context.js';
 import { helperErr } from './errno.js';
 import type { HelperDef, HelperFn } from './table.js';
 
@@ -32,10 +32,10 @@ function readable(ctx: HelperContext, unsafe: bigint): { at: number; avail: numb
 }
 
 /** long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr): 0 or -EFAULT. */
-export const bpfProbeRead: HelperFn = (ctx, dst, sizeArg, unsafe) => {
+const probeRead = (name: string): HelperFn => (ctx, dst, sizeArg, unsafe) => {
   const size = Number(sizeArg & 0xffffffffn);
   if (size === 0) return 0n;
-  const to = helperAccess(ctx, dst, size, true);
+  const to = argAccess(ctx, `${name}: r1 (dst)`, dst, size, true);
   const src = readable(ctx, unsafe);
   const bytes = ctx.space.bytes;
   if (!src || src.avail < size) {
@@ -53,10 +53,10 @@ export const bpfProbeRead: HelperFn = (ctx, dst, sizeArg, unsafe) => {
  * (the NUL included), or -EFAULT with `dst` zero-filled when the string
  * runs into unreadable memory first.
  */
-export const bpfProbeReadStr: HelperFn = (ctx, dst, sizeArg, unsafe) => {
+const probeReadStr = (name: string): HelperFn => (ctx, dst, sizeArg, unsafe) => {
   const size = Number(sizeArg & 0xffffffffn);
   if (size === 0) return 0n;
-  const to = helperAccess(ctx, dst, size, true);
+  const to = argAccess(ctx, `${name}: r1 (dst)`, dst, size, true);
   const src = readable(ctx, unsafe);
   const bytes = ctx.space.bytes;
   const window = src ? bytes.subarray(src.at, src.at + Math.min(size, src.avail)) : new Uint8Array(0);
@@ -73,11 +73,11 @@ export const bpfProbeReadStr: HelperFn = (ctx, dst, sizeArg, unsafe) => {
 
 export function probeHelpers(): HelperDef[] {
   return [
-    { id: BPF_FUNC_probe_read, name: 'bpf_probe_read', fn: bpfProbeRead },
-    { id: BPF_FUNC_probe_read_str, name: 'bpf_probe_read_str', fn: bpfProbeReadStr },
-    { id: BPF_FUNC_probe_read_user, name: 'bpf_probe_read_user', fn: bpfProbeRead },
-    { id: BPF_FUNC_probe_read_kernel, name: 'bpf_probe_read_kernel', fn: bpfProbeRead },
-    { id: BPF_FUNC_probe_read_user_str, name: 'bpf_probe_read_user_str', fn: bpfProbeReadStr },
-    { id: BPF_FUNC_probe_read_kernel_str, name: 'bpf_probe_read_kernel_str', fn: bpfProbeReadStr },
+    { id: BPF_FUNC_probe_read, name: 'bpf_probe_read', fn: probeRead('bpf_probe_read') },
+    { id: BPF_FUNC_probe_read_str, name: 'bpf_probe_read_str', fn: probeReadStr('bpf_probe_read_str') },
+    { id: BPF_FUNC_probe_read_user, name: 'bpf_probe_read_user', fn: probeRead('bpf_probe_read_user') },
+    { id: BPF_FUNC_probe_read_kernel, name: 'bpf_probe_read_kernel', fn: probeRead('bpf_probe_read_kernel') },
+    { id: BPF_FUNC_probe_read_user_str, name: 'bpf_probe_read_user_str', fn: probeReadStr('bpf_probe_read_user_str') },
+    { id: BPF_FUNC_probe_read_kernel_str, name: 'bpf_probe_read_kernel_str', fn: probeReadStr('bpf_probe_read_kernel_str') },
   ];
 }

@@ -1,5 +1,5 @@
 /** bpf_strncmp, bpf_strtol and bpf_strtoul, with the kernel's rules (kernel/bpf/helpers.c, lib/kstrtox.c). */
-import { helperAccess, type HelperContext } from './context.js';
+import { argAccess, type HelperContext } from './context.js';
 import { helperErr, intResult } from './errno.js';
 import { memoryFault } from './errors.js';
 import type { HelperDef } from './table.js';
@@ -22,20 +22,20 @@ const isXDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (lower(c) >= 0x61 &&
 
 /** The bytes of the constant string at `addr`, NUL excluded; a string that runs out of memory first is a fault. */
 function constString(ctx: HelperContext, addr: bigint, what: string): Uint8Array {
-  const at = helperAccess(ctx, addr, 1, false);
+  const at = argAccess(ctx, what, addr, 1, false);
   const region = ctx.checked ? ctx.space.find(at, 1) : undefined;
   const bytes = ctx.space.bytes;
   const end = region ? region.start + region.size : bytes.length;
   const nul = bytes.subarray(at, end).indexOf(0);
-  if (nul < 0) throw memoryFault(false, addr, end - at + 1, `${what} has no NUL before the end of ${region ? region.name : 'the memory'}`);
+  if (nul < 0) throw memoryFault(false, addr, end - at + 1, `${what}: no NUL before the end of ${region ? region.name : 'the memory'}`);
   return bytes.slice(at, at + nul);
 }
 
 /** long bpf_strncmp(const char *s1, u32 s1_sz, const char *s2): the kernel's strncmp, -1, 0 or 1. */
 function strncmp(ctx: HelperContext, s1: bigint, s1Size: bigint, s2: bigint): bigint {
   const n = Number(s1Size & 0xffffffffn);
-  const a = helperAccess(ctx, s1, n, false);
-  const b = constString(ctx, s2, 'bpf_strncmp: s2');
+  const a = argAccess(ctx, 'bpf_strncmp: r1 (s1)', s1, n, false);
+  const b = constString(ctx, s2, 'bpf_strncmp: r3 (s2)');
   const bytes = ctx.space.bytes;
   for (let i = 0; i < n; i++) {
     const c1 = bytes[a + i], c2 = i < b.length ? b[i] : 0;
@@ -79,10 +79,10 @@ function strtoull(buf: Uint8Array, flags: bigint): { value: bigint; negative: bo
 type Parse = (ctx: HelperContext, buf: bigint, len: bigint, flags: bigint, res: bigint) => bigint;
 
 /** The buffer and the result slot of bpf_strtol/bpf_strtoul (res zeroed first: an error leaves 0 there). */
-function operands(ctx: HelperContext, buf: bigint, len: bigint, res: bigint): { text: Uint8Array; out: number } {
+function operands(ctx: HelperContext, name: string, buf: bigint, len: bigint, res: bigint): { text: Uint8Array; out: number } {
   const n = Number(len & 0xffffffffn);
-  const at = helperAccess(ctx, buf, n, false);
-  const out = helperAccess(ctx, res, 8, true);
+  const at = argAccess(ctx, `${name}: r1 (buf)`, buf, n, false);
+  const out = argAccess(ctx, `${name}: r4 (res)`, res, 8, true);
   const text = ctx.space.bytes.slice(at, at + n);
   ctx.space.view.setBigUint64(out, 0n, true);
   return { text, out };
@@ -90,7 +90,7 @@ function operands(ctx: HelperContext, buf: bigint, len: bigint, res: bigint): { 
 
 /** long bpf_strtol(const char *buf, size_t buf_len, u64 flags, long *res): characters consumed, or -EINVAL / -ERANGE. */
 const strtol: Parse = (ctx, buf, len, flags, res) => {
-  const { text, out } = operands(ctx, buf, len, res);
+  const { text, out } = operands(ctx, 'bpf_strtol', buf, len, res);
   const r = strtoull(text, flags);
   if (typeof r === 'string') return helperErr(r);
   if (r.negative ? r.value > S64_MAX + 1n : r.value > S64_MAX) return helperErr('ERANGE');
@@ -100,7 +100,7 @@ const strtol: Parse = (ctx, buf, len, flags, res) => {
 
 /** long bpf_strtoul(const char *buf, size_t buf_len, u64 flags, unsigned long *res): as strtol; a '-' is -EINVAL. */
 const strtoul: Parse = (ctx, buf, len, flags, res) => {
-  const { text, out } = operands(ctx, buf, len, res);
+  const { text, out } = operands(ctx, 'bpf_strtoul', buf, len, res);
   const r = strtoull(text, flags);
   if (typeof r === 'string') return helperErr(r);
   if (r.negative) return helperErr('EINVAL');

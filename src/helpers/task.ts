@@ -1,5 +1,5 @@
 /** bpf_get_current_*: the task the host says is running (HelperHost.task). */
-import { helperAccess, type HelperContext } from './context.js';
+import { argAccess, type HelperContext } from './context.js';
 import type { HelperDef } from './table.js';
 
 export const BPF_FUNC_get_current_pid_tgid = 14;
@@ -18,7 +18,7 @@ const pair = (hi: number, lo: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >
 function getCurrentComm(ctx: HelperContext, buf: bigint, sizeArg: bigint): bigint {
   const size = Number(sizeArg & 0xffffffffn);
   if (size === 0) return 0n;
-  const at = helperAccess(ctx, buf, size, true);
+  const at = argAccess(ctx, 'bpf_get_current_comm: r1 (buf)', buf, size, true);
   const comm = new TextEncoder().encode(ctx.task.comm).subarray(0, TASK_COMM_LEN - 1);
   const n = Math.min(comm.length, size - 1);
   const bytes = ctx.space.bytes;

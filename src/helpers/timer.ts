@@ -10,7 +10,7 @@
  * is no longer initialised, and its pending expiry is dropped.
  */
 import { ArrayMap, HashMap, ELEM, HASH_DESC, type BpfMap, type MapRegistry } from '../maps/index.js';
-import { TAI_OFFSET_NS, helperAccess, type Clock, type DeferredCallback, type HelperContext } from './context.js';
+import { TAI_OFFSET_NS, argAccess, type Clock, type DeferredCallback, type HelperContext } from './context.js';
 import { helperErr } from './errno.js';
 import { RuntimeError } from './errors.js';
 import type { HelperDef } from './table.js';
@@ -175,7 +175,7 @@ function element(ctx: HelperContext, map: BpfMap, addr: number): { key: bigint; 
 }
 
 function timerArg(ctx: HelperContext, timer: bigint, helper: string): number {
-  const at = helperAccess(ctx, timer, BPF_TIMER_SIZE, true);
+  const at = argAccess(ctx, `${helper}: r1 (timer)`, timer, BPF_TIMER_SIZE, true);
   if (at % 8 !== 0) throw new RuntimeError(`${helper}: struct bpf_timer at 0x${at.toString(16)} is not 8-byte aligned`, { addr: timer });
   return at;
 }

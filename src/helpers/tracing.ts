@@ -4,7 +4,7 @@
  * engine's eBPF call chain as the kernel stack, HelperHost.userStack as
  * the user stack).
  */
-import { helperAccess, type HelperContext } from './context.js';
+import { argAccess, type HelperContext } from './context.js';
 import { helperErr, intResult } from './errno.js';
 import type { HelperDef } from './table.js';
 
@@ -29,7 +29,7 @@ const BPF_STACK_BUILD_ID_IP = 2;
  */
 function getStack(ctx: HelperContext, _ctx: bigint, buf: bigint, sizeArg: bigint, flags: bigint): bigint {
   const size = Number(sizeArg & 0xffffffffn);
-  const at = size === 0 ? 0 : helperAccess(ctx, buf, size, true);
+  const at = size === 0 ? 0 : argAccess(ctx, 'bpf_get_stack: r2 (buf)', buf, size, true);
   const bytes = ctx.space.bytes;
   const fail = (err: 'EINVAL' | 'EFAULT') => {
     bytes.fill(0, at, at + size);
