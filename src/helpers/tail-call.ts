@@ -4,6 +4,7 @@
  * program in once the helper returns (EngineHooks.tailCall).
  */
 import { ProgArrayMap, type MapRegistry } from '../maps/index.js';
+import { mapTypeName } from '../platform/index.js';
 import { ProgramHandle, type HelperContext } from './context.js';
 import { RuntimeError } from './errors.js';
 import type { HelperDef } from './table.js';
@@ -23,7 +24,7 @@ const U64 = (v: bigint) => BigInt.asUintN(64, v);
 function progArray(registry: MapRegistry, addr: bigint): ProgArrayMap {
   const map = addr < 0x100000000n ? registry.mapByAddress(Number(addr)) : undefined;
   if (map instanceof ProgArrayMap) return map;
-  const what = map ? `a ${map.constructor.name}, not a prog_array` : 'not a map';
+  const what = map ? `a ${mapTypeName(map.type) ?? `type ${map.type}`} map, not a prog_array` : 'not a map';
   throw new RuntimeError(`bpf_tail_call: r2 = 0x${addr.toString(16)} is ${what}`, { addr });
 }
 
