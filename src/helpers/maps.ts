@@ -37,14 +37,6 @@ const flagsOf = (v: bigint): number => (v > 0x1fffffffffffffn ? Number.MAX_SAFE_
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
-/**
- * The engine's hook for calling the program's callback subprogram at `pc`
- * with r1–r5 (HelperContext.engine): bpf_for_each_map_elem needs it.
- */
-interface EngineCallback {
-  engine?: { callback(pc: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint };
-}
-
 export function mapHelpers(registry: MapRegistry): HelperDef[] {
   const mapArg = (helper: string, v: bigint): BpfMap => {
     const map = registry.mapByAddress(v);
@@ -175,10 +167,9 @@ export function mapHelpers(registry: MapRegistry): HelperDef[] {
       id: BPF_FUNC_for_each_map_elem, name: 'bpf_for_each_map_elem',
       fn: (ctx, m, callbackFn, callbackCtx, flags) => {
         const map = mapArg('bpf_for_each_map_elem', m);
-        const engine = (ctx as HelperContext & EngineCallback).engine;
-        if (!engine) throw new RuntimeError('bpf_for_each_map_elem: this engine cannot call back into the program (the helper context has no engine hooks)');
         const cpu = cpuOf('bpf_for_each_map_elem', ctx);
-        return ret(map.forEachElem((key, value) => engine.callback(callbackFn, m, BigInt(key), BigInt(value), callbackCtx, 0n), flagsOf(flags), cpu));
+        const call = (key: number, value: number) => ctx.engine.callback(callbackFn, m, BigInt(key), BigInt(value), callbackCtx, 0n);
+        return ret(map.forEachElem(call, flagsOf(flags), cpu));
       },
     },
   ];

@@ -261,13 +261,13 @@ export abstract class BpfMap {
   protected copyValueLocked(mapValue: number, other: Uint8Array, otherAt: number, toMap: boolean): number {
     const mem = this.mem;
     const lockAt = mapValue + (this.spinLockOffset ?? 0);
-    const err = mem.lock(lockAt);
+    const err = mem.lockValue(lockAt);
     if (err) return err;
     try {
       if (toMap) this.copyValue(mem.u8, mapValue, other, otherAt);
       else this.copyValue(other, otherAt, mem.u8, mapValue);
     } finally {
-      mem.unlock(lockAt);
+      mem.unlockValue(lockAt);
     }
     return 0;
   }
@@ -406,7 +406,7 @@ export abstract class BpfMap {
   freeze(): void {
     const cmd = 'BPF_MAP_FREEZE';
     let err = this.spinLockOffset !== undefined ? fail('ENOTSUPP') : 0;
-    if (!err && !this.canWrite()) err = this.frozen ? fail('EBUSY') : fail('EPERM');
+    if (!err && !this.canWrite()) err = fail('EPERM');
     if (err) throw this.error(cmd, err);
     this.mem.refresh().set(this.address + DESC.frozen, 1);
   }

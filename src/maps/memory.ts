@@ -88,6 +88,32 @@ export class MapMemory {
     Atomics.store(this.i32, addr >>> 2, 0);
   }
 
+  /**
+   * Take the `struct bpf_spin_lock` of a map value at `addr`: 0 when free,
+   * 1 when held — the protocol of the bpf_spin_lock helper, whose holder is
+   * a program rather than a thread. 0, -EDEADLK (held, and no other thread
+   * can release it) or -ETIMEDOUT.
+   */
+  lockValue(addr: number): number {
+    const i = addr >>> 2, a = this.i32;
+    if (Atomics.compareExchange(a, i, 0, 1) === 0) return 0;
+    if (!this.shared) return -ERRNO.EDEADLK;
+    const deadline = performance.now() + LOCK_TIMEOUT_MS;
+    for (let spin = 0; Atomics.compareExchange(a, i, 0, 1) !== 0; spin++) {
+      if (spin >= SPINS) {
+        if (performance.now() > deadline) return -ERRNO.ETIMEDOUT;
+        this.nap(i, 1);
+      }
+    }
+    return 0;
+  }
+
+  /** Release a value's spin lock, waking a thread that sleeps on it. */
+  unlockValue(addr: number): void {
+    Atomics.store(this.i32, addr >>> 2, 0);
+    if (this.shared) Atomics.notify(this.i32, addr >>> 2, 1);
+  }
+
   /** Sleep briefly while the word still holds `seen`; threads that may not block (a browser's main thread) spin. */
   private nap(i: number, seen: number): void {
     if (this.canWait === undefined) {

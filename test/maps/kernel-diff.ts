@@ -282,7 +282,7 @@ export function opsFor(c: MapCase, nrCpus: number, length: number): fc.Arbitrary
       fc.record({ op: fc.constant('lookupBatch' as const), count: fc.integer({ min: 1, max: 4 }), restart: fc.constant(true), elemFlags: fc.constant(0) }),
     ];
     if (c.type === T.BLOOM_FILTER) ops.push(fc.record({ op: fc.constant('has' as const), value }));
-    return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length });
+    return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length, size: 'max' });
   }
   const key = keyPool(c);
   const keys = fc.array(key, { minLength: 1, maxLength: 4 });
@@ -306,7 +306,7 @@ export function opsFor(c: MapCase, nrCpus: number, length: number): fc.Arbitrary
       elemFlags: fc.constantFrom(0, 0, 0, 1, 4),
     })));
   }
-  return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length });
+  return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length, size: 'max' });
 }
 
 /** Keys: indexes just past the end for arrays, a pool of 2 × max_entries for hashes, overlapping prefixes for tries. */
