@@ -28,6 +28,7 @@ export const BPF_FUNC_xdp_adjust_head = 44;
 export const BPF_FUNC_redirect_map = 51;
 export const BPF_FUNC_xdp_adjust_meta = 54;
 export const BPF_FUNC_xdp_adjust_tail = 65;
+export const BPF_FUNC_xdp_get_buff_len = 188;
 export const BPF_FUNC_xdp_load_bytes = 189;
 export const BPF_FUNC_xdp_store_bytes = 190;
 
@@ -42,8 +43,10 @@ export const ETH_HLEN = 14;
 export const XDP_FRAME_SIZE = 40;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)): the tailroom of an XDP frame. */
 export const XDP_TAILROOM = 320;
-/** The largest XDP metadata (xdp_metalen_invalid). */
-export const XDP_META_MAX = 32;
+/** The largest XDP metadata (xdp_metalen_invalid: skb_shared_info's u8 meta_len). */
+export const XDP_META_MAX = 255;
+/** The room of one fragment of a multi-buffer frame (the test run's rxq frag_size). */
+export const XDP_FRAG_SIZE = 4096;
 
 const BPF_F_INGRESS = 1;
 const BPF_F_RECOMPUTE_CSUM = 1;
@@ -77,6 +80,8 @@ export interface PacketFrame {
   dataMeta: number;
   /** skb: bytes from the buffer's data to the network header (ETH_HLEN when data is the MAC header, 0 after it). */
   networkOffset: number;
+  /** XDP multi-buffer: the fragments after the linear part, each `size` bytes used of XDP_FRAG_SIZE. */
+  frags?: { bytes: Uint8Array; size: number }[];
   /** What bpf_redirect / bpf_redirect_map recorded. */
   redirect?: { ifindex: number; flags: number };
 }
@@ -139,6 +144,11 @@ const csum16Add = (csum: number, addend: number): number => {
 };
 const csum16Sub = (csum: number, addend: number): number => csum16Add(csum, ~addend & 0xffff);
 
+/** xdp_get_buff_len: the bytes of the frame from data, fragments included. */
+export function buffLen(f: PacketFrame): number {
+  return f.dataEnd - f.data + (f.frags ?? []).reduce((n, g) => n + g.size, 0);
+}
+
 function xdpHelpers(runs: PacketRuns): HelperDef[] {
   /** long bpf_xdp_adjust_head(xdp_md, int delta). */
   const adjustHead = (ctx: HelperContext, xdp: bigint, delta: bigint): bigint => {
@@ -164,10 +174,36 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     syncContext(ctx, f);
     return 0n;
   };
-  /** long bpf_xdp_adjust_tail(xdp_md, int delta): grows into zeroed bytes, up to the tailroom. */
+  /**
+   * long bpf_xdp_adjust_tail(xdp_md, int delta): grows into zeroed bytes, up
+   * to the tailroom (of the last fragment, in a multi-buffer frame); shrinks
+   * fragments from the end first, dropping the ones it empties.
+   */
   const adjustTail = (ctx: HelperContext, xdp: bigint, delta: bigint): bigint => {
     const f = frameOf(runs, xdp, 'xdp', 'bpf_xdp_adjust_tail');
     const offset = s32(delta);
+    const frags = f.frags ?? [];
+    if (frags.length) {
+      if (offset > 0) {
+        const last = frags[frags.length - 1];
+        if (offset > XDP_FRAG_SIZE - last.size) return neg(EINVAL);
+        last.bytes.fill(0, last.size, last.size + offset);
+        last.size += offset;
+        return 0n;
+      }
+      let shrink = -offset;
+      if (shrink > buffLen(f) - ETH_HLEN) return neg(EINVAL);
+      while (shrink > 0 && frags.length) {
+        const last = frags[frags.length - 1];
+        const cut = Math.min(shrink, last.size);
+        last.size -= cut;
+        shrink -= cut;
+        if (last.size === 0) frags.pop();
+      }
+      f.dataEnd -= shrink;
+      syncContext(ctx, f);
+      return 0n;
+    }
     const dataEnd = f.dataEnd + offset;
     if (dataEnd > f.end - XDP_TAILROOM || dataEnd < f.data + ETH_HLEN) return neg(EINVAL);
     if (offset > 0) ctx.space.bytes.fill(0, f.dataEnd, dataEnd);
@@ -175,18 +211,32 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     syncContext(ctx, f);
     return 0n;
   };
-  /** bpf_xdp_pointer's checks, then a copy between the packet and `buf`. */
+  /** bpf_xdp_pointer's checks, then a copy between the frame (linear part and fragments) and `buf`. */
   const xdpCopy = (name: string, store: boolean) => (ctx: HelperContext, xdp: bigint, off: bigint, buf: bigint, len: bigint): bigint => {
     const f = frameOf(runs, xdp, 'xdp', name);
     const offset = u32(off), size = u32(len);
     if (offset > 0xffff || size > 0xffff) return neg(EFAULT);
-    if (offset + size > f.dataEnd - f.data) return neg(EINVAL);
+    if (offset + size > buffLen(f)) return neg(EINVAL);
     const at = helperAccess(ctx, buf, size, !store);
-    const bytes = ctx.space.bytes;
-    if (store) bytes.copyWithin(f.data + offset, at, at + size);
-    else bytes.copyWithin(at, f.data + offset, f.data + offset + size);
+    const mem = ctx.space.bytes;
+    const pieces: Uint8Array[] = [mem.subarray(f.data, f.dataEnd), ...(f.frags ?? []).map((g) => g.bytes.subarray(0, g.size))];
+    let skip = offset, done = 0;
+    for (const piece of pieces) {
+      if (done === size) break;
+      if (skip >= piece.length) {
+        skip -= piece.length;
+        continue;
+      }
+      const n = Math.min(piece.length - skip, size - done);
+      if (store) piece.set(mem.subarray(at + done, at + done + n), skip);
+      else mem.set(piece.subarray(skip, skip + n), at + done);
+      done += n;
+      skip = 0;
+    }
     return 0n;
   };
+  /** u64 bpf_xdp_get_buff_len(xdp_md): the linear part and every fragment. */
+  const getBuffLen = (_ctx: HelperContext, xdp: bigint): bigint => BigInt(buffLen(frameOf(runs, xdp, 'xdp', 'bpf_xdp_get_buff_len')));
   /**
    * long bpf_redirect_map(map, u64 key, u64 flags). A redirect goes through a
    * devmap, cpumap or xskmap, which a runtime has none of: every lookup
@@ -202,6 +252,7 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     { id: BPF_FUNC_xdp_adjust_head, name: 'bpf_xdp_adjust_head', fn: adjustHead },
     { id: BPF_FUNC_xdp_adjust_meta, name: 'bpf_xdp_adjust_meta', fn: adjustMeta },
     { id: BPF_FUNC_xdp_adjust_tail, name: 'bpf_xdp_adjust_tail', fn: adjustTail },
+    { id: BPF_FUNC_xdp_get_buff_len, name: 'bpf_xdp_get_buff_len', fn: getBuffLen },
     { id: BPF_FUNC_xdp_load_bytes, name: 'bpf_xdp_load_bytes', fn: xdpCopy('bpf_xdp_load_bytes', false) },
     { id: BPF_FUNC_xdp_store_bytes, name: 'bpf_xdp_store_bytes', fn: xdpCopy('bpf_xdp_store_bytes', true) },
     { id: BPF_FUNC_redirect_map, name: 'bpf_redirect_map', fn: redirectMap },

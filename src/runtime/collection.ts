@@ -296,7 +296,7 @@ class LocalProgram implements LiveProgram {
   testRun(options: TestRunOptions = {}): TestRunResult {
     const rt = this.runtime;
     const run = prepareRun({
-      program: this.name, type: this.spec.type, progFlags: this.spec.flags, space: rt.space,
+      program: this.name, type: this.spec.type, space: rt.space,
       helpers: rt.helperContext, packets: rt.packets, options,
     });
     rt.packets.current = run.frame;

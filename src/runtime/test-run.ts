@@ -6,7 +6,9 @@
  *
  *  - xdp: one 4096-byte frame; 256 bytes of headroom (less the metadata
  *    ctx_in.data asks for), the packet, and the skb_shared_info tailroom;
- *    xdp_md holds 32-bit addresses. data_out is data_meta..data_end.
+ *    what does not fit goes to page-sized fragments (multi-buffer XDP, which
+ *    only helpers reach); xdp_md holds 32-bit addresses. data_out is
+ *    data_meta..data_end, then the fragments.
  *  - sched_cls / sched_act: __sk_buff, data at the MAC header.
  *    socket_filter / cgroup_skb: data after the MAC header (the kernel pulled
  *    it with eth_type_trans); data_out gets the 14-byte MAC header back as zeros.
@@ -18,7 +20,7 @@
  */
 import type { AddressSpace, Region } from '../memory/index.js';
 import { BPF_PROG_TYPE, programType, type ContextSpec } from '../platform/index.js';
-import { ETH_HLEN, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
+import { ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
 
@@ -66,6 +68,8 @@ const GSO_LEGACY_MAX_SIZE = 65536;
 const GSO_MAX_SEGS = 65535;
 const MAX_RAW_TP_CTX = 12 * 8;
 const U16_MAX = 0xffff;
+/** MAX_SKB_FRAGS: the fragments of one multi-buffer frame. */
+const MAX_SKB_FRAGS = 17;
 
 /** __sk_buff fields (include/uapi/linux/bpf.h). */
 const SKB = {
@@ -79,8 +83,6 @@ const XDP = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex
 interface RunInput {
   program: string;
   type: number;
-  /** prog_flags of the load (BPF_F_XDP_HAS_FRAGS). */
-  progFlags: number;
   space: AddressSpace;
   helpers: HelperContext;
   packets: PacketRuns;
@@ -123,20 +125,23 @@ function prepareXdp(input: RunInput): PreparedRun {
   const m = md ? dv(md) : undefined;
   let headroom = XDP_PACKET_HEADROOM;
   let metalen = 0;
+  // ctx_in.data_end says how much of data_in is the linear part (metadata included); the rest becomes fragments.
+  let linearWanted = size;
   if (m) {
     metalen = m.getUint32(XDP.data, true);
+    linearWanted = m.getUint32(XDP.dataEnd, true);
     if (m.getUint32(XDP.dataMeta, true) !== 0) refuse(input, 'EINVAL', 'ctx_in.data_meta must be 0 (metadata starts the packet)');
-    if (m.getUint32(XDP.dataEnd, true) !== size) refuse(input, 'EINVAL', `ctx_in.data_end must be the packet's length ${size}`);
-    if (metalen > size) refuse(input, 'EINVAL', 'ctx_in.data (the metadata length) is past data_end');
+    if (linearWanted > size) refuse(input, 'EINVAL', `ctx_in.data_end ${linearWanted} is past the packet's ${size} bytes`);
+    if (metalen > linearWanted) refuse(input, 'EINVAL', 'ctx_in.data (the metadata length) is past data_end');
     if (metalen & 3 || metalen > XDP_META_MAX) refuse(input, 'EINVAL', `ctx_in.data: metadata of ${metalen} bytes is not a multiple of 4 up to ${XDP_META_MAX}`);
+    if (XDP_PACKET_HEADROOM - metalen < XDP_FRAME_SIZE) refuse(input, 'EINVAL', `ctx_in.data: ${metalen} bytes of metadata leave less than the ${XDP_FRAME_SIZE} bytes of xdp_frame in the headroom`);
     headroom -= metalen;
   }
-  const maxData = PAGE_SIZE - headroom - XDP_TAILROOM;
-  if (size > maxData) {
-    if (input.progFlags & (1 << 5)) refuse(input, 'ENOTSUPP', `a ${size}-byte packet needs fragments (multi-buffer XDP), which a runtime does not build`);
-    refuse(input, 'EINVAL', `a ${size}-byte packet does not fit one frame (at most ${maxData} bytes without xdp.frags)`);
-  }
-  if (size < ETH_HLEN) refuse(input, 'EINVAL', `the packet must be at least ETH_HLEN (${ETH_HLEN}) bytes, got ${size}`);
+  if (size - metalen < ETH_HLEN) refuse(input, 'EINVAL', `the packet after its metadata must be at least ETH_HLEN (${ETH_HLEN}) bytes, got ${size - metalen}`);
+  // What does not fit the linear part goes to fragments of a page each, as the kernel builds a multi-buffer frame.
+  const linear = Math.min(linearWanted, PAGE_SIZE - headroom - XDP_TAILROOM);
+  const fragCount = Math.ceil((size - linear) / XDP_FRAG_SIZE);
+  if (fragCount > MAX_SKB_FRAGS) refuse(input, 'ENOMEM', `a ${size}-byte packet needs more than ${MAX_SKB_FRAGS} fragments`);
   let ingress = 0, rxQueue = 0;
   if (m) {
     if (m.getUint32(XDP.egressIfindex, true) !== 0) refuse(input, 'EINVAL', 'ctx_in.egress_ifindex must be 0');
@@ -149,10 +154,16 @@ function prepareXdp(input: RunInput): PreparedRun {
   const buffer = allocate(input, 'xdp-frame', PAGE_SIZE, 'packet', true);
   const ctxRegion = allocate(input, 'xdp_md', XDP_MD_SIZE, 'ctx', false);
   const metaAt = buffer.start + headroom;
-  space.write(metaAt, data);
+  space.write(metaAt, data.subarray(0, linear));
+  const frags = Array.from({ length: fragCount }, (_, i) => {
+    const piece = data.subarray(linear + i * XDP_FRAG_SIZE, linear + (i + 1) * XDP_FRAG_SIZE);
+    const bytes = new Uint8Array(XDP_FRAG_SIZE);
+    bytes.set(piece);
+    return { bytes, size: piece.length };
+  });
   const frame: PacketFrame = {
     kind: 'xdp', ctx: ctxRegion.start, start: buffer.start, end: buffer.start + PAGE_SIZE,
-    dataMeta: metaAt, data: metaAt + metalen, dataEnd: metaAt + size, networkOffset: ETH_HLEN,
+    dataMeta: metaAt, data: metaAt + metalen, dataEnd: metaAt + linear, networkOffset: ETH_HLEN, ...(fragCount ? { frags } : {}),
   };
   const c = dv(space.bytes.subarray(ctxRegion.start, ctxRegion.start + XDP_MD_SIZE));
   // Without an ingress device the frame arrives on lo's queue 0, and the program sees lo's ifindex.
@@ -164,7 +175,11 @@ function prepareXdp(input: RunInput): PreparedRun {
     frame,
     repeat: repeatOf(input),
     finish() {
-      const dataOut = space.read(frame.dataMeta, frame.dataEnd - frame.dataMeta);
+      const head = space.read(frame.dataMeta, frame.dataEnd - frame.dataMeta);
+      const tail = (frame.frags ?? []).map((g) => g.bytes.subarray(0, g.size));
+      const dataOut = new Uint8Array(head.length + tail.reduce((n, g) => n + g.length, 0));
+      dataOut.set(head);
+      tail.reduce((at, g) => (dataOut.set(g, at), at + g.length), head.length);
       let ctxOut = new Uint8Array();
       if (md) {
         ctxOut = md.slice();

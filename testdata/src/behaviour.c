@@ -186,7 +186,7 @@ int xdp_adjust(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/* Copy bytes 0..3 of the packet over bytes 4..7 with the xdp byte helpers; refuse a read past the end. */
+/* Copy bytes 0..3 of the packet over bytes 4..7 with the xdp byte helpers; reads out of range fail. */
 SEC("xdp")
 int xdp_bytes(struct xdp_md *ctx)
 {
@@ -195,8 +195,10 @@ int xdp_bytes(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	if (bpf_xdp_store_bytes(ctx, 4, buf, sizeof(buf)))
 		return XDP_ABORTED;
-	long err = bpf_xdp_load_bytes(ctx, 0xfff0, buf, sizeof(buf));
-	return err == -14 ? XDP_TX : XDP_DROP;
+	/* An offset above 0xffff is -EFAULT; one past the packet is -EINVAL. */
+	if (bpf_xdp_load_bytes(ctx, 0x10000, buf, sizeof(buf)) != -14)
+		return XDP_DROP;
+	return bpf_xdp_load_bytes(ctx, 0xfff0, buf, sizeof(buf)) == -22 ? XDP_TX : XDP_DROP;
 }
 
 /* The xdp_md of the run: ingress device and metadata length. */
