@@ -45,6 +45,8 @@ interface TimerState {
   seq: number;
   /** Inside its own callback (bpf_timer_cancel then is -EDEADLK). */
   running: boolean;
+  /** Whether the element holding the timer is still the map's element for its key. */
+  readonly inMap: () => boolean;
   readonly ctx: HelperContext;
 }
 
@@ -127,7 +129,7 @@ export class VirtualClock implements Clock {
   /** Whether the bpf_timer still holds this timer's id. */
   private live(t: TimerState): boolean {
     const bytes = t.ctx.space.memory.buffer;
-    return new Uint32Array(bytes, t.addr, 1)[0] === t.id;
+    return new Uint32Array(bytes, t.addr, 1)[0] === t.id && t.inMap();
   }
 
   /** @internal The timer the bpf_timer at `addr` holds, if it is initialised. */
@@ -138,9 +140,9 @@ export class VirtualClock implements Clock {
   }
 
   /** @internal bpf_timer_init's new timer. */
-  create(ctx: HelperContext, addr: number, clockId: number, args: readonly [bigint, bigint, bigint]): void {
+  create(ctx: HelperContext, addr: number, clockId: number, args: readonly [bigint, bigint, bigint], inMap: () => boolean): void {
     for (const [id, old] of this.timers) if (old.addr === addr) this.timers.delete(id);
-    const t: TimerState = { id: this.nextId++, addr, clockId, args, callback: undefined, expires: undefined, seq: 0, running: false, ctx };
+    const t: TimerState = { id: this.nextId++, addr, clockId, args, callback: undefined, expires: undefined, seq: 0, running: false, inMap, ctx };
     this.timers.set(t.id, t);
     ctx.space.view.setUint32(addr, t.id, true);
   }
@@ -156,20 +158,22 @@ const notInMap = (addr: number, map: BpfMap) =>
   new RuntimeError(`bpf_timer_init: the bpf_timer at 0x${addr.toString(16)} is not in a value of map ${map.name || map.id}`, { addr: BigInt(addr) });
 
 /** The value and key pointers of the element holding `addr` (kernel: from timer_off; here from the map's layout). */
-function element(ctx: HelperContext, map: BpfMap, addr: number): { key: bigint; value: bigint } {
+function element(ctx: HelperContext, map: BpfMap, addr: number): { key: bigint; value: bigint; inMap: () => boolean } {
   if (map instanceof ArrayMap && !map.percpu) {
     const index = Math.floor((addr - map.storage) / map.elemSize);
     if (index < 0 || index >= map.maxEntries) throw notInMap(addr, map);
     const key = ctx.space.alloc(`timer:key:${map.name}[${index}]`, 4, 'other', false);
     ctx.space.view.setUint32(key.start, index, true);
-    return { key: BigInt(key.start), value: BigInt(map.valueAddress(index)) };
+    return { key: BigInt(key.start), value: BigInt(map.valueAddress(index)), inMap: () => true };
   }
   if (map instanceof HashMap && !map.percpu) {
     const elems = ctx.space.view.getUint32(map.address + HASH_DESC.elems, true);
     const index = Math.floor((addr - elems) / map.elemSize);
     if (index < 0 || index >= ctx.space.view.getUint32(map.address + HASH_DESC.nrElems, true)) throw notInMap(addr, map);
     const elem = elems + index * map.elemSize;
-    return { key: BigInt(elem + ELEM.key), value: BigInt(elem + map.valueOffset) };
+    // An update replaces the element and a delete frees it: either way the key no longer leads here.
+    const value = elem + map.valueOffset;
+    return { key: BigInt(elem + ELEM.key), value: BigInt(value), inMap: () => map.lookupElem(elem + ELEM.key, 0) === value };
   }
   throw new RuntimeError(`bpf_timer_init: a bpf_timer may live in an array, hash or lru_hash value, not in ${map.name || 'this map'}`);
 }
@@ -194,8 +198,8 @@ export function timerHelpers(clock: VirtualClock, registry: MapRegistry): Helper
     const map = mapPtr < 0x100000000n ? registry.mapByAddress(Number(mapPtr)) : undefined;
     if (!map) throw new RuntimeError(`bpf_timer_init: r2 = 0x${mapPtr.toString(16)} is not a map`, { addr: mapPtr });
     if (clock.timerAt(ctx, at)) return helperErr('EBUSY');
-    const { key, value } = element(ctx, map, at);
-    clock.create(ctx, at, clockId, [mapPtr, key, value]);
+    const { key, value, inMap } = element(ctx, map, at);
+    clock.create(ctx, at, clockId, [mapPtr, key, value], inMap);
     return 0n;
   };
   /** long bpf_timer_set_callback(struct bpf_timer *timer, void *callback_fn). */
