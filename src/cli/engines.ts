@@ -6,10 +6,11 @@ import { EbpfError } from '../internal/errors.js';
 import type { Insn } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { Vm } from '../vm/index.js';
+import { Jit } from '../jit/index.js';
 import { KernelRunner, openKernel } from '../kernel/index.js';
 import type { ConformanceEngine } from './conformance.js';
 
-export const ENGINE_NAMES = ['interp', 'kernel'] as const;
+export const ENGINE_NAMES = ['interp', 'jit', 'kernel'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface RawRunOptions {
@@ -34,10 +35,13 @@ export class EngineError extends EbpfError {
   }
 }
 
-function runInterp(insns: Insn[], options: RawRunOptions): RawRunResult {
+/** Run on one of our engines (the interpreter or the JIT): both load slots and run them with r1–r5. */
+function runLocal(engine: 'interp' | 'jit', insns: Insn[], options: RawRunOptions): RawRunResult {
+  if (engine === 'jit' && options.trace) throw new EngineError('--trace needs the interpreter (--engine interp)');
   const space = new AddressSpace();
-  const vm = new Vm(space, { checked: options.checked ?? true, trace: options.trace });
-  const program = vm.load(insns);
+  const program = engine === 'jit'
+    ? new Jit(space).load(insns)
+    : new Vm(space, { checked: options.checked ?? true, trace: options.trace }).load(insns);
   const mem = options.mem ?? new Uint8Array();
   const region = mem.length ? space.alloc('mem', mem.length, 'data') : undefined;
   if (region) space.write(region.start, mem);
@@ -59,7 +63,7 @@ function runKernel(insns: Insn[], options: RawRunOptions): RawRunResult {
 }
 
 export function runRaw(engine: EngineName, insns: Insn[], options: RawRunOptions = {}): RawRunResult {
-  return engine === 'kernel' ? runKernel(insns, options) : runInterp(insns, options);
+  return engine === 'kernel' ? runKernel(insns, options) : runLocal(engine, insns, options);
 }
 
 /** An engine for the conformance runner. Runtime faults become the test's error outcome. */
@@ -73,7 +77,7 @@ export function conformanceEngine(engine: EngineName): ConformanceEngine {
   }
   return (insns, mem) => {
     try {
-      return { kind: 'ok', r0: runInterp(insns, { mem }).retval };
+      return { kind: 'ok', r0: runLocal(engine, insns, { mem }).retval };
     } catch (err) {
       if (err instanceof EbpfError) return { kind: 'error', message: err.message };
       throw err;

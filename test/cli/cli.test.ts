@@ -21,6 +21,26 @@ test('conformance: the whole suite passes on the interpreter, nothing skipped', 
   assert.deepEqual(lines, ['313 passed, 0 failed']);
 });
 
+test('conformance: the whole suite passes on the JIT too', () => {
+  const r = ebpf('conformance', conformanceTests, '--engine', 'jit');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, '313 passed, 0 failed\n');
+});
+
+test('run --engine jit gives the interpreter\'s results; disasm --jited prints the module', () => {
+  const frame = readFileSync(example('udp-frame.hex'), 'utf8');
+  for (const [name, data] of [['fib.s', '14'], ['sum-bytes.s', '0102030405'], ['ipv4-proto.s', frame]]) {
+    const interp = JSON.parse(ebpf('run', example(name), '--data', data, '--json').stdout);
+    const jit = JSON.parse(ebpf('run', example(name), '--data', data, '--json', '--engine', 'jit').stdout);
+    assert.equal(jit.engine, 'jit');
+    assert.deepEqual([jit.retval, jit.dataOut], [interp.retval, interp.dataOut], name);
+  }
+  const wat = ebpf('disasm', '--jited', example('fib.s'));
+  assert.equal(wat.code, 0, wat.stderr);
+  assert.match(wat.stdout, /^\(module\n/);
+  assert.match(wat.stdout, /\(import "env" "memory" \(memory /);
+});
+
 test('conformance: every negative file is rejected, each with its own reason', () => {
   const r = ebpf('conformance', conformanceNegative);
   assert.equal(r.code, 1);
