@@ -197,6 +197,9 @@ export class Collection implements LoadedCollection {
 
   /** Load `spec` into `runtime` (default: a new runtime made from the options). */
   static load(input: CollectionSpec, options: CollectionOptions & { runtime?: Runtime } = {}): Collection {
+    if (input.byteOrder !== 'le') {
+      throw new CollectionError('load', 'the object is big-endian (bpfeb); a runtime\'s memory is little-endian, as x86-64 and arm64 kernels are');
+    }
     const runtime = options.runtime ?? new Runtime(options);
     try {
       const spec = relocateCore(input, options.coreTarget);
@@ -296,7 +299,7 @@ class LocalProgram implements LiveProgram {
   testRun(options: TestRunOptions = {}): TestRunResult {
     const rt = this.runtime;
     const run = prepareRun({
-      program: this.name, type: this.spec.type, space: rt.space,
+      program: this.name, type: this.spec.type, attachType: this.spec.expectedAttachType, space: rt.space,
       helpers: rt.helperContext, packets: rt.packets, options,
     });
     rt.packets.current = run.frame;

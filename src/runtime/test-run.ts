@@ -19,7 +19,7 @@
  *    bpf_perf_event_data the program reads, so they can be tested too.
  */
 import type { AddressSpace, Region } from '../memory/index.js';
-import { BPF_PROG_TYPE, programType, type ContextSpec } from '../platform/index.js';
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, programType, type ContextSpec } from '../platform/index.js';
 import { ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
@@ -83,6 +83,8 @@ const XDP = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex
 interface RunInput {
   program: string;
   type: number;
+  /** expected_attach_type of the load. */
+  attachType: number;
   space: AddressSpace;
   helpers: HelperContext;
   packets: PacketRuns;
@@ -117,6 +119,9 @@ function allocate(input: RunInput, name: string, size: number, kind: 'packet' | 
 
 function prepareXdp(input: RunInput): PreparedRun {
   const { options, space } = input;
+  if (input.attachType === BPF_ATTACH_TYPE.XDP_DEVMAP || input.attachType === BPF_ATTACH_TYPE.XDP_CPUMAP) {
+    refuse(input, 'EINVAL', 'devmap and cpumap programs run on redirected frames, not on a test run');
+  }
   if ((options.flags ?? 0) & ~BPF_F_TEST_XDP_LIVE_FRAMES) refuse(input, 'EINVAL', `flags 0x${(options.flags ?? 0).toString(16)} are not test-run flags of xdp`);
   if ((options.flags ?? 0) & BPF_F_TEST_XDP_LIVE_FRAMES) refuse(input, 'ENOTSUPP', 'BPF_F_TEST_XDP_LIVE_FRAMES sends packets out of a device; a runtime has none');
   const data = options.data ?? new Uint8Array();
