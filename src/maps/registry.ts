@@ -439,6 +439,7 @@ export class MapRegistry implements MapHost {
     return this.programs.get(id);
   }
 
+  /** bpf_map_meta_equal (plus max_entries for arrays without BPF_F_INNER_MAP, array_map_meta_equal). */
   innerMapFits(outer: BpfMap, inner: BpfMap): number {
     const mem = this.mem.refresh();
     const t = outer.address + DESC.inner;
@@ -447,7 +448,7 @@ export class MapRegistry implements MapHost {
     const fits = inner.type === type && inner.keySize === mem.get(t + INNER.keySize) &&
       inner.valueSize === mem.get(t + INNER.valueSize) && inner.flags === mem.get(t + INNER.flags) &&
       (inner.spinLockOffset ?? NO_SPIN_LOCK) === lock &&
-      (!(type === T.ARRAY || type === T.PERCPU_ARRAY) || mem.get(t + INNER.flags) & BPF_F_INNER_MAP || inner.maxEntries === mem.get(t + INNER.maxEntries));
+      (type !== T.ARRAY || mem.get(t + INNER.flags) & BPF_F_INNER_MAP || inner.maxEntries === mem.get(t + INNER.maxEntries));
     return fits ? 0 : -ERRNO.EINVAL;
   }
 
