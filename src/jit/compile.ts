@@ -12,9 +12,20 @@
  *   helper_<id>(pc, r1..r5)   one per helper the program calls (r0 = result)
  *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
  *
- *   run(r1..r5) → r0          exported: the main function
- *   fuel : i64 (mut)          exported: the instruction budget in, what is left out
- *   pktData, pktLen : i32     exported: the packet LD_ABS/LD_IND read (pktLen -1: none)
+ *   run(r1..r5, budget, pktData, pktLen) → r0
+ *                             exported: the main function; the budget is an f64 (no
+ *                             BigInt on the way in), pktLen -1 when there is no packet
+ *   left() → f64              exported: the budget the last run left (a wasm call is
+ *                             far cheaper from JavaScript than reading a Global)
+ *
+ * The interpreter starts every run on zeroed stacks (all eight frames);
+ * zeroing 4.6 KB costs more than many programs, so the main function zeroes
+ * what the program can reach (stackZeroing): with bpf-to-bpf calls the
+ * whole region; else, when r10 is only a memory base with constant offsets,
+ * the window of those accesses; when r10 is copied (to pass a pointer to a
+ * helper), frame 0 and its guards. The difference shows only to an
+ * unverified program that walks a copy of r10 out of its frame into
+ * another: there it finds what an earlier run left instead of zeros.
  *
  * Registers are i64 locals. Each bpf-to-bpf call target is its own function
  * taking r0–r9, the frame depth and the budget, and returning r0–r5 and the
@@ -106,19 +117,20 @@ interface Frame {
 
 const I64 = ValType.i64, I32 = ValType.i32;
 
-/** Main: params r1–r5; locals r0, r6–r10, fuel, two i64 temps, five i32 temps. */
+/** Main: params r1–r5, budget, pktData, pktLen; locals r0, r6–r10, fuel, two i64 temps, five i32 temps. */
 const MAIN_FRAME: Frame = {
-  reg: [5, 0, 1, 2, 3, 4, 6, 7, 8, 9, 10], fuel: 11, depth: -1, tmpA: 12, tmpB: 13,
-  loops: 14, t32: 15, fp: 16, label: 17, ea: 18,
+  reg: [8, 0, 1, 2, 3, 4, 9, 10, 11, 12, 13], fuel: 14, depth: -1, tmpA: 15, tmpB: 16,
+  loops: 17, t32: 18, fp: 19, label: 20, ea: 21,
   locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
 };
+const MAIN_BUDGET = 5, MAIN_PKT_DATA = 6, MAIN_PKT_LEN = 7;
 /** Subprograms: params r0–r9, depth, fuel; locals r10, two i64 temps, five i32 temps. */
 const SUB_FRAME: Frame = {
   reg: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12], fuel: 11, depth: 10, tmpA: 13, tmpB: 14,
   loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
   locals: [I64, I64, I64, I32, I32, I32, I32, I32],
 };
-const MAIN_PARAMS = [I64, I64, I64, I64, I64];
+const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
 const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
 
@@ -151,6 +163,8 @@ const LOAD_OPS: Readonly<Record<number, readonly [Op, Op]>> = {
 const STORE_OPS: Readonly<Record<number, Op>> = {
   [BPF_B]: Op.i64Store8, [BPF_H]: Op.i64Store16, [BPF_W]: Op.i64Store32, [BPF_DW]: Op.i64Store,
 };
+/** log2 of the access size, by BPF_SIZE. */
+const ALIGN: Readonly<Record<number, number>> = { [BPF_B]: 0, [BPF_H]: 1, [BPF_W]: 2, [BPF_DW]: 3 };
 const STORE_IMM_OPS: Readonly<Record<number, Op>> = {
   [BPF_B]: Op.i32Store8, [BPF_H]: Op.i32Store16, [BPF_W]: Op.i32Store, [BPF_DW]: Op.i64Store,
 };
@@ -176,6 +190,9 @@ interface ModuleIndex {
   frameTop: number;
   stackStart: number;
   stackSize: number;
+  /** What the main function zeroes of the stack. */
+  zero: StackZeroing;
+  usesPacket: boolean;
   fuel: number;
   pktData: number;
   pktLen: number;
@@ -220,13 +237,16 @@ class FunctionLowering implements BlockLowering {
   private prologue(mayGoto: boolean): void {
     const { w, f, m } = this;
     if (this.isMain) {
-      // The interpreter starts every run on zeroed stacks.
-      w.byte(Op.globalGet); w.u32(m.stackStart);
-      w.byte2(Op.i32Const, 0);
-      w.byte(Op.globalGet); w.u32(m.stackSize);
-      w.byte(0xfc); w.byte2(0x0b, 0x00);
-      w.byte(Op.globalGet); w.u32(m.fuel);
+      w.byte2(Op.localGet, MAIN_BUDGET);
+      w.byte(Op.i64TruncF64S);
       w.byte2(Op.localSet, f.fuel);
+      if (m.usesPacket) {
+        w.byte2(Op.localGet, MAIN_PKT_DATA);
+        w.byte(Op.globalSet); w.u32(m.pktData);
+        w.byte2(Op.localGet, MAIN_PKT_LEN);
+        w.byte(Op.globalSet); w.u32(m.pktLen);
+      }
+      this.zeroStack(m.zero);
       w.byte(Op.globalGet); w.u32(m.frameTop);
     } else {
       w.byte(Op.globalGet); w.u32(m.frameTop);
@@ -250,6 +270,35 @@ class FunctionLowering implements BlockLowering {
     }
   }
 
+  /** Zero what the program can reach of the stack (see the module comment). */
+  private zeroStack(zero: StackZeroing): void {
+    const { w, m } = this;
+    if (zero === 'all') {
+      w.byte(Op.globalGet); w.u32(m.stackStart);
+      w.byte2(Op.i32Const, 0);
+      w.byte(Op.globalGet); w.u32(m.stackSize);
+      w.byte(0xfc); w.byte2(0x0b, 0x00);
+      return;
+    }
+    if (!zero) return;
+    const [lo, hi] = zero;
+    w.byte(Op.globalGet); w.u32(m.frameTop);
+    this.i32c(lo);
+    w.byte(Op.i32Add);
+    if (hi - lo > ZERO_BY_STORES) {
+      w.byte2(Op.i32Const, 0);
+      this.i32c(hi - lo);
+      w.byte(0xfc); w.byte2(0x0b, 0x00);
+      return;
+    }
+    w.byte2(Op.localTee, this.f.t32);
+    for (let at = 0; at < hi - lo; at += 8) {
+      if (at > 0) w.byte2(Op.localGet, this.f.t32);
+      this.i64c(0);
+      this.memarg(Op.i64Store, 3, at);
+    }
+  }
+
   // ---- small emitters ----
 
   private get(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); }
@@ -260,6 +309,7 @@ class FunctionLowering implements BlockLowering {
   private op(op: Op): void {
     if (op > 0xff) { this.w.byte(op >>> 8); this.w.u32(op & 0xff); } else this.w.byte(op);
   }
+  /** A memory instruction; the alignment hint is the access's natural one (V8 ignores hints, the text reads cleaner). */
   private memarg(op: Op, alignLog2: number, offset: number): void {
     this.op(op);
     this.w.byte(alignLog2);
@@ -390,7 +440,7 @@ class FunctionLowering implements BlockLowering {
         return;
       case 'ldx': {
         const offset = this.address(ins.src, ins.off);
-        this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], 0, offset);
+        this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
         this.set(ins.dst);
         return;
       }
@@ -398,13 +448,13 @@ class FunctionLowering implements BlockLowering {
         const size = bpfSize(ins.code);
         const offset = this.address(ins.dst, ins.off);
         if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
-        this.memarg(STORE_IMM_OPS[size], 0, offset);
+        this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
         return;
       }
       case 'stx': {
         const offset = this.address(ins.dst, ins.off);
         this.get(ins.src);
-        this.memarg(STORE_OPS[bpfSize(ins.code)], 0, offset);
+        this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
         return;
       }
       case 'atomic': this.atomic(pc, ins); return;
@@ -661,7 +711,7 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.i32And);
     w.byte2(Op.if, ValType.void);
     w.byte2(Op.localGet, f.ea);
-    this.memarg(wide ? Op.i64Load : Op.i32Load, 0, 0);
+    this.memarg(wide ? Op.i64Load : Op.i32Load, wide ? 3 : 2, 0);
     w.byte(Op.drop);
     this.fault(pc, Fault.misaligned, () => { w.byte2(Op.localGet, f.ea); w.byte(Op.i64ExtendI32U); });
     w.byte(Op.end);
@@ -738,14 +788,14 @@ class FunctionLowering implements BlockLowering {
     if (size === 1) {
       this.memarg(Op.i32Load8U, 0, 0);
     } else if (size === 2) {
-      this.memarg(Op.i32Load16U, 0, 0);
+      this.memarg(Op.i32Load16U, 1, 0);
       w.byte2(Op.localTee, f.t32);
       this.i32c(8); w.byte(Op.i32Shl); this.i32c(0xff00); w.byte(Op.i32And);
       w.byte2(Op.localGet, f.t32);
       this.i32c(8); w.byte(Op.i32ShrU);
       w.byte(Op.i32Or);
     } else {
-      this.memarg(Op.i32Load, 0, 0);
+      this.memarg(Op.i32Load, 2, 0);
       this.bswap32();
     }
     w.byte(Op.i64ExtendI32U);
@@ -801,6 +851,51 @@ class FunctionLowering implements BlockLowering {
   }
 }
 
+/** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
+const ZERO_BY_STORES = 128;
+
+/** The whole stack region, a window [lo, hi) around frame 0's r10, or nothing. */
+export type StackZeroing = 'all' | readonly [number, number] | null;
+
+/**
+ * What the main function must zero of the stack. With bpf-to-bpf calls, the
+ * whole region. Without, and when r10 is only a memory base with constant
+ * offsets, the window those accesses cover (8-byte aligned, within the
+ * region); when r10 is copied, written or stored, frame 0 and its guards.
+ */
+export function stackZeroing(cfg: ProgramCfg): StackZeroing {
+  let lo = Infinity, hi = -Infinity, escapes = false;
+  const access = (ins: Insn) => {
+    lo = Math.min(lo, ins.off);
+    hi = Math.max(hi, ins.off + sizeBytes(bpfSize(ins.code)));
+  };
+  for (let pc = 0; pc < cfg.insns.length; pc++) {
+    const row = cfg.rows[pc];
+    if (!row) continue;
+    const ins = cfg.insns[pc];
+    switch (row.format) {
+      case 'call_local': return 'all';
+      case 'alu_reg': if (ins.src === 10 || ins.dst === 10) escapes = true; break;
+      case 'alu_imm': case 'neg': case 'endian': case 'lddw': if (ins.dst === 10) escapes = true; break;
+      case 'ldx':
+        if (ins.dst === 10) escapes = true;
+        if (ins.src === 10) access(ins);
+        break;
+      case 'st': case 'stx': case 'atomic':
+        if (row.format !== 'st' && ins.src === 10) escapes = true;
+        if (ins.dst === 10) access(ins);
+        break;
+    }
+  }
+  // Frame 0's r10 sits STACK_GUARD + MAX_BPF_STACK bytes into the region.
+  const top = STACK_GUARD + MAX_BPF_STACK;
+  if (escapes) return [-top, STACK_GUARD];
+  if (lo === Infinity) return null;
+  const from = Math.max(-top, Math.floor(lo / 8) * 8);
+  const to = Math.min(STACK_SIZE - top, Math.ceil(hi / 8) * 8);
+  return from < to ? [from, to] : null;
+}
+
 /** Compile a program into a wasm module. Throws InstructionError for an invalid program. */
 export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledProgram {
   const cfg = buildCfg(insns);
@@ -832,6 +927,8 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
     intrinsicImports: new Map(),
     subs: new Map(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, pktData: -1, pktLen: -1,
+    zero: stackZeroing(cfg),
+    usesPacket,
   };
   for (const id of helperList) {
     index.helpers.set(id, mb.importFunc('env', `helper_${id}`, mb.typeIndex([I32, I64, I64, I64, I64, I64], [I64])));
@@ -870,10 +967,13 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
     lowered.push(lowering);
   });
 
+  const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
+  const leftCode = new ByteWriter(8);
+  leftCode.byte(Op.globalGet); leftCode.u32(index.fuel);
+  leftCode.byte(Op.f64ConvertI64S);
+  mb.setBody(left, [], leftCode);
   mb.exportFunc('run', mainIndex);
-  mb.exportGlobal('fuel', index.fuel);
-  mb.exportGlobal('pktData', index.pktData);
-  mb.exportGlobal('pktLen', index.pktLen);
+  mb.exportFunc('left', left);
   const built = mb.finish();
 
   let pairs = 0;

@@ -68,14 +68,20 @@ export interface CachedModule {
 /**
  * Compiled modules by program: the instruction bytes plus what else shapes
  * the code (shared memory, the intrinsics in use). Lookups hash the bytes
- * and compare them in full.
+ * and compare them in full. At most `maxEntries` modules are kept; the
+ * oldest goes first.
  */
 export class JitCache {
   private readonly buckets = new Map<string, { key: Uint8Array; flags: string; entry: CachedModule }[]>();
-  private count = 0;
+  /** Insertion order, for eviction. */
+  private readonly order: { bucket: string; entry: CachedModule }[] = [];
+
+  constructor(readonly maxEntries = 256) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new EbpfError('EINVAL', `maxEntries must be a positive integer, got ${maxEntries}`);
+  }
 
   get size(): number {
-    return this.count;
+    return this.order.length;
   }
 
   get(key: Uint8Array, flags: string): CachedModule | undefined {
@@ -83,16 +89,21 @@ export class JitCache {
   }
 
   set(key: Uint8Array, flags: string, entry: CachedModule): void {
-    const b = bucketOf(key, flags);
-    const list = this.buckets.get(b) ?? [];
+    if (this.order.length >= this.maxEntries) {
+      const old = this.order.shift()!;
+      const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
+      if (list.length) this.buckets.set(old.bucket, list); else this.buckets.delete(old.bucket);
+    }
+    const bucket = bucketOf(key, flags);
+    const list = this.buckets.get(bucket) ?? [];
     list.push({ key, flags, entry });
-    this.buckets.set(b, list);
-    this.count++;
+    this.buckets.set(bucket, list);
+    this.order.push({ bucket, entry });
   }
 
   clear(): void {
     this.buckets.clear();
-    this.count = 0;
+    this.order.length = 0;
   }
 }
 
@@ -196,20 +207,16 @@ export class Jit {
 }
 
 interface Exports {
-  run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
-  fuel: WebAssembly.Global;
-  pktData: WebAssembly.Global;
-  pktLen: WebAssembly.Global;
+  run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
+  left(): number;
 }
 
 export class JitProgram {
   readonly compiled: CompiledProgram;
   private readonly exports: Exports;
-  private readonly budget: bigint;
 
   constructor(readonly jit: Jit, readonly insns: readonly Insn[], entry: CachedModule) {
     this.compiled = entry.compiled;
-    this.budget = BigInt(jit.maxInsns);
     const instance = new WebAssembly.Instance(entry.module, { env: this.imports() });
     this.exports = instance.exports as unknown as Exports;
   }
@@ -289,16 +296,13 @@ export class JitProgram {
       const k = [r1, r2, r3, r4, r5].findIndex((v) => typeof v !== 'bigint');
       throw new EbpfError('EINVAL', `r${k + 1} must be a bigint, got ${typeof [r1, r2, r3, r4, r5][k]}`);
     }
-    if (this.compiled.usesPacket) {
-      x.pktData.value = packet ? packet.data : 0;
-      // Offsets are signed 32-bit, so a length beyond 2^31 - 1 changes nothing.
-      x.pktLen.value = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    }
-    x.fuel.value = this.budget;
+    // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
+    const pktData = packet ? packet.data | 0 : 0;
+    const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
     jit.running = true;
     try {
-      const r0 = x.run(r1, r2, r3, r4, r5);
-      return { r0: U64(r0), insns: jit.maxInsns - Number(x.fuel.value as bigint) };
+      const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
+      return { r0: U64(r0), insns: jit.maxInsns - x.left() };
     } catch (err) {
       if (err instanceof Abort) {
         if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${jit.maxInsns} exhausted (option maxInsns)`);
@@ -337,9 +341,10 @@ function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (i
   for (const id of compiled.helperIds) funcs.push(helperName(id) ?? `helper_${id}`);
   for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
   compiled.functions.forEach((f, k) => funcs.push(k === 0 ? 'main' : `sub_${f.entry}`));
+  funcs.push('left');
   const r = (k: number) => `r${k}`;
   const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
-  const mainLocals = [r(1), r(2), r(3), r(4), r(5), r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
+  const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
   const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1)];
   const lines = disassemble(insns, { indexes: true, helperName }).split('\n');
   const byPc = new Map<number, string>();

@@ -22,7 +22,7 @@ export const enum Op {
   i32And = 0x71, i32Or = 0x72, i32Xor = 0x73, i32Shl = 0x74, i32ShrS = 0x75, i32ShrU = 0x76, i32Rotl = 0x77, i32Rotr = 0x78,
   i64Add = 0x7c, i64Sub = 0x7d, i64Mul = 0x7e, i64DivS = 0x7f, i64DivU = 0x80, i64RemS = 0x81, i64RemU = 0x82,
   i64And = 0x83, i64Or = 0x84, i64Xor = 0x85, i64Shl = 0x86, i64ShrS = 0x87, i64ShrU = 0x88, i64Rotl = 0x89, i64Rotr = 0x8a,
-  i32WrapI64 = 0xa7, i64ExtendI32S = 0xac, i64ExtendI32U = 0xad,
+  i32WrapI64 = 0xa7, i64ExtendI32S = 0xac, i64ExtendI32U = 0xad, i64TruncF64S = 0xb0, f64ConvertI64S = 0xb9,
   i32Extend8S = 0xc0, i32Extend16S = 0xc1, i64Extend8S = 0xc2, i64Extend16S = 0xc3, i64Extend32S = 0xc4,
   memoryFill = 0xfc0b,
   i64AtomicRmwAdd = 0xfe1f, i64AtomicRmw32AddU = 0xfe24,
@@ -37,6 +37,7 @@ export const enum Op {
 export const enum ValType {
   i32 = 0x7f,
   i64 = 0x7e,
+  f64 = 0x7c,
   void = 0x40,
 }
 
@@ -80,7 +81,8 @@ export const OP_INFO: ReadonlyMap<number, readonly [string, Immediate]> = new Ma
   [Op.i64Xor, ['i64.xor', 'none']], [Op.i64Shl, ['i64.shl', 'none']], [Op.i64ShrS, ['i64.shr_s', 'none']],
   [Op.i64ShrU, ['i64.shr_u', 'none']], [Op.i64Rotl, ['i64.rotl', 'none']], [Op.i64Rotr, ['i64.rotr', 'none']],
   [Op.i32WrapI64, ['i32.wrap_i64', 'none']], [Op.i64ExtendI32S, ['i64.extend_i32_s', 'none']],
-  [Op.i64ExtendI32U, ['i64.extend_i32_u', 'none']],
+  [Op.i64ExtendI32U, ['i64.extend_i32_u', 'none']], [Op.i64TruncF64S, ['i64.trunc_f64_s', 'none']],
+  [Op.f64ConvertI64S, ['f64.convert_i64_s', 'none']],
   [Op.i32Extend8S, ['i32.extend8_s', 'none']], [Op.i32Extend16S, ['i32.extend16_s', 'none']],
   [Op.i64Extend8S, ['i64.extend8_s', 'none']], [Op.i64Extend16S, ['i64.extend16_s', 'none']],
   [Op.i64Extend32S, ['i64.extend32_s', 'none']],

@@ -19,7 +19,7 @@ export interface WatNames {
   comments?: ReadonlyMap<number, readonly string[]>;
 }
 
-const TYPE_NAMES: Readonly<Record<number, string>> = { [ValType.i32]: 'i32', [ValType.i64]: 'i64' };
+const TYPE_NAMES: Readonly<Record<number, string>> = { [ValType.i32]: 'i32', [ValType.i64]: 'i64', [ValType.f64]: 'f64' };
 
 class Reader {
   at = 0;

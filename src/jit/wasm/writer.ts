@@ -5,6 +5,8 @@
  * five-byte placeholders that are patched once a size is known.
  */
 
+const utf8 = new TextEncoder();
+
 export class ByteWriter {
   bytes: Uint8Array;
   length = 0;
@@ -86,7 +88,7 @@ export class ByteWriter {
 
   /** A name: its UTF-8 length, then the bytes. */
   name(text: string): void {
-    const data = new TextEncoder().encode(text);
+    const data = utf8.encode(text);
     this.u32(data.length);
     this.raw(data);
   }

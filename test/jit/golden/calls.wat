@@ -1,0 +1,174 @@
+(module
+  (type (;0;) (func (param i32 i32 i64)))
+  (type (;1;) (func (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;2;) (func (param i32 i64 i64 i64 i64 i64) (result i64)))
+  (type (;3;) (func (result i32)))
+  (type (;4;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;5;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;6;) (func (result f64)))
+  (import "env" "fault" (func $fault (type 0) (param i32 i32 i64)))
+  (import "env" "callx" (func $callx (type 1) (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "helper_6" (func $bpf_trace_printk (type 2) (param i32 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 3) (result i32)))
+  (import "env" "memory" (memory 0))
+  (import "env" "frameTop" (global $frameTop i32))
+  (import "env" "stackStart" (global $stackStart i32))
+  (import "env" "stackSize" (global $stackSize i32))
+  (global $fuel (mut i64) (i64.const 0))
+  (global $pktData (mut i32) (i32.const 0))
+  (global $pktLen (mut i32) (i32.const -1))
+  (export "run" (func $main))
+  (export "left" (func $left))
+  (func $main (type 4) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+    (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
+    local.get $budget
+    i64.trunc_f64_s
+    local.set $fuel
+    global.get $stackStart
+    i32.const 0
+    global.get $stackSize
+    memory.fill
+    global.get $frameTop
+    i64.extend_i32_u
+    local.set $r10
+    local.get $r10
+    i32.wrap_i64
+    i32.const 512
+    i32.sub
+    local.set $fp
+    local.get $fuel
+    i64.const 9
+    i64.sub
+    local.set $fuel
+    ;; 0: (b7) r1 = 5
+    i64.const 5
+    local.set $r1
+    ;; 1: (85) call pc+7
+    local.get $r0
+    local.get $r1
+    local.get $r2
+    local.get $r3
+    local.get $r4
+    local.get $r5
+    local.get $r6
+    local.get $r7
+    local.get $r8
+    local.get $r9
+    i32.const 1
+    local.get $fuel
+    i64.const 7
+    i64.add
+    call $sub_9
+    i64.const 7
+    i64.sub
+    local.set $fuel
+    local.set $r5
+    local.set $r4
+    local.set $r3
+    local.set $r2
+    local.set $r1
+    local.set $r0
+    ;; 2: (bf) r6 = r0
+    local.get $r0
+    local.set $r6
+    ;; 3: (85) call bpf_get_prandom_u32#7
+    call $get_prandom_u32
+    i64.extend_i32_u
+    local.set $r0
+    ;; 4: (0f) r6 += r0
+    local.get $r6
+    local.get $r0
+    i64.add
+    local.set $r6
+    ;; 5: (b7) r2 = 8
+    i64.const 8
+    local.set $r2
+    ;; 6: (8d) callx r2
+    i32.const 6
+    local.get $r2
+    local.get $r1
+    local.get $r2
+    local.get $r3
+    local.get $r4
+    local.get $r5
+    call $callx
+    local.set $r0
+    ;; 7: (0f) r0 += r6
+    local.get $r0
+    local.get $r6
+    i64.add
+    local.set $r0
+    ;; 8: (95) exit
+    local.get $fuel
+    i64.const 0
+    i64.lt_s
+    if  ;; label = @1
+      i32.const 8
+      i32.const 0
+      i64.const 0
+      call $fault
+      unreachable
+    end
+    local.get $fuel
+    global.set $fuel
+    local.get $r0
+    return
+    unreachable
+  )
+  (func $sub_9 (type 5) (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $depth i32) (param $fuel i64) (result i64 i64 i64 i64 i64 i64 i64)
+    (local $r10 i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
+    global.get $frameTop
+    local.get $depth
+    i32.const 576
+    i32.mul
+    i32.add
+    i64.extend_i32_u
+    local.set $r10
+    local.get $r10
+    i32.wrap_i64
+    i32.const 512
+    i32.sub
+    local.set $fp
+    local.get $fuel
+    i64.const 6
+    i64.sub
+    local.set $fuel
+    ;; 9: (bf) r0 = r1
+    local.get $r1
+    local.set $r0
+    ;; 10: (67) r0 <<= 1
+    local.get $r0
+    i64.const 1
+    i64.shl
+    local.set $r0
+    ;; 11: (bf) r1 = r10
+    local.get $r10
+    local.set $r1
+    ;; 12: (b7) r2 = 4
+    i64.const 4
+    local.set $r2
+    ;; 13: (85) call bpf_trace_printk#6
+    i32.const 13
+    local.get $r1
+    local.get $r2
+    local.get $r3
+    local.get $r4
+    local.get $r5
+    call $bpf_trace_printk
+    local.set $r0
+    ;; 14: (95) exit
+    local.get $r0
+    local.get $r1
+    local.get $r2
+    local.get $r3
+    local.get $r4
+    local.get $r5
+    local.get $fuel
+    return
+    unreachable
+  )
+  (func $left (type 6) (result f64)
+    global.get $fuel
+    f64.convert_i64_s
+  )
+)

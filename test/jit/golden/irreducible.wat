@@ -1,0 +1,124 @@
+(module
+  (type (;0;) (func (param i32 i32 i64)))
+  (type (;1;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;2;) (func (result f64)))
+  (import "env" "fault" (func $fault (type 0) (param i32 i32 i64)))
+  (import "env" "memory" (memory 0))
+  (import "env" "frameTop" (global $frameTop i32))
+  (import "env" "stackStart" (global $stackStart i32))
+  (import "env" "stackSize" (global $stackSize i32))
+  (global $fuel (mut i64) (i64.const 0))
+  (global $pktData (mut i32) (i32.const 0))
+  (global $pktLen (mut i32) (i32.const -1))
+  (export "run" (func $main))
+  (export "left" (func $left))
+  (func $main (type 1) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+    (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
+    local.get $budget
+    i64.trunc_f64_s
+    local.set $fuel
+    global.get $frameTop
+    i64.extend_i32_u
+    local.set $r10
+    local.get $r10
+    i32.wrap_i64
+    i32.const 512
+    i32.sub
+    local.set $fp
+    i32.const 0
+    local.set $label
+    loop  ;; label = @1
+      block  ;; label = @2
+        block  ;; label = @3
+          block  ;; label = @4
+            block  ;; label = @5
+              local.get $label
+              br_table 0 (;@5;) 1 (;@4;) 2 (;@3;) 3 (;@2;) 3 (;@2;)
+            end
+            local.get $fuel
+            i64.const 2
+            i64.sub
+            local.set $fuel
+            ;; 0: (b7) r0 = 0
+            i64.const 0
+            local.set $r0
+            ;; 1: (15) if r1 == 0x0 goto pc+2
+            local.get $r1
+            i64.eqz
+            if  ;; label = @5
+              br 2 (;@3;)
+            end
+          end
+          local.get $fuel
+          i64.const 2
+          i64.sub
+          local.set $fuel
+          ;; 2: (07) r0 += 1
+          local.get $r0
+          i64.const 1
+          i64.add
+          local.set $r0
+          ;; 3: (25) if r0 > 0x14 goto pc+2
+          local.get $r0
+          i64.const 20
+          i64.gt_u
+          if  ;; label = @4
+            br 2 (;@2;)
+          end
+        end
+        local.get $fuel
+        i64.const 2
+        i64.sub
+        local.set $fuel
+        ;; 4: (07) r0 += 3
+        local.get $r0
+        i64.const 3
+        i64.add
+        local.set $r0
+        ;; 5: (a5) if r0 < 0x14 goto pc-4
+        local.get $r0
+        i64.const 20
+        i64.lt_u
+        if  ;; label = @3
+          i32.const 1
+          local.set $label
+          local.get $fuel
+          i64.const 0
+          i64.lt_s
+          if  ;; label = @4
+            i32.const 5
+            i32.const 0
+            i64.const 0
+            call $fault
+            unreachable
+          end
+          br 2 (;@1;)
+        end
+      end
+      local.get $fuel
+      i64.const 1
+      i64.sub
+      local.set $fuel
+      ;; 6: (95) exit
+      local.get $fuel
+      i64.const 0
+      i64.lt_s
+      if  ;; label = @2
+        i32.const 6
+        i32.const 0
+        i64.const 0
+        call $fault
+        unreachable
+      end
+      local.get $fuel
+      global.set $fuel
+      local.get $r0
+      return
+    end
+    unreachable
+  )
+  (func $left (type 2) (result f64)
+    global.get $fuel
+    f64.convert_i64_s
+  )
+)

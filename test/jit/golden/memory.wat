@@ -1,0 +1,106 @@
+(module
+  (type (;0;) (func (param i32 i32 i64)))
+  (type (;1;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;2;) (func (result f64)))
+  (import "env" "fault" (func $fault (type 0) (param i32 i32 i64)))
+  (import "env" "memory" (memory 0))
+  (import "env" "frameTop" (global $frameTop i32))
+  (import "env" "stackStart" (global $stackStart i32))
+  (import "env" "stackSize" (global $stackSize i32))
+  (global $fuel (mut i64) (i64.const 0))
+  (global $pktData (mut i32) (i32.const 0))
+  (global $pktLen (mut i32) (i32.const -1))
+  (export "run" (func $main))
+  (export "left" (func $left))
+  (func $main (type 1) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+    (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
+    local.get $budget
+    i64.trunc_f64_s
+    local.set $fuel
+    global.get $frameTop
+    i32.const -8
+    i32.add
+    local.tee $t32
+    i64.const 0
+    i64.store
+    global.get $frameTop
+    i64.extend_i32_u
+    local.set $r10
+    local.get $r10
+    i32.wrap_i64
+    i32.const 512
+    i32.sub
+    local.set $fp
+    local.get $fuel
+    i64.const 7
+    i64.sub
+    local.set $fuel
+    ;; 0: (79) r2 = *(u64 *)(r1 +8)
+    local.get $r1
+    i32.wrap_i64
+    i64.load offset=8
+    local.set $r2
+    ;; 1: (7b) *(u64 *)(r10 -8) = r2
+    local.get $fp
+    local.get $r2
+    i64.store offset=504
+    ;; 2: (89) r3 = *(s16 *)(r10 -8)
+    local.get $fp
+    i64.load16_s offset=504
+    local.set $r3
+    ;; 3: (62) *(u32 *)(r1 -4) = 7
+    local.get $r1
+    i32.wrap_i64
+    i32.const -4
+    i32.add
+    i32.const 7
+    i32.store
+    ;; 4: (db) lock *(u64 *)(r10 -8) += r3
+    local.get $r10
+    i32.wrap_i64
+    i32.const -8
+    i32.add
+    local.tee $ea
+    i32.const 7
+    i32.and
+    if  ;; label = @1
+      local.get $ea
+      i64.load
+      drop
+      i32.const 4
+      i32.const 2
+      local.get $ea
+      i64.extend_i32_u
+      call $fault
+      unreachable
+    end
+    local.get $ea
+    local.get $r3
+    i64.atomic.rmw.add
+    drop
+    ;; 5: (79) r0 = *(u64 *)(r10 -8)
+    local.get $fp
+    i64.load offset=504
+    local.set $r0
+    ;; 6: (95) exit
+    local.get $fuel
+    i64.const 0
+    i64.lt_s
+    if  ;; label = @1
+      i32.const 6
+      i32.const 0
+      i64.const 0
+      call $fault
+      unreachable
+    end
+    local.get $fuel
+    global.set $fuel
+    local.get $r0
+    return
+    unreachable
+  )
+  (func $left (type 2) (result f64)
+    global.get $fuel
+    f64.convert_i64_s
+  )
+)

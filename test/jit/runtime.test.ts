@@ -1,0 +1,262 @@
+/**
+ * What the JIT does at run time beyond plain arithmetic: faults located at
+ * their pc, the instruction budget, bpf-to-bpf calls and their depth limit,
+ * LD_ABS/LD_IND, may_goto, helpers (generic, intrinsic, replaced, failing),
+ * atomics, irreducible control flow, the module cache, and the sandbox.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble } from '../../src/asm/index.js';
+import {
+  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, RuntimeError, createHelperTable,
+} from '../../src/helpers/index.js';
+import {
+  BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
+  BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, insn, type Insn,
+} from '../../src/isa/index.js';
+import { AddressSpace } from '../../src/memory/index.js';
+import { BPF_MAX_LOOPS, Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
+import { Vm } from '../../src/vm/index.js';
+import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
+
+const shared = new AddressSpace();
+
+/** Run on a fresh Jit over the shared space; `mem` becomes a region in r1 (address) and r2 (length). */
+function run(insns: Insn[], options: JitOptions & { mem?: Uint8Array; run?: JitRunOptions } = {}) {
+  const jit = new Jit(shared, options);
+  const region = options.mem ? shared.alloc('mem', options.mem.length, 'data') : undefined;
+  try {
+    const args: JitRunOptions = { ...options.run };
+    if (region) {
+      shared.write(region.start, options.mem!);
+      args.r1 ??= BigInt(region.start);
+      args.r2 ??= BigInt(region.size);
+    }
+    return jit.load(insns).run(args);
+  } finally {
+    if (region) shared.release(region);
+    jit.dispose();
+  }
+}
+
+/** The interpreter's result in unchecked mode, the JIT's semantics. */
+function interp(insns: Insn[], options: { run?: JitRunOptions; maxInsns?: number } = {}) {
+  const vm = new Vm(shared, { checked: false, maxInsns: options.maxInsns });
+  try {
+    return vm.load(insns).run(options.run);
+  } finally {
+    vm.dispose();
+  }
+}
+
+const runtimeError = (re: RegExp) => (e: unknown) => e instanceof RuntimeError && e.code === 'ERUNTIME' && re.test(e.message);
+
+test('a load or store outside the memory is a RuntimeError at its pc, with the access it made', () => {
+  const size = shared.memory.buffer.byteLength;
+  assert.throws(() => run([...lddw(1, BigInt(size - 4)), mov(0, 0), ldx(BPF_DW, 0, 1, 0), exit()]),
+    runtimeError(new RegExp(`^pc 3: invalid read of 8 bytes \\(outside the memory of ${size} bytes\\)$`)));
+  assert.throws(() => run([mov(1, -1), mov(0, 0), stx(BPF_B, 1, 1, 0), exit()]), runtimeError(/^pc 2: invalid write of 1 byte \(/));
+  assert.throws(() => run([mov(1, 8), st(BPF_W, 1, -16, 7), exit()]), runtimeError(/^pc 1: invalid write of 4 bytes/), 'a negative offset wraps below 0');
+  const e = (() => { try { run([mov(0, 0), mov(1, 0), ja(1), exit(), ldx(BPF_H, 0, 1, 0x7fff), stx(BPF_W, 1, 0, -4), exit()]); } catch (err) { return err; } })();
+  assert.ok(e instanceof RuntimeError);
+  assert.deepEqual([e.pc, e.size], [5, 4]);
+});
+
+test('with the verifier off, stray stores land inside the runtime memory or trap: other memory is untouched', () => {
+  const space = new AddressSpace();
+  const jit = new Jit(space);
+  const bystander = new AddressSpace();
+  bystander.bytes.fill(0xaa);
+  const js = new Uint8Array(4096).fill(0x55);
+  // Store 8 bytes at every 4 KiB step from address 0 until the store traps past the end of the memory.
+  const prog = jit.load([mov(1, 0), ...lddw(2, 0x1122334455667788n), stx(BPF_DW, 1, 2, 0), alu64i(BPF_ADD, 1, 4096), ja(-3)]);
+  assert.throws(() => prog.run(), runtimeError(new RegExp(`^pc 3: invalid write of 8 bytes \\(outside the memory of ${space.memory.buffer.byteLength} bytes\\)$`)));
+  assert.equal(new DataView(space.memory.buffer).getBigUint64(4096 * 7, true), 0x1122334455667788n);
+  assert.ok(bystander.bytes.every((b) => b === 0xaa));
+  assert.ok(js.every((b) => b === 0x55));
+  // A 64-bit address: the JIT takes its low 32 bits, which stay inside the same memory.
+  assert.equal(jit.load([...lddw(1, 0xffff_0000_0000_0000n + BigInt(jit.frameStart(0))), stdw(1, 0, 9), ldx(BPF_DW, 0, 10, -MAX_BPF_STACK), exit()]).run().r0, 9n);
+});
+
+test('the instruction budget: a runaway loop ends with a RuntimeError; counts agree with the interpreter', () => {
+  assert.throws(() => run([mov(0, 0), ja(-1), exit()], { maxInsns: 1000 }), runtimeError(/^pc 1: instruction budget of 1000 exhausted \(option maxInsns\)$/));
+  const ok = run([mov(0, 0), mov(0, 1), exit()], { maxInsns: 3 });
+  assert.deepEqual([ok.r0, ok.insns], [1n, 3]);
+  assert.throws(() => run([mov(0, 0), mov(0, 1), exit()], { maxInsns: 2 }), runtimeError(/budget of 2/));
+  const loop = assemble(`
+    mov %r0, 0
+    mov %r1, 1000
+  top:
+    add %r0, %r1
+    lddw %r2, 0x100000000
+    sub %r1, 1
+    jne %r1, 0, top
+    exit`);
+  assert.deepEqual(run(loop), interp(loop));
+  assert.throws(() => run(loop, { maxInsns: 3000 }), runtimeError(/budget of 3000/));
+  assert.throws(() => new Jit(shared, { maxInsns: 0 }), /maxInsns must be a positive integer/);
+});
+
+test('bpf-to-bpf calls: r1-r5 in, r0-r5 out, r6-r9 restored, a stack frame each; the 9th frame is a RuntimeError', () => {
+  const main = [
+    mov(6, 6), mov(7, 7), mov(8, 8), mov(9, 9), stdw(10, -8, 111), mov(1, 40), mov(2, 2),
+    callLocal(8),
+    ldx(BPF_DW, 3, 10, -8),
+    alu64(BPF_ADD, 0, 3), alu64(BPF_ADD, 0, 6), alu64(BPF_ADD, 0, 7), alu64(BPF_ADD, 0, 8), alu64(BPF_ADD, 0, 9),
+    alu64(BPF_ADD, 0, 1),
+    exit(),
+  ];
+  const sub = [stdw(10, -8, 999), movr(0, 1), alu64(BPF_ADD, 0, 2), mov(6, 0), mov(7, 0), mov(8, 0), mov(9, 0), mov(1, 1000), exit()];
+  assert.equal(run([...main, ...sub]).r0, 42n + 111n + 6n + 7n + 8n + 9n + 1000n);
+  const f = [jmp(BPF_JEQ, 1, 0, 4), alu64i(BPF_SUB, 1, 1), callLocal(-3), alu64i(BPF_ADD, 0, 1), exit(), mov(0, 0), exit()];
+  const prog = (n: number) => [mov(1, n), callLocal(1), exit(), ...f];
+  assert.deepEqual(run(prog(6)), interp(prog(6)));
+  assert.throws(() => run(prog(7)), runtimeError(/^pc 5: call to 3 needs frame 9: at most 8 frames$/));
+  // Recursion into the main function's code, and a subprogram that jumps into main's exit.
+  const again = [jmp(BPF_JEQ, 1, 0, 3), alu64i(BPF_SUB, 1, 1), alu64i(BPF_ADD, 0, 2), callLocal(-4), exit()];
+  assert.deepEqual(run(again, { run: { r1: 5n } }), interp(again, { run: { r1: 5n } }));
+});
+
+test('LD_ABS/LD_IND read big-endian packet bytes; out of bounds ends the run with r0 = 0, from any frame', () => {
+  const bytes = Uint8Array.from([0x45, 0x00, 0x00, 0x54, 0xaa, 0xbb, 0xcc, 0xdd]);
+  const pkt = shared.alloc('packet', bytes.length, 'packet');
+  shared.write(pkt.start, bytes);
+  const packet = { data: pkt.start, dataEnd: pkt.start + bytes.length };
+  const jit = new Jit(shared);
+  try {
+    const ldabs = (size: number, imm: number) => insn(BPF_LD | BPF_ABS | size, 0, 0, 0, imm);
+    const ldind = (size: number, src: number, imm: number) => insn(BPF_LD | BPF_IND | size, 0, src, 0, imm);
+    const runPkt = (insns: Insn[]) => jit.load(insns).run({ packet });
+    assert.equal(runPkt([ldabs(BPF_W, 4), exit()]).r0, 0xaabbccddn);
+    assert.equal(runPkt([ldabs(BPF_H, 2), exit()]).r0, 0x54n);
+    assert.equal(runPkt([ldabs(BPF_B, 0), exit()]).r0, 0x45n);
+    assert.equal(runPkt([mov(6, 3), ldind(BPF_H, 6, 1), exit()]).r0, 0xaabbn);
+    assert.deepEqual(runPkt([ldabs(BPF_W, 5), mov(0, 99), exit()]), { r0: 0n, insns: 1 });
+    assert.equal(runPkt([mov(6, -3), ldind(BPF_B, 6, 1), mov(0, 99), exit()]).r0, 0n);
+    assert.deepEqual(runPkt([callLocal(1), exit(), mov(0, 5), ldabs(BPF_W, 100), mov(0, 99), exit()]), { r0: 0n, insns: 3 });
+    assert.throws(() => jit.load([ldabs(BPF_B, 0), exit()]).run(), runtimeError(/^pc 0: ld_abs\/ld_ind read the packet, but the run has none/));
+    assert.throws(() => jit.load([exit()]).run({ packet: { data: 10, dataEnd: 5 } }), /packet: data \(10\) and dataEnd \(5\) must be/);
+  } finally {
+    jit.dispose();
+    shared.release(pkt);
+  }
+});
+
+test('may_goto falls through BPF_MAX_LOOPS times per function invocation, then jumps', () => {
+  const mayGoto = (off: number) => insn(BPF_JMP | BPF_JCOND, 0, 0, off, 0);
+  const loop = [mov(0, 0), mayGoto(2), alu64i(BPF_ADD, 0, 1), ja(-3), exit()];
+  assert.deepEqual(run(loop), { r0: BigInt(BPF_MAX_LOOPS), insns: 1 + 3 * BPF_MAX_LOOPS + 1 + 1 });
+  // Each call gets its own budget.
+  const twice = [mov(6, 0), callLocal(4), alu64(BPF_ADD, 6, 0), callLocal(2), alu64(BPF_ADD, 0, 6), exit(), ...loop];
+  assert.equal(run(twice).r0, BigInt(2 * BPF_MAX_LOOPS));
+});
+
+test('helpers: the host services, a replaced entry, failures located at the call, callx', () => {
+  const host = { clock: { monotonicNs: () => 5_000_000_123n, bootNs: () => 7n }, random: () => 0xdeadbeef, cpu: 3 };
+  const r0 = (id: number, options: JitOptions = {}) => run([call(id), exit()], { host, ...options }).r0;
+  assert.equal(r0(BPF_FUNC_ktime_get_ns), 5_000_000_123n);
+  assert.equal(r0(BPF_FUNC_get_prandom_u32), 0xdeadbeefn);
+  assert.equal(r0(BPF_FUNC_get_smp_processor_id), 3n);
+  assert.equal(r0(BPF_FUNC_get_prandom_u32, { intrinsics: false }), 0xdeadbeefn);
+  const mine = createHelperTable([{ id: BPF_FUNC_get_prandom_u32, name: 'bpf_get_prandom_u32', fn: () => 4n }]);
+  assert.equal(r0(BPF_FUNC_get_prandom_u32, { helpers: mine }), 4n, 'a replaced helper is called, not the intrinsic');
+  const helpers = createHelperTable([
+    { id: 1000, name: 'throws', fn: () => { throw new TypeError('boom'); } },
+    { id: 1001, name: 'returns_number', fn: () => 5 as unknown as bigint },
+    { id: 1002, name: 'args', fn: (_c, a, b, c, d, e) => a + b + c + d + (e << 1n) },
+  ]);
+  assert.throws(() => run([mov(0, 0), call(1000), exit()], { helpers }), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 1: helper throws failed: boom');
+  assert.throws(() => run([call(1001), exit()], { helpers }), /^RuntimeError: pc 0: helper returns_number returned number, not a bigint$/);
+  assert.throws(() => run([mov(0, 0), call(9999), exit()]), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 1: unknown helper #9999');
+  assert.equal(run([mov(1, -1), mov(2, 1), mov(3, 0), mov(4, 0), mov(5, 1), call(1002), exit()], { helpers }).r0, 2n, 'arguments arrive unsigned');
+  assert.equal(run([mov(2, BPF_FUNC_get_smp_processor_id), insn(BPF_JMP | BPF_CALL | BPF_X, 2), exit()], { host }).r0, 3n);
+  assert.throws(() => run([...lddw(2, 1n << 32n), insn(BPF_JMP | BPF_CALL | BPF_X, 2), exit()]), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 2: unknown helper #4294967296');
+});
+
+test('atomics: misaligned accesses fault with the address, on shared memory too', () => {
+  const atomic = (size: number, imm: number, dst: number, src: number, off: number) => insn(BPF_STX | BPF_ATOMIC | size, dst, src, off, imm);
+  const prog = [mov(1, 1), stdw(10, -16, 0), atomic(BPF_W, BPF_ADD, 10, 1, -10), mov(0, 0), exit()];
+  const jit = new Jit(shared);
+  const addr = jit.frameStart(0) + MAX_BPF_STACK - 10;
+  assert.throws(() => jit.load(prog).run(), runtimeError(new RegExp(`^pc 2: misaligned atomic access of 4 bytes at 0x${addr.toString(16)}$`)));
+  jit.dispose();
+  const space = new AddressSpace({ shared: true });
+  const sj = new Jit(space);
+  assert.equal(sj.load([mov(1, 5), stdw(10, -8, 7), atomic(BPF_DW, BPF_ADD | 1, 10, 1, -8), ldx(BPF_DW, 0, 10, -8), alu64(BPF_ADD, 0, 1), exit()]).run().r0, 12n + 7n);
+});
+
+test('irreducible control flow runs through the dispatch loop, as the interpreter runs it', () => {
+  // Two entries into the cycle 2 → 5 → 2: from 1 into 5 and from 0 into 2.
+  const prog = assemble(`
+    mov %r0, 0
+    jeq %r1, 0, +3
+    add %r0, 1
+    jgt %r0, 20, +3
+    ja +0
+    add %r0, 3
+    jlt %r0, 20, -5
+    exit`);
+  const jit = new Jit(shared);
+  const p = jit.load(prog);
+  assert.deepEqual(p.compiled.functions, [{ entry: 0, structured: false }]);
+  for (const r1 of [0n, 1n]) assert.deepEqual(p.run({ r1 }), interp(prog, { run: { r1 } }));
+  jit.dispose();
+  assert.throws(() => run([mov(0, 0), jmp(BPF_JEQ, 1, 0, 1), ja(1), ja(-2), ja(-2)], { maxInsns: 10_000 }), runtimeError(/budget of 10000/));
+});
+
+test('r10 is writable (unchecked mode); frame accesses follow it', () => {
+  const prog = [movr(0, 10), alu64i(BPF_SUB, 10, 8), stdw(10, 0, 3), ldx(BPF_DW, 1, 0, -8), alu64(BPF_SUB, 0, 10), alu64(BPF_ADD, 0, 1), exit()];
+  assert.deepEqual(run(prog), { r0: 11n, insns: 7 });
+  assert.deepEqual(run(prog), interp(prog));
+});
+
+test('modules are cached by program: loading again, or in another Jit sharing the cache, compiles nothing', () => {
+  const cache = new JitCache();
+  const a = new Jit(shared, { cache });
+  const b = new Jit(shared, { cache });
+  const prog = [mov(0, 1), exit()];
+  const p1 = a.load(prog);
+  const p2 = a.load(prog.map((i) => ({ ...i })));
+  const p3 = b.load(prog);
+  assert.equal(cache.size, 1);
+  assert.equal(p1.compiled, p2.compiled);
+  assert.equal(p1.compiled, p3.compiled);
+  assert.equal(p3.run().r0, 1n);
+  a.load([call(BPF_FUNC_get_prandom_u32), exit()]);
+  new Jit(shared, { cache, intrinsics: false }).load([call(BPF_FUNC_get_prandom_u32), exit()]).jit.dispose();
+  assert.equal(cache.size, 3, 'the intrinsics in use are part of the key');
+  a.dispose();
+  b.dispose();
+  const small = new JitCache(2);
+  const c = new Jit(shared, { cache: small });
+  const first = c.load([mov(0, 1), exit()]).compiled;
+  c.load([mov(0, 2), exit()]);
+  assert.equal(c.load([mov(0, 1), exit()]).compiled, first);
+  c.load([mov(0, 3), exit()]);
+  assert.equal(small.size, 2);
+  assert.notEqual(c.load([mov(0, 1), exit()]).compiled, first, 'the oldest module was dropped');
+  c.dispose();
+});
+
+test('load rejects what the interpreter rejects, with the same messages', () => {
+  const rejects = (insns: Insn[], re: RegExp) => assert.throws(() => new Jit(shared).load(insns), (e: unknown) => e instanceof InstructionError && re.test(e.message));
+  rejects([], /^insn 0: the program is empty$/);
+  rejects([ja(5), exit()], /^insn 0: ja to 6 leaves the program \(instructions 0 to 1\)$/);
+  rejects([jmp(BPF_JEQ, 1, 0, 1), ...lddw(0, 1n), exit()], /^insn 0: jeq to 2 lands in the middle of the lddw at 1$/);
+  rejects([mov(0, 0)], /^insn 0: mov is the last instruction: execution would fall off the end/);
+  rejects([insn(BPF_JMP | BPF_CALL, 0, 2, 0, 1234), exit()], /^insn 0: call kfunc \(btf id 1234\)/);
+  rejects([insn(0x8f), exit()], /^insn 0: unknown opcode 0x8f$/);
+});
+
+test('runs do not nest and take bigint registers', () => {
+  const programs: JitProgram[] = [];
+  const jit = new Jit(shared, {
+    helpers: createHelperTable([{ id: 1000, name: 'reenter', fn: (): bigint => programs[0].run().r0 }]),
+  });
+  const inner = jit.load([mov(0, 1), exit()]);
+  programs.push(inner);
+  assert.throws(() => jit.load([call(1000), exit()]).run(), /already running a program; runs do not nest/);
+  assert.throws(() => inner.run({ r1: 1 as unknown as bigint }), /^EbpfError: r1 must be a bigint, got number$/);
+  assert.equal(inner.run().r0, 1n, 'a failed run leaves the Jit usable');
+  jit.dispose();
+});
