@@ -96,45 +96,45 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(2, '0');
 }
 
-/** Why the fields of `ins` do not fit `row`, or null when they do. */
-function fieldProblem(row: Opcode, ins: Insn): string | null {
-  const name = `${row.mnemonic} (opcode ${hex(row.code)})`;
-  const must = (field: 'dst' | 'src' | 'off' | 'imm', want = 0): string | null =>
-    ins[field] === want ? null : `${name} uses reserved field ${field}=${ins[field]}, must be ${want}`;
-  const reg = (field: 'dst' | 'src'): string | null =>
-    ins[field] < MAX_BPF_REG ? null : `${name} names register r${ins[field]} in ${field}; registers are r0 to r${BPF_REG_10}`;
-  const matched = (field: 'off' | 'imm' | 'src'): string | null =>
-    row.match?.field === field ? null : must(field);
-  const checks: Array<() => string | null> = (() => {
-    switch (row.format) {
-      case 'alu_reg': return [() => reg('dst'), () => reg('src'), () => matched('off'), () => must('imm')];
-      case 'alu_imm': return [() => reg('dst'), () => must('src'), () => matched('off')];
-      case 'neg': return [() => reg('dst'), () => must('src'), () => must('off'), () => must('imm')];
-      case 'endian': return [() => reg('dst'), () => must('src'), () => must('off')];
-      case 'jmp_reg': return [() => reg('dst'), () => reg('src'), () => must('imm')];
-      case 'jmp_imm': return [() => reg('dst'), () => must('src')];
-      case 'ja': return [() => must('dst'), () => must('src'), () => must('imm')];
-      case 'ja32': return [() => must('dst'), () => must('src'), () => must('off')];
-      case 'may_goto': return [() => must('dst'), () => must('imm')];
-      case 'call_helper':
-      case 'call_local': return [() => must('dst'), () => must('off')];
-      case 'call_kfunc': return [() => must('dst')];
-      case 'callx': return [() => reg('dst'), () => must('src'), () => must('off'), () => must('imm')];
-      case 'exit': return [() => must('dst'), () => must('src'), () => must('off'), () => must('imm')];
-      case 'lddw': return [() => reg('dst'), () => must('off')];
-      case 'ldx': return [() => reg('dst'), () => reg('src'), () => must('imm')];
-      case 'st': return [() => reg('dst'), () => must('src')];
-      case 'stx': return [() => reg('dst'), () => reg('src'), () => must('imm')];
-      case 'atomic': return [() => reg('dst'), () => reg('src')];
-      case 'ldabs': return [() => must('dst'), () => must('src'), () => must('off')];
-      case 'ldind': return [() => must('dst'), () => reg('src'), () => must('off')];
-    }
-  })();
-  for (const check of checks) {
-    const problem = check();
-    if (problem) return problem;
+type Field = 'dst' | 'src' | 'off' | 'imm';
+
+const rowName = (row: Opcode) => `${row.mnemonic} (opcode ${hex(row.code)})`;
+const must = (row: Opcode, ins: Insn, field: Field): string | null =>
+  ins[field] === 0 ? null : `${rowName(row)} uses reserved field ${field}=${ins[field]}, must be 0`;
+const reg = (row: Opcode, ins: Insn, field: 'dst' | 'src'): string | null =>
+  ins[field] < MAX_BPF_REG ? null : `${rowName(row)} names register r${ins[field]} in ${field}; registers are r0 to r${BPF_REG_10}`;
+const matched = (row: Opcode, ins: Insn, field: 'off' | 'imm' | 'src'): string | null =>
+  row.match?.field === field ? null : must(row, ins, field);
+
+/**
+ * Why the fields of `ins` do not fit `row`, or null when they do. The
+ * fields are checked in order and the first problem is reported; nothing is
+ * allocated for a valid instruction (every program load runs this per slot).
+ */
+function fieldProblem(r: Opcode, i: Insn): string | null {
+  switch (r.format) {
+    case 'alu_reg': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? matched(r, i, 'off') ?? must(r, i, 'imm');
+    case 'alu_imm': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? matched(r, i, 'off');
+    case 'neg': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
+    case 'endian': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
+    case 'jmp_reg': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
+    case 'jmp_imm': return reg(r, i, 'dst') ?? must(r, i, 'src');
+    case 'ja': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'imm');
+    case 'ja32': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
+    case 'may_goto': return must(r, i, 'dst') ?? must(r, i, 'imm');
+    case 'call_helper':
+    case 'call_local': return must(r, i, 'dst') ?? must(r, i, 'off');
+    case 'call_kfunc': return must(r, i, 'dst');
+    case 'callx': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
+    case 'exit': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
+    case 'lddw': return reg(r, i, 'dst') ?? must(r, i, 'off');
+    case 'ldx': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
+    case 'st': return reg(r, i, 'dst') ?? must(r, i, 'src');
+    case 'stx': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
+    case 'atomic': return reg(r, i, 'dst') ?? reg(r, i, 'src');
+    case 'ldabs': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
+    case 'ldind': return must(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'off');
   }
-  return null;
 }
 
 /** The reason no row accepts `ins`: an undefined opcode byte, or a discriminating field with no row. */
