@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { interpSuite } from './interp.js';
+import { jitSuite } from './jit.js';
 import { benchLoad } from './load.js';
 import type { BenchRow, Suite } from './suite.js';
 
@@ -23,7 +24,7 @@ const loadSuite: Suite = {
   },
 };
 
-const SUITES: readonly Suite[] = [interpSuite, loadSuite];
+const SUITES: readonly Suite[] = [interpSuite, loadSuite, jitSuite];
 
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 
