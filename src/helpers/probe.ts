@@ -6,7 +6,9 @@
  * program's own memory and is checked like its stores.
  *
  * The runtime has one address space, so the _user and _kernel forms (and
- * the legacy ones) read the same memory.
+ * the legacy ones) read the same memory. (On x86-64 the kernel's _kernel
+ * forms refuse every user-range address, NULL included, with -ERANGE before
+ * trying; here there is no user range, and a bad address is -EFAULT.)
  */
 import { argAccess, type HelperContext } from './context.js';
 import { helperErr } from './errno.js';
