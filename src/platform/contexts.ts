@@ -5,10 +5,11 @@
  * and x86-64's `struct pt_regs`; the rules are Linux 6.18's, checked against
  * it access by access (test/platform).
  *
- * An access (offset, size) is valid when it lies inside one field, the
- * offset is a multiple of the size, the size is one the field allows for
- * that direction, and the field is available to the program's expected
- * attach type. Bytes no field covers (padding, hidden members) are never
+ * An access (offset, size) is valid when it lies inside one field (and
+ * starts at it, for fields read only from their start), the offset is a
+ * multiple of the size, the size is one the field allows for that
+ * direction, and the field is available to the program's expected attach
+ * type. Bytes no field covers (padding, hidden members) are never
  * accessible.
  */
 import type { AttachTypeName } from './uapi.js';
@@ -16,7 +17,7 @@ import type { AttachTypeName } from './uapi.js';
 /** What a context load gives the verifier (enum bpf_reg_type; SCALAR_VALUE for plain data). */
 export type CtxRegType =
   | 'SCALAR_VALUE' | 'PTR_TO_PACKET' | 'PTR_TO_PACKET_META' | 'PTR_TO_PACKET_END' | 'PTR_TO_SOCK_COMMON_OR_NULL'
-  | 'PTR_TO_SOCKET' | 'PTR_TO_FLOW_KEYS';
+  | 'PTR_TO_SOCKET' | 'PTR_TO_FLOW_KEYS' | 'PTR_TO_BTF_ID';
 
 export type AccessSize = 1 | 2 | 4 | 8;
 
@@ -37,6 +38,8 @@ export interface CtxField {
   regType?: CtxRegType;
   /** Only programs loaded with one of these expected attach types may access the field. */
   attachTypes?: readonly AttachTypeName[];
+  /** Accesses must begin at the field's offset (narrow loads read its low bytes). */
+  atStart?: boolean;
 }
 
 export interface ContextSpec {
@@ -65,6 +68,7 @@ export function ctxAccess(ctx: ContextSpec, off: number, size: number, type: Ctx
   const field = ctx.fields.find((f) => off >= f.offset && off < f.offset + f.size);
   if (!field || off + size > field.offset + field.size) return undefined;
   if (field.attachTypes && (attachType === undefined || !field.attachTypes.includes(attachType))) return undefined;
+  if (field.atStart && off !== field.offset) return undefined;
   const rule = type === 'read' ? field.read : field.write;
   if (!rule || !(rule.sizes as readonly number[]).includes(size)) return undefined;
   return { field, regType: field.regType ?? 'SCALAR_VALUE' };
@@ -308,20 +312,29 @@ export const SOCK_ADDR_CTX = freezeCtx({
   ],
 });
 
+/** How a BTF-traced function passes one argument: a scalar (integer, enum, bool) or a pointer to a struct. */
+export type BtfArgKind = 'scalar' | 'pointer';
+
 /**
- * The context of BTF-traced functions (fentry, fexit, fmod_ret, tp_btf, lsm):
- * u64 args[], one slot per argument of the target plus the return value for
- * fexit and fmod_ret, read-only (btf_ctx_access). Pointer arguments load as
- * PTR_TO_BTF_ID of their type, which this layout does not model.
+ * The context of BTF-traced functions (tp_btf, fentry, fexit, fmod_ret, lsm,
+ * iter): u64 args[], one slot per argument of the target (and one for the
+ * return value where the attach type sees it), read-only (btf_ctx_access).
+ * A scalar argument may be loaded narrow from the start of its slot; a
+ * pointer only whole, as PTR_TO_BTF_ID of its struct.
  */
-export function btfFuncContext(nrArgs: number, withRetval: boolean): ContextSpec {
-  const slots = nrArgs + (withRetval ? 1 : 0);
+export function btfFuncContext(args: readonly BtfArgKind[], retval?: BtfArgKind): ContextSpec {
+  const slots = retval ? [...args, retval] : args;
   return freezeCtx({
     struct: 'u64 args[]',
     size: MAX_BPF_FUNC_ARGS * 8,
-    fields: Array.from({ length: slots }, (_, i) => ({
-      name: withRetval && i === nrArgs ? 'retval' : `args[${i}]`, offset: i * 8, size: 8, read: ANY_SIZE,
+    fields: slots.map((kind, i) => ({
+      name: retval && i === args.length ? 'retval' : `args[${i}]`,
+      offset: i * 8,
+      size: 8,
+      read: kind === 'scalar' ? ANY_SIZE : DWORD,
+      atStart: true,
+      ...(kind === 'pointer' ? { regType: 'PTR_TO_BTF_ID' as const } : {}),
     })),
-    note: 'one u64 per argument of the attach target (its BTF says how many; btfFuncContext(nrArgs, withRetval) gives the layout for one target); offsets are multiples of 8',
+    note: 'one u64 per argument of the attach target, laid out by its BTF (btfFuncContext(kinds, retval) for one target); loads start at a slot',
   });
 }

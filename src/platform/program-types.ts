@@ -58,9 +58,11 @@ export interface TestRunSpec {
   data: boolean;
   /** The context struct taken from ctx_in, when the type takes one. */
   ctx?: {
+    /** The struct ctx_in holds, when it is not the program's context. */
+    struct?: string;
     /** Fields the kernel takes from ctx_in; every other byte must be zero. */
     in: readonly string[];
-    /** Fields the kernel writes back to ctx_out. */
+    /** Fields the kernel writes to ctx_out (the rest of ctx_out echoes ctx_in, or stays zero for __sk_buff). */
     out: readonly string[];
     /** Further rules on ctx_in. */
     rules?: string;
@@ -101,12 +103,11 @@ type Fp = ReadonlyMap<number, Omit<HelperEntry, 'id'>>;
 /** One get_func_proto case: `helper` (without `bpf_`) answered with prototype `proto`. */
 function fp(helper: string, cond: HelperCondition & { proto?: string } = {}): [number, Omit<HelperEntry, 'id'>] {
   const id = helperIdByName(helper);
-  const proto = cond.proto ?? `bpf_${helper}`;
-  if (id === undefined || !HELPER_PROTOS[proto] || HELPER_PROTOS[proto].id !== id) {
-    throw new EbpfError('EPLATFORM', `program types: no prototype ${proto} for helper ${helper}`);
+  const entry = { ...cond, proto: cond.proto ?? `bpf_${helper}` };
+  if (id === undefined || HELPER_PROTOS[entry.proto]?.id !== id) {
+    throw new EbpfError('EPLATFORM', `program types: no prototype ${entry.proto} for helper ${helper}`);
   }
-  const { proto: _proto, ...rest } = cond;
-  return [id, { proto, ...rest }];
+  return [id, entry];
 }
 
 const cases = (names: readonly string[], cond: HelperCondition = {}) => names.map((n) => fp(n, cond));
@@ -163,8 +164,15 @@ const TRACEPOINT_FP = over(TRACING_BASE, TRACE_EVENTS);
 const PERF_EVENT_FP = over(TRACING_BASE, [...TRACE_EVENTS, ...cases(['perf_prog_read_value', 'read_branch_records'])]);
 const RAW_TRACEPOINT_FP = over(TRACING_BASE, TRACE_EVENTS);
 
-/** tracing_prog_func_proto for programs without a trampoline (syscall): no attach cookie. */
-function tracingProg(trampoline: boolean): Fp {
+/** The attach types whose programs run from a BPF trampoline (bpf_prog_has_trampoline). */
+const TRAMPOLINE: readonly AttachTypeName[] = ['TRACE_FENTRY', 'TRACE_FEXIT', 'MODIFY_RETURN'];
+
+/**
+ * tracing_prog_func_proto: the raw tracepoint set with the socket casts and
+ * BTF-pointer variants; `own` are the attach-type dependent cases of the
+ * caller (no attach cookie unless a case offers it).
+ */
+function tracingProg(own: readonly [number, Omit<HelperEntry, 'id'>][]): Fp {
   const withoutCookie = new Map(RAW_TRACEPOINT_FP);
   withoutCookie.delete(helperIdByName('get_attach_cookie')!);
   return over(withoutCookie, [
@@ -174,19 +182,25 @@ function tracingProg(trampoline: boolean): Fp {
     fp('sk_storage_delete', { proto: 'bpf_sk_storage_delete_tracing' }),
     fp('get_socket_cookie', { proto: 'bpf_get_socket_ptr_cookie' }),
     fp('xdp_get_buff_len', { proto: 'bpf_xdp_get_buff_len_trace' }),
-    ...(trampoline ? cases(['get_func_arg', 'get_func_ret', 'get_func_arg_cnt', 'get_attach_cookie']) : []),
+    ...own,
   ]);
 }
 
-const SYSCALL_FP = over(tracingProg(false), [
+const SYSCALL_FP = over(tracingProg([]), [
   fp('sys_bpf', { capability: 'CAP_PERFMON' }),
   ...cases(['btf_find_by_name_kind', 'sys_close', 'kallsyms_lookup_name']),
 ]);
 
-const TRACING_FP = tracingProg(true);
+const TRACING_FP = tracingProg([
+  ...cases(['get_func_arg', 'get_func_ret', 'get_func_arg_cnt'], { attachTypes: TRAMPOLINE }),
+  fp('get_attach_cookie', { attachTypes: ['TRACE_RAW_TP', ...TRAMPOLINE] }),
+  ...cases(['seq_printf', 'seq_write', 'seq_printf_btf'], { attachTypes: ['TRACE_ITER'] }),
+]);
 
 /** bpf_lsm_func_proto for BPF_LSM_MAC programs that do not sleep. */
-const LSM_FP = over(TRACING_FP, [
+const LSM_FP = over(tracingProg([
+  ...cases(['get_func_arg', 'get_func_ret', 'get_func_arg_cnt', 'get_attach_cookie'], { attachTypes: ['LSM_MAC'] }),
+]), [
   ...cases(['inode_storage_get', 'inode_storage_delete', 'sk_storage_get', 'sk_storage_delete', 'bprm_opts_set']),
 ]);
 
@@ -378,8 +392,8 @@ const DEFS: readonly TypeDef[] = [
       data: true,
       ctx: {
         in: ['data', 'data_end', 'ingress_ifindex', 'rx_queue_index'],
-        out: ['data', 'data_end', 'data_meta', 'ingress_ifindex', 'rx_queue_index'],
-        rules: 'data is the metadata length (a multiple of 4, at most 32); data_end must equal the data length; data_meta and egress_ifindex must be 0; rx_queue_index needs ingress_ifindex',
+        out: ['data', 'data_end'],
+        rules: 'data_in is `data` bytes of metadata (a multiple of 4, at most 216, so that the 256 bytes of headroom keep a struct xdp_frame) and then the packet, at least an Ethernet header; data <= data_end <= the data length, data_end ending the linear part (the rest goes into fragments); data_meta and egress_ifindex must be 0; rx_queue_index needs ingress_ifindex. ctx_out counts data and data_end from data_meta',
       },
     },
   },
@@ -400,7 +414,7 @@ const DEFS: readonly TypeDef[] = [
   },
   {
     name: 'RAW_TRACEPOINT', ctx: RAW_TRACEPOINT_CTX, fp: RAW_TRACEPOINT_FP, retval: ANY_VALUE, verdicts: IGNORED, packetAccess: 'none',
-    testRun: { data: false, ctx: { in: ['args'], out: [], rules: 'ctx_in is the u64 arguments, at most 12 of them; no ctx_out, repeat or data' } },
+    testRun: { data: false, ctx: { struct: 'u64 args[]', in: ['args'], out: [], rules: 'ctx_in is the u64 arguments, at most 12 of them; no ctx_out, repeat or data' } },
   },
   {
     name: 'SYSCALL', ctx: SYSCALL_CTX, fp: SYSCALL_FP, retval: ANY_VALUE,
@@ -445,10 +459,10 @@ const DEFS: readonly TypeDef[] = [
       { name: 'BPF_FLOW_DISSECTOR_CONTINUE', value: 129, meaning: 'fall back to the kernel\'s own dissector' },
     ],
     attachTypes: ['FLOW_DISSECTOR'],
-    testRun: { data: true, ctx: { in: ['flags'], out: [], rules: 'ctx_in is struct bpf_flow_keys with only flags set; the flow keys come back in data_out' } },
+    testRun: { data: true, ctx: { struct: 'bpf_flow_keys', in: ['flags'], out: [], rules: 'ctx_in may set only flags (offset 48 of the 56 bytes); the dissected flow keys come back in data_out' } },
   },
   {
-    name: 'TRACING', ctx: btfFuncContext(MAX_BPF_FUNC_ARGS, false), fp: TRACING_FP,
+    name: 'TRACING', ctx: btfFuncContext(Array(MAX_BPF_FUNC_ARGS).fill('scalar')), fp: TRACING_FP,
     retval: [
       { attachTypes: ['TRACE_FENTRY', 'TRACE_FEXIT'], range: [0, 0] },
       { attachTypes: ['TRACE_ITER'], range: [0, 1] },
@@ -462,10 +476,10 @@ const DEFS: readonly TypeDef[] = [
     testRun: { data: false },
   },
   {
-    name: 'LSM', ctx: btfFuncContext(MAX_BPF_FUNC_ARGS - 1, true), fp: LSM_FP,
+    name: 'LSM', ctx: btfFuncContext(Array(MAX_BPF_FUNC_ARGS - 1).fill('scalar'), 'scalar'), fp: LSM_FP,
     retval: [{ range: [-4095, 0] }],
     verdicts: [{ name: 'errno', value: 0, meaning: '0 allows; a negative errno denies (for hooks returning an error; void hooks ignore it)' }],
-    packetAccess: 'none', attachTypes: ['LSM_MAC', 'LSM_CGROUP'], attachTypeRequired: true, attachBtf: true, testRun: null,
+    packetAccess: 'none', attachTypes: ['LSM_MAC'], attachTypeRequired: true, attachBtf: true, testRun: null,
   },
 ];
 
