@@ -16,7 +16,9 @@ function setup(type: 'array' | 'hash' = 'array', tail = '') {
   const registry = new MapRegistry(space);
   const clock = new VirtualClock({ startNs: 1000n });
   const map = registry.create({ type, keySize: 4, valueSize: 24, maxEntries: 8 });
-  const b = new Bench({ space, host: { clock }, extra: [...timerHelpers(clock, registry), ...mapHelpers(registry)] });
+  // Helper 1000 lets a program move the clock: timers then fire nested in its run.
+  const advance = { id: 1000, name: 'test_advance', fn: (_ctx: unknown, ns: bigint) => BigInt(clock.advance(ns)) };
+  const b = new Bench({ space, host: { clock }, extra: [...timerHelpers(clock, registry), ...mapHelpers(registry), advance] });
   const log = b.region(8 + 16 * 64);
   const cb = `
     cb:
@@ -156,4 +158,13 @@ test('VirtualClock: boot and realtime offsets, and advance refuses bad input', (
   assert.equal(clock.taiNs(), 1_010n + 37_000_000_000n);
   assert.throws(() => clock.advance(-1n), RuntimeError);
   assert.throws(() => clock.advance(5 as unknown as bigint), RuntimeError);
+});
+
+test('a timer that falls due while a program runs fires nested in that run, on a frame of its own', () => {
+  const t = setup();
+  assert.equal(t.run(t.arm(), 4, 100n), 0n);
+  // r6 survives the nested callback; the helper returns how many timers fired.
+  assert.equal(t.run('r1 = 500\ncall 1000\nr0 += r6\nr0 -= r6', 4), 1n);
+  assert.deepEqual(t.entries(), [[4n, 1100n]]);
+  assert.equal(t.clock.monotonicNs(), 1500n);
 });
