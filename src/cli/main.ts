@@ -11,6 +11,8 @@ import { runCommand } from './commands/run.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { verifyCommand } from './commands/verify.js';
 import { featureCommand } from './commands/feature.js';
+import { mapCommand } from './commands/map.js';
+import { inspectCommand } from './commands/inspect.js';
 
 export function buildProgram(): Command {
   const program = new Command('ebpf')
@@ -18,7 +20,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const make of [asmCommand, disasmCommand, runCommand, conformanceCommand, verifyCommand, featureCommand]) {
+  for (const make of [asmCommand, disasmCommand, runCommand, conformanceCommand, verifyCommand, featureCommand, mapCommand, inspectCommand]) {
     program.addCommand(make().exitOverride());
   }
   return program;

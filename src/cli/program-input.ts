@@ -1,7 +1,8 @@
 /**
  * Reading a program named on the command line: assembly text (`.s`, either
- * syntax) or raw instructions (`.bin`, 8 bytes a slot, little-endian unless
- * told otherwise). Any other input is told apart by its content.
+ * syntax), raw instructions (`.bin`, 8 bytes a slot, little-endian unless
+ * told otherwise), or an ELF object from clang (read into a CollectionSpec by
+ * readObject). Any other input is told apart by its content.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,6 +11,7 @@ import type { ByteOrder } from '../internal/bytes.js';
 import { decodeInsns, decodeProgram, type Insn } from '../isa/index.js';
 import { assemble } from '../asm/index.js';
 import { helperIdByName } from '../platform/helper-ids.js';
+import { loadCollectionSpec, type CollectionSpec } from '../elf/index.js';
 import { InputError, UsageError } from './report.js';
 
 export type InputKind = 'asm' | 'raw';
@@ -37,14 +39,30 @@ function looksLikeText(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Whether the bytes start with the ELF magic. */
+export function isElf(bytes: Uint8Array): boolean {
+  return ELF_MAGIC.every((b, i) => bytes[i] === b);
+}
+
 export function inputKind(file: string, bytes: Uint8Array): InputKind {
   const ext = extname(file).toLowerCase();
   if (ext === '.s' || ext === '.asm') return 'asm';
   if (ext === '.bin' || ext === '.raw') return 'raw';
-  if (ELF_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new UsageError(`${file} is an ELF object: loading objects from clang is not supported yet (give assembly or raw instructions)`);
+  if (isElf(bytes)) {
+    throw new UsageError(`${file} is an ELF object: this command takes assembly or raw instructions (ebpf run, ebpf map and ebpf inspect take objects)`);
   }
   return looksLikeText(bytes) ? 'asm' : 'raw';
+}
+
+/** Read an ELF object into its CollectionSpec; a malformed object is an InputError naming the file. */
+export function readObject(file: string, bytes: Uint8Array = readFileOrFail(file)): CollectionSpec {
+  if (!isElf(bytes)) throw new UsageError(`${file} is not an ELF object (no \\x7fELF magic)`);
+  try {
+    return loadCollectionSpec(bytes);
+  } catch (err) {
+    if (err instanceof EbpfError) throw new InputError(file, err);
+    throw err;
+  }
 }
 
 /** Read, assemble or decode, and validate a program. Errors name the file (and line:col for assembly). */

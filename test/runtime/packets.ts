@@ -50,3 +50,26 @@ export function checksumsValid(p: Uint8Array): { ip: boolean; udp: boolean } {
 
 export const u32le = (...values: number[]): Uint8Array => new Uint8Array(new Uint32Array(values).buffer);
 export const u64le = (...values: bigint[]): Uint8Array => new Uint8Array(new BigUint64Array(values).buffer);
+
+/** A pcap file with `packets`, written in the given byte order and timestamp resolution. */
+export function writePcap(packets: Uint8Array[], options: { le?: boolean; ns?: boolean } = {}): Uint8Array {
+  const le = options.le ?? true;
+  const size = 24 + packets.reduce((n, p) => n + 16 + p.length, 0);
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, options.ns ? 0xa1b23c4d : 0xa1b2c3d4, le);
+  v.setUint16(4, 2, le);
+  v.setUint16(6, 4, le);
+  v.setUint32(16, 65535, le);
+  v.setUint32(20, 1, le);
+  let at = 24;
+  packets.forEach((p, i) => {
+    v.setUint32(at, 1700000000 + i, le);
+    v.setUint32(at + 4, 500 + i, le);
+    v.setUint32(at + 8, p.length, le);
+    v.setUint32(at + 12, p.length + 10, le);
+    out.set(p, at + 16);
+    at += 16 + p.length;
+  });
+  return out;
+}

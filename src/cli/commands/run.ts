@@ -1,17 +1,53 @@
+/**
+ * `ebpf run`: a raw program (assembly or instructions: r1 = input memory,
+ * r2 = its length, prints r0), or a program of an ELF object run as
+ * BPF_PROG_TEST_RUN runs it — retval as the kernel's test run gives it, data
+ * out, ctx out — on one packet (--data), on each packet of a pcap file
+ * (--pcap, one result per packet), or on a context alone (--ctx).
+ */
 import { Command, Option } from 'commander';
 import { parseHexBytes, toHex } from '../../internal/bytes.js';
-import { readProgram, readFileOrFail } from '../program-input.js';
-import { UsageError } from '../report.js';
+import { PROGRAM_TYPES } from '../../platform/index.js';
+import { parsePcap, PcapError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
+import { isElf, readProgram, readFileOrFail } from '../program-input.js';
+import { InputError, UsageError } from '../report.js';
 import { ENGINE_NAMES, runRaw, type EngineName } from '../engines.js';
+import { dumpMap, formatDump, openObject, type DumpedEntry } from './map.js';
 
-interface RunOptions {
-  mem?: string;
+/** The inputs of a program run of an object, as the command line gives them. */
+export interface ObjectRunOptions {
+  program?: string;
   data?: string;
-  repeat: string;
+  pcap?: string;
+  ctx?: string;
+  mem?: string;
+  repeat?: string;
+}
+
+interface RunOptions extends ObjectRunOptions {
   engine: EngineName;
   json?: boolean;
   trace?: boolean;
   unchecked?: boolean;
+  dumpMaps?: boolean;
+}
+
+export interface ObjectRunInputs {
+  /** One run per packet; `[undefined]` for a run without data. */
+  packets: (Uint8Array | undefined)[];
+  ctx?: Uint8Array;
+  repeat?: number;
+}
+
+export interface ObjectRunReport {
+  /** Index of the packet in the pcap file. */
+  packet?: number;
+  retval: number;
+  /** The verdict's name for the program type (XDP_PASS, TC_ACT_SHOT…), when it has one. */
+  verdict?: string;
+  durationNs: number;
+  dataOut: string;
+  ctxOut: string;
 }
 
 function parseRepeat(text: string): number {
@@ -20,39 +56,127 @@ function parseRepeat(text: string): number {
   return n;
 }
 
+function hexOption(name: string, text: string): Uint8Array {
+  const bytes = parseHexBytes(text);
+  if (!bytes) throw new UsageError(`${name}: '${text}' is not hex bytes`);
+  return bytes;
+}
+
+/** Read --data / --mem / --pcap / --ctx / --repeat; at most one packet source. */
+export function runInputs(opts: ObjectRunOptions): ObjectRunInputs {
+  const sources = [opts.data !== undefined && '--data', opts.mem !== undefined && '--mem', opts.pcap !== undefined && '--pcap'].filter(Boolean);
+  if (sources.length > 1) throw new UsageError(`give one of ${sources.join(', ')}, not several`);
+  let packets: (Uint8Array | undefined)[] = [undefined];
+  if (opts.data !== undefined) packets = [hexOption('--data', opts.data)];
+  if (opts.mem !== undefined) packets = [readFileOrFail(opts.mem)];
+  if (opts.pcap !== undefined) {
+    try {
+      packets = parsePcap(readFileOrFail(opts.pcap)).packets.map((p) => p.data);
+    } catch (err) {
+      if (err instanceof PcapError) throw new InputError(opts.pcap, err);
+      throw err;
+    }
+    if (packets.length === 0) throw new UsageError(`${opts.pcap}: the capture holds no packets`);
+  }
+  return {
+    packets,
+    ...(opts.ctx !== undefined ? { ctx: hexOption('--ctx', opts.ctx) } : {}),
+    ...(opts.repeat !== undefined ? { repeat: parseRepeat(opts.repeat) } : {}),
+  };
+}
+
+function verdictName(type: number, retval: number): string | undefined {
+  const spec = Object.values(PROGRAM_TYPES).find((p) => p.type === type);
+  if (!spec || spec.verdicts.length === 1) return undefined;
+  return spec.verdicts.find((v) => v.value === retval)?.name;
+}
+
+/** Test-run `program` of `c` once per packet. */
+export function runObjectProgram(c: LoadedCollection, program: string, inputs: ObjectRunInputs): ObjectRunReport[] {
+  const prog = c.programs[program];
+  if (!prog) throw new UsageError(`no program '${program}' (programs: ${Object.keys(c.programs).join(', ')})`);
+  const many = inputs.packets.length > 1;
+  return inputs.packets.map((data, i) => {
+    const r: TestRunResult = prog.testRun({ data, ctx: inputs.ctx, repeat: inputs.repeat });
+    const verdict = verdictName(prog.spec.type, r.retval);
+    return {
+      ...(many ? { packet: i } : {}),
+      retval: r.retval, ...(verdict ? { verdict } : {}), durationNs: r.durationNs, dataOut: toHex(r.dataOut), ctxOut: toHex(r.ctxOut),
+    };
+  });
+}
+
+function formatReport(r: ObjectRunReport): string {
+  const head = `${r.packet === undefined ? '' : `packet ${r.packet}: `}retval ${r.retval}${r.verdict ? ` (${r.verdict})` : ''}`;
+  return [head, ...(r.dataOut ? [`  data_out ${r.dataOut}`] : []), ...(r.ctxOut ? [`  ctx_out ${r.ctxOut}`] : [])].join('\n') + '\n';
+}
+
+function runObject(file: string, opts: RunOptions): void {
+  if (opts.trace || opts.unchecked) throw new UsageError('--trace and --unchecked are for raw programs, not objects');
+  const inputs = runInputs(opts);
+  const c = openObject(file, opts.engine, opts.program);
+  try {
+    let program = opts.program;
+    if (program === undefined) {
+      const names = Object.keys(c.programs);
+      if (names.length !== 1) throw new UsageError(`${file} has ${names.length} programs: name one with --program (${names.join(', ')})`);
+      program = names[0];
+    }
+    const reports = runObjectProgram(c, program, inputs);
+    const maps: Record<string, DumpedEntry[] | null> = {};
+    if (opts.dumpMaps) for (const [name, map] of Object.entries(c.maps)) maps[name] = dumpMap(map);
+    if (opts.json) {
+      for (const r of reports) process.stdout.write(JSON.stringify({ engine: opts.engine, program, ...r }) + '\n');
+      if (opts.dumpMaps) process.stdout.write(JSON.stringify({ maps }) + '\n');
+      return;
+    }
+    for (const r of reports) process.stdout.write(formatReport(r));
+    for (const [name, entries] of Object.entries(maps)) process.stdout.write(formatDump(name, c.maps[name], entries));
+  } finally {
+    c.dispose();
+  }
+}
+
+function runProgram(input: string, opts: RunOptions): void {
+  const objectOnly = [opts.program !== undefined && '--program', opts.pcap !== undefined && '--pcap', opts.ctx !== undefined && '--ctx', opts.dumpMaps && '--dump-maps'].filter(Boolean);
+  if (objectOnly.length) throw new UsageError(`${objectOnly.join(', ')} ${objectOnly.length > 1 ? 'are' : 'is'} for ELF objects; ${input} is a raw program`);
+  if (opts.mem && opts.data) throw new UsageError('give either --mem or --data, not both');
+  const repeat = opts.repeat === undefined ? 1 : parseRepeat(opts.repeat);
+  let mem: Uint8Array | undefined;
+  if (opts.mem) mem = readFileOrFail(opts.mem);
+  if (opts.data !== undefined) mem = hexOption('--data', opts.data);
+  const { insns } = readProgram(input);
+  const trace = opts.trace ? (line: string) => process.stderr.write(line + '\n') : undefined;
+  const result = runRaw(opts.engine, insns, { mem, repeat, trace, checked: !opts.unchecked });
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({
+      engine: opts.engine,
+      retval: result.retval.toString(),
+      durationNs: result.durationNs,
+      dataOut: toHex(result.dataOut),
+    }) + '\n');
+  } else {
+    process.stdout.write(`0x${result.retval.toString(16)}\n`);
+  }
+}
+
 export function runCommand(): Command {
   return new Command('run')
-    .description('run a program: r1 points to the input memory and r2 holds its length; prints r0')
-    .argument('<in>', 'assembly (.s) or raw instructions (.bin)')
-    .option('--mem <file>', 'input memory, read from a file')
-    .option('--data <hex>', 'input memory as hex bytes (e.g. "aa bb 11")')
-    .option('--repeat <n>', 'run this many times (durationNs is the mean)', '1')
+    .description('run a program: a raw one gets r1 = input memory, r2 = its length and prints r0; a program of an ELF object runs as BPF_PROG_TEST_RUN runs it')
+    .argument('<in>', 'assembly (.s), raw instructions (.bin) or an ELF object (.o)')
+    .option('--program <name>', 'object: the program to run (needed when the object has several)')
+    .option('--mem <file>', 'input memory (object: the packet), read from a file')
+    .option('--data <hex>', 'input memory (object: the packet) as hex bytes (e.g. "aa bb 11")')
+    .option('--pcap <file>', 'object: run on each packet of a pcap file, one result per packet')
+    .option('--ctx <hex>', 'object: the context (ctx_in) as hex bytes: xdp_md, __sk_buff, raw tracepoint arguments…')
+    .option('--repeat <n>', 'run this many times (durationNs is the mean)')
     .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
-    .option('--json', 'print {"engine","retval","durationNs","dataOut"}')
+    .option('--json', 'print {"engine","retval","durationNs","dataOut"} (objects: also program, verdict, ctxOut; one line per packet)')
+    .option('--dump-maps', 'object: print every map after the run')
     .option('--trace', 'print each executed instruction and the registers it wrote (interp)')
     .option('--unchecked', 'skip the interpreter\'s region checks (accesses stay inside its memory)')
     .action((input: string, opts: RunOptions) => {
-      if (opts.mem && opts.data) throw new UsageError('give either --mem or --data, not both');
-      const repeat = parseRepeat(opts.repeat);
-      let mem: Uint8Array | undefined;
-      if (opts.mem) mem = readFileOrFail(opts.mem);
-      if (opts.data !== undefined) {
-        const bytes = parseHexBytes(opts.data);
-        if (!bytes) throw new UsageError(`--data: '${opts.data}' is not hex bytes`);
-        mem = bytes;
-      }
-      const { insns } = readProgram(input);
-      const trace = opts.trace ? (line: string) => process.stderr.write(line + '\n') : undefined;
-      const result = runRaw(opts.engine, insns, { mem, repeat, trace, checked: !opts.unchecked });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify({
-          engine: opts.engine,
-          retval: result.retval.toString(),
-          durationNs: result.durationNs,
-          dataOut: toHex(result.dataOut),
-        }) + '\n');
-      } else {
-        process.stdout.write(`0x${result.retval.toString(16)}\n`);
-      }
+      if (isElf(readFileOrFail(input))) runObject(input, opts);
+      else runProgram(input, opts);
     });
 }

@@ -1,0 +1,131 @@
+/**
+ * `ebpf map dump|lookup|update|delete OBJ --map NAME …`: the maps of an
+ * object, freshly loaded on an engine. Changes (update, delete) are made
+ * before the optional program run, so that the program sees them; reads
+ * (dump, lookup) after it, so that they show what the program did. The map
+ * is printed after a change too.
+ */
+import { Command, Option } from 'commander';
+import { parseHexBytes, toHex } from '../../internal/bytes.js';
+import { EbpfError } from '../../internal/errors.js';
+import { mapTypeName } from '../../platform/index.js';
+import { loadCollection, mapEntries, type LiveMap, type LoadedCollection } from '../../runtime/index.js';
+import { ENGINE_NAMES, type EngineName } from '../engines.js';
+import { readObject } from '../program-input.js';
+import { UsageError } from '../report.js';
+import { runInputs, runObjectProgram, type ObjectRunOptions } from './run.js';
+
+/** Load `file` on `engine`; on the kernel, only `program` (and what it tail-calls) is loaded. */
+export function openObject(file: string, engine: EngineName, program?: string): LoadedCollection {
+  const spec = readObject(file);
+  if (program !== undefined && !spec.programs.some((p) => p.name === program)) {
+    throw new UsageError(`${file} has no program '${program}' (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
+  }
+  return loadCollection(spec, { engine, ...(engine === 'kernel' && program !== undefined ? { programs: [program] } : {}) });
+}
+
+export function mapByName(c: LoadedCollection, file: string, name: string): LiveMap {
+  const map = c.maps[name];
+  if (!map) throw new UsageError(`${file} has no map '${name}' (maps: ${Object.keys(c.maps).join(', ') || 'none'})`);
+  return map;
+}
+
+export interface DumpedEntry {
+  key: string;
+  /** Hex bytes, or null when the map has no value to show for the key (an empty fd array slot). */
+  value: string | null;
+}
+
+/**
+ * The map's entries as hex; for a queue or stack its values, next out first
+ * (they cannot be read without removing them, so they are popped from this
+ * fresh collection); null for maps whose entries cannot be listed (bloom
+ * filter, ring buffer, perf event array).
+ */
+export function dumpMap(map: LiveMap): DumpedEntry[] | null {
+  if (map.keySize === 0) {
+    const type = mapTypeName(map.type);
+    if (type !== 'queue' && type !== 'stack') return null;
+    const out: DumpedEntry[] = [];
+    for (let v = map.lookupAndDelete(); v; v = map.lookupAndDelete()) out.push({ key: '', value: toHex(v) });
+    return out;
+  }
+  return mapEntries(map).map(([k, v]) => ({ key: toHex(k), value: v ? toHex(v) : null }));
+}
+
+export function formatDump(name: string, map: LiveMap, entries: DumpedEntry[] | null): string {
+  if (!entries) return `map ${name} (${mapTypeName(map.type) ?? map.type}): its entries cannot be listed\n`;
+  const head = `map ${name} (${mapTypeName(map.type) ?? map.type}, key ${map.keySize} B, value ${map.valueBytes} B): ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`;
+  return [head, ...entries.map((e) => (e.key ? `  ${e.key}: ${e.value ?? '-'}` : `  ${e.value}`))].join('\n') + '\n';
+}
+
+function hexArg(what: string, text: string | undefined, size: number): Uint8Array {
+  if (text === undefined) throw new UsageError(`${what} is required`);
+  const bytes = parseHexBytes(text);
+  if (!bytes) throw new UsageError(`${what}: '${text}' is not hex bytes`);
+  if (bytes.length !== size) throw new UsageError(`${what}: the map's ${what.replace('--', '')}s are ${size} bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+interface MapOptions extends ObjectRunOptions {
+  map: string;
+  key?: string;
+  value?: string;
+  flags?: string;
+  engine: EngineName;
+  json?: boolean;
+}
+
+type Op = 'dump' | 'lookup' | 'update' | 'delete';
+
+function act(op: Op, file: string, opts: MapOptions): void {
+  const inputs = runInputs(opts);
+  const c = openObject(file, opts.engine, opts.program);
+  try {
+    const map = mapByName(c, file, opts.map);
+    const key = op === 'dump' ? undefined : hexArg('--key', opts.key, map.keySize);
+    if (op === 'update') {
+      const flags = Number(opts.flags ?? 0);
+      if (!Number.isInteger(flags) || flags < 0) throw new UsageError(`--flags takes a non-negative integer, got '${opts.flags}'`);
+      map.update(map.keySize ? key : undefined, hexArg('--value', opts.value, map.valueBytes), flags);
+    }
+    if (op === 'delete') map.delete(key!);
+    const runs = opts.program === undefined ? [] : runObjectProgram(c, opts.program, inputs);
+    if (op === 'lookup') {
+      const value = map.lookup(map.keySize ? key : undefined);
+      if (value === undefined) throw new EbpfError('ENOENT', `map ${opts.map}: no entry for key ${toHex(key!)}`);
+      process.stdout.write(opts.json ? JSON.stringify({ map: opts.map, key: toHex(key!), value: toHex(value), runs }) + '\n' : `${toHex(value)}\n`);
+      return;
+    }
+    const entries = dumpMap(map);
+    process.stdout.write(opts.json ? JSON.stringify({ map: opts.map, entries, runs }) + '\n' : formatDump(opts.map, map, entries));
+  } finally {
+    c.dispose();
+  }
+}
+
+function sub(op: Op, description: string): Command {
+  const cmd = new Command(op)
+    .description(description)
+    .argument('<object>', 'ELF object (.o) from clang -target bpf')
+    .requiredOption('--map <name>', 'the map');
+  if (op !== 'dump') cmd.option('--key <hex>', 'the key, as hex bytes');
+  if (op === 'update') cmd.option('--value <hex>', 'the value, as hex bytes (every CPU\'s slot for per-CPU maps)').option('--flags <n>', 'BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2', '0');
+  return cmd
+    .option('--program <name>', op === 'dump' || op === 'lookup' ? 'run this program first' : 'run this program after the change')
+    .option('--data <hex>', 'the packet for the program run')
+    .option('--pcap <file>', 'run the program on each packet of a pcap file')
+    .option('--ctx <hex>', 'the context (ctx_in) for the program run')
+    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
+    .option('--json', 'print JSON')
+    .action((file: string, opts: MapOptions) => act(op, file, opts));
+}
+
+export function mapCommand(): Command {
+  return new Command('map')
+    .description('read and change the maps of an object loaded fresh (optionally around a program run)')
+    .addCommand(sub('dump', 'print every entry of a map').exitOverride())
+    .addCommand(sub('lookup', 'print the value of one key').exitOverride())
+    .addCommand(sub('update', 'set one key, then run the program if one is named, then print the map').exitOverride())
+    .addCommand(sub('delete', 'delete one key, then run the program if one is named, then print the map').exitOverride());
+}
