@@ -65,15 +65,17 @@ test('MAP_CREATE accepts and refuses the same attributes as the kernel, with the
     T.HASH, T.ARRAY, T.PROG_ARRAY, T.PERF_EVENT_ARRAY, T.PERCPU_HASH, T.PERCPU_ARRAY, T.LRU_HASH, T.LRU_PERCPU_HASH,
     T.LPM_TRIE, T.QUEUE, T.STACK, T.RINGBUF, T.BLOOM_FILTER, 0, 40,
   ];
-  const size = fc.oneof(fc.constantFrom(0, 1, 3, 4, 5, 8, 260, 261, 4096, 8192, 32768, 32769), fc.integer({ min: 0, max: 64 }));
+  const edge = fc.constantFrom(0, 1, 3, 5, 260, 261, 4096, 8192, 32768, 32769);
+  const keySize = fc.oneof({ arbitrary: fc.constantFrom(0, 4, 8), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 1 }, { arbitrary: edge, weight: 1 });
+  const valueSize = fc.oneof({ arbitrary: fc.constantFrom(0, 4, 8, 16), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 1 }, { arbitrary: edge, weight: 1 });
   const flagBits = fc.array(fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), { maxLength: 3 }).map((bits) => bits.reduce<number>((f, b) => f | (1 << b), 0));
   const attrs = fc.record({
     type: fc.constantFrom(...types),
-    keySize: size,
-    valueSize: size,
+    keySize,
+    valueSize,
     maxEntries: fc.oneof(fc.constantFrom(0, 1, 4096, 8192, 12288), fc.integer({ min: 0, max: 64 })),
-    flags: flagBits,
-    mapExtra: fc.constantFrom(0n, 0n, 3n, 16n),
+    flags: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: flagBits, weight: 1 }),
+    mapExtra: fc.constantFrom(0n, 0n, 0n, 3n, 16n),
   });
   let compared = 0, accepted = 0;
   fc.assert(

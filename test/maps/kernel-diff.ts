@@ -25,6 +25,8 @@ export function pinToCpu0(): void {
 
 export interface MapCase {
   type: number;
+  /** For maps of maps: the inner maps' type. */
+  inner?: number;
   keySize: number;
   valueSize: number;
   maxEntries: number;
@@ -42,7 +44,8 @@ export type Op =
   | { op: 'lookupAndDelete'; key?: Uint8Array; flags: number }
   | { op: 'lookupBatch' | 'lookupAndDeleteBatch'; count: number; restart: boolean; elemFlags: number }
   | { op: 'updateBatch'; keys: Uint8Array[]; values: Uint8Array[]; elemFlags: number }
-  | { op: 'deleteBatch'; keys: Uint8Array[] };
+  | { op: 'deleteBatch'; keys: Uint8Array[] }
+  | { op: 'freeze' };
 
 /** How many commands of each kind a run compared. */
 export type OpCounts = Record<string, number>;
@@ -109,9 +112,10 @@ function ourSide(map: BpfMap, inner: BpfMap[]): Side {
           } catch (err) {
             return errorText(err) ?? String(err);
           }
+        case 'freeze': map.freeze(); return 'ok';
       }
     }),
-    contents: () => contents(map.type, () => map.keys(), (k) => map.lookup(k), () => map.lookupAndDelete(), valueText),
+    contents: () => outcome(() => contents(map.type, () => map.keys(), (k) => map.lookup(k), () => map.lookupAndDelete(), valueText)),
   };
 }
 
@@ -160,9 +164,10 @@ function kernelSide(km: KernelMap, inner: KernelMap[], innerIds: number[]): Side
           } catch (err) {
             return errorText(err) ?? String(err);
           }
+        case 'freeze': km.freeze(); return 'ok';
       }
     }),
-    contents: () => contents(km.type, () => km.keys(), (k) => km.lookup(k), () => km.lookupAndDelete(), valueText),
+    contents: () => outcome(() => contents(km.type, () => km.keys(), (k) => km.lookup(k), () => km.lookupAndDelete(), valueText)),
   };
 }
 
@@ -192,6 +197,30 @@ export interface CaseResult {
   mismatch?: string;
 }
 
+/**
+ * The inner maps of a map-of-maps case: the template, one just like it, one
+ * that differs only in max_entries (which only plain arrays refuse) and one
+ * that does not fit.
+ */
+const INNER_SHAPES: Record<number, MapCreateAttr[]> = {
+  [T.ARRAY]: [
+    { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }, { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 },
+    { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 5 }, { type: T.HASH, keySize: 4, valueSize: 8, maxEntries: 4 },
+  ],
+  [T.PERCPU_ARRAY]: [
+    { type: T.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 }, { type: T.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 },
+    { type: T.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 5 }, { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4 },
+  ],
+  [T.HASH]: [
+    { type: T.HASH, keySize: 4, valueSize: 8, maxEntries: 4 }, { type: T.HASH, keySize: 4, valueSize: 8, maxEntries: 4 },
+    { type: T.HASH, keySize: 4, valueSize: 8, maxEntries: 9 }, { type: T.HASH, keySize: 4, valueSize: 12, maxEntries: 4 },
+  ],
+  [T.QUEUE]: [
+    { type: T.QUEUE, keySize: 0, valueSize: 4, maxEntries: 2 }, { type: T.QUEUE, keySize: 0, valueSize: 4, maxEntries: 2 },
+    { type: T.QUEUE, keySize: 0, valueSize: 4, maxEntries: 8 }, { type: T.STACK, keySize: 0, valueSize: 4, maxEntries: 2 },
+  ],
+};
+
 const kernelAttr = (c: MapCase) => ({ type: c.type, keySize: c.keySize, valueSize: c.valueSize, maxEntries: c.maxEntries, flags: c.flags, mapExtra: c.mapExtra });
 
 /** Run `ops` on both sides and compare; the maps are closed afterwards. */
@@ -202,13 +231,9 @@ export function runCase(kernel: Kernel, registry: MapRegistry, c: MapCase, ops: 
   const closers: (() => void)[] = [];
   try {
     if (isMapInMap(c.type)) {
-      // Two inner maps that fit the template (the first one) and one that does not.
-      const shapes: Omit<MapCreateAttr, 'type'>[] = [
-        { keySize: 4, valueSize: 8, maxEntries: 4 }, { keySize: 4, valueSize: 8, maxEntries: 4 }, { keySize: 4, valueSize: 8, maxEntries: 5 },
-      ];
-      for (const s of shapes) {
-        const k = createMap(kernel, { type: 'array', keySize: s.keySize, valueSize: s.valueSize, maxEntries: s.maxEntries });
-        const o = registry.create({ type: 'array', ...s });
+      for (const shape of INNER_SHAPES[c.inner ?? T.ARRAY]) {
+        const k = createMap(kernel, shape);
+        const o = registry.create(shape);
         kInner.push(k);
         oInner.push(o);
         closers.push(() => k.close(), () => o.close());
@@ -255,7 +280,8 @@ export function describe(op: Op): string {
 }
 
 export function caseName(c: MapCase): string {
-  return `${mapTypeName(c.type)} key ${c.keySize} value ${c.valueSize} max ${c.maxEntries} flags 0x${c.flags.toString(16)}`;
+  const inner = c.inner === undefined ? '' : ` of ${mapTypeName(c.inner)}`;
+  return `${mapTypeName(c.type)}${inner} key ${c.keySize} value ${c.valueSize} max ${c.maxEntries} flags 0x${c.flags.toString(16)}`;
 }
 
 // ---- generators -------------------------------------------------------------------------------
@@ -282,7 +308,7 @@ export function opsFor(c: MapCase, nrCpus: number, length: number): fc.Arbitrary
       fc.record({ op: fc.constant('lookupBatch' as const), count: fc.integer({ min: 1, max: 4 }), restart: fc.constant(true), elemFlags: fc.constant(0) }),
     ];
     if (c.type === T.BLOOM_FILTER) ops.push(fc.record({ op: fc.constant('has' as const), value }));
-    return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length, size: 'max' });
+    return sequence(ops, length);
   }
   const key = keyPool(c);
   const keys = fc.array(key, { minLength: 1, maxLength: 4 });
@@ -295,7 +321,7 @@ export function opsFor(c: MapCase, nrCpus: number, length: number): fc.Arbitrary
     fc.record({ op: fc.constant('deleteBatch' as const), keys }),
   ];
   if (isMapInMap(c.type)) {
-    ops.push(fc.record({ op: fc.constant('updateInner' as const), key, inner: fc.integer({ min: 0, max: 2 }), flags }));
+    ops.push(fc.record({ op: fc.constant('updateInner' as const), key, inner: fc.integer({ min: 0, max: 3 }), flags }));
   } else {
     const update = fc.record({ op: fc.constant('update' as const), key, value, flags });
     ops.push(update, update, update);
@@ -306,7 +332,13 @@ export function opsFor(c: MapCase, nrCpus: number, length: number): fc.Arbitrary
       elemFlags: fc.constantFrom(0, 0, 0, 1, 4),
     })));
   }
-  return fc.array(fc.oneof(...ops), { minLength: 1, maxLength: length, size: 'max' });
+  return sequence(ops, length);
+}
+
+/** Up to `length` of `ops`, with now and then a BPF_MAP_FREEZE (after which every write is EPERM). */
+function sequence(ops: fc.Arbitrary<Op>[], length: number): fc.Arbitrary<Op[]> {
+  const weighted = [...ops.map((arbitrary) => ({ arbitrary, weight: 20 })), { arbitrary: fc.constant<Op>({ op: 'freeze' }), weight: 1 }];
+  return fc.array(fc.oneof(...weighted), { minLength: 1, maxLength: length, size: 'max' });
 }
 
 /** Keys: indexes just past the end for arrays, a pool of 2 × max_entries for hashes, overlapping prefixes for tries. */
@@ -338,13 +370,16 @@ function keyPool(c: MapCase): fc.Arbitrary<Uint8Array> {
 export function casesFor(type: number): fc.Arbitrary<MapCase> {
   const maxEntries = fc.integer({ min: 1, max: 12 });
   const valueSize = fc.integer({ min: 1, max: 20 });
+  const innerType = fc.constantFrom(T.ARRAY, T.PERCPU_ARRAY, T.HASH, T.QUEUE);
+  /** `base`, mostly; sometimes with BPF_F_RDONLY, BPF_F_WRONLY or BPF_F_RDONLY_PROG. */
+  const access = (base: number) => fc.constantFrom(base, base, base, base | 0x8, base | 0x10, base | 0x80);
   switch (type) {
     case T.ARRAY: case T.PERCPU_ARRAY:
-      return fc.record({ type: fc.constant(type), keySize: fc.constant(4), valueSize, maxEntries, flags: fc.constant(0) });
+      return fc.record({ type: fc.constant(type), keySize: fc.constant(4), valueSize, maxEntries, flags: access(0) });
     case T.HASH: case T.PERCPU_HASH:
       return fc.record({
         type: fc.constant(type), keySize: fc.integer({ min: 1, max: 9 }), valueSize, maxEntries,
-        flags: fc.constantFrom(0x40, 0x41),
+        flags: fc.oneof(fc.constantFrom(0x40, 0x41), access(0x40)),
       });
     case T.LRU_HASH: case T.LRU_PERCPU_HASH:
       return fc.record({
@@ -354,7 +389,7 @@ export function casesFor(type: number): fc.Arbitrary<MapCase> {
     case T.LPM_TRIE:
       return fc.record({ type: fc.constant(type), keySize: fc.integer({ min: 5, max: 7 }), valueSize, maxEntries, flags: fc.constant(1) });
     case T.QUEUE: case T.STACK:
-      return fc.record({ type: fc.constant(type), keySize: fc.constant(0), valueSize, maxEntries: fc.integer({ min: 1, max: 5 }), flags: fc.constant(0) });
+      return fc.record({ type: fc.constant(type), keySize: fc.constant(0), valueSize, maxEntries: fc.integer({ min: 1, max: 5 }), flags: access(0) });
     case T.BLOOM_FILTER:
       return fc.record({
         type: fc.constant(type), keySize: fc.constant(0), valueSize, maxEntries: fc.integer({ min: 1, max: 4 }), flags: fc.constant(0x40),
@@ -365,9 +400,9 @@ export function casesFor(type: number): fc.Arbitrary<MapCase> {
     case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY:
       return fc.record({ type: fc.constant(type), keySize: fc.constant(4), valueSize: fc.constant(4), maxEntries, flags: fc.constant(0) });
     case T.ARRAY_OF_MAPS:
-      return fc.record({ type: fc.constant(type), keySize: fc.constant(4), valueSize: fc.constant(4), maxEntries, flags: fc.constant(0) });
+      return fc.record({ type: fc.constant(type), keySize: fc.constant(4), valueSize: fc.constant(4), maxEntries, flags: fc.constant(0), inner: innerType });
     case T.HASH_OF_MAPS:
-      return fc.record({ type: fc.constant(type), keySize: fc.integer({ min: 1, max: 6 }), valueSize: fc.constant(4), maxEntries, flags: fc.constant(0x40) });
+      return fc.record({ type: fc.constant(type), keySize: fc.integer({ min: 1, max: 6 }), valueSize: fc.constant(4), maxEntries, flags: fc.constant(0x40), inner: innerType });
     default:
       throw new Error(`no cases for map type ${type}`);
   }
