@@ -1,11 +1,15 @@
 /**
  * A `Runtime`: one address space, one map registry, one helper table and
  * one engine (the interpreter or the JIT) shared by every program loaded
- * into it, as one kernel is shared by the programs of a system.
+ * into it, as one kernel is shared by the programs of a system. Its clock
+ * is virtual: time moves when the caller advances it (`runtime.clock`),
+ * so runs are reproducible and bpf_timers fire when a test says so.
  */
 import { AddressSpace } from '../memory/index.js';
 import { MapRegistry } from '../maps/index.js';
-import { createHelperTable, type HelperDef, type HelperHost, type HelperTable } from '../helpers/index.js';
+import {
+  VirtualClock, contextHelpers, createHelperTable, tailCallHelpers, timerHelpers, type HelperDef, type HelperHost, type HelperTable,
+} from '../helpers/index.js';
 import { mapHelpers } from '../helpers/maps.js';
 import { PacketRuns, packetHelpers } from '../helpers/packet.js';
 import type { Insn } from '../isa/index.js';
@@ -19,8 +23,10 @@ export interface RuntimeOptions {
   engine?: LocalEngine;
   /** CPUs of the runtime: per-CPU maps keep this many slots (default 1). */
   nrCpus?: number;
-  /** Clocks, randomness, CPU, trace output for the helpers. */
-  host?: HelperHost;
+  /** Randomness, CPU, current task, trace output for the helpers (the clock is `clock`). */
+  host?: Omit<HelperHost, 'clock'>;
+  /** The clock of bpf_ktime_get_*_ns and the timers (default: a VirtualClock at 0). */
+  clock?: VirtualClock;
   /** Interpreter's checked mode (default true). */
   checked?: boolean;
   /** Instruction budget of one run. */
@@ -39,6 +45,7 @@ export class Runtime {
   readonly registry: MapRegistry;
   readonly helpers: HelperTable;
   readonly engine: LocalEngine;
+  readonly clock: VirtualClock;
   /** The packet of the test run in progress, for the packet helpers. */
   readonly packets = new PacketRuns();
   private readonly vm: Vm | undefined;
@@ -48,11 +55,17 @@ export class Runtime {
     this.engine = options.engine ?? 'interp';
     this.space = new AddressSpace();
     this.registry = new MapRegistry(this.space, { nrCpus: options.nrCpus ?? 1 });
-    this.helpers = createHelperTable([...mapHelpers(this.registry), ...packetHelpers(this.packets), ...(options.helpers ?? [])]);
+    this.clock = options.clock ?? new VirtualClock();
+    const r = this.registry;
+    this.helpers = createHelperTable([
+      ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
+      ...(options.helpers ?? []),
+    ]);
+    const host: HelperHost = { ...options.host, clock: this.clock };
     if (this.engine === 'jit') {
-      this.jit = new Jit(this.space, { helpers: this.helpers, host: options.host, maxInsns: options.maxInsns });
+      this.jit = new Jit(this.space, { helpers: this.helpers, host, maxInsns: options.maxInsns });
     } else {
-      this.vm = new Vm(this.space, { helpers: this.helpers, host: options.host, checked: options.checked ?? true, maxInsns: options.maxInsns });
+      this.vm = new Vm(this.space, { helpers: this.helpers, host, checked: options.checked ?? true, maxInsns: options.maxInsns });
     }
   }
 

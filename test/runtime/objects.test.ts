@@ -16,7 +16,7 @@ import { KernelError } from '../../src/kernel/index.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { repoRoot } from '../paths.js';
 import { kernelOrSkip } from '../kernel/env.js';
-import { u64le, udpPacket } from './packets.js';
+import { u32le, u64le, udpPacket } from './packets.js';
 
 const objDir = join(repoRoot, 'testdata', 'obj');
 const manifest = JSON.parse(readFileSync(join(objDir, 'manifest.json'), 'utf8')) as { objects: Record<string, { target: string }> };
@@ -131,11 +131,30 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
     });
   });
 
-  test(`subprogs.o on ${engine}: bpf-to-bpf calls`, (t) => {
-    withCollection(engine, 'subprogs.o', ['calls_static', 'calls_global', 'no_calls'], t, (c) => {
+  test(`subprogs.o on ${engine}: bpf-to-bpf calls and bpf_loop callbacks`, (t) => {
+    withCollection(engine, 'subprogs.o', undefined, t, (c) => {
       assert.equal(c.programs.calls_static.testRun({ data: pkt }).retval, 1, 'sum_squares(ifindex 1, 2) & 3');
       assert.equal(c.programs.calls_global.testRun({ data: pkt }).retval, 9, 'global_twice(0) + square(3)');
       assert.equal(c.programs.no_calls.testRun({ data: pkt }).retval, 0);
+      assert.equal(c.programs.uses_loop.testRun({ data: pkt }).retval, 0);
+      // loop_step adds 0..9 (45); other_step adds i*i + 1 for i = 0..6 and stops after 6 (98).
+      assert.equal(toHex(c.maps['.bss'].lookup(new Uint8Array(4))!), toHex(u64le(143n)));
+      assert.equal(c.programs.calls_global.testRun({ data: pkt }).retval, 9 + 143, 'global_add adds total');
+    });
+  });
+
+  test(`maps.o on ${engine}: spin lock, map-in-map, ring buffer, queue and a tail call through the prog array`, (t) => {
+    withCollection(engine, 'maps.o', undefined, t, (c) => {
+      c.maps.locked_hash.update(u32le(1), new Uint8Array(24));
+      assert.equal(c.programs.entry.testRun({ data: pkt }).retval, 1, 'mark 0: key 0 & 1 = 0 tail-calls tail_a');
+      const skb = new Uint8Array(192);
+      skb[8] = 1;
+      assert.equal(c.programs.entry.testRun({ data: pkt, ctx: skb }).retval, 2, 'mark 1 tail-calls tail_b');
+      assert.equal(toHex(c.maps.locked_hash.lookup(u32le(1))!), toHex(new Uint8Array([...new Uint8Array(8), ...u64le(1n), ...u64le(BigInt(pkt.length))])));
+      assert.deepEqual(dump(c.maps.pinned_array)['00000000'], toHex(u64le(1n)));
+      assert.deepEqual(dump(c.maps.pinned_array)['01000000'], toHex(u64le(1n)));
+      assert.deepEqual([c.maps.queue.lookupAndDelete(), c.maps.queue.lookupAndDelete()].map((v) => v && toHex(v)), ['00000000', '01000000']);
+      assert.equal(c.maps.queue.lookupAndDelete(), undefined, 'the queue is empty');
     });
   });
 }
