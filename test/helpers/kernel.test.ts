@@ -11,14 +11,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { ldImm64, type Insn } from '../../src/isa/index.js';
-import { BPF_F_RDONLY_PROG, createMap, loadProgram } from '../../src/kernel/index.js';
+import { BPF_F_RDONLY_PROG, createMap, loadBtf, loadProgram } from '../../src/kernel/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
-import { Bench, asm } from './util.js';
+import { Bench, asm, slotOf } from './util.js';
 
 const VALUE = 256;
 /** Marks a pointer into OUT (1) or RO (2) in the assembled text: hi 32 bits of the lddw constant. */
-const MARK = { out: 0x0ec0_0001, ro: 0x0ec0_0002 } as const;
+const MARK = { out: 0x0ec0_0001, ro: 0x0ec0_0002, func: 0x0ec0_0003 } as const;
 const BPF_PSEUDO_MAP_VALUE = 2;
+const BPF_PSEUDO_FUNC = 4;
 
 type Ptr = (which: 'out' | 'ro', off: number) => string;
 interface Case { name: string; ro: Uint8Array; program: (ptr: Ptr) => string }
@@ -157,5 +158,84 @@ for (const c of CASES) {
       text: new TextDecoder().decode(b.subarray(0, 128)).replace(/\0+$/, ''),
     });
     assert.deepEqual(view(ours), view(theirs));
+  });
+}
+
+/**
+ * BTF for programs with a callback (the verifier wants func_info once an
+ * lddw holds a function): int, int (void), global FUNC main, static FUNC cb.
+ */
+function callbackBtf(): Uint8Array {
+  const strings = new TextEncoder().encode('\0int\0main\0cb\0');
+  const types = Uint32Array.of(1, 1 << 24, 4, (1 << 24) | 32, 0, 13 << 24, 1, 5, (12 << 24) | 1, 2, 10, 12 << 24, 2);
+  const out = new Uint8Array(24 + types.byteLength + strings.length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, 0xeb9f, true);
+  v.setUint8(2, 1);
+  v.setUint32(4, 24, true);
+  v.setUint32(12, types.byteLength, true);
+  v.setUint32(16, types.byteLength, true);
+  v.setUint32(20, strings.length, true);
+  out.set(new Uint8Array(types.buffer), 24);
+  out.set(strings, 24 + types.byteLength);
+  return out;
+}
+
+/**
+ * bpf_loop(nr, cb, &sum on main's stack, flags), cb adding its index to the
+ * sum and returning 1 at index `stop`; OUT gets r0 at 248 and the sum at 240.
+ */
+function loopText(nr: number, stop: number, flags: number, out: string, cb: string): string {
+  return `
+    *(u64 *)(r10 - 8) = 0
+    r1 = ${nr} ll
+    r2 = ${cb}
+    r3 = r10
+    r3 += -8
+    r4 = ${flags}
+    call bpf_loop
+    r9 = ${out}
+    *(u64 *)(r9 + 248) = r0
+    r1 = *(u64 *)(r10 - 8)
+    *(u64 *)(r9 + 240) = r1
+    r0 = 0
+    exit
+  cb:
+    r3 = *(u64 *)(r2 + 0)
+    r3 += r1
+    *(u64 *)(r2 + 0) = r3
+    r0 = 0
+    if r1 != ${stop} goto +1
+    r0 = 1
+    exit`;
+}
+
+for (const [nr, stop, flags] of [[10, 99, 0], [10, 3, 0], [0, 0, 0], [5, 0, 1], [8 * 1024 * 1024 + 1, 0, 0]]) {
+  test(`kernel agrees: bpf_loop(${nr}) stopping at ${stop}, flags ${flags}`, (t) => {
+    const b = new Bench();
+    const outAddr = b.region(VALUE);
+    const ours = loopText(nr, stop, flags, `${outAddr} ll`, 'CB ll');
+    b.run(ours.replace('CB', String(slotOf(ours, 'cb'))));
+    const mine = b.read(outAddr, VALUE);
+
+    const kernel = kernelOrSkip(t);
+    if (!kernel) return;
+    const key = new Uint8Array(4);
+    using out = createMap(kernel, { type: 'array', keySize: 4, valueSize: VALUE, maxEntries: 1 });
+    using btf = loadBtf(kernel, callbackBtf());
+    const text = loopText(nr, stop, flags, `${BigInt(MARK.out) << 32n} ll`, `${BigInt(MARK.func) << 32n} ll`);
+    const cbSlot = slotOf(text, 'cb');
+    const insns = relocate(asm(text), { out: out.fd.value, ro: -1 }).map((ins, i, all) => {
+      if (ins.code !== 0x18 || all[i + 1]?.imm !== MARK.func) return ins;
+      return { ...ins, src: BPF_PSEUDO_FUNC, imm: cbSlot - (i + 1) };
+    });
+    const fix = insns.findIndex((ins) => ins.src === BPF_PSEUDO_FUNC);
+    insns[fix + 1] = { ...insns[fix + 1], imm: 0 };
+    const funcInfo = { recSize: 8, count: 2, bytes: new Uint8Array(Uint32Array.of(0, 3, cbSlot, 4).buffer) };
+    using prog = loadProgram(kernel, { type: 'socket_filter', insns, btfFd: btf.fd.value, funcInfo });
+    prog.testRun({ data: new Uint8Array(64) });
+    const theirs = out.lookup(key)!;
+    const view = (x: Uint8Array) => [248, 240].map((at) => new DataView(x.buffer, x.byteOffset).getBigInt64(at, true));
+    assert.deepEqual(view(mine), view(theirs));
   });
 }

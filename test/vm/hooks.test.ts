@@ -41,7 +41,7 @@ test('bpf_loop calls the callback nr_loops times, or until it returns 1 (then i 
   assert.equal(b.u64(sum), 6n);
   assert.equal(b.run(loopProg(0, 0), { r1: BigInt(sum) }), 0n);
   assert.equal(b.run(loopProg(1, 0, 1), { r1: BigInt(sum) }), EINVAL);
-  assert.equal(b.run(loopProg(8 * 1024 * 1024 + 1, 0), { r1: BigInt(sum) }), E2BIG);
+  assert.equal(b.run(loopProg(8 * 1024 * 1024 + 1, 0), { r1: BigInt(sum) }), E2BIG & 0xffffffffn); // as the kernel's inlined bpf_loop gives it
 });
 
 test('a callback runs on its own frame: the caller keeps r6-r9, r10 and its stack', () => {
