@@ -12,6 +12,7 @@
  * the kernel's (as two boots of a kernel do).
  */
 import { jhash } from '../maps/jhash.js';
+import { TC_CTX, XDP_CTX, type ContextSpec } from '../platform/index.js';
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
 import { RuntimeError } from './errors.js';
@@ -62,9 +63,13 @@ const INT_MAX = 0x7fffffff;
 
 const EINVAL = 22, EFAULT = 14, ENOMEM = 12, EACCES = 13;
 
-/** Offsets of the context fields the helpers keep up to date. */
-export const XDP_MD = { data: 0, dataEnd: 4, dataMeta: 8 } as const;
-export const SKB = { len: 0, hash: 68, data: 76, dataEnd: 80, dataMeta: 140 } as const;
+const offsetOf = (ctx: ContextSpec, name: string): number => ctx.fields.find((f) => f.name === name)!.offset;
+/** Offsets of the context fields the helpers keep up to date, from src/platform's layouts. */
+const XDP_MD = { data: offsetOf(XDP_CTX, 'data'), dataEnd: offsetOf(XDP_CTX, 'data_end'), dataMeta: offsetOf(XDP_CTX, 'data_meta') } as const;
+const SKB = {
+  len: offsetOf(TC_CTX, 'len'), hash: offsetOf(TC_CTX, 'hash'), data: offsetOf(TC_CTX, 'data'), dataEnd: offsetOf(TC_CTX, 'data_end'),
+  dataMeta: offsetOf(TC_CTX, 'data_meta'),
+} as const;
 
 /** The packet of one run, as the helpers see and move it (addresses in the runtime's memory). */
 export interface PacketFrame {

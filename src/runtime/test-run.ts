@@ -19,7 +19,7 @@
  *    bpf_perf_event_data the program reads, so they can be tested too.
  */
 import type { AddressSpace, Region } from '../memory/index.js';
-import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, programType, type ContextSpec } from '../platform/index.js';
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, PlatformError, TC_CTX, XDP_CTX, programType, type ContextSpec, type CtxField } from '../platform/index.js';
 import { ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
@@ -60,8 +60,6 @@ const PAGE_SIZE = 4096;
 const XDP_PACKET_HEADROOM = 256;
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64. */
 const SKB_HEADROOM = 64;
-const SKB_SIZE = 192;
-const XDP_MD_SIZE = 24;
 /** The loopback device of the test run's network namespace. */
 const LOOPBACK_IFINDEX = 1;
 const GSO_LEGACY_MAX_SIZE = 65536;
@@ -71,14 +69,28 @@ const U16_MAX = 0xffff;
 /** MAX_SKB_FRAGS: the fragments of one multi-buffer frame. */
 const MAX_SKB_FRAGS = 17;
 
-/** __sk_buff fields (include/uapi/linux/bpf.h). */
+/** A context field's offset, from src/platform's description of the struct. */
+function field(ctx: ContextSpec, name: string): CtxField {
+  const f = ctx.fields.find((x) => x.name === name);
+  if (!f) throw new PlatformError(`${ctx.struct} has no field ${name}`);
+  return f;
+}
+const skb = (name: string) => field(TC_CTX, name).offset;
+/** __sk_buff fields. */
 const SKB = {
-  len: 0, pktType: 4, mark: 8, queueMapping: 12, protocol: 16, priority: 32, ingressIfindex: 36, ifindex: 40,
-  cb: 48, cbEnd: 68, hash: 68, data: 76, dataEnd: 80, dataMeta: 140, tstamp: 152, wireLen: 160, gsoSegs: 164,
-  gsoSize: 176, hwtstamp: 184,
+  len: skb('len'), pktType: skb('pkt_type'), mark: skb('mark'), protocol: skb('protocol'), priority: skb('priority'),
+  ingressIfindex: skb('ingress_ifindex'), ifindex: skb('ifindex'), cb: skb('cb'), cbEnd: skb('cb') + field(TC_CTX, 'cb').size,
+  dataEnd: skb('data_end'), dataMeta: skb('data_meta'), tstamp: skb('tstamp'), wireLen: skb('wire_len'),
+  gsoSegs: skb('gso_segs'), gsoSize: skb('gso_size'), hwtstamp: skb('hwtstamp'),
 } as const;
+const SKB_SIZE = TC_CTX.size;
+const xdp = (name: string) => field(XDP_CTX, name).offset;
 /** xdp_md fields. */
-const XDP = { data: 0, dataEnd: 4, dataMeta: 8, ingressIfindex: 12, rxQueueIndex: 16, egressIfindex: 20 } as const;
+const XDP = {
+  data: xdp('data'), dataEnd: xdp('data_end'), dataMeta: xdp('data_meta'), ingressIfindex: xdp('ingress_ifindex'),
+  rxQueueIndex: xdp('rx_queue_index'), egressIfindex: xdp('egress_ifindex'),
+} as const;
+const XDP_MD_SIZE = XDP_CTX.size;
 
 interface RunInput {
   program: string;
