@@ -47,10 +47,10 @@ export interface EngineHooks {
   /** The subprogram at `pc` of the running program, to be called later, after this run (timer callbacks). */
   deferredCallback(pc: bigint): DeferredCallback;
   /**
-   * bpf_tail_call, after its index check: count the attempt against
-   * MAX_TAIL_CALL_CNT and, when within it and `target` is a program, make the
-   * engine replace the running function with `target` once the helper
-   * returns. Returns whether the tail call will happen.
+   * bpf_tail_call, after its index check: when `target` is a program and the
+   * run has taken fewer than MAX_TAIL_CALL_CNT tail calls, count this one
+   * and make the engine replace the running function with `target` once the
+   * helper returns. Returns whether the tail call will happen.
    */
   tailCall(target: ProgramHandle | undefined): boolean;
   /** The running call chain, innermost first: each frame's current instruction as a byte offset (bpf_get_stack). */

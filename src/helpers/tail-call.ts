@@ -30,10 +30,10 @@ function progArray(registry: MapRegistry, addr: bigint): ProgArrayMap {
 
 /**
  * long bpf_tail_call(void *ctx, struct bpf_map *prog_array_map, u32 index):
- * on success it does not return. On failure (index out of range, the
- * MAX_TAIL_CALL_CNT budget spent, an empty slot — in the kernel's order, so
- * an empty slot still spends budget) execution continues after the call;
- * r0 is then unreadable to a verified program, and we make it -ENOENT.
+ * on success it does not return. On failure (index out of range, an empty
+ * slot, the MAX_TAIL_CALL_CNT budget spent — only tail calls taken spend
+ * it, as the kernel counts) execution continues after the call; r0 is then
+ * unreadable to a verified program, and we make it -ENOENT.
  */
 function tailCall(registry: MapRegistry) {
   return (ctx: HelperContext, _ctx: bigint, map: bigint, index: bigint): bigint => {

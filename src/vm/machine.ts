@@ -288,14 +288,13 @@ export class Machine {
   }
 
   /**
-   * The tail-call hook (after the helper's index check): count the attempt,
-   * then, if within MAX_TAIL_CALL_CNT and `target` is a program, enter it
-   * when the helper returns.
+   * The tail-call hook (after the helper's index check): a program within
+   * MAX_TAIL_CALL_CNT is entered when the helper returns. An empty slot
+   * spends nothing, as on the kernel (its JIT checks the slot first).
    */
   tailCall(target: ProgramHandle | undefined): boolean {
-    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
+    if (target === undefined || this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
     this.tailCalls++;
-    if (target === undefined) return false;
     this.pendingTail = target.preparedFor(this, (insns) => prepareProgram(insns, this.checked));
     return true;
   }

@@ -10,16 +10,20 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { ProgramHandle, tailCallHelpers } from '../../src/helpers/index.js';
 import { ldImm64, type Insn } from '../../src/isa/index.js';
 import { BPF_F_RDONLY_PROG, createMap, loadBtf, loadProgram } from '../../src/kernel/index.js';
+import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
+import { AddressSpace } from '../../src/memory/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { Bench, asm, slotOf } from './util.js';
 
 const VALUE = 256;
 /** Marks a pointer into OUT (1) or RO (2) in the assembled text: hi 32 bits of the lddw constant. */
-const MARK = { out: 0x0ec0_0001, ro: 0x0ec0_0002, func: 0x0ec0_0003 } as const;
+const MARK = { out: 0x0ec0_0001, ro: 0x0ec0_0002, func: 0x0ec0_0003, progs: 0x0ec0_0004 } as const;
 const BPF_PSEUDO_MAP_VALUE = 2;
 const BPF_PSEUDO_FUNC = 4;
+const BPF_PSEUDO_MAP_FD = 1;
 
 type Ptr = (which: 'out' | 'ro', off: number) => string;
 interface Case { name: string; ro: Uint8Array; program: (ptr: Ptr) => string }
@@ -239,3 +243,86 @@ for (const [nr, stop, flags] of [[10, 99, 0], [10, 3, 0], [0, 0, 0], [5, 0, 1], 
     assert.deepEqual(view(mine), view(theirs));
   });
 }
+
+/** A program that counts its runs in OUT[0] and tail calls slot 0 of PROGS: itself, once installed there. */
+const selfCall = (out: string, progs: string) => `
+  r6 = r1
+  r9 = ${out}
+  r2 = *(u64 *)(r9 + 0)
+  r2 += 1
+  *(u64 *)(r9 + 0) = r2
+  r1 = r6
+  r2 = ${progs}
+  r3 = 0
+  call bpf_tail_call
+  r0 = 0
+  exit`;
+
+/** `n` tail calls to the empty slot 3, then one to slot 1 (which stores 7 in OUT[8]); falling through stores 99. */
+const attempts = (n: number, out: string, progs: string) => `
+  r6 = r1
+  r7 = 0
+again:
+  r1 = r6
+  r2 = ${progs}
+  r3 = 3
+  call bpf_tail_call
+  r7 += 1
+  if r7 < ${n} goto again
+  r1 = r6
+  r2 = ${progs}
+  r3 = 1
+  call bpf_tail_call
+  r9 = ${out}
+  *(u64 *)(r9 + 8) = 99
+  r0 = 0
+  exit`;
+const seven = (out: string) => `r9 = ${out}\n*(u64 *)(r9 + 8) = 7\nr0 = 0\nexit`;
+
+test('kernel agrees: tail calls stop after 33; attempts on an empty slot do not count', (t) => {
+  // The interpreter.
+  const space = new AddressSpace();
+  const registry = new MapRegistry(space);
+  const progs = registry.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+  const b = new Bench({ space, extra: tailCallHelpers(registry) });
+  const outAddr = b.region(VALUE);
+  const install = (slot: number, text: string) => progs.update(u32Bytes(slot), u32Bytes(registry.registerProgram(new ProgramHandle(`p${slot}`, asm(text)))));
+  const out = `${outAddr} ll`, pa = `${progs.address} ll`;
+  install(0, selfCall(out, pa));
+  install(1, seven(out));
+  const ours: bigint[] = [];
+  b.run(selfCall(out, pa));
+  ours.push(b.u64(outAddr));
+  for (const n of [32, 33, 100]) {
+    b.run(attempts(n, out, pa));
+    ours.push(b.u64(outAddr + 8));
+  }
+  assert.deepEqual(ours, [34n, 7n, 7n, 7n]);
+
+  const kernel = kernelOrSkip(t);
+  if (!kernel) return;
+  const key = new Uint8Array(4);
+  using outMap = createMap(kernel, { type: 'array', keySize: 4, valueSize: VALUE, maxEntries: 1 });
+  using progArray = createMap(kernel, { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+  const markOut = `${BigInt(MARK.out) << 32n} ll`, markProgs = `${BigInt(MARK.progs) << 32n} ll`;
+  const load = (text: string) => loadProgram(kernel, {
+    type: 'socket_filter',
+    insns: relocate(asm(text), { out: outMap.fd.value, ro: -1 }).map((ins, i, all) =>
+      ins.code === 0x18 && all[i + 1]?.imm === MARK.progs ? { ...ins, src: BPF_PSEUDO_MAP_FD, imm: progArray.fd.value } : ins)
+      .map((ins, i, all) => (i > 0 && all[i - 1].code === 0x18 && all[i - 1].src === BPF_PSEUDO_MAP_FD && ins.code === 0 ? { ...ins, imm: 0 } : ins)),
+  });
+  using self = load(selfCall(markOut, markProgs));
+  using sevenProg = load(seven(markOut));
+  progArray.update(key, u32Bytes(self.fd.value));
+  progArray.update(u32Bytes(1), u32Bytes(sevenProg.fd.value));
+  const theirs: bigint[] = [];
+  const read = (at: number) => new DataView(outMap.lookup(key)!.buffer).getBigUint64(at, true);
+  self.testRun({ data: new Uint8Array(64) });
+  theirs.push(read(0));
+  for (const n of [32, 33, 100]) {
+    using main = load(attempts(n, markOut, markProgs));
+    main.testRun({ data: new Uint8Array(64) });
+    theirs.push(read(8));
+  }
+  assert.deepEqual(ours, theirs);
+});
