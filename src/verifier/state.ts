@@ -4,8 +4,8 @@
  * stack slots at byte granularity, the references a path holds — and how the
  * kernel's log prints them (`R1=ctx() R10=fp0 fp-8=mmmmmmmm`).
  */
-import { markKnown, unboundedScalar, type ScalarBounds } from './bounds.js';
-import { tnumIsConst, tnumIsUnknown, tnumStr } from './tnum.js';
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, markKnown, type ScalarBounds } from './bounds.js';
+import { tnumIsConst, tnumIsUnknown, tnumStr, tnumUnknown } from './tnum.js';
 
 /** Base register types (`enum bpf_reg_type`), as the log spells them. */
 export type RegType =
@@ -39,15 +39,21 @@ export interface RegState extends ScalarBounds {
   precise: boolean;
 }
 
-export function notInit(): RegState {
+function reg(type: RegType): RegState {
   return {
-    ...unboundedScalar(), type: 'not_init', maybeNull: false, ringbuf: false, rdonly: false, off: 0, id: 0,
+    varOff: tnumUnknown, smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
+    s32Min: S32_MIN, s32Max: S32_MAX, u32Min: 0, u32Max: U32_MAX,
+    type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, id: 0,
     addConst: false, refObjId: 0, range: 0, memSize: 0, mapIndex: -1, frameno: 0, precise: false,
   };
 }
 
+export function notInit(): RegState {
+  return reg('not_init');
+}
+
 export function unknownScalar(): RegState {
-  return { ...notInit(), type: 'scalar' };
+  return reg('scalar');
 }
 
 export function constScalar(v: bigint): RegState {
@@ -58,7 +64,8 @@ export function constScalar(v: bigint): RegState {
 
 /** A pointer of `type` with fixed offset `off` and no variable part. */
 export function pointer(type: RegType, off = 0): RegState {
-  const r = { ...notInit(), type, off };
+  const r = reg(type);
+  r.off = off;
   markKnown(r, 0n);
   return r;
 }

@@ -21,7 +21,9 @@ import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
   unboundedScalar, zext32To64,
 } from './bounds.js';
+import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
+import { statesEqual } from './prune.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -87,11 +89,22 @@ class Reject extends Error {
   }
 }
 
+/** A state kept at a prune point; `branches` counts the paths still being explored from it. */
+interface Checkpoint {
+  state: VerifierState;
+  branches: number;
+  /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
+  hitCnt: number;
+  missCnt: number;
+}
+
 interface Branch {
   state: VerifierState;
   insnIdx: number;
   prevInsnIdx: number;
   logPos: number;
+  /** The checkpoints on the path that led here. */
+  chain: Checkpoint[];
 }
 
 /** `bpf_verifier_env`: everything one verification holds. */
@@ -109,8 +122,15 @@ class Env {
   processed = 0;
   totalStates = 0;
   peakStates = 0;
-  /** States seen at prune points, for exact-equality pruning and loop detection. */
-  readonly explored = new Map<number, { key: string; done: boolean }[]>();
+  maxStatesPerInsn = 0;
+  /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
+  jmpsProcessed = 0;
+  prevJmpsProcessed = 0;
+  prevInsnProcessed = 0;
+  /** States seen at prune points (`explored_states`). */
+  readonly explored = new Map<number, Checkpoint[]>();
+  /** Live registers before each instruction. */
+  readonly liveIn: number[];
   readonly stack: Branch[] = [];
   subprogStarts: number[] = [0];
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
@@ -126,6 +146,7 @@ class Env {
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
+    this.liveIn = computeLiveRegisters(insns, this.rows, (id) => helperFor(id)?.args.length ?? 5);
   }
 
   verbose(text: string): void {
@@ -159,7 +180,7 @@ function checkCfg(env: Env): void {
   rows.forEach((row, i) => {
     if (row?.format === 'call_local') {
       const t = i + insns[i].imm + 1;
-      if (t < 0 || t >= n) throw new Reject(i, `function calls to ${t} out of range`);
+      if (t < 0 || t >= n) throw new Reject(i, 'call to invalid destination');
       starts.add(t);
     }
   });
@@ -185,7 +206,7 @@ function checkCfg(env: Env): void {
   const work: number[] = [0];
   const push = (from: number, to: number): void => {
     if (to < 0 || to >= n) throw new Reject(from, `jump out of range from insn ${from} to ${to}`);
-    if (rows[to] === null) throw new Reject(from, `jump to the middle of ldimm64 insn ${to}`);
+    if (rows[to] === null) throw new Reject(from, `jump into the middle of ldimm64 insn ${to - 1}`);
     if (!seen[to]) {
       seen[to] = 1;
       work.push(to);
@@ -214,12 +235,18 @@ function checkCfg(env: Env): void {
         const t = i + ins.off + 1;
         push(i, t);
         push(i, i + 1);
+        // The jump itself and its target (`mark_prune_point` for a BRANCH edge).
+        env.prunePoints.add(i);
         env.prunePoints.add(t);
-        env.prunePoints.add(i + 1);
         break;
       }
       case 'call_local':
         push(i, i + ins.imm + 1);
+        push(i, i + 1);
+        env.prunePoints.add(i);
+        env.prunePoints.add(i + 1);
+        break;
+      case 'call_helper':
         push(i, i + 1);
         env.prunePoints.add(i + 1);
         break;
@@ -257,6 +284,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
   } catch (err) {
     if (!(err instanceof Reject)) throw err;
     error = { insn: err.insn, message: err.message };
+    if (env.log && !env.log.endsWith('\n')) env.log += '\n';
     env.log += `${err.message}\n`;
   }
   if (!error) {
@@ -264,7 +292,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
     if (combined) error = combined;
   }
   if (!error && env.level === 1) env.log = '';
-  const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${maxStatesPerInsn(env)} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
+  const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
   const log = env.level > 0 ? env.log + stats : '';
   return { accepted: !error, processedInsns: env.processed, log, error, aux: env.aux };
 }
@@ -280,11 +308,6 @@ export function verifyOrThrow(insns: readonly Insn[], options: VerifyOptions = {
   return r;
 }
 
-function maxStatesPerInsn(env: Env): number {
-  let m = 0;
-  for (const list of env.explored.values()) m = Math.max(m, list.length);
-  return m;
-}
 
 /** `check_max_stack_depth`: frames are rounded up to 32 bytes and summed along each call chain. */
 function checkMaxStackDepth(env: Env): { insn: number; message: string } | null {
@@ -344,9 +367,29 @@ function fullState(env: Env, s: VerifierState): string {
 
 const cur = (s: VerifierState): FuncState => s.frames[s.frames.length - 1];
 
-/** A canonical text of the state, for exact-equality pruning. */
-function stateKey(s: VerifierState): string {
-  return JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+/** `states_maybe_looping`: a cheap first test, the top frame's registers are identical. */
+function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  const o = old.frames[old.frames.length - 1].regs, c = cur.frames[cur.frames.length - 1].regs;
+  for (let r = 0; r < 10; r++) {
+    if (o[r].type !== c[r].type || o[r].varOff.value !== c[r].varOff.value || o[r].varOff.mask !== c[r].varOff.mask ||
+        o[r].off !== c[r].off || o[r].umin !== c[r].umin || o[r].umax !== c[r].umax) return false;
+  }
+  return true;
+}
+
+/** Live registers of each frame: the top one before `idx`, callers after their call returns (r0-r5 are rewritten). */
+function liveMasks(env: Env, s: VerifierState, idx: number): number[] {
+  return s.frames.map((_f, i) => (i === s.frames.length - 1 ? env.liveIn[idx] : env.liveIn[s.frames[i + 1].callsite + 1] & ~0x3f));
+}
+
+function printLiveness(env: Env): void {
+  env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
+  env.verbose('Live regs before insn:\n');
+  env.rows.forEach((row, i) => {
+    if (!row) return;
+    env.verbose(`${String(i).padStart(7)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
+  });
 }
 
 function doCheck(env: Env): void {
@@ -356,8 +399,12 @@ function doCheck(env: Env): void {
   let idx = 0;
   let prevIdx = -1;
   let printState = true;
-  const pathStates: Array<{ key: string; idx: number }> = [];
-  let jmpHistory = 0;
+  let chain: Checkpoint[] = [];
+  if (env.level > 1) printLiveness(env);
+  const endPath = (): Branch | undefined => {
+    for (const cp of chain) cp.branches--;
+    return popBranch(env);
+  };
   for (;;) {
     if (idx >= env.insns.length) throw new Reject(prevIdx, `invalid insn idx ${idx} insn_cnt ${env.insns.length}`);
     env.processed++;
@@ -366,26 +413,52 @@ function doCheck(env: Env): void {
     }
     env.aux[idx].seen = true;
     if (env.prunePoints.has(idx)) {
-      const key = stateKey(state) + `@${idx}`;
       const list = env.explored.get(idx) ?? [];
-      const hit = list.find((e) => e.key === key);
-      if (hit) {
-        if (pathStates.some((p) => p.key === key)) throw new Reject(idx, `infinite loop detected at insn ${idx}`);
-        if (env.level > 0) {
-          env.verbose(printState ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+      const live = liveMasks(env, state, idx);
+      let pruned = false;
+      // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
+      let addNewState = env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8;
+      let statesCnt = 0;
+      for (let k = 0; k < list.length; k++) {
+        const cp = list[k];
+        statesCnt++;
+        if (cp.branches > 0) {
+          // Still being explored: the same state again is a loop that never ends.
+          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged)) {
+            throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
+          }
+          if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
+        } else if (statesEqual(cp.state, state, live, false, env.privileged)) {
+          cp.hitCnt++;
+          pruned = true;
+          break;
         }
-        const next = popBranch(env);
+        // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
+        if (addNewState) cp.missCnt++;
+        if (cp.missCnt > cp.hitCnt * 3 + 3) {
+          list.splice(k, 1);
+          k--;
+        }
+      }
+      if (pruned) {
+        env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+        const next = endPath();
         if (!next) return;
-        ({ state, insnIdx: idx, prevInsnIdx: prevIdx } = next);
-        pathStates.length = 0;
+        ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
         printState = true;
         continue;
       }
-      list.push({ key, done: false });
-      env.explored.set(idx, list);
-      env.totalStates++;
-      env.peakStates++;
-      pathStates.push({ key, idx });
+      env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
+      if (addNewState) {
+        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0 };
+        list.push(cp);
+        env.explored.set(idx, list);
+        env.totalStates++;
+        env.peakStates++;
+        env.prevJmpsProcessed = env.jmpsProcessed;
+        env.prevInsnProcessed = env.processed;
+        chain = [...chain, cp];
+      }
     }
     if (printState && env.level > 0) {
       if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
@@ -395,6 +468,8 @@ function doCheck(env: Env): void {
     const insnText = `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}`;
     env.verbose(insnText);
     const scratch: Scratch = { regs: new Set(), slots: new Set() };
+    const insnClass = cls(env.insns[idx]);
+    if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
     if (env.level > 0) {
       const s = stateStr(env, cur(state), scratch);
@@ -411,23 +486,19 @@ function doCheck(env: Env): void {
       continue;
     }
     if (step.kind === 'branch') {
-      if (++jmpHistory > BPF_COMPLEXITY_LIMIT_JMP_SEQ && env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, chain });
+      for (const cp of chain) cp.branches++;
+      if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
         throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
       }
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length });
       prevIdx = idx;
       idx = step.idx;
       continue;
     }
     // exit of the main program: this path is done.
-    for (const p of pathStates) {
-      const e = env.explored.get(p.idx)?.find((x) => x.key === p.key);
-      if (e) e.done = true;
-    }
-    const next = popBranch(env);
+    const next = endPath();
     if (!next) return;
-    ({ state, insnIdx: idx, prevInsnIdx: prevIdx } = next);
-    pathStates.length = 0;
+    ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
     printState = true;
   }
 }
@@ -783,7 +854,8 @@ function coerceRegToSizeSx(r: RegState, size: number): void {
 function checkPtrAlignment(idx: number, reg: RegState, off: number, size: number): void {
   if (reg.type !== 'fp' || size === 1) return;
   if (!tnumIsAligned(tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off))), size)) {
-    throw new Reject(idx, `misaligned stack access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+    const varOff = tnumIsConst(reg.varOff) ? s64(reg.varOff.value).toString() : tnumStr(reg.varOff);
+    throw new Reject(idx, `misaligned stack access off ${varOff}+${reg.off}+${off} size ${size}`);
   }
 }
 
@@ -825,8 +897,8 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
         throw new Reject(idx, 'cannot write into packet');
       }
       if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-      const memOff = Number(reg.umax) + off;
-      if (reg.range < 0 || off < 0 || memOff + size > reg.range || reg.umax > BigInt(MAX_PACKET_OFF)) {
+      // The variable part was added before the bounds check that set `range`: only the fixed offset counts.
+      if (reg.range < 0 || off < 0 || off + size > reg.range) {
         throw new Reject(idx, `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${reg.range})\nR${regno} offset is outside of the packet`);
       }
       return kind === 'read' ? loadedScalar(size) : null;
@@ -873,8 +945,7 @@ function checkMemRegionAccess(idx: number, regno: number, reg: RegState, off: nu
   }
   const lo = reg.smin + BigInt(off);
   if (!ok(lo)) {
-    const tail = tnumIsConst(reg.varOff) ? '' : `\nR${regno} min value is outside of the allowed memory range`;
-    throw new Reject(idx, describe(lo) + tail);
+    throw new Reject(idx, `${describe(lo)}\nR${regno} min value is outside of the allowed memory range`);
   }
   if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) {
     throw new Reject(idx, `R${regno} unbounded memory access, make sure to bounds check any such access`);
@@ -1041,8 +1112,7 @@ function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratc
 
 function checkStore(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch, fromReg: boolean): void {
   const value = fromReg ? readReg(state, idx, ins.src, scratch) : constScalar(BigInt(ins.imm));
-  const dst = readReg(state, idx, ins.dst, scratch);
-  if (!fromReg && dst.type === 'ctx') throw new Reject(idx, `BPF_ST stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
+  readReg(state, idx, ins.dst, scratch);
   const size = sizeBytes(ins);
   try {
     checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', value, scratch);
@@ -1126,7 +1196,7 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
 
 /** `check_func_call`: a new frame with R1-R5 as arguments. */
 function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
-  if (state.frames.length >= MAX_CALL_FRAMES) throw new Reject(idx, `the call stack of ${state.frames.length + 1} frames is too deep !`);
+  if (state.frames.length >= MAX_CALL_FRAMES) throw new Reject(idx, `the call stack of ${state.frames.length + 1} frames is too deep`);
   const target = idx + ins.imm + 1;
   const caller = cur(state);
   const callee = newFrame(state.frames.length, idx, subprogOf(env, target));
@@ -1149,7 +1219,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
   }
   if (state.refs.length) {
     const ref = state.refs[0];
-    throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}`);
+    throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}\nBPF_EXIT instruction in main prog would lead to reference leak`);
   }
   if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
   return { kind: 'exit' };
@@ -1161,6 +1231,15 @@ function forEachReg(state: VerifierState, fn: (r: RegState) => void): void {
     f.regs.forEach(fn);
     for (const slot of f.stack) if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') fn(slot.spilledPtr);
   }
+}
+
+function forEachLiveReg(state: VerifierState, live: readonly number[], fn: (r: RegState) => void): void {
+  state.frames.forEach((f, i) => {
+    f.regs.forEach((r, regno) => {
+      if (live[i] & (1 << regno)) fn(r);
+    });
+    for (const slot of f.stack) if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') fn(slot.spilledPtr);
+  });
 }
 
 /** `mark_ptr_or_null_regs`: after `if (p == 0)`, every copy of p is either NULL or a valid pointer. */
@@ -1183,7 +1262,7 @@ function markPtrOrNullRegs(state: VerifierState, id: number, isNull: boolean): v
 function findGoodPktPointers(state: VerifierState, dst: RegState, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.umax > BigInt(MAX_PACKET_OFF) || dst.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
-  const newRange = rightOpen ? dst.off - 1 : dst.off;
+  const newRange = dst.off;
   const { type, id } = dst;
   forEachReg(state, (r) => {
     if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange);
@@ -1273,10 +1352,10 @@ function isBranchTaken(dst: RegState, src: RegState, opcode: number, jmp32: bool
   return isScalarBranchTaken(dst, src, opcode, jmp32);
 }
 
-/** `sync_linked_regs`: registers tied by id learn what the branch taught `known`. */
-function syncLinkedRegs(state: VerifierState, known: RegState): void {
+/** `sync_linked_regs`: live registers tied by id learn what the branch taught `known`. */
+function syncLinkedRegs(state: VerifierState, known: RegState, live: readonly number[]): void {
   if (!known.id) return;
-  forEachReg(state, (r) => {
+  forEachLiveReg(state, live, (r) => {
     if (r === known || r.type !== 'scalar' || r.id !== known.id) return;
     const { off, addConst, id } = r;
     if (!known.addConst && !addConst) {
@@ -1323,11 +1402,12 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
       throw new Reject(idx, `REG INVARIANTS VIOLATION (${opcode === BPF_JEQ ? 'jeq' : 'cond'}): range bounds violation`);
     }
     if (env.privileged) {
-      syncLinkedRegs(state, fDst);
-      syncLinkedRegs(other, oDst);
+      const live = liveMasks(env, state, idx);
+      syncLinkedRegs(state, fDst, live);
+      syncLinkedRegs(other, oDst, live);
       if (srcX(ins)) {
-        syncLinkedRegs(state, fSrc);
-        syncLinkedRegs(other, oSrc);
+        syncLinkedRegs(state, fSrc, live);
+        syncLinkedRegs(other, oSrc, live);
       }
     }
   } else if (!jmp32 && !srcX(ins) && ins.imm === 0 && (opcode === BPF_JEQ || opcode === BPF_JNE) && dst.maybeNull) {
@@ -1342,7 +1422,6 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
 
 const ARG_MEM_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const ARG_MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
-const ARG_KEY_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value';
 
 /** The helper prototype a program type gets for `id`, or undefined. */
 function helperFor(id: number): BpfFuncProto | undefined {
@@ -1376,7 +1455,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         break;
       case 'ARG_PTR_TO_MAP_KEY':
       case 'ARG_PTR_TO_MAP_VALUE': {
-        if (!ARG_MEM_TYPES.slice(0, 5).includes(reg.type) || reg.maybeNull) throw typeError(ARG_KEY_EXPECTED);
+        if (!ARG_MEM_TYPES.includes(reg.type) || reg.maybeNull) throw typeError(ARG_MEM_EXPECTED);
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
         checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
@@ -1395,7 +1474,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       case 'ARG_CONST_SIZE':
       case 'ARG_CONST_SIZE_OR_ZERO': {
         if (reg.type !== 'scalar') throw typeError('scalar');
-        if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+        if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned or 'var &= const'`);
         if (reg.umin === 0n && arg.type === 'ARG_CONST_SIZE') throw new Reject(idx, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
         if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) throw new Reject(idx, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         const mem = constSizeFor as { regno: number; reg: RegState; arg: HelperArg } | null;
@@ -1496,7 +1575,7 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
       }
       const off = reg.off + Number(s64(reg.varOff.value));
       if (off < -MAX_BPF_STACK || off + size > 0 || size === 0) {
-        throw new Reject(idx, `invalid indirect access to stack R${regno} off=${off} size=${size}`);
+        throw new Reject(idx, `invalid ${kind === 'write' ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
       }
       env.stackDepth[frame.subprogno] = Math.max(env.stackDepth[frame.subprogno] ?? 0, -off);
       for (let i = 0; i < size; i++) {

@@ -1,0 +1,125 @@
+/**
+ * State pruning: `states_equal`, `regsafe`, `stacksafe`, `refsafe`. A state
+ * reaching an instruction is safe without being explored when an already
+ * explored state there covers it: every value it may hold, the old one could
+ * hold too, for every register and stack slot that may still be read.
+ *
+ * The kernel lets imprecise scalars (those no decision depended on) match
+ * anything; we do not track precision yet, so every scalar is compared as a
+ * precise one. That prunes less than the kernel, never more.
+ */
+import { BPF_REG_SIZE, type FuncState, type RegState, type VerifierState } from './state.js';
+import { tnumIn, tnumSame } from './tnum.js';
+
+/** old_id → cur_id, as `check_ids` builds it: one old id may stand for one current id only. */
+class IdMap {
+  private readonly map = new Map<number, number>();
+  private readonly used = new Set<number>();
+  /** Fresh ids for scalars without one, above any id a verification hands out. */
+  private tmpIdGen = 1 << 30;
+
+  check(oldId: number, curId: number): boolean {
+    if (!oldId && !curId) return true;
+    if (!oldId || !curId) return false;
+    const seen = this.map.get(oldId);
+    if (seen !== undefined) return seen === curId;
+    if (this.used.has(curId)) return false;
+    this.map.set(oldId, curId);
+    this.used.add(curId);
+    return true;
+  }
+
+  /** `check_scalar_ids`: a scalar without id gets a fresh one, so two id-less scalars never alias. */
+  checkScalar(oldId: number, curId: number): boolean {
+    if (!oldId && !curId) return true;
+    return this.check(oldId || ++this.tmpIdGen, curId || ++this.tmpIdGen);
+  }
+}
+
+function rangeWithin(o: RegState, c: RegState): boolean {
+  return o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+    o.u32Min <= c.u32Min && o.u32Max >= c.u32Max && o.s32Min <= c.s32Min && o.s32Max >= c.s32Max;
+}
+
+function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
+  return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly &&
+    o.off === c.off && o.addConst === c.addConst && o.range === c.range && o.memSize === c.memSize &&
+    o.mapIndex === c.mapIndex && o.frameno === c.frameno && tnumSame(o.varOff, c.varOff) &&
+    o.umin === c.umin && o.umax === c.umax && o.smin === c.smin && o.smax === c.smax &&
+    o.u32Min === c.u32Min && o.u32Max === c.u32Max && o.s32Min === c.s32Min && o.s32Max === c.s32Max &&
+    idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+}
+
+/** `regsafe`: is every value `cur` may hold one that `old` may hold (and was proven safe with)? */
+export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean): boolean {
+  if (o.type === 'not_init') return !exact || c.type === 'not_init';
+  if (exact) return regsExact(o, c, idmap);
+  if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly) return false;
+  switch (o.type) {
+    case 'scalar':
+      return o.addConst === c.addConst && (!o.addConst || o.off === c.off) &&
+        rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && idmap.checkScalar(o.id, c.id);
+    case 'pkt':
+    case 'pkt_meta':
+      if (o.off !== c.off) return false;
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) return false;
+      return idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case 'fp':
+      return o.frameno === c.frameno && o.off === c.off && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case 'map_value':
+    case 'map_key':
+    case 'mem':
+      return o.off === c.off && o.mapIndex === c.mapIndex && o.memSize === c.memSize && rangeWithin(o, c) &&
+        tnumIn(o.varOff, c.varOff) && idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+    default:
+      return regsExact(o, c, idmap);
+  }
+}
+
+/** `stacksafe`. With `allowUninit` (privileged), misc bytes stand for anything, uninitialised included. */
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, allowUninit: boolean): boolean {
+  for (let spi = 0; spi < o.stack.length; spi++) {
+    const os = o.stack[spi];
+    const cs = c.stack[spi];
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      const ot = os.slotType[j];
+      const ct = cs ? cs.slotType[j] : 'invalid';
+      if (exact) {
+        if (ot !== ct) return false;
+        continue;
+      }
+      if (ot === 'invalid') continue;
+      if (allowUninit && ot === 'misc') continue;
+      if (!cs) return false;
+      if (ot === 'misc' && ct === 'zero') continue;
+      if (ot !== ct) return false;
+    }
+    if (os.slotType[BPF_REG_SIZE - 1] === 'spill' && !regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact)) return false;
+  }
+  if (exact && c.stack.length > o.stack.length) {
+    return c.stack.slice(o.stack.length).every((s) => s.slotType.every((t) => t === 'invalid'));
+  }
+  return true;
+}
+
+/**
+ * `states_equal`: may the walk stop at `cur` because `old` (explored from the
+ * same instruction) covers it? `live[f]` are the live registers of frame f.
+ */
+export function statesEqual(old: VerifierState, cur: VerifierState, live: readonly number[], exact: boolean, allowUninit: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  const idmap = new IdMap();
+  for (let f = 0; f < old.frames.length; f++) {
+    const of = old.frames[f], cf = cur.frames[f];
+    if (of.callsite !== cf.callsite) return false;
+    for (let r = 0; r < 10; r++) {
+      if (!exact && !(live[f] & (1 << r))) continue;
+      if (!regsafe(of.regs[r], cf.regs[r], idmap, exact)) return false;
+    }
+    if (!stacksafe(of, cf, idmap, exact, allowUninit)) return false;
+  }
+  if (old.refs.length !== cur.refs.length) return false;
+  return old.refs.every((r, i) => idmap.check(r.id, cur.refs[i].id));
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { verify } from '../../src/verifier/index.js';
+import { kernelOrSkip } from '../kernel/env.js';
+import { comparableLog, corpusFiles, kernelVerdict, lastLines, parseCase } from './corpus.js';
+
+const cases = corpusFiles().map(parseCase);
+
+test('the corpus is annotated', () => {
+  assert.ok(cases.length > 0);
+  for (const c of cases) {
+    assert.ok(c.result, `${c.file}: no result header`);
+    assert.equal(c.result === 'reject', c.error.length > 0, `${c.file}: a rejection needs its error, an acceptance none`);
+  }
+});
+
+for (const c of cases) {
+  test(`corpus ${c.name}: ours`, (t) => {
+    if (c.slow && process.env.EBPF_VERIFIER_SLOW !== '1') {
+      t.skip('walks 1,000,000 instructions (several seconds); set EBPF_VERIFIER_SLOW=1');
+      return;
+    }
+    const r = verify(c.insns, { progType: c.prog, maps: c.maps, license: c.license, logLevel: 1 });
+    assert.equal(r.accepted ? 'accept' : 'reject', c.result, `${c.file}: ${r.error?.message ?? 'accepted'}\n${r.log}`);
+    if (c.known) t.diagnostic(`message not compared: ${c.known}`);
+    else if (c.result === 'reject') assert.equal(lastLines(r.error?.message ?? ''), c.error.join('\n'), `${c.file}\n${r.log}`);
+  });
+
+  test(`corpus ${c.name}: kernel`, (t) => {
+    const kernel = kernelOrSkip(t);
+    if (!kernel) return;
+    const v = kernelVerdict(kernel, c, c.exactLog ? 2 : 1);
+    assert.equal(v.accepted ? 'accept' : 'reject', c.result, `${c.file}: the kernel says ${v.error?.message ?? 'accepted'}`);
+    if (c.result === 'reject') assert.equal(v.error?.message, c.error.join('\n'));
+    if (c.exactLog) {
+      const ours = verify(c.insns, { progType: c.prog, maps: c.maps, license: c.license, logLevel: 2 });
+      assert.equal(comparableLog(ours.log), comparableLog(v.log));
+    }
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The annotated verifier corpus: test/verifier/corpus/*.s, kernel/LLVM
+ * assembly with a header of `;` comments:
+ *
+ *   ; prog: xdp                      program type (default socket_filter)
+ *   ; maps: hash 4 8 16, ringbuf 0 0 4096   type key value entries, referenced as
+ *                                    `ld_pseudo rN, 5, <index>` (BPF_PSEUDO_MAP_IDX)
+ *   ; license: GPL                   (default GPL)
+ *   ; result: accept | reject        the kernel's verdict
+ *   ; error: <line>                  the kernel's message, one line each
+ *   ; log: exact                     our level-2 log equals the kernel's
+ *   ; known: <why>                   our message differs from the kernel's for this
+ *                                    reason: only the verdict is compared
+ *   ; slow: yes                      runs to the 1,000,000-instruction limit: our side
+ *                                    runs only with EBPF_VERIFIER_SLOW=1 (seconds each)
+ *
+ * `result` and `error` are the kernel's: `node dist/test/verifier/update-corpus.js`
+ * rewrites them from the running kernel.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assemble } from '../../src/asm/index.js';
+import type { Insn } from '../../src/isa/index.js';
+import { helperIdByName } from '../../src/platform/helper-ids.js';
+import { createMap, verifyOnKernel, type Kernel, type KernelVerdict } from '../../src/kernel/index.js';
+import type { MapDescriptor } from '../../src/verifier/index.js';
+import { repoRoot } from '../paths.js';
+
+export const corpusDir = join(repoRoot, 'test', 'verifier', 'corpus');
+
+export interface CorpusCase {
+  file: string;
+  name: string;
+  text: string;
+  insns: Insn[];
+  prog: string;
+  maps: MapDescriptor[];
+  license: string;
+  result?: 'accept' | 'reject';
+  error: string[];
+  exactLog: boolean;
+  slow: boolean;
+  known?: string;
+}
+
+function header(text: string, key: string): string[] {
+  const re = new RegExp(`^;\\s*${key}:\\s?(.*)$`);
+  return text.split('\n').map((l) => re.exec(l)?.[1]).filter((v): v is string => v !== undefined);
+}
+
+export function parseCase(file: string): CorpusCase {
+  const text = readFileSync(join(corpusDir, file), 'utf8');
+  const maps = (header(text, 'maps')[0] ?? '').split(',').map((m) => m.trim()).filter(Boolean).map((m): MapDescriptor => {
+    const [type, k, v, n] = m.split(/\s+/);
+    return { type, keySize: Number(k), valueSize: Number(v), maxEntries: Number(n) };
+  });
+  const result = header(text, 'result')[0]?.trim();
+  return {
+    file,
+    name: file.replace(/\.s$/, ''),
+    text,
+    insns: assemble(text, { file, helperId: helperIdByName }),
+    prog: header(text, 'prog')[0]?.trim() ?? 'socket_filter',
+    maps,
+    license: header(text, 'license')[0]?.trim() ?? 'GPL',
+    result: result === 'accept' || result === 'reject' ? result : undefined,
+    error: header(text, 'error'),
+    exactLog: header(text, 'log')[0]?.trim() === 'exact',
+    slow: header(text, 'slow')[0]?.trim() === 'yes',
+    known: header(text, 'known')[0]?.trim(),
+  };
+}
+
+export function corpusFiles(): string[] {
+  return readdirSync(corpusDir).filter((f) => f.endsWith('.s')).sort();
+}
+
+/** The kernel's verdict on a case: its maps are created for the load and closed after. */
+export function kernelVerdict(kernel: Kernel, c: CorpusCase, logLevel = 1): KernelVerdict {
+  const maps = c.maps.map((m) => createMap(kernel, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }));
+  try {
+    return verifyOnKernel(kernel, c.insns, { type: c.prog, license: c.license, logLevel, fdArray: maps.map((m) => m.fd.value) });
+  } finally {
+    for (const m of maps) m.close();
+  }
+}
+
+/** The log without the kernel's level-2 liveness preamble lines that name map ids. */
+export function comparableLog(log: string): string {
+  return log.replace(/map\[id:\d+\]/g, 'map[id:N]');
+}
+
+/** The last two lines of a message: what a kernel rejection's summary keeps. */
+export function lastLines(message: string): string {
+  return message.split('\n').slice(-2).join('\n');
+}

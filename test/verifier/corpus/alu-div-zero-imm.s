@@ -1,0 +1,6 @@
+; division by a zero immediate
+; result: reject
+; error: div by zero
+r0 = 1
+r0 /= 0
+exit

@@ -1,0 +1,6 @@
+; division by a zero register is defined at runtime
+; result: accept
+r0 = 1
+r1 = 0
+r0 /= r1
+exit

@@ -1,0 +1,5 @@
+; sign-extending move (v4)
+; result: accept
+r0 = 0xff
+r0 = (s8)r0
+exit

@@ -1,0 +1,6 @@
+; largest legal shifts
+; result: accept
+r0 = 1
+r0 <<= 63
+r0 s>>= 63
+exit

@@ -1,0 +1,6 @@
+; negative shift immediate
+; result: reject
+; error: invalid shift -1
+r0 = 1
+r0 >>= -1
+exit

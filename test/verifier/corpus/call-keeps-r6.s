@@ -1,0 +1,8 @@
+; R6-R9 survive a call
+; result: accept
+r6 = 1
+call pc+2
+r0 = r6
+exit
+r0 = 0
+exit

@@ -1,0 +1,6 @@
+; call past the end
+; result: reject
+; error: call to invalid destination
+call pc+5
+r0 = 0
+exit

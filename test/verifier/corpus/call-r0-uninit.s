@@ -1,0 +1,6 @@
+; callee returns without setting R0
+; result: reject
+; error: R0 !read_ok
+call pc+1
+exit
+exit

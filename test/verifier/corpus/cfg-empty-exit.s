@@ -1,0 +1,4 @@
+; smallest program
+; result: accept
+r0 = 0
+exit

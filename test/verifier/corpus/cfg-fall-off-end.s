@@ -1,0 +1,4 @@
+; the last instruction must be exit or a jump
+; result: reject
+; error: last insn is not an exit or jmp
+r0 = 0

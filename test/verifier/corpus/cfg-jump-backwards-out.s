@@ -1,0 +1,6 @@
+; jump before the start
+; result: reject
+; error: jump out of range from insn 1 to -3
+r0 = 0
+goto -5
+exit

@@ -1,0 +1,10 @@
+; a loop beyond the processed-instruction limit
+; slow: yes
+; result: reject
+; error: BPF program is too large. Processed 1000001 insn
+r0 = 0
+r1 = 0
+l:
+r1 += 1
+if r1 < 2000000 goto l
+exit

@@ -1,0 +1,7 @@
+; dead code is rejected
+; result: reject
+; error: unreachable insn 2
+r0 = 0
+exit
+r0 = 1
+exit

@@ -1,0 +1,5 @@
+; misaligned ctx access
+; result: reject
+; error: invalid bpf_context access off=2 size=4
+r0 = *(u32 *)(r1 + 2)
+exit

@@ -1,0 +1,4 @@
+; __sk_buff.len
+; result: accept
+r0 = *(u32 *)(r1 + 0)
+exit

@@ -1,0 +1,4 @@
+; narrow load of mark
+; result: accept
+r0 = *(u8 *)(r1 + 8)
+exit

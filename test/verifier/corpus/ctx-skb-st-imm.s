@@ -1,0 +1,5 @@
+; BPF_ST into ctx
+; result: accept
+*(u32 *)(r1 + 48) = 1
+r0 = 0
+exit

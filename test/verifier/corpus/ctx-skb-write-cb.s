@@ -1,0 +1,6 @@
+; cb is writable
+; result: accept
+r2 = 1
+*(u32 *)(r1 + 48) = r2
+r0 = 0
+exit

@@ -1,0 +1,7 @@
+; tc may set the mark
+; prog: sched_cls
+; result: accept
+r2 = 1
+*(u32 *)(r1 + 8) = r2
+r0 = 0
+exit

@@ -1,0 +1,5 @@
+; the first record field
+; prog: tracepoint
+; result: accept
+r0 = *(u64 *)(r1 + 8)
+exit

@@ -1,0 +1,6 @@
+; egress_ifindex needs the devmap attach type
+; prog: xdp
+; result: reject
+; error: invalid bpf_context access off=20 size=4
+r0 = *(u32 *)(r1 + 20)
+exit

@@ -1,0 +1,5 @@
+; xdp_md.ingress_ifindex
+; prog: xdp
+; result: accept
+r0 = *(u32 *)(r1 + 12)
+exit

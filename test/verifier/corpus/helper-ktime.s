@@ -1,0 +1,4 @@
+; a helper result is a scalar
+; result: accept
+call bpf_ktime_get_ns
+exit

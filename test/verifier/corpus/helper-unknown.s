@@ -1,0 +1,6 @@
+; an unknown helper id
+; result: reject
+; error: invalid func unknown#10000
+call 10000
+r0 = 0
+exit

@@ -1,0 +1,14 @@
+; the null check covers the copy r6
+; maps: hash 4 8 16
+; result: accept
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+r6 = r0
+if r0 == 0 goto +1
+r0 = *(u64 *)(r6 + 0)
+r0 = 0
+exit

@@ -1,0 +1,15 @@
+; read past the 8-byte value
+; maps: hash 4 8 16
+; result: reject
+; error: invalid access to map value, value_size=8 off=4 size=8
+; error: R0 min value is outside of the allowed memory range
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+if r0 == 0 goto +1
+r0 = *(u64 *)(r0 + 4)
+r0 = 0
+exit

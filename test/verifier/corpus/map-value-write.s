@@ -1,0 +1,14 @@
+; store into a map value
+; maps: hash 4 8 16
+; result: accept
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+if r0 == 0 goto +2
+r1 = 1
+*(u64 *)(r0 + 0) = r1
+r0 = 0
+exit

@@ -1,0 +1,6 @@
+; and on a pointer
+; result: reject
+; error: R1 bitwise operator &= on pointer prohibited
+r1 &= 8
+r0 = 0
+exit

@@ -1,0 +1,6 @@
+; multiplication of a pointer
+; result: reject
+; error: R1 pointer arithmetic with *= operator prohibited
+r1 *= 8
+r0 = 0
+exit

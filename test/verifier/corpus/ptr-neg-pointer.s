@@ -1,0 +1,5 @@
+; negating a pointer
+; result: accept
+r1 = -r1
+r0 = 0
+exit

@@ -1,0 +1,4 @@
+; returning a pointer when privileged
+; result: accept
+r0 = r10
+exit

@@ -1,0 +1,6 @@
+; no arithmetic on R10 in place
+; result: reject
+; error: frame pointer is read only
+r10 += 8
+r0 = 0
+exit

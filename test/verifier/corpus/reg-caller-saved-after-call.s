@@ -1,0 +1,6 @@
+; R1-R5 are clobbered by a helper call
+; result: reject
+; error: R1 !read_ok
+call bpf_ktime_get_ns
+r0 = r1
+exit

@@ -1,0 +1,5 @@
+; R2 is not initialised at entry
+; result: reject
+; error: R2 !read_ok
+r0 = r2
+exit

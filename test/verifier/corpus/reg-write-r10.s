@@ -1,0 +1,6 @@
+; the frame pointer is read only
+; result: reject
+; error: frame pointer is read only
+r10 = 0
+r0 = 0
+exit

@@ -1,0 +1,16 @@
+; reserve, write, submit
+; maps: ringbuf 0 0 4096
+; result: reject
+; error: R1 !read_ok
+ld_pseudo r1, 5, 0
+r2 = 8
+r3 = 0
+call bpf_ringbuf_reserve
+if r0 == 0 goto +4
+r1 = 1
+*(u64 *)(r0 + 0) = r1
+r1 = r0
+r2 = 0
+call bpf_ringbuf_submit
+r0 = 0
+exit

@@ -1,0 +1,5 @@
+; the deepest slot
+; result: accept
+*(u64 *)(r10 - 512) = 1
+r0 = 0
+exit

@@ -1,0 +1,5 @@
+; misaligned stack read
+; result: reject
+; error: misaligned stack access off 0+0+-6 size 4
+r0 = *(u32 *)(r10 - 6)
+exit

@@ -1,0 +1,4 @@
+; privileged: an uninitialised stack read gives an unknown value
+; result: accept
+r0 = *(u64 *)(r10 - 8)
+exit

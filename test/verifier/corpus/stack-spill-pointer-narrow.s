@@ -1,0 +1,6 @@
+; a narrow spill of a pointer
+; result: reject
+; error: invalid size of register spill
+*(u32 *)(r10 - 8) = r1
+r0 = 0
+exit

@@ -1,0 +1,7 @@
+; a narrow fill of a spilled pointer
+; result: reject
+; error: invalid size of register fill
+*(u64 *)(r10 - 8) = r1
+r2 = *(u32 *)(r10 - 8)
+r0 = 0
+exit

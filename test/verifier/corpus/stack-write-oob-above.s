@@ -1,0 +1,6 @@
+; store at fp+0
+; result: reject
+; error: invalid write to stack R10 off=0 size=8
+*(u64 *)(r10 + 0) = 1
+r0 = 0
+exit

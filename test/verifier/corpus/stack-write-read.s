@@ -1,0 +1,6 @@
+; spill and fill a constant
+; result: accept
+r1 = 5
+*(u64 *)(r10 - 8) = r1
+r0 = *(u64 *)(r10 - 8)
+exit
