@@ -305,8 +305,14 @@ test('kernel agrees: tail calls stop after 33; attempts on an empty slot do not 
   using outMap = createMap(kernel, { type: 'array', keySize: 4, valueSize: VALUE, maxEntries: 1 });
   using progArray = createMap(kernel, { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
   const markOut = `${BigInt(MARK.out) << 32n} ll`, markProgs = `${BigInt(MARK.progs) << 32n} ll`;
+  using btf = loadBtf(kernel, callbackBtf());
+  /** Load with func_info when the program has a subprogram at label `sub`. */
   const load = (text: string) => loadProgram(kernel, {
     type: 'socket_filter',
+    ...(text.includes('sub:') ? {
+      btfFd: btf.fd.value,
+      funcInfo: { recSize: 8, count: 2, bytes: new Uint8Array(Uint32Array.of(0, 3, slotOf(text, 'sub'), 4).buffer) },
+    } : {}),
     insns: relocate(asm(text), { out: outMap.fd.value, ro: -1 }).map((ins, i, all) =>
       ins.code === 0x18 && all[i + 1]?.imm === MARK.progs ? { ...ins, src: BPF_PSEUDO_MAP_FD, imm: progArray.fd.value } : ins)
       .map((ins, i, all) => (i > 0 && all[i - 1].code === 0x18 && all[i - 1].src === BPF_PSEUDO_MAP_FD && ins.code === 0 ? { ...ins, imm: 0 } : ins)),
@@ -325,4 +331,28 @@ test('kernel agrees: tail calls stop after 33; attempts on an empty slot do not 
     theirs.push(read(8));
   }
   assert.deepEqual(ours, theirs);
+
+  // A tail call made in a subprogram replaces the subprogram only: its caller gets the target's r0.
+  const fromSub = (outRef: string, progsRef: string) => `
+    r6 = r1
+    call sub
+    r0 += 100
+    r9 = ${outRef}
+    *(u64 *)(r9 + 16) = r0
+    r0 = 0
+    exit
+  sub:
+    r2 = ${progsRef}
+    r3 = 2
+    call bpf_tail_call
+    r0 = 1
+    exit`;
+  install(2, 'r0 = 7\nexit');
+  b.run(fromSub(out, pa));
+  assert.equal(b.u64(outAddr + 16), 107n);
+  using returnsSeven = load('r0 = 7\nexit');
+  progArray.update(u32Bytes(2), u32Bytes(returnsSeven.fd.value));
+  using main = load(fromSub(markOut, markProgs));
+  main.testRun({ data: new Uint8Array(64) });
+  assert.equal(read(16), 107n);
 });
