@@ -1,22 +1,36 @@
 /**
- * eBPF → WebAssembly: one module per program.
+ * eBPF → WebAssembly: one module per program (and, made on demand, one per
+ * callback entry and per tail-call target).
  *
  * Module shape (imports from "env"):
  *
  *   memory                    the runtime's AddressSpace memory (shared or not, as it is)
  *   frameTop, stackStart,     where frame 0's r10 points, and the call-stack region
  *   stackSize : i32           (imported, so one compiled module serves any runtime)
+ *   fuel : i64, depth : i32,  mutable, shared by every module of a runtime: the budget,
+ *   r0, r6..r9 : i64,         and, around each helper call, the caller's frame depth
+ *   pktData, pktLen : i32,    and registers (a callback starts from them, as in the
+ *   tailPending : i32         interpreter), the packet, and the tail-call request flag
  *   fault(pc, kind, arg)      raises the RuntimeError of a run-time check; never returns
  *   abort(fuel)               ends the run from a subprogram (LD_ABS/LD_IND out of the packet)
+ *   tail(r0..r9, depth, fuel) → (r0..r5, fuel)
+ *                             runs the program a tail call asked for in this frame
  *   callx(pc, id, r1..r5)     callx through the helper table
  *   helper_<id>(pc, r1..r5)   one per helper the program calls (r0 = result)
  *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
  *
+ * Exports, by the module's form:
+ *
  *   run(r1..r5, budget, pktData, pktLen) → r0
- *                             exported: the main function; the budget is an f64 (no
- *                             BigInt on the way in), pktLen -1 when there is no packet
- *   left() → f64              exported: the budget the last run left (a wasm call is
- *                             far cheaper from JavaScript than reading a Global)
+ *                             the main function; the budget is an f64 (no BigInt on
+ *                             the way in), pktLen -1 when there is no packet
+ *   left() → f64              the budget the last run left (a wasm call is far
+ *                             cheaper from JavaScript than reading a Global)
+ *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
+ *                             next frame, registers and budget from the shared state
+ *   enter(r0..r9, depth, fuel) → (r0..r5, fuel)
+ *                             (tail form) the program from pc 0 in frame `depth`,
+ *                             its stack zeroed, as a tail call enters it
  *
  * The interpreter starts every run on zeroed stacks (all eight frames);
  * zeroing 4.6 KB costs more than many programs, so the main function zeroes
@@ -49,6 +63,7 @@ import {
   BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_XCHG, BPF_XOR,
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
+import { EbpfError } from '../internal/errors.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
@@ -73,13 +88,25 @@ export const enum Fault {
   misaligned = 2,
   /** LD_ABS/LD_IND in a run without a packet. */
   noPacket = 3,
+  /** A callback beyond MAX_CALL_FRAMES; arg = its entry pc. */
+  callbackDepth = 4,
 }
+
+/** What a module is built around. */
+export type ModuleForm =
+  | { readonly kind: 'run' }
+  | { readonly kind: 'callback'; readonly pc: number }
+  | { readonly kind: 'tail' };
 
 export interface CompileOptions {
   /** Whether the memory the module will import is shared (the import must say so). */
   shared: boolean;
   /** The intrinsic to use for helper `id`, if any. */
   intrinsic?: (id: number) => JitIntrinsic | undefined;
+  /** The module's form (default: run). */
+  form?: ModuleForm;
+  /** The module's name (custom "name" section): how stack traces name its frames. */
+  name?: string;
 }
 
 export interface CompiledProgram {
@@ -93,8 +120,14 @@ export interface CompiledProgram {
   readonly intrinsics: readonly JitIntrinsic[];
   readonly usesCallx: boolean;
   readonly usesPacket: boolean;
-  /** Entry pc of each defined function (the main function first). */
-  readonly functions: readonly { entry: number; structured: boolean }[];
+  /** Whether the program calls helpers through imports (and so may take a tail call). */
+  readonly usesTail: boolean;
+  /** Module offsets of the calls to the tail import (a frame waiting there is replaced, in the interpreter). */
+  readonly tailSites: ReadonlySet<number>;
+  readonly form: ModuleForm;
+  readonly name: string | undefined;
+  /** Each compiled eBPF function (the entry first), by wasm function index. */
+  readonly functions: readonly { entry: number; structured: boolean; index: number; main: boolean }[];
 }
 
 /** Local slots of the two function shapes. */
@@ -182,6 +215,7 @@ function writesR10(ins: Insn, row: Opcode): boolean {
 interface ModuleIndex {
   fault: number;
   abort: number;
+  tail: number;
   callx: number;
   helpers: Map<number, number>;
   intrinsics: Map<number, JitIntrinsic>;
@@ -192,10 +226,13 @@ interface ModuleIndex {
   stackSize: number;
   /** What the main function zeroes of the stack. */
   zero: StackZeroing;
-  usesPacket: boolean;
   fuel: number;
+  depth: number;
+  /** Shared globals of r0 and r6–r9 (index by register; others -1). */
+  regs: number[];
   pktData: number;
   pktLen: number;
+  tailFlag: number;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -204,6 +241,8 @@ class FunctionLowering implements BlockLowering {
   readonly labelLocal: number;
   /** [offset in this function's code, pc] pairs. */
   readonly pcs: number[] = [];
+  /** Offsets in this function's code of its calls to the tail import. */
+  readonly tailSites: number[] = [];
   private readonly reg: number[];
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
@@ -240,12 +279,11 @@ class FunctionLowering implements BlockLowering {
       w.byte2(Op.localGet, MAIN_BUDGET);
       w.byte(Op.i64TruncF64S);
       w.byte2(Op.localSet, f.fuel);
-      if (m.usesPacket) {
-        w.byte2(Op.localGet, MAIN_PKT_DATA);
-        w.byte(Op.globalSet); w.u32(m.pktData);
-        w.byte2(Op.localGet, MAIN_PKT_LEN);
-        w.byte(Op.globalSet); w.u32(m.pktLen);
-      }
+      // Shared: a callback or a tail-call target may read the packet too.
+      w.byte2(Op.localGet, MAIN_PKT_DATA);
+      w.byte(Op.globalSet); w.u32(m.pktData);
+      w.byte2(Op.localGet, MAIN_PKT_LEN);
+      w.byte(Op.globalSet); w.u32(m.pktLen);
       this.zeroStack(m.zero);
       w.byte(Op.globalGet); w.u32(m.frameTop);
     } else {
@@ -462,11 +500,13 @@ class FunctionLowering implements BlockLowering {
       case 'call_helper': this.callHelper(pc, ins.imm); return;
       case 'callx': {
         const { w } = this;
+        this.syncOut();
         this.i32c(pc);
         this.get(ins.dst);
         for (let r = 1; r <= 5; r++) this.get(r);
         w.byte(Op.call); w.u32(this.m.callx);
         this.set(0);
+        this.syncIn(pc);
         return;
       }
       case 'call_local': this.callLocal(pc, pc + ins.imm + 1, block); return;
@@ -811,12 +851,55 @@ class FunctionLowering implements BlockLowering {
         getReg: (r) => this.get(r),
         callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
       });
-    } else {
-      this.i32c(pc);
-      for (let r = 1; r <= 5; r++) this.get(r);
-      w.byte(Op.call); w.u32(m.helpers.get(id)!);
+      this.set(0);
+      return;
     }
+    this.syncOut();
+    this.i32c(pc);
+    for (let r = 1; r <= 5; r++) this.get(r);
+    w.byte(Op.call); w.u32(m.helpers.get(id)!);
     this.set(0);
+    this.syncIn(pc);
+  }
+
+  /**
+   * Before a helper import: publish the budget, the frame depth and r0,
+   * r6–r9 (a callback the helper runs starts from them, and spends the
+   * same budget).
+   */
+  private syncOut(): void {
+    const { w, f, m } = this;
+    w.byte2(Op.localGet, f.fuel);
+    w.byte(Op.globalSet); w.u32(m.fuel);
+    if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
+    w.byte(Op.globalSet); w.u32(m.depth);
+    for (const r of [0, 6, 7, 8, 9]) {
+      this.get(r);
+      w.byte(Op.globalSet); w.u32(m.regs[r]);
+    }
+  }
+
+  /** After a helper import: take the budget back; enter the program a tail call asked for. */
+  private syncIn(pc: number): void {
+    const { w, f, m } = this;
+    w.byte(Op.globalGet); w.u32(m.fuel);
+    w.byte2(Op.localSet, f.fuel);
+    w.byte(Op.globalGet); w.u32(m.tailFlag);
+    w.byte2(Op.if, ValType.void);
+    for (let r = 0; r <= 9; r++) this.get(r);
+    if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
+    w.byte2(Op.localGet, f.fuel);
+    this.tailSites.push(w.length);
+    w.byte(Op.call); w.u32(m.tail);
+    if (this.isMain) {
+      // The target's exit is the run's.
+      w.byte2(Op.localSet, f.fuel);
+      for (let r = 5; r >= 0; r--) this.set(r);
+      this.returnSequence(pc);
+    } else {
+      w.byte(Op.return);
+    }
+    w.byte(Op.end);
   }
 
   private callLocal(pc: number, target: number, block: number): void {
@@ -899,6 +982,10 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
 /** Compile a program into a wasm module. Throws InstructionError for an invalid program. */
 export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledProgram {
   const cfg = buildCfg(insns);
+  const form = options.form ?? { kind: 'run' };
+  if (form.kind === 'callback' && (form.pc < 0 || form.pc >= insns.length || cfg.rows[form.pc] === null)) {
+    throw new EbpfError('EINVAL', `callback at ${form.pc}: not an instruction of the program (0 to ${insns.length - 1})`);
+  }
   const helperIds = new Set<number>();
   const intrinsics = new Map<number, JitIntrinsic>();
   let usesCallx = false;
@@ -914,21 +1001,23 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
     if (row.format === 'callx') usesCallx = true;
     if (row.format === 'ldabs' || row.format === 'ldind') usesPacket = true;
   });
+  const usesTail = usesCallx || helperIds.size > 0;
   const helperList = [...helperIds].sort((a, b) => a - b);
   const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
 
   const mb = new ModuleBuilder();
+  const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const index: ModuleIndex = {
     fault: mb.importFunc('env', 'fault', mb.typeIndex([I32, I32, I64], [])),
     abort: usesPacket ? mb.importFunc('env', 'abort', mb.typeIndex([I64], [])) : -1,
+    tail: usesTail ? mb.importFunc('env', 'tail', subType) : -1,
     callx: usesCallx ? mb.importFunc('env', 'callx', mb.typeIndex([I32, I64, I64, I64, I64, I64, I64], [I64])) : -1,
     helpers: new Map(),
     intrinsics,
     intrinsicImports: new Map(),
     subs: new Map(),
-    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, pktData: -1, pktLen: -1,
+    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [], pktData: -1, pktLen: -1, tailFlag: -1,
     zero: stackZeroing(cfg),
-    usesPacket,
   };
   for (const id of helperList) {
     index.helpers.set(id, mb.importFunc('env', `helper_${id}`, mb.typeIndex([I32, I64, I64, I64, I64, I64], [I64])));
@@ -942,19 +1031,31 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   index.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   index.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
   index.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
-  index.fuel = mb.defineGlobal({ type: I64, mutable: true, init: 0 });
-  index.pktData = mb.defineGlobal({ type: I32, mutable: true, init: 0 });
-  index.pktLen = mb.defineGlobal({ type: I32, mutable: true, init: -1 });
+  for (const [name, type] of SHARED_GLOBALS) {
+    const g = mb.importGlobal('env', name, type, true);
+    if (name === 'fuel') index.fuel = g;
+    else if (name === 'depth') index.depth = g;
+    else if (name === 'pktData') index.pktData = g;
+    else if (name === 'pktLen') index.pktLen = g;
+    else if (name === 'tailPending') index.tailFlag = g;
+    else index.regs[Number(name.slice(1))] = g;
+  }
 
-  const mainIndex = mb.declareFunc(mb.typeIndex(MAIN_PARAMS, [I64]));
-  for (const target of cfg.calls) index.subs.set(target, mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS)));
+  // The eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
+  const isRun = form.kind === 'run';
+  const entryPc = form.kind === 'callback' ? form.pc : 0;
+  const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
+  const funcIndex = entries.map((entry, k) => {
+    const i = mb.declareFunc(isRun && k === 0 ? mb.typeIndex(MAIN_PARAMS, [I64]) : subType);
+    if (!(isRun && k === 0)) index.subs.set(entry, i);
+    return i;
+  });
 
   const scratch = new Int32Array(cfg.blockCount).fill(-1);
-  const functions: { entry: number; structured: boolean }[] = [];
+  const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
   const lowered: FunctionLowering[] = [];
-  const entries = [0, ...cfg.calls];
   entries.forEach((entry, k) => {
-    const isMain = k === 0;
+    const isMain = isRun && k === 0;
     const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
     const frame = isMain ? MAIN_FRAME : SUB_FRAME;
     const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
@@ -962,23 +1063,35 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
     else emitDispatch(graph, cfg, lowering);
     // Every path has returned: the end of the body is unreachable.
     lowering.w.byte(Op.unreachable);
-    mb.setBody(isMain ? mainIndex : index.subs.get(entry)!, frame.locals, lowering.w);
-    functions.push({ entry, structured: graph.reducible });
+    mb.setBody(funcIndex[k], frame.locals, lowering.w);
+    functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
     lowered.push(lowering);
   });
 
-  const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
-  const leftCode = new ByteWriter(8);
-  leftCode.byte(Op.globalGet); leftCode.u32(index.fuel);
-  leftCode.byte(Op.f64ConvertI64S);
-  mb.setBody(left, [], leftCode);
-  mb.exportFunc('run', mainIndex);
-  mb.exportFunc('left', left);
+  const names = entries.map((entry, k) => (isRun && k === 0 ? 'main' : `sub_${entry}`));
+  if (isRun) {
+    const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
+    const w = new ByteWriter(8);
+    w.byte(Op.globalGet); w.u32(index.fuel);
+    w.byte(Op.f64ConvertI64S);
+    mb.setBody(left, [], w);
+    mb.exportFunc('run', funcIndex[0]);
+    mb.exportFunc('left', left);
+    names.push('left');
+  } else if (form.kind === 'callback') {
+    mb.exportFunc('callback', callbackWrapper(mb, index, funcIndex[0], entryPc));
+    names.push('callback');
+  } else {
+    mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
+    names.push('enter');
+  }
+  if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
 
   let pairs = 0;
   for (const l of lowered) pairs += l.pcs.length;
   const pcMap = new Int32Array(pairs);
+  const tailSites = new Set<number>();
   let at = 0;
   lowered.forEach((l, k) => {
     const base = built.codeStarts[k];
@@ -986,8 +1099,72 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
       pcMap[at++] = base + l.pcs[j];
       pcMap[at++] = l.pcs[j + 1];
     }
+    for (const site of l.tailSites) tailSites.add(base + site);
   });
-  return { bytes: built.bytes, cfg, pcMap, helperIds: helperList, intrinsics: intrinsicList, usesCallx, usesPacket, functions };
+  return {
+    bytes: built.bytes, cfg, pcMap, helperIds: helperList, intrinsics: intrinsicList, usesCallx, usesPacket, usesTail,
+    tailSites, form, name: options.name, functions,
+  };
+}
+
+/** The mutable globals every module of a runtime shares (see the module comment). */
+export const SHARED_GLOBALS: readonly (readonly [string, ValType])[] = [
+  ['fuel', I64], ['depth', I32], ['r0', I64], ['r6', I64], ['r7', I64], ['r8', I64], ['r9', I64],
+  ['pktData', I32], ['pktLen', I32], ['tailPending', I32],
+];
+
+/**
+ * callback(r1..r5) → r0: the function at `pc` on the frame after the
+ * calling helper's, starting from the caller's r0 and r6–r9 (the shared
+ * globals), on the shared budget; the caller's registers stay its own.
+ */
+function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: number): number {
+  const f = mb.declareFunc(mb.typeIndex([I64, I64, I64, I64, I64], [I64]));
+  const w = new ByteWriter(96);
+  const d = 5;
+  w.byte(Op.globalGet); w.u32(m.depth);
+  w.byte2(Op.i32Const, 1);
+  w.byte(Op.i32Add);
+  w.byte2(Op.localTee, d);
+  w.byte(Op.i32Const); w.s32(MAX_CALL_FRAMES);
+  w.byte(Op.i32GeU);
+  w.byte2(Op.if, ValType.void);
+  w.byte2(Op.i32Const, 0);
+  w.byte(Op.i32Const); w.s32(Fault.callbackDepth);
+  w.byte(Op.i64Const); w.s32(pc);
+  w.byte(Op.call); w.u32(m.fault);
+  w.byte(Op.unreachable);
+  w.byte(Op.end);
+  w.byte(Op.globalGet); w.u32(m.regs[0]);
+  for (let r = 0; r < 5; r++) w.byte2(Op.localGet, r);
+  for (const r of [6, 7, 8, 9]) { w.byte(Op.globalGet); w.u32(m.regs[r]); }
+  w.byte2(Op.localGet, d);
+  w.byte(Op.globalGet); w.u32(m.fuel);
+  w.byte(Op.call); w.u32(entry);
+  w.byte(Op.globalSet); w.u32(m.fuel);
+  for (let r = 5; r >= 1; r--) w.byte(Op.drop);
+  mb.setBody(f, [I32], w);
+  return f;
+}
+
+/** enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in frame `depth`, whose stack a tail call zeroes. */
+function tailWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number): number {
+  const f = mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS));
+  const w = new ByteWriter(64);
+  w.byte(Op.globalGet); w.u32(m.frameTop);
+  w.byte2(Op.localGet, 10);
+  w.byte(Op.i32Const); w.s32(FRAME_SPAN);
+  w.byte(Op.i32Mul);
+  w.byte(Op.i32Add);
+  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
+  w.byte(Op.i32Sub);
+  w.byte2(Op.i32Const, 0);
+  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
+  w.byte(0xfc); w.byte2(0x0b, 0x00);
+  for (let k = 0; k < SUB_PARAMS.length; k++) w.byte2(Op.localGet, k);
+  w.byte(Op.call); w.u32(entry);
+  mb.setBody(f, [], w);
+  return f;
 }
 
 /** The pc whose code contains module offset `offset`, or undefined. */

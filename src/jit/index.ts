@@ -1,9 +1,10 @@
 /** The WebAssembly JIT. */
 export {
-  Jit, JitProgram, JitCache, jitToWat, DEFAULT_MAX_INSNS,
-  type JitOptions, type JitRunOptions, type JitRunResult, type JitPacket, type JitToWatOptions, type CachedModule,
+  Jit, JitProgram, DEFAULT_MAX_INSNS, type JitOptions, type JitRunOptions, type JitRunResult, type JitPacket,
 } from './jit.js';
-export { compileProgram, pcAt, BPF_MAX_LOOPS, type CompiledProgram, type CompileOptions } from './compile.js';
+export { JitCache, type CachedModule } from './cache.js';
+export { jitToWat, watOf, type JitToWatOptions } from './text.js';
+export { compileProgram, stackZeroing, pcAt, BPF_MAX_LOOPS, type CompiledProgram, type CompileOptions, type ModuleForm } from './compile.js';
 export { BASE_INTRINSICS, type JitIntrinsic, type IntrinsicImport, type IntrinsicEmitter } from './intrinsics.js';
 export { buildCfg, type ProgramCfg } from './cfg.js';
 export { printWat, type WatNames } from './wasm/wat.js';

@@ -9,18 +9,29 @@
  * of the faulting instruction. Atomics are wasm atomics on either kind of
  * memory: on a shared AddressSpace they are atomic between workers, on an
  * unshared one a run is single-threaded and they are plain read-modify-write.
+ *
+ * The engine hooks helpers use (helpers/context.ts) work across modules: a
+ * callback (bpf_loop, for_each_map_elem, timers) runs a module compiled for
+ * its entry pc on the next frame; a tail call runs the target's module in
+ * the caller's frame; the call chain (bpf_get_stack) is read from the wasm
+ * frames of a stack trace, each module naming itself in it.
  */
 import { EbpfError } from '../internal/errors.js';
-import { disassemble } from '../asm/index.js';
-import { BPF_CALL, BPF_JMP, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn } from '../isa/index.js';
+import {
+  BPF_CALL, BPF_JMP, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
+} from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  RuntimeError, createHelperContext, createHelperTable, type HelperContext, type HelperDef, type HelperHost,
-  type HelperTable,
+  MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
+  type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type ProgramHandle,
 } from '../helpers/index.js';
-import { compileProgram, Fault, pcAt, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram } from './compile.js';
+import { JitCache, type CachedModule } from './cache.js';
+import {
+  compileProgram, Fault, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
+} from './compile.js';
 import { BASE_INTRINSICS, type JitIntrinsic } from './intrinsics.js';
-import { printWat, type WatNames } from './wasm/wat.js';
+import { watOf } from './text.js';
+import { ValType } from './wasm/opcodes.js';
 
 export const DEFAULT_MAX_INSNS = 100_000_000;
 
@@ -37,6 +48,10 @@ export interface JitRunOptions {
   r4?: bigint;
   r5?: bigint;
   packet?: JitPacket;
+  /** What bpf_get_func_ip returns in this run (default 0). */
+  funcIp?: bigint;
+  /** What bpf_get_attach_cookie returns in this run (default 0). */
+  attachCookie?: bigint;
 }
 
 export interface JitRunResult {
@@ -59,73 +74,15 @@ export interface JitOptions {
   intrinsics?: boolean;
 }
 
-/** A compiled program and its module, ready to instantiate against any runtime's memory. */
-export interface CachedModule {
-  readonly compiled: CompiledProgram;
-  readonly module: WebAssembly.Module;
-}
-
-/**
- * Compiled modules by program: the instruction bytes plus what else shapes
- * the code (shared memory, the intrinsics in use). Lookups hash the bytes
- * and compare them in full. At most `maxEntries` modules are kept; the
- * oldest goes first.
- */
-export class JitCache {
-  private readonly buckets = new Map<string, { key: Uint8Array; flags: string; entry: CachedModule }[]>();
-  /** Insertion order, for eviction. */
-  private readonly order: { bucket: string; entry: CachedModule }[] = [];
-
-  constructor(readonly maxEntries = 256) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new EbpfError('EINVAL', `maxEntries must be a positive integer, got ${maxEntries}`);
-  }
-
-  get size(): number {
-    return this.order.length;
-  }
-
-  get(key: Uint8Array, flags: string): CachedModule | undefined {
-    return this.buckets.get(bucketOf(key, flags))?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
-  }
-
-  set(key: Uint8Array, flags: string, entry: CachedModule): void {
-    if (this.order.length >= this.maxEntries) {
-      const old = this.order.shift()!;
-      const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
-      if (list.length) this.buckets.set(old.bucket, list); else this.buckets.delete(old.bucket);
-    }
-    const bucket = bucketOf(key, flags);
-    const list = this.buckets.get(bucket) ?? [];
-    list.push({ key, flags, entry });
-    this.buckets.set(bucket, list);
-    this.order.push({ bucket, entry });
-  }
-
-  clear(): void {
-    this.buckets.clear();
-    this.order.length = 0;
-  }
-}
-
-/** FNV-1a of the bytes, with the length and flags. */
-function bucketOf(key: Uint8Array, flags: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
-  return `${(h >>> 0).toString(16)}:${key.length}:${flags}`;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Thrown by the abort import (LD_ABS/LD_IND outside the packet, in a subprogram): the run ends with r0 = 0. */
 class Abort {
   constructor(readonly fuel: bigint) {}
 }
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
+
+/** A wasm frame of a stack trace: the module's name, the function index and the byte offset. */
+const FRAME = /wasm:\/\/wasm\/(?:([A-Za-z0-9_]+)-)?[0-9a-f]+:wasm-function\[(\d+)\]:0x([0-9a-f]+)/g;
 
 /** Call a helper as the interpreter does: unsigned arguments, errors located at `pc`, a bigint result. */
 function invokeHelper(def: HelperDef, ctx: HelperContext, pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint {
@@ -134,11 +91,101 @@ function invokeHelper(def: HelperDef, ctx: HelperContext, pc: number, a: bigint,
     ret = def.fn(ctx, U64(a), U64(b), U64(c), U64(d), U64(e));
   } catch (err) {
     if (err instanceof RuntimeError) throw err.pc === undefined ? err.atPc(pc) : err;
-    if (err instanceof EbpfError) throw err;
+    if (err instanceof EbpfError || err instanceof Abort || err instanceof WebAssembly.RuntimeError) throw err;
     throw new RuntimeError(`helper ${def.name} failed: ${err instanceof Error ? err.message : String(err)}`, { pc, cause: err });
   }
   if (typeof ret !== 'bigint') throw new RuntimeError(`helper ${def.name} returned ${typeof ret}, not a bigint`, { pc });
   return ret;
+}
+
+interface Exports {
+  run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
+  left(): number;
+  callback(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+  enter(...args: (bigint | number)[]): bigint[];
+}
+
+/** The instructions of one program and the callback modules made for it, by entry pc. */
+class ProgramCode {
+  readonly callbacks = new Map<number, JitModule>();
+  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[]) {}
+}
+
+/** One instantiated module: its imports bound to the Jit and to the program it was compiled from. */
+class JitModule {
+  readonly exports: Exports;
+
+  constructor(readonly jit: Jit, readonly code: ProgramCode, readonly compiled: CompiledProgram, module: WebAssembly.Module) {
+    const instance = new WebAssembly.Instance(module, { env: this.imports() });
+    this.exports = instance.exports as unknown as Exports;
+  }
+
+  private imports(): WebAssembly.ModuleImports {
+    const { jit, compiled } = this;
+    const ctx = jit.context;
+    const env: WebAssembly.ModuleImports = {
+      memory: jit.space.memory,
+      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
+      stackStart: jit.stackRegion.start,
+      stackSize: jit.stackRegion.size,
+      ...jit.shared,
+      fault: (pc: number, kind: Fault, arg: bigint) => {
+        throw this.fault(pc, kind, arg);
+      },
+    };
+    if (compiled.usesPacket) {
+      env.abort = (fuel: bigint) => {
+        throw new Abort(fuel);
+      };
+    }
+    if (compiled.usesTail) env.tail = (...args: bigint[]) => jit.enterTail(args);
+    /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
+    const call = (pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+      const def = jit.helpers.get(id);
+      if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
+      const outer = jit.current, outerPc = jit.currentPc;
+      jit.current = this;
+      jit.currentPc = pc;
+      try {
+        return invokeHelper(def, ctx, pc, a, b, c, d, e);
+      } finally {
+        jit.current = outer;
+        jit.currentPc = outerPc;
+      }
+    };
+    if (compiled.usesCallx) {
+      env.callx = (pc: number, id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
+        const u = U64(id);
+        if (u >= 0x80000000n) throw new RuntimeError(`unknown helper #${u}`, { pc });
+        return call(pc, Number(u), a, b, c, d, e);
+      };
+    }
+    for (const id of compiled.helperIds) {
+      env[`helper_${id}`] = (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => call(pc, id, a, b, c, d, e);
+    }
+    for (const intrinsic of compiled.intrinsics) {
+      for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
+    }
+    return env;
+  }
+
+  private fault(pc: number, kind: Fault, arg: bigint): RuntimeError {
+    const { jit } = this;
+    switch (kind) {
+      case Fault.budget:
+        return new RuntimeError(`instruction budget of ${jit.maxInsns} exhausted (option maxInsns)`, { pc });
+      case Fault.depth:
+        return new RuntimeError(`call to ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc });
+      case Fault.misaligned: {
+        const size = sizeBytes(bpfSize(this.code.insns[pc].code));
+        return new RuntimeError(`misaligned atomic access of ${size} bytes at 0x${arg.toString(16)}`, { pc, addr: arg, size });
+      }
+      case Fault.callbackDepth:
+        return new RuntimeError(`callback at ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc: jit.currentPc });
+      default:
+        return new RuntimeError('ld_abs/ld_ind read the packet, but the run has none (pass packet: { data, dataEnd })', { pc });
+    }
+  }
 }
 
 export class Jit {
@@ -149,9 +196,18 @@ export class Jit {
   readonly cache: JitCache;
   /** The region holding the call stacks, laid out as the interpreter's (frames between guard bytes). */
   readonly stackRegion: Region;
-  private readonly useIntrinsics: boolean;
+  /** @internal The globals every module of this Jit imports (compile.ts, SHARED_GLOBALS). */
+  readonly shared: Record<string, WebAssembly.Global>;
+  /** @internal The module whose helper call is under way, and that call's pc (for the hooks). */
+  current: JitModule | undefined;
+  /** @internal */
+  currentPc = 0;
   /** @internal Set while a program of this Jit runs: runs do not nest. */
   running = false;
+  /** Tail calls taken in this run (tail_call_cnt), and the one asked for. */
+  private tailCalls = 0;
+  private pendingTail: JitModule | undefined;
+  private readonly useIntrinsics: boolean;
 
   constructor(space: AddressSpace, options: JitOptions = {}) {
     const maxInsns = options.maxInsns ?? DEFAULT_MAX_INSNS;
@@ -161,10 +217,12 @@ export class Jit {
     this.space = space;
     this.maxInsns = maxInsns;
     this.helpers = options.helpers ?? createHelperTable();
-    this.context = createHelperContext(space, { ...options.host, checked: false });
+    this.context = createHelperContext(space, { ...options.host, checked: false }, this.hooks());
     this.cache = options.cache ?? new JitCache();
     this.useIntrinsics = options.intrinsics ?? true;
     this.stackRegion = space.alloc('stack', STACK_SIZE, 'stack');
+    this.shared = Object.fromEntries(SHARED_GLOBALS.map(([name, type]) =>
+      [name, new WebAssembly.Global({ value: type === ValType.i64 ? 'i64' : 'i32', mutable: true }, type === ValType.i64 ? 0n : 0)]));
   }
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
@@ -181,13 +239,26 @@ export class Jit {
 
   /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
   load(insns: readonly Insn[]): JitProgram {
+    const main = this.instantiate(insns, { kind: 'run' });
+    return new JitProgram(this, main);
+  }
+
+  /** Give the call stacks back to the address space. */
+  dispose(): void {
+    this.space.release(this.stackRegion);
+  }
+
+  /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
+  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode): JitModule {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
     for (const ins of insns) if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === 0 && this.intrinsicFor(ins.imm)) ids.add(ins.imm);
-    const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}`;
-    let entry = this.cache.get(key, flags);
+    const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    let entry: CachedModule | undefined = this.cache.get(key, flags);
     if (!entry) {
-      const compiled = compileProgram(insns, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id) });
+      const compiled = compileProgram(insns, {
+        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(),
+      });
       let module: WebAssembly.Module;
       try {
         module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
@@ -197,28 +268,194 @@ export class Jit {
       entry = { compiled, module };
       this.cache.set(key, flags, entry);
     }
-    return new JitProgram(this, insns, entry);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
   }
 
-  /** Give the call stacks back to the address space. */
-  dispose(): void {
-    this.space.release(this.stackRegion);
+  /** The engine hooks helpers call (helpers/context.ts). */
+  private hooks(): EngineHooks {
+    const running = (what: string): JitModule => {
+      if (!this.running || !this.current) throw new RuntimeError(`${what}: no program is running on this Jit`);
+      return this.current;
+    };
+    return {
+      callback: (pc, r1, r2, r3, r4, r5) => this.callback(running('callback').code, pc, [r1, r2, r3, r4, r5]),
+      deferredCallback: (pc) => this.deferred(running('callback').code, pc),
+      tailCall: (target) => {
+        running('tail call');
+        return this.tailCall(target);
+      },
+      callChain: () => {
+        running('call chain');
+        return this.callChain();
+      },
+    };
   }
-}
 
-interface Exports {
-  run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
-  left(): number;
+  /** The callback module of `code` at `pc` (a RuntimeError at the calling helper when pc is not an instruction). */
+  private callbackModule(code: ProgramCode, pc: bigint): JitModule {
+    const n = code.insns.length;
+    if (pc < 0n || pc >= BigInt(n) || code.rows[Number(pc)] === null) {
+      throw new RuntimeError(`callback at ${pc}: not an instruction of the program (0 to ${n - 1})`, { pc: this.currentPc });
+    }
+    const at = Number(pc);
+    let mod = code.callbacks.get(at);
+    if (!mod) {
+      mod = this.instantiate(code.insns, { kind: 'callback', pc: at }, code);
+      code.callbacks.set(at, mod);
+    }
+    return mod;
+  }
+
+  /** Run the function at `pc` of `code` on the next frame, from inside a helper: returns its r0. */
+  private callback(code: ProgramCode, pc: bigint, args: readonly bigint[]): bigint {
+    const mod = this.callbackModule(code, pc);
+    const outer = this.current, outerPc = this.currentPc;
+    try {
+      return U64(mod.exports.callback(args[0], args[1], args[2], args[3], args[4]));
+    } finally {
+      this.current = outer;
+      this.currentPc = outerPc;
+    }
+  }
+
+  /** A callback kept past its run (timers): nested in a run under way, otherwise a run of its own. */
+  private deferred(code: ProgramCode, pc: bigint): DeferredCallback {
+    return {
+      call: (r1, r2, r3, r4, r5) => {
+        if (this.running) return this.callback(code, pc, [r1, r2, r3, r4, r5]);
+        const mod = this.callbackModule(code, pc);
+        return this.execute(() => {
+          this.space.bytes.fill(0, this.stackRegion.start, this.stackRegion.start + this.stackRegion.size);
+          const s = this.shared;
+          s.depth.value = -1;
+          for (const r of ['r0', 'r6', 'r7', 'r8', 'r9']) s[r].value = 0n;
+          s.fuel.value = BigInt(this.maxInsns);
+          s.pktLen.value = -1;
+          const r0 = mod.exports.callback(r1, r2, r3, r4, r5);
+          const left = Number(s.fuel.value as bigint);
+          if (left < 0) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
+          return { r0: U64(r0), insns: this.maxInsns - left };
+        }, {}).r0;
+      },
+    };
+  }
+
+  private tailCall(target: ProgramHandle | undefined): boolean {
+    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
+    this.tailCalls++;
+    if (target === undefined) return false;
+    this.pendingTail = target.preparedFor(this, (insns) => this.instantiate(insns, { kind: 'tail' }));
+    this.shared.tailPending.value = 1;
+    return true;
+  }
+
+  /** @internal The tail import: run the program a tail call asked for in the caller's frame; its results are the caller's. */
+  enterTail(args: readonly bigint[]): bigint[] {
+    const target = this.pendingTail!;
+    this.pendingTail = undefined;
+    this.shared.tailPending.value = 0;
+    return target.exports.enter(...args.slice(0, 10), Number(args[10]), args[11]);
+  }
+
+  /**
+   * The call chain, innermost first, as instruction byte offsets: the wasm
+   * frames of a stack trace, each mapped through its module's pc map. A
+   * frame waiting in a tail call is not there in the interpreter (the
+   * target replaced it), so it is left out.
+   */
+  private callChain(): bigint[] {
+    const limit = Error.stackTraceLimit;
+    let stack: string;
+    try {
+      Error.stackTraceLimit = 1000;
+      stack = String(new Error().stack);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    const chain: bigint[] = [];
+    for (const m of stack.matchAll(FRAME)) {
+      const at = this.locate(m[1], Number(m[2]), parseInt(m[3], 16));
+      if (at && !at.compiled.tailSites.has(at.offset)) chain.push(BigInt(at.pc * 8));
+    }
+    return chain;
+  }
+
+  /** The eBPF instruction a wasm frame is at, or undefined for a frame that is not eBPF code of this Jit. */
+  locate(name: string | undefined, func: number, offset: number): { compiled: CompiledProgram; pc: number; offset: number } | undefined {
+    const compiled = name === undefined ? undefined : this.cache.named(name);
+    if (!compiled || !compiled.functions.some((f) => f.index === func)) return undefined;
+    const pc = pcAt(compiled.pcMap, offset);
+    return pc === undefined ? undefined : { compiled, pc, offset };
+  }
+
+  /**
+   * @internal Run `body` as one run of this Jit: no nesting, fresh tail-call
+   * state, the run's values for the helpers, spin locks released, and
+   * failures reported as the interpreter reports them.
+   */
+  execute(body: () => JitRunResult, options: { funcIp?: bigint; attachCookie?: bigint }): JitRunResult {
+    if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
+    for (const [name, v] of [['funcIp', options.funcIp], ['attachCookie', options.attachCookie]] as const) {
+      if (v !== undefined && typeof v !== 'bigint') throw new EbpfError('EINVAL', `${name} must be a bigint, got ${typeof v}`);
+    }
+    this.context.run.funcIp = U64(options.funcIp ?? 0n);
+    this.context.run.attachCookie = U64(options.attachCookie ?? 0n);
+    this.running = true;
+    this.tailCalls = 0;
+    try {
+      const result = body();
+      const held = releaseHeldLocks(this.context);
+      if (held.length) throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
+      return result;
+    } catch (err) {
+      if (err instanceof Abort) {
+        if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
+        return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };
+      }
+      if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
+      throw err;
+    } finally {
+      releaseHeldLocks(this.context);
+      if (this.pendingTail) {
+        this.pendingTail = undefined;
+        this.shared.tailPending.value = 0;
+      }
+      this.current = undefined;
+      this.running = false;
+    }
+  }
+
+  /** A wasm trap as the interpreter reports the fault: located at its pc through the module's pc map. */
+  private trapError(err: WebAssembly.RuntimeError): RuntimeError {
+    FRAME.lastIndex = 0;
+    const m = FRAME.exec(String(err.stack));
+    FRAME.lastIndex = 0;
+    const at = m ? this.locate(m[1], Number(m[2]), parseInt(m[3], 16)) : undefined;
+    if (at && /out of bounds/.test(err.message)) {
+      const row = at.compiled.cfg.rows[at.pc];
+      const format = row?.format ?? '';
+      if (['ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind'].includes(format)) {
+        const size = sizeBytes(bpfSize(at.compiled.cfg.insns[at.pc].code));
+        const write = format === 'st' || format === 'stx' || format === 'atomic';
+        const bytes = this.space.memory.buffer.byteLength;
+        return new RuntimeError(`invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} (outside the memory of ${bytes} bytes)`, { pc: at.pc, size, cause: err });
+      }
+    }
+    return new RuntimeError(`wasm trap: ${err.message}`, { pc: at?.pc, cause: err });
+  }
 }
 
 export class JitProgram {
   readonly compiled: CompiledProgram;
   private readonly exports: Exports;
 
-  constructor(readonly jit: Jit, readonly insns: readonly Insn[], entry: CachedModule) {
-    this.compiled = entry.compiled;
-    const instance = new WebAssembly.Instance(entry.module, { env: this.imports() });
-    this.exports = instance.exports as unknown as Exports;
+  constructor(readonly jit: Jit, private readonly main: JitModule) {
+    this.compiled = main.compiled;
+    this.exports = main.exports;
+  }
+
+  get insns(): readonly Insn[] {
+    return this.main.code.insns;
   }
 
   /** The wasm module's bytes. */
@@ -231,62 +468,8 @@ export class JitProgram {
     return watOf(this.compiled, this.insns, (id) => this.jit.helpers.name(id));
   }
 
-  private imports(): WebAssembly.ModuleImports {
-    const { jit, compiled } = this;
-    const ctx = jit.context;
-    const env: WebAssembly.ModuleImports = {
-      memory: jit.space.memory,
-      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
-      stackStart: jit.stackRegion.start,
-      stackSize: jit.stackRegion.size,
-      fault: (pc: number, kind: Fault, arg: bigint) => {
-        throw this.fault(pc, kind, arg);
-      },
-    };
-    if (compiled.usesPacket) {
-      env.abort = (fuel: bigint) => {
-        throw new Abort(fuel);
-      };
-    }
-    const callHelper = (pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-      const def = jit.helpers.get(id);
-      if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
-      return invokeHelper(def, ctx, pc, a, b, c, d, e);
-    };
-    if (compiled.usesCallx) {
-      env.callx = (pc: number, id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-        const u = U64(id);
-        if (u >= 0x80000000n) throw new RuntimeError(`unknown helper #${u}`, { pc });
-        return callHelper(pc, Number(u), a, b, c, d, e);
-      };
-    }
-    for (const id of compiled.helperIds) {
-      env[`helper_${id}`] = (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => callHelper(pc, id, a, b, c, d, e);
-    }
-    for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
-    }
-    return env;
-  }
-
-  private fault(pc: number, kind: Fault, arg: bigint): RuntimeError {
-    switch (kind) {
-      case Fault.budget:
-        return new RuntimeError(`instruction budget of ${this.jit.maxInsns} exhausted (option maxInsns)`, { pc });
-      case Fault.depth:
-        return new RuntimeError(`call to ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc });
-      case Fault.misaligned: {
-        const size = sizeBytes(bpfSize(this.insns[pc].code));
-        return new RuntimeError(`misaligned atomic access of ${size} bytes at 0x${arg.toString(16)}`, { pc, addr: arg, size });
-      }
-      default:
-        return new RuntimeError('ld_abs/ld_ind read the packet, but the run has none (pass packet: { data, dataEnd })', { pc });
-    }
-  }
-
   run(options: JitRunOptions = {}): JitRunResult {
     const { jit, exports: x } = this;
-    if (jit.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { packet } = options;
     if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
       throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses below 2^32 with data <= dataEnd`);
@@ -299,89 +482,9 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.running = true;
-    try {
+    return jit.execute(() => {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
       return { r0: U64(r0), insns: jit.maxInsns - x.left() };
-    } catch (err) {
-      if (err instanceof Abort) {
-        if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${jit.maxInsns} exhausted (option maxInsns)`);
-        return { r0: 0n, insns: jit.maxInsns - Number(err.fuel) };
-      }
-      if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
-      throw err;
-    } finally {
-      jit.running = false;
-    }
+    }, options);
   }
-
-  /** A wasm trap as the interpreter reports the fault: located at its pc through the code-offset map. */
-  private trapError(err: WebAssembly.RuntimeError): RuntimeError {
-    const m = /wasm-function\[\d+\]:0x([0-9a-f]+)/.exec(String(err.stack));
-    const pc = m ? pcAt(this.compiled.pcMap, parseInt(m[1], 16)) : undefined;
-    const row = pc === undefined ? null : this.compiled.cfg.rows[pc];
-    if (pc !== undefined && row && /out of bounds/.test(err.message)) {
-      const format = row.format;
-      if (['ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind'].includes(format)) {
-        const size = sizeBytes(bpfSize(this.insns[pc].code));
-        const write = format === 'st' || format === 'stx' || format === 'atomic';
-        const bytes = this.jit.space.memory.buffer.byteLength;
-        return new RuntimeError(`invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} (outside the memory of ${bytes} bytes)`, { pc, size, cause: err });
-      }
-    }
-    return new RuntimeError(`wasm trap: ${err.message}`, { pc, cause: err });
-  }
-}
-
-/** Names and comments for the WAT of a compiled program. */
-function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
-  const funcs = ['fault'];
-  if (compiled.usesPacket) funcs.push('abort');
-  if (compiled.usesCallx) funcs.push('callx');
-  for (const id of compiled.helperIds) funcs.push(helperName(id) ?? `helper_${id}`);
-  for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
-  compiled.functions.forEach((f, k) => funcs.push(k === 0 ? 'main' : `sub_${f.entry}`));
-  funcs.push('left');
-  const r = (k: number) => `r${k}`;
-  const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
-  const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
-  const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1)];
-  const lines = disassemble(insns, { indexes: true, helperName }).split('\n');
-  const byPc = new Map<number, string>();
-  let li = 0;
-  compiled.cfg.rows.forEach((row, pc) => {
-    if (row) byPc.set(pc, lines[li++].replace(/^\d+: /, ''));
-  });
-  const comments = new Map<number, string[]>();
-  const map = compiled.pcMap;
-  for (let k = 0; k < map.length; k += 2) {
-    const list = comments.get(map[k]) ?? [];
-    list.push(`${map[k + 1]}: ${byPc.get(map[k + 1])}`);
-    comments.set(map[k], list);
-  }
-  const names: WatNames = {
-    funcs,
-    globals: ['frameTop', 'stackStart', 'stackSize', 'fuel', 'pktData', 'pktLen'],
-    locals: compiled.functions.map((_, k) => (k === 0 ? mainLocals : subLocals)),
-    comments,
-  };
-  return printWat(compiled.bytes, names);
-}
-
-export interface JitToWatOptions {
-  /** The helper table whose names and intrinsics apply (default: the base helpers). */
-  helpers?: HelperTable;
-  /** Compile for a shared memory. */
-  shared?: boolean;
-}
-
-/** The WebAssembly text the JIT makes of a program, for `disasm --jited` and golden tests. */
-export function jitToWat(insns: readonly Insn[], options: JitToWatOptions = {}): string {
-  const helpers = options.helpers ?? createHelperTable();
-  const intrinsic = (id: number) => {
-    const fn = helpers.get(id)?.fn;
-    return BASE_INTRINSICS.find((i) => i.id === id && i.fn === fn);
-  };
-  const compiled = compileProgram(insns, { shared: options.shared ?? false, intrinsic });
-  return watOf(compiled, insns, (id) => helpers.name(id));
 }

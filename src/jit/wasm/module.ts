@@ -63,6 +63,7 @@ export class ModuleBuilder {
   private readonly bodies: (Body | undefined)[] = [];
   readonly globals: GlobalDef[] = [];
   readonly exports: { name: string; kind: ExternKind; index: number }[] = [];
+  private names: { module: string; funcs: readonly string[] } | undefined;
 
   typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
     const key = `${params.join(',')}>${results.join(',')}`;
@@ -115,6 +116,11 @@ export class ModuleBuilder {
 
   exportGlobal(name: string, globalIndex: number): void {
     this.exports.push({ name, kind: ExternKind.global, index: globalIndex });
+  }
+
+  /** Name the module and its defined functions (in declaration order), for stack traces. */
+  setNames(module: string, funcs: readonly string[]): void {
+    this.names = { module, funcs };
   }
 
   finish(): BuiltModule {
@@ -192,7 +198,31 @@ export class ModuleBuilder {
         w.byte(Op.end);
       });
     });
+    if (this.names) this.nameSection(out, this.names.module, this.names.funcs);
     return { bytes: out.finish(), codeStarts };
+  }
+
+  /** The custom "name" section: the module name (subsection 0) and function names (subsection 1). */
+  private nameSection(out: ByteWriter, module: string, funcs: readonly string[]): void {
+    out.byte(0);
+    const size = out.placeholder();
+    const start = out.length;
+    out.name('name');
+    out.byte(0);
+    const moduleSize = out.placeholder();
+    const moduleStart = out.length;
+    out.name(module);
+    out.patchU32(moduleSize, out.length - moduleStart);
+    out.byte(1);
+    const funcSize = out.placeholder();
+    const funcStart = out.length;
+    out.u32(funcs.length);
+    funcs.forEach((name, k) => {
+      out.u32(this.importedFuncs + k);
+      out.name(name);
+    });
+    out.patchU32(funcSize, out.length - funcStart);
+    out.patchU32(size, out.length - start);
   }
 
   /** A section: id, size placeholder, count, contents. Empty sections are left out. */

@@ -1,29 +1,41 @@
 (module
-  (type (;0;) (func (param i32 i32 i64)))
-  (type (;1;) (func (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (type (;2;) (func (param i32 i64 i64 i64 i64 i64) (result i64)))
-  (type (;3;) (func (result i32)))
-  (type (;4;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;5;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;1;) (func (param i32 i32 i64)))
+  (type (;2;) (func (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;3;) (func (param i32 i64 i64 i64 i64 i64) (result i64)))
+  (type (;4;) (func (result i32)))
+  (type (;5;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;6;) (func (result f64)))
-  (import "env" "fault" (func $fault (type 0) (param i32 i32 i64)))
-  (import "env" "callx" (func $callx (type 1) (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "helper_6" (func $bpf_trace_printk (type 2) (param i32 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 3) (result i32)))
+  (import "env" "fault" (func $fault (type 1) (param i32 i32 i64)))
+  (import "env" "tail" (func $tail (type 0) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (import "env" "callx" (func $callx (type 2) (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "helper_6" (func $bpf_trace_printk (type 3) (param i32 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 4) (result i32)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
   (import "env" "stackSize" (global $stackSize i32))
-  (global $fuel (mut i64) (i64.const 0))
-  (global $pktData (mut i32) (i32.const 0))
-  (global $pktLen (mut i32) (i32.const -1))
+  (import "env" "fuel" (global $fuel (mut i64)))
+  (import "env" "depth" (global $depth (mut i32)))
+  (import "env" "r0" (global $r0 (mut i64)))
+  (import "env" "r6" (global $r6 (mut i64)))
+  (import "env" "r7" (global $r7 (mut i64)))
+  (import "env" "r8" (global $r8 (mut i64)))
+  (import "env" "r9" (global $r9 (mut i64)))
+  (import "env" "pktData" (global $pktData (mut i32)))
+  (import "env" "pktLen" (global $pktLen (mut i32)))
+  (import "env" "tailPending" (global $tailPending (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
-  (func $main (type 4) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+  (func $main (type 5) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
     i64.trunc_f64_s
     local.set $fuel
+    local.get $pkt_data
+    global.set $pktData
+    local.get $pkt_len
+    global.set $pktLen
     global.get $stackStart
     i32.const 0
     global.get $stackSize
@@ -84,6 +96,20 @@
     i64.const 8
     local.set $r2
     ;; 6: (8d) callx r2
+    local.get $fuel
+    global.set $fuel
+    i32.const 0
+    global.set $depth
+    local.get $r0
+    global.set $r0
+    local.get $r6
+    global.set $r6
+    local.get $r7
+    global.set $r7
+    local.get $r8
+    global.set $r8
+    local.get $r9
+    global.set $r9
     i32.const 6
     local.get $r2
     local.get $r1
@@ -93,6 +119,45 @@
     local.get $r5
     call $callx
     local.set $r0
+    global.get $fuel
+    local.set $fuel
+    global.get $tailPending
+    if  ;; label = @1
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      i32.const 0
+      local.get $fuel
+      call $tail
+      local.set $fuel
+      local.set $r5
+      local.set $r4
+      local.set $r3
+      local.set $r2
+      local.set $r1
+      local.set $r0
+      local.get $fuel
+      i64.const 0
+      i64.lt_s
+      if  ;; label = @2
+        i32.const 6
+        i32.const 0
+        i64.const 0
+        call $fault
+        unreachable
+      end
+      local.get $fuel
+      global.set $fuel
+      local.get $r0
+      return
+    end
     ;; 7: (0f) r0 += r6
     local.get $r0
     local.get $r6
@@ -115,7 +180,7 @@
     return
     unreachable
   )
-  (func $sub_9 (type 5) (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $depth i32) (param $fuel i64) (result i64 i64 i64 i64 i64 i64 i64)
+  (func $sub_9 (type 0) (param $r0 i64) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $r6 i64) (param $r7 i64) (param $r8 i64) (param $r9 i64) (param $depth i32) (param $fuel i64) (result i64 i64 i64 i64 i64 i64 i64)
     (local $r10 i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     global.get $frameTop
     local.get $depth
@@ -148,6 +213,20 @@
     i64.const 4
     local.set $r2
     ;; 13: (85) call bpf_trace_printk#6
+    local.get $fuel
+    global.set $fuel
+    local.get $depth
+    global.set $depth
+    local.get $r0
+    global.set $r0
+    local.get $r6
+    global.set $r6
+    local.get $r7
+    global.set $r7
+    local.get $r8
+    global.set $r8
+    local.get $r9
+    global.set $r9
     i32.const 13
     local.get $r1
     local.get $r2
@@ -156,6 +235,25 @@
     local.get $r5
     call $bpf_trace_printk
     local.set $r0
+    global.get $fuel
+    local.set $fuel
+    global.get $tailPending
+    if  ;; label = @1
+      local.get $r0
+      local.get $r1
+      local.get $r2
+      local.get $r3
+      local.get $r4
+      local.get $r5
+      local.get $r6
+      local.get $r7
+      local.get $r8
+      local.get $r9
+      local.get $depth
+      local.get $fuel
+      call $tail
+      return
+    end
     ;; 14: (95) exit
     local.get $r0
     local.get $r1

@@ -1,22 +1,34 @@
 (module
-  (type (;0;) (func (param i32 i32 i64)))
-  (type (;1;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;2;) (func (result f64)))
-  (import "env" "fault" (func $fault (type 0) (param i32 i32 i64)))
+  (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;1;) (func (param i32 i32 i64)))
+  (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;3;) (func (result f64)))
+  (import "env" "fault" (func $fault (type 1) (param i32 i32 i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
   (import "env" "stackSize" (global $stackSize i32))
-  (global $fuel (mut i64) (i64.const 0))
-  (global $pktData (mut i32) (i32.const 0))
-  (global $pktLen (mut i32) (i32.const -1))
+  (import "env" "fuel" (global $fuel (mut i64)))
+  (import "env" "depth" (global $depth (mut i32)))
+  (import "env" "r0" (global $r0 (mut i64)))
+  (import "env" "r6" (global $r6 (mut i64)))
+  (import "env" "r7" (global $r7 (mut i64)))
+  (import "env" "r8" (global $r8 (mut i64)))
+  (import "env" "r9" (global $r9 (mut i64)))
+  (import "env" "pktData" (global $pktData (mut i32)))
+  (import "env" "pktLen" (global $pktLen (mut i32)))
+  (import "env" "tailPending" (global $tailPending (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
-  (func $main (type 1) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+  (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
     i64.trunc_f64_s
     local.set $fuel
+    local.get $pkt_data
+    global.set $pktData
+    local.get $pkt_len
+    global.set $pktLen
     global.get $frameTop
     i32.const -8
     i32.add
@@ -99,7 +111,7 @@
     return
     unreachable
   )
-  (func $left (type 2) (result f64)
+  (func $left (type 3) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )

@@ -1,0 +1,86 @@
+/**
+ * Compiled modules by program: the instruction bytes plus what else shapes
+ * the code (shared memory, the intrinsics in use, the module's form).
+ * Lookups hash the bytes and compare them in full. At most `maxEntries`
+ * modules are kept; the oldest goes first. Each module gets a name unique
+ * in its cache, which stack traces show: that is how a trap or a call chain
+ * finds the module (and its pc map) a wasm frame belongs to.
+ */
+import { EbpfError } from '../internal/errors.js';
+import type { CompiledProgram } from './compile.js';
+
+/** A compiled program and its module, ready to instantiate against any runtime's memory. */
+export interface CachedModule {
+  readonly compiled: CompiledProgram;
+  readonly module: WebAssembly.Module;
+}
+
+interface Entry {
+  key: Uint8Array;
+  flags: string;
+  entry: CachedModule;
+}
+
+export class JitCache {
+  private readonly buckets = new Map<string, Entry[]>();
+  /** Insertion order, for eviction. */
+  private readonly order: { bucket: string; entry: CachedModule }[] = [];
+  private readonly byName = new Map<string, CompiledProgram>();
+  private serial = 0;
+
+  constructor(readonly maxEntries = 256) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new EbpfError('EINVAL', `maxEntries must be a positive integer, got ${maxEntries}`);
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** A module name no other module of this cache has. */
+  nextName(): string {
+    return `ebpf${this.serial++}`;
+  }
+
+  /** The compiled program of a cached module, by the name its stack frames carry. */
+  named(name: string): CompiledProgram | undefined {
+    return this.byName.get(name);
+  }
+
+  get(key: Uint8Array, flags: string): CachedModule | undefined {
+    return this.buckets.get(bucketOf(key, flags))?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
+  }
+
+  set(key: Uint8Array, flags: string, entry: CachedModule): void {
+    if (this.order.length >= this.maxEntries) {
+      const old = this.order.shift()!;
+      const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
+      if (list.length) this.buckets.set(old.bucket, list); else this.buckets.delete(old.bucket);
+      if (old.entry.compiled.name !== undefined) this.byName.delete(old.entry.compiled.name);
+    }
+    const bucket = bucketOf(key, flags);
+    const list = this.buckets.get(bucket) ?? [];
+    list.push({ key, flags, entry });
+    this.buckets.set(bucket, list);
+    this.order.push({ bucket, entry });
+    if (entry.compiled.name !== undefined) this.byName.set(entry.compiled.name, entry.compiled);
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.order.length = 0;
+    this.byName.clear();
+  }
+}
+
+/** FNV-1a of the bytes, with the length and flags. */
+function bucketOf(key: Uint8Array, flags: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
+  return `${(h >>> 0).toString(16)}:${key.length}:${flags}`;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

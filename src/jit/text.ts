@@ -1,0 +1,61 @@
+/** The WebAssembly text of a compiled program, each instruction's code under its eBPF disassembly. */
+import { disassemble } from '../asm/index.js';
+import type { Insn } from '../isa/index.js';
+import { createHelperTable, type HelperTable } from '../helpers/index.js';
+import { compileProgram, SHARED_GLOBALS, type CompiledProgram } from './compile.js';
+import { BASE_INTRINSICS } from './intrinsics.js';
+import { printWat, type WatNames } from './wasm/wat.js';
+
+/** Names and comments for the WAT of a compiled program. */
+export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
+  const funcs = ['fault'];
+  if (compiled.usesPacket) funcs.push('abort');
+  if (compiled.usesTail) funcs.push('tail');
+  if (compiled.usesCallx) funcs.push('callx');
+  for (const id of compiled.helperIds) funcs.push(helperName(id) ?? `helper_${id}`);
+  for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
+  for (const f of compiled.functions) funcs.push(f.main ? 'main' : `sub_${f.entry}`);
+  funcs.push(compiled.form.kind === 'run' ? 'left' : compiled.form.kind === 'callback' ? 'callback' : 'enter');
+  const r = (k: number) => `r${k}`;
+  const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
+  const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
+  const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1)];
+  const lines = disassemble(insns, { indexes: true, helperName }).split('\n');
+  const byPc = new Map<number, string>();
+  let li = 0;
+  compiled.cfg.rows.forEach((row, pc) => {
+    if (row) byPc.set(pc, lines[li++].replace(/^\d+: /, ''));
+  });
+  const comments = new Map<number, string[]>();
+  const map = compiled.pcMap;
+  for (let k = 0; k < map.length; k += 2) {
+    const list = comments.get(map[k]) ?? [];
+    list.push(`${map[k + 1]}: ${byPc.get(map[k + 1])}`);
+    comments.set(map[k], list);
+  }
+  const names: WatNames = {
+    funcs,
+    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name)],
+    locals: compiled.functions.map((f) => (f.main ? mainLocals : subLocals)),
+    comments,
+  };
+  return printWat(compiled.bytes, names);
+}
+
+export interface JitToWatOptions {
+  /** The helper table whose names and intrinsics apply (default: the base helpers). */
+  helpers?: HelperTable;
+  /** Compile for a shared memory. */
+  shared?: boolean;
+}
+
+/** The WebAssembly text the JIT makes of a program, for `disasm --jited` and golden tests. */
+export function jitToWat(insns: readonly Insn[], options: JitToWatOptions = {}): string {
+  const helpers = options.helpers ?? createHelperTable();
+  const intrinsic = (id: number) => {
+    const fn = helpers.get(id)?.fn;
+    return BASE_INTRINSICS.find((i) => i.id === id && i.fn === fn);
+  };
+  const compiled = compileProgram(insns, { shared: options.shared ?? false, intrinsic });
+  return watOf(compiled, insns, (id) => helpers.name(id));
+}

@@ -1,0 +1,308 @@
+/**
+ * The engine hooks on the JIT: callbacks (bpf_loop, for_each_map_elem,
+ * deferred timers), tail calls and the call chain, each program run on the
+ * interpreter too (unchecked mode) and the two results compared.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  MAX_TAIL_CALL_CNT, ProgramHandle, RuntimeError, contextHelpers, createHelperTable, tailCallHelpers, type DeferredCallback,
+  type HelperDef,
+} from '../../src/helpers/index.js';
+import { mapHelpers } from '../../src/helpers/maps.js';
+import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
+import { AddressSpace } from '../../src/memory/index.js';
+import { Jit } from '../../src/jit/index.js';
+import { Vm } from '../../src/vm/index.js';
+import { asm, slotOf } from '../helpers/util.js';
+
+/** Both engines over one address space, with the context helpers plus `extra`. */
+class Pair {
+  readonly space: AddressSpace;
+  readonly jit: Jit;
+  readonly vm: Vm;
+
+  constructor(options: { space?: AddressSpace; extra?: HelperDef[]; maxInsns?: number } = {}) {
+    this.space = options.space ?? new AddressSpace();
+    const helpers = createHelperTable([...contextHelpers(), ...(options.extra ?? [])]);
+    this.jit = new Jit(this.space, { helpers, maxInsns: options.maxInsns });
+    this.vm = new Vm(this.space, { helpers, checked: false, maxInsns: options.maxInsns });
+  }
+
+  region(size: number): number {
+    return this.space.alloc('data', size, 'data').start;
+  }
+
+  u64(addr: number): bigint {
+    return this.space.view.getBigUint64(addr, true);
+  }
+
+  /** r0 on the JIT; the interpreter must agree (`reset` restores the memory it reads between the two). */
+  run(text: string, r1 = 0n, reset: () => void = () => undefined): bigint {
+    reset();
+    const jit = this.jit.load(asm(text)).run({ r1 }).r0;
+    reset();
+    assert.equal(this.vm.load(asm(text)).run({ r1 }).r0, jit, 'the interpreter disagrees');
+    return jit;
+  }
+
+  /** The error the JIT raises; the interpreter must raise the same message. */
+  fails(text: string): RuntimeError {
+    const catchOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      assert.fail('the program ran to its end');
+    };
+    const j = catchOf(() => this.jit.load(asm(text)).run());
+    const v = catchOf(() => this.vm.load(asm(text)).run());
+    assert.ok(j instanceof RuntimeError && v instanceof RuntimeError);
+    assert.equal(j.message, v.message);
+    return j;
+  }
+}
+
+const withCb = (text: string) => text.replaceAll('CB', String(slotOf(text, 'cb')));
+
+/** main: bpf_loop(nr, cb, ctx = r1) where cb adds its index to *ctx and stops after index `stop`. */
+const loopProg = (nr: number, stop: number) => withCb(`
+    r6 = r1
+    r1 = ${nr}
+    r2 = CB ll
+    r3 = r6
+    r4 = 0
+    call bpf_loop
+    exit
+  cb:
+    r3 = *(u64 *)(r2 + 0)
+    r3 += r1
+    *(u64 *)(r2 + 0) = r3
+    r0 = 0
+    if r1 != ${stop} goto out
+    r0 = 1
+  out:
+    exit`);
+
+test('bpf_loop: the callback runs on the JIT as on the interpreter, each call a frame of its own', () => {
+  const p = new Pair();
+  const sum = p.region(8);
+  const zero = () => p.space.view.setBigUint64(sum, 0n, true);
+  assert.equal(p.run(loopProg(10, 99), BigInt(sum), zero), 10n);
+  assert.equal(p.u64(sum), 45n);
+  assert.equal(p.run(loopProg(10, 3), BigInt(sum), zero), 4n);
+  assert.equal(p.u64(sum), 6n);
+  const frames = withCb(`
+    r6 = 0x66
+    r7 = 0x77
+    *(u64 *)(r10 - 8) = 0x1234
+    r1 = 3
+    r2 = CB ll
+    r3 = 0
+    r4 = 0
+    call bpf_loop
+    r0 = *(u64 *)(r10 - 8)
+    r0 += r6
+    r0 += r7
+    exit
+  cb:
+    r0 = r6
+    r0 += r7
+    r6 = 1
+    r7 = 2
+    *(u64 *)(r10 - 8) = 5
+    r0 = 0
+    exit`);
+  assert.equal(p.run(frames), 0x1234n + 0x66n + 0x77n);
+});
+
+test('callbacks nest to the 8-frame limit; a bad callback address and a spent budget are the interpreter\'s errors', () => {
+  const nested = (limit: number) => withCb(`
+      r3 = r1
+      r1 = 1
+      r2 = CB ll
+      r4 = 0
+      call bpf_loop
+      exit
+    cb:
+      r6 = r2
+      r1 = *(u64 *)(r6 + 0)
+      r1 += 1
+      *(u64 *)(r6 + 0) = r1
+      r0 = 0
+      if r1 >= ${limit} goto out
+      r1 = 1
+      r2 = CB ll
+      r3 = r6
+      r4 = 0
+      call bpf_loop
+      r0 = 0
+    out:
+      exit`);
+  const p = new Pair();
+  const depth = p.region(8);
+  const zero = () => p.space.view.setBigUint64(depth, 0n, true);
+  assert.equal(p.run(nested(7), BigInt(depth), zero), 1n);
+  assert.equal(p.u64(depth), 7n);
+  zero();
+  assert.throws(() => p.jit.load(asm(nested(8))).run({ r1: BigInt(depth) }), (e: unknown) =>
+    e instanceof RuntimeError && e.pc === 18 && e.message.includes('callback at 7 needs frame 9: at most 8 frames'));
+  assert.equal(p.fails('r1 = 1\nr2 = 100\nr3 = 0\nr4 = 0\ncall bpf_loop\nexit').message, 'pc 4: callback at 100: not an instruction of the program (0 to 5)');
+  assert.match(p.fails('r1 = 1\nr2 = 2 ll\nr3 = 0\nr4 = 0\ncall bpf_loop\nexit').message, /^pc 5: callback at 2: not an instruction/);
+  const small = new Pair({ maxInsns: 1000 });
+  const sum = small.region(8);
+  assert.throws(() => small.jit.load(asm(loopProg(1000, 9999))).run({ r1: BigInt(sum) }), /instruction budget of 1000 exhausted/);
+  // A bpf-to-bpf call inside a callback takes a frame too, and the counts agree.
+  const text = withCb(`
+    r1 = 1
+    r2 = CB ll
+    r3 = 0
+    r4 = 0
+    call bpf_loop
+    exit
+  cb:
+    call f
+    r0 = 0
+    exit
+  f:
+    r0 = 7
+    exit`);
+  assert.deepEqual(p.jit.load(asm(text)).run(), p.vm.load(asm(text)).run());
+});
+
+test('for_each_map_elem calls back through the same hook', () => {
+  const space = new AddressSpace();
+  const registry = new MapRegistry(space);
+  const map = registry.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 });
+  [5n, 6n, 7n, 8n].forEach((v, k) => {
+    const value = new Uint8Array(8);
+    new DataView(value.buffer).setBigUint64(0, v, true);
+    map.update(u32Bytes(k), value);
+  });
+  const p = new Pair({ space, extra: mapHelpers(registry) });
+  const sum = p.region(8);
+  const text = withCb(`
+    r6 = r1
+    r1 = ${map.address} ll
+    r2 = CB ll
+    r3 = r6
+    r4 = 0
+    call bpf_for_each_map_elem
+    exit
+  cb:
+    r5 = *(u64 *)(r3 + 0)
+    r1 = *(u64 *)(r4 + 0)
+    r5 += r1
+    *(u64 *)(r4 + 0) = r5
+    r0 = 0
+    exit`);
+  assert.equal(p.run(text, BigInt(sum), () => p.space.view.setBigUint64(sum, 0n, true)), 4n);
+  assert.equal(p.u64(sum), 26n);
+});
+
+test('a deferred callback runs nested in a run, or as a run of its own afterwards', () => {
+  let kept: DeferredCallback | undefined;
+  const keep: HelperDef = { id: 900, name: 'keep', fn: (ctx, pc) => { kept = ctx.engine.deferredCallback(pc); return 0n; } };
+  const p = new Pair({ extra: [keep] });
+  const text = withCb(`
+    r1 = CB ll
+    call 900
+    r0 = 1
+    exit
+  cb:
+    r0 = r1
+    r0 += r2
+    r6 = 0
+    *(u64 *)(r10 - 8) = r0
+    r0 = *(u64 *)(r10 - 8)
+    exit`);
+  assert.equal(p.jit.load(asm(text)).run().r0, 1n);
+  assert.equal(kept!.call(40n, 2n, 0n, 0n, 0n), 42n);
+  p.vm.load(asm(text)).run();
+  assert.equal(kept!.call(40n, 2n, 0n, 0n, 0n), 42n);
+});
+
+/** Two engines with a prog_array of 4 slots and the tail-call helper. */
+function tailPair() {
+  const space = new AddressSpace();
+  const registry = new MapRegistry(space);
+  const progs = registry.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+  const p = new Pair({ space, extra: [...tailCallHelpers(registry), ...mapHelpers(registry)] });
+  const install = (slot: number, name: string, text: string) =>
+    progs.update(u32Bytes(slot), u32Bytes(registry.registerProgram(new ProgramHandle(name, asm(text)))));
+  const jump = (index: number, map = progs.address) => `
+    r2 = ${map} ll
+    r3 = ${index}
+    call bpf_tail_call
+    r0 = 99
+    exit`;
+  return { p, registry, install, jump };
+}
+
+test('tail calls: the target replaces the program with the context in r1 and a fresh stack; empty slots fall through', () => {
+  const { p, install, jump } = tailPair();
+  install(1, 'target', `
+    r0 = *(u64 *)(r10 - 8)
+    r2 = *(u64 *)(r1 + 0)
+    r0 += r2
+    exit`);
+  const ctx = p.region(8);
+  p.space.view.setBigUint64(ctx, 40n, true);
+  assert.equal(p.run(`*(u64 *)(r10 - 8) = 1000\n${jump(1)}`, BigInt(ctx)), 40n);
+  assert.equal(p.run(jump(2), BigInt(ctx)), 99n);
+  assert.equal(p.run(jump(4), BigInt(ctx)), 99n);
+  assert.equal(p.run(jump(-1), BigInt(ctx)), 99n);
+});
+
+test('tail calls: at most 33 per run, counted per run; from a subprogram the target returns to the caller', () => {
+  const { p, install, jump } = tailPair();
+  const self = `
+    r2 = *(u64 *)(r1 + 0)
+    r2 += 1
+    *(u64 *)(r1 + 0) = r2
+    ${jump(0)}`;
+  install(0, 'self', self);
+  const ctx = p.region(8);
+  const zero = () => p.space.view.setBigUint64(ctx, 0n, true);
+  assert.equal(p.run(self, BigInt(ctx), zero), 99n);
+  assert.equal(p.u64(ctx), BigInt(MAX_TAIL_CALL_CNT) + 1n);
+  assert.equal(p.run(self, BigInt(ctx), zero), 99n);
+  assert.equal(p.u64(ctx), 34n);
+  install(2, 'seven', 'r0 = 7\nexit');
+  assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(2)}`), 107n);
+  const other = tailPair();
+  const array = other.registry.create({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 4 });
+  assert.match(other.p.fails(other.jump(0, array.address)).message, /^pc 3: bpf_tail_call: r2 = 0x[0-9a-f]+ is a array map, not a prog_array$/);
+});
+
+test('the call chain (bpf_get_stack\'s frames) is the interpreter\'s: innermost first, across calls and callbacks', () => {
+  const chains: bigint[][] = [];
+  const record: HelperDef = { id: 901, name: 'record', fn: (ctx) => { chains.push(ctx.engine.callChain()); return 0n; } };
+  const p = new Pair({ extra: [record] });
+  const text = withCb(`
+    call f
+    exit
+  f:
+    r1 = 1
+    r2 = CB ll
+    r3 = 0
+    r4 = 0
+    call bpf_loop
+    call 901
+    exit
+  cb:
+    call 901
+    call g
+    r0 = 0
+    exit
+  g:
+    call 901
+    exit`);
+  p.jit.load(asm(text)).run();
+  const jitChains = chains.splice(0);
+  p.vm.load(asm(text)).run();
+  assert.deepEqual(jitChains, chains);
+  assert.equal(jitChains.length, 3);
+  assert.equal(jitChains[2].length, 2, 'f at its call of 901, main at its call of f');
+});
