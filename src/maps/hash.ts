@@ -30,7 +30,8 @@
  * is a new element at the head, as in the kernel, so BPF_MAP_GET_NEXT_KEY
  * and the batch commands walk the kernel's order. A lookup is: hash, load
  * the bucket head, follow `next` comparing hash and key — under the bucket
- * lock, as every operation here.
+ * lock, as every operation here but bpf_for_each_map_elem's walk (which,
+ * like the kernel's RCU walk, holds no lock while its callback runs).
  *
  * Pool sizes: max_entries, plus nr_cpus spares for the plain hash (the
  * kernel's extra_elems: replacing an element of a full map must not fail).
