@@ -133,6 +133,18 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
       assert.equal(sq.retval, 6);
       assert.equal(toHex(sq.ctxOut), toHex(u32le(5, 25)));
 
+      // The kernel has no test run for kprobe, tracepoint and perf_event programs (ENOTSUPP); the runtime runs them on ctx_in.
+      const regs = new Uint8Array(168);
+      new DataView(regs.buffer).setBigUint64(112, 7n, true);
+      new DataView(regs.buffer).setBigUint64(104, 3n, true);
+      const record = u32le(0, 0, 21);
+      const perf = new Uint8Array([...new Uint8Array(168), ...u64le(99n, 0n)]);
+      const tracing: [string, Uint8Array, number][] = [['kprobe_args', regs, 37], ['tracepoint_field', record, 42], ['perf_period', perf, 100]];
+      for (const [name, ctx, retval] of tracing) {
+        if (engine === 'kernel') assert.throws(() => run(name, { ctx }), (err: Error) => err instanceof KernelError && err.errnoName === 'ENOTSUPP', name);
+        else assert.equal(run(name, { ctx }).retval, retval, name);
+      }
+
       const m = c.maps;
       assert.deepEqual(entries(m.proto_count), { '11000000': toHex(u64le(2n)) });
       assert.deepEqual(Object.fromEntries(mapEntries(m.percpu_hash_count).map(([k, v]) => [toHex(k), perCpuSum(m.percpu_hash_count, v!)])), { '01000000': 2n });

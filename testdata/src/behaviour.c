@@ -295,3 +295,25 @@ int syscall_square(struct syscall_args *args)
 	args->out = args->in * args->in;
 	return args->in + 1;
 }
+
+/* x86-64 pt_regs: di (offset 112) and si (104), the first two arguments. The kernel cannot test-run kprobes; the runtime can. */
+SEC("kprobe/do_unlinkat")
+int kprobe_args(void *regs)
+{
+	__u64 di = *(__u64 *)(regs + 112), si = *(__u64 *)(regs + 104);
+	return di + si * 10;
+}
+
+/* A raw tracepoint record: the first field after the 8 bytes of common fields. */
+SEC("tracepoint/syscalls/sys_enter_openat")
+int tracepoint_field(void *ctx)
+{
+	return *(__u32 *)(ctx + 8) * 2;
+}
+
+/* bpf_perf_event_data: sample_period after the 168 bytes of pt_regs. */
+SEC("perf_event")
+int perf_period(void *ctx)
+{
+	return *(__u64 *)(ctx + 168) + 1;
+}
