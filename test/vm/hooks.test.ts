@@ -4,6 +4,7 @@ import { MAX_TAIL_CALL_CNT, ProgramHandle, RuntimeError, tailCallHelpers } from 
 import { mapHelpers } from '../../src/helpers/maps.js';
 import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
+import { Vm } from '../../src/vm/index.js';
 import { Bench, E2BIG, EINVAL, asm, slotOf } from '../helpers/util.js';
 
 const fails = (pc: number | undefined, text: string) => (e: unknown) =>
@@ -195,6 +196,14 @@ test('a tail call replaces the program, keeps the context in r1 and gives it a f
   const ctx = b.region(8);
   b.space.view.setBigUint64(ctx, 40n, true);
   assert.equal(b.run(`*(u64 *)(r10 - 8) = 1000\n${jump(1)}`, { r1: BigInt(ctx) }), 40n);
+  // The trace follows the program into the target.
+  const lines: string[] = [];
+  const traced = new Vm(b.space, { helpers: b.vm.helpers, trace: (l) => lines.push(l) });
+  assert.equal(traced.load(asm(jump(1))).run({ r1: BigInt(ctx) }).r0, 40n);
+  assert.deepEqual(lines.slice(2).map((l) => l.replace(/\s+;.*$/, '')), [
+    '3: (85) call bpf_tail_call#12', '0: (79) r0 = *(u64 *)(r10 -8)', '1: (79) r2 = *(u64 *)(r1 +0)', '2: (0f) r0 += r2', '3: (95) exit',
+  ]);
+  traced.dispose();
   // An empty slot and an index past max_entries fall through.
   assert.equal(b.run(jump(2), { r1: BigInt(ctx) }), 99n);
   assert.equal(b.run(jump(4), { r1: BigInt(ctx) }), 99n);
