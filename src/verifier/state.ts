@@ -129,14 +129,16 @@ export function cloneState(s: VerifierState): VerifierState {
   };
 }
 
-/** `verbose_snum`: small numbers in decimal, the others in hex. */
+/** `verbose_snum`: numbers that fit an s16 in decimal, the others in hex. */
 export function snum(v: bigint): string {
   const s = BigInt.asIntN(64, v);
-  return s >= -512n && s <= 512n ? s.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
+  return s >= -32768n && s <= 32767n ? s.toString() : `0x${BigInt.asUintN(64, v).toString(16)}`;
 }
 
-function unum(v: bigint): string {
-  return v <= 512n ? v.toString() : `0x${v.toString(16)}`;
+/** `verbose_unum`. */
+export function unum(v: bigint): string {
+  const u = BigInt.asUintN(64, v);
+  return u <= 32767n ? u.toString() : `0x${u.toString(16)}`;
 }
 
 /** `reg_type_str`: flags as prefixes and `_or_null`. */
@@ -201,7 +203,7 @@ export function regStr(r: RegState, curFrameno: number, maps: readonly MapInfo[]
     parts.push(`ks=${map.keySize},vs=${map.valueSize}`);
   }
   if (r.type !== 'scalar' && r.off) parts.push(`off=${r.off}`);
-  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${r.range}`);
+  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${unum(BigInt(r.range))}`);
   if (r.type === 'mem') parts.push(`sz=${r.memSize}`);
   if (tnumIsConst(r.varOff)) {
     if (r.varOff.value) parts.push(`imm=${r.varOff.value.toString(16)}`);

@@ -171,20 +171,25 @@ const op = (ins: Insn): number => ins.code & 0xf0;
 const srcX = (ins: Insn): boolean => (ins.code & 0x08) === BPF_X;
 const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
 
+/** `add_subprog_and_kfunc`: every bpf-to-bpf call target starts a subprogram. */
+function findSubprogs(env: Env): void {
+  const starts = new Set<number>([0]);
+  env.rows.forEach((row, i) => {
+    if (row?.format === 'call_local') {
+      const t = i + env.insns[i].imm + 1;
+      if (t < 0 || t >= env.insns.length) throw new Reject(i, 'call to invalid destination');
+      starts.add(t);
+    }
+  });
+  env.subprogStarts = [...starts].sort((a, b) => a - b);
+}
+
 /** `check_subprogs` and `check_cfg`: every jump in range, no fall off the end, no unreachable instruction. */
 function checkCfg(env: Env): void {
   const { insns, rows } = env;
   const n = insns.length;
   if (n === 0) throw new Reject(0, 'last insn is not an exit or jmp');
-  const starts = new Set<number>([0]);
-  rows.forEach((row, i) => {
-    if (row?.format === 'call_local') {
-      const t = i + insns[i].imm + 1;
-      if (t < 0 || t >= n) throw new Reject(i, 'call to invalid destination');
-      starts.add(t);
-    }
-  });
-  env.subprogStarts = [...starts].sort((a, b) => a - b);
+
   // Every jump stays inside its subprogram; each subprogram ends with exit or a jump.
   for (let s = 0; s < env.subprogStarts.length; s++) {
     const start = env.subprogStarts[s];
@@ -279,6 +284,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
   }
   let error: { insn: number; message: string } | null = null;
   try {
+    findSubprogs(env);
+    if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
     doCheck(env);
   } catch (err) {
@@ -356,13 +363,11 @@ function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
     if (scratch && !scratch.slots.has(spi)) return;
     out += slotStr(slot, spi, f.frameno, env.mapInfo);
   });
-  return out;
+  return out && f.frameno ? ` frame${f.frameno}:${out}` : out;
 }
 
 function fullState(env: Env, s: VerifierState): string {
-  const f = cur(s);
-  const prefix = s.frames.length > 1 ? ` frame${f.frameno}:` : '';
-  return prefix + stateStr(env, f, null);
+  return stateStr(env, cur(s), null);
 }
 
 const cur = (s: VerifierState): FuncState => s.frames[s.frames.length - 1];
@@ -384,7 +389,6 @@ function liveMasks(env: Env, s: VerifierState, idx: number): number[] {
 }
 
 function printLiveness(env: Env): void {
-  env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
   env.verbose('Live regs before insn:\n');
   env.rows.forEach((row, i) => {
     if (!row) return;
@@ -399,6 +403,7 @@ function doCheck(env: Env): void {
   let idx = 0;
   let prevIdx = -1;
   let printState = true;
+  let printNext: 'state' | 'from' | undefined;
   let chain: Checkpoint[] = [];
   if (env.level > 1) printLiveness(env);
   const endPath = (): Branch | undefined => {
@@ -464,7 +469,12 @@ function doCheck(env: Env): void {
       if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
       env.verbose(`${idx}:${fullState(env, state)}\n`);
       printState = false;
+    } else if (printNext === 'state') {
+      env.verbose(`${idx}:${fullState(env, state)}\n`);
+    } else if (printNext === 'from') {
+      env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
+    printNext = undefined;
     const insnText = `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}`;
     env.verbose(insnText);
     const scratch: Scratch = { regs: new Set(), slots: new Set() };
@@ -472,7 +482,7 @@ function doCheck(env: Env): void {
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
     if (env.level > 0) {
-      const s = stateStr(env, cur(state), scratch);
+      const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
       if (s && step.kind !== 'exit') {
         const col = Math.max(insnText.length + 4, 40);
         env.verbose(`${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`);
@@ -481,6 +491,8 @@ function doCheck(env: Env): void {
       }
     }
     if (step.kind === 'next') {
+      if (step.log) env.verbose(step.log);
+      printNext = step.print;
       prevIdx = idx;
       idx = step.idx;
       continue;
@@ -510,7 +522,8 @@ function popBranch(env: Env): Branch | undefined {
 }
 
 type Step =
-  | { kind: 'next'; idx: number }
+  /** `log` follows the instruction's line; `print` asks for the state before the next one. */
+  | { kind: 'next'; idx: number; log?: string; print?: 'state' | 'from' }
   | { kind: 'branch'; idx: number; other: VerifierState; otherIdx: number }
   | { kind: 'exit' };
 
@@ -578,7 +591,14 @@ function checkAluOp(env: Env, state: VerifierState, idx: number, ins: Insn, scra
     r.addConst = false;
     r.off = 0;
     if (opcode === BPF_NEG && !isPointer(dst)) adjustScalarMinMaxVals(r, r, BPF_NEG, alu32);
-    else markUnknown(r);
+    else if (opcode === BPF_END && !isPointer(dst)) {
+      // Byte swaps move known bits (value and mask alike); to-little-endian on a little-endian host truncates.
+      const swap = !alu32 || (ins.code & 0x08) !== 0;
+      const t = swap ? tnumBswap(dst.varOff, ins.imm) : tnumCast(dst.varOff, ins.imm / 8);
+      markUnknown(r);
+      r.varOff = t;
+      regBoundsSync(r);
+    } else markUnknown(r);
     writeReg(state, idx, ins.dst, r, scratch);
     return;
   }
@@ -688,6 +708,16 @@ function checkMov(env: Env, state: VerifierState, idx: number, ins: Insn, alu32:
   zext32To64(r);
   regBoundsSync(r);
   writeReg(state, idx, ins.dst, r, scratch);
+}
+
+function bswap(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((v >> BigInt(i * 8)) & 0xffn);
+  return out;
+}
+
+function tnumBswap(t: { value: bigint; mask: bigint }, bits: number): { value: bigint; mask: bigint } {
+  return { value: bswap(t.value, bits), mask: bswap(t.mask, bits) };
 }
 
 /** `check_reg_sane_offset`: pointer offsets stay far from overflowing. */
@@ -1203,20 +1233,22 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): 
   for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
   state.frames.push(callee);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
-  if (env.level > 0) env.verbose(`\ncaller:${stateStr(env, caller, null)}\ncallee:${stateStr(env, callee, null)}`);
-  return { kind: 'next', idx: target };
+  const log = `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n`;
+  return { kind: 'next', idx: target, log, print: 'state' };
 }
 
 function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch): Step {
-  const r0 = readReg(state, idx, 0, scratch);
   if (state.frames.length > 1) {
+    // A callee's R0 goes back as it is; the caller checks it when it reads it.
+    const r0 = regOf(state, 0);
     // `prepare_func_exit`: R0 goes back to the caller, which continues after the call.
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
-    if (env.level > 0) env.verbose(`\nreturning from callee:${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:${stateStr(env, caller, null)}`);
-    return { kind: 'next', idx: callee.callsite + 1 };
+    const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n`;
+    return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
   }
+  const r0 = readReg(state, idx, 0, scratch);
   if (state.refs.length) {
     const ref = state.refs[0];
     throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}\nBPF_EXIT instruction in main prog would lead to reference leak`);
@@ -1262,7 +1294,7 @@ function markPtrOrNullRegs(state: VerifierState, id: number, isNull: boolean): v
 function findGoodPktPointers(state: VerifierState, dst: RegState, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.umax > BigInt(MAX_PACKET_OFF) || dst.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
-  const newRange = dst.off;
+  const newRange = rightOpen ? dst.off + 1 : dst.off;
   const { type, id } = dst;
   forEachReg(state, (r) => {
     if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange);
@@ -1270,7 +1302,9 @@ function findGoodPktPointers(state: VerifierState, dst: RegState, rightOpen: boo
 }
 
 function markPktEnd(state: VerifierState, regno: number, rangeOpen: boolean): void {
-  cur(state).regs[regno].range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
+  const reg = cur(state).regs[regno];
+  // The kernel does not support pkt_meta here yet.
+  if (reg.type === 'pkt') reg.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
 }
 
 const isPkt = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta';

@@ -1,4 +1,5 @@
 ; division by a zero immediate
+; log: exact
 ; result: reject
 ; error: div by zero
 r0 = 1

@@ -1,4 +1,5 @@
 ; byte swaps
+; log: exact
 ; result: accept
 r0 = 0x1234
 r0 = be16 r0

@@ -1,4 +1,5 @@
 ; modulo by a zero immediate
+; log: exact
 ; result: reject
 ; error: div by zero
 r0 = 1

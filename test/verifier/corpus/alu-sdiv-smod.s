@@ -1,4 +1,5 @@
 ; signed division (v4)
+; log: exact
 ; result: accept
 r0 = -7
 r1 = 2

@@ -1,4 +1,5 @@
 ; largest legal shifts
+; log: exact
 ; result: accept
 r0 = 1
 r0 <<= 63

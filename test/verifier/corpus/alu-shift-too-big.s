@@ -1,4 +1,5 @@
 ; shift by the width
+; log: exact
 ; result: reject
 ; error: invalid shift 64
 r0 = 1

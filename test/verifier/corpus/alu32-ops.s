@@ -1,4 +1,5 @@
 ; 32-bit arithmetic on constants
+; log: exact
 ; result: accept
 w0 = -1
 w0 += 1

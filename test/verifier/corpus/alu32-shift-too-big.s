@@ -1,4 +1,5 @@
 ; 32-bit shift by 32
+; log: exact
 ; result: reject
 ; error: invalid shift 32
 w0 = 1

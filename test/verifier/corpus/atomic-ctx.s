@@ -1,4 +1,5 @@
 ; atomics on ctx
+; log: exact
 ; result: reject
 ; error: BPF_ATOMIC stores into R1 ctx is not allowed
 r2 = 1

@@ -1,4 +1,5 @@
 ; R1-R5 are not preserved across a call
+; log: exact
 ; result: reject
 ; error: R1 !read_ok
 r1 = 1

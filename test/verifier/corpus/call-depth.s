@@ -1,4 +1,5 @@
 ; nine nested calls
+; log: exact
 ; result: reject
 ; error: the call stack of 9 frames is too deep
 call pc+2

@@ -1,4 +1,5 @@
 ; the main program runs into the next subprogram
+; log: exact
 ; result: reject
 ; error: last insn is not an exit or jmp
 r0 = 0

@@ -1,4 +1,5 @@
 ; R6-R9 survive a call
+; log: exact
 ; result: accept
 r6 = 1
 call pc+2

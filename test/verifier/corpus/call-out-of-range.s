@@ -1,4 +1,5 @@
 ; call past the end
+; log: exact
 ; result: reject
 ; error: call to invalid destination
 call pc+5

@@ -1,4 +1,5 @@
 ; a bpf-to-bpf call
+; log: exact
 ; result: accept
 r1 = 1
 call pc+2

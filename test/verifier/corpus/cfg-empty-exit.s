@@ -1,4 +1,5 @@
 ; smallest program
+; log: exact
 ; result: accept
 r0 = 0
 exit

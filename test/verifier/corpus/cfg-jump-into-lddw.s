@@ -1,4 +1,5 @@
 ; jump into the second slot of lddw
+; log: exact
 ; result: reject
 ; error: jump into the middle of ldimm64 insn 2
 r0 = 0

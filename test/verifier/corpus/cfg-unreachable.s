@@ -1,4 +1,5 @@
 ; dead code is rejected
+; log: exact
 ; result: reject
 ; error: unreachable insn 2
 r0 = 0

@@ -1,4 +1,5 @@
 ; __sk_buff.len
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 exit

@@ -1,4 +1,5 @@
 ; BPF_ST into ctx
+; log: exact
 ; result: accept
 *(u32 *)(r1 + 48) = 1
 r0 = 0

@@ -1,4 +1,5 @@
 ; len is read only
+; log: exact
 ; result: reject
 ; error: invalid bpf_context access off=0 size=4
 r2 = 1

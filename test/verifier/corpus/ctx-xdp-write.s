@@ -1,5 +1,6 @@
 ; xdp_md is read only
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: invalid bpf_context access off=12 size=4
 r2 = 0

@@ -1,4 +1,5 @@
 ; a stack pointer where the context is expected
+; log: exact
 ; result: reject
 ; error: R1 type=fp expected=ctx
 r1 = r10

@@ -1,6 +1,7 @@
 ; a GPL-only helper from an MIT program
 ; prog: kprobe
 ; license: MIT
+; log: exact
 ; result: reject
 ; error: cannot call GPL-restricted function from non-GPL compatible program
 r1 = r10

@@ -1,5 +1,6 @@
 ; 16 bytes into an 8-byte stack slot
 ; prog: kprobe
+; log: exact
 ; result: reject
 ; error: invalid write to stack R1 off=-8 size=16
 r1 = r10

@@ -1,5 +1,6 @@
 ; unknown size
 ; prog: kprobe
+; log: exact
 ; result: reject
 ; error: R2 min value is negative, either use unsigned or 'var &= const'
 r1 = r10

@@ -1,4 +1,5 @@
 ; an unknown helper id
+; log: exact
 ; result: reject
 ; error: invalid func unknown#10000
 call 10000

@@ -1,4 +1,5 @@
 ; 64-bit constant
+; log: exact
 ; result: accept
 r0 = 0x123456789 ll
 exit

@@ -1,5 +1,6 @@
 ; a 32-bit comparison of packet pointers proves nothing
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: invalid access to packet, off=0 size=4, R2(id=0,off=0,r=0)
 ; error: R2 offset is outside of the packet

@@ -1,5 +1,6 @@
 ; data + 8 < data_end
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r3 = *(u32 *)(r1 + 4)

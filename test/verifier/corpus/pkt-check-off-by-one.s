@@ -1,5 +1,6 @@
 ; the 15th byte is not allowed
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: invalid access to packet, off=14 size=1, R2(id=0,off=14,r=14)
 ; error: R2 offset is outside of the packet

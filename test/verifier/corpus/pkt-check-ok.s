@@ -1,5 +1,6 @@
 ; data + 14 <= data_end allows 14 bytes
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r3 = *(u32 *)(r1 + 4)

@@ -1,5 +1,6 @@
 ; comparing a packet pointer with a scalar is allowed when privileged
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r3 = *(u32 *)(r1 + 4)

@@ -1,5 +1,6 @@
 ; data_end may not be dereferenced
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: R3 invalid mem access 'pkt_end'
 r2 = *(u32 *)(r1 + 0)

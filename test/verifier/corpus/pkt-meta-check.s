@@ -1,5 +1,6 @@
 ; data_meta + 4 <= data
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 8)
 r3 = *(u32 *)(r1 + 0)

@@ -1,5 +1,6 @@
 ; a negative packet offset
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: invalid access to packet, off=-1 size=1, R2(id=0,off=-1,r=4)
 ; error: R2 offset is outside of the packet

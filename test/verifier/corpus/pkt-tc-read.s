@@ -1,5 +1,6 @@
 ; tc packet read
 ; prog: sched_cls
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 76)
 r3 = *(u32 *)(r1 + 80)

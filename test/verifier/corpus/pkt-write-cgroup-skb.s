@@ -1,5 +1,6 @@
 ; cgroup skb may not write the packet
 ; prog: cgroup_skb
+; log: exact
 ; result: reject
 ; error: cannot write into packet
 r2 = *(u32 *)(r1 + 76)

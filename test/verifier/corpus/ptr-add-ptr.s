@@ -1,4 +1,5 @@
 ; pointer plus pointer
+; log: exact
 ; result: reject
 ; error: R1 pointer += pointer prohibited
 r2 = r10

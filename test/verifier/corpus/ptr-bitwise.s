@@ -1,4 +1,5 @@
 ; and on a pointer
+; log: exact
 ; result: reject
 ; error: R1 bitwise operator &= on pointer prohibited
 r1 &= 8

@@ -1,4 +1,5 @@
 ; ctx plus a constant
+; log: exact
 ; result: accept
 r1 += 8
 r0 = 0

@@ -1,4 +1,5 @@
 ; ctx access through a moved pointer
+; log: exact
 ; result: reject
 ; error: dereference of modified ctx ptr R1 off=4 disallowed
 r1 += 4

@@ -1,4 +1,5 @@
 ; pointer plus 1<<29
+; log: exact
 ; result: reject
 ; error: math between fp pointer and 536870912 is not allowed
 r2 = r10

@@ -1,5 +1,6 @@
 ; arithmetic on pkt_end
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: R2 pointer arithmetic on pkt_end prohibited
 r2 = *(u32 *)(r1 + 4)

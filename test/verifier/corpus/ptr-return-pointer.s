@@ -1,4 +1,5 @@
 ; returning a pointer when privileged
+; log: exact
 ; result: accept
 r0 = r10
 exit

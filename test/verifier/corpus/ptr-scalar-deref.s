@@ -1,4 +1,5 @@
 ; load through a scalar
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'scalar'
 r0 = 0

@@ -1,4 +1,5 @@
 ; store through a scalar
+; log: exact
 ; result: reject
 ; error: R2 invalid mem access 'scalar'
 r2 = 8

@@ -1,4 +1,5 @@
 ; pointer minus pointer is a scalar
+; log: exact
 ; result: accept
 r2 = r10
 r3 = r10

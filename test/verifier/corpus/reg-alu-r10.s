@@ -1,4 +1,5 @@
 ; no arithmetic on R10 in place
+; log: exact
 ; result: reject
 ; error: frame pointer is read only
 r10 += 8

@@ -1,4 +1,5 @@
 ; copying a pointer is fine
+; log: exact
 ; result: accept
 r2 = r1
 r0 = 0

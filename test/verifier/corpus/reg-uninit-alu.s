@@ -1,4 +1,5 @@
 ; an ALU source that was never written
+; log: exact
 ; result: reject
 ; error: R3 !read_ok
 r0 = 1

@@ -1,4 +1,5 @@
 ; the frame pointer is read only
+; log: exact
 ; result: reject
 ; error: frame pointer is read only
 r10 = 0

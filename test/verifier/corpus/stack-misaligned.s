@@ -1,4 +1,5 @@
 ; stack accesses are strictly aligned
+; log: exact
 ; result: reject
 ; error: misaligned stack access off 0+0+-12 size 8
 r1 = 1

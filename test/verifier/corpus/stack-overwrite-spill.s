@@ -1,4 +1,5 @@
 ; a partly overwritten spill is no longer a pointer
+; log: exact
 ; result: reject
 ; error: R2 invalid mem access 'scalar'
 *(u64 *)(r10 - 8) = r1

@@ -1,4 +1,5 @@
 ; a narrow fill of a spilled pointer
+; log: exact
 ; result: reject
 ; error: invalid size of register fill
 *(u64 *)(r10 - 8) = r1
