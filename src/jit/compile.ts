@@ -843,17 +843,25 @@ class FunctionLowering implements BlockLowering {
   }
 
   private callHelper(pc: number, id: number): void {
-    const { w, m } = this;
+    const { w, m, f } = this;
     const intrinsic = m.intrinsics.get(id);
     if (intrinsic) {
       intrinsic.emit({
         w,
         getReg: (r) => this.get(r),
+        setReg: (r) => this.set(r),
+        temp32: (k) => (k === 0 ? f.t32 : f.ea),
         callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
+        generic: () => this.genericHelper(pc, id),
       });
-      this.set(0);
       return;
     }
+    this.genericHelper(pc, id);
+  }
+
+  /** The helper through its import: r0 from r1–r5, the shared state synchronised around it. */
+  private genericHelper(pc: number, id: number): void {
+    const { w, m } = this;
     this.syncOut();
     this.i32c(pc);
     for (let r = 1; r <= 5; r++) this.get(r);
@@ -996,7 +1004,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
       const id = insns[pc].imm;
       const intrinsic = options.intrinsic?.(id);
       if (intrinsic) intrinsics.set(id, intrinsic);
-      else helperIds.add(id);
+      if (!intrinsic || intrinsic.fallback) helperIds.add(id);
     }
     if (row.format === 'callx') usesCallx = true;
     if (row.format === 'ldabs' || row.format === 'ldind') usesPacket = true;

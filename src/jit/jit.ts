@@ -29,7 +29,7 @@ import { JitCache, type CachedModule } from './cache.js';
 import {
   compileProgram, Fault, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
-import { BASE_INTRINSICS, type JitIntrinsic } from './intrinsics.js';
+import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
 import { watOf } from './text.js';
 import { ValType } from './wasm/opcodes.js';
 
@@ -230,11 +230,9 @@ export class Jit {
     return this.stackRegion.start + STACK_GUARD + k * FRAME_SPAN;
   }
 
-  /** The intrinsic for helper `id` when this Jit's table holds the implementation it stands for. */
+  /** The intrinsic for helper `id` when this Jit's table holds the helper it stands for. */
   intrinsicFor(id: number): JitIntrinsic | undefined {
-    if (!this.useIntrinsics) return undefined;
-    const fn = this.helpers.get(id)?.fn;
-    return BASE_INTRINSICS.find((i) => i.id === id && i.fn === fn);
+    return this.useIntrinsics ? intrinsicFor(this.helpers, id) : undefined;
   }
 
   /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */

@@ -3,7 +3,7 @@ import { disassemble } from '../asm/index.js';
 import type { Insn } from '../isa/index.js';
 import { createHelperTable, type HelperTable } from '../helpers/index.js';
 import { compileProgram, SHARED_GLOBALS, type CompiledProgram } from './compile.js';
-import { BASE_INTRINSICS } from './intrinsics.js';
+import { intrinsicFor } from './intrinsics.js';
 import { printWat, type WatNames } from './wasm/wat.js';
 
 /** Names and comments for the WAT of a compiled program. */
@@ -52,10 +52,6 @@ export interface JitToWatOptions {
 /** The WebAssembly text the JIT makes of a program, for `disasm --jited` and golden tests. */
 export function jitToWat(insns: readonly Insn[], options: JitToWatOptions = {}): string {
   const helpers = options.helpers ?? createHelperTable();
-  const intrinsic = (id: number) => {
-    const fn = helpers.get(id)?.fn;
-    return BASE_INTRINSICS.find((i) => i.id === id && i.fn === fn);
-  };
-  const compiled = compileProgram(insns, { shared: options.shared ?? false, intrinsic });
+  const compiled = compileProgram(insns, { shared: options.shared ?? false, intrinsic: (id) => intrinsicFor(helpers, id) });
   return watOf(compiled, insns, (id) => helpers.name(id));
 }

@@ -10,7 +10,7 @@ import {
   type HelperDef,
 } from '../../src/helpers/index.js';
 import { mapHelpers } from '../../src/helpers/maps.js';
-import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
+import { ArrayMap, MapRegistry, u32Bytes } from '../../src/maps/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit } from '../../src/jit/index.js';
 import { Vm } from '../../src/vm/index.js';
@@ -305,4 +305,29 @@ test('the call chain (bpf_get_stack\'s frames) is the interpreter\'s: innermost 
   assert.deepEqual(jitChains, chains);
   assert.equal(jitChains.length, 3);
   assert.equal(jitChains[2].length, 2, 'f at its call of 901, main at its call of f');
+});
+
+test('bpf_map_lookup_elem on an array runs inline; other maps, and what is not a map, go to the helper', () => {
+  const space = new AddressSpace();
+  const registry = new MapRegistry(space);
+  const array = registry.create({ type: 'array', keySize: 4, valueSize: 12, maxEntries: 3 }) as ArrayMap;
+  const percpu = registry.create({ type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 3 }) as ArrayMap;
+  const hash = registry.create({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 3 });
+  hash.update(u32Bytes(1), new Uint8Array(8).fill(9));
+  const p = new Pair({ space, extra: mapHelpers(registry) });
+  const lookup = (map: number, key: number) => `
+    *(u32 *)(r10 - 4) = ${key}
+    r1 = ${map} ll
+    r2 = r10
+    r2 += -4
+    call bpf_map_lookup_elem
+    exit`;
+  const inline = p.jit.load(asm(lookup(array.address, 0)));
+  assert.ok(inline.compiled.intrinsics.some((i) => i.id === 1), 'the lookup is an intrinsic');
+  for (const key of [0, 1, 2, 3, -1]) assert.equal(p.run(lookup(array.address, key)), BigInt(key >>> 0 < 3 ? array.valueAddress(key) : 0));
+  for (const key of [0, 2, 5]) assert.equal(p.run(lookup(percpu.address, key)), BigInt(key < 3 ? percpu.valueAddress(key) : 0));
+  assert.notEqual(p.run(lookup(hash.address, 1)), 0n);
+  assert.equal(p.run(lookup(hash.address, 2)), 0n);
+  assert.match(p.fails(lookup(0x10, 0)).message, /^pc 5: bpf_map_lookup_elem: /);
+  assert.match(p.fails(lookup(space.memory.buffer.byteLength - 8, 0)).message, /^pc 5: bpf_map_lookup_elem: /);
 });
