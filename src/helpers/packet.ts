@@ -61,7 +61,7 @@ const BPF_F_EXCLUDE_INGRESS = 1 << 4;
 const CSUM_MANGLED_0 = 0xffff;
 const INT_MAX = 0x7fffffff;
 
-const EINVAL = 22, EFAULT = 14, ENOMEM = 12, EACCES = 13;
+const EINVAL = 22, EFAULT = 14, EACCES = 13;
 
 const offsetOf = (ctx: ContextSpec, name: string): number => ctx.fields.find((f) => f.name === name)!.offset;
 /** Offsets of the context fields the helpers keep up to date, from src/platform's layouts. */
@@ -284,7 +284,8 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     if (flags & ~BigInt(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) return neg(EINVAL);
     const offset = u32(off), size = u32(len);
     if (offset > INT_MAX) return neg(EFAULT);
-    if (offset + size > f.dataEnd - f.data) return neg(ENOMEM);
+    // bpf_try_make_writable fails for bytes past the packet; the helper answers -EFAULT for it.
+    if (offset + size > f.dataEnd - f.data) return neg(EFAULT);
     const at = helperAccess(ctx, from, size, false);
     ctx.space.bytes.copyWithin(f.data + offset, at, at + size);
     if (flags & BigInt(BPF_F_INVALIDATE_HASH)) view(ctx).setUint32(f.ctx + SKB.hash, 0, true);

@@ -133,6 +133,14 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
       assert.equal(sq.retval, 6);
       assert.equal(toHex(sq.ctxOut), toHex(u32le(5, 25)));
 
+      const tcErrors = run('tc_errors', { data: pkt });
+      assert.equal(tcErrors.retval, 0x3ff, `every error return as the kernel's (bits 0x${tcErrors.retval.toString(16)})`);
+      assert.equal(toHex(tcErrors.dataOut.subarray(6, 12)), '000203040506', 'the store landed, with the byte the failed load zeroed');
+      assert.equal(toHex(tcErrors.dataOut.subarray(40, 42)), '0000', 'a zero UDP checksum stays zero with BPF_F_MARK_MANGLED_0');
+      const xdpErrors = run('xdp_errors', { data: new Uint8Array(142) });
+      assert.equal(xdpErrors.retval, 0x1ff, `every error return as the kernel's (bits 0x${xdpErrors.retval.toString(16)})`);
+      assert.equal(xdpErrors.dataOut.length, 142 + 100 - 2, '100 bytes of headroom taken, 2 of tail given back');
+
       // The kernel has no test run for kprobe, tracepoint and perf_event programs (ENOTSUPP); the runtime runs them on ctx_in.
       const regs = new Uint8Array(168);
       new DataView(regs.buffer).setBigUint64(112, 7n, true);

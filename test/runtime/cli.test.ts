@@ -66,7 +66,7 @@ test('inspect OBJ: text and JSON', () => {
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /xdp_parse\s+xdp\s+xdp/);
   const json = JSON.parse(ebpf('inspect', obj, '--json').stdout);
-  assert.equal(json.programs.length, 14);
+  assert.equal(json.programs.length, 16);
   assert.ok(json.maps.some((m: { name: string; type: string }) => m.name === 'routes' && m.type === 'lpm_trie'));
 });
 
@@ -75,7 +75,7 @@ test('object commands: one-line errors, exit 2 for bad usage or input, 1 for a r
   const truncated = join(dir, 'cut.o');
   writeFileSync(truncated, readFileSync(obj).subarray(0, 100));
   const cases: [string[], number, RegExp][] = [
-    [['run', obj, '--data', pkt], 2, /has 14 programs: name one with --program/],
+    [['run', obj, '--data', pkt], 2, /has 16 programs: name one with --program/],
     [['run', obj, '--program', 'nope', '--data', pkt], 2, /has no program 'nope'/],
     [['run', obj, '--program', 'xdp_parse', '--data', 'zz'], 2, /--data: 'zz' is not hex bytes/],
     [['run', obj, '--program', 'xdp_parse', '--data', '00', '--pcap', 'x'], 2, /give one of --data, --pcap/],

@@ -317,3 +317,43 @@ int perf_period(void *ctx)
 {
 	return *(__u64 *)(ctx + 168) + 1;
 }
+
+/* The skb helpers' error returns, one bit each, so the kernel and the runtime can be compared at a glance. */
+SEC("tc")
+int tc_errors(struct __sk_buff *skb)
+{
+	__u8 buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	__u32 len = skb->len;
+	int bits = 0;
+	bits |= (bpf_skb_store_bytes(skb, len - 4, buf, 8, 0) == -14) << 0;	/* past the end */
+	bits |= (bpf_skb_store_bytes(skb, 0, buf, 4, 0x80) == -22) << 1;	/* unknown flag */
+	bits |= (bpf_skb_load_bytes(skb, len, buf, 1) == -14) << 2;	/* and buf[0] is zeroed */
+	bits |= (bpf_l3_csum_replace(skb, 25, 0, 0, 2) == -14) << 3;		/* odd offset */
+	bits |= (bpf_l3_csum_replace(skb, 24, 1, 0, 0) == -22) << 4;		/* from with size 0 */
+	bits |= (bpf_l3_csum_replace(skb, 24, 0, 0, 3) == -22) << 5;		/* bad size */
+	bits |= (bpf_l4_csum_replace(skb, 0x10000, 0, 0, 2) == -14) << 6;
+	bits |= (bpf_l4_csum_replace(skb, 40, 0, 0, 0x100 | 2) == -22) << 7;	/* unknown flag */
+	bits |= (bpf_skb_store_bytes(skb, 6, buf, 6, BPF_F_INVALIDATE_HASH) == 0) << 8;
+	/* A zero UDP checksum stays zero with BPF_F_MARK_MANGLED_0. */
+	__u16 zero = 0;
+	bpf_skb_store_bytes(skb, 40, &zero, 2, 0);
+	bits |= (bpf_l4_csum_replace(skb, 40, 1, 2, BPF_F_MARK_MANGLED_0 | 2) == 0) << 9;
+	return bits;
+}
+
+/* The xdp adjust helpers' error returns. */
+SEC("xdp")
+int xdp_errors(struct xdp_md *ctx)
+{
+	int bits = 0;
+	bits |= (bpf_xdp_adjust_meta(ctx, -6) == -13) << 0;	/* not a multiple of 4: -EACCES */
+	bits |= (bpf_xdp_adjust_meta(ctx, 4) == -22) << 1;	/* past data */
+	bits |= (bpf_xdp_adjust_meta(ctx, -256) == -22) << 2;	/* into the xdp_frame */
+	bits |= (bpf_xdp_adjust_tail(ctx, -4000) == -22) << 3;	/* below ETH_HLEN */
+	bits |= (bpf_xdp_adjust_tail(ctx, 4000) == -22) << 4;	/* past the tailroom */
+	bits |= (bpf_xdp_adjust_head(ctx, -300) == -22) << 5;	/* past the headroom */
+	bits |= (bpf_xdp_adjust_head(ctx, -100) == 0) << 6;	/* into the headroom */
+	bits |= (bpf_xdp_adjust_tail(ctx, -2) == 0) << 7;
+	bits |= (bpf_xdp_get_buff_len(ctx) == 142 + 100 - 2) << 8;
+	return bits;
+}
