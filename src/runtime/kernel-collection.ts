@@ -8,12 +8,12 @@
  * maps of maps. CO-RE relocates against the running kernel's BTF.
  */
 import { readFileSync } from 'node:fs';
-import { marshalBtf, marshalFuncInfo, marshalLineInfo, parseBtf, type Btf } from '../btf/index.js';
+import { marshalBtf, marshalFuncInfo, marshalLineInfo, parseBtf, typeByName, type Btf } from '../btf/index.js';
 import type { CollectionSpec, MapSpec, ProgramSpec } from '../elf/index.js';
 import {
   ATTR, KernelError, createMap, loadBtf, loadProgram, openKernel, type Kernel, type KernelBtf, type KernelMap, type KernelProgram,
 } from '../kernel/index.js';
-import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
+import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
 import { CollectionError } from './errors.js';
 import {
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram,
@@ -124,6 +124,27 @@ class KernelLiveProgram implements LiveProgram {
   }
 }
 
+/**
+ * Where a tracing or LSM program attaches, as libbpf finds it in the
+ * kernel's BTF: the function it traces, the btf_trace_<tp> typedef of a
+ * BTF tracepoint, bpf_iter_<target>, bpf_lsm_<hook>. Undefined for the
+ * types that need no attach_btf_id.
+ */
+function attachBtfId(p: ProgramSpec, vmlinux: () => Btf): number | undefined {
+  if (p.type !== BPF_PROG_TYPE.TRACING && p.type !== BPF_PROG_TYPE.LSM) return undefined;
+  const A = BPF_ATTACH_TYPE;
+  const target: Record<number, [string, 'func' | 'typedef']> = {
+    [A.TRACE_FENTRY]: [p.attachTo, 'func'], [A.TRACE_FEXIT]: [p.attachTo, 'func'], [A.MODIFY_RETURN]: [p.attachTo, 'func'],
+    [A.TRACE_RAW_TP]: [`btf_trace_${p.attachTo}`, 'typedef'], [A.TRACE_ITER]: [`bpf_iter_${p.attachTo}`, 'func'],
+    [A.LSM_MAC]: [`bpf_lsm_${p.attachTo}`, 'func'], [A.LSM_CGROUP]: [`bpf_lsm_${p.attachTo}`, 'func'],
+  };
+  const want = target[p.expectedAttachType];
+  if (!want) throw new CollectionError(`program ${p.name}`, `section ${p.sectionName} attaches to something this loader cannot find in the kernel's BTF`);
+  const id = typeByName(vmlinux(), want[0], want[1]);
+  if (id === undefined) throw new CollectionError(`program ${p.name}`, `the kernel's BTF has no ${want[1]} ${want[0]} to attach to`);
+  return id;
+}
+
 function vmlinuxBtf(): Btf {
   try {
     return parseBtf(readFileSync(VMLINUX_BTF)).btf;
@@ -144,8 +165,10 @@ export class KernelCollection implements LoadedCollection {
     const kernel = options.kernel ?? openKernel();
     const owned: { close(): void }[] = [];
     try {
+      let kernelBtf: Btf | undefined;
+      const vmlinux = () => (kernelBtf ??= vmlinuxBtf());
       const needsCore = input.programs.some((p) => p.coreRelos.length);
-      const spec = relocateCore(input, needsCore ? options.coreTarget ?? vmlinuxBtf() : undefined);
+      const spec = relocateCore(input, needsCore ? options.coreTarget ?? vmlinux() : undefined);
       const lines = spec.programs.flatMap((p) => p.lineInfo.flatMap((l) => [l.fileName, l.line]));
       const marshalled = spec.btf ? marshalBtf(sanitizeBtf(spec.btf), 'le', lines) : undefined;
       let btf: KernelBtf | undefined;
@@ -173,7 +196,9 @@ export class KernelCollection implements LoadedCollection {
           value: (index, offset) => ({ src: BPF_PSEUDO_MAP_VALUE, imm: fdOf(index), high: offset }),
         }, true);
         const withBtf = btf && marshalled && p.funcInfo.length;
+        const attachBtf = attachBtfId(p, vmlinux);
         const prog = loadProgram(kernel, {
+          ...(attachBtf === undefined ? {} : { attachBtfId: attachBtf }),
           type: p.type, insns, license: p.license, expectedAttachType: p.expectedAttachType, name: objectName(p.name),
           flags: p.flags, kernVersion: p.kernelVersion,
           ...(withBtf ? {
