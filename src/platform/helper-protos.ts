@@ -36,10 +36,10 @@ export const RET_TYPES = [
 ] as const;
 export type RetType = (typeof RET_TYPES)[number];
 
-/** enum bpf_type_flag: the flags that helper prototypes use. */
+/** enum bpf_type_flag: the flags that helper prototypes use, in the kernel's bit order. */
 export const TYPE_FLAGS = [
-  'PTR_MAYBE_NULL', 'MEM_RDONLY', 'MEM_RINGBUF', 'MEM_UNINIT', 'MEM_WRITE', 'MEM_FIXED_SIZE', 'MEM_ALIGNED',
-  'OBJ_RELEASE', 'PTR_TRUSTED', 'DYNPTR_TYPE_LOCAL', 'DYNPTR_TYPE_RINGBUF',
+  'PTR_MAYBE_NULL', 'MEM_RDONLY', 'MEM_RINGBUF', 'OBJ_RELEASE', 'MEM_UNINIT', 'DYNPTR_TYPE_LOCAL', 'DYNPTR_TYPE_RINGBUF',
+  'MEM_FIXED_SIZE', 'PTR_TRUSTED', 'MEM_ALIGNED', 'MEM_WRITE',
 ] as const;
 export type TypeFlag = (typeof TYPE_FLAGS)[number];
 
@@ -90,8 +90,15 @@ export interface BpfFuncProto {
   /** arg1..arg5; the call ignores registers past the last. */
   args: readonly HelperArg[];
   refs: HelperRefs;
-  /** Program types whose verifier rejects the call although get_func_proto offers it (the proto's `allowed` hook). */
-  allowed?: string;
+  /** The proto's `allowed` hook: programs that get the prototype but whose call the verifier still refuses. */
+  allowed?: HelperAllowed;
+}
+
+/** Past get_func_proto, the verifier takes the call only from programs loaded with these attach types. */
+export interface HelperAllowed {
+  attachTypes: readonly AttachTypeName[];
+  /** What else the kernel checks (the attach target). */
+  note?: string;
 }
 
 /** The flag a kernel shorthand stands for, base and flags. */
@@ -138,7 +145,7 @@ interface ProtoSpec {
   retSizeArg?: number;
   args?: readonly ArgSpec[];
   refs?: Omit<HelperRefs, 'release'>;
-  allowed?: string;
+  allowed?: HelperAllowed;
 }
 
 function proto(helper: string, spec: ProtoSpec = {}): BpfFuncProto {
@@ -183,10 +190,15 @@ const btf = (type: string, struct: string): ArgSpec => ({ type, btf: struct });
 const fixed = (type: string, size: number): ArgSpec => ({ type, size });
 const OUT_U64 = fixed('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED', 8);
 /** ctx, packet buffer, size, netns, flags: the socket lookups. */
-const SK_LOOKUP_ARGS = [CTX, MEM_RO, SIZE, ANY, ANY];
+const SK_LOOKUP_ARGS = [CTX, MEM_RO, SIZE0, ANY, ANY];
 const SYNCOOKIE_ARGS = [BTF_SOCK_COMMON, MEM_RO, SIZE, MEM_RO, SIZE];
 const EVENT_OUTPUT_ARGS = [CTX, MAP, ANY, MEM_RO, SIZE0];
 const READ_INTO = [UNINIT, SIZE0, ANY];
+/** bpf_sk_storage_tracing_allowed. */
+const SK_STORAGE_TRACING: HelperAllowed = {
+  attachTypes: ['TRACE_ITER', 'TRACE_RAW_TP', 'TRACE_FENTRY', 'TRACE_FEXIT'],
+  note: 'fentry/fexit not on a bpf_sk_storage* function; never for freplace programs',
+};
 
 /** Every prototype, by name. Ordered by helper id, variants after the main entry. */
 export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.freeze(Object.fromEntries([
@@ -258,7 +270,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('skb_get_xfrm_state', { args: [CTX, ANY, UNINIT, SIZE, ANY] }),
   proto('get_stack', { gpl: true, args: [CTX, UNINIT, SIZE0, ANY] }),
   proto('skb_load_bytes_relative', { args: [CTX, ANY, UNINIT, SIZE, ANY] }),
-  proto('fib_lookup', { args: [CTX, 'ARG_PTR_TO_MEM', SIZE, ANY] }),
+  proto('fib_lookup', { args: [CTX, 'ARG_PTR_TO_MEM | MEM_WRITE', SIZE, ANY] }),
   proto('msg_redirect_hash', { args: [CTX, MAP, KEY, ANY] }),
   proto('sk_redirect_hash', { args: [CTX, MAP, KEY, ANY] }),
   proto('skb_cgroup_id', { args: [CTX] }),
@@ -284,15 +296,13 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('strtol', { args: [MEM_RO, SIZE, ANY, OUT_U64] }),
   proto('strtoul', { args: [MEM_RO, SIZE, ANY, OUT_U64] }),
   proto('sk_storage_get', { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, btf(BTF_SOCK_COMMON, 'sock_common'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
-  proto('sk_storage_get', { name: 'bpf_sk_storage_get_cg_sock', ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, CTX, 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
   proto('sk_storage_get', {
     name: 'bpf_sk_storage_get_tracing', ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
-    args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY], allowed: 'tracing programs that do not attach to the sk storage code itself',
+    args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY], allowed: SK_STORAGE_TRACING,
   }),
   proto('sk_storage_delete', { args: [MAP, btf(BTF_SOCK_COMMON, 'sock_common')] }),
   proto('sk_storage_delete', {
-    name: 'bpf_sk_storage_delete_tracing', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock')],
-    allowed: 'tracing programs that do not attach to the sk storage code itself',
+    name: 'bpf_sk_storage_delete_tracing', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock')], allowed: SK_STORAGE_TRACING,
   }),
   proto('send_signal', { args: [ANY] }),
   proto('tcp_gen_syncookie', { gpl: true, pkt: true, args: SYNCOOKIE_ARGS }),
@@ -306,7 +316,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('read_branch_records', { gpl: true, args: [CTX, 'ARG_PTR_TO_MEM_OR_NULL | MEM_WRITE', SIZE0, ANY] }),
   proto('get_ns_current_pid_tgid', { args: [ANY, ANY, UNINIT, SIZE] }),
   proto('xdp_output', { gpl: true, args: [btf('ARG_PTR_TO_BTF_ID', 'xdp_buff'), MAP, ANY, MEM_RO, SIZE0] }),
-  proto('get_netns_cookie', { args: [CTX] }),
+  proto('get_netns_cookie', { args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_netns_cookie', { name: 'bpf_get_netns_cookie_sock_addr', args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_netns_cookie', { name: 'bpf_get_netns_cookie_sk_msg', args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_current_ancestor_cgroup_id', { args: [ANY] }),
@@ -329,7 +339,13 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('get_task_stack', { args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct'), UNINIT, SIZE0, ANY] }),
   proto('inode_storage_get', { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'inode'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
   proto('inode_storage_delete', { args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'inode')] }),
-  proto('d_path', { args: [btf('ARG_PTR_TO_BTF_ID', 'path'), 'ARG_PTR_TO_MEM | MEM_WRITE', SIZE0], allowed: 'tracing and LSM programs attached to the functions of the d_path allow list' }),
+  proto('d_path', {
+    args: [btf('ARG_PTR_TO_BTF_ID', 'path'), 'ARG_PTR_TO_MEM | MEM_WRITE', SIZE0],
+    allowed: {
+      attachTypes: ['TRACE_ITER', 'TRACE_FENTRY', 'TRACE_FEXIT', 'MODIFY_RETURN', 'LSM_MAC'],
+      note: 'iterators always; fentry/fexit/fmod_ret on the functions of btf_allowlist_d_path; LSM hooks whose arguments are trusted',
+    },
+  }),
   proto('copy_from_user', { sleep: true, args: READ_INTO }),
   proto('snprintf_btf', { args: ['ARG_PTR_TO_MEM | MEM_WRITE', SIZE, MEM_RO, SIZE, ANY] }),
   proto('seq_printf_btf', { args: [btf('ARG_PTR_TO_BTF_ID', 'seq_file'), MEM_RO, SIZE0, ANY] }),
@@ -339,11 +355,10 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('this_cpu_ptr', { ret: 'RET_PTR_TO_MEM_OR_BTF_ID | MEM_RDONLY', args: ['ARG_PTR_TO_PERCPU_BTF_ID'] }),
   proto('redirect_peer', { args: [ANY, ANY] }),
   proto('task_storage_get', { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'task_struct'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
-  proto('task_storage_delete', { args: [MAP, btf('ARG_PTR_TO_BTF_ID', 'task_struct')] }),
+  proto('task_storage_delete', { args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'task_struct')] }),
   proto('get_current_task_btf', { gpl: true, ret: 'RET_PTR_TO_BTF_ID_TRUSTED', retBtf: 'task_struct' }),
   proto('bprm_opts_set', { args: [btf('ARG_PTR_TO_BTF_ID', 'linux_binprm'), ANY] }),
   proto('ktime_get_coarse_ns'),
-  proto('ima_inode_hash', { sleep: true, args: [btf('ARG_PTR_TO_BTF_ID', 'inode'), UNINIT, SIZE], allowed: 'sleepable LSM programs' }),
   proto('sock_from_file', { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', retBtf: 'socket', args: [btf('ARG_PTR_TO_BTF_ID', 'file')] }),
   proto('check_mtu', { args: [CTX, ANY, fixed('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED', 4), ANY, ANY] }),
   proto('for_each_map_elem', { args: [MAP, FUNC, STACK_OR_NULL, ANY] }),
@@ -355,9 +370,13 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('timer_set_callback', { gpl: true, args: [TIMER, FUNC] }),
   proto('timer_start', { gpl: true, args: [TIMER, ANY, ANY] }),
   proto('timer_cancel', { gpl: true, args: [TIMER] }),
-  proto('get_func_ip', { args: [CTX] }),
+  proto('get_func_ip', { name: 'bpf_get_func_ip_kprobe', args: [CTX] }),
+  proto('get_func_ip', {
+    name: 'bpf_get_func_ip_tracing', args: [CTX],
+    allowed: { attachTypes: ['TRACE_FENTRY', 'TRACE_FEXIT', 'MODIFY_RETURN'], note: 'check_get_func_ip: tracing programs with a trampoline; kprobes get bpf_get_func_ip_kprobe' },
+  }),
   proto('get_attach_cookie', { args: [CTX] }),
-  proto('task_pt_regs', { ret: 'RET_PTR_TO_BTF_ID_TRUSTED', retBtf: 'pt_regs', args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct')] }),
+  proto('task_pt_regs', { ret: 'RET_PTR_TO_BTF_ID', retBtf: 'pt_regs', args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct')] }),
   proto('get_branch_snapshot', { gpl: true, args: READ_INTO }),
   proto('trace_vprintk', { gpl: true, args: [MEM_RO, SIZE, MEM_RO_OR_NULL, SIZE0] }),
   proto('skc_to_unix_sock', { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', retBtf: 'unix_sock', args: [btf(BTF_SOCK_COMMON, 'sock_common')] }),
@@ -375,7 +394,6 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('xdp_load_bytes', { args: [CTX, ANY, UNINIT, SIZE] }),
   proto('xdp_store_bytes', { args: [CTX, ANY, MEM_RO, SIZE] }),
   proto('copy_from_user_task', { gpl: true, sleep: true, args: [UNINIT, SIZE0, ANY, btf('ARG_PTR_TO_BTF_ID', 'task_struct'), ANY] }),
-  proto('ima_file_hash', { sleep: true, args: [btf('ARG_PTR_TO_BTF_ID', 'file'), UNINIT, SIZE], allowed: 'sleepable LSM programs' }),
   proto('skb_set_tstamp', { args: [CTX, ANY, ANY] }),
   proto('kptr_xchg', { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: ['ARG_KPTR_XCHG_DEST', 'ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE'], refs: { acquire: 'ret' } }),
   proto('map_lookup_percpu_elem', { pkt: true, ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, KEY, ANY] }),

@@ -20,7 +20,7 @@ import {
 } from './contexts.js';
 import { helperIdByName } from './helper-ids.js';
 import { HELPER_PROTOS, type BpfFuncProto } from './helper-protos.js';
-import { BPF_PROG_TYPE, progTypeByName, type AttachTypeName, type ProgTypeName } from './uapi.js';
+import { BPF_PROG_TYPE, progTypeByName, type AttachTypeName, type MapTypeName, type ProgTypeName } from './uapi.js';
 
 /** Why a kernel may not offer a helper that a type's get_func_proto names. */
 export interface HelperCondition {
@@ -96,7 +96,15 @@ export interface ProgramTypeSpec {
   attachBtf: boolean;
   /** BPF_PROG_TEST_RUN, or null when the kernel cannot run the type (ENOTSUPP). */
   testRun: TestRunSpec | null;
+  /** check_map_prog_compatibility: may the type use maps whose values hold these? */
+  mapUse: { spinLock: boolean; timer: boolean };
 }
+
+/** The map types a sleepable program may use (check_map_prog_compatibility). */
+export const SLEEPABLE_MAP_TYPES: readonly MapTypeName[] = Object.freeze([
+  'HASH', 'LRU_HASH', 'ARRAY', 'PERCPU_HASH', 'PERCPU_ARRAY', 'LRU_PERCPU_HASH', 'ARRAY_OF_MAPS', 'HASH_OF_MAPS', 'RINGBUF',
+  'USER_RINGBUF', 'INODE_STORAGE', 'SK_STORAGE', 'TASK_STORAGE', 'CGRP_STORAGE', 'QUEUE', 'STACK', 'ARENA',
+]);
 
 type Fp = ReadonlyMap<number, Omit<HelperEntry, 'id'>>;
 
@@ -153,13 +161,17 @@ const SK_BASE = over(BASE, [
 const TRACING_BASE = over(BASE, [
   fp('probe_read', { proto: 'bpf_probe_read_compat', lockdown: 'confidentiality', config: 'CONFIG_ARCH_HAS_NON_OVERLAPPING_ADDRESS_SPACE' }),
   fp('probe_read_str', { proto: 'bpf_probe_read_compat_str', lockdown: 'confidentiality', config: 'CONFIG_ARCH_HAS_NON_OVERLAPPING_ADDRESS_SPACE' }),
-  fp('get_func_ip'),
+  fp('get_func_ip', { proto: 'bpf_get_func_ip_tracing' }),
   fp('probe_write_user', { lockdown: 'integrity', capability: 'CAP_SYS_ADMIN' }),
 ]);
 
 const TRACE_EVENTS = cases(['perf_event_output', 'get_stackid', 'get_stack', 'get_attach_cookie']);
 
-const KPROBE_FP = over(TRACING_BASE, [...TRACE_EVENTS, fp('override_return', { config: 'CONFIG_BPF_KPROBE_OVERRIDE' })]);
+const KPROBE_FP = over(TRACING_BASE, [
+  ...TRACE_EVENTS,
+  fp('get_func_ip', { proto: 'bpf_get_func_ip_kprobe' }),
+  fp('override_return', { config: 'CONFIG_BPF_KPROBE_OVERRIDE' }),
+]);
 const TRACEPOINT_FP = over(TRACING_BASE, TRACE_EVENTS);
 const PERF_EVENT_FP = over(TRACING_BASE, [...TRACE_EVENTS, ...cases(['perf_prog_read_value', 'read_branch_records'])]);
 const RAW_TRACEPOINT_FP = over(TRACING_BASE, TRACE_EVENTS);
@@ -305,7 +317,7 @@ const SOCK_ADDR_FP = over(SK_BASE, [
   fp('setsockopt', { proto: 'bpf_sock_addr_setsockopt' }),
   fp('getsockopt', { proto: 'bpf_sock_addr_getsockopt' }),
   fp('get_netns_cookie', { proto: 'bpf_get_netns_cookie_sock_addr' }),
-  fp('sk_storage_get', { proto: 'bpf_sk_storage_get_cg_sock' }),
+  fp('sk_storage_get'),
   ...cases(['sk_lookup_tcp', 'sk_lookup_udp', 'sk_release', 'skc_lookup_tcp'], { config: 'CONFIG_INET' }),
 ]);
 
@@ -344,7 +356,7 @@ const SKB_TEST_RUN: TestRunSpec = {
   },
 };
 
-interface TypeDef extends Omit<ProgramTypeSpec, 'type' | 'helpers' | 'attachTypes' | 'attachTypeRequired' | 'loadFlags' | 'attachBtf' | 'ldAbs'> {
+interface TypeDef extends Omit<ProgramTypeSpec, 'type' | 'helpers' | 'attachTypes' | 'attachTypeRequired' | 'loadFlags' | 'attachBtf' | 'ldAbs' | 'mapUse'> {
   fp: Fp;
   attachTypes?: readonly AttachTypeName[];
   attachTypeRequired?: boolean;
@@ -355,6 +367,9 @@ interface TypeDef extends Omit<ProgramTypeSpec, 'type' | 'helpers' | 'attachType
 
 /** BPF_F_SLEEPABLE. */
 const SLEEPABLE = 1 << 4;
+
+/** is_tracing_prog_type: the types that may run in any context, even NMI. */
+const TRACING_TYPES: readonly ProgTypeName[] = ['KPROBE', 'TRACEPOINT', 'PERF_EVENT', 'RAW_TRACEPOINT', 'RAW_TRACEPOINT_WRITABLE'];
 
 const DEFS: readonly TypeDef[] = [
   {
@@ -495,6 +510,11 @@ export const PROGRAM_TYPES: Readonly<Partial<Record<ProgTypeName, ProgramTypeSpe
     loadFlags: d.loadFlags ?? 0,
     attachBtf: d.attachBtf ?? false,
     ldAbs: d.ldAbs ?? false,
+    // is_tracing_prog_type types use neither; socket filters no locks.
+    mapUse: {
+      spinLock: !['SOCKET_FILTER', ...TRACING_TYPES].includes(d.name),
+      timer: !TRACING_TYPES.includes(d.name),
+    },
   };
   return [d.name, Object.freeze(spec)];
 })));
@@ -540,4 +560,23 @@ export function retvalRange(spec: ProgramTypeSpec, attachType?: AttachTypeName):
 /** The kernel's verdict on a context access by a program of this type (see ctxAccess). */
 export function programCtxAccess(spec: ProgramTypeSpec, off: number, size: number, type: CtxAccessType, attachType?: AttachTypeName): CtxAccessResult | undefined {
   return ctxAccess(spec.ctx, off, size, type, effectiveAttach(spec, attachType));
+}
+
+/**
+ * Maps that hold programs: each binds to the type (and attach type) of the
+ * first program that refers to it, and refuses programs of other types after
+ * that (bpf_prog_map_compatible, EINVAL without a verifier log).
+ */
+export const PROG_OWNER_MAP_TYPES: readonly MapTypeName[] = Object.freeze(['PROG_ARRAY', 'DEVMAP', 'CPUMAP']);
+
+/**
+ * check_map_prog_compatibility: whether a program of this type may use a map
+ * of `mapType` whose values hold a spin lock or a timer. Sleepable programs
+ * (syscall programs, and any loaded with BPF_F_SLEEPABLE) are held to
+ * SLEEPABLE_MAP_TYPES. See also PROG_OWNER_MAP_TYPES.
+ */
+export function mapProgCompatible(spec: ProgramTypeSpec, mapType: MapTypeName, value: { spinLock?: boolean; timer?: boolean } = {}, sleepable = (spec.loadFlags & SLEEPABLE) !== 0): boolean {
+  if (mapType === 'STRUCT_OPS') return false;
+  if ((value.spinLock && !spec.mapUse.spinLock) || (value.timer && !spec.mapUse.timer)) return false;
+  return !sleepable || SLEEPABLE_MAP_TYPES.includes(mapType);
 }
