@@ -11,12 +11,18 @@
  *   r0, r6..r9 : i64,         and, around each helper call, the caller's frame depth
  *   pktData, pktLen : i32,    and registers (a callback starts from them, as in the
  *   tailPending : i32         interpreter), the packet, and the tail-call request flag
- *   fault(pc, kind, arg)      raises the RuntimeError of a run-time check; never returns
- *   abort(fuel)               ends the run from a subprogram (LD_ABS/LD_IND out of the packet)
+ *   host(pc, kind, a..f : i64) → i64
+ *                             every call out to JavaScript but the ones below: a
+ *                             helper (kind = its id, a..e = r1..r5, r0 = result),
+ *                             callx (a = the id register), the end of the run from
+ *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
+ *                             budget), a run-time check's fault (never returns).
+ *                             One import for all: V8 compiles a wrapper per import
+ *                             signature for every module, which costs more than
+ *                             compiling a small program
  *   tail(r0..r9, depth, fuel) → (r0..r5, fuel)
  *                             runs the program a tail call asked for in this frame
- *   callx(pc, id, r1..r5)     callx through the helper table
- *   helper_<id>(pc, r1..r5)   one per helper the program calls (r0 = result)
+ *                             (only in programs that call bpf_tail_call or callx)
  *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
  *
  * Exports, by the module's form:
@@ -66,6 +72,7 @@ import {
 import { EbpfError } from '../internal/errors.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
+import { BPF_FUNC_tail_call } from '../helpers/index.js';
 import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
@@ -92,6 +99,15 @@ export const enum Fault {
   callbackDepth = 4,
 }
 
+/** The `kind` of a host call that is not a helper's id. */
+export const enum HostCall {
+  callx = -1,
+  /** The end of the run from a subprogram (LD_ABS/LD_IND outside the packet); a = the budget left. */
+  abort = -2,
+  /** A fault: kind = fault - Fault.x, a = its argument. */
+  fault = -16,
+}
+
 /** What a module is built around. */
 export type ModuleForm =
   | { readonly kind: 'run' }
@@ -114,13 +130,11 @@ export interface CompiledProgram {
   readonly cfg: ProgramCfg;
   /** Pairs [module offset, pc], by offset: where each instruction's code starts. */
   readonly pcMap: Int32Array;
-  /** Helper ids imported as helper_<id>, in import order. */
-  readonly helperIds: readonly number[];
   /** The intrinsics used (their imports follow the helpers'). */
   readonly intrinsics: readonly JitIntrinsic[];
   readonly usesCallx: boolean;
   readonly usesPacket: boolean;
-  /** Whether the program calls helpers through imports (and so may take a tail call). */
+  /** Whether the program may take a tail call (it calls bpf_tail_call, or callx). */
   readonly usesTail: boolean;
   /** Module offsets of the calls to the tail import (a frame waiting there is replaced, in the interpreter). */
   readonly tailSites: ReadonlySet<number>;
@@ -213,11 +227,8 @@ function writesR10(ins: Insn, row: Opcode): boolean {
 
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
-  fault: number;
-  abort: number;
+  host: number;
   tail: number;
-  callx: number;
-  helpers: Map<number, number>;
   intrinsics: Map<number, JitIntrinsic>;
   intrinsicImports: Map<string, number>;
   subs: Map<number, number>;
@@ -353,12 +364,13 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(alignLog2);
     this.w.u32(offset);
   }
-  /** fault(pc, kind, arg) with arg already pushed, then unreachable. */
+  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable. */
   private fault(pc: number, kind: Fault, pushArg: () => void): void {
     this.i32c(pc);
-    this.i32c(kind);
+    this.i32c(HostCall.fault - kind);
     pushArg();
-    this.w.byte(Op.call); this.w.u32(this.m.fault);
+    hostCall(this.w, this.m, 1);
+    this.w.byte(Op.drop);
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
@@ -502,9 +514,10 @@ class FunctionLowering implements BlockLowering {
         const { w } = this;
         this.syncOut();
         this.i32c(pc);
+        this.i32c(HostCall.callx);
         this.get(ins.dst);
         for (let r = 1; r <= 5; r++) this.get(r);
-        w.byte(Op.call); w.u32(this.m.callx);
+        hostCall(w, this.m, 6);
         this.set(0);
         this.syncIn(pc);
         return;
@@ -816,8 +829,11 @@ class FunctionLowering implements BlockLowering {
         this.set(0);
         this.returnSequence(pc);
       } else {
+        this.i32c(pc);
+        this.i32c(HostCall.abort);
         w.byte2(Op.localGet, f.fuel);
-        w.byte(Op.call); w.u32(m.abort);
+        hostCall(w, m, 1);
+        w.byte(Op.drop);
         w.byte(Op.unreachable);
       }
     }
@@ -864,8 +880,9 @@ class FunctionLowering implements BlockLowering {
     const { w, m } = this;
     this.syncOut();
     this.i32c(pc);
+    this.i32c(id);
     for (let r = 1; r <= 5; r++) this.get(r);
-    w.byte(Op.call); w.u32(m.helpers.get(id)!);
+    hostCall(w, m, 5);
     this.set(0);
     this.syncIn(pc);
   }
@@ -892,6 +909,7 @@ class FunctionLowering implements BlockLowering {
     const { w, f, m } = this;
     w.byte(Op.globalGet); w.u32(m.fuel);
     w.byte2(Op.localSet, f.fuel);
+    if (m.tail < 0) return;
     w.byte(Op.globalGet); w.u32(m.tailFlag);
     w.byte2(Op.if, ValType.void);
     for (let r = 0; r <= 9; r++) this.get(r);
@@ -994,7 +1012,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
   if (form.kind === 'callback' && (form.pc < 0 || form.pc >= insns.length || cfg.rows[form.pc] === null)) {
     throw new EbpfError('EINVAL', `callback at ${form.pc}: not an instruction of the program (0 to ${insns.length - 1})`);
   }
-  const helperIds = new Set<number>();
+  let usesTail = false;
   const intrinsics = new Map<number, JitIntrinsic>();
   let usesCallx = false;
   let usesPacket = false;
@@ -1004,32 +1022,24 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
       const id = insns[pc].imm;
       const intrinsic = options.intrinsic?.(id);
       if (intrinsic) intrinsics.set(id, intrinsic);
-      if (!intrinsic || intrinsic.fallback) helperIds.add(id);
+      if (id === BPF_FUNC_tail_call) usesTail = true;
     }
-    if (row.format === 'callx') usesCallx = true;
+    if (row.format === 'callx') usesCallx = usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') usesPacket = true;
   });
-  const usesTail = usesCallx || helperIds.size > 0;
-  const helperList = [...helperIds].sort((a, b) => a - b);
   const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
 
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const index: ModuleIndex = {
-    fault: mb.importFunc('env', 'fault', mb.typeIndex([I32, I32, I64], [])),
-    abort: usesPacket ? mb.importFunc('env', 'abort', mb.typeIndex([I64], [])) : -1,
+    host: mb.importFunc('env', 'host', mb.typeIndex(HOST_PARAMS, [I64])),
     tail: usesTail ? mb.importFunc('env', 'tail', subType) : -1,
-    callx: usesCallx ? mb.importFunc('env', 'callx', mb.typeIndex([I32, I64, I64, I64, I64, I64, I64], [I64])) : -1,
-    helpers: new Map(),
     intrinsics,
     intrinsicImports: new Map(),
     subs: new Map(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [], pktData: -1, pktLen: -1, tailFlag: -1,
     zero: stackZeroing(cfg),
   };
-  for (const id of helperList) {
-    index.helpers.set(id, mb.importFunc('env', `helper_${id}`, mb.typeIndex([I32, I64, I64, I64, I64, I64], [I64])));
-  }
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
       index.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
@@ -1110,9 +1120,18 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
     for (const site of l.tailSites) tailSites.add(base + site);
   });
   return {
-    bytes: built.bytes, cfg, pcMap, helperIds: helperList, intrinsics: intrinsicList, usesCallx, usesPacket, usesTail,
+    bytes: built.bytes, cfg, pcMap, intrinsics: intrinsicList, usesCallx, usesPacket, usesTail,
     tailSites, form, name: options.name, functions,
   };
+}
+
+/** host(pc, kind, a, b, c, d, e, f). */
+const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
+
+/** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
+function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
+  for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
+  w.byte(Op.call); w.u32(m.host);
 }
 
 /** The mutable globals every module of a runtime shares (see the module comment). */
@@ -1138,9 +1157,10 @@ function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: n
   w.byte(Op.i32GeU);
   w.byte2(Op.if, ValType.void);
   w.byte2(Op.i32Const, 0);
-  w.byte(Op.i32Const); w.s32(Fault.callbackDepth);
+  w.byte(Op.i32Const); w.s32(HostCall.fault - Fault.callbackDepth);
   w.byte(Op.i64Const); w.s32(pc);
-  w.byte(Op.call); w.u32(m.fault);
+  hostCall(w, m, 1);
+  w.byte(Op.drop);
   w.byte(Op.unreachable);
   w.byte(Op.end);
   w.byte(Op.globalGet); w.u32(m.regs[0]);

@@ -6,8 +6,8 @@
  * An intrinsic applies when `matches` accepts the runtime's table entry for
  * its id. It declares the imports it needs (narrow signatures, built from
  * the helper context) and emits wasm that sets r0; it may fall back to the
- * generic call (`fallback`) for the cases it does not handle, so its fast
- * path can be narrow:
+ * generic call for the cases it does not handle, so its fast path can be
+ * narrow:
  *
  * - the base helpers ktime_get_ns, ktime_get_boot_ns, get_prandom_u32,
  *   get_smp_processor_id: one host call without BigInt arguments, applied
@@ -55,7 +55,7 @@ export interface IntrinsicEmitter {
   temp32(k: 0 | 1): number;
   /** Call one of the intrinsic's own imports, by name. */
   callImport(name: string): void;
-  /** The generic helper call, which sets r0 (only for an intrinsic with `fallback`). */
+  /** The generic helper call through the host import, which sets r0. */
   generic(): void;
 }
 
@@ -65,8 +65,6 @@ export interface JitIntrinsic {
   /** Whether the runtime's table entry is the helper this intrinsic stands for. */
   matches(def: HelperDef): boolean;
   readonly imports: readonly IntrinsicImport[];
-  /** Whether `emit` may call the generic helper (then the module imports it too). */
-  readonly fallback: boolean;
   /** Emit code that sets r0 from r1–r5 as the helper would. */
   emit(e: IntrinsicEmitter): void;
 }
@@ -77,7 +75,6 @@ function hostValue(id: number, fn: HelperFn, name: string, result: ValType, valu
     id,
     matches: (def) => def.fn === fn,
     imports: [{ name, params: [], results: [result], value }],
-    fallback: false,
     emit(e) {
       e.callImport(name);
       if (result === ValType.i32) e.w.byte(Op.i64ExtendI32U);
@@ -106,7 +103,6 @@ const arrayLookup: JitIntrinsic = {
   id: BPF_FUNC_map_lookup_elem,
   matches: (def) => def.name === 'bpf_map_lookup_elem',
   imports: [],
-  fallback: true,
   emit(e) {
     const { w } = e;
     const m = e.temp32(0), k = e.temp32(1);

@@ -22,12 +22,12 @@ import {
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
+  BPF_FUNC_tail_call, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type ProgramHandle,
 } from '../helpers/index.js';
 import { JitCache, type CachedModule } from './cache.js';
 import {
-  compileProgram, Fault, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
+  compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
 import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
 import { watOf } from './text.js';
@@ -123,22 +123,6 @@ class JitModule {
   private imports(): WebAssembly.ModuleImports {
     const { jit, compiled } = this;
     const ctx = jit.context;
-    const env: WebAssembly.ModuleImports = {
-      memory: jit.space.memory,
-      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
-      stackStart: jit.stackRegion.start,
-      stackSize: jit.stackRegion.size,
-      ...jit.shared,
-      fault: (pc: number, kind: Fault, arg: bigint) => {
-        throw this.fault(pc, kind, arg);
-      },
-    };
-    if (compiled.usesPacket) {
-      env.abort = (fuel: bigint) => {
-        throw new Abort(fuel);
-      };
-    }
-    if (compiled.usesTail) env.tail = (...args: bigint[]) => jit.enterTail(args);
     /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
     const call = (pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
       const def = jit.helpers.get(id);
@@ -153,16 +137,24 @@ class JitModule {
         jit.currentPc = outerPc;
       }
     };
-    if (compiled.usesCallx) {
-      env.callx = (pc: number, id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-        const u = U64(id);
-        if (u >= 0x80000000n) throw new RuntimeError(`unknown helper #${u}`, { pc });
-        return call(pc, Number(u), a, b, c, d, e);
-      };
-    }
-    for (const id of compiled.helperIds) {
-      env[`helper_${id}`] = (pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => call(pc, id, a, b, c, d, e);
-    }
+    const env: WebAssembly.ModuleImports = {
+      memory: jit.space.memory,
+      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
+      stackStart: jit.stackRegion.start,
+      stackSize: jit.stackRegion.size,
+      ...jit.shared,
+      host: (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint): bigint => {
+        if (kind >= 0) return call(pc, kind, a, b, c, d, e);
+        if (kind === HostCall.callx) {
+          const id = U64(a);
+          if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
+          return call(pc, Number(id), b, c, d, e, f);
+        }
+        if (kind === HostCall.abort) throw new Abort(a);
+        throw this.fault(pc, HostCall.fault - kind, a);
+      },
+    };
+    if (compiled.usesTail) env.tail = (...args: bigint[]) => jit.enterTail(args);
     for (const intrinsic of compiled.intrinsics) {
       for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
     }
@@ -339,6 +331,9 @@ export class Jit {
   }
 
   private tailCall(target: ProgramHandle | undefined): boolean {
+    if (!this.current!.compiled.usesTail) {
+      throw new RuntimeError(`a tail call from helper code the JIT did not expect it from: tail calls are taken after bpf_tail_call (#${BPF_FUNC_tail_call}) or callx`, { pc: this.currentPc });
+    }
     if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
     this.tailCalls++;
     if (target === undefined) return false;

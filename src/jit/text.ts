@@ -8,11 +8,8 @@ import { printWat, type WatNames } from './wasm/wat.js';
 
 /** Names and comments for the WAT of a compiled program. */
 export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
-  const funcs = ['fault'];
-  if (compiled.usesPacket) funcs.push('abort');
+  const funcs = ['host'];
   if (compiled.usesTail) funcs.push('tail');
-  if (compiled.usesCallx) funcs.push('callx');
-  for (const id of compiled.helperIds) funcs.push(helperName(id) ?? `helper_${id}`);
   for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
   for (const f of compiled.functions) funcs.push(f.main ? 'main' : `sub_${f.entry}`);
   funcs.push(compiled.form.kind === 'run' ? 'left' : compiled.form.kind === 'callback' ? 'callback' : 'enter');

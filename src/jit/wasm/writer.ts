@@ -86,8 +86,14 @@ export class ByteWriter {
     }
   }
 
-  /** A name: its UTF-8 length, then the bytes. */
+  /** A name: its UTF-8 length, then the bytes (ASCII written directly: the JIT's names all are). */
   name(text: string): void {
+    if (/^[\x00-\x7f]*$/.test(text)) {
+      this.u32(text.length);
+      this.ensure(text.length);
+      for (let i = 0; i < text.length; i++) this.bytes[this.length++] = text.charCodeAt(i);
+      return;
+    }
     const data = utf8.encode(text);
     this.u32(data.length);
     this.raw(data);

@@ -1,9 +1,9 @@
 (module
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (type (;1;) (func (param i32 i32 i64)))
+  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;3;) (func (result f64)))
-  (import "env" "fault" (func $fault (type 1) (param i32 i32 i64)))
+  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -56,9 +56,15 @@
       i64.lt_s
       if  ;; label = @2
         i32.const 2
-        i32.const 0
+        i32.const -16
         i64.const 0
-        call $fault
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        call $host
+        drop
         unreachable
       end
       ;; 2: (0f) r0 += r1
@@ -93,9 +99,15 @@
       i64.lt_s
       if  ;; label = @2
         i32.const 6
-        i32.const 0
+        i32.const -16
         i64.const 0
-        call $fault
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        call $host
+        drop
         unreachable
       end
       local.get $fuel

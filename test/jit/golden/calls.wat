@@ -1,16 +1,12 @@
 (module
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (type (;1;) (func (param i32 i32 i64)))
-  (type (;2;) (func (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (type (;3;) (func (param i32 i64 i64 i64 i64 i64) (result i64)))
-  (type (;4;) (func (result i32)))
-  (type (;5;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;6;) (func (result f64)))
-  (import "env" "fault" (func $fault (type 1) (param i32 i32 i64)))
+  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;2;) (func (result i32)))
+  (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;4;) (func (result f64)))
+  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "tail" (func $tail (type 0) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (import "env" "callx" (func $callx (type 2) (param i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "helper_6" (func $bpf_trace_printk (type 3) (param i32 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 4) (result i32)))
+  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 2) (result i32)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -27,7 +23,7 @@
   (import "env" "tailPending" (global $tailPending (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
-  (func $main (type 5) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+  (func $main (type 3) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
     i64.trunc_f64_s
@@ -111,13 +107,14 @@
     local.get $r9
     global.set $r9
     i32.const 6
+    i32.const -1
     local.get $r2
     local.get $r1
     local.get $r2
     local.get $r3
     local.get $r4
     local.get $r5
-    call $callx
+    call $host
     local.set $r0
     global.get $fuel
     local.set $fuel
@@ -148,9 +145,15 @@
       i64.lt_s
       if  ;; label = @2
         i32.const 6
-        i32.const 0
+        i32.const -16
         i64.const 0
-        call $fault
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        call $host
+        drop
         unreachable
       end
       local.get $fuel
@@ -169,9 +172,15 @@
     i64.lt_s
     if  ;; label = @1
       i32.const 8
-      i32.const 0
+      i32.const -16
       i64.const 0
-      call $fault
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      call $host
+      drop
       unreachable
     end
     local.get $fuel
@@ -228,12 +237,14 @@
     local.get $r9
     global.set $r9
     i32.const 13
+    i32.const 6
     local.get $r1
     local.get $r2
     local.get $r3
     local.get $r4
     local.get $r5
-    call $bpf_trace_printk
+    i64.const 0
+    call $host
     local.set $r0
     global.get $fuel
     local.set $fuel
@@ -265,7 +276,7 @@
     return
     unreachable
   )
-  (func $left (type 6) (result f64)
+  (func $left (type 4) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )

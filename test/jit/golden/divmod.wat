@@ -1,11 +1,9 @@
 (module
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (type (;1;) (func (param i32 i32 i64)))
-  (type (;2;) (func (param i64)))
-  (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;4;) (func (result f64)))
-  (import "env" "fault" (func $fault (type 1) (param i32 i32 i64)))
-  (import "env" "abort" (func $abort (type 2) (param i64)))
+  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;3;) (func (result f64)))
+  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -22,7 +20,7 @@
   (import "env" "tailPending" (global $tailPending (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
-  (func $main (type 3) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+  (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
     i64.trunc_f64_s
@@ -150,9 +148,15 @@
     i32.lt_s
     if  ;; label = @1
       i32.const 8
-      i32.const 3
+      i32.const -19
       i64.const 0
-      call $fault
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      call $host
+      drop
       unreachable
     end
     i32.const 2
@@ -177,9 +181,15 @@
       i64.lt_s
       if  ;; label = @2
         i32.const 8
-        i32.const 0
+        i32.const -16
         i64.const 0
-        call $fault
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        i64.const 0
+        call $host
+        drop
         unreachable
       end
       local.get $fuel
@@ -208,9 +218,15 @@
     i64.lt_s
     if  ;; label = @1
       i32.const 9
-      i32.const 0
+      i32.const -16
       i64.const 0
-      call $fault
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      i64.const 0
+      call $host
+      drop
       unreachable
     end
     local.get $fuel
@@ -219,7 +235,7 @@
     return
     unreachable
   )
-  (func $left (type 4) (result f64)
+  (func $left (type 3) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )
