@@ -1239,9 +1239,9 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): 
 
 function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch): Step {
   if (state.frames.length > 1) {
-    // A callee's R0 goes back as it is; the caller checks it when it reads it.
+    // `prepare_func_exit`: R0 goes back as it is (the caller checks it when it reads it), never a pointer into the dying frame.
     const r0 = regOf(state, 0);
-    // `prepare_func_exit`: R0 goes back to the caller, which continues after the call.
+    if (r0.type === 'fp' && r0.frameno >= cur(state).frameno) throw new Reject(idx, 'cannot return stack pointer to the caller');
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
@@ -1533,7 +1533,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (reg.type !== 'mem' || !reg.ringbuf || reg.maybeNull) throw typeError('ringbuf_mem');
         if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
         if (reg.off || !tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-          throw new Reject(idx, `R${regno} must have zero offset when passed to release func`);
+          throw new Reject(idx, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
         }
         releaseId = reg.refObjId;
         break;

@@ -1,0 +1,20 @@
+; value index after: r2 = 1; r1 <<= r2
+; maps: array 4 64 1
+; result: reject
+; error: invalid access to map value, value_size=64 off=510 size=1
+; error: R0 max value is outside of the allowed memory range
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+if r0 == 0 goto out
+r1 = *(u8 *)(r0 + 0)
+r2 = 1
+r1 <<= r2
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 0
+exit

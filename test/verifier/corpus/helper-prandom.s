@@ -1,0 +1,6 @@
+; prandom result is unknown
+; log: exact
+; result: accept
+call bpf_get_prandom_u32
+r0 &= 1
+exit

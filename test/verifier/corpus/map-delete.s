@@ -1,0 +1,11 @@
+; map_delete_elem
+; maps: hash 4 8 16
+; result: accept
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_delete_elem
+r0 = 0
+exit

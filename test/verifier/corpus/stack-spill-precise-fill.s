@@ -1,0 +1,7 @@
+; a spilled constant stays known
+; result: accept
+r1 = 42
+*(u64 *)(r10 - 8) = r1
+r0 = *(u64 *)(r10 - 8)
+r0 += 1
+exit
