@@ -9,7 +9,12 @@
  * most types but a BTF socket pointer in tracing). Variants whose contracts
  * are the same share one entry here; `program-types.ts` says which prototype
  * each program type gets. The contracts are those of Linux 6.18 and were
- * checked against it by loading calls built from them (test/platform).
+ * checked against it by loading calls built from them, changing one argument
+ * at a time (test/platform). MEM_UNINIT cannot be checked that way (a
+ * privileged program may read stack it never wrote), and helpers whose
+ * arguments need kernel objects a test cannot make (seq_file, path, kptr
+ * fields, per-CPU ksyms without CONFIG_KALLSYMS_ALL) follow the kernel's
+ * source.
  *
  * Types are spelled as the kernel spells them (include/linux/bpf.h): a base
  * type plus flags, `ARG_PTR_TO_MEM | MEM_RDONLY`; the kernel's shorthands
@@ -188,6 +193,7 @@ const BTF_SOCK_COMMON = 'ARG_PTR_TO_BTF_ID_SOCK_COMMON';
 const TIMER = 'ARG_PTR_TO_TIMER';
 const btf = (type: string, struct: string): ArgSpec => ({ type, btf: struct });
 const fixed = (type: string, size: number): ArgSpec => ({ type, size });
+/** A u64 the helper writes (strtol's result): ARG_PTR_TO_LONG before Linux 6.12 folded it into fixed-size memory. */
 const OUT_U64 = fixed('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED', 8);
 /** ctx, packet buffer, size, netns, flags: the socket lookups. */
 const SK_LOOKUP_ARGS = [CTX, MEM_RO, SIZE0, ANY, ANY];

@@ -10,7 +10,13 @@
  * win over the sets below them. The facts are Linux 6.18's for a program
  * loaded with CAP_SYS_ADMIN and a GPL license, and were checked against it
  * (test/platform); `config` and `lockdown` say when a kernel withholds a
- * helper.
+ * helper, `capability` what an unprivileged loader lacks.
+ *
+ * Two parts could not be confirmed on the kernel the tests ran on, which
+ * refuses programs that run from a BPF trampoline (EPERM before verifying):
+ * the LSM type (its helpers and return range follow bpf_lsm_func_proto and
+ * check_return_code) and TRACING's fentry/fexit/fmod_ret attach types; TRACING
+ * is checked through tp_btf and iterators, which share its get_func_proto.
  */
 import { EbpfError } from '../internal/errors.js';
 import {
@@ -24,7 +30,7 @@ import { BPF_PROG_TYPE, progTypeByName, type AttachTypeName, type MapTypeName, t
 
 /** Why a kernel may not offer a helper that a type's get_func_proto names. */
 export interface HelperCondition {
-  /** Offered to programs whose loader has this capability (beyond CAP_SYS_ADMIN's default set it is always held by root). */
+  /** Offered only when the loader holds this capability (root holds them all). */
   capability?: 'CAP_BPF' | 'CAP_PERFMON' | 'CAP_SYS_ADMIN';
   /** Offered only when the kernel is built with this option. */
   config?: string;

@@ -6,7 +6,8 @@
  * and a load gives the register type we say. Each further expected attach
  * type is checked at the edges of every field. Large raw contexts
  * (tracepoint records, syscall buffers) are checked at their edges and at a
- * stride in between.
+ * stride in between. Last, each type reads and writes its packet directly,
+ * and uses LD_ABS, as far as we say it may.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,11 @@ import {
 } from '../../src/platform/index.js';
 import type { Kernel } from '../../src/kernel/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
-import { EXIT, LDX, MOV, STX, btfTargets, exitValue, plainTargets, reason, targetName, verify, vmlinuxBtf, type LoadTarget } from './oracle.js';
+import { BPF_ABS, BPF_ADD, BPF_ALU64, BPF_B, BPF_JGT, BPF_JMP, BPF_K, BPF_LD, BPF_X } from '../../src/isa/index.js';
+import { EXIT, I, LDX, MOV, MOVX, STX, btfTargets, exitValue, plainTargets, reason, targetName, verify, vmlinuxBtf, type LoadTarget } from './oracle.js';
+
+const ADDI = (dst: number, imm: number) => I(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
+const JGT = (dst: number, src: number, off: number) => I(BPF_JMP | BPF_JGT | BPF_X, dst, src, off);
 
 /** The largest offset one instruction can reach (off is a signed 16-bit field). */
 const MAX_INSN_OFF = 0x7fff;
@@ -168,4 +173,30 @@ test('context access: trampoline attach types (fentry, fexit, lsm) load here, or
     const r = checkContext(kernel, { target, offsets: allOffsets(24), ours: (off, size, type) => ctxAccess(ctx, off, size, type) });
     assert.deepEqual(r.failures, []);
   });
+});
+
+test('direct packet access and LD_ABS: what each type may do with its packet', (t) => {
+  const kernel = kernelOrSkip(t);
+  if (!kernel) return;
+  const failures: string[] = [];
+  for (const spec of Object.values(PROGRAM_TYPES)) {
+    const target = spec.attachBtf ? btfTargets(spec)[0] : plainTargets(spec)[0];
+    if (!target) continue;
+    const ret = exitValue(target);
+    const data = spec.ctx.fields.find((f) => f.regType === 'PTR_TO_PACKET');
+    const end = spec.ctx.fields.find((f) => f.regType === 'PTR_TO_PACKET_END');
+    if (data && end) {
+      // r2 = data; r3 = data_end; if (r2 + 1 > r3) skip; access the first byte.
+      const bounds = [LDX(data.size, 2, 1, data.offset), LDX(end.size, 3, 1, end.offset), MOVX(4, 2), ADDI(4, 1), JGT(4, 3, 1)];
+      const read = verify(kernel, target, [...bounds, LDX(1, 0, 2, 0), MOV(0, ret), EXIT]);
+      const write = verify(kernel, target, [MOV(5, 0), ...bounds, STX(1, 2, 5, 0), MOV(0, ret), EXIT]);
+      if (read.accepted !== (spec.packetAccess !== 'none')) failures.push(`${spec.name}: packet read ${read.accepted ? 'accepted' : `rejected (${reason(read)})`}, we say ${spec.packetAccess}`);
+      if (write.accepted !== (spec.packetAccess === 'read-write')) failures.push(`${spec.name}: packet write ${write.accepted ? 'accepted' : `rejected (${reason(write)})`}, we say ${spec.packetAccess}`);
+    } else if (spec.packetAccess !== 'none') {
+      failures.push(`${spec.name}: ${spec.packetAccess} packet access, but no packet pointer in ${spec.ctx.struct}`);
+    }
+    const ldAbs = verify(kernel, target, [MOVX(6, 1), I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), MOV(0, ret), EXIT]);
+    if (ldAbs.accepted !== spec.ldAbs) failures.push(`${spec.name}: LD_ABS ${ldAbs.accepted ? 'accepted' : `rejected (${reason(ldAbs)})`}, we say ${spec.ldAbs}`);
+  }
+  assert.deepEqual(failures, []);
 });
