@@ -344,6 +344,12 @@ function prepareTracing(input: RunInput, ctx: ContextSpec, name: string): Prepar
 export function prepareRun(input: RunInput): PreparedRun {
   const T = BPF_PROG_TYPE;
   const { options } = input;
+  for (const key of ['data', 'ctx'] as const) {
+    if (options[key] !== undefined && !(options[key] instanceof Uint8Array)) refuse(input, 'EINVAL', `${key} must be a Uint8Array`);
+  }
+  if (options.flags !== undefined && (!Number.isInteger(options.flags) || options.flags < 0 || options.flags > 0xffffffff)) {
+    refuse(input, 'EINVAL', `flags must be an unsigned 32-bit integer, got ${String(options.flags)}`);
+  }
   switch (input.type) {
     case T.XDP:
       return prepareXdp(input);

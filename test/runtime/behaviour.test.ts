@@ -216,6 +216,10 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
       assert.equal(errnoOf(() => p.raw_tp_sum.testRun({ data: pkt })), 'EINVAL', 'raw_tracepoint takes no data');
       assert.equal(errnoOf(() => p.raw_tp_sum.testRun({ ctx: new Uint8Array(104) })), 'EINVAL', 'more than 12 arguments');
       assert.equal(errnoOf(() => p.syscall_square.testRun({ ctx: u32le(1, 0), repeat: 2 })), 'EINVAL', 'syscall takes no repeat');
+      if (engine !== 'kernel') {
+        assert.equal(errnoOf(() => p.xdp_parse.testRun({ data: 'aa' as unknown as Uint8Array })), 'EINVAL', 'data that is no byte array');
+        assert.equal(errnoOf(() => p.xdp_parse.testRun({ data: pkt, flags: -1 })), 'EINVAL', 'flags that are no u32');
+      }
     } finally {
       c.dispose();
     }
