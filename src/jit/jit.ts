@@ -388,17 +388,20 @@ export class Jit {
    */
   execute(body: () => JitRunResult, options: { funcIp?: bigint; attachCookie?: bigint }): JitRunResult {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
-    for (const [name, v] of [['funcIp', options.funcIp], ['attachCookie', options.attachCookie]] as const) {
-      if (v !== undefined && typeof v !== 'bigint') throw new EbpfError('EINVAL', `${name} must be a bigint, got ${typeof v}`);
-    }
-    this.context.run.funcIp = U64(options.funcIp ?? 0n);
-    this.context.run.attachCookie = U64(options.attachCookie ?? 0n);
+    const { funcIp, attachCookie } = options;
+    if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
+    if (attachCookie !== undefined && typeof attachCookie !== 'bigint') throw new EbpfError('EINVAL', `attachCookie must be a bigint, got ${typeof attachCookie}`);
+    const { run, heldLocks } = this.context;
+    run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
+    run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
     this.tailCalls = 0;
     try {
       const result = body();
-      const held = releaseHeldLocks(this.context);
-      if (held.length) throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
+      if (heldLocks.size > 0) {
+        const held = releaseHeldLocks(this.context);
+        throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
+      }
       return result;
     } catch (err) {
       if (err instanceof Abort) {
@@ -408,7 +411,7 @@ export class Jit {
       if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
       throw err;
     } finally {
-      releaseHeldLocks(this.context);
+      if (heldLocks.size > 0) releaseHeldLocks(this.context);
       if (this.pendingTail) {
         this.pendingTail = undefined;
         this.shared.tailPending.value = 0;
