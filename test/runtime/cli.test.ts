@@ -29,6 +29,14 @@ test('run OBJ.o --program: retval, verdict and data out, as text and JSON', () =
   assert.deepEqual([r.engine, r.program, r.retval, r.verdict, r.dataOut, r.ctxOut], ['interp', 'xdp_parse', 3, 'XDP_TX', pkt, '']);
 });
 
+test('run OBJ.o --set: a .rodata variable set before load', () => {
+  const r = ebpf('run', obj, '--program', 'xdp_parse', '--data', pkt, '--set', 'min_len=100', '--json');
+  assert.equal(JSON.parse(r.stdout).verdict, 'XDP_DROP', r.stderr);
+  const bad = ebpf('run', obj, '--program', 'xdp_parse', '--data', pkt, '--set', 'nothing=1');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ebpf: --set nothing: /);
+});
+
 test('run OBJ.o --ctx: a context-only program and its ctx out', () => {
   const r = JSON.parse(ebpf('run', obj, '--program', 'syscall_square', '--ctx', '0500000000000000', '--json').stdout);
   assert.deepEqual([r.retval, r.ctxOut], [6, '0500000019000000']);

@@ -9,15 +9,46 @@ import { Command, Option } from 'commander';
 import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import { EbpfError } from '../../internal/errors.js';
 import { mapTypeName } from '../../platform/index.js';
+import { setVariable, type CollectionSpec } from '../../elf/index.js';
 import { loadCollection, mapEntries, type LiveMap, type LoadedCollection } from '../../runtime/index.js';
 import { ENGINE_NAMES, type EngineName } from '../engines.js';
 import { readObject } from '../program-input.js';
 import { UsageError } from '../report.js';
 import { runInputs, runObjectProgram, type ObjectRunOptions } from './run.js';
 
-/** Load `file` on `engine`; on the kernel, only `program` (and what it tail-calls) is loaded. */
-export function openObject(file: string, engine: EngineName, program?: string): LoadedCollection {
+/**
+ * Set global variables before load, as a skeleton does: `NAME=INTEGER`
+ * (decimal or 0x…) for variables of 1, 2, 4 or 8 bytes, `NAME=hex:BYTES`
+ * for any size.
+ */
+function setVariables(spec: CollectionSpec, sets: readonly string[]): void {
+  for (const set of sets) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set takes NAME=VALUE, got '${set}'`);
+    const name = set.slice(0, eq);
+    const text = set.slice(eq + 1);
+    let value: Uint8Array | bigint;
+    if (text.startsWith('hex:')) {
+      const bytes = parseHexBytes(text.slice(4));
+      if (!bytes) throw new UsageError(`--set ${name}: '${text.slice(4)}' is not hex bytes`);
+      value = bytes;
+    } else {
+      if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`--set ${name}: '${text}' is not an integer (or hex:BYTES)`);
+      value = text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
+    }
+    try {
+      setVariable(spec, name, value);
+    } catch (err) {
+      if (err instanceof EbpfError) throw new UsageError(`--set ${name}: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+/** Load `file` on `engine` (after --set); on the kernel, only `program` (and what it tail-calls) is loaded. */
+export function openObject(file: string, engine: EngineName, program?: string, sets: readonly string[] = []): LoadedCollection {
   const spec = readObject(file);
+  setVariables(spec, sets);
   if (program !== undefined && !spec.programs.some((p) => p.name === program)) {
     throw new UsageError(`${file} has no program '${program}' (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
   }
@@ -80,7 +111,7 @@ type Op = 'dump' | 'lookup' | 'update' | 'delete';
 
 function act(op: Op, file: string, opts: MapOptions): void {
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program);
+  const c = openObject(file, opts.engine, opts.program, opts.set);
   try {
     const map = mapByName(c, file, opts.map);
     const key = op === 'dump' ? undefined : hexArg('--key', opts.key, map.keySize);
@@ -116,6 +147,7 @@ function sub(op: Op, description: string): Command {
     .option('--data <hex>', 'the packet for the program run')
     .option('--pcap <file>', 'run the program on each packet of a pcap file')
     .option('--ctx <hex>', 'the context (ctx_in) for the program run')
+    .option('--set <name=value...>', 'set global variables before load (an integer, or hex:BYTES)')
     .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
     .option('--json', 'print JSON')
     .action((file: string, opts: MapOptions) => act(op, file, opts));

@@ -22,6 +22,8 @@ export interface ObjectRunOptions {
   ctx?: string;
   mem?: string;
   repeat?: string;
+  /** NAME=VALUE assignments of global variables before load. */
+  set?: string[];
 }
 
 interface RunOptions extends ObjectRunOptions {
@@ -114,7 +116,7 @@ function formatReport(r: ObjectRunReport): string {
 function runObject(file: string, opts: RunOptions): void {
   if (opts.trace || opts.unchecked) throw new UsageError('--trace and --unchecked are for raw programs, not objects');
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program);
+  const c = openObject(file, opts.engine, opts.program, opts.set);
   try {
     let program = opts.program;
     if (program === undefined) {
@@ -138,7 +140,7 @@ function runObject(file: string, opts: RunOptions): void {
 }
 
 function runProgram(input: string, opts: RunOptions): void {
-  const objectOnly = [opts.program !== undefined && '--program', opts.pcap !== undefined && '--pcap', opts.ctx !== undefined && '--ctx', opts.dumpMaps && '--dump-maps'].filter(Boolean);
+  const objectOnly = [opts.program !== undefined && '--program', opts.set !== undefined && '--set', opts.pcap !== undefined && '--pcap', opts.ctx !== undefined && '--ctx', opts.dumpMaps && '--dump-maps'].filter(Boolean);
   if (objectOnly.length) throw new UsageError(`${objectOnly.join(', ')} ${objectOnly.length > 1 ? 'are' : 'is'} for ELF objects; ${input} is a raw program`);
   if (opts.mem && opts.data) throw new UsageError('give either --mem or --data, not both');
   const repeat = opts.repeat === undefined ? 1 : parseRepeat(opts.repeat);
@@ -169,6 +171,7 @@ export function runCommand(): Command {
     .option('--data <hex>', 'input memory (object: the packet) as hex bytes (e.g. "aa bb 11")')
     .option('--pcap <file>', 'object: run on each packet of a pcap file, one result per packet')
     .option('--ctx <hex>', 'object: the context (ctx_in) as hex bytes: xdp_md, __sk_buff, raw tracepoint arguments…')
+    .option('--set <name=value...>', 'object: set global variables before load (an integer, or hex:BYTES), as a skeleton does')
     .option('--repeat <n>', 'run this many times (durationNs is the mean)')
     .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
     .option('--json', 'print {"engine","retval","durationNs","dataOut"} (objects: also program, verdict, ctxOut; one line per packet)')
