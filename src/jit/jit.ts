@@ -373,7 +373,7 @@ export class Jit {
     return chain;
   }
 
-  /** The eBPF instruction a wasm frame is at, or undefined for a frame that is not eBPF code of this Jit. */
+  /** @internal The eBPF instruction a wasm frame is at, or undefined for a frame that is not eBPF code of this Jit. */
   locate(name: string | undefined, func: number, offset: number): { compiled: CompiledProgram; pc: number; offset: number } | undefined {
     const compiled = name === undefined ? undefined : this.cache.named(name);
     if (!compiled || !compiled.functions.some((f) => f.index === func)) return undefined;

@@ -15,8 +15,8 @@ import {
   BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, insn, type Insn,
 } from '../../src/isa/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
-import { BPF_MAX_LOOPS, Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
-import { Vm } from '../../src/vm/index.js';
+import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
+import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
 const shared = new AddressSpace();
