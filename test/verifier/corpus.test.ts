@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import type { Kernel } from '../../src/kernel/index.js';
 import { verify } from '../../src/verifier/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { comparableLog, corpusFiles, kernelVerdict, lastLines, parseCase } from './corpus.js';
 
 const cases = corpusFiles().map(parseCase);
+
+/** Cases that run to the 1,000,000-instruction limit take seconds on either side: only with EBPF_VERIFIER_SLOW=1. */
+function skipSlow(t: TestContext, slow: boolean): boolean {
+  if (!slow || process.env.EBPF_VERIFIER_SLOW === '1') return false;
+  t.skip('walks 1,000,000 instructions (seconds); set EBPF_VERIFIER_SLOW=1');
+  return true;
+}
+/** One kernel handle for the whole corpus. */
+let kernelHandle: Kernel | undefined;
 
 test('the corpus is annotated', () => {
   assert.ok(cases.length > 0);
@@ -16,10 +26,7 @@ test('the corpus is annotated', () => {
 
 for (const c of cases) {
   test(`corpus ${c.name}: ours`, (t) => {
-    if (c.slow && process.env.EBPF_VERIFIER_SLOW !== '1') {
-      t.skip('walks 1,000,000 instructions (several seconds); set EBPF_VERIFIER_SLOW=1');
-      return;
-    }
+    if (skipSlow(t, c.slow)) return;
     const r = verify(c.insns, { progType: c.prog, maps: c.maps, license: c.license, logLevel: 1 });
     assert.equal(r.accepted ? 'accept' : 'reject', c.result, `${c.file}: ${r.error?.message ?? 'accepted'}\n${r.log}`);
     if (c.known) t.diagnostic(`message not compared: ${c.known}`);
@@ -27,7 +34,8 @@ for (const c of cases) {
   });
 
   test(`corpus ${c.name}: kernel`, (t) => {
-    const kernel = kernelOrSkip(t);
+    if (skipSlow(t, c.slow)) return;
+    const kernel = kernelHandle ?? (kernelHandle = kernelOrSkip(t));
     if (!kernel) return;
     const v = kernelVerdict(kernel, c, c.exactLog ? 2 : 1);
     assert.equal(v.accepted ? 'accept' : 'reject', c.result, `${c.file}: the kernel says ${v.error?.message ?? 'accepted'}`);

@@ -11,8 +11,8 @@
  *   ; log: exact                     our level-2 log equals the kernel's
  *   ; known: <why>                   our message differs from the kernel's for this
  *                                    reason: only the verdict is compared
- *   ; slow: yes                      runs to the 1,000,000-instruction limit: our side
- *                                    runs only with EBPF_VERIFIER_SLOW=1 (seconds each)
+ *   ; slow: yes                      runs to the 1,000,000-instruction limit: checked
+ *                                    (ours and kernel) only with EBPF_VERIFIER_SLOW=1
  *
  * `result` and `error` are the kernel's: `node dist/test/verifier/update-corpus.js`
  * rewrites them from the running kernel.
