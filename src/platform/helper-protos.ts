@@ -106,7 +106,7 @@ export interface HelperAllowed {
   note?: string;
 }
 
-/** The flag a kernel shorthand stands for, base and flags. */
+/** What each of the kernel's shorthand type names stands for. */
 const SHORTHANDS: Readonly<Record<string, string>> = {
   ARG_PTR_TO_MAP_VALUE_OR_NULL: 'ARG_PTR_TO_MAP_VALUE | PTR_MAYBE_NULL',
   ARG_PTR_TO_MEM_OR_NULL: 'ARG_PTR_TO_MEM | PTR_MAYBE_NULL',
@@ -140,7 +140,7 @@ function parseType<T extends string>(text: string, bases: readonly T[]): { type:
 type ArgSpec = string | { type: string; size?: number; btf?: string };
 
 interface ProtoSpec {
-  /** Prototype name when it differs from the helper's (`bpf_skb_event_output`). */
+  /** Prototype name when it differs from the helper's (`bpf_get_socket_ptr_cookie`). */
   name?: string;
   gpl?: boolean;
   pkt?: boolean;
@@ -276,7 +276,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('skb_get_xfrm_state', { args: [CTX, ANY, UNINIT, SIZE, ANY] }),
   proto('get_stack', { gpl: true, args: [CTX, UNINIT, SIZE0, ANY] }),
   proto('skb_load_bytes_relative', { args: [CTX, ANY, UNINIT, SIZE, ANY] }),
-  proto('fib_lookup', { args: [CTX, 'ARG_PTR_TO_MEM | MEM_WRITE', SIZE, ANY] }),
+  proto('fib_lookup', { gpl: true, args: [CTX, 'ARG_PTR_TO_MEM | MEM_WRITE', SIZE, ANY] }),
   proto('msg_redirect_hash', { args: [CTX, MAP, KEY, ANY] }),
   proto('sk_redirect_hash', { args: [CTX, MAP, KEY, ANY] }),
   proto('skb_cgroup_id', { args: [CTX] }),
@@ -342,7 +342,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
     ['skc_to_tcp6_sock', 'tcp6_sock'], ['skc_to_tcp_sock', 'tcp_sock'], ['skc_to_tcp_timewait_sock', 'tcp_timewait_sock'],
     ['skc_to_tcp_request_sock', 'tcp_request_sock'], ['skc_to_udp6_sock', 'udp6_sock'],
   ] as const).map(([h, struct]) => proto(h, { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', retBtf: struct, args: [btf(BTF_SOCK_COMMON, 'sock_common')] })),
-  proto('get_task_stack', { args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct'), UNINIT, SIZE0, ANY] }),
+  proto('get_task_stack', { gpl: true, args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct'), UNINIT, SIZE0, ANY] }),
   proto('inode_storage_get', { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'inode'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
   proto('inode_storage_delete', { args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'inode')] }),
   proto('d_path', {
@@ -366,7 +366,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('bprm_opts_set', { args: [btf('ARG_PTR_TO_BTF_ID', 'linux_binprm'), ANY] }),
   proto('ktime_get_coarse_ns'),
   proto('sock_from_file', { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', retBtf: 'socket', args: [btf('ARG_PTR_TO_BTF_ID', 'file')] }),
-  proto('check_mtu', { args: [CTX, ANY, fixed('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED', 4), ANY, ANY] }),
+  proto('check_mtu', { gpl: true, args: [CTX, ANY, fixed('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED', 4), ANY, ANY] }),
   proto('for_each_map_elem', { args: [MAP, FUNC, STACK_OR_NULL, ANY] }),
   proto('snprintf', { gpl: true, args: ['ARG_PTR_TO_MEM_OR_NULL | MEM_WRITE', SIZE0, 'ARG_PTR_TO_CONST_STR', MEM_RO_OR_NULL, SIZE0] }),
   proto('sys_bpf', { args: [ANY, MEM_RO, SIZE] }),
@@ -376,18 +376,18 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('timer_set_callback', { gpl: true, args: [TIMER, FUNC] }),
   proto('timer_start', { gpl: true, args: [TIMER, ANY, ANY] }),
   proto('timer_cancel', { gpl: true, args: [TIMER] }),
-  proto('get_func_ip', { name: 'bpf_get_func_ip_kprobe', args: [CTX] }),
+  proto('get_func_ip', { name: 'bpf_get_func_ip_kprobe', gpl: true, args: [CTX] }),
   proto('get_func_ip', {
-    name: 'bpf_get_func_ip_tracing', args: [CTX],
+    name: 'bpf_get_func_ip_tracing', gpl: true, args: [CTX],
     allowed: { attachTypes: ['TRACE_FENTRY', 'TRACE_FEXIT', 'MODIFY_RETURN'], note: 'check_get_func_ip: tracing programs with a trampoline; kprobes get bpf_get_func_ip_kprobe' },
   }),
   proto('get_attach_cookie', { args: [CTX] }),
-  proto('task_pt_regs', { ret: 'RET_PTR_TO_BTF_ID', retBtf: 'pt_regs', args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct')] }),
+  proto('task_pt_regs', { gpl: true, ret: 'RET_PTR_TO_BTF_ID', retBtf: 'pt_regs', args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct')] }),
   proto('get_branch_snapshot', { gpl: true, args: READ_INTO }),
   proto('trace_vprintk', { gpl: true, args: [MEM_RO, SIZE, MEM_RO_OR_NULL, SIZE0] }),
   proto('skc_to_unix_sock', { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', retBtf: 'unix_sock', args: [btf(BTF_SOCK_COMMON, 'sock_common')] }),
   proto('kallsyms_lookup_name', { args: [MEM_RO, SIZE0, ANY, OUT_U64] }),
-  proto('find_vma', { args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct'), ANY, FUNC, STACK_OR_NULL, ANY] }),
+  proto('find_vma', { gpl: true, args: [btf('ARG_PTR_TO_BTF_ID', 'task_struct'), ANY, FUNC, STACK_OR_NULL, ANY] }),
   proto('loop', { args: [ANY, FUNC, STACK_OR_NULL, ANY] }),
   proto('strncmp', { args: [MEM_RO, SIZE, 'ARG_PTR_TO_CONST_STR'] }),
   proto('get_func_arg', { args: [CTX, ANY, OUT_U64] }),

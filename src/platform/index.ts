@@ -4,3 +4,4 @@ export * from './helper-ids.js';
 export * from './helper-protos.js';
 export * from './contexts.js';
 export * from './program-types.js';
+export * from './map-api.js';

@@ -7,7 +7,7 @@
  * argument wants one... The kernel accepting such a call, and refusing it
  * when one argument is changed, is how the tests check a prototype.
  */
-import { BPF_ALU64, BPF_ADD, BPF_JEQ, BPF_JMP, BPF_K, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type Insn } from '../../src/isa/index.js';
+import { BPF_ALU64, BPF_ADD, BPF_JEQ, BPF_JGT, BPF_JMP, BPF_K, BPF_X, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type Insn } from '../../src/isa/index.js';
 import { helperIdByName, mapFuncCompatible, type BpfFuncProto, type HelperArg, type MapTypeName } from '../../src/platform/index.js';
 import { CALL, EXIT, I, LDX, MOV, MOVX, STDW0, exitValue, type LoadTarget } from './oracle.js';
 
@@ -19,7 +19,9 @@ export type Variant =
   /** Memory argument `arg` points into a read-only (frozen, BPF_F_RDONLY_PROG) map. */
   | { kind: 'rdonly'; arg: number }
   /** Size argument `arg` is 0. */
-  | { kind: 'zero'; arg: number };
+  | { kind: 'zero'; arg: number }
+  /** Memory argument `arg` points into the packet (bounds checked for 64 bytes). */
+  | { kind: 'packet'; arg: number };
 
 /** The maps and kernel objects the built programs refer to, by fd or BTF id. */
 export interface Resources {
@@ -41,7 +43,7 @@ export const TIMER_OFF = 8;
 /** Map types to try first for a helper that takes any map. */
 const MAP_PREFERENCE: readonly MapTypeName[] = ['HASH', 'ARRAY'];
 
-type Item = Insn | { label: string } | { jeqZero: number; to: string } | { ldFunc: number; to: string };
+type Item = Insn | { label: string } | { jeqZero: number; to: string } | { jgt: [number, number]; to: string } | { ldFunc: number; to: string };
 
 function assemble(items: readonly Item[]): Insn[] {
   const at = new Map<string, number>();
@@ -54,6 +56,7 @@ function assemble(items: readonly Item[]): Insn[] {
   for (const it of items) {
     if ('label' in it) continue;
     if ('jeqZero' in it) out.push(I(BPF_JMP | BPF_JEQ | BPF_K, it.jeqZero, 0, at.get(it.to)! - out.length - 1, 0));
+    else if ('jgt' in it) out.push(I(BPF_JMP | BPF_JGT | BPF_X, it.jgt[0], it.jgt[1], at.get(it.to)! - out.length - 1, 0));
     else if ('ldFunc' in it) out.push(I(0x18, it.ldFunc, BPF_PSEUDO_FUNC, 0, at.get(it.to)! - out.length - 1), I(0));
     else out.push(it);
   }
@@ -149,6 +152,13 @@ export function buildCall(p: BpfFuncProto, t: LoadTarget, res: Resources, varian
     if (p.helper === 'bpf_spin_lock') post.push(MOVX(1, 7), ADDI(1, LOCK_OFF), CALL(id('spin_unlock')));
   }
   if (p.helper === 'bpf_dynptr_from_mem' || args.some((a) => a.type === 'ARG_PTR_TO_DYNPTR' && has(a, 'MEM_RDONLY'))) lookupInto(9, res.values);
+  if (variant.kind === 'packet') {
+    const data = t.spec.ctx.fields.find((f) => f.regType === 'PTR_TO_PACKET');
+    const end = t.spec.ctx.fields.find((f) => f.regType === 'PTR_TO_PACKET_END');
+    if (!data || !end) return `no packet in the ${t.spec.ctx.struct} context`;
+    if (args.some((a) => a.type === 'ARG_PTR_TO_DYNPTR') || p.helper === 'bpf_dynptr_from_mem') return 'r9 holds the dynptr memory';
+    items.push(LDX(data.size, 9, 6, data.offset), LDX(end.size, 2, 6, end.offset), MOVX(3, 9), ADDI(3, 64), { jgt: [3, 2], to: 'out' });
+  }
   for (const a of args) {
     if (a.type === 'ARG_PTR_TO_BTF_ID' && !has(a, 'PTR_MAYBE_NULL')) items.push(CALL(id('get_current_task_btf')), MOVX(8, 0));
     if (a.type === 'ARG_PTR_TO_RINGBUF_MEM') {
@@ -181,6 +191,7 @@ export function buildCall(p: BpfFuncProto, t: LoadTarget, res: Resources, varian
     if (variant.kind === 'zero' && variant.arg === r) return items.push(MOV(r, 0));
     if (variant.kind === 'null' && variant.arg === r - 1 && isSize(a)) return items.push(MOV(r, 0));
     if (variant.kind === 'rdonly' && variant.arg === r) return items.push(...LD_MAP_VALUE(r, res.rodata, 0));
+    if (variant.kind === 'packet' && variant.arg === r) return items.push(MOVX(r, 9));
     switch (a.type) {
       case 'ARG_PTR_TO_CTX': return items.push(MOVX(r, 6));
       case 'ARG_ANYTHING': return items.push(MOV(r, 0));

@@ -6,7 +6,10 @@
  * must accept or refuse the call as the argument's flags say:
  *   - NULL: accepted only with PTR_MAYBE_NULL;
  *   - a pointer into a read-only map: refused only with MEM_WRITE;
- *   - a zero size: accepted only for ARG_CONST_SIZE_OR_ZERO and allocation sizes.
+ *   - a zero size: accepted only for ARG_CONST_SIZE_OR_ZERO and allocation sizes;
+ *   - a packet pointer for memory: accepted only with pkt_access;
+ *   - the call from a program that is not GPL: refused only when gpl_only;
+ *   - the call from a program that may not sleep: refused only when might_sleep.
  * (MEM_UNINIT cannot be seen this way: a program loaded with CAP_PERFMON may
  * read stack it never wrote, so unwritten memory passes either way.)
  * Every helper that takes a map is called with a map of every type, and the
@@ -43,10 +46,12 @@ function targetsFor(p: BpfFuncProto, facts: KernelFacts, res: Resources): LoadTa
   const targets = Object.values(PROGRAM_TYPES)
     .flatMap((spec) => [...plainTargets(spec), ...btfTargets(spec)])
     .filter((t) => allowedHelpers(t.spec, t.attachType).some((h) => h.proto === p.name && offered(h, facts) === true))
-    .filter((t) => !p.mightSleep || t.spec.loadFlags !== 0)
     .filter((t) => mapsUsed(p, t, res).every((m) => mapProgCompatible(t.spec, m.type, m)));
-  return targets.sort((a, b) => PREFERENCE.indexOf(a.spec.name) - PREFERENCE.indexOf(b.spec.name));
+  const rank = (t: LoadTarget) => (p.mightSleep && !sleepable(t) ? 100 : 0) + PREFERENCE.indexOf(t.spec.name);
+  return targets.sort((a, b) => rank(a) - rank(b));
 }
+
+const sleepable = (t: LoadTarget) => t.spec.loadFlags !== 0;
 
 /** How the verifier refuses a call the prototype's `allowed` hook rules out. */
 const NOT_ALLOWED = /not allowed|not supported for program type|supported only for/;
@@ -57,6 +62,7 @@ const ruledOut = (p: BpfFuncProto, t: LoadTarget) => !!p.allowed && !(t.attachTy
 /** The verdict our description expects for the call our prototype describes. */
 function checkLoad(p: BpfFuncProto, t: LoadTarget, accepted: boolean, why: string): string | undefined {
   const where = `${p.name} in ${targetName(t)}`;
+  if (p.mightSleep && !sleepable(t)) return accepted || !/might sleep/.test(why) ? `${where}: a helper that might sleep, in a program that may not, ${accepted ? 'is accepted' : `is rejected: ${why}`}` : undefined;
   if (ruledOut(p, t)) return accepted || !NOT_ALLOWED.test(why) ? `${where}: our allowed hook rules the call out, the kernel ${accepted ? 'accepts it' : `says ${why}`}` : undefined;
   return accepted ? undefined : `${where}: the call our prototype describes is rejected: ${why}`;
 }
@@ -114,6 +120,7 @@ function variants(p: BpfFuncProto): { variant: Variant; accepted: boolean; why: 
     }
     const stackMem = isMem(a) && p.helper !== 'bpf_dynptr_from_mem';
     if (stackMem && a.type !== 'ARG_PTR_TO_MAP_KEY') out.push({ variant: { kind: 'rdonly', arg }, accepted: !has(a, 'MEM_WRITE'), why: `arg${arg} in a read-only map` });
+    if (stackMem && !has(a, 'MEM_FIXED_SIZE')) out.push({ variant: { kind: 'packet', arg }, accepted: p.pktAccess, why: `arg${arg} in the packet` });
     if (a.type === 'ARG_CONST_SIZE' || a.type === 'ARG_CONST_SIZE_OR_ZERO' || a.type === 'ARG_CONST_ALLOC_SIZE_OR_ZERO') {
       out.push({ variant: { kind: 'zero', arg }, accepted: a.type !== 'ARG_CONST_SIZE', why: `arg${arg} zero` });
     }
@@ -241,8 +248,10 @@ test('helper prototypes: calls built from them load, R0 has their return type, a
     }
     const v = verify(kernel, target, built.insns, { logLevel: 2, ...funcInfo(built, res.btf) });
     const where = `${proto.name} in ${targetName(target)}`;
-    // The same call in every other type and attach type that gets this prototype (tail calls need a fresh program array: it binds to its first caller's type).
-    for (const other of others) {
+    // The same call in every other type that gets this prototype, and in each attach type where the allowed hook decides
+    // (tail calls need a fresh program array: it binds to its first caller's type).
+    const seen = new Set([target.spec.name]);
+    for (const other of others.filter((o) => proto.allowed || (!seen.has(o.spec.name) && seen.add(o.spec.name)))) {
       using progArray = proto.helper === 'bpf_tail_call' ? createMap(kernel, { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 1 }) : undefined;
       const b = buildCall(proto, other, res, { kind: 'positive' }, { fd: progArray?.fd.value });
       if (typeof b === 'string') continue;
@@ -261,9 +270,13 @@ test('helper prototypes: calls built from them load, R0 has their return type, a
     const pattern = retPattern(proto);
     const r0 = r0After(v.log, built.call);
     if (pattern ? !r0 || !pattern.test(r0) : r0 !== undefined) failures.push(`${where}: R0 after the call is ${r0 ?? 'not set'}, we say ${proto.ret.type} ${proto.ret.flags.join('|')}`);
+    // gpl_only: the same call from a program that is not GPL.
+    const mit = verify(kernel, target, built.insns, { ...funcInfo(built, res.btf), license: 'MIT' });
+    variantsRun++;
+    if (mit.accepted === proto.gplOnly) failures.push(`${where}: a non-GPL program's call is ${mit.accepted ? 'accepted' : `rejected (${reason(mit)})`}, we say gpl_only ${proto.gplOnly}`);
     for (const { variant, accepted, why } of variants(proto)) {
       const b = buildCall(proto, target, res, variant);
-      assert.ok(typeof b !== 'string');
+      if (typeof b === 'string') continue;
       const r = verify(kernel, target, b.insns, funcInfo(b, res.btf));
       variantsRun++;
       if (r.accepted !== accepted) failures.push(`${where}, ${why}: the kernel ${r.accepted ? 'accepts' : `rejects (${reason(r)})`}, our flags say it ${accepted ? 'accepts' : 'rejects'}`);
