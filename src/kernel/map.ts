@@ -9,27 +9,13 @@ import { KernelArgumentError, KernelError, errnoOf } from './errors.js';
 import { Fd } from './fd.js';
 import type { Kernel } from './kernel.js';
 import { getPinned, mapInfo, pinObject } from './objects.js';
+import { BPF_ANY, type BatchOptions, type BatchResult } from '../platform/index.js';
 
-/** Flags of BPF_MAP_UPDATE_ELEM. */
-export const BPF_ANY = 0;
-export const BPF_NOEXIST = 1;
-export const BPF_EXIST = 2;
-export const BPF_F_LOCK = 4;
-
-/** map_flags of BPF_MAP_CREATE (`enum` in include/uapi/linux/bpf.h). */
-export const BPF_F_NO_PREALLOC = 1 << 0;
-export const BPF_F_NO_COMMON_LRU = 1 << 1;
-export const BPF_F_NUMA_NODE = 1 << 2;
-export const BPF_F_RDONLY = 1 << 3;
-export const BPF_F_WRONLY = 1 << 4;
-export const BPF_F_STACK_BUILD_ID = 1 << 5;
-export const BPF_F_ZERO_SEED = 1 << 6;
-export const BPF_F_RDONLY_PROG = 1 << 7;
-export const BPF_F_WRONLY_PROG = 1 << 8;
-export const BPF_F_CLONE = 1 << 9;
-export const BPF_F_MMAPABLE = 1 << 10;
-export const BPF_F_PRESERVE_ELEMS = 1 << 11;
-export const BPF_F_INNER_MAP = 1 << 12;
+export {
+  BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_NUMA_NODE, BPF_F_RDONLY,
+  BPF_F_WRONLY, BPF_F_STACK_BUILD_ID, BPF_F_ZERO_SEED, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_F_CLONE, BPF_F_MMAPABLE,
+  BPF_F_PRESERVE_ELEMS, BPF_F_INNER_MAP, type BatchOptions, type BatchResult,
+} from '../platform/index.js';
 
 export interface MapCreateOptions {
   /** A `BPF_MAP_TYPE` number or its name (`hash`, `BPF_MAP_TYPE_ARRAY`). */
@@ -70,22 +56,6 @@ function checkU32(what: string, v: number | undefined): number {
   const n = v ?? 0;
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new KernelArgumentError(`${what} must be an unsigned 32-bit integer, got ${v}`);
   return n;
-}
-
-export interface BatchOptions {
-  /** Where to continue: the `cursor` of the previous batch; omit to start. */
-  cursor?: Uint8Array;
-  /** Most elements to return (default: max_entries). */
-  count?: number;
-  elemFlags?: number;
-  flags?: number;
-}
-
-export interface BatchResult {
-  keys: Uint8Array[];
-  values: Uint8Array[];
-  /** Pass back to continue; undefined once the map has been walked to the end. */
-  cursor: Uint8Array | undefined;
 }
 
 /** Create a map (BPF_MAP_CREATE). */

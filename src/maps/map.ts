@@ -35,6 +35,9 @@
 import { ERRNO, MapError } from './errors.js';
 import type { MapMemory } from './memory.js';
 import { BPF_F_LOCK, BPF_F_RDONLY, BPF_F_WRONLY } from './uapi.js';
+import type { BatchOptions, BatchResult } from '../platform/index.js';
+
+export type { BatchOptions, BatchResult } from '../platform/index.js';
 
 export const DESC_MAGIC = 0x4d465042;
 export const DESC = Object.freeze({
@@ -68,22 +71,6 @@ export interface MapHost {
   releaseMap(map: BpfMap): void;
 }
 
-/** Batch commands' options, as BPF_MAP_*_BATCH takes them. */
-export interface BatchOptions {
-  /** Where to continue: the `cursor` of the previous batch; omit to start. */
-  cursor?: Uint8Array;
-  /** Most elements to process (default: max_entries). */
-  count?: number;
-  elemFlags?: number;
-  flags?: number;
-}
-
-export interface BatchResult {
-  keys: Uint8Array[];
-  values: Uint8Array[];
-  /** Pass back to continue; undefined once the walk reached the end (the kernel's ENOENT). */
-  cursor: Uint8Array | undefined;
-}
 
 /** A for_each callback: gets the key and value addresses, returns 0 to go on or 1 to stop. */
 export type ForEachCallback = (key: number, value: number) => bigint;

@@ -1,29 +1,14 @@
 /**
- * Flags of include/uapi/linux/bpf.h that maps and their helpers take. The
- * kernel backend (src/kernel) has its own copy for the syscalls: the layer
- * rule keeps these folders apart.
+ * Flags of include/uapi/linux/bpf.h that maps and their helpers take; the
+ * ones every map speaks (ours and the kernel's) come from src/platform.
  */
+import { BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG } from '../platform/index.js';
 
-/** Flags of BPF_MAP_UPDATE_ELEM and bpf_map_update_elem. */
-export const BPF_ANY = 0;
-export const BPF_NOEXIST = 1;
-export const BPF_EXIST = 2;
-export const BPF_F_LOCK = 4;
-
-/** map_flags of BPF_MAP_CREATE. */
-export const BPF_F_NO_PREALLOC = 1 << 0;
-export const BPF_F_NO_COMMON_LRU = 1 << 1;
-export const BPF_F_NUMA_NODE = 1 << 2;
-export const BPF_F_RDONLY = 1 << 3;
-export const BPF_F_WRONLY = 1 << 4;
-export const BPF_F_STACK_BUILD_ID = 1 << 5;
-export const BPF_F_ZERO_SEED = 1 << 6;
-export const BPF_F_RDONLY_PROG = 1 << 7;
-export const BPF_F_WRONLY_PROG = 1 << 8;
-export const BPF_F_CLONE = 1 << 9;
-export const BPF_F_MMAPABLE = 1 << 10;
-export const BPF_F_PRESERVE_ELEMS = 1 << 11;
-export const BPF_F_INNER_MAP = 1 << 12;
+export {
+  BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK, BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_NUMA_NODE, BPF_F_RDONLY,
+  BPF_F_WRONLY, BPF_F_STACK_BUILD_ID, BPF_F_ZERO_SEED, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_F_CLONE, BPF_F_MMAPABLE,
+  BPF_F_PRESERVE_ELEMS, BPF_F_INNER_MAP,
+} from '../platform/index.js';
 
 /** BPF_F_ACCESS_MASK: the access flags every map type that has values accepts. */
 export const BPF_F_ACCESS_MASK = BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY | BPF_F_WRONLY_PROG;
