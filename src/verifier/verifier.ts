@@ -1219,6 +1219,9 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
     case 'jmp_reg':
     case 'jmp_imm':
       return checkCondJmpOp(env, state, idx, ins, scratch);
+    case 'callx':
+      // The kernel's verifier does not know BPF_CALL|BPF_X.
+      throw new Reject(idx, `unknown opcode ${ins.code.toString(16)}`);
     default:
       throw new Reject(idx, `${row.mnemonic} is not supported by this verifier yet`);
   }
