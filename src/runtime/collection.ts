@@ -90,6 +90,8 @@ export interface LiveProgram {
 export interface CollectionOptions extends RuntimeOptions {
   /** The BTF CO-RE relocations resolve against (default: the object's own BTF). */
   coreTarget?: Btf;
+  /** Load only these programs (and those prog arrays name), not every program of the object. */
+  programs?: readonly string[];
 }
 
 /** A map name the registry and the kernel accept: up to 15 letters, digits, `_` or `.`. */
@@ -169,6 +171,17 @@ export function initialValue(m: MapSpec): Uint8Array | undefined {
   return v;
 }
 
+/** The programs to load: the ones asked for, and every program a prog array of the object names. */
+export function selectPrograms(spec: CollectionSpec, names: readonly string[] | undefined): ProgramSpec[] {
+  if (!names) return spec.programs;
+  for (const n of names) {
+    if (!spec.programs.some((p) => p.name === n)) throw new CollectionError('programs', `the object has no program ${n}`);
+  }
+  const wanted = new Set(names);
+  for (const m of spec.maps) if (m.type === BPF_MAP_TYPE.PROG_ARRAY) for (const s of m.initSlots) wanted.add(s.name);
+  return spec.programs.filter((p) => wanted.has(p.name));
+}
+
 const u32le = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 
 /** What a loaded collection offers, whichever engine runs it. */
@@ -202,7 +215,7 @@ export class Collection implements LoadedCollection {
     }
     const runtime = options.runtime ?? new Runtime(options);
     try {
-      const spec = relocateCore(input, options.coreTarget);
+      const spec = relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget);
       const byIndex = createMaps(runtime, spec);
       const maps: Record<string, BpfMap> = {};
       spec.maps.forEach((m, i) => { maps[m.name] = byIndex[i]; });

@@ -15,5 +15,5 @@ export type EngineKind = 'interp' | 'jit' | 'kernel';
 /** Load a collection on any engine: one API for our interpreter, our JIT and the kernel. */
 export function loadCollection(spec: CollectionSpec, options: Omit<CollectionOptions, 'engine'> & KernelCollectionOptions & { engine?: EngineKind } = {}): LoadedCollection {
   const { engine = 'interp', programs, kernel, ...rest } = options;
-  return engine === 'kernel' ? KernelCollection.load(spec, { ...rest, programs, kernel }) : Collection.load(spec, { ...rest, engine });
+  return engine === 'kernel' ? KernelCollection.load(spec, { ...rest, programs, kernel }) : Collection.load(spec, { ...rest, programs, engine });
 }

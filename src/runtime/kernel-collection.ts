@@ -16,7 +16,7 @@ import {
 import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
 import { CollectionError } from './errors.js';
 import {
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram, selectPrograms,
   type LiveMap, type LiveProgram, type LoadedCollection,
 } from './collection.js';
 import type { TestRunOptions, TestRunResult } from './test-run.js';
@@ -44,17 +44,6 @@ const NO_BTF_TYPES = new Set<number>([
 /** The object's BTF as the kernel takes it: extern variables (.kconfig) become allocated globals, as libbpf makes them. */
 function sanitizeBtf(btf: Btf): Btf {
   return { types: btf.types.map((t) => (t.kind === 'var' && t.linkage === VAR_EXTERN ? { ...t, linkage: VAR_GLOBAL } : t)) };
-}
-
-/** The programs to load: the ones asked for, and every program a prog array of the object names. */
-function selectPrograms(spec: CollectionSpec, names: readonly string[] | undefined): ProgramSpec[] {
-  if (!names) return spec.programs;
-  for (const n of names) {
-    if (!spec.programs.some((p) => p.name === n)) throw new CollectionError('programs', `the object has no program ${n}`);
-  }
-  const wanted = new Set(names);
-  for (const m of spec.maps) if (m.type === BPF_MAP_TYPE.PROG_ARRAY) for (const s of m.initSlots) wanted.add(s.name);
-  return spec.programs.filter((p) => wanted.has(p.name));
 }
 
 /** A kernel map behind the collection's map API. */
@@ -167,8 +156,9 @@ export class KernelCollection implements LoadedCollection {
     try {
       let kernelBtf: Btf | undefined;
       const vmlinux = () => (kernelBtf ??= vmlinuxBtf());
-      const needsCore = input.programs.some((p) => p.coreRelos.length);
-      const spec = relocateCore(input, needsCore ? options.coreTarget ?? vmlinux() : undefined);
+      const selected = { ...input, programs: selectPrograms(input, options.programs) };
+      const needsCore = selected.programs.some((p) => p.coreRelos.length);
+      const spec = relocateCore(selected, needsCore ? options.coreTarget ?? vmlinux() : undefined);
       const lines = spec.programs.flatMap((p) => p.lineInfo.flatMap((l) => [l.fileName, l.line]));
       const marshalled = spec.btf ? marshalBtf(sanitizeBtf(spec.btf), 'le', lines) : undefined;
       let btf: KernelBtf | undefined;
@@ -190,7 +180,7 @@ export class KernelCollection implements LoadedCollection {
       };
       const programs: Record<string, LiveProgram> = {};
       const progs = new Map<string, KernelProgram>();
-      for (const p of selectPrograms(spec, options.programs)) {
+      for (const p of spec.programs) {
         const insns = relocateProgram(p, {
           pointer: (index) => ({ src: BPF_PSEUDO_MAP_FD, imm: fdOf(index), high: 0 }),
           value: (index, offset) => ({ src: BPF_PSEUDO_MAP_VALUE, imm: fdOf(index), high: offset }),

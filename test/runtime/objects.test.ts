@@ -170,3 +170,23 @@ test('core.o relocated against core_target.o: enum values as the target defines 
     c.dispose();
   }
 });
+
+test('a collection of some programs: CO-RE only for them, prog arrays keep their programs, unknown names refused', () => {
+  const core = Collection.load(specOf('core.o'), { programs: ['core_enums'] });
+  try {
+    assert.deepEqual(Object.keys(core.programs), ['core_enums'], 'core_types, whose relocations are ambiguous against its own BTF, is left out');
+    core.programs.core_enums.testRun({});
+    const out = core.maps['.bss'].lookup(new Uint8Array(4))!;
+    const v = new DataView(out.buffer, out.byteOffset);
+    assert.deepEqual([12, 13, 14].map((i) => v.getBigUint64(i * 8, true)), [1n, 2n, 1n], 'relocated against the object\'s own BTF');
+  } finally {
+    core.dispose();
+  }
+  const maps = Collection.load(specOf('maps.o'), { programs: ['entry'] });
+  try {
+    assert.deepEqual(Object.keys(maps.programs).sort(), ['entry', 'tail_a', 'tail_b']);
+  } finally {
+    maps.dispose();
+  }
+  assert.throws(() => Collection.load(specOf('maps.o'), { programs: ['nope'] }), (err: Error) => err instanceof CollectionError && /no program nope/.test(err.message));
+});

@@ -45,14 +45,14 @@ function setVariables(spec: CollectionSpec, sets: readonly string[]): void {
   }
 }
 
-/** Load `file` on `engine` (after --set); on the kernel, only `program` (and what it tail-calls) is loaded. */
+/** Load `file` on `engine` (after --set): only `program`, when named, and the programs its object's prog arrays hold. */
 export function openObject(file: string, engine: EngineName, program?: string, sets: readonly string[] = []): LoadedCollection {
   const spec = readObject(file);
   setVariables(spec, sets);
   if (program !== undefined && !spec.programs.some((p) => p.name === program)) {
     throw new UsageError(`${file} has no program '${program}' (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
   }
-  return loadCollection(spec, { engine, ...(engine === 'kernel' && program !== undefined ? { programs: [program] } : {}) });
+  return loadCollection(spec, { engine, ...(program !== undefined ? { programs: [program] } : {}) });
 }
 
 export function mapByName(c: LoadedCollection, file: string, name: string): LiveMap {
