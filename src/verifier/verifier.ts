@@ -13,9 +13,8 @@ import {
   BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_X, BPF_XCHG, BPF_XOR,
   InstructionError, decodeProgram, imm64, type Insn, type Opcode,
 } from '../isa/index.js';
-import { ctxAccess } from '../platform/contexts.js';
 import { helperName } from '../platform/helper-ids.js';
-import { helperProtosById, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
+import type { BpfFuncProto, HelperArg } from '../platform/helper-protos.js';
 import { mapTypeByName, mapTypeName } from '../platform/uapi.js';
 import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
@@ -146,7 +145,7 @@ class Env {
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
-    this.liveIn = computeLiveRegisters(insns, this.rows, (id) => helperFor(id)?.args.length ?? 5);
+    this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
   }
 
   verbose(text: string): void {
@@ -910,7 +909,7 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
         throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
       }
-      const access = ctxAccess(env.prog.ctx, off, size, kind);
+      const access = env.prog.ctxAccess(off, size, kind);
       if (!access) throw new Reject(idx, `invalid bpf_context access off=${off} size=${size}`);
       if (kind === 'write') return null;
       switch (access.regType) {
@@ -1257,7 +1256,22 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}\nBPF_EXIT instruction in main prog would lead to reference leak`);
   }
   if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
+  checkReturnCode(env, idx, r0);
   return { kind: 'exit' };
+}
+
+/** `check_return_code`: R0 at the main program's exit is in the program type's range. */
+function checkReturnCode(env: Env, idx: number, r0: RegState): void {
+  const range = env.prog.retval;
+  if (!range) return;
+  if (r0.type !== 'scalar') throw new Reject(idx, `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
+  const [lo, hi] = range;
+  if (r0.smin >= BigInt(lo) && r0.smax <= BigInt(hi)) return;
+  let text = 'At program exit the register R0 has';
+  if (r0.smin > S64_MIN) text += ` smin=${r0.smin}`;
+  if (r0.smax < (1n << 63n) - 1n) text += ` smax=${r0.smax}`;
+  if (r0.smin === S64_MIN && r0.smax === (1n << 63n) - 1n) text += ' unknown scalar value';
+  throw new Reject(idx, `${text} should have been in [${lo}, ${hi}]`);
 }
 
 /** Every register (all frames, spilled ones too). */
@@ -1460,17 +1474,13 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
 const ARG_MEM_TYPES: readonly RegType[] = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'];
 const ARG_MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
-/** The helper prototype a program type gets for `id`, or undefined. */
-function helperFor(id: number): BpfFuncProto | undefined {
-  const protos = helperProtosById(id);
-  return protos.find((p) => p.name === p.helper) ?? protos[0];
-}
 
 /** `check_helper_call`: arguments by prototype, then R0 and the clobbered R1-R5. */
 function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
-  const proto = helperFor(ins.imm);
   const name = helperName(ins.imm);
-  if (!proto || !name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
+  if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
+  const proto = env.prog.proto(ins.imm);
+  if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
