@@ -56,6 +56,9 @@
  * The budget is counted per basic block (its instruction count, subtracted
  * on entry) and checked at loop headers and at the final exit: a run that
  * exceeds maxInsns fails as in the interpreter, and a loop cannot run away.
+ * The interpreter stops at the instruction that would exceed the budget;
+ * the JIT notices at the next loop header or exit, so before failing it may
+ * run (and store) a little past that point.
  *
  * Memory accesses use the low 32 bits of the address, as wasm32 must; the
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its

@@ -6,9 +6,11 @@
  *
  * Compared: r0 and the instruction count on success; on failure the pc and
  * the message, less the address and reason of a memory fault (the JIT
- * knows the faulting instruction, not the address it computed) and the pc
- * of a spent budget (the JIT checks it at loop headers, the interpreter at
- * every instruction); and the whole memory afterwards.
+ * knows the faulting instruction, not the address it computed); and the
+ * whole memory afterwards. A spent budget is compared as just that: the
+ * interpreter stops at the instruction that would exceed it, the JIT at the
+ * next loop header or exit, so the pc and what the extra instructions
+ * stored may differ.
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -96,6 +98,7 @@ export function harness(): Harness {
       });
       const where = () => `\n${disassemble(insns, { indexes: true })}`;
       assert.deepEqual(outcomes[1], outcomes[0], `interp and jit disagree on the run${where()}`);
+      if (!outcomes[0].ok && outcomes[0].what.startsWith('instruction budget')) return;
       const ma = a.space.bytes, mb = b.space.bytes;
       assert.equal(ma.length, mb.length, `memory sizes differ${where()}`);
       if (Buffer.compare(ma, mb) !== 0) {
