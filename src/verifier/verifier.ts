@@ -1561,6 +1561,13 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       if (r.refObjId === releaseId) Object.assign(r, unknownScalar());
     });
   }
+  // `clear_all_pkt_pointers`: the kernel does it after helpers that change packet data. src/platform does not
+  // say which those are yet, so every helper that is given the context counts as one (sound, stricter).
+  if (proto.args.some((a) => a.type === 'ARG_PTR_TO_CTX') && env.prog.spec.packetAccess !== 'none') {
+    forEachReg(state, (r) => {
+      if (isPkt(r) || r.type === 'pkt_end') Object.assign(r, unknownScalar());
+    });
+  }
   const f = cur(state);
   for (let r = 1; r <= 5; r++) {
     f.regs[r] = notInit();
