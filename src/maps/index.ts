@@ -13,4 +13,5 @@ export * from './lpm-trie.js';
 export * from './queue-stack.js';
 export * from './bloom-filter.js';
 export * from './ringbuf.js';
+export * from './stack-trace.js';
 export * from './registry.js';

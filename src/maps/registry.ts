@@ -27,9 +27,10 @@ import { MapMemory, isPowerOf2, round8 } from './memory.js';
 import { PerfEventArrayMap } from './perf-event-array.js';
 import { QS_DESC, QueueStackMap, queueStackLayout } from './queue-stack.js';
 import { RingBufMap, ringbufLayout } from './ringbuf.js';
+import { PERF_EVENT_MAX_STACK, STACK_DESC, StackTraceMap, stackTraceLayout } from './stack-trace.js';
 import {
   BPF_F_ACCESS_MASK, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
-  BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
+  BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_STACK_BUILD_ID, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
 } from './uapi.js';
 
 const REGISTRY_MAGIC = 0x52465042;
@@ -82,7 +83,7 @@ const CLASSES = new Map<number, MapClass>([
   [T.ARRAY, ArrayMap], [T.PERCPU_ARRAY, ArrayMap], [T.PROG_ARRAY, ProgArrayMap], [T.PERF_EVENT_ARRAY, PerfEventArrayMap],
   [T.ARRAY_OF_MAPS, ArrayOfMapsMap], [T.HASH, HashMap], [T.PERCPU_HASH, HashMap], [T.LRU_HASH, HashMap],
   [T.LRU_PERCPU_HASH, HashMap], [T.HASH_OF_MAPS, HashMap], [T.LPM_TRIE, LpmTrieMap], [T.QUEUE, QueueStackMap],
-  [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap],
+  [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap], [T.STACK_TRACE, StackTraceMap],
 ]);
 
 const CREATE = 'BPF_MAP_CREATE';
@@ -179,6 +180,13 @@ function checkAttr(type: number, a: Attrs): void {
       needs(keySize === 0 && valueSize === 0, 'EINVAL', 'key_size and value_size must be 0');
       needs(isPowerOf2(maxEntries) && maxEntries % 4096 === 0, 'EINVAL', `max_entries must be a power of two and a multiple of 4096, got ${maxEntries}`);
       return;
+    case T.STACK_TRACE:
+      needs(!(flags & ~(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_STACK_BUILD_ID)), 'EINVAL', 'flags do not apply to this map type');
+      needs(maxEntries !== 0 && keySize === 4 && valueSize >= 8 && valueSize % 8 === 0, 'EINVAL', `needs max_entries > 0, key_size 4 and value_size a multiple of 8, got ${maxEntries}, ${keySize}, ${valueSize}`);
+      needs(valueSize / (flags & BPF_F_STACK_BUILD_ID ? 32 : 8) <= PERF_EVENT_MAX_STACK, 'EINVAL', `value_size ${valueSize} holds more than ${PERF_EVENT_MAX_STACK} frames`);
+      needs(!(flags & BPF_F_STACK_BUILD_ID), 'EINVAL', 'BPF_F_STACK_BUILD_ID: this runtime has no build ids to store');
+      needs(maxEntries <= 2 ** 31, 'E2BIG', `max_entries ${maxEntries} is more than 2^31`);
+      return;
   }
 }
 
@@ -191,6 +199,7 @@ function layout(type: number, a: Attrs, nrCpus: number): { desc: number; storage
     case T.QUEUE: case T.STACK: return queueStackLayout(a.valueSize, a.maxEntries);
     case T.BLOOM_FILTER: return bloomLayout(a.maxEntries, a.mapExtra);
     case T.RINGBUF: return ringbufLayout(a.maxEntries);
+    case T.STACK_TRACE: return stackTraceLayout(a.valueSize, a.maxEntries);
     default: return hashLayout(type, a.keySize, a.valueSize, a.maxEntries, nrCpus, a.flags);
   }
 }
@@ -368,6 +377,9 @@ export class MapRegistry implements MapHost {
       }
       case T.QUEUE: case T.STACK:
         mem.set(d + QS_DESC.size, a.maxEntries + 1);
+        return;
+      case T.STACK_TRACE:
+        mem.set(d + STACK_DESC.nBuckets, stackTraceLayout(a.valueSize, a.maxEntries).nBuckets);
         return;
       case T.BLOOM_FILTER: {
         const l = bloomLayout(a.maxEntries, a.mapExtra);

@@ -11,6 +11,7 @@ import {
   VirtualClock, contextHelpers, createHelperTable, tailCallHelpers, timerHelpers, type HelperDef, type HelperHost, type HelperTable,
 } from '../helpers/index.js';
 import { mapHelpers } from '../helpers/maps.js';
+import { stackidHelpers } from '../helpers/stackid.js';
 import { PacketRuns, packetHelpers } from '../helpers/packet.js';
 import type { Insn } from '../isa/index.js';
 import { Vm } from '../vm/index.js';
@@ -59,6 +60,7 @@ export class Runtime {
     const r = this.registry;
     this.helpers = createHelperTable([
       ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
+      ...stackidHelpers(r),
       ...(options.helpers ?? []),
     ]);
     const host: HelperHost = { ...options.host, clock: this.clock };
