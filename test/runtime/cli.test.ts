@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '../../src/internal/bytes.js';
-import { kernelStatus } from '../../src/kernel/index.js';
+import { kernelOrSkip } from '../kernel/env.js';
 import { repoRoot } from '../paths.js';
 import { udpPacket, writePcap } from './packets.js';
 
@@ -102,12 +102,7 @@ test('object commands: one-line errors, exit 2 for bad usage or input, 1 for a r
 });
 
 test('run OBJ.o --engine kernel gives the interpreter\'s result', (t) => {
-  const status = kernelStatus();
-  if (!status.available) {
-    if (process.env.CI === 'true') assert.fail(`kernel tests must run in CI, but: ${status.reason}`);
-    t.skip(`kernel unavailable: ${status.reason}`);
-    return;
-  }
+  if (!kernelOrSkip(t)) return;
   for (const program of ['xdp_parse', 'tc_rewrite', 'socket_keep']) {
     const interp = JSON.parse(ebpf('run', obj, '--program', program, '--data', pkt, '--json').stdout);
     const kernel = JSON.parse(ebpf('run', obj, '--program', program, '--data', pkt, '--json', '--engine', 'kernel').stdout);
