@@ -18,23 +18,19 @@
 import type { Btf } from '../btf/index.js';
 import { applyCoreRelocations, type CollectionSpec, type MapSpec, type ProgramSpec } from '../elf/index.js';
 import { EbpfError } from '../internal/errors.js';
-import type { Insn } from '../isa/index.js';
+import {
+  BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, type Insn,
+} from '../isa/index.js';
 import { ArrayMap, type BpfMap } from '../maps/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
 import { ProgramHandle } from '../helpers/index.js';
 import { skipModsAndTypedefs } from '../btf/index.js';
 import { CollectionError } from './errors.js';
+import { localKconfig, resolveKconfig, type KconfigOptions } from './kconfig.js';
 import { Runtime, type EngineProgram, type RuntimeOptions } from './runtime.js';
 import { prepareRun, type TestRunOptions, type TestRunResult } from './test-run.js';
 
-/** LD_IMM64 source registers (include/uapi/linux/bpf.h). */
-export const BPF_PSEUDO_MAP_FD = 1;
-export const BPF_PSEUDO_MAP_VALUE = 2;
-export const BPF_PSEUDO_BTF_ID = 3;
-export const BPF_PSEUDO_FUNC = 4;
-export const BPF_PSEUDO_MAP_IDX = 5;
-export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
-const LD_IMM64 = 0x18;
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
 
 /** The userspace map API every engine's maps share (the bpf(2) map commands). */
 export interface LiveMap {
@@ -87,7 +83,7 @@ export interface LiveProgram {
   testRun(options?: TestRunOptions): TestRunResult;
 }
 
-export interface CollectionOptions extends RuntimeOptions {
+export interface CollectionOptions extends RuntimeOptions, KconfigOptions {
   /** The BTF CO-RE relocations resolve against (default: the object's own BTF). */
   coreTarget?: Btf;
   /** Load only these programs (and those prog arrays name), not every program of the object. */
@@ -215,7 +211,7 @@ export class Collection implements LoadedCollection {
     }
     const runtime = options.runtime ?? new Runtime(options);
     try {
-      const spec = relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget);
+      const spec = resolveKconfig(relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget), localKconfig(options));
       const byIndex = createMaps(runtime, spec);
       const maps: Record<string, BpfMap> = {};
       spec.maps.forEach((m, i) => { maps[m.name] = byIndex[i]; });

@@ -16,9 +16,10 @@ import {
 import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
 import { CollectionError } from './errors.js';
 import {
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram, selectPrograms,
+  fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram, selectPrograms,
   type LiveMap, type LiveProgram, type LoadedCollection,
 } from './collection.js';
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/index.js';
 import type { TestRunOptions, TestRunResult } from './test-run.js';
 
 export interface KernelCollectionOptions {
