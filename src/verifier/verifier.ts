@@ -1163,6 +1163,7 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
     throw new Reject(idx, `BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
   }
   const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
+  if (fetch && (ins.imm === BPF_CMPXCHG ? 0 : ins.src) === 10) throw new Reject(idx, 'frame pointer is read only');
   const loaded = checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'read', null, scratch);
   checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', null, scratch);
   if (!fetch) return;
@@ -1426,8 +1427,9 @@ function syncLinkedRegs(state: VerifierState, known: RegState, live: readonly nu
 function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): Step {
   const jmp32 = cls(ins) === BPF_JMP32;
   const opcode = op(ins);
-  if (srcX(ins)) readReg(state, idx, ins.src, scratch);
+  // The kernel checks the destination first here (unlike ALU and stores).
   const dst = readReg(state, idx, ins.dst, scratch);
+  if (srcX(ins)) readReg(state, idx, ins.src, scratch);
   const src = srcX(ins) ? regOf(state, ins.src) : constScalar(jmp32 ? BigInt(ins.imm >>> 0) : BigInt(ins.imm));
   if (srcX(ins) && isPointer(src) && !env.privileged && !(isPkt(src) || src.type === 'pkt_end')) {
     throw new Reject(idx, `R${ins.src} pointer comparison prohibited`);
