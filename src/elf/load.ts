@@ -124,6 +124,7 @@ function collectVariables(ctx: LoadContext): VariableSpec[] {
         out.push({
           name: v.name, map: m.name, offset: vi.offset, size: vi.size, typeId: v.type, typeName: typeName(btf, v.type),
           linkage: v.linkage === BTF_VAR_STATIC ? 'static' : v.linkage === BTF_VAR_GLOBAL_EXTERN ? 'extern' : 'global',
+          ...(v.linkage === BTF_VAR_GLOBAL_EXTERN ? { weak: ctx.elf.symbols.some((s) => s.name === v.name && s.bind === STB_WEAK) } : {}),
         });
       }
       continue;

@@ -114,6 +114,8 @@ export interface VariableSpec {
   typeId: number;
   typeName: string;
   linkage: 'static' | 'global' | 'extern';
+  /** An extern declared `__weak` (ELF STB_WEAK): a loader leaves it 0 when nothing resolves it. */
+  weak?: boolean;
 }
 
 export interface CollectionSpec {

@@ -9,6 +9,7 @@ export * from './test-run.js';
 export * from './collection.js';
 export * from './kernel-collection.js';
 export * from './pcap.js';
+export * from './kconfig.js';
 
 export type EngineKind = 'interp' | 'jit' | 'kernel';
 

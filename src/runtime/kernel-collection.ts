@@ -15,6 +15,8 @@ import {
 } from '../kernel/index.js';
 import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
 import { CollectionError } from './errors.js';
+import { resolveKconfig, type KconfigOptions } from './kconfig.js';
+import { kernelKconfig } from './kconfig-host.js';
 import {
   fillSlots, initialValue, mapAttrs, objectName, relocateCore, relocateProgram, selectPrograms,
   type LiveMap, type LiveProgram, type LoadedCollection,
@@ -22,7 +24,7 @@ import {
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/index.js';
 import type { TestRunOptions, TestRunResult } from './test-run.js';
 
-export interface KernelCollectionOptions {
+export interface KernelCollectionOptions extends KconfigOptions {
   kernel?: Kernel;
   /** Load only these programs (and those prog arrays name), not every program of the object. */
   programs?: readonly string[];
@@ -159,7 +161,7 @@ export class KernelCollection implements LoadedCollection {
       const vmlinux = () => (kernelBtf ??= vmlinuxBtf());
       const selected = { ...input, programs: selectPrograms(input, options.programs) };
       const needsCore = selected.programs.some((p) => p.coreRelos.length);
-      const spec = relocateCore(selected, needsCore ? options.coreTarget ?? vmlinux() : undefined);
+      const spec = resolveKconfig(relocateCore(selected, needsCore ? options.coreTarget ?? vmlinux() : undefined), kernelKconfig(kernel, options));
       const lines = spec.programs.flatMap((p) => p.lineInfo.flatMap((l) => [l.fileName, l.line]));
       const marshalled = spec.btf ? marshalBtf(sanitizeBtf(spec.btf), 'le', lines) : undefined;
       let btf: KernelBtf | undefined;
