@@ -12,14 +12,10 @@ import type { Kernel } from './kernel.js';
 import { parseVerifierLog } from './log.js';
 import { getPinned, pinObject, progInfo, type KernelProgInfo } from './objects.js';
 
-/** prog_flags of BPF_PROG_LOAD. */
-export const BPF_F_STRICT_ALIGNMENT = 1 << 0;
-export const BPF_F_ANY_ALIGNMENT = 1 << 1;
-export const BPF_F_TEST_RND_HI32 = 1 << 2;
-export const BPF_F_TEST_STATE_FREQ = 1 << 3;
-export const BPF_F_SLEEPABLE = 1 << 4;
-export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
-export const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;
+export {
+  BPF_F_STRICT_ALIGNMENT, BPF_F_ANY_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ, BPF_F_SLEEPABLE,
+  BPF_F_XDP_HAS_FRAGS, BPF_F_XDP_DEV_BOUND_ONLY,
+} from '../platform/index.js';
 
 /** log_level bits: the instruction walk, every state, and statistics only. */
 export const BPF_LOG_LEVEL1 = 1;

@@ -9,11 +9,9 @@
  * `kprobe/do_unlinkat`); a name ending in `/` is a plain prefix; any other
  * name must match exactly. The first match in table order wins.
  */
-import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, type AttachTypeName, type ProgTypeName } from './uapi.js';
-
-/** `BPF_F_SLEEPABLE` and `BPF_F_XDP_HAS_FRAGS`, the load flags section names imply. */
-export const BPF_F_SLEEPABLE = 1 << 4;
-export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+import {
+  BPF_ATTACH_TYPE, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS, BPF_PROG_TYPE, type AttachTypeName, type ProgTypeName,
+} from './uapi.js';
 
 /** What libbpf's SEC_* cookie flags say about a section. */
 export interface SectionFlags {

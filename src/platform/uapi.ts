@@ -80,3 +80,12 @@ export function mapTypeByName(name: string): number | undefined {
   const i = (MAP_TYPE_NAMES as readonly string[]).indexOf(n);
   return i >= 0 ? i : undefined;
 }
+
+/** prog_flags of BPF_PROG_LOAD. */
+export const BPF_F_STRICT_ALIGNMENT = 1 << 0;
+export const BPF_F_ANY_ALIGNMENT = 1 << 1;
+export const BPF_F_TEST_RND_HI32 = 1 << 2;
+export const BPF_F_TEST_STATE_FREQ = 1 << 3;
+export const BPF_F_SLEEPABLE = 1 << 4;
+export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+export const BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6;
