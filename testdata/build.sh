@@ -22,6 +22,7 @@ OBJECTS=(
   core:core.c:bpfel
   core_target:core_target.c:bpfel
   behaviour:behaviour.c:bpfel
+  kconfig:kconfig.c:bpfel
 )
 
 mkdir -p obj

@@ -213,19 +213,23 @@ export function resolveKconfig(spec: CollectionSpec, source: KconfigSource): Col
 export interface KconfigOptions {
   /** CONFIG_* values for the object's .kconfig externs, as lines of /proc/config.gz (`{ CONFIG_HZ: '250' }`). */
   kconfig?: Readonly<Record<string, string>>;
-  /** The kernel release LINUX_KERNEL_VERSION reports (`6.8.0-45-generic`); our engines have none of their own. */
+  /** The kernel release LINUX_KERNEL_VERSION reports (`6.8.0-45-generic`); default: the host's on the kernel, LOCAL_KERNEL_RELEASE on our engines. */
   kernelRelease?: string;
 }
 
+/** The release our engines report by default: the platform's rules are Linux 6.18's (src/platform). */
+export const LOCAL_KERNEL_RELEASE = '6.18.0';
+
 /**
  * What our own engines resolve externs with: the given values only (there
- * is no host config to fall back on), bpf_get_attach_cookie present, no
- * syscall wrappers (no kernel entry points to wrap).
+ * is no host config to fall back on), the given release or
+ * LOCAL_KERNEL_RELEASE, bpf_get_attach_cookie present, no syscall wrappers
+ * (no kernel entry points to wrap).
  */
 export function localKconfig(options: KconfigOptions): KconfigSource {
   return {
     values: options.kconfig,
-    kernelRelease: () => options.kernelRelease,
+    kernelRelease: () => options.kernelRelease ?? LOCAL_KERNEL_RELEASE,
     hasBpfCookie: () => true,
     hasSyscallWrapper: () => false,
   };
