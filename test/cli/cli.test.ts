@@ -143,8 +143,26 @@ test('errors: a runtime fault names the pc and address; --debug adds the stack',
   assert.match(r.stderr, /\n\s+at /);
 });
 
+test('verify with our verifier: no privileges needed, the kernel\'s words and exit codes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  const ok = join(dir, 'ok.s');
+  writeFileSync(ok, 'r0 = 0\nexit\n');
+  let r = ebpf('verify', ok, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), {
+    accepted: true, processedInsns: 2, error: null,
+    log: 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n',
+  });
+  const bad = join(dir, 'bad.s');
+  writeFileSync(bad, 'r0 = *(u64 *)(r1 + 0)\nexit\n');
+  r = ebpf('verify', bad, '--type', 'xdp', '--engine', 'ours');
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^0: R1=ctx\(\) R10=fp0\n0: \(79\) r0 = \*\(u64 \*\)\(r1 \+0\)\ninvalid bpf_context access off=0 size=8\n/);
+  assert.match(r.stdout, /rejected: invalid bpf_context access off=0 size=8\n$/);
+});
+
 test('every subcommand has --help', () => {
-  for (const cmd of ['asm', 'disasm', 'run', 'conformance']) {
+  for (const cmd of ['asm', 'disasm', 'run', 'conformance', 'verify', 'inspect', 'map']) {
     const r = ebpf(cmd, '--help');
     assert.equal(r.code, 0, cmd);
     assert.match(r.stdout, new RegExp(`Usage: ebpf ${cmd}`));

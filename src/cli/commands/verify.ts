@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { openKernel, verifyOnKernel } from '../../kernel/index.js';
+import { verify } from '../../verifier/index.js';
 import { progTypeByName } from '../../platform/index.js';
 import { readProgram } from '../program-input.js';
 import { UsageError } from '../report.js';
@@ -7,13 +8,13 @@ import { UsageError } from '../report.js';
 interface VerifyOptions {
   type: string;
   logLevel: string;
-  engine: 'kernel';
+  engine: 'ours' | 'kernel';
   json?: boolean;
 }
 
 /**
- * `ebpf verify`: the verdict and log of a verifier. Until our own verifier
- * lands (issue 5), the engine is the running kernel's.
+ * `ebpf verify`: the verdict and log of a verifier — ours (no privileges
+ * needed) or the running kernel's, in the same shape.
  * Exit 0 when accepted, 1 when rejected, 2 on usage or load errors.
  */
 export function verifyCommand(): Command {
@@ -22,12 +23,15 @@ export function verifyCommand(): Command {
     .argument('<in>', 'assembly (.s) or raw instructions (.bin)')
     .option('--type <type>', 'program type (xdp, sched_cls, kprobe, ...)', 'socket_filter')
     .addOption(new Option('--log-level <n>', 'verifier log level').choices(['1', '2']).default('1'))
-    .addOption(new Option('--engine <engine>', 'whose verifier').choices(['kernel']).default('kernel'))
+    .addOption(new Option('--engine <engine>', 'whose verifier: ours, or the running kernel\'s').choices(['ours', 'kernel']).default('ours'))
     .option('--json', 'print {"accepted","processedInsns","error":{"insn","message"}|null,"log"}')
     .action((input: string, opts: VerifyOptions) => {
       if (progTypeByName(opts.type) === undefined) throw new UsageError(`--type: unknown program type '${opts.type}'`);
       const { insns } = readProgram(input);
-      const verdict = verifyOnKernel(openKernel(), insns, { type: opts.type, logLevel: Number(opts.logLevel) });
+      const logLevel = Number(opts.logLevel) as 1 | 2;
+      const verdict = opts.engine === 'kernel'
+        ? verifyOnKernel(openKernel(), insns, { type: opts.type, logLevel })
+        : (({ accepted, processedInsns, error, log }) => ({ accepted, processedInsns, error, log }))(verify(insns, { progType: opts.type, logLevel }));
       if (opts.json) {
         process.stdout.write(JSON.stringify(verdict) + '\n');
       } else {
