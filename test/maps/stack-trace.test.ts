@@ -7,7 +7,8 @@ import { AddressSpace } from '../../src/memory/index.js';
 import {
   BPF_F_FAST_STACK_CMP, BPF_F_REUSE_STACKID, BPF_F_STACK_BUILD_ID, MapError, MapRegistry, StackTraceMap, jhash2,
 } from '../../src/maps/index.js';
-import { Bench, EFAULT, EINVAL, errno } from '../helpers/util.js';
+import { Runtime } from '../../src/runtime/index.js';
+import { Bench, EFAULT, EINVAL, asm, errno } from '../helpers/util.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { hex, throwsErrno, u32 } from './util.js';
 
@@ -129,6 +130,21 @@ test('get_stackid: a taken bucket is -EEXIST, BPF_F_REUSE_STACKID replaces it, B
   assert.equal(call(two.address, USER), EEXIST);
   assert.equal(call(two.address, USER | BPF_F_REUSE_STACKID), id);
   assert.equal(hex(two.lookup(u32(Number(id)))), hex(ipsBytes(other, 16)));
+});
+
+test('a runtime has bpf_get_stackid on the interpreter and the JIT, with the same ids and stacks', () => {
+  const results = (['interp', 'jit'] as const).map((engine) => {
+    const rt = new Runtime({ engine });
+    try {
+      const map = rt.registry.create({ type: 'stack_trace', keySize: 4, valueSize: 16, maxEntries: 64 });
+      const ids = [0n, 1n].map((path) => rt.prepare(asm(twoPaths(map.address, 0))).run({ r1: path }).r0);
+      return { ids, stacks: ids.map((id) => hex(map.lookup(u32(Number(id))))) };
+    } finally {
+      rt.dispose();
+    }
+  });
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[0].ids, [BigInt(bucketOf([10n * 8n, 2n * 8n], 64)), BigInt(bucketOf([16n * 8n, 4n * 8n], 64))]);
 });
 
 test('a non-map or a map of another type is a RuntimeError', () => {
