@@ -171,3 +171,38 @@ export function decodeProgram(insns: readonly Insn[]): (Opcode | null)[] {
   }
   return ops;
 }
+
+/** The slot a jump or local call at slot `i` names (pc-relative), or undefined for other instructions. */
+export function jumpTarget(row: Opcode, ins: Insn, i: number): number | undefined {
+  switch (row.format) {
+    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + ins.off + 1;
+    case 'ja32': case 'call_local': return i + ins.imm + 1;
+    default: return undefined;
+  }
+}
+
+/**
+ * `decodeProgram`, plus what an engine needs to run the program without a
+ * verifier: it is not empty, every jump and local call lands on an
+ * instruction of the program (not the second half of an lddw), and the last
+ * instruction does not fall off the end. Throws InstructionError naming the slot.
+ */
+export function validateProgram(insns: readonly Insn[]): (Opcode | null)[] {
+  if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
+  const rows = decodeProgram(insns);
+  const n = insns.length;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (row === null) continue;
+    const to = jumpTarget(row, insns[i], i);
+    if (to === undefined) continue;
+    if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
+    if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
+  }
+  const last = rows[n - 1];
+  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
+    const at = last === null ? n - 2 : n - 1;
+    throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
+  }
+  return rows;
+}

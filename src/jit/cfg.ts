@@ -8,7 +8,7 @@
  * instruction that something jumps to. Calls do not end blocks: a
  * bpf-to-bpf call becomes a wasm call that returns to the next instruction.
  */
-import { InstructionError, decodeProgram, type Insn, type Opcode } from '../isa/index.js';
+import { InstructionError, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
 
 export const enum Term {
   /** Falls through into the next block. */
@@ -42,19 +42,9 @@ export interface ProgramCfg {
   readonly calls: readonly number[];
 }
 
-/** The slot a jump or call at `i` names, or undefined for other instructions. */
-export function targetOf(row: Opcode, ins: Insn, i: number): number | undefined {
-  switch (row.format) {
-    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + ins.off + 1;
-    case 'ja32': case 'call_local': return i + ins.imm + 1;
-    default: return undefined;
-  }
-}
-
 /** Validate `insns` and build its graph. Throws InstructionError naming the slot. */
 export function buildCfg(insns: readonly Insn[]): ProgramCfg {
-  if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
-  const rows = decodeProgram(insns);
+  const rows = validateProgram(insns);
   const n = insns.length;
   const leader = new Uint8Array(n + 1);
   leader[0] = 1;
@@ -66,21 +56,14 @@ export function buildCfg(insns: readonly Insn[]): ProgramCfg {
     if (row.format === 'call_kfunc') {
       throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the JIT`);
     }
-    const to = targetOf(row, ins, i);
+    const to = jumpTarget(row, ins, i);
     if (to !== undefined) {
-      if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
-      if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
       leader[to] = 1;
       if (row.format === 'call_local') calls.push(to);
       else leader[i + 1] = 1;
     } else if (row.format === 'exit') {
       leader[i + 1] = 1;
     }
-  }
-  const last = rows[n - 1];
-  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
-    const at = last === null ? n - 2 : n - 1;
-    throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
   }
 
   let blockCount = 0;
@@ -114,12 +97,12 @@ export function buildCfg(insns: readonly Insn[]): ProgramCfg {
     switch (row.format) {
       case 'jmp_reg': case 'jmp_imm': case 'may_goto':
         term[k] = Term.cond;
-        succ[2 * k] = blockOf[targetOf(row, insns[i], i)!];
+        succ[2 * k] = blockOf[jumpTarget(row, insns[i], i)!];
         succ[2 * k + 1] = next;
         break;
       case 'ja': case 'ja32':
         term[k] = Term.jump;
-        succ[2 * k] = blockOf[targetOf(row, insns[i], i)!];
+        succ[2 * k] = blockOf[jumpTarget(row, insns[i], i)!];
         break;
       case 'exit':
         term[k] = Term.exit;

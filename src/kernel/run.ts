@@ -22,7 +22,7 @@
 import { VerifierError } from '../internal/errors.js';
 import {
   BPF_ALU64, BPF_DW, BPF_EXIT, BPF_JA, BPF_JMP, BPF_K, BPF_MEM, BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
-  BPF_PSEUDO_MAP_VALUE, BPF_STX, decodeProgram, ldImm64, type Insn, type Opcode,
+  BPF_PSEUDO_MAP_VALUE, BPF_STX, decodeProgram, jumpTarget, ldImm64, type Insn, type Opcode,
 } from '../isa/index.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '../platform/index.js';
 import type { Kernel } from './kernel.js';
@@ -60,14 +60,10 @@ export function inexpressibleReason(insns: readonly Insn[], rows: readonly (Opco
   return null;
 }
 
-/** The pc-relative target of the instruction at `i` (the slot it names), or undefined. */
+/** The slot the instruction at `i` refers to, pc-relative: a jump's or call's target, or a function pointer's. */
 function targetOf(ins: Insn, row: Opcode, i: number): number | undefined {
-  switch (row.format) {
-    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + 1 + ins.off;
-    case 'ja32': case 'call_local': return i + 1 + ins.imm;
-    case 'lddw': return ins.src === BPF_PSEUDO_FUNC ? i + 1 + ins.imm : undefined;
-    default: return undefined;
-  }
+  if (row.format === 'lddw') return ins.src === BPF_PSEUDO_FUNC ? i + 1 + ins.imm : undefined;
+  return jumpTarget(row, ins, i);
 }
 
 /**

@@ -18,7 +18,7 @@
  * enough for V8 to compile it into a jump table.
  */
 import {
-  BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, decodeProgram,
+  BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, jumpTarget, validateProgram,
   type Insn, type Opcode,
 } from '../isa/index.js';
 
@@ -70,18 +70,9 @@ export function regsWritten(ins: Insn, row: Opcode): number[] {
   }
 }
 
-function target(row: Opcode, ins: Insn, i: number): number | undefined {
-  switch (row.format) {
-    case 'jmp_reg': case 'jmp_imm': case 'ja': case 'may_goto': return i + ins.off + 1;
-    case 'ja32': case 'call_local': return i + ins.imm + 1;
-    default: return undefined;
-  }
-}
-
 /** Validate and predecode. Throws InstructionError naming the slot for anything the interpreter cannot run. */
 export function prepareProgram(insns: readonly Insn[], checked: boolean): PreparedProgram {
-  if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
-  const rows = decodeProgram(insns);
+  const rows = validateProgram(insns);
   const n = insns.length;
   const word = new Int32Array(n);
   const imm = new Int32Array(n);
@@ -93,11 +84,7 @@ export function prepareProgram(insns: readonly Insn[], checked: boolean): Prepar
     if (row.format === 'call_kfunc') {
       throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the interpreter`);
     }
-    const to = target(row, ins, i);
-    if (to !== undefined) {
-      if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
-      if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
-    }
+    const to = jumpTarget(row, ins, i);
     let op = variantCode(row) ?? ins.code;
     if (checked && regsWritten(ins, row).includes(BPF_REG_10)) op = DISPATCH.writesR10;
     word[i] = op | (ins.dst << 9) | (ins.src << 17);
@@ -105,11 +92,6 @@ export function prepareProgram(insns: readonly Insn[], checked: boolean): Prepar
     if (to !== undefined) aux[i] = to;
     else if (row.format === 'lddw') aux[i] = insns[i + 1].imm;
     else aux[i] = ins.off;
-  }
-  const last = rows[n - 1];
-  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
-    const at = last === null ? n - 2 : n - 1;
-    throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
   }
   return { insns, rows, word, imm, aux };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  OPCODES, decodeInsns, encodeInsns, decodeProgram, InstructionError, lookupOpcode, ldImm64, imm64,
+  OPCODES, decodeInsns, encodeInsns, decodeProgram, InstructionError, lookupOpcode, ldImm64, imm64, validateProgram,
 } from '../../src/isa/index.js';
 import { parseHexBytes } from '../../src/internal/bytes.js';
 import { conformanceNegative } from '../paths.js';
@@ -75,4 +75,17 @@ test('every unused-field encoding of the negative conformance suite is rejected'
     const insns = decodeInsns(parseHexBytes(raw)!);
     assert.throws(() => decodeProgram(insns), InstructionError, f);
   }
+});
+
+test('validateProgram: control flow stays inside the program and ends with exit or a jump', () => {
+  const exit = { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 };
+  const ja = (off: number) => ({ code: 0x05, dst: 0, src: 0, off, imm: 0 });
+  const bad = (insns: Parameters<typeof validateProgram>[0], re: RegExp) =>
+    assert.throws(() => validateProgram(insns), (e: unknown) => e instanceof InstructionError && re.test(e.message));
+  assert.equal(validateProgram([ja(0), exit]).length, 2);
+  bad([], /insn 0: the program is empty/);
+  bad([ja(5), exit], /insn 0: ja to 6 leaves the program \(instructions 0 to 1\)/);
+  bad([ja(1), ...ldImm64(1, 7n), exit], /insn 0: ja to 2 lands in the middle of the lddw at 1/);
+  bad([exit, { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }], /insn 1: mov is the last instruction: execution would fall off the end/);
+  bad([exit, ...ldImm64(1, 7n)], /insn 1: lddw is the last instruction/);
 });
