@@ -204,3 +204,12 @@ export function helperAccess(ctx: HelperContext, addr: bigint, size: number, wri
   }
   return offset;
 }
+
+/** The packet LD_ABS and LD_IND read (every engine): bytes [data, dataEnd) of the address space. */
+export interface PacketContext {
+  data: number;
+  dataEnd: number;
+}
+
+/** The instruction budget of one run on our engines, unless the caller sets another: long, but never a hang. */
+export const DEFAULT_MAX_INSNS = 100_000_000;

@@ -75,14 +75,14 @@ import {
 import { EbpfError } from '../internal/errors.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
-import { BPF_FUNC_tail_call } from '../helpers/index.js';
+import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
 import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
 
-/** BPF_MAX_LOOPS: may_goto falls through this many times per function invocation, then jumps. */
-export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** may_goto falls through BPF_MAX_LOOPS times per function invocation, then jumps. */
+export { BPF_MAX_LOOPS };
 /** The interpreter's stack layout: frames of MAX_BPF_STACK bytes between guards of this size. */
 export const STACK_GUARD = 64;
 export const FRAME_SPAN = MAX_BPF_STACK + STACK_GUARD;

@@ -22,8 +22,8 @@ import {
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  BPF_FUNC_tail_call, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
-  type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type ProgramHandle,
+  BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
+  type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
 import { JitCache, type CachedModule } from './cache.js';
 import {
@@ -33,13 +33,7 @@ import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
 import { watOf } from './text.js';
 import { ValType } from './wasm/opcodes.js';
 
-export const DEFAULT_MAX_INSNS = 100_000_000;
-
-/** The packet LD_ABS and LD_IND read: bytes [data, dataEnd) of the address space. */
-export interface JitPacket {
-  data: number;
-  dataEnd: number;
-}
+export { DEFAULT_MAX_INSNS };
 
 export interface JitRunOptions {
   r1?: bigint;
@@ -47,7 +41,7 @@ export interface JitRunOptions {
   r3?: bigint;
   r4?: bigint;
   r5?: bigint;
-  packet?: JitPacket;
+  packet?: PacketContext;
   /** What bpf_get_func_ip returns in this run (default 0). */
   funcIp?: bigint;
   /** What bpf_get_attach_cookie returns in this run (default 0). */

@@ -14,7 +14,8 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES, BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BP
 import type { AddressSpace, Region } from '../memory/index.js';
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_MAX_LOOPS, MAX_TAIL_CALL_CNT, RuntimeError, memoryFault, type HelperContext, type HelperTable, type ProgramHandle,
+  BPF_MAX_LOOPS, MAX_TAIL_CALL_CNT, RuntimeError, memoryFault, type HelperContext, type HelperTable, type PacketContext,
+  type ProgramHandle,
 } from '../helpers/index.js';
 import { prepareProgram, type PreparedProgram } from './prepare.js';
 import {
@@ -25,11 +26,6 @@ import {
 /** BPF_MAX_LOOPS also bounds how many times may_goto falls through in one function invocation before it jumps. */
 export { BPF_MAX_LOOPS };
 
-/** The packet LD_ABS and LD_IND read: bytes [data, dataEnd) of the address space. */
-export interface PacketContext {
-  data: number;
-  dataEnd: number;
-}
 
 const TWO32 = 4294967296;
 /** Words saved per caller: r6–r10 as halves, the return pc, the caller's may_goto budget. */

@@ -7,10 +7,10 @@ import { u64FromHalves } from '../internal/bytes.js';
 import type { Insn } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback, type EngineHooks, type HelperContext,
-  type HelperHost, type HelperTable,
+  DEFAULT_MAX_INSNS, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback, type EngineHooks, type HelperContext,
+  type HelperHost, type HelperTable, type PacketContext,
 } from '../helpers/index.js';
-import { Machine, type PacketContext } from './machine.js';
+import { Machine } from './machine.js';
 import { prepareProgram, type PreparedProgram } from './prepare.js';
 import { traceRun } from './trace.js';
 
@@ -53,7 +53,7 @@ export interface RunResult {
   insns: number;
 }
 
-export const DEFAULT_MAX_INSNS = 100_000_000;
+export { DEFAULT_MAX_INSNS };
 
 export class Vm {
   readonly space: AddressSpace;
