@@ -15,7 +15,7 @@ import { ldImm64, type Insn } from '../../src/isa/index.js';
 import { BPF_F_RDONLY_PROG, createMap, loadBtf, loadProgram } from '../../src/kernel/index.js';
 import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
-import { kernelOrSkip } from '../kernel/env.js';
+import { funcInfoBtf, kernelOrSkip } from '../kernel/env.js';
 import { Bench, asm, slotOf } from './util.js';
 
 const VALUE = 256;
@@ -166,26 +166,6 @@ for (const c of CASES) {
 }
 
 /**
- * BTF for programs with a callback (the verifier wants func_info once an
- * lddw holds a function): int, int (void), global FUNC main, static FUNC cb.
- */
-function callbackBtf(): Uint8Array {
-  const strings = new TextEncoder().encode('\0int\0main\0cb\0');
-  const types = Uint32Array.of(1, 1 << 24, 4, (1 << 24) | 32, 0, 13 << 24, 1, 5, (12 << 24) | 1, 2, 10, 12 << 24, 2);
-  const out = new Uint8Array(24 + types.byteLength + strings.length);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, 0xeb9f, true);
-  v.setUint8(2, 1);
-  v.setUint32(4, 24, true);
-  v.setUint32(12, types.byteLength, true);
-  v.setUint32(16, types.byteLength, true);
-  v.setUint32(20, strings.length, true);
-  out.set(new Uint8Array(types.buffer), 24);
-  out.set(strings, 24 + types.byteLength);
-  return out;
-}
-
-/**
  * bpf_loop(nr, cb, &sum on main's stack, flags), cb adding its index to the
  * sum and returning 1 at index `stop`; OUT gets r0 at 248 and the sum at 240.
  */
@@ -226,7 +206,7 @@ for (const [nr, stop, flags] of [[10, 99, 0], [10, 3, 0], [0, 0, 0], [5, 0, 1], 
     if (!kernel) return;
     const key = new Uint8Array(4);
     using out = createMap(kernel, { type: 'array', keySize: 4, valueSize: VALUE, maxEntries: 1 });
-    using btf = loadBtf(kernel, callbackBtf());
+    using btf = loadBtf(kernel, funcInfoBtf(['main', 'cb']));
     const text = loopText(nr, stop, flags, `${BigInt(MARK.out) << 32n} ll`, `${BigInt(MARK.func) << 32n} ll`);
     const cbSlot = slotOf(text, 'cb');
     const insns = relocate(asm(text), { out: out.fd.value, ro: -1 }).map((ins, i, all) => {
@@ -305,7 +285,7 @@ test('kernel agrees: tail calls stop after 33; attempts on an empty slot do not 
   using outMap = createMap(kernel, { type: 'array', keySize: 4, valueSize: VALUE, maxEntries: 1 });
   using progArray = createMap(kernel, { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
   const markOut = `${BigInt(MARK.out) << 32n} ll`, markProgs = `${BigInt(MARK.progs) << 32n} ll`;
-  using btf = loadBtf(kernel, callbackBtf());
+  using btf = loadBtf(kernel, funcInfoBtf(['main', 'cb']));
   /** Load with func_info when the program has a subprogram at label `sub`. */
   const load = (text: string) => loadProgram(kernel, {
     type: 'socket_filter',

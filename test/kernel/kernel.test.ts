@@ -16,7 +16,7 @@ import {
   BPF_EXIST, BPF_LOG_STATS, BPF_NOEXIST, KernelError, createMap, formatFeatures, getPinned, loadBtf, loadProgram,
   mapInfo, openPinnedMap, openPinnedProgram, probeFeatures, runOnKernel, verifyOnKernel,
 } from '../../src/kernel/index.js';
-import { kernelOrSkip, privateMount } from './env.js';
+import { funcInfoBtf, kernelOrSkip, privateMount } from './env.js';
 
 const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
 const MOV = (dst: number, imm: number) => I(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
@@ -282,27 +282,10 @@ test('runOnKernel: r1 = memory, r2 = its length, the whole 64-bit r0, the memory
   assert.deepEqual(rejected.ok ? undefined : rejected.reason.split(':')[0], 'kernel verifier rejects it at insn 0');
 });
 
-/** BTF for one function `prog`: [1] int, [2] int (void), [3] FUNC prog (global). */
-function funcBtf(): Uint8Array {
-  const strings = new TextEncoder().encode('\0int\0prog\0');
-  const types = Uint32Array.of(1, 1 << 24, 4, (1 << 24) | 32, 0, 13 << 24, 1, 5, (12 << 24) | 1, 2);
-  const out = new Uint8Array(24 + types.byteLength + strings.length);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, 0xeb9f, true);
-  v.setUint8(2, 1);
-  v.setUint32(4, 24, true);
-  v.setUint32(12, types.byteLength, true);
-  v.setUint32(16, types.byteLength, true);
-  v.setUint32(20, strings.length, true);
-  out.set(new Uint8Array(types.buffer), 24);
-  out.set(strings, 24 + types.byteLength);
-  return out;
-}
-
 test('PROG_LOAD with a BTF fd and func_info; a func_info naming a non-function is refused', (t) => {
   const kernel = kernelOrSkip(t);
   if (!kernel) return;
-  using btf = loadBtf(kernel, funcBtf());
+  using btf = loadBtf(kernel, funcInfoBtf(['prog']));
   const funcInfo = (typeId: number) => ({ recSize: 8, count: 1, bytes: new Uint8Array(Uint32Array.of(0, typeId).buffer) });
   using prog = loadProgram(kernel, { type: 'socket_filter', insns: [MOV(0, 0), EXIT], btfFd: btf.fd.value, funcInfo: funcInfo(3), logLevel: 2 });
   assert.match(prog.log, /^func#0 @0$/m);
