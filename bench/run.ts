@@ -34,7 +34,7 @@ function print(suite: Suite, rows: readonly BenchRow[]): void {
   for (const r of rows) {
     const figure = `${r.value.toFixed(1)} ${r.unit}`;
     const ratio = (r.value / r.anchor.value).toFixed(2);
-    console.log(`  ${r.name.padEnd(width)}  ${figure.padStart(16)}   ${ratio}x ${r.anchor.name} (${r.anchor.value} ${r.unit}; ${r.better} is better)`);
+    console.log(`  ${r.name.padEnd(width)}  ${figure.padStart(16)}   ${ratio}x ${r.anchor.name} (${Number(r.anchor.value.toPrecision(6))} ${r.unit}; ${r.better} is better)`);
   }
   const anchors = new Map(rows.map((r) => [r.anchor.name, r.anchor]));
   for (const a of anchors.values()) console.log(`  anchor ${a.name}: ${a.source}`);
