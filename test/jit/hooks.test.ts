@@ -14,7 +14,10 @@ import { ArrayMap, MapRegistry, u32Bytes } from '../../src/maps/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit } from '../../src/jit/index.js';
 import { Vm } from '../../src/vm/index.js';
-import { asm, slotOf } from '../helpers/util.js';
+import { asm } from '../helpers/util.js';
+import {
+  callInCallbackProg, forEachProg, framesProg, loopProg, nestedProg, tailJump, tailSelfProg, tailTargetProg, withCb,
+} from '../helpers/hook-programs.js';
 
 /** Both engines over one address space, with the context helpers plus `extra`. */
 class Pair {
@@ -64,27 +67,6 @@ class Pair {
   }
 }
 
-const withCb = (text: string) => text.replaceAll('CB', String(slotOf(text, 'cb')));
-
-/** main: bpf_loop(nr, cb, ctx = r1) where cb adds its index to *ctx and stops after index `stop`. */
-const loopProg = (nr: number, stop: number) => withCb(`
-    r6 = r1
-    r1 = ${nr}
-    r2 = CB ll
-    r3 = r6
-    r4 = 0
-    call bpf_loop
-    exit
-  cb:
-    r3 = *(u64 *)(r2 + 0)
-    r3 += r1
-    *(u64 *)(r2 + 0) = r3
-    r0 = 0
-    if r1 != ${stop} goto out
-    r0 = 1
-  out:
-    exit`);
-
 test('bpf_loop: the callback runs on the JIT as on the interpreter, each call a frame of its own', () => {
   const p = new Pair();
   const sum = p.region(8);
@@ -93,60 +75,17 @@ test('bpf_loop: the callback runs on the JIT as on the interpreter, each call a 
   assert.equal(p.u64(sum), 45n);
   assert.equal(p.run(loopProg(10, 3), BigInt(sum), zero), 4n);
   assert.equal(p.u64(sum), 6n);
-  const frames = withCb(`
-    r6 = 0x66
-    r7 = 0x77
-    *(u64 *)(r10 - 8) = 0x1234
-    r1 = 3
-    r2 = CB ll
-    r3 = 0
-    r4 = 0
-    call bpf_loop
-    r0 = *(u64 *)(r10 - 8)
-    r0 += r6
-    r0 += r7
-    exit
-  cb:
-    r0 = r6
-    r0 += r7
-    r6 = 1
-    r7 = 2
-    *(u64 *)(r10 - 8) = 5
-    r0 = 0
-    exit`);
-  assert.equal(p.run(frames), 0x1234n + 0x66n + 0x77n);
+  assert.equal(p.run(framesProg), 0x1234n + 0x66n + 0x77n);
 });
 
 test('callbacks nest to the 8-frame limit; a bad callback address and a spent budget are the interpreter\'s errors', () => {
-  const nested = (limit: number) => withCb(`
-      r3 = r1
-      r1 = 1
-      r2 = CB ll
-      r4 = 0
-      call bpf_loop
-      exit
-    cb:
-      r6 = r2
-      r1 = *(u64 *)(r6 + 0)
-      r1 += 1
-      *(u64 *)(r6 + 0) = r1
-      r0 = 0
-      if r1 >= ${limit} goto out
-      r1 = 1
-      r2 = CB ll
-      r3 = r6
-      r4 = 0
-      call bpf_loop
-      r0 = 0
-    out:
-      exit`);
   const p = new Pair();
   const depth = p.region(8);
   const zero = () => p.space.view.setBigUint64(depth, 0n, true);
-  assert.equal(p.run(nested(7), BigInt(depth), zero), 1n);
+  assert.equal(p.run(nestedProg(7), BigInt(depth), zero), 1n);
   assert.equal(p.u64(depth), 7n);
   zero();
-  assert.throws(() => p.jit.load(asm(nested(8))).run({ r1: BigInt(depth) }), (e: unknown) =>
+  assert.throws(() => p.jit.load(asm(nestedProg(8))).run({ r1: BigInt(depth) }), (e: unknown) =>
     e instanceof RuntimeError && e.pc === 18 && e.message.includes('callback at 7 needs frame 9: at most 8 frames'));
   assert.equal(p.fails('r1 = 1\nr2 = 100\nr3 = 0\nr4 = 0\ncall bpf_loop\nexit').message, 'pc 4: callback at 100: not an instruction of the program (0 to 5)');
   assert.match(p.fails('r1 = 1\nr2 = 2 ll\nr3 = 0\nr4 = 0\ncall bpf_loop\nexit').message, /^pc 5: callback at 2: not an instruction/);
@@ -154,21 +93,7 @@ test('callbacks nest to the 8-frame limit; a bad callback address and a spent bu
   const sum = small.region(8);
   assert.throws(() => small.jit.load(asm(loopProg(1000, 9999))).run({ r1: BigInt(sum) }), /instruction budget of 1000 exhausted/);
   // A bpf-to-bpf call inside a callback takes a frame too, and the counts agree.
-  const text = withCb(`
-    r1 = 1
-    r2 = CB ll
-    r3 = 0
-    r4 = 0
-    call bpf_loop
-    exit
-  cb:
-    call f
-    r0 = 0
-    exit
-  f:
-    r0 = 7
-    exit`);
-  assert.deepEqual(p.jit.load(asm(text)).run(), p.vm.load(asm(text)).run());
+  assert.deepEqual(p.jit.load(asm(callInCallbackProg)).run(), p.vm.load(asm(callInCallbackProg)).run());
 });
 
 test('for_each_map_elem calls back through the same hook', () => {
@@ -182,22 +107,7 @@ test('for_each_map_elem calls back through the same hook', () => {
   });
   const p = new Pair({ space, extra: mapHelpers(registry) });
   const sum = p.region(8);
-  const text = withCb(`
-    r6 = r1
-    r1 = ${map.address} ll
-    r2 = CB ll
-    r3 = r6
-    r4 = 0
-    call bpf_for_each_map_elem
-    exit
-  cb:
-    r5 = *(u64 *)(r3 + 0)
-    r1 = *(u64 *)(r4 + 0)
-    r5 += r1
-    *(u64 *)(r4 + 0) = r5
-    r0 = 0
-    exit`);
-  assert.equal(p.run(text, BigInt(sum), () => p.space.view.setBigUint64(sum, 0n, true)), 4n);
+  assert.equal(p.run(forEachProg(map.address), BigInt(sum), () => p.space.view.setBigUint64(sum, 0n, true)), 4n);
   assert.equal(p.u64(sum), 26n);
 });
 
@@ -231,22 +141,13 @@ function tailPair() {
   const p = new Pair({ space, extra: [...tailCallHelpers(registry), ...mapHelpers(registry)] });
   const install = (slot: number, name: string, text: string) =>
     progs.update(u32Bytes(slot), u32Bytes(registry.registerProgram(new ProgramHandle(name, asm(text)))));
-  const jump = (index: number, map = progs.address) => `
-    r2 = ${map} ll
-    r3 = ${index}
-    call bpf_tail_call
-    r0 = 99
-    exit`;
-  return { p, registry, install, jump };
+  const jump = (index: number, map = progs.address) => tailJump(map, index);
+  return { p, registry, progs, install, jump };
 }
 
 test('tail calls: the target replaces the program with the context in r1 and a fresh stack; empty slots fall through', () => {
   const { p, install, jump } = tailPair();
-  install(1, 'target', `
-    r0 = *(u64 *)(r10 - 8)
-    r2 = *(u64 *)(r1 + 0)
-    r0 += r2
-    exit`);
+  install(1, 'target', tailTargetProg);
   const ctx = p.region(8);
   p.space.view.setBigUint64(ctx, 40n, true);
   assert.equal(p.run(`*(u64 *)(r10 - 8) = 1000\n${jump(1)}`, BigInt(ctx)), 40n);
@@ -256,12 +157,8 @@ test('tail calls: the target replaces the program with the context in r1 and a f
 });
 
 test('tail calls: at most 33 per run, counted per run; from a subprogram the target returns to the caller', () => {
-  const { p, install, jump } = tailPair();
-  const self = `
-    r2 = *(u64 *)(r1 + 0)
-    r2 += 1
-    *(u64 *)(r1 + 0) = r2
-    ${jump(0)}`;
+  const { p, progs, install, jump } = tailPair();
+  const self = tailSelfProg(progs.address);
   install(0, 'self', self);
   const ctx = p.region(8);
   const zero = () => p.space.view.setBigUint64(ctx, 0n, true);

@@ -5,32 +5,13 @@ import { mapHelpers } from '../../src/helpers/maps.js';
 import { MapRegistry, u32Bytes } from '../../src/maps/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Vm } from '../../src/vm/index.js';
-import { Bench, E2BIG, EINVAL, asm, slotOf } from '../helpers/util.js';
+import { Bench, E2BIG, EINVAL, asm } from '../helpers/util.js';
+import {
+  callInCallbackProg, forEachProg, framesProg, loopProg, nestedProg, tailJump, tailSelfProg, tailTargetProg,
+} from '../helpers/hook-programs.js';
 
 const fails = (pc: number | undefined, text: string) => (e: unknown) =>
   e instanceof RuntimeError && e.pc === pc && e.message.includes(text);
-
-/** main: bpf_loop(nr, cb, ctx = r1) where cb adds its index to *ctx and stops after index `stop`. */
-const loopProg = (nr: number, stop: number, flags = 0) => {
-  const text = `
-    r6 = r1
-    r1 = ${nr}
-    r2 = CB ll
-    r3 = r6
-    r4 = ${flags}
-    call bpf_loop
-    exit
-  cb:
-    r3 = *(u64 *)(r2 + 0)
-    r3 += r1
-    *(u64 *)(r2 + 0) = r3
-    r0 = 0
-    if r1 != ${stop} goto out
-    r0 = 1
-  out:
-    exit`;
-  return text.replace('CB', String(slotOf(text, 'cb')));
-};
 
 test('bpf_loop calls the callback nr_loops times, or until it returns 1 (then i + 1)', () => {
   const b = new Bench();
@@ -46,85 +27,26 @@ test('bpf_loop calls the callback nr_loops times, or until it returns 1 (then i 
 });
 
 test('a callback runs on its own frame: the caller keeps r6-r9, r10 and its stack', () => {
-  const text = `
-    r6 = 0x66
-    r7 = 0x77
-    *(u64 *)(r10 - 8) = 0x1234
-    r1 = 3
-    r2 = CB ll
-    r3 = 0
-    r4 = 0
-    call bpf_loop
-    r0 = *(u64 *)(r10 - 8)
-    r0 += r6
-    r0 += r7
-    exit
-  cb:
-    r6 = 1
-    r7 = 2
-    *(u64 *)(r10 - 8) = 5
-    r0 = 0
-    exit`;
   const b = new Bench();
-  assert.equal(b.run(text.replace('CB', String(slotOf(text, 'cb')))), 0x1234n + 0x66n + 0x77n);
+  assert.equal(b.run(framesProg), 0x1234n + 0x66n + 0x77n);
   // The same through the traced loop.
   const lines: string[] = [];
   const traced = new Bench({ vm: { trace: (l) => lines.push(l) } });
-  assert.equal(traced.run(text.replace('CB', String(slotOf(text, 'cb')))), 0x1234n + 0x66n + 0x77n);
+  assert.equal(traced.run(framesProg), 0x1234n + 0x66n + 0x77n);
   assert.ok(lines.some((l) => l.includes('call bpf_loop')));
 });
 
 test('callbacks nest up to the 8-frame limit, then the call is a RuntimeError', () => {
-  // cb increments *ctx and, while it is below `limit`, calls bpf_loop(1, cb, ctx) again.
-  const prog = (limit: number) => {
-    const text = `
-      r3 = r1
-      r1 = 1
-      r2 = CB ll
-      r4 = 0
-      call bpf_loop
-      exit
-    cb:
-      r6 = r2
-      r1 = *(u64 *)(r6 + 0)
-      r1 += 1
-      *(u64 *)(r6 + 0) = r1
-      r0 = 0
-      if r1 >= ${limit} goto out
-      r1 = 1
-      r2 = CB ll
-      r3 = r6
-      r4 = 0
-      call bpf_loop
-      r0 = 0
-    out:
-      exit`;
-    return text.replaceAll('CB', String(slotOf(text, 'cb')));
-  };
   const b = new Bench();
   const depth = b.region(8);
   // Frames 1 to 7 run a callback each.
-  assert.equal(b.run(prog(7), { r1: BigInt(depth) }), 1n);
+  assert.equal(b.run(nestedProg(7), { r1: BigInt(depth) }), 1n);
   assert.equal(b.u64(depth), 7n);
   b.space.view.setBigUint64(depth, 0n, true);
-  assert.throws(() => b.run(prog(8), { r1: BigInt(depth) }), fails(18, 'callback at 7 needs frame 9: at most 8 frames'));
+  assert.throws(() => b.run(nestedProg(8), { r1: BigInt(depth) }), fails(18, 'callback at 7 needs frame 9: at most 8 frames'));
   assert.equal(b.u64(depth), 7n);
   // A bpf-to-bpf call inside a callback takes a frame too.
-  const text = `
-    r1 = 1
-    r2 = CB ll
-    r3 = 0
-    r4 = 0
-    call bpf_loop
-    exit
-  cb:
-    call f
-    r0 = 0
-    exit
-  f:
-    r0 = 7
-    exit`;
-  assert.equal(b.run(text.replace('CB', String(slotOf(text, 'cb')))), 1n);
+  assert.equal(b.run(callInCallbackProg), 1n);
 });
 
 test('a callback address that is not an instruction, and a callback past the budget, are RuntimeErrors', () => {
@@ -147,24 +69,9 @@ test('for_each_map_elem calls back through the same hook', () => {
     new DataView(value.buffer).setBigUint64(0, v, true);
     map.update(u32Bytes(k), value);
   });
-  const text = `
-    r6 = r1
-    r1 = ${map.address} ll
-    r2 = CB ll
-    r3 = r6
-    r4 = 0
-    call bpf_for_each_map_elem
-    exit
-  cb:
-    r5 = *(u64 *)(r3 + 0)
-    r1 = *(u64 *)(r4 + 0)
-    r5 += r1
-    *(u64 *)(r4 + 0) = r5
-    r0 = 0
-    exit`;
   const b = new Bench({ space, extra: mapHelpers(registry) });
   const sum = b.region(8);
-  assert.equal(b.run(text.replace('CB', String(slotOf(text, 'cb'))), { r1: BigInt(sum) }), 4n);
+  assert.equal(b.run(forEachProg(map.address), { r1: BigInt(sum) }), 4n);
   assert.equal(b.u64(sum), 26n);
 });
 
@@ -176,23 +83,14 @@ function tailBench() {
   const b = new Bench({ space, extra: [...tailCallHelpers(registry), ...mapHelpers(registry)] });
   const install = (slot: number, name: string, text: string) =>
     progs.update(u32Bytes(slot), u32Bytes(registry.registerProgram(new ProgramHandle(name, asm(text)))));
-  /** Tail call to `index` of `map`; 99 when it falls through. */
-  const jump = (index: number, map = progs.address) => `
-    r2 = ${map} ll
-    r3 = ${index}
-    call bpf_tail_call
-    r0 = 99
-    exit`;
+  /** Tail call to `index` of `map` (default: the prog_array); 99 when it falls through. */
+  const jump = (index: number, map = progs.address) => tailJump(map, index);
   return { b, registry, progs, install, jump };
 }
 
 test('a tail call replaces the program, keeps the context in r1 and gives it a fresh stack', () => {
   const { b, install, jump } = tailBench();
-  install(1, 'target', `
-    r0 = *(u64 *)(r10 - 8)
-    r2 = *(u64 *)(r1 + 0)
-    r0 += r2
-    exit`);
+  install(1, 'target', tailTargetProg);
   const ctx = b.region(8);
   b.space.view.setBigUint64(ctx, 40n, true);
   assert.equal(b.run(`*(u64 *)(r10 - 8) = 1000\n${jump(1)}`, { r1: BigInt(ctx) }), 40n);
@@ -211,13 +109,8 @@ test('a tail call replaces the program, keeps the context in r1 and gives it a f
 });
 
 test('tail calls: at most 33 per run; an empty slot spends none', () => {
-  const { b, install, jump } = tailBench();
-  // Counts its runs in *ctx, then tail calls slot 0: itself.
-  const self = `
-    r2 = *(u64 *)(r1 + 0)
-    r2 += 1
-    *(u64 *)(r1 + 0) = r2
-    ${jump(0)}`;
+  const { b, progs, install, jump } = tailBench();
+  const self = tailSelfProg(progs.address);
   install(0, 'self', self);
   const ctx = b.region(8);
   assert.equal(b.run(self, { r1: BigInt(ctx) }), 99n);
