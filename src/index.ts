@@ -22,3 +22,7 @@ export { Collection, mapEntries, type CollectionOptions, type LiveMap, type Live
 export type { TestRunOptions, TestRunResult } from './runtime/test-run.js';
 export { TestRunError, CollectionError } from './runtime/errors.js';
 export { parsePcap, PcapError } from './runtime/pcap.js';
+export { verify, verifyOrThrow, type MapDescriptor, type VerifyOptions, type VerifyResult } from './verifier/index.js';
+export {
+  UnsupportedProgramError, mapDescriptors, verifyCollectionSpec, verifyProgramSpec, type VerifySpecOptions,
+} from './runtime/verify.js';

@@ -6,4 +6,4 @@
 export * from './index.js';
 export * as kernel from './kernel/index.js';
 export { openKernel, kernelStatus, KernelError, KernelUnavailableError, type Kernel } from './kernel/index.js';
-export { KernelCollection, loadCollection, type EngineKind } from './runtime/index.js';
+export { KernelCollection, loadCollection, verifyProgramOnKernel, type EngineKind } from './runtime/index.js';

@@ -10,6 +10,7 @@ export * from './collection.js';
 export * from './kernel-collection.js';
 export * from './pcap.js';
 export * from './kconfig.js';
+export * from './verify.js';
 
 export type EngineKind = 'interp' | 'jit' | 'kernel';
 

@@ -22,6 +22,8 @@ import {
   type LiveMap, type LiveProgram, type LoadedCollection,
 } from './collection.js';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/index.js';
+import { VerifierError } from '../internal/errors.js';
+import { parseVerifierLog, type KernelVerdict } from '../kernel/index.js';
 import type { TestRunOptions, TestRunResult } from './test-run.js';
 
 export interface KernelCollectionOptions extends KconfigOptions {
@@ -30,6 +32,8 @@ export interface KernelCollectionOptions extends KconfigOptions {
   programs?: readonly string[];
   /** The BTF CO-RE relocations resolve against (default: /sys/kernel/btf/vmlinux). */
   coreTarget?: Btf;
+  /** The verifier log each program is loaded with (default 0: a log only when the kernel rejects one). */
+  logLevel?: number;
 }
 
 const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
@@ -193,7 +197,7 @@ export class KernelCollection implements LoadedCollection {
         const prog = loadProgram(kernel, {
           ...(attachBtf === undefined ? {} : { attachBtfId: attachBtf }),
           type: p.type, insns, license: p.license, expectedAttachType: p.expectedAttachType, name: objectName(p.name),
-          flags: p.flags, kernVersion: p.kernelVersion,
+          flags: p.flags, kernVersion: p.kernelVersion, logLevel: options.logLevel,
           ...(withBtf ? {
             btfFd: btf!.fd.value,
             funcInfo: { recSize: 8, count: p.funcInfo.length, bytes: marshalFuncInfo(p.funcInfo) },
@@ -245,5 +249,29 @@ function createKernelMap(kernel: Kernel, m: MapSpec, btf: KernelBtf | undefined)
     }
   } catch (err) {
     throw new CollectionError(`map ${m.name}`, (err as Error).message, { cause: err });
+  }
+}
+
+/**
+ * The kernel's verdict on one program of `spec`, loaded as loadCollection
+ * loads it on the kernel (its maps, and the programs its prog arrays name),
+ * in the shape of our verifier's result. A failure before verification
+ * (no attach target, no privilege…) is thrown as it comes (KernelError,
+ * CollectionError).
+ */
+export function verifyProgramOnKernel(spec: CollectionSpec, name: string, options: KernelCollectionOptions = {}): KernelVerdict {
+  const logLevel = options.logLevel ?? 1;
+  let collection: KernelCollection;
+  try {
+    collection = KernelCollection.load(spec, { ...options, logLevel, programs: [name] });
+  } catch (err) {
+    if (!(err instanceof VerifierError)) throw err;
+    return { accepted: false, processedInsns: parseVerifierLog(err.log).processedInsns ?? 0, error: { insn: err.insn ?? null, message: err.summary }, log: err.log };
+  }
+  try {
+    const prog = (collection.programs[name] as KernelLiveProgram).program;
+    return { accepted: true, processedInsns: parseVerifierLog(prog.log).processedInsns ?? prog.info().verifiedInsns, error: null, log: prog.log };
+  } finally {
+    collection.dispose();
   }
 }

@@ -5,7 +5,10 @@
  */
 import type { ContextSpec } from '../platform/contexts.js';
 import type { BpfFuncProto } from '../platform/helper-protos.js';
-import { funcProto, programCtxAccess, programType, retvalRange, type ProgramTypeSpec } from '../platform/program-types.js';
+import {
+  PlatformError, funcProto, programCtxAccess, programType, retvalRange, type ProgramTypeSpec,
+} from '../platform/program-types.js';
+import { BPF_ATTACH_TYPE, attachTypeName, type AttachTypeName } from '../platform/uapi.js';
 import type { CtxAccessResult, CtxAccessType } from '../platform/contexts.js';
 
 export interface ProgramTypeInfo {
@@ -20,15 +23,28 @@ export interface ProgramTypeInfo {
   ctxAccess(off: number, size: number, type: CtxAccessType): CtxAccessResult | undefined;
 }
 
-/** The program type named `xdp`, `BPF_PROG_TYPE_XDP` or 6; src/platform's typed error for one it does not describe. */
-export function programTypeInfo(progType: string | number): ProgramTypeInfo {
+/**
+ * The program type named `xdp`, `BPF_PROG_TYPE_XDP` or 6, loaded with an
+ * expected attach type (a number or a name); src/platform's typed error for
+ * a type it does not describe.
+ */
+export function programTypeInfo(progType: string | number, expectedAttachType?: string | number): ProgramTypeInfo {
   const spec = programType(progType);
+  const attach = attachTypeOf(expectedAttachType);
   return {
     spec,
     ctx: spec.ctx,
     pktWrite: spec.packetAccess === 'read-write',
-    retval: retvalRange(spec),
-    proto: (id) => funcProto(spec, id),
-    ctxAccess: (off, size, type) => programCtxAccess(spec, off, size, type),
+    retval: retvalRange(spec, attach),
+    proto: (id) => funcProto(spec, id, attach),
+    ctxAccess: (off, size, type) => programCtxAccess(spec, off, size, type, attach),
   };
+}
+
+/** The uAPI name of an attach type given as a number or a name; undefined for 0 or none (the type's default). */
+function attachTypeOf(type: string | number | undefined): AttachTypeName | undefined {
+  if (type === undefined || type === 0 || type === '') return undefined;
+  const name = typeof type === 'number' ? attachTypeName(type)?.toUpperCase() : type.toUpperCase().replace(/^BPF_/, '');
+  if (name === undefined || !(name in BPF_ATTACH_TYPE)) throw new PlatformError(`unknown expected attach type ${JSON.stringify(type)}`);
+  return name as AttachTypeName;
 }

@@ -5,6 +5,7 @@
  * as the kernel does and writing the kernel's log.
  */
 import { formatInsn } from '../asm/index.js';
+import type { Btf } from '../btf/index.js';
 import { VerifierError } from '../internal/errors.js';
 import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_CMPXCHG, BPF_DIV, BPF_END, BPF_FETCH,
@@ -51,6 +52,10 @@ export interface MapDescriptor {
   maxEntries: number;
   flags?: number;
   name?: string;
+  /** For maps of maps: the inner map a lookup returns a pointer to (`inner_map_meta`). */
+  innerMap?: MapDescriptor;
+  /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), when it holds one. */
+  spinLockOff?: number;
 }
 
 export interface VerifyOptions {
@@ -63,6 +68,11 @@ export interface VerifyOptions {
   license?: string;
   /** The rules for a loader without CAP_BPF/CAP_PERFMON: no pointer leaks, no uninitialised stack reads, no loops. */
   unprivileged?: boolean;
+  /** `expected_attach_type` (a number or `BPF_CGROUP_INET_EGRESS`): some context fields, helpers and return ranges depend on it. */
+  expectedAttachType?: number | string;
+  /** The program's BTF and its func_info: global functions are verified on their own, with arguments typed from it. */
+  btf?: Btf;
+  funcInfo?: readonly { insnOff: number; typeId: number }[];
 }
 
 /** Facts about one instruction that the engines can use. */
@@ -137,7 +147,7 @@ class Env {
   prunePoints = new Set<number>();
 
   constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
-    this.prog = programTypeInfo(options.progType ?? 'socket_filter');
+    this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
     this.maps = options.maps ?? [];
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
     this.level = options.logLevel ?? 1;
