@@ -121,5 +121,5 @@ export function statesEqual(old: VerifierState, cur: VerifierState, live: readon
     if (!stacksafe(of, cf, idmap, exact, allowUninit)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
-  return old.refs.every((r, i) => idmap.check(r.id, cur.refs[i].id));
+  return old.refs.every((r, i) => r.lockMap === cur.refs[i].lockMap && idmap.check(r.id, cur.refs[i].id));
 }

@@ -100,6 +100,8 @@ export interface FuncState {
 export interface RefState {
   id: number;
   insnIdx: number;
+  /** A held bpf_spin_lock (REF_TYPE_LOCK): the index of the map whose value holds it; `id` is the value's id. */
+  lockMap?: number;
 }
 
 export interface VerifierState {

@@ -38,6 +38,8 @@ import { tnumAdd, tnumCast, tnumConst, tnumIsAligned, tnumIsConst, tnumStr, tnum
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 const BPF_MAX_VAR_OFF = 1 << 29;
+const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
 const MAX_PACKET_OFF = 0xffff;
 /** Packet pointer ranges that say where the pointer is relative to pkt_end (`mark_pkt_end`). */
 const AT_PKT_END = -1;
@@ -122,6 +124,8 @@ class Env {
   readonly prog: ProgramTypeInfo;
   readonly maps: readonly MapDescriptor[];
   readonly mapInfo: MapInfo[];
+  /** For each map of maps, the index of its inner map in `maps` (-1 for other maps). */
+  readonly innerMapOf: number[];
   readonly level: number;
   readonly privileged: boolean;
   readonly gpl: boolean;
@@ -148,7 +152,10 @@ class Env {
 
   constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
-    this.maps = options.maps ?? [];
+    const maps = [...(options.maps ?? [])];
+    // `inner_map_meta`: a map of maps' inner map joins the list, so a lookup in the outer map can point at it.
+    this.innerMapOf = maps.map((m) => (m.innerMap ? maps.push(m.innerMap) - 1 : -1));
+    this.maps = maps;
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
     this.level = options.logLevel ?? 1;
     this.privileged = !options.unprivileged;
@@ -559,7 +566,8 @@ function doInsn(env: Env, state: VerifierState, idx: number, scratch: Scratch): 
         checkLdImm64(env, state, idx, ins, scratch);
         return { kind: 'next', idx: idx + 2 };
       }
-      throw new Reject(idx, 'BPF_LD_[ABS|IND] instructions are not supported by this verifier yet');
+      checkLdAbs(env, state, idx, ins, row, scratch);
+      return { kind: 'next', idx: idx + 1 };
     default:
       return checkJmp(env, state, idx, ins, row, scratch);
   }
@@ -944,7 +952,12 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
     }
     case 'map_value': {
       const map = env.maps[reg.mapIndex];
+      if (kind === 'write' && valueReg && isPointer(valueReg) && !env.privileged) throw new Reject(idx, `R${regno} leaks addr into map`);
+      checkMapAccessType(idx, map, off, size, kind);
       checkMemRegionAccess(idx, regno, reg, off, size, map.valueSize, 'map value');
+      if (map.spinLockOff !== undefined && reg.smin + BigInt(off) < BigInt(map.spinLockOff + 4) && BigInt(map.spinLockOff) < reg.umax + BigInt(off + size)) {
+        throw new Reject(idx, 'bpf_spin_lock cannot be accessed directly by load/store');
+      }
       return kind === 'read' ? loadedScalar(size) : null;
     }
     case 'map_key': {
@@ -963,6 +976,13 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/** `check_map_access_type`: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
+function checkMapAccessType(idx: number, map: MapDescriptor, off: number, size: number, kind: AccessKind): void {
+  const flags = map.flags ?? 0;
+  if (kind === 'write' && flags & BPF_F_RDONLY_PROG) throw new Reject(idx, `write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
+  if (kind === 'read' && flags & BPF_F_WRONLY_PROG) throw new Reject(idx, `read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
 }
 
 function loadedScalar(size: number): RegState {
@@ -1182,6 +1202,36 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
   writeReg(state, idx, target, r, scratch);
 }
 
+/**
+ * `check_ld_abs`: the legacy packet loads read the skb in R6 (and R<src> for
+ * BPF_IND), may end the program, and leave R0 unknown and R1-R5 clobbered.
+ */
+function checkLdAbs(env: Env, state: VerifierState, idx: number, ins: Insn, row: Opcode, scratch: Scratch): void {
+  if (!env.prog.spec.ldAbs) throw new Reject(idx, 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+  const ind = row.format === 'ldind';
+  if (ins.dst !== 0 || ins.off !== 0 || sizeBytes(ins) === 8 || (!ind && ins.src !== 0)) {
+    throw new Reject(idx, 'BPF_LD_[ABS|IND] uses reserved fields');
+  }
+  const ctx = readReg(state, idx, 6, scratch);
+  checkResourceLeak(state, idx, true, 'BPF_LD_[ABS|IND]');
+  if (ctx.type !== 'ctx') throw new Reject(idx, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+  if (ind) readReg(state, idx, ins.src, scratch);
+  if (ctx.off) throw new Reject(idx, `dereference of modified ctx ptr R6 off=${ctx.off} disallowed`);
+  const f = cur(state);
+  for (let r = 1; r <= 5; r++) f.regs[r] = notInit();
+  writeReg(state, idx, 0, unknownScalar(), scratch);
+}
+
+/**
+ * `check_resource_leak`: what would end the program here (exit, tail call,
+ * LD_ABS) may not hold a spin lock (when `checkLock`) or a reference.
+ */
+function checkResourceLeak(state: VerifierState, idx: number, checkLock: boolean, prefix: string): void {
+  if (checkLock && state.refs.some((r) => r.lockMap !== undefined)) throw new Reject(idx, `${prefix} cannot be used inside bpf_spin_lock-ed region`);
+  const ref = state.refs.find((r) => r.lockMap === undefined);
+  if (ref) throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}\n${prefix} would lead to reference leak`);
+}
+
 function checkLdImm64(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
   const value = imm64(ins, env.insns[idx + 1]);
   switch (ins.src) {
@@ -1222,6 +1272,9 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
     case 'exit':
       return checkExit(env, state, idx, scratch);
     case 'call_helper':
+      if (state.refs.some((r) => r.lockMap !== undefined) && helperName(ins.imm) !== 'bpf_spin_unlock') {
+        throw new Reject(idx, 'function calls are not allowed while holding a lock');
+      }
       checkHelperCall(env, state, idx, ins, scratch);
       return { kind: 'next', idx: idx + 1 };
     case 'call_local':
@@ -1262,10 +1315,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
   }
   const r0 = readReg(state, idx, 0, scratch);
-  if (state.refs.length) {
-    const ref = state.refs[0];
-    throw new Reject(idx, `Unreleased reference id=${ref.id} alloc_insn=${ref.insnIdx}\nBPF_EXIT instruction in main prog would lead to reference leak`);
-  }
+  checkResourceLeak(state, idx, true, 'BPF_EXIT instruction in main prog');
   if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
   checkReturnCode(env, idx, r0);
   return { kind: 'exit' };
@@ -1303,17 +1353,23 @@ function forEachLiveReg(state: VerifierState, live: readonly number[], fn: (r: R
 }
 
 /** `mark_ptr_or_null_regs`: after `if (p == 0)`, every copy of p is either NULL or a valid pointer. */
-function markPtrOrNullRegs(state: VerifierState, id: number, isNull: boolean): void {
+function markPtrOrNullRegs(env: Env, state: VerifierState, id: number, isNull: boolean): void {
   let released = 0;
   forEachReg(state, (r) => {
     if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
       released = r.refObjId;
       Object.assign(r, constScalar(0n));
-    } else {
-      r.maybeNull = false;
-      r.id = 0;
+      return;
     }
+    r.maybeNull = false;
+    if (r.type === 'map_value' && env.innerMapOf[r.mapIndex] >= 0) {
+      // A value of a map of maps is the inner map (CONST_PTR_TO_MAP).
+      r.type = 'map_ptr';
+      r.mapIndex = env.innerMapOf[r.mapIndex];
+    }
+    // The id of a value holding a spin lock names the lock (`reg_may_point_to_spin_lock`).
+    if (!(r.type === 'map_value' && env.maps[r.mapIndex]?.spinLockOff !== undefined)) r.id = 0;
   });
   if (isNull && released) state.refs = state.refs.filter((ref) => ref.id !== released);
 }
@@ -1475,8 +1531,8 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
     }
   } else if (!jmp32 && !srcX(ins) && ins.imm === 0 && (opcode === BPF_JEQ || opcode === BPF_JNE) && dst.maybeNull) {
     const id = dst.id;
-    markPtrOrNullRegs(state, id, opcode === BPF_JNE);
-    markPtrOrNullRegs(other, id, opcode === BPF_JEQ);
+    markPtrOrNullRegs(env, state, id, opcode === BPF_JNE);
+    markPtrOrNullRegs(env, other, id, opcode === BPF_JEQ);
   } else if (!tryMatchPktPointers(ins, dst, src, state, other) && isPointer(dst) && !env.privileged) {
     throw new Reject(idx, `R${ins.dst} pointer comparison prohibited`);
   }
@@ -1493,6 +1549,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
   const proto = env.prog.proto(ins.imm);
   if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
+  if (proto.helper === 'bpf_tail_call') checkResourceLeak(state, idx, true, 'tail_call');
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
@@ -1562,6 +1619,10 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         }
         releaseId = reg.refObjId;
         break;
+      case 'ARG_PTR_TO_SPIN_LOCK':
+        if (reg.type !== 'map_value' || reg.maybeNull) throw typeError('map_value');
+        processSpinLock(env, state, idx, regno, reg, proto.helper === 'bpf_spin_lock');
+        break;
       default:
         throw new Reject(idx, `helper ${name} (argument ${arg.type}) is not supported by this verifier yet`);
     }
@@ -1620,6 +1681,29 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   scratch.regs.add(0);
 }
 
+/** `process_spin_lock`: take or release the lock at a constant offset of a map value. */
+function processSpinLock(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, lock: boolean): void {
+  if (!tnumIsConst(reg.varOff)) {
+    throw new Reject(idx, `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+  }
+  const map = env.maps[reg.mapIndex];
+  if (map.spinLockOff === undefined) throw new Reject(idx, `map '${map.name ?? ''}' has no valid bpf_spin_lock`);
+  const off = reg.varOff.value + BigInt(reg.off);
+  if (off !== BigInt(map.spinLockOff)) {
+    throw new Reject(idx, `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${map.spinLockOff}`);
+  }
+  const held = state.refs.findIndex((r) => r.lockMap !== undefined);
+  if (lock) {
+    if (held >= 0) throw new Reject(idx, 'Locking two bpf_spin_locks are not allowed');
+    state.refs.push({ id: reg.id, insnIdx: idx, lockMap: reg.mapIndex });
+    return;
+  }
+  if (held < 0) throw new Reject(idx, 'bpf_spin_unlock without taking a lock');
+  const h = state.refs[held];
+  if (h.id !== reg.id || h.lockMap !== reg.mapIndex) throw new Reject(idx, 'bpf_spin_unlock of different lock');
+  state.refs.splice(held, 1);
+}
+
 function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex: number): void {
   const map = env.maps[mapIndex];
   const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
@@ -1649,7 +1733,11 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
         ensureSlots(frame, s.spi);
         const slot = frame.stack[s.spi];
         if (kind === 'write') {
-          if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') slot.spilledPtr = notInit();
+          // A byte store into a spilled register scrubs the whole spill (`check_stack_write_fixed_off`).
+          if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
+            for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
+            slot.spilledPtr = notInit();
+          }
           slot.slotType[s.j] = 'misc';
           continue;
         }
