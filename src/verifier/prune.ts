@@ -47,7 +47,7 @@ function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
     o.mapIndex === c.mapIndex && o.frameno === c.frameno && tnumSame(o.varOff, c.varOff) &&
     o.umin === c.umin && o.umax === c.umax && o.smin === c.smin && o.smax === c.smax &&
     o.u32Min === c.u32Min && o.u32Max === c.u32Max && o.s32Min === c.s32Min && o.s32Max === c.s32Max &&
-    idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+    idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId) && o.subprogno === c.subprogno;
 }
 
 /** `regsafe`: is every value `cur` may hold one that `old` may hold (and was proven safe with)? */

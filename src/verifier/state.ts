@@ -37,6 +37,8 @@ export interface RegState extends ScalarBounds {
   /** PTR_TO_STACK: the frame the pointer points into. */
   frameno: number;
   precise: boolean;
+  /** PTR_TO_FUNC: the subprogram (index) the pointer names. */
+  subprogno?: number;
 }
 
 function reg(type: RegType): RegState {
@@ -95,6 +97,10 @@ export interface FuncState {
   /** Where to return to in the caller. */
   callsite: number;
   subprogno: number;
+  /** A callback a helper calls (bpf_loop…): its exit goes back to the helper call, which may call it again. */
+  inCallbackFn?: boolean;
+  /** The callbacks this frame's helper call has run on this path (`callback_depth`). */
+  callbackDepth?: number;
 }
 
 export interface RefState {

@@ -10,7 +10,7 @@ import { VerifierError } from '../internal/errors.js';
 import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_CMPXCHG, BPF_DIV, BPF_END, BPF_FETCH,
   BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE, BPF_LD, BPF_LDX, BPF_LSH,
-  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX,
+  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_NEG, BPF_OR, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_X, BPF_XCHG, BPF_XOR,
   InstructionError, decodeProgram, imm64, type Insn, type Opcode,
 } from '../isa/index.js';
@@ -149,6 +149,10 @@ class Env {
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
   readonly stackDepth: number[] = [];
   prunePoints = new Set<number>();
+  /** Helper calls that call a callback: a checkpoint at each, always (`mark_force_checkpoint`, `calls_callback`). */
+  readonly callbackCallsites = new Set<number>();
+  /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
+  readonly funcLinkage: Map<number, number> | undefined;
 
   constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -162,6 +166,7 @@ class Env {
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
+    this.funcLinkage = funcLinkages(options);
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
   }
 
@@ -169,6 +174,21 @@ class Env {
     if (this.level > 0) this.log += text;
   }
 }
+
+/** insnOff → `enum btf_func_linkage` from func_info and its BTF FUNC types. */
+function funcLinkages(options: VerifyOptions): Map<number, number> | undefined {
+  const { btf, funcInfo } = options;
+  if (!btf || !funcInfo?.length) return undefined;
+  const out = new Map<number, number>();
+  for (const fi of funcInfo) {
+    const t = btf.types[fi.typeId];
+    if (t?.kind === 'func') out.set(fi.insnOff, t.linkage);
+  }
+  return out;
+}
+
+/** An LD_IMM64 of a subprogram's address (`bpf_pseudo_func`). */
+const isPseudoFunc = (row: Opcode | null, ins: Insn): boolean => row?.format === 'lddw' && ins.src === BPF_PSEUDO_FUNC;
 
 function decodeRows(insns: readonly Insn[]): (Opcode | null)[] {
   try {
@@ -191,9 +211,9 @@ const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
 function findSubprogs(env: Env): void {
   const starts = new Set<number>([0]);
   env.rows.forEach((row, i) => {
-    if (row?.format === 'call_local') {
+    if (row?.format === 'call_local' || isPseudoFunc(row, env.insns[i])) {
       const t = i + env.insns[i].imm + 1;
-      if (t < 0 || t >= env.insns.length) throw new Reject(i, 'call to invalid destination');
+      if (t < 0 || t >= env.insns.length) throw new Reject(i, row?.format === 'call_local' ? 'call to invalid destination' : 'function pointer to invalid destination');
       starts.add(t);
     }
   });
@@ -270,6 +290,19 @@ function checkCfg(env: Env): void {
       case 'call_helper':
         push(i, i + 1);
         env.prunePoints.add(i + 1);
+        if (CALLBACK_HELPERS.has(helperName(ins.imm) ?? '')) {
+          env.prunePoints.add(i);
+          env.callbackCallsites.add(i);
+        }
+        break;
+      case 'lddw':
+        if (ins.src === BPF_PSEUDO_FUNC) {
+          // The callback is reachable from here, and its entry is a branch target.
+          push(i, i + ins.imm + 1);
+          env.prunePoints.add(i + ins.imm + 1);
+        }
+        if (i + width >= n) throw new Reject(i, `jump out of range from insn ${i} to ${i + width}`);
+        push(i, i + width);
         break;
       default:
         if (i + width >= n) throw new Reject(i, `jump out of range from insn ${i} to ${i + width}`);
@@ -337,7 +370,7 @@ function checkMaxStackDepth(env: Env): { insn: number; message: string } | null 
   const depthOf = (sub: number): number => Math.ceil(Math.max(env.stackDepth[sub] ?? 0, 1) / 32) * 32;
   const calls: number[][] = env.subprogStarts.map(() => []);
   env.rows.forEach((row, i) => {
-    if (row?.format !== 'call_local') return;
+    if (row?.format !== 'call_local' && !isPseudoFunc(row, env.insns[i])) return;
     const from = subprogOf(env, i);
     calls[from].push(subprogOf(env, i + env.insns[i].imm + 1));
   });
@@ -401,7 +434,12 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 
 /** Live registers of each frame: the top one before `idx`, callers after their call returns (r0-r5 are rewritten). */
 function liveMasks(env: Env, s: VerifierState, idx: number): number[] {
-  return s.frames.map((_f, i) => (i === s.frames.length - 1 ? env.liveIn[idx] : env.liveIn[s.frames[i + 1].callsite + 1] & ~0x3f));
+  return s.frames.map((_f, i) => {
+    if (i === s.frames.length - 1) return env.liveIn[idx];
+    const callee = s.frames[i + 1];
+    // A callback returns to its helper call, which reads R1-R5 again.
+    return callee.inCallbackFn ? env.liveIn[callee.callsite] : env.liveIn[callee.callsite + 1] & ~0x3f;
+  });
 }
 
 function printLiveness(env: Env): void {
@@ -438,17 +476,24 @@ function doCheck(env: Env): void {
       const live = liveMasks(env, state, idx);
       let pruned = false;
       // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
-      let addNewState = env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8;
+      let addNewState = env.callbackCallsites.has(idx) || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
       for (let k = 0; k < list.length; k++) {
         const cp = list[k];
         statesCnt++;
-        if (cp.branches > 0) {
+        if (cp.branches > 0 && env.callbackCallsites.has(idx)) {
+          // A callback's next call: covered by an earlier one still being explored, the iterations converged.
+          if (statesEqual(cp.state, state, live, false, env.privileged)) {
+            cp.hitCnt++;
+            pruned = true;
+            break;
+          }
+        } else if (cp.branches > 0) {
           // Still being explored: the same state again is a loop that never ends.
           if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged)) {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
-          if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
+          if (!env.callbackCallsites.has(idx) && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
         } else if (statesEqual(cp.state, state, live, false, env.privileged)) {
           cp.hitCnt++;
           pruned = true;
@@ -1258,6 +1303,15 @@ function checkLdImm64(env: Env, state: VerifierState, idx: number, ins: Insn, sc
       writeReg(state, idx, ins.dst, r, scratch);
       return;
     }
+    case BPF_PSEUDO_FUNC: {
+      const start = idx + ins.imm + 1;
+      if (!env.funcLinkage) throw new Reject(idx, 'missing btf func_info');
+      if (env.funcLinkage.get(start) !== BTF_FUNC_STATIC) throw new Reject(idx, 'callback function not static');
+      const r = pointer('func');
+      r.subprogno = subprogOf(env, start);
+      writeReg(state, idx, ins.dst, r, scratch);
+      return;
+    }
     default:
       throw new Reject(idx, `ld_imm64 with src ${ins.src} is not supported by this verifier yet`);
   }
@@ -1275,7 +1329,10 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
       if (state.refs.some((r) => r.lockMap !== undefined) && helperName(ins.imm) !== 'bpf_spin_unlock') {
         throw new Reject(idx, 'function calls are not allowed while holding a lock');
       }
-      checkHelperCall(env, state, idx, ins, scratch);
+      {
+        const callback = checkHelperCall(env, state, idx, ins, scratch);
+        if (callback) return { kind: 'branch', idx: idx + 1, other: callback.state, otherIdx: callback.idx };
+      }
       return { kind: 'next', idx: idx + 1 };
     case 'call_local':
       return checkFuncCall(env, state, idx, ins);
@@ -1308,6 +1365,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     // `prepare_func_exit`: R0 goes back as it is (the caller checks it when it reads it), never a pointer into the dying frame.
     const r0 = regOf(state, 0);
     if (r0.type === 'fp' && r0.frameno >= cur(state).frameno) throw new Reject(idx, 'cannot return stack pointer to the caller');
+    if (cur(state).inCallbackFn) return callbackReturn(env, state, idx, r0);
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
@@ -1321,14 +1379,30 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
   return { kind: 'exit' };
 }
 
+/**
+ * `prepare_func_exit` for a callback: R0 is a scalar in [0, 1], and the walk
+ * goes back to the helper call, which decides whether to call it again.
+ */
+function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegState): Step {
+  if (r0.type !== 'scalar') throw new Reject(idx, 'R0 not a scalar value');
+  checkScalarRange(idx, r0, [0, 1], 'At callback return the register R0');
+  const callee = state.frames.pop() as FuncState;
+  const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n`;
+  return { kind: 'next', idx: callee.callsite, log, print: 'from' };
+}
+
 /** `check_return_code`: R0 at the main program's exit is in the program type's range. */
 function checkReturnCode(env: Env, idx: number, r0: RegState): void {
   const range = env.prog.retval;
   if (!range) return;
   if (r0.type !== 'scalar') throw new Reject(idx, `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
-  const [lo, hi] = range;
+  checkScalarRange(idx, r0, range, 'At program exit the register R0');
+}
+
+/** `verbose_invalid_scalar`: `what` has a value outside [lo, hi]. */
+function checkScalarRange(idx: number, r0: RegState, [lo, hi]: readonly [number, number], what: string): void {
   if (r0.smin >= BigInt(lo) && r0.smax <= BigInt(hi)) return;
-  let text = 'At program exit the register R0 has';
+  let text = `${what} has`;
   if (r0.smin > S64_MIN) text += ` smin=${r0.smin}`;
   if (r0.smax < (1n << 63n) - 1n) text += ` smax=${r0.smax}`;
   if (r0.smin === S64_MIN && r0.smax === (1n << 63n) - 1n) text += ' unknown scalar value';
@@ -1544,7 +1618,7 @@ const ARG_MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_me
 
 
 /** `check_helper_call`: arguments by prototype, then R0 and the clobbered R1-R5. */
-function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
+function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): { state: VerifierState; idx: number } | undefined {
   const name = helperName(ins.imm);
   if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
   const proto = env.prog.proto(ins.imm);
@@ -1554,6 +1628,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
+  let callbackSubprog = -1;
   const sizes: bigint[] = [];
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
@@ -1619,6 +1694,14 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         }
         releaseId = reg.refObjId;
         break;
+      case 'ARG_PTR_TO_FUNC':
+        if (reg.type !== 'func') throw typeError('func');
+        callbackSubprog = reg.subprogno ?? -1;
+        break;
+      case 'ARG_PTR_TO_STACK':
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (reg.type !== 'fp') throw typeError('fp');
+        break;
       case 'ARG_PTR_TO_SPIN_LOCK':
         if (reg.type !== 'map_value' || reg.maybeNull) throw typeError('map_value');
         processSpinLock(env, state, idx, regno, reg, proto.helper === 'bpf_spin_lock');
@@ -1641,6 +1724,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       if (isPkt(r) || r.type === 'pkt_end') Object.assign(r, unknownScalar());
     });
   }
+  const callback = callbackSubprog >= 0 ? pushCallbackCall(env, state, idx, proto, callbackSubprog) : undefined;
   const f = cur(state);
   for (let r = 1; r <= 5; r++) {
     f.regs[r] = notInit();
@@ -1679,6 +1763,40 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   }
   f.regs[0] = r0;
   scratch.regs.add(0);
+  return callback;
+}
+
+/** Helpers that call a subprogram of the program (`is_callback_calling_function`, the synchronous ones). */
+const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find_vma', 'bpf_user_ringbuf_drain']);
+const BTF_FUNC_STATIC = 0;
+
+/**
+ * `push_callback_call` for bpf_loop: while fewer callbacks than R1 allows
+ * have run on this path, a second path enters the callback (R1 the index, R2
+ * the context), and comes back to this call when it exits; this path goes
+ * on as if the loop were over.
+ */
+function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number): { state: VerifierState; idx: number } | undefined {
+  if (proto.helper !== 'bpf_loop') throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
+  const caller = cur(state);
+  const depth = caller.callbackDepth ?? 0;
+  if (BigInt(depth) >= caller.regs[1].umax) {
+    caller.callbackDepth = 0;
+    env.verbose(env.level > 1 ? `frame${caller.frameno} bpf_loop iteration limit reached
+` : '');
+    return undefined;
+  }
+  if (state.frames.length >= MAX_CALL_FRAMES) throw new Reject(idx, `the call stack of ${state.frames.length + 1} frames is too deep`);
+  const other = cloneState(state);
+  const otherCaller = cur(other);
+  otherCaller.callbackDepth = depth + 1;
+  caller.callbackDepth = 0;
+  const callee = newFrame(other.frames.length, idx, subprog);
+  callee.regs[1] = unknownScalar();
+  callee.regs[2] = copyReg(otherCaller.regs[3]);
+  callee.inCallbackFn = true;
+  other.frames.push(callee);
+  return { state: other, idx: env.subprogStarts[subprog] };
 }
 
 /** `process_spin_lock`: take or release the lock at a constant offset of a map value. */
