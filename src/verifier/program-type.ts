@@ -23,12 +23,17 @@ export interface ProgramTypeInfo {
 /** The program type named `xdp`, `BPF_PROG_TYPE_XDP` or 6; src/platform's typed error for one it does not describe. */
 export function programTypeInfo(progType: string | number): ProgramTypeInfo {
   const spec = programType(progType);
+  // funcProto filters the type's helper list on every call: ask it once per helper id.
+  const protos = new Map<number, BpfFuncProto | undefined>();
   return {
     spec,
     ctx: spec.ctx,
     pktWrite: spec.packetAccess === 'read-write',
     retval: retvalRange(spec),
-    proto: (id) => funcProto(spec, id),
+    proto: (id) => {
+      if (!protos.has(id)) protos.set(id, funcProto(spec, id));
+      return protos.get(id);
+    },
     ctxAccess: (off, size, type) => programCtxAccess(spec, off, size, type),
   };
 }

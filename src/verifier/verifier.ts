@@ -136,11 +136,11 @@ class Env {
   readonly stackDepth: number[] = [];
   prunePoints = new Set<number>();
 
-  constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
+  constructor(readonly insns: readonly Insn[], options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter');
     this.maps = options.maps ?? [];
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
-    this.level = options.logLevel ?? 1;
+    this.level = level;
     this.privileged = !options.unprivileged;
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
@@ -274,9 +274,18 @@ function jumpTarget(insns: readonly Insn[], row: Opcode, i: number): number | un
 
 /** Verify `insns`; never throws for a rejection (see `verifyOrThrow`). */
 export function verify(insns: readonly Insn[], options: VerifyOptions = {}): VerifyResult {
+  const level = options.logLevel ?? 1;
+  if (level !== 1) return check(insns, options, level, level);
+  // At level 1 the log is the failing path only: walk without building it, and again with it only on a rejection.
+  const quiet = check(insns, options, 0, 1);
+  return quiet.accepted ? quiet : check(insns, options, 1, 1);
+}
+
+/** One walk whose log is built at `walkLevel` and reported as at `logLevel` (0 builds nothing; the statistics are the same). */
+function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 | 2, logLevel: 0 | 1 | 2): VerifyResult {
   let env: Env;
   try {
-    env = new Env(insns, options);
+    env = new Env(insns, options, walkLevel);
   } catch (err) {
     if (err instanceof Reject) return { accepted: false, processedInsns: 0, log: `${err.message}\n`, error: { insn: err.insn, message: err.message }, aux: insns.map(() => ({ seen: false })) };
     throw err;
@@ -297,9 +306,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
     const combined = checkMaxStackDepth(env);
     if (combined) error = combined;
   }
-  if (!error && env.level === 1) env.log = '';
+  if (!error && logLevel === 1) env.log = '';
   const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
-  const log = env.level > 0 ? env.log + stats : '';
+  const log = logLevel > 0 ? env.log + stats : '';
   return { accepted: !error, processedInsns: env.processed, log, error, aux: env.aux };
 }
 
@@ -346,10 +355,36 @@ function subprogOf(env: Env, insn: number): number {
   return s;
 }
 
-/** Registers and stack slots an instruction touched, printed after it (`; R0=1 fp-8=…`). */
-interface Scratch {
-  regs: Set<number>;
-  slots: Set<number>;
+/** A set of small non-negative integers in one bitmask per 32: cleared and refilled for every instruction. */
+class SmallSet {
+  private readonly words: Uint32Array;
+
+  constructor(size: number) {
+    this.words = new Uint32Array((size + 31) >>> 5);
+  }
+
+  add(n: number): void {
+    this.words[n >>> 5] |= 1 << (n & 31);
+  }
+
+  has(n: number): boolean {
+    return (this.words[n >>> 5] & (1 << (n & 31))) !== 0;
+  }
+
+  clear(): void {
+    this.words.fill(0);
+  }
+}
+
+/** Registers and stack slots an instruction touched, printed after it (`; R0=1 fp-8=…`): one reused per walk. */
+class Scratch {
+  readonly regs = new SmallSet(11);
+  readonly slots = new SmallSet(MAX_BPF_STACK / BPF_REG_SIZE);
+
+  clear(): void {
+    this.regs.clear();
+    this.slots.clear();
+  }
 }
 
 function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
@@ -404,6 +439,7 @@ function doCheck(env: Env): void {
   let printState = true;
   let printNext: 'state' | 'from' | undefined;
   let chain: Checkpoint[] = [];
+  const scratch = new Scratch();
   if (env.level > 1) printLiveness(env);
   const endPath = (): Branch | undefined => {
     for (const cp of chain) cp.branches--;
@@ -468,15 +504,15 @@ function doCheck(env: Env): void {
       if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
       env.verbose(`${idx}:${fullState(env, state)}\n`);
       printState = false;
-    } else if (printNext === 'state') {
+    } else if (printNext === 'state' && env.level > 0) {
       env.verbose(`${idx}:${fullState(env, state)}\n`);
-    } else if (printNext === 'from') {
+    } else if (printNext === 'from' && env.level > 0) {
       env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
     printNext = undefined;
-    const insnText = `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}`;
+    const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}` : '';
     env.verbose(insnText);
-    const scratch: Scratch = { regs: new Set(), slots: new Set() };
+    scratch.clear();
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
@@ -1236,7 +1272,7 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): 
   for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
   state.frames.push(callee);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
-  const log = `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n`;
+  const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
   return { kind: 'next', idx: target, log, print: 'state' };
 }
 
@@ -1248,7 +1284,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
-    const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n`;
+    const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n` : undefined;
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
   }
   const r0 = readReg(state, idx, 0, scratch);
