@@ -134,7 +134,7 @@ class Env {
   subprogStarts: number[] = [0];
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
   readonly stackDepth: number[] = [];
-  prunePoints = new Set<number>();
+  readonly prunePoints: SmallSet;
 
   constructor(readonly insns: readonly Insn[], options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter');
@@ -145,6 +145,7 @@ class Env {
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
+    this.prunePoints = new SmallSet(insns.length);
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
   }
 
@@ -355,7 +356,7 @@ function subprogOf(env: Env, insn: number): number {
   return s;
 }
 
-/** A set of small non-negative integers in one bitmask per 32: cleared and refilled for every instruction. */
+/** A set of non-negative integers below a bound, as bits (prune points; what one instruction touched). */
 class SmallSet {
   private readonly words: Uint32Array;
 
@@ -372,7 +373,8 @@ class SmallSet {
   }
 
   clear(): void {
-    this.words.fill(0);
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
   }
 }
 
