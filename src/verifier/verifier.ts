@@ -95,6 +95,14 @@ interface Checkpoint {
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
   missCnt: number;
+  /**
+   * Some decision below this checkpoint depended on a scalar's value: its
+   * scalars must be compared by value. Until then they are imprecise and
+   * match any scalar, as the kernel's imprecise scalars do. (We mark every
+   * scalar of the path's checkpoints, `mark_all_scalars_precise`, rather than
+   * backtracking to the registers that fed the decision: sound, prunes less.)
+   */
+  precise: boolean;
 }
 
 interface Branch {
@@ -122,6 +130,8 @@ class Env {
   totalStates = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
+  /** The instruction being checked made a decision that depended on a scalar's value (see Checkpoint.precise). */
+  precisionDemanded = false;
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -444,6 +454,7 @@ function doCheck(env: Env): void {
   const scratch = new Scratch();
   if (env.level > 1) printLiveness(env);
   const endPath = (): Branch | undefined => {
+    if (env.precisionDemanded) markChainPrecise(env, chain);
     for (const cp of chain) cp.branches--;
     return popBranch(env);
   };
@@ -466,13 +477,15 @@ function doCheck(env: Env): void {
         statesCnt++;
         if (cp.branches > 0) {
           // Still being explored: the same state again is a loop that never ends.
-          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged)) {
+          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
-        } else if (statesEqual(cp.state, state, live, false, env.privileged)) {
+        } else if (statesEqual(cp.state, state, live, false, env.privileged, !cp.precise)) {
           cp.hitCnt++;
           pruned = true;
+          // This path is safe for the reasons that one was: what was precise there is here (`propagate_precision`).
+          if (cp.precise) env.precisionDemanded = true;
           break;
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
@@ -492,7 +505,7 @@ function doCheck(env: Env): void {
       }
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
-        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0 };
+        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0, precise: false };
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
@@ -518,6 +531,7 @@ function doCheck(env: Env): void {
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
+    if (env.precisionDemanded) markChainPrecise(env, chain);
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
       if (s && step.kind !== 'exit') {
@@ -550,6 +564,16 @@ function doCheck(env: Env): void {
     ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
     printState = true;
   }
+}
+
+/**
+ * `mark_chain_precision` as `mark_all_scalars_precise` does it: every
+ * checkpoint on the path compares its scalars by value from now on. A marked
+ * checkpoint's ancestors are marked already (each mark covers the whole path).
+ */
+function markChainPrecise(env: Env, chain: readonly Checkpoint[]): void {
+  env.precisionDemanded = false;
+  for (let k = chain.length - 1; k >= 0 && !chain[k].precise; k--) chain[k].precise = true;
 }
 
 function popBranch(env: Env): Branch | undefined {
@@ -660,10 +684,13 @@ function checkAluOp(env: Env, state: VerifierState, idx: number, ins: Insn, scra
     throw new Reject(idx, `R${ins.dst} pointer ${ALU_STRING[opcode >> 4]} pointer prohibited`);
   }
   if (isPointer(dst)) {
+    // The scalar register's range decides the pointer's bounds.
+    if (srcX(ins)) env.precisionDemanded = true;
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, dst, src, false), scratch);
     return;
   }
   if (isPointer(src)) {
+    env.precisionDemanded = true;
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, src, dst, true), scratch);
     return;
   }
@@ -1303,6 +1330,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
 function checkReturnCode(env: Env, idx: number, r0: RegState): void {
   const range = env.prog.retval;
   if (!range) return;
+  env.precisionDemanded = true;
   if (r0.type !== 'scalar') throw new Reject(idx, `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
   const [lo, hi] = range;
   if (r0.smin >= BigInt(lo) && r0.smax <= BigInt(hi)) return;
@@ -1474,6 +1502,8 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
   }
   const target = idx + ins.off + 1;
   const pred = isBranchTaken(dst, src, opcode, jmp32);
+  // A branch decided by a scalar's value depends on that value.
+  if (pred !== -1 && (dst.type === 'scalar' || (srcX(ins) && src.type === 'scalar'))) env.precisionDemanded = true;
   if (pred === 1) return { kind: 'next', idx: target };
   if (pred === 0) return { kind: 'next', idx: idx + 1 };
   const other = cloneState(state);
@@ -1529,6 +1559,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
+    // Only ARG_ANYTHING takes a scalar whatever its value: sizes, a NULL for a pointer… depend on it.
+    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') env.precisionDemanded = true;
     const nullable = arg.flags.includes('PTR_MAYBE_NULL');
     const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
     switch (arg.type) {
