@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { interpSuite } from './interp.js';
 import { jitSuite } from './jit.js';
 import { benchLoad } from './load.js';
+import { verifierSuite } from './verifier.js';
 import type { BenchRow, Suite } from './suite.js';
 
 const loadSuite: Suite = {
@@ -24,7 +25,7 @@ const loadSuite: Suite = {
   },
 };
 
-const SUITES: readonly Suite[] = [interpSuite, loadSuite, jitSuite];
+const SUITES: readonly Suite[] = [interpSuite, loadSuite, jitSuite, verifierSuite];
 
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 

@@ -32,8 +32,9 @@ export interface ScalarBounds {
 
 export const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
-export const s32 = (v: number | bigint): number => Number(BigInt.asIntN(32, BigInt(v)));
-export const u32 = (v: number | bigint): number => Number(BigInt.asUintN(32, BigInt(v)));
+/** The low 32 bits as s32 / u32; numbers (integers) take ToInt32/ToUint32, which wrap the same way without a bigint. */
+export const s32 = (v: number | bigint): number => (typeof v === 'number' ? v | 0 : Number(BigInt.asIntN(32, v)));
+export const u32 = (v: number | bigint): number => (typeof v === 'number' ? v >>> 0 : Number(BigInt.asUintN(32, v)));
 
 const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
@@ -77,7 +78,9 @@ export function markUnbounded32(b: ScalarBounds): void {
 }
 
 export function markUnknown(b: ScalarBounds): void {
-  Object.assign(b, unboundedScalar());
+  b.varOff = tnumUnknown;
+  markUnbounded64(b);
+  markUnbounded32(b);
 }
 
 /** `__update_reg32_bounds`: learn 32-bit ranges from the tnum's low half. */
@@ -196,8 +199,20 @@ export function regBoundOffset(b: ScalarBounds): void {
   b.varOff = tnumOr(tnumClearSubreg(var64), var32);
 }
 
+/** A known constant whose every bound is that constant, or a scalar nothing is known about: `reg_bounds_sync` would change nothing. */
+function syncFixpoint(b: ScalarBounds): boolean {
+  const t = b.varOff;
+  if (t.mask === 0n) {
+    return b.umin === t.value && b.umax === t.value && b.smin === b.smax && b.smin === (t.value > S64_MAX ? t.value - (1n << 64n) : t.value) &&
+      b.u32Min === b.u32Max && b.u32Min === Number(t.value & 0xffffffffn) && b.s32Min === b.s32Max && b.s32Min === (b.u32Min | 0);
+  }
+  return t.mask === U64_MAX && b.umin === 0n && b.umax === U64_MAX && b.smin === S64_MIN && b.smax === S64_MAX &&
+    b.u32Min === 0 && b.u32Max === U32_MAX && b.s32Min === S32_MIN && b.s32Max === S32_MAX;
+}
+
 /** `reg_bounds_sync`. */
 export function regBoundsSync(b: ScalarBounds): void {
+  if (syncFixpoint(b)) return;
   updateRegBounds(b);
   regDeduceBounds(b);
   regDeduceBounds(b);

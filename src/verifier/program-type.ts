@@ -31,12 +31,17 @@ export interface ProgramTypeInfo {
 export function programTypeInfo(progType: string | number, expectedAttachType?: string | number): ProgramTypeInfo {
   const spec = programType(progType);
   const attach = attachTypeOf(expectedAttachType);
+  // funcProto filters the type's helper list on every call: ask it once per helper id.
+  const protos = new Map<number, BpfFuncProto | undefined>();
   return {
     spec,
     ctx: spec.ctx,
     pktWrite: spec.packetAccess === 'read-write',
     retval: retvalRange(spec, attach),
-    proto: (id) => funcProto(spec, id, attach),
+    proto: (id) => {
+      if (!protos.has(id)) protos.set(id, funcProto(spec, id, attach));
+      return protos.get(id);
+    },
     ctxAccess: (off, size, type) => programCtxAccess(spec, off, size, type, attach),
   };
 }

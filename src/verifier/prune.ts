@@ -5,8 +5,10 @@
  * hold too, for every register and stack slot that may still be read.
  *
  * The kernel lets imprecise scalars (those no decision depended on) match
- * anything; we do not track precision yet, so every scalar is compared as a
- * precise one. That prunes less than the kernel, never more.
+ * anything. Our precision is per checkpoint (verifier.ts): either no decision
+ * below it depended on a scalar and every scalar matches anything, or every
+ * scalar is compared as a precise one. That prunes less than the kernel,
+ * never more.
  */
 import { BPF_REG_SIZE, type FuncState, type RegState, type VerifierState } from './state.js';
 import { tnumIn, tnumSame } from './tnum.js';
@@ -50,13 +52,18 @@ function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
     idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId) && o.subprogno === c.subprogno;
 }
 
-/** `regsafe`: is every value `cur` may hold one that `old` may hold (and was proven safe with)? */
-export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean): boolean {
+/**
+ * `regsafe`: is every value `cur` may hold one that `old` may hold (and was
+ * proven safe with)? With `imprecise`, no decision after `old` depended on a
+ * scalar's value: any scalar will do.
+ */
+export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean, imprecise = false): boolean {
   if (o.type === 'not_init') return !exact || c.type === 'not_init';
   if (exact) return regsExact(o, c, idmap);
   if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly) return false;
   switch (o.type) {
     case 'scalar':
+      if (imprecise) return true;
       return o.addConst === c.addConst && (!o.addConst || o.off === c.off) &&
         rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && idmap.checkScalar(o.id, c.id);
     case 'pkt':
@@ -79,7 +86,7 @@ export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean):
 }
 
 /** `stacksafe`. With `allowUninit` (privileged), misc bytes stand for anything, uninitialised included. */
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, allowUninit: boolean): boolean {
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, allowUninit: boolean, imprecise: boolean): boolean {
   for (let spi = 0; spi < o.stack.length; spi++) {
     const os = o.stack[spi];
     const cs = c.stack[spi];
@@ -96,7 +103,7 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, all
       if (ot === 'misc' && ct === 'zero') continue;
       if (ot !== ct) return false;
     }
-    if (os.slotType[BPF_REG_SIZE - 1] === 'spill' && !regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact)) return false;
+    if (os.slotType[BPF_REG_SIZE - 1] === 'spill' && !regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact, imprecise)) return false;
   }
   if (exact && c.stack.length > o.stack.length) {
     return c.stack.slice(o.stack.length).every((s) => s.slotType.every((t) => t === 'invalid'));
@@ -108,7 +115,7 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, all
  * `states_equal`: may the walk stop at `cur` because `old` (explored from the
  * same instruction) covers it? `live[f]` are the live registers of frame f.
  */
-export function statesEqual(old: VerifierState, cur: VerifierState, live: readonly number[], exact: boolean, allowUninit: boolean): boolean {
+export function statesEqual(old: VerifierState, cur: VerifierState, live: readonly number[], exact: boolean, allowUninit: boolean, imprecise = false): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   const idmap = new IdMap();
   for (let f = 0; f < old.frames.length; f++) {
@@ -116,9 +123,9 @@ export function statesEqual(old: VerifierState, cur: VerifierState, live: readon
     if (of.callsite !== cf.callsite) return false;
     for (let r = 0; r < 10; r++) {
       if (!exact && !(live[f] & (1 << r))) continue;
-      if (!regsafe(of.regs[r], cf.regs[r], idmap, exact)) return false;
+      if (!regsafe(of.regs[r], cf.regs[r], idmap, exact, imprecise)) return false;
     }
-    if (!stacksafe(of, cf, idmap, exact, allowUninit)) return false;
+    if (!stacksafe(of, cf, idmap, exact, allowUninit, imprecise)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
   return old.refs.every((r, i) => r.lockMap === cur.refs[i].lockMap && idmap.check(r.id, cur.refs[i].id));

@@ -23,7 +23,8 @@ export const tnumUnknown: Tnum = { value: 0n, mask: U64 };
 
 /** Index (1-based) of the highest set bit, 0 for 0: the kernel's fls64. */
 function fls64(v: bigint): number {
-  return v === 0n ? 0 : v.toString(2).length;
+  const hi = Number(v >> 32n);
+  return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(v & U32));
 }
 
 /** The smallest tnum holding every value of [min, max] (unsigned). */

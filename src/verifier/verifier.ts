@@ -107,6 +107,14 @@ interface Checkpoint {
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
   missCnt: number;
+  /**
+   * Some decision below this checkpoint depended on a scalar's value: its
+   * scalars must be compared by value. Until then they are imprecise and
+   * match any scalar, as the kernel's imprecise scalars do. (We mark every
+   * scalar of the path's checkpoints, `mark_all_scalars_precise`, rather than
+   * backtracking to the registers that fed the decision: sound, prunes less.)
+   */
+  precise: boolean;
 }
 
 interface Branch {
@@ -136,6 +144,8 @@ class Env {
   totalStates = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
+  /** The instruction being checked made a decision that depended on a scalar's value (see Checkpoint.precise). */
+  precisionDemanded = false;
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -148,25 +158,26 @@ class Env {
   subprogStarts: number[] = [0];
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
   readonly stackDepth: number[] = [];
-  prunePoints = new Set<number>();
+  readonly prunePoints: SmallSet;
   /** Helper calls that call a callback: a checkpoint at each, always (`mark_force_checkpoint`, `calls_callback`). */
   readonly callbackCallsites = new Set<number>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
 
-  constructor(readonly insns: readonly Insn[], options: VerifyOptions) {
+  constructor(readonly insns: readonly Insn[], options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
     const maps = [...(options.maps ?? [])];
     // `inner_map_meta`: a map of maps' inner map joins the list, so a lookup in the outer map can point at it.
     this.innerMapOf = maps.map((m) => (m.innerMap ? maps.push(m.innerMap) - 1 : -1));
     this.maps = maps;
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
-    this.level = options.logLevel ?? 1;
+    this.level = level;
     this.privileged = !options.unprivileged;
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
     this.funcLinkage = funcLinkages(options);
+    this.prunePoints = new SmallSet(insns.length);
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
   }
 
@@ -324,9 +335,18 @@ function jumpTarget(insns: readonly Insn[], row: Opcode, i: number): number | un
 
 /** Verify `insns`; never throws for a rejection (see `verifyOrThrow`). */
 export function verify(insns: readonly Insn[], options: VerifyOptions = {}): VerifyResult {
+  const level = options.logLevel ?? 1;
+  if (level !== 1) return check(insns, options, level, level);
+  // At level 1 the log is the failing path only: walk without building it, and again with it only on a rejection.
+  const quiet = check(insns, options, 0, 1);
+  return quiet.accepted ? quiet : check(insns, options, 1, 1);
+}
+
+/** One walk whose log is built at `walkLevel` and reported as at `logLevel` (0 builds nothing; the statistics are the same). */
+function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 | 2, logLevel: 0 | 1 | 2): VerifyResult {
   let env: Env;
   try {
-    env = new Env(insns, options);
+    env = new Env(insns, options, walkLevel);
   } catch (err) {
     if (err instanceof Reject) return { accepted: false, processedInsns: 0, log: `${err.message}\n`, error: { insn: err.insn, message: err.message }, aux: insns.map(() => ({ seen: false })) };
     throw err;
@@ -347,9 +367,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
     const combined = checkMaxStackDepth(env);
     if (combined) error = combined;
   }
-  if (!error && env.level === 1) env.log = '';
+  if (!error && logLevel === 1) env.log = '';
   const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
-  const log = env.level > 0 ? env.log + stats : '';
+  const log = logLevel > 0 ? env.log + stats : '';
   return { accepted: !error, processedInsns: env.processed, log, error, aux: env.aux };
 }
 
@@ -396,10 +416,37 @@ function subprogOf(env: Env, insn: number): number {
   return s;
 }
 
-/** Registers and stack slots an instruction touched, printed after it (`; R0=1 fp-8=…`). */
-interface Scratch {
-  regs: Set<number>;
-  slots: Set<number>;
+/** A set of non-negative integers below a bound, as bits (prune points; what one instruction touched). */
+class SmallSet {
+  private readonly words: Uint32Array;
+
+  constructor(size: number) {
+    this.words = new Uint32Array((size + 31) >>> 5);
+  }
+
+  add(n: number): void {
+    this.words[n >>> 5] |= 1 << (n & 31);
+  }
+
+  has(n: number): boolean {
+    return (this.words[n >>> 5] & (1 << (n & 31))) !== 0;
+  }
+
+  clear(): void {
+    const w = this.words;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
+  }
+}
+
+/** Registers and stack slots an instruction touched, printed after it (`; R0=1 fp-8=…`): one reused per walk. */
+class Scratch {
+  readonly regs = new SmallSet(11);
+  readonly slots = new SmallSet(MAX_BPF_STACK / BPF_REG_SIZE);
+
+  clear(): void {
+    this.regs.clear();
+    this.slots.clear();
+  }
 }
 
 function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
@@ -459,8 +506,10 @@ function doCheck(env: Env): void {
   let printState = true;
   let printNext: 'state' | 'from' | undefined;
   let chain: Checkpoint[] = [];
+  const scratch = new Scratch();
   if (env.level > 1) printLiveness(env);
   const endPath = (): Branch | undefined => {
+    if (env.precisionDemanded) markChainPrecise(env, chain);
     for (const cp of chain) cp.branches--;
     return popBranch(env);
   };
@@ -490,13 +539,15 @@ function doCheck(env: Env): void {
           }
         } else if (cp.branches > 0) {
           // Still being explored: the same state again is a loop that never ends.
-          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged)) {
+          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (!env.callbackCallsites.has(idx) && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
-        } else if (statesEqual(cp.state, state, live, false, env.privileged)) {
+        } else if (statesEqual(cp.state, state, live, false, env.privileged, !cp.precise)) {
           cp.hitCnt++;
           pruned = true;
+          // This path is safe for the reasons that one was: what was precise there is here (`propagate_precision`).
+          if (cp.precise) env.precisionDemanded = true;
           break;
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
@@ -516,7 +567,7 @@ function doCheck(env: Env): void {
       }
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
-        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0 };
+        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0, precise: false };
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
@@ -530,18 +581,19 @@ function doCheck(env: Env): void {
       if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
       env.verbose(`${idx}:${fullState(env, state)}\n`);
       printState = false;
-    } else if (printNext === 'state') {
+    } else if (printNext === 'state' && env.level > 0) {
       env.verbose(`${idx}:${fullState(env, state)}\n`);
-    } else if (printNext === 'from') {
+    } else if (printNext === 'from' && env.level > 0) {
       env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
     printNext = undefined;
-    const insnText = `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}`;
+    const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}` : '';
     env.verbose(insnText);
-    const scratch: Scratch = { regs: new Set(), slots: new Set() };
+    scratch.clear();
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
+    if (env.precisionDemanded) markChainPrecise(env, chain);
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
       if (s && step.kind !== 'exit') {
@@ -574,6 +626,16 @@ function doCheck(env: Env): void {
     ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
     printState = true;
   }
+}
+
+/**
+ * `mark_chain_precision` as `mark_all_scalars_precise` does it: every
+ * checkpoint on the path compares its scalars by value from now on. A marked
+ * checkpoint's ancestors are marked already (each mark covers the whole path).
+ */
+function markChainPrecise(env: Env, chain: readonly Checkpoint[]): void {
+  env.precisionDemanded = false;
+  for (let k = chain.length - 1; k >= 0 && !chain[k].precise; k--) chain[k].precise = true;
 }
 
 function popBranch(env: Env): Branch | undefined {
@@ -685,10 +747,13 @@ function checkAluOp(env: Env, state: VerifierState, idx: number, ins: Insn, scra
     throw new Reject(idx, `R${ins.dst} pointer ${ALU_STRING[opcode >> 4]} pointer prohibited`);
   }
   if (isPointer(dst)) {
+    // The scalar register's range decides the pointer's bounds.
+    if (srcX(ins)) env.precisionDemanded = true;
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, dst, src, false), scratch);
     return;
   }
   if (isPointer(src)) {
+    env.precisionDemanded = true;
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, src, dst, true), scratch);
     return;
   }
@@ -1356,7 +1421,7 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): 
   for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
   state.frames.push(callee);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
-  const log = `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n`;
+  const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
   return { kind: 'next', idx: target, log, print: 'state' };
 }
 
@@ -1369,7 +1434,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
-    const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n`;
+    const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n` : undefined;
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
   }
   const r0 = readReg(state, idx, 0, scratch);
@@ -1385,6 +1450,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
  */
 function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegState): Step {
   if (r0.type !== 'scalar') throw new Reject(idx, 'R0 not a scalar value');
+  env.precisionDemanded = true;
   checkScalarRange(idx, r0, [0, 1], 'At callback return the register R0');
   const callee = state.frames.pop() as FuncState;
   const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n`;
@@ -1395,6 +1461,7 @@ function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegStat
 function checkReturnCode(env: Env, idx: number, r0: RegState): void {
   const range = env.prog.retval;
   if (!range) return;
+  env.precisionDemanded = true;
   if (r0.type !== 'scalar') throw new Reject(idx, `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
   checkScalarRange(idx, r0, range, 'At program exit the register R0');
 }
@@ -1576,6 +1643,8 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
   }
   const target = idx + ins.off + 1;
   const pred = isBranchTaken(dst, src, opcode, jmp32);
+  // A branch decided by a scalar's value depends on that value.
+  if (pred !== -1 && (dst.type === 'scalar' || (srcX(ins) && src.type === 'scalar'))) env.precisionDemanded = true;
   if (pred === 1) return { kind: 'next', idx: target };
   if (pred === 0) return { kind: 'next', idx: idx + 1 };
   const other = cloneState(state);
@@ -1633,6 +1702,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
+    // Only ARG_ANYTHING takes a scalar whatever its value: sizes, a NULL for a pointer… depend on it.
+    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') env.precisionDemanded = true;
     const nullable = arg.flags.includes('PTR_MAYBE_NULL');
     const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
     switch (arg.type) {
@@ -1696,7 +1767,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         break;
       case 'ARG_PTR_TO_FUNC':
         if (reg.type !== 'func') throw typeError('func');
-        callbackSubprog = reg.subprogno ?? -1;
+        callbackSubprog = reg.subprogno;
         break;
       case 'ARG_PTR_TO_STACK':
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
