@@ -338,10 +338,18 @@ const ARG_WORDS: Record<string, string> = {
   ARG_ANYTHING: 'any value',
 };
 
-/** The helpers that release what `acquirer` returns: the OBJ_RELEASE helpers of its family (`bpf_ringbuf_*`). */
-function releasersOf(acquirer: string): string[] {
-  const family = acquirer.slice(0, acquirer.lastIndexOf('_') + 1);
-  const names = Object.values(HELPER_PROTOS).filter((p) => p.refs.release !== undefined && p.helper.startsWith(family)).map((p) => p.helper);
+/**
+ * The helpers that release what `acquirer` returns: the OBJ_RELEASE helpers
+ * of its family (`bpf_ringbuf_*`) that take the same kind of reference (a
+ * pointer, or a dynptr).
+ */
+function releasersOf(acquirer: BpfFuncProto): string[] {
+  const family = acquirer.helper.slice(0, acquirer.helper.lastIndexOf('_') + 1);
+  const dynptr = acquirer.refs.acquire === 'dynptr';
+  const names = Object.values(HELPER_PROTOS).filter((p) => {
+    if (p.refs.release === undefined || !p.helper.startsWith(family)) return false;
+    return p.args[p.refs.release - 1].type.includes('DYNPTR') === dynptr;
+  }).map((p) => p.helper);
   return [...new Set(names)];
 }
 
@@ -396,7 +404,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
     const [regno, type] = [Number(m[1]), m[2]];
     if (type.endsWith('_or_null')) return nullCheckHint(ctx, idx, regno);
     const proto = protoOf(ctx, ins);
-    if (proto && type === 'scalar' && /ringbuf_mem/.test(m[3])) {
+    if (proto && type === 'scalar' && m[3] === 'ringbuf_mem') {
       return `R${regno} is no longer a reservation: submitting or discarding releases it and turns every copy of the pointer into a number — release each reservation exactly once`;
     }
     if (proto) {
@@ -454,7 +462,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
     const alloc = Number(m[2]);
     const proto = protoOf(ctx, ctx.insns[alloc]);
     const name = proto?.helper ?? describeInsn(ctx.insns, alloc);
-    const release = proto ? releasersOf(proto.helper) : [];
+    const release = proto ? releasersOf(proto) : [];
     return `the reference from ${name} (insn ${alloc}) is still held at this exit: on every path after a successful ${name}, call ${release.length ? release.join(' or ') : 'its release helper'} before returning (the path above is one that does not)`;
   }
   if (/must have zero offset when passed to release func/.test(msg)) {
@@ -475,7 +483,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
   }
   if ((m = /^At program exit the register R0 has .* should have been in \[(-?\d+), (-?\d+)\]/.exec(msg))) {
     const [lo, hi] = [Number(m[1]), Number(m[2])];
-    const verdicts = ctx.prog.spec.verdicts.filter((v) => v.value >= lo && v.value <= hi && v.name.toUpperCase() === v.name);
+    const verdicts = ctx.prog.spec.verdicts.length > 1 ? ctx.prog.spec.verdicts.filter((v) => v.value >= lo && v.value <= hi) : [];
     const names = verdicts.length ? `: ${verdicts.map((v) => `${v.name} (${v.value})`).join(', ')}` : '';
     return `${ctx.prog.spec.name.toLowerCase()} programs must return a value in [${lo}, ${hi}]${names}; return a constant on every path, or clamp a computed value (\`if (ret > ${hi}) ret = ${hi};\`)`;
   }
