@@ -151,7 +151,7 @@ test('verify with our verifier: no privileges needed, the kernel\'s words and ex
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), {
     accepted: true, processedInsns: 2, error: null,
-    log: 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n',
+    log: 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n', summary: null,
   });
   const bad = join(dir, 'bad.s');
   writeFileSync(bad, 'r0 = *(u64 *)(r1 + 0)\nexit\n');
@@ -159,6 +159,12 @@ test('verify with our verifier: no privileges needed, the kernel\'s words and ex
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^0: R1=ctx\(\) R10=fp0\n0: \(79\) r0 = \*\(u64 \*\)\(r1 \+0\)\ninvalid bpf_context access off=0 size=8\n/);
   assert.match(r.stdout, /rejected: invalid bpf_context access off=0 size=8\n$/);
+  // The log is the kernel's format untouched; the explanation follows it, set apart.
+  const json = JSON.parse(ebpf('verify', bad, '--type', 'xdp', '--json').stdout);
+  assert.deepEqual(Object.keys(json), ['accepted', 'processedInsns', 'error', 'log', 'summary']);
+  assert.equal(r.stdout, `${json.log}-- explanation (not part of the verifier log) --\n${json.summary}rejected: invalid bpf_context access off=0 size=8\n`);
+  assert.match(json.summary, /^rejected at insn 0: \(79\) r0 = \*\(u64 \*\)\(r1 \+0\)\n/);
+  assert.match(json.summary, /hint: xdp_md\.data has 4 bytes at offset 0: an 8-byte access at 0 runs past it\n$/);
 });
 
 test('every subcommand has --help', () => {

@@ -50,7 +50,8 @@ test('verify --engine kernel: exit 0 and the log when accepted, exit 1 with insn
   let r = ebpf('verify', source('r0 = 0\nexit\n'), '--engine', 'kernel', '--json');
   assert.equal(r.code, 0, r.stderr);
   let v = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(v), ['accepted', 'processedInsns', 'error', 'log']);
+  assert.deepEqual(Object.keys(v), ['accepted', 'processedInsns', 'error', 'log', 'summary']);
+  assert.equal(v.summary, null);
   assert.equal(v.accepted, true);
   assert.equal(v.error, null);
   assert.ok(v.processedInsns >= 2);
@@ -61,6 +62,8 @@ test('verify --engine kernel: exit 0 and the log when accepted, exit 1 with insn
   assert.equal(v.accepted, false);
   assert.deepEqual(v.error, { insn: 0, message: 'invalid bpf_context access off=0 size=8' });
   assert.match(v.log, /processed 1 insns/);
+  // Our verifier rejects it at the same instruction: its explanation goes with the kernel's verdict.
+  assert.match(v.summary, /^rejected at insn 0: .*\n(.*\n)*  hint: xdp_md\.data /);
 
   r = ebpf('verify', source('r0 = r5\nexit\n'), '--log-level', '2');
   assert.equal(r.code, 1);
