@@ -66,7 +66,7 @@ export function verifyProgramSpec(spec: CollectionSpec, name: string, options: V
   const p = prepared.programs[0];
   return verify(p.insns, {
     progType: p.type, expectedAttachType: p.expectedAttachType, license: p.license, logLevel: options.logLevel ?? 1,
-    maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged,
+    maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged, lineInfo: p.lineInfo,
     ...(prepared.btf ? { btf: prepared.btf, funcInfo: p.funcInfo } : {}),
   });
 }

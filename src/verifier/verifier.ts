@@ -21,6 +21,9 @@ import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
   unboundedScalar, zext32To64,
 } from './bounds.js';
+import {
+  PATH_ALWAYS_TAKEN, PATH_FALLTHROUGH, PATH_JUMP, PATH_NEVER_TAKEN, PATH_TAKEN, explainRejection, formatExplanation, type Explanation,
+} from './explain.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import { statesEqual } from './prune.js';
@@ -75,6 +78,17 @@ export interface VerifyOptions {
   /** The program's BTF and its func_info: global functions are verified on their own, with arguments typed from it. */
   btf?: Btf;
   funcInfo?: readonly { insnOff: number; typeId: number }[];
+  /** BTF line_info by instruction index: a rejection's summary names the C source line. */
+  lineInfo?: readonly SourceLine[];
+}
+
+/** One BTF line_info record (the shape of src/elf's `LineInfo`; `insnOff` is an instruction index). */
+export interface SourceLine {
+  insnOff: number;
+  fileName: string;
+  line: string;
+  lineNum: number;
+  lineCol: number;
 }
 
 /** Facts about one instruction that the engines can use. */
@@ -91,6 +105,10 @@ export interface VerifyResult {
   log: string;
   error: { insn: number; message: string } | null;
   aux: InsnAux[];
+  /** For a rejection: what went wrong, in the terms of the program (explain.ts); null when accepted. */
+  explanation: Explanation | null;
+  /** `explanation` as text: the source line, the path, the registers involved and a hint; null when accepted. */
+  summary: string | null;
 }
 
 /** A rejection inside the walk: the message is already worded as the kernel's. */
@@ -124,6 +142,8 @@ interface Branch {
   logPos: number;
   /** The checkpoints on the path that led here. */
   chain: Checkpoint[];
+  /** Length of `Env.path` when the branch was pushed. */
+  pathLen: number;
 }
 
 /** `bpf_verifier_env`: everything one verification holds. */
@@ -163,6 +183,10 @@ class Env {
   readonly callbackCallsites = new Set<number>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
+  /** Every jump of the path being walked (conditional ones either way, gotos, calls, returns): from, to, a PATH_ kind. */
+  readonly path: number[] = [];
+  /** The state of the path being walked (mutated in place along the path): at a rejection, the failing one. */
+  state: VerifierState | null = null;
 
   constructor(readonly insns: readonly Insn[], options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -348,8 +372,15 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
   try {
     env = new Env(insns, options, walkLevel);
   } catch (err) {
-    if (err instanceof Reject) return { accepted: false, processedInsns: 0, log: `${err.message}\n`, error: { insn: err.insn, message: err.message }, aux: insns.map(() => ({ seen: false })) };
-    throw err;
+    if (!(err instanceof Reject)) throw err;
+    const error = { insn: err.insn, message: err.message };
+    const explanation = explainRejection({
+      insns, error, state: null, path: [], prog: programTypeInfo(options.progType ?? 'socket_filter'), maps: [], lineInfo: options.lineInfo,
+    });
+    return {
+      accepted: false, processedInsns: 0, log: `${err.message}\n`, error, aux: insns.map(() => ({ seen: false })),
+      explanation, summary: formatExplanation(explanation),
+    };
   }
   let error: { insn: number; message: string } | null = null;
   try {
@@ -365,12 +396,23 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
   }
   if (!error) {
     const combined = checkMaxStackDepth(env);
-    if (combined) error = combined;
+    if (combined) {
+      error = combined;
+      // Found after the walk: no path's state belongs to it.
+      env.state = null;
+      env.path.length = 0;
+    }
   }
   if (!error && logLevel === 1) env.log = '';
   const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
   const log = logLevel > 0 ? env.log + stats : '';
-  return { accepted: !error, processedInsns: env.processed, log, error, aux: env.aux };
+  const explanation = error
+    ? explainRejection({ insns, error, state: env.state, path: env.path, prog: env.prog, maps: env.mapInfo, lineInfo: options.lineInfo })
+    : null;
+  return {
+    accepted: !error, processedInsns: env.processed, log, error, aux: env.aux,
+    explanation, summary: explanation && formatExplanation(explanation),
+  };
 }
 
 /** Verify and throw a VerifierError (with the log and a two-line summary) on rejection. */
@@ -378,7 +420,7 @@ export function verifyOrThrow(insns: readonly Insn[], options: VerifyOptions = {
   const r = verify(insns, { ...options, logLevel: options.logLevel || 1 });
   if (r.error) {
     throw new VerifierError(`verifier rejected the program at insn ${r.error.insn}: ${r.error.message.split('\n')[0]}`, {
-      insn: r.error.insn, log: r.log, summary: r.error.message,
+      insn: r.error.insn, log: r.log, summary: r.summary ?? r.error.message,
     });
   }
   return r;
@@ -499,6 +541,7 @@ function printLiveness(env: Env): void {
 
 function doCheck(env: Env): void {
   let state: VerifierState = { frames: [newFrame(0, -1, 0)], refs: [] };
+  env.state = state;
   const r1 = pointer('ctx');
   cur(state).regs[1] = r1;
   let idx = 0;
@@ -611,7 +654,8 @@ function doCheck(env: Env): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, chain });
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, chain, pathLen: env.path.length });
+      env.path.push(idx, step.idx, PATH_FALLTHROUGH);
       for (const cp of chain) cp.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
         throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
@@ -640,7 +684,11 @@ function markChainPrecise(env: Env, chain: readonly Checkpoint[]): void {
 
 function popBranch(env: Env): Branch | undefined {
   const b = env.stack.pop();
-  if (b && env.level === 1) env.log = env.log.slice(0, b.logPos);
+  if (!b) return b;
+  if (env.level === 1) env.log = env.log.slice(0, b.logPos);
+  env.state = b.state;
+  env.path.length = b.pathLen;
+  env.path.push(b.prevInsnIdx, b.insnIdx, PATH_TAKEN);
   return b;
 }
 
@@ -1385,9 +1433,11 @@ function checkLdImm64(env: Env, state: VerifierState, idx: number, ins: Insn, sc
 function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: Opcode, scratch: Scratch): Step {
   switch (row.format) {
     case 'ja':
-      return { kind: 'next', idx: idx + ins.off + 1 };
-    case 'ja32':
-      return { kind: 'next', idx: idx + ins.imm + 1 };
+    case 'ja32': {
+      const target = idx + (row.format === 'ja' ? ins.off : ins.imm) + 1;
+      env.path.push(idx, target, PATH_JUMP);
+      return { kind: 'next', idx: target };
+    }
     case 'exit':
       return checkExit(env, state, idx, scratch);
     case 'call_helper':
@@ -1422,6 +1472,7 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): 
   state.frames.push(callee);
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
   const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
+  env.path.push(idx, target, PATH_JUMP);
   return { kind: 'next', idx: target, log, print: 'state' };
 }
 
@@ -1435,6 +1486,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     const caller = cur(state);
     caller.regs[0] = copyReg(r0);
     const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n` : undefined;
+    env.path.push(idx, callee.callsite + 1, PATH_JUMP);
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
   }
   const r0 = readReg(state, idx, 0, scratch);
@@ -1645,8 +1697,14 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
   const pred = isBranchTaken(dst, src, opcode, jmp32);
   // A branch decided by a scalar's value depends on that value.
   if (pred !== -1 && (dst.type === 'scalar' || (srcX(ins) && src.type === 'scalar'))) env.precisionDemanded = true;
-  if (pred === 1) return { kind: 'next', idx: target };
-  if (pred === 0) return { kind: 'next', idx: idx + 1 };
+  if (pred === 1) {
+    env.path.push(idx, target, PATH_ALWAYS_TAKEN);
+    return { kind: 'next', idx: target };
+  }
+  if (pred === 0) {
+    env.path.push(idx, idx + 1, PATH_NEVER_TAKEN);
+    return { kind: 'next', idx: idx + 1 };
+  }
   const other = cloneState(state);
   const oDst = cur(other).regs[ins.dst];
   const oSrc = srcX(ins) ? cur(other).regs[ins.src] : constScalar(BigInt(ins.imm));

@@ -30,8 +30,8 @@ test('conformance: the whole suite passes on the JIT too', () => {
 test('run --engine jit gives the interpreter\'s results; disasm --jited prints the module', () => {
   const frame = readFileSync(example('udp-frame.hex'), 'utf8');
   for (const [name, data] of [['fib.s', '14'], ['sum-bytes.s', '0102030405'], ['ipv4-proto.s', frame]]) {
-    const interp = JSON.parse(ebpf('run', example(name), '--data', data, '--json').stdout);
-    const jit = JSON.parse(ebpf('run', example(name), '--data', data, '--json', '--engine', 'jit').stdout);
+    const interp = JSON.parse(ebpf('run', example(name), '--data', data, '--json', '--no-verify').stdout);
+    const jit = JSON.parse(ebpf('run', example(name), '--data', data, '--json', '--engine', 'jit', '--no-verify').stdout);
     assert.equal(jit.engine, 'jit');
     assert.deepEqual([jit.retval, jit.dataOut], [interp.retval, interp.dataOut], name);
   }
@@ -67,10 +67,11 @@ test('conformance --json gives the counts and each result', () => {
 });
 
 test('run: examples give their results, and --json has the documented shape', () => {
-  assert.equal(ebpf('run', example('sum-bytes.s'), '--data', '01 02 03 04').stdout, '0xa\n');
-  assert.equal(ebpf('run', example('fib.s')).stdout, '0x37\n');
+  // The examples use the raw-run contract (r1 = memory, r2 = its length), which no kernel program type has.
+  assert.equal(ebpf('run', example('sum-bytes.s'), '--data', '01 02 03 04', '--no-verify').stdout, '0xa\n');
+  assert.equal(ebpf('run', example('fib.s'), '--no-verify').stdout, '0x37\n');
   const frame = readFileSync(example('udp-frame.hex'), 'utf8');
-  const r = ebpf('run', example('ipv4-proto.s'), '--data', frame, '--json', '--repeat', '3');
+  const r = ebpf('run', example('ipv4-proto.s'), '--data', frame, '--json', '--repeat', '3', '--no-verify');
   const out = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(out), ['engine', 'retval', 'durationNs', 'dataOut']);
   assert.equal(out.engine, 'interp');
@@ -83,7 +84,7 @@ test('run: retval is the unsigned 64-bit r0 in decimal; dataOut shows stores', (
   const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
   const src = join(dir, 'p.s');
   writeFileSync(src, 'stb [%r1+1], 0x7f\nmov %r0, -1\nexit\n');
-  const out = JSON.parse(ebpf('run', src, '--data', '0000', '--json').stdout);
+  const out = JSON.parse(ebpf('run', src, '--data', '0000', '--json', '--no-verify').stdout);
   assert.equal(out.retval, '18446744073709551615');
   assert.equal(out.dataOut, '007f');
 });
@@ -135,12 +136,42 @@ test('errors: a runtime fault names the pc and address; --debug adds the stack',
   const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
   const src = join(dir, 'fault.s');
   writeFileSync(src, 'mov %r1, 0\nldxdw %r0, [%r1+16]\nexit\n');
-  let r = ebpf('run', src);
+  let r = ebpf('run', src, '--no-verify');
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^ebpf: pc 1: .*0x10/);
-  assert.equal(r.stderr.trim().split('\n').length, 1);
-  r = ebpf('run', src, '--debug');
+  assert.match(r.stderr, /^ebpf: warning: --no-verify: .*\nebpf: pc 1: .*0x10/);
+  assert.equal(r.stderr.trim().split('\n').length, 2);
+  r = ebpf('run', src, '--debug', '--no-verify');
   assert.match(r.stderr, /\n\s+at /);
+});
+
+test('run verifies a raw program first: a rejection is refused with the message and the explanation, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+  const fault = join(dir, 'fault.s');
+  writeFileSync(fault, 'mov %r1, 0\nldxdw %r0, [%r1+16]\nexit\n');
+  for (const engine of ['interp', 'jit']) {
+    const r = ebpf('run', fault, '--engine', engine);
+    assert.equal(r.code, 1, engine);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^ebpf: .*fault\.s: the verifier rejected the program \(as socket_filter\) at insn 1: R1 invalid mem access 'scalar'\nrejected at insn 1: \(79\) r0 = \*\(u64 \*\)\(r1 \+16\)\n/);
+    assert.match(r.stderr, /\n {2}hint: R1 holds a number, not a pointer/);
+    assert.match(r.stderr, /--no-verify runs it anyway\)\n$/);
+  }
+  // Accepted: it runs, nothing on stderr.
+  const ok = join(dir, 'ok.s');
+  writeFileSync(ok, 'r0 = *(u32 *)(r1 + 0)\nr0 = 7\nexit\n');
+  let r = ebpf('run', ok, '--data', '01020304');
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, '0x7\n', '']);
+  // --type picks the program type it is verified as: xdp_md has no field at offset 24.
+  const ctx = join(dir, 'ctx.s');
+  writeFileSync(ctx, 'r0 = *(u32 *)(r1 + 24)\nr0 = 2\nexit\n');
+  assert.equal(ebpf('run', ctx, '--data', '00'.repeat(32)).code, 0);
+  r = ebpf('run', ctx, '--data', '00'.repeat(32), '--type', 'xdp');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\(as xdp\) at insn 0: invalid bpf_context access off=24 size=4\n/);
+  assert.equal(ebpf('run', ctx, '--type', 'nonsense').code, 2);
+  // --no-verify: one warning line, then the run.
+  r = ebpf('run', ctx, '--data', '00'.repeat(32), '--type', 'xdp', '--no-verify');
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, '0x2\n', 'ebpf: warning: --no-verify: running a program the verifier has not accepted\n']);
 });
 
 test('verify with our verifier: no privileges needed, the kernel\'s words and exit codes', () => {
@@ -151,7 +182,7 @@ test('verify with our verifier: no privileges needed, the kernel\'s words and ex
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), {
     accepted: true, processedInsns: 2, error: null,
-    log: 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n',
+    log: 'processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n', summary: null,
   });
   const bad = join(dir, 'bad.s');
   writeFileSync(bad, 'r0 = *(u64 *)(r1 + 0)\nexit\n');
@@ -159,6 +190,12 @@ test('verify with our verifier: no privileges needed, the kernel\'s words and ex
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^0: R1=ctx\(\) R10=fp0\n0: \(79\) r0 = \*\(u64 \*\)\(r1 \+0\)\ninvalid bpf_context access off=0 size=8\n/);
   assert.match(r.stdout, /rejected: invalid bpf_context access off=0 size=8\n$/);
+  // The log is the kernel's format untouched; the explanation follows it, set apart.
+  const json = JSON.parse(ebpf('verify', bad, '--type', 'xdp', '--json').stdout);
+  assert.deepEqual(Object.keys(json), ['accepted', 'processedInsns', 'error', 'log', 'summary']);
+  assert.equal(r.stdout, `${json.log}-- explanation (not part of the verifier log) --\n${json.summary}rejected: invalid bpf_context access off=0 size=8\n`);
+  assert.match(json.summary, /^rejected at insn 0: \(79\) r0 = \*\(u64 \*\)\(r1 \+0\)\n/);
+  assert.match(json.summary, /hint: xdp_md\.data has 4 bytes at offset 0: an 8-byte access at 0 runs past it\n$/);
 });
 
 test('every subcommand has --help', () => {

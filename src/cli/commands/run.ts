@@ -4,10 +4,16 @@
  * BPF_PROG_TEST_RUN runs it — retval as the kernel's test run gives it, data
  * out, ctx out — on one packet (--data), on each packet of a pcap file
  * (--pcap, one result per packet), or on a context alone (--ctx).
+ *
+ * A raw program runs only when our verifier accepts it (as --type,
+ * socket_filter by default); `--no-verify` skips that with a warning.
+ * Objects get the same gate when their collection loads.
  */
 import { Command, Option } from 'commander';
 import { parseHexBytes, toHex } from '../../internal/bytes.js';
-import { PROGRAM_TYPES } from '../../platform/index.js';
+import type { Insn } from '../../isa/index.js';
+import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
+import { verify } from '../../verifier/index.js';
 import { parsePcap, PcapError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
 import { isElf, readProgram, readFileOrFail } from '../program-input.js';
 import { InputError, UsageError } from '../report.js';
@@ -28,6 +34,9 @@ export interface ObjectRunOptions {
 
 interface RunOptions extends ObjectRunOptions {
   engine: EngineName;
+  type?: string;
+  /** false with --no-verify. */
+  verify: boolean;
   json?: boolean;
   trace?: boolean;
   unchecked?: boolean;
@@ -113,8 +122,34 @@ function formatReport(r: ObjectRunReport): string {
   return [head, ...(r.dataOut ? [`  data_out ${r.dataOut}`] : []), ...(r.ctxOut ? [`  ctx_out ${r.ctxOut}`] : [])].join('\n') + '\n';
 }
 
+/** The one line `--no-verify` prints on stderr. */
+export const NO_VERIFY_WARNING = 'ebpf: warning: --no-verify: running a program the verifier has not accepted\n';
+
+/**
+ * Our verifier's verdict on a raw program before an engine of ours runs it
+ * (the kernel engine is gated by the kernel's own verifier). A rejection
+ * prints the verifier's message and our explanation on stderr, sets exit
+ * code 1 and returns false.
+ */
+function verifyBeforeRun(input: string, insns: Insn[], opts: RunOptions): boolean {
+  if (!opts.verify) {
+    process.stderr.write(NO_VERIFY_WARNING);
+    return true;
+  }
+  if (opts.engine === 'kernel') return true;
+  const type = opts.type ?? 'socket_filter';
+  const r = verify(insns, { progType: type, logLevel: 0 });
+  if (!r.error) return true;
+  process.stderr.write(`ebpf: ${input}: the verifier rejected the program (as ${type}) at insn ${r.error.insn}: ${r.error.message}\n`);
+  process.stderr.write(`${r.summary ?? ''}(ebpf verify ${input} --type ${type} prints the whole log; --no-verify runs it anyway)\n`);
+  process.exitCode = 1;
+  return false;
+}
+
 function runObject(file: string, opts: RunOptions): void {
   if (opts.trace || opts.unchecked) throw new UsageError('--trace and --unchecked are for raw programs, not objects');
+  if (opts.type !== undefined) throw new UsageError('--type is for raw programs: an object\'s sections give its programs\' types');
+  if (!opts.verify) process.stderr.write(NO_VERIFY_WARNING);
   const inputs = runInputs(opts);
   const c = openObject(file, opts.engine, opts.program, opts.set);
   try {
@@ -148,6 +183,7 @@ function runProgram(input: string, opts: RunOptions): void {
   if (opts.mem) mem = readFileOrFail(opts.mem);
   if (opts.data !== undefined) mem = hexOption('--data', opts.data);
   const { insns } = readProgram(input);
+  if (!verifyBeforeRun(input, insns, opts)) return;
   const trace = opts.trace ? (line: string) => process.stderr.write(line + '\n') : undefined;
   const result = runRaw(opts.engine, insns, { mem, repeat, trace, checked: !opts.unchecked });
   if (opts.json) {
@@ -178,7 +214,10 @@ export function runCommand(): Command {
     .option('--dump-maps', 'object: print every map after the run')
     .option('--trace', 'print each executed instruction and the registers it wrote (interp)')
     .option('--unchecked', 'skip the interpreter\'s region checks (accesses stay inside its memory)')
+    .option('--type <type>', 'raw program: the program type our verifier checks it as before the run (default socket_filter)')
+    .option('--no-verify', 'run without verifying first (prints a warning)')
     .action((input: string, opts: RunOptions) => {
+      if (opts.type !== undefined && progTypeByName(opts.type) === undefined) throw new UsageError(`--type: unknown program type '${opts.type}'`);
       if (isElf(readFileOrFail(input))) runObject(input, opts);
       else runProgram(input, opts);
     });
