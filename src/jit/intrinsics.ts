@@ -14,9 +14,9 @@
  *   only when the table holds exactly the base implementation;
  * - bpf_map_lookup_elem on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
  *   on the map's descriptor and storage in linear memory (maps/array.ts),
- *   inline; on a BPF_MAP_TYPE_HASH: a call into the wasm of map-code.ts,
- *   which hashes the key and walks the bucket; any other map goes to the
- *   helper;
+ *   inline; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
+ *   map-code.ts, which hashes the key and walks the bucket, or walks the
+ *   trie; any other map goes to the helper;
  * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
  *   into map-code.ts, which reserves and commits records with the layout
  *   and locking of maps/ringbuf.ts.
@@ -163,13 +163,16 @@ const code = (ctx: HelperContext) => mapCode(ctx.space.memory, ctx.space.shared)
 /**
  * bpf_map_lookup_elem(map, key). On a BPF_MAP_TYPE_ARRAY: storage + index
  * * elem_size, elem_size = round_up(value_size, 8) (maps/array.ts), or 0
- * past max_entries, inline. On a BPF_MAP_TYPE_HASH: the wasm walk of
- * map-code.ts. Any other map goes to the helper.
+ * past max_entries, inline. On a BPF_MAP_TYPE_HASH or LPM_TRIE: the wasm
+ * walks of map-code.ts. Any other map goes to the helper.
  */
 const mapLookup: JitIntrinsic = {
   id: BPF_FUNC_map_lookup_elem,
   matches: (def) => def.name === 'bpf_map_lookup_elem',
-  imports: [{ name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup }],
+  imports: [
+    { name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup },
+    { name: 'map_lpm_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).lpmLookup },
+  ],
   emit(e) {
     const { w } = e;
     const m = e.temp32(0), k = e.temp32(1);
@@ -204,7 +207,15 @@ const mapLookup: JitIntrinsic = {
     e.callImport('map_hash_lookup');
     setR0OrFallBack(e);
     w.byte(Op.else);
+    ifType(w, k, BPF_MAP_TYPE.LPM_TRIE);
+    w.byte2(Op.localGet, m);
+    e.getReg(2);
+    w.byte(Op.i32WrapI64);
+    e.callImport('map_lpm_lookup');
+    setR0OrFallBack(e);
+    w.byte(Op.else);
     e.generic();
+    w.byte(Op.end);
     w.byte(Op.end);
     w.byte(Op.end);
   },

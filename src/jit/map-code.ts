@@ -14,6 +14,9 @@
  *   as the JavaScript lookup does, the chain walked comparing hash and key.
  *   The value's address, 0, or -1 (the key is outside the memory, the
  *   bucket is locked).
+ * - lpmLookup(map, key) → i64: bpf_map_lookup_elem on a
+ *   BPF_MAP_TYPE_LPM_TRIE: the trie walked under its lock; the same
+ *   answers as hashLookup.
  * - ringbufReserve(map, size, flags) → i64: __bpf_ringbuf_reserve; the
  *   sample's address, 0, or -1 (the ring's lock is held).
  * - ringbufCommit(sample, flags, discard) → i32: bpf_ringbuf_submit /
@@ -24,7 +27,7 @@
  * them up from 2) and always released before returning, so JavaScript never
  * sees one held by this module on its own thread.
  */
-import { DESC, ELEM, HASH_DESC, RINGBUF_DESC, RINGBUF_PAGE } from '../maps/index.js';
+import { DESC, ELEM, HASH_DESC, LPM_DESC, RINGBUF_DESC, RINGBUF_PAGE } from '../maps/index.js';
 import { BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ } from '../maps/index.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
@@ -38,10 +41,10 @@ const JHASH_INITVAL = 0xdeadbeef | 0;
 /** RINGBUF_MAX_RECORD_SZ. */
 const MAX_RECORD = Math.floor(0xffffffff / 4);
 
-/** Threads-proposal and bulk-memory instructions the JIT's own code does not use. */
+/** Instructions the JIT's own code does not use (threads, bulk memory, clz). */
 const enum Ext {
   atomicNotify = 0xfe00, i32AtomicLoad = 0xfe10, i64AtomicLoad = 0xfe11, i32AtomicStore = 0xfe17, i64AtomicStore = 0xfe18,
-  i32AtomicRmwAdd = 0xfe1e, i32AtomicRmwCmpxchg = 0xfe48, memoryCopy = 0xfc0a,
+  i32AtomicRmwAdd = 0xfe1e, i32AtomicRmwCmpxchg = 0xfe48, memoryCopy = 0xfc0a, i32Clz = 0x67,
 }
 
 /** A function body: locals after the parameters, and short-hands for the instructions this module needs. */
@@ -247,6 +250,51 @@ function hashLookup(fn: { jhash: number; jhash2: number; memeq: number }): Body 
   return f;
 }
 
+/** Node fields of maps/lpm-trie.ts. */
+const LPM_NODE = { child0: 0, prefixlen: 8, flags: 12, data: 16 } as const;
+const LPM_FLAG_IM = 1;
+
+/** lpmLookup(map, key) → i64 (maps/lpm-trie.ts lookupNode under the trie's lock, then the value's address). */
+function lpmLookup(): Body {
+  const f = new Body(2);
+  const m = 0, key = 1;
+  const ds = f.local(I32), max = f.local(I32), kp = f.local(I32), n = f.local(I32), found = f.local(I32);
+  const limit = f.local(I32), len = f.local(I32), i = f.local(I32), diff = f.local(I32), np = f.local(I32);
+  f.get(m).mem(Op.i32Load, 2, LPM_DESC.dataSize).tee(ds).i32(4).op(Op.i32Add).set(i);
+  inMemory(f, key, i);
+  f.op(Op.i32Eqz).if().i64(-1).op(Op.return).end();
+  f.get(key).mem(Op.i32Load, 0).tee(kp).get(m).mem(Op.i32Load, 2, LPM_DESC.maxPrefixlen).tee(max).op(Op.i32GtU).if().i64(0).op(Op.return).end();
+  lockOrReturn(f, m, LPM_DESC.lock, () => f.i64(-1));
+  f.get(m).mem(Op.i32Load, 2, LPM_DESC.root).set(n);
+  f.block().loop();
+  f.get(n).op(Op.i32Eqz).brIf(1);
+  f.get(n).mem(Op.i32Load, 2, LPM_NODE.prefixlen).set(np);
+  // longestPrefixMatch: limit = min(node prefixlen, key prefixlen), then byte by byte.
+  f.get(np).get(kp).get(np).get(kp).op(Op.i32LtU, Op.select).set(limit);
+  f.i32(0).set(len);
+  f.i32(0).set(i);
+  f.block().loop();
+  f.get(i).get(ds).op(Op.i32GeU).get(len).get(limit).op(Op.i32GeU, Op.i32Or).brIf(1);
+  f.get(n).get(i).op(Op.i32Add).mem(Op.i32Load8U, 0, LPM_NODE.data).get(key).get(i).op(Op.i32Add).mem(Op.i32Load8U, 0, 4).op(Op.i32Xor).tee(diff);
+  f.if().get(len).get(diff).op(Ext.i32Clz).op(Op.i32Add).i32(24).op(Op.i32Sub).set(len).br(2).end();
+  f.get(len).i32(8).op(Op.i32Add).set(len);
+  f.get(i).i32(1).op(Op.i32Add).set(i);
+  f.br(0).end().end();
+  f.get(len).get(limit).get(len).get(limit).op(Op.i32LtU, Op.select).tee(len);
+  // A whole-key match is the answer; a match shorter than the node's prefix ends the walk.
+  f.get(max).op(Op.i32Eq).if().get(n).set(found).br(2).end();
+  f.get(len).get(np).op(Op.i32LtU).brIf(1);
+  f.get(n).mem(Op.i32Load, 2, LPM_NODE.flags).i32(LPM_FLAG_IM).op(Op.i32And, Op.i32Eqz).if().get(n).set(found).end();
+  // Down the child that the key's bit number `prefixlen` picks.
+  f.get(n);
+  f.get(key).get(np).i32(3).op(Op.i32ShrU, Op.i32Add).mem(Op.i32Load8U, 0, 4).i32(7).get(np).i32(7).op(Op.i32And, Op.i32Sub, Op.i32ShrU);
+  f.i32(1).op(Op.i32And).i32(2).op(Op.i32Shl, Op.i32Add).mem(Op.i32Load, 2, LPM_NODE.child0).set(n);
+  f.br(0).end().end();
+  unlock(f, m, LPM_DESC.lock);
+  f.get(found).if(I64).get(found).get(ds).op(Op.i32Add).i32(LPM_NODE.data).op(Op.i32Add, Op.i64ExtendI32U).else().i64(0).end();
+  return f;
+}
+
 /** ringbufReserve(map, size, flags) → i64 (the helper's checks, then maps/ringbuf.ts reserve). */
 function ringbufReserve(lastRing: number): Body {
   const f = new Body(3);
@@ -322,6 +370,7 @@ function ringbufCommit(lastRing: number): Body {
 
 export interface MapCode {
   hashLookup(map: number, key: number): bigint;
+  lpmLookup(map: number, key: number): bigint;
   ringbufReserve(map: number, size: bigint, flags: bigint): bigint;
   ringbufCommit(sample: bigint, flags: bigint, discard: number): number;
 }
@@ -333,14 +382,16 @@ function build(shared: boolean): WebAssembly.Module {
   const hashType = mb.typeIndex([I32, I32, I32], [I32]);
   const fn = { jhash: mb.declareFunc(hashType), jhash2: mb.declareFunc(hashType), memeq: mb.declareFunc(hashType) };
   const lookup = mb.declareFunc(mb.typeIndex([I32, I32], [I64]));
+  const lpm = mb.declareFunc(mb.typeIndex([I32, I32], [I64]));
   const reserve = mb.declareFunc(mb.typeIndex([I32, I64, I64], [I64]));
   const commit = mb.declareFunc(mb.typeIndex([I64, I64, I32], [I32]));
   const bodies: [number, Body][] = [
     [fn.jhash, jhash()], [fn.jhash2, jhash2()], [fn.memeq, memeq()],
-    [lookup, hashLookup(fn)], [reserve, ringbufReserve(lastRing)], [commit, ringbufCommit(lastRing)],
+    [lookup, hashLookup(fn)], [lpm, lpmLookup()], [reserve, ringbufReserve(lastRing)], [commit, ringbufCommit(lastRing)],
   ];
   for (const [index, body] of bodies) mb.setBody(index, body.locals, body.w);
   mb.exportFunc('hashLookup', lookup);
+  mb.exportFunc('lpmLookup', lpm);
   mb.exportFunc('ringbufReserve', reserve);
   mb.exportFunc('ringbufCommit', commit);
   return new WebAssembly.Module(mb.finish().bytes as BufferSource);
