@@ -10,9 +10,16 @@
  * and no helpers: ALU loops, hashing (FNV-1a, SipHash), packet parsing to L4
  * with bounds checks, the Internet checksum, sorting in a stack array,
  * string matching. The hash-map counter, array-map histogram, LPM lookup,
- * bpf_loop, tail-call chain and ring buffer programs come with the C
- * objects in testdata/.
+ * bpf_loop, tail-call chain and ring buffer programs are C, in
+ * testdata/src/bench.c (OBJECT_PROGRAMS below): they need maps, so they
+ * load as a collection on each engine.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCollectionSpec, type CollectionSpec } from '../src/elf/index.js';
+import { RingBufMap } from '../src/maps/index.js';
+import { Collection, mapEntries, type LoadedCollection, type LiveMap } from '../src/runtime/index.js';
 import { LOOPS } from './loops.js';
 
 export interface BenchProgram {
@@ -275,4 +282,85 @@ export function benchInput(): Uint8Array {
   b.set([b[0], b[1], b[2]], 40);
   b.set([b[0], b[1], b[2]], 55);
   return b;
+}
+
+/** A helper- or map-heavy program of testdata/obj/bench.o: an XDP program run on benchInput(). */
+export interface ObjectBenchProgram {
+  name: string;
+  what: string;
+  /** The program the run starts in. */
+  program: string;
+  /** The maps it reads or writes, whose contents the engines must agree on after every run. */
+  maps: readonly string[];
+  /** The ring buffer it fills, and the bytes one run adds to it (runs between drains are capped to fit). */
+  ring?: { map: string; bytesPerRun: number };
+}
+
+/** struct record of bench.c and its 8-byte ring buffer header. */
+const RECORD_BYTES = 16 + 8;
+
+export const OBJECT_PROGRAMS: readonly ObjectBenchProgram[] = [
+  { name: 'hash counter', what: '64 lookups in a BPF_MAP_TYPE_HASH, an atomic add on each hit, an update per new key', program: 'hash_counter', maps: ['counters'] },
+  { name: 'array histogram', what: '256 lookups in a BPF_MAP_TYPE_ARRAY, one bucket per payload byte', program: 'array_histogram', maps: ['histogram'] },
+  { name: 'lpm route', what: '32 longest-prefix lookups in a BPF_MAP_TYPE_LPM_TRIE of 224 routes', program: 'lpm_route', maps: ['routes'] },
+  { name: 'bpf_loop', what: 'bpf_loop over 512 callback calls mixing packet words', program: 'loop_mix', maps: [] },
+  { name: 'tail-call chain', what: 'eight programs chained by bpf_tail_call through a prog array', program: 'chain_0', maps: ['chain_acc'] },
+  {
+    name: 'ringbuf output', what: 'eight 16-byte records reserved and submitted to a BPF_MAP_TYPE_RINGBUF', program: 'ringbuf_output', maps: [],
+    ring: { map: 'records', bytesPerRun: 8 * RECORD_BYTES },
+  },
+];
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** testdata/obj/bench.o, parsed. */
+export function benchObject(): CollectionSpec {
+  return loadCollectionSpec(new Uint8Array(readFileSync(join(repoRoot, 'testdata', 'obj', 'bench.o'))));
+}
+
+/**
+ * The routes of lpm_route: for the 32 destinations it looks up (the
+ * packet's IPv4 destination plus i * 1.1.1.1), a /24, /16 or /12 around
+ * three in four of them, and 200 more /20s spread over the address space.
+ */
+export function benchRoutes(input: Uint8Array = benchInput()): [Uint8Array, Uint8Array][] {
+  const dst = new DataView(input.buffer, input.byteOffset).getUint32(30);
+  const routes = new Map<string, [Uint8Array, Uint8Array]>();
+  const add = (addr: number, prefixlen: number, hop: number) => {
+    const key = new Uint8Array(8);
+    const dv = new DataView(key.buffer);
+    const masked = prefixlen === 0 ? 0 : (addr & (0xffffffff << (32 - prefixlen))) >>> 0;
+    dv.setUint32(0, prefixlen, true);
+    dv.setUint32(4, masked);
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setUint32(0, hop, true);
+    routes.set(key.join(','), [key, value]);
+  };
+  for (let i = 0; i < 32; i++) {
+    const len = [24, 16, 12, 0][i % 4];
+    if (len) add((dst + i * 0x01010101) >>> 0, len, 1000 + i);
+  }
+  for (let i = 0; routes.size < 224; i++) add(Math.imul(i + 1, 0x9e3779b9) >>> 0, 20, i + 1);
+  return [...routes.values()];
+}
+
+/** Install what the programs expect in a freshly loaded bench.o: the routes. */
+export function prepareBenchCollection(c: LoadedCollection): void {
+  for (const [key, value] of benchRoutes()) c.maps.routes.update(key, value);
+}
+
+const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '-');
+
+/** A map's contents as sorted "key=value" lines (the kernel seeds its hash differently: order is not compared). */
+export function mapSnapshot(map: LiveMap): string[] {
+  return mapEntries(map).map(([k, v]) => `${hex(k)}=${hex(v)}`).sort();
+}
+
+/** The records a ring buffer of one of our collections holds, consumed (the ring is empty afterwards). */
+export function drainRing(c: LoadedCollection, name: string): string[] {
+  const ring = c.maps[name];
+  if (!(c instanceof Collection) || !(ring instanceof RingBufMap)) throw new Error(`${name}: not a ring buffer of a local collection`);
+  const records: string[] = [];
+  ring.consume((sample) => { records.push(hex(sample)); });
+  return records;
 }

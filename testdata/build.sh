@@ -23,6 +23,7 @@ OBJECTS=(
   core_target:core_target.c:bpfel
   behaviour:behaviour.c:bpfel
   kconfig:kconfig.c:bpfel
+  bench:bench.c:bpfel
 )
 
 mkdir -p obj

@@ -14,26 +14,35 @@
  *   only when the table holds exactly the base implementation;
  * - bpf_map_lookup_elem on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
  *   on the map's descriptor and storage in linear memory (maps/array.ts),
- *   no JavaScript at all; any other map goes to the helper. (The descriptor
- *   is recognised by its magic and type: an unverified program that forges
- *   one in writable memory gets an address computed from it, inside the
- *   sandbox, where the helper would refuse the map.)
+ *   inline; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
+ *   map-code.ts, which hashes the key and walks the bucket, or walks the
+ *   trie; any other map goes to the helper;
+ * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
+ *   into map-code.ts, which reserves and commits records with the layout
+ *   and locking of maps/ringbuf.ts.
  *
- * Hash map lookups and ring buffer reserve/submit fit the same shape: an
- * `emit` that walks the map's memory layout, falling back to the helper.
+ * No JavaScript runs on these paths. (A descriptor is recognised by its
+ * magic and type: an unverified program that forges one in writable memory
+ * gets addresses computed from it, inside the sandbox, where the helper
+ * would refuse the map.)
  */
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_boot_ns, BPF_FUNC_ktime_get_ns,
   bpfGetPrandomU32, bpfGetSmpProcessorId, bpfKtimeGetBootNs, bpfKtimeGetNs,
   type HelperContext, type HelperDef, type HelperFn, type HelperTable,
 } from '../helpers/index.js';
-import { DESC, DESC_MAGIC } from '../maps/index.js';
+import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
+import { mapCode } from './map-code.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import type { ByteWriter } from './wasm/writer.js';
 
-/** enum bpf_func_id: bpf_map_lookup_elem. */
+
+/** enum bpf_func_id of the map helpers with intrinsics. */
 const BPF_FUNC_map_lookup_elem = 1;
+const BPF_FUNC_ringbuf_reserve = 131;
+const BPF_FUNC_ringbuf_submit = 132;
+const BPF_FUNC_ringbuf_discard = 133;
 
 export interface IntrinsicImport {
   /** The import's name in the module ("env" namespace); unique across intrinsics. */
@@ -91,41 +100,84 @@ function load32(w: ByteWriter, base: number, offset: number): void {
   w.u32(offset);
 }
 
-/** The descriptor fields the array fast path reads end before this offset. */
-const ARRAY_DESC_END = DESC.storage + 4;
+/**
+ * The descriptor fields the fast paths read end before this offset (the
+ * ring buffer's wakeup counter is the last).
+ */
+const DESC_END = RINGBUF_DESC.wakeups + 4;
 
 /**
- * bpf_map_lookup_elem(map, key) on a BPF_MAP_TYPE_ARRAY: storage + index *
- * elem_size, elem_size = round_up(value_size, 8) (maps/array.ts), or 0 past
- * max_entries.
+ * Set local `m` to r1 and local `t` to the map type of the descriptor r1
+ * points to, or -1 when r1 is no descriptor (it would not lie wholly inside
+ * the memory — no trap on a wild r1 — or has no magic).
  */
-const arrayLookup: JitIntrinsic = {
+function mapType(e: IntrinsicEmitter, m: number, t: number): void {
+  const { w } = e;
+  e.getReg(1);
+  w.byte(Op.i32WrapI64);
+  w.byte2(Op.localTee, m);
+  w.byte(Op.i32Const); w.s32(DESC_END);
+  w.byte(Op.i32Add);
+  w.byte2(Op.memorySize, 0);
+  w.byte2(Op.i32Const, 16);
+  w.byte(Op.i32Shl);
+  w.byte(Op.i32LeU);
+  w.byte2(Op.if, ValType.i32);
+  load32(w, m, DESC.magic);
+  w.byte(Op.i32Const); w.s32(DESC_MAGIC);
+  w.byte(Op.i32Eq);
+  w.byte2(Op.if, ValType.i32);
+  load32(w, m, DESC.type);
+  w.byte(Op.else);
+  w.byte2(Op.i32Const, 0x7f);
+  w.byte(Op.end);
+  w.byte(Op.else);
+  w.byte2(Op.i32Const, 0x7f);
+  w.byte(Op.end);
+  w.byte2(Op.localSet, t);
+}
+
+/** `if local == type` (a void block). */
+function ifType(w: ByteWriter, t: number, type: number): void {
+  w.byte2(Op.localGet, t);
+  w.byte(Op.i32Const); w.s32(type);
+  w.byte(Op.i32Eq);
+  w.byte2(Op.if, ValType.void);
+}
+
+/** r0 from an i64 import result, the generic helper when it is -1 (the fast path's "fall back"). */
+function setR0OrFallBack(e: IntrinsicEmitter): void {
+  const { w } = e;
+  e.setReg(0);
+  e.getReg(0);
+  w.byte2(Op.i64Const, 0x7f);
+  w.byte(Op.i64Eq);
+  w.byte2(Op.if, ValType.void);
+  e.generic();
+  w.byte(Op.end);
+}
+
+/** The map fast paths of this runtime's memory (map-code.ts). */
+const code = (ctx: HelperContext) => mapCode(ctx.space.memory, ctx.space.shared);
+
+/**
+ * bpf_map_lookup_elem(map, key). On a BPF_MAP_TYPE_ARRAY: storage + index
+ * * elem_size, elem_size = round_up(value_size, 8) (maps/array.ts), or 0
+ * past max_entries, inline. On a BPF_MAP_TYPE_HASH or LPM_TRIE: the wasm
+ * walks of map-code.ts. Any other map goes to the helper.
+ */
+const mapLookup: JitIntrinsic = {
   id: BPF_FUNC_map_lookup_elem,
   matches: (def) => def.name === 'bpf_map_lookup_elem',
-  imports: [],
+  imports: [
+    { name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup },
+    { name: 'map_lpm_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).lpmLookup },
+  ],
   emit(e) {
     const { w } = e;
     const m = e.temp32(0), k = e.temp32(1);
-    // A descriptor lies wholly inside the memory: r1 + ARRAY_DESC_END <= memory.size * 64 KiB (no trap on a wild r1).
-    e.getReg(1);
-    w.byte(Op.i32WrapI64);
-    w.byte2(Op.localTee, m);
-    w.byte(Op.i32Const); w.s32(ARRAY_DESC_END);
-    w.byte(Op.i32Add);
-    w.byte2(Op.memorySize, 0);
-    w.byte2(Op.i32Const, 16);
-    w.byte(Op.i32Shl);
-    w.byte(Op.i32LeU);
-    w.byte2(Op.if, ValType.i32);
-    // magic and map_type, the first 8 bytes of the descriptor, as one little-endian i64.
-    w.byte2(Op.localGet, m);
-    w.byte(Op.i64Load); w.byte(3); w.u32(DESC.magic);
-    w.byte(Op.i64Const); w.s64(DESC_MAGIC, BPF_MAP_TYPE.ARRAY);
-    w.byte(Op.i64Eq);
-    w.byte(Op.else);
-    w.byte2(Op.i32Const, 0);
-    w.byte(Op.end);
-    w.byte2(Op.if, ValType.void);
+    mapType(e, m, k);
+    ifType(w, k, BPF_MAP_TYPE.ARRAY);
     e.getReg(2);
     w.byte(Op.i32WrapI64);
     w.byte(Op.i32Load); w.byte(2); w.u32(0);
@@ -148,10 +200,69 @@ const arrayLookup: JitIntrinsic = {
     w.byte(Op.end);
     e.setReg(0);
     w.byte(Op.else);
+    ifType(w, k, BPF_MAP_TYPE.HASH);
+    w.byte2(Op.localGet, m);
+    e.getReg(2);
+    w.byte(Op.i32WrapI64);
+    e.callImport('map_hash_lookup');
+    setR0OrFallBack(e);
+    w.byte(Op.else);
+    ifType(w, k, BPF_MAP_TYPE.LPM_TRIE);
+    w.byte2(Op.localGet, m);
+    e.getReg(2);
+    w.byte(Op.i32WrapI64);
+    e.callImport('map_lpm_lookup');
+    setR0OrFallBack(e);
+    w.byte(Op.else);
+    e.generic();
+    w.byte(Op.end);
+    w.byte(Op.end);
+    w.byte(Op.end);
+  },
+};
+
+/** bpf_ringbuf_reserve(ringbuf, size, flags) on a BPF_MAP_TYPE_RINGBUF: map-code.ts. */
+const ringbufReserve: JitIntrinsic = {
+  id: BPF_FUNC_ringbuf_reserve,
+  matches: (def) => def.name === 'bpf_ringbuf_reserve',
+  imports: [{ name: 'ringbuf_reserve', params: [ValType.i32, ValType.i64, ValType.i64], results: [ValType.i64], value: (ctx) => code(ctx).ringbufReserve }],
+  emit(e) {
+    const { w } = e;
+    const m = e.temp32(0), t = e.temp32(1);
+    mapType(e, m, t);
+    ifType(w, t, BPF_MAP_TYPE.RINGBUF);
+    w.byte2(Op.localGet, m);
+    e.getReg(2);
+    e.getReg(3);
+    e.callImport('ringbuf_reserve');
+    setR0OrFallBack(e);
+    w.byte(Op.else);
     e.generic();
     w.byte(Op.end);
   },
 };
+
+/** bpf_ringbuf_submit / bpf_ringbuf_discard(sample, flags): map-code.ts, r0 = 0. */
+function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic {
+  return {
+    id,
+    matches: (def) => def.name === name,
+    imports: [{ name: 'ringbuf_commit', params: [ValType.i64, ValType.i64, ValType.i32], results: [ValType.i32], value: (ctx) => code(ctx).ringbufCommit }],
+    emit(e) {
+      const { w } = e;
+      e.getReg(1);
+      e.getReg(2);
+      w.byte2(Op.i32Const, discard ? 1 : 0);
+      e.callImport('ringbuf_commit');
+      w.byte2(Op.if, ValType.void);
+      e.generic();
+      w.byte(Op.else);
+      w.byte2(Op.i64Const, 0);
+      e.setReg(0);
+      w.byte(Op.end);
+    },
+  };
+}
 
 /** The intrinsics the JIT knows. */
 export const INTRINSICS: readonly JitIntrinsic[] = [
@@ -160,7 +271,10 @@ export const INTRINSICS: readonly JitIntrinsic[] = [
   // ToInt32 on the way into wasm is the `>>> 0` of the helper: the same 32 bits.
   hostValue(BPF_FUNC_get_prandom_u32, bpfGetPrandomU32, 'get_prandom_u32', ValType.i32, (ctx) => () => ctx.random()),
   hostValue(BPF_FUNC_get_smp_processor_id, bpfGetSmpProcessorId, 'get_smp_processor_id', ValType.i32, (ctx) => () => ctx.cpu),
-  arrayLookup,
+  mapLookup,
+  ringbufReserve,
+  ringbufCommit(BPF_FUNC_ringbuf_submit, 'bpf_ringbuf_submit', false),
+  ringbufCommit(BPF_FUNC_ringbuf_discard, 'bpf_ringbuf_discard', true),
 ];
 
 /** The intrinsic for helper `id` of `helpers`, or undefined. */

@@ -1,0 +1,262 @@
+/**
+ * The JIT's map intrinsics (src/jit/intrinsics.ts, map-code.ts) against the
+ * JavaScript maps they stand for: two runtimes, one interpreting and one
+ * JIT-compiling, get the same maps and the same programs and inputs, and
+ * must return the same r0 and leave byte-identical map memory (descriptor
+ * and storage), ring buffer records and wakeups.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RingBufMap, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
+import type { Region } from '../../src/memory/index.js';
+import { Runtime } from '../../src/runtime/index.js';
+import type { JitProgram } from '../../src/jit/index.js';
+import { asm } from '../helpers/util.js';
+
+/** A deterministic generator (xorshift32). */
+function random(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+/** Bytes of the descriptor the fast paths read (its type-specific part included). */
+const DESC_BYTES = 128;
+
+class Twin {
+  readonly sides = [new Runtime({ engine: 'interp' }), new Runtime({ engine: 'jit' })];
+  private readonly inputs: Region[] = this.sides.map((rt) => rt.space.alloc('input', 256, 'data'));
+
+  create(attr: MapCreateAttr): [BpfMap, BpfMap] {
+    const [a, b] = this.sides.map((rt) => rt.registry.create(attr));
+    assert.equal(a.address, b.address, 'both runtimes lay their maps out alike');
+    return [a, b];
+  }
+
+  /** Run `text` on both with r1 = the input holding `bytes`; the common r0. */
+  run(text: string, bytes: Uint8Array, intrinsics: readonly number[] = []): bigint {
+    const insns = asm(text);
+    const r0 = this.sides.map((rt, i) => {
+      rt.space.write(this.inputs[i].start, bytes);
+      const prog = rt.prepare(insns);
+      if (rt.engine === 'jit') {
+        const used = (prog as JitProgram).compiled.intrinsics.map((x) => x.id);
+        for (const id of intrinsics) assert.ok(used.includes(id), `helper #${id} runs as an intrinsic`);
+      }
+      return prog.run({ r1: BigInt(this.inputs[i].start) }).r0;
+    });
+    assert.equal(r0[1], r0[0], 'the JIT returns what the interpreter returns');
+    return r0[0];
+  }
+
+  /** The map's descriptor and storage are the same bytes on both sides. */
+  sameMemory([a, b]: [BpfMap, BpfMap], what: string): void {
+    const bytes = (rt: Runtime, m: BpfMap) => [
+      rt.space.bytes.slice(m.address, m.address + DESC_BYTES),
+      rt.space.bytes.slice(m.storage, m.storage + m.storageSize),
+    ];
+    assert.deepEqual(bytes(this.sides[1], b), bytes(this.sides[0], a), `${what}: the map's memory`);
+  }
+
+  dispose(): void {
+    for (const rt of this.sides) rt.dispose();
+  }
+}
+
+const LOOKUP = (map: number) => `
+  r2 = r1
+  r1 = ${map} ll
+  call bpf_map_lookup_elem
+  exit`;
+
+test('hash map lookups in wasm: jhash and jhash2 for every key size, found or not, and the types that use the helper', () => {
+  const twin = new Twin();
+  try {
+    const rnd = random(7);
+    for (const [type, keySize] of [
+      ['hash', 1], ['hash', 3], ['hash', 4], ['hash', 6], ['hash', 8], ['hash', 12], ['hash', 13], ['hash', 16], ['hash', 27], ['hash', 40],
+      ['lru_hash', 4], ['percpu_hash', 8],
+    ] as const) {
+      const maps = twin.create({ type, keySize, valueSize: 8, maxEntries: 64 });
+      const keys: Uint8Array[] = [];
+      for (let i = 0; i < 40; i++) {
+        const key = Uint8Array.from({ length: keySize }, () => rnd(keySize < 3 ? 256 : 4));
+        const value = Uint8Array.from({ length: 8 }, () => rnd(256));
+        for (const m of maps) m.update(key, value);
+        keys.push(key);
+      }
+      for (let i = 0; i < 120; i++) {
+        const key = i % 2 ? keys[rnd(keys.length)] : Uint8Array.from({ length: keySize }, () => rnd(keySize < 3 ? 256 : 4));
+        const r0 = twin.run(LOOKUP(maps[0].address), key, type === 'hash' ? [1] : []);
+        const value = maps[0].lookup(key);
+        if (type !== 'percpu_hash') {
+          assert.deepEqual(r0 === 0n ? undefined : twin.sides[0].space.bytes.slice(Number(r0), Number(r0) + 8), value, `${type} ${keySize}: lookup ${key}`);
+        }
+      }
+      twin.sameMemory(maps, `${type}, key size ${keySize}`);
+    }
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('a hash lookup whose bucket is locked goes to the helper, which answers as the map does', () => {
+  const twin = new Twin();
+  try {
+    const maps = twin.create({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4 });
+    const key = Uint8Array.of(1, 2, 3, 4);
+    for (const m of maps) m.update(key, new Uint8Array(8).fill(5));
+    // Every bucket's lock word held by this thread (its owner id): the helper answers -EDEADLK, so NULL.
+    for (const [i, rt] of twin.sides.entries()) {
+      const m = maps[i];
+      for (let b = 0; b < 4; b++) rt.space.view.setUint32(m.storage + b * 8 + 4, rt.registry.mem.owner, true);
+    }
+    assert.equal(twin.run(LOOKUP(maps[0].address), key, [1]), 0n);
+    twin.sameMemory(maps, 'locked hash');
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('LPM trie lookups in wasm: the longest matching prefix, for IPv4- and IPv6-sized keys', () => {
+  const twin = new Twin();
+  try {
+    const rnd = random(11);
+    for (const dataSize of [4, 16]) {
+      const max = dataSize * 8;
+      const maps = twin.create({ type: 'lpm_trie', keySize: 4 + dataSize, valueSize: 4, maxEntries: 128, flags: 1 });
+      const routes: { len: number; data: Uint8Array; hop: number }[] = [];
+      const key = (len: number, data: Uint8Array) => {
+        const k = new Uint8Array(4 + dataSize);
+        new DataView(k.buffer).setUint32(0, len, true);
+        k.set(data, 4);
+        return k;
+      };
+      // Prefixes under a few common stems, so that the trie has depth and intermediate nodes.
+      const stems = Array.from({ length: 4 }, () => Uint8Array.from({ length: dataSize }, () => rnd(256)));
+      const near = () => {
+        const d = stems[rnd(stems.length)].slice();
+        for (let i = rnd(dataSize); i < dataSize; i++) d[i] = rnd(256);
+        return d;
+      };
+      for (let i = 0; i < 100; i++) {
+        const route = { len: rnd(max + 1), data: near(), hop: i + 1 };
+        const value = new Uint8Array(new Uint32Array([route.hop]).buffer);
+        for (const m of maps) m.update(key(route.len, route.data), value);
+        routes.push(route);
+      }
+      const bit = (d: Uint8Array, i: number) => (d[i >>> 3] >>> (7 - (i & 7))) & 1;
+      const matches = (r: { len: number; data: Uint8Array }, len: number, d: Uint8Array) => {
+        if (r.len > len) return false;
+        for (let i = 0; i < r.len; i++) if (bit(r.data, i) !== bit(d, i)) return false;
+        return true;
+      };
+      for (let i = 0; i < 200; i++) {
+        const len = i % 10 === 0 ? max + 1 + rnd(8) : i % 3 === 0 ? rnd(max + 1) : max;
+        const data = near();
+        const r0 = twin.run(LOOKUP(maps[0].address), key(len, data), [1]);
+        const hop = r0 === 0n ? 0 : twin.sides[0].space.view.getUint32(Number(r0), true);
+        // The last route written for the longest matching prefix wins (an update replaces).
+        let best: { len: number; hop: number } | undefined;
+        for (const r of routes) if (len <= max && matches(r, len, data) && (!best || r.len >= best.len)) best = r;
+        assert.equal(hop, best?.hop ?? 0, `lookup /${len}`);
+      }
+      twin.sameMemory(maps, `lpm, data size ${dataSize}`);
+    }
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('ring buffer reserve, submit and discard in wasm: records, wrap-around, wakeups, two rings in turn', () => {
+  const twin = new Twin();
+  try {
+    const rnd = random(3);
+    const rings = twin.create({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 });
+    const other = twin.create({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 });
+    // input: +0 size, +4 discard?, +8 flags, +16 a marker written into the sample.
+    const one = `
+      r6 = r1
+      r1 = ${rings[0].address} ll
+      r2 = *(u32 *)(r6 + 0)
+      r3 = *(u32 *)(r6 + 20)
+      call bpf_ringbuf_reserve
+      if r0 == 0 goto out
+      r7 = r0
+      r1 = *(u64 *)(r6 + 16)
+      *(u64 *)(r7 + 0) = r1
+      r1 = r7
+      r2 = *(u64 *)(r6 + 8)
+      r3 = *(u32 *)(r6 + 4)
+      if r3 != 0 goto discard
+      call bpf_ringbuf_submit
+      r0 = 1
+      exit
+    discard:
+      call bpf_ringbuf_discard
+      r0 = 2
+    out:
+      exit`;
+    const both = `
+      r6 = r1
+      r1 = ${rings[0].address} ll
+      r2 = 16
+      r3 = 0
+      call bpf_ringbuf_reserve
+      if r0 == 0 goto out
+      r7 = r0
+      r1 = ${other[0].address} ll
+      r2 = 24
+      r3 = 0
+      call bpf_ringbuf_reserve
+      if r0 == 0 goto undo
+      r8 = r0
+      *(u64 *)(r7 + 8) = r8
+      *(u64 *)(r8 + 16) = r7
+      r1 = r7
+      r2 = 0
+      call bpf_ringbuf_submit
+      r1 = r8
+      r2 = 0
+      call bpf_ringbuf_discard
+      r0 = 3
+      exit
+    undo:
+      r1 = r7
+      r2 = 0
+      call bpf_ringbuf_discard
+    out:
+      exit`;
+    const consume = (limit: number) => {
+      const got = twin.sides.map((_, i) => {
+        const out: string[] = [];
+        for (const r of [rings[i], other[i]] as RingBufMap[]) r.consume((s) => { out.push(Buffer.from(s).toString('hex')); }, limit);
+        return out;
+      });
+      assert.deepEqual(got[1], got[0], 'the consumed records');
+    };
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 600; i++) {
+      const input = new Uint8Array(24);
+      const dv = new DataView(input.buffer);
+      dv.setUint32(0, i % 50 === 7 ? 5000 : 8 + rnd(700));
+      dv.setUint32(0, dv.getUint32(0), true);
+      dv.setUint32(4, rnd(3) === 0 ? 1 : 0, true);
+      dv.setUint32(8, [0, 0, 1, 2, 3, 4][rnd(6)], true);
+      dv.setUint32(16, i, true);
+      dv.setUint32(20, i % 97 === 5 ? 1 : 0, true);
+      const r0 = i % 5 === 0 ? twin.run(both, input, [131, 132, 133]) : twin.run(one, input, [131, 132, 133]);
+      counts[Number(r0)]++;
+      if (rnd(4) === 0) consume(1 + rnd(6));
+    }
+    consume(Infinity);
+    assert.ok(counts.every((n) => n > 0), `every outcome happened: ${counts}`);
+    twin.sameMemory(rings, 'ring');
+    twin.sameMemory(other, 'other ring');
+    assert.ok((rings[0] as RingBufMap).wakeups > 0);
+  } finally {
+    twin.dispose();
+  }
+});
