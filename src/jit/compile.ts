@@ -53,8 +53,10 @@
  * the caller's again after the call, r0–r5 are what the callee left).
  * Code reachable from two function entries is compiled into both.
  *
- * The budget is counted per basic block (its instruction count, subtracted
- * on entry) and checked at loop headers and at the final exit: a run that
+ * The budget is counted per basic block (its instruction count), the
+ * subtraction deferred to where the budget is read or paths with different
+ * counts meet (structure.ts's BlockLowering), and checked at loop headers
+ * and at the final exit: a run that
  * exceeds maxInsns fails as in the interpreter, and a loop cannot run away.
  * The interpreter stops at the instruction that would exceed the budget;
  * the JIT notices at the next loop header or exit, so before failing it may
@@ -260,6 +262,8 @@ class FunctionLowering implements BlockLowering {
   private readonly reg: number[];
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
+  /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
+  private pending = 0;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -382,27 +386,48 @@ class FunctionLowering implements BlockLowering {
 
   // ---- BlockLowering ----
 
-  body(block: number, loopHeader: boolean): void {
+  body(block: number, loopHeader: boolean, pending: number): void {
     const { w, f, cfg } = this;
     const start = cfg.blockStart[block];
-    w.byte2(Op.localGet, f.fuel);
-    this.i64c(cfg.blockInsns[block]);
-    w.byte(Op.i64Sub);
+    this.pending = pending + cfg.blockInsns[block];
     if (loopHeader) {
-      w.byte2(Op.localTee, f.fuel);
-      this.i64c(0);
+      // The exact budget, local - pending, below 0.
+      w.byte2(Op.localGet, f.fuel);
+      this.i64c(this.pending);
       w.byte(Op.i64LtS);
       w.byte2(Op.if, ValType.void);
       this.fault(start, Fault.budget, () => this.i64c(0));
       w.byte(Op.end);
-    } else {
-      w.byte2(Op.localSet, f.fuel);
     }
     const last = cfg.blockLast[block];
     for (let pc = start; pc < last; pc++) {
       if (cfg.rows[pc] !== null) this.lower(pc, block);
     }
     if (cfg.term[block] === Term.fall) this.lower(last, block);
+  }
+
+  observes(block: number): boolean {
+    const { cfg } = this;
+    for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
+      switch (cfg.rows[pc]?.format) {
+        case 'call_helper': case 'callx': case 'call_local': case 'ldabs': case 'ldind': return true;
+      }
+    }
+    return false;
+  }
+
+  settle(from: number, to: number): void {
+    const { w, f } = this;
+    this.pending = to;
+    if (from === to) return;
+    w.byte2(Op.localGet, f.fuel);
+    if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
+    w.byte2(Op.localSet, f.fuel);
+  }
+
+  /** Subtract what is pending: the budget is about to be read. */
+  private flush(): void {
+    this.settle(this.pending, 0);
   }
 
   budgetCheck(pc: number): void {
@@ -463,6 +488,7 @@ class FunctionLowering implements BlockLowering {
   /** Leave the function: the main one checks the budget and hands r0 and the budget back to JavaScript. */
   private returnSequence(pc: number): void {
     const { w, f, m } = this;
+    this.flush();
     if (this.isMain) {
       this.budgetCheck(pc);
       w.byte2(Op.localGet, f.fuel);
@@ -795,6 +821,7 @@ class FunctionLowering implements BlockLowering {
   private loadPacket(pc: number, ins: Insn, block: number): void {
     const { w, f, m } = this;
     const size = sizeBytes(bpfSize(ins.code));
+    this.flush();
     w.byte(Op.globalGet); w.u32(m.pktLen);
     this.i32c(0);
     w.byte(Op.i32LtS);
@@ -863,6 +890,7 @@ class FunctionLowering implements BlockLowering {
 
   private callHelper(pc: number, id: number): void {
     const { w, m, f } = this;
+    this.flush();
     const intrinsic = m.intrinsics.get(id);
     if (intrinsic) {
       intrinsic.emit({
@@ -897,6 +925,7 @@ class FunctionLowering implements BlockLowering {
    */
   private syncOut(): void {
     const { w, f, m } = this;
+    this.flush();
     w.byte2(Op.localGet, f.fuel);
     w.byte(Op.globalSet); w.u32(m.fuel);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
@@ -933,6 +962,7 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
+    this.flush();
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
       this.i32c(MAX_CALL_FRAMES - 1);
