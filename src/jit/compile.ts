@@ -53,8 +53,10 @@
  * the caller's again after the call, r0–r5 are what the callee left).
  * Code reachable from two function entries is compiled into both.
  *
- * The budget is counted per basic block (its instruction count, subtracted
- * on entry) and checked at loop headers and at the final exit: a run that
+ * The budget is counted per basic block (its instruction count), the
+ * subtraction deferred to where the budget is read or paths with different
+ * counts meet (structure.ts's BlockLowering), and checked at loop headers
+ * and at the final exit: a run that
  * exceeds maxInsns fails as in the interpreter, and a loop cannot run away.
  * The interpreter stops at the instruction that would exceed the budget;
  * the JIT notices at the next loop header or exit, so before failing it may
@@ -260,6 +262,10 @@ class FunctionLowering implements BlockLowering {
   private readonly reg: number[];
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
+  /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
+  private pending = 0;
+  /** The register whose low 32 bits the ea local holds (set by an add that feeds a memory access), or -1. */
+  private eaReg = -1;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -382,27 +388,83 @@ class FunctionLowering implements BlockLowering {
 
   // ---- BlockLowering ----
 
-  body(block: number, loopHeader: boolean): void {
+  body(block: number, loopHeader: boolean, pending: number): void {
     const { w, f, cfg } = this;
     const start = cfg.blockStart[block];
-    w.byte2(Op.localGet, f.fuel);
-    this.i64c(cfg.blockInsns[block]);
-    w.byte(Op.i64Sub);
+    this.pending = pending + cfg.blockInsns[block];
     if (loopHeader) {
-      w.byte2(Op.localTee, f.fuel);
-      this.i64c(0);
+      // The exact budget, local - pending, below 0.
+      w.byte2(Op.localGet, f.fuel);
+      this.i64c(this.pending);
       w.byte(Op.i64LtS);
       w.byte2(Op.if, ValType.void);
       this.fault(start, Fault.budget, () => this.i64c(0));
       w.byte(Op.end);
-    } else {
-      w.byte2(Op.localSet, f.fuel);
     }
     const last = cfg.blockLast[block];
-    for (let pc = start; pc < last; pc++) {
-      if (cfg.rows[pc] !== null) this.lower(pc, block);
+    const end = cfg.term[block] === Term.fall ? last + 1 : last;
+    this.eaReg = -1;
+    for (let pc = start; pc < end; pc++) {
+      if (cfg.rows[pc] === null) continue;
+      if (this.rotation(pc, end)) pc += 3;
+      else this.lower(pc, block);
     }
-    if (cfg.term[block] === Term.fall) this.lower(last, block);
+  }
+
+  /**
+   * The rotate idiom of compiled C, `a = b; a <<= k; b >>= 64 - k; b |= a`
+   * (shifts in either order or roles, the OR either way round), as one
+   * i64.rotl: V8 does not find rotations itself. The register that is not
+   * the OR's destination keeps its shifted value.
+   */
+  private rotation(pc: number, end: number): boolean {
+    if (pc + 3 >= end) return false;
+    const { cfg } = this;
+    const [i0, i1, i2, i3] = cfg.insns.slice(pc, pc + 4);
+    const alu64 = (k: number, format: string, op: number) =>
+      cfg.rows[pc + k]?.format === format && bpfClass(cfg.insns[pc + k].code) === BPF_ALU64 && bpfOp(cfg.insns[pc + k].code) === op;
+    if (!alu64(0, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !alu64(3, 'alu_reg', BPF_OR)) return false;
+    const a = i0.dst, b = i0.src;
+    const shl = alu64(1, 'alu_imm', BPF_LSH) ? i1 : alu64(2, 'alu_imm', BPF_LSH) ? i2 : undefined;
+    const shr = alu64(1, 'alu_imm', BPF_RSH) ? i1 : alu64(2, 'alu_imm', BPF_RSH) ? i2 : undefined;
+    if (!shl || !shr || shl.imm <= 0 || shl.imm >= 64 || shl.imm + shr.imm !== 64) return false;
+    if (!((shl.dst === a && shr.dst === b) || (shl.dst === b && shr.dst === a))) return false;
+    if (!((i3.dst === a && i3.src === b) || (i3.dst === b && i3.src === a))) return false;
+    const { w } = this;
+    for (let k = 0; k < 4; k++) this.mark(pc + k);
+    this.get(b);
+    this.i64c(shl.imm);
+    w.byte(Op.i64Rotl);
+    this.get(b);
+    if (i3.src === shl.dst) { this.i64c(shl.imm); w.byte(Op.i64Shl); } else { this.i64c(shr.imm); w.byte(Op.i64ShrU); }
+    this.set(i3.src);
+    this.set(i3.dst);
+    this.eaReg = -1;
+    return true;
+  }
+
+  observes(block: number): boolean {
+    const { cfg } = this;
+    for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
+      switch (cfg.rows[pc]?.format) {
+        case 'call_helper': case 'callx': case 'call_local': case 'ldabs': case 'ldind': return true;
+      }
+    }
+    return false;
+  }
+
+  settle(from: number, to: number): void {
+    const { w, f } = this;
+    this.pending = to;
+    if (from === to) return;
+    w.byte2(Op.localGet, f.fuel);
+    if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
+    w.byte2(Op.localSet, f.fuel);
+  }
+
+  /** Subtract what is pending: the budget is about to be read. */
+  private flush(): void {
+    this.settle(this.pending, 0);
   }
 
   budgetCheck(pc: number): void {
@@ -463,6 +525,7 @@ class FunctionLowering implements BlockLowering {
   /** Leave the function: the main one checks the budget and hands r0 and the budget back to JavaScript. */
   private returnSequence(pc: number): void {
     const { w, f, m } = this;
+    this.flush();
     if (this.isMain) {
       this.budgetCheck(pc);
       w.byte2(Op.localGet, f.fuel);
@@ -480,10 +543,24 @@ class FunctionLowering implements BlockLowering {
   private lower(pc: number, block: number): void {
     const ins = this.cfg.insns[pc];
     const row = this.cfg.rows[pc]!;
+    const ea = this.eaReg;
+    this.eaReg = -1;
     this.mark(pc);
     switch (row.format) {
       case 'alu_reg': case 'alu_imm': case 'neg':
-        if (bpfClass(ins.code) === BPF_ALU64) this.alu64(ins, row); else this.alu32(ins, row);
+        if (bpfClass(ins.code) === BPF_ALU64) {
+          if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
+            // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
+            this.get32(ins.dst);
+            if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
+            this.w.byte(Op.i32Add);
+            this.w.byte2(Op.localSet, this.f.ea);
+            this.alu64(ins, row);
+            this.eaReg = ins.dst;
+            return;
+          }
+          this.alu64(ins, row);
+        } else this.alu32(ins, row);
         return;
       case 'endian': this.endian(ins); return;
       case 'lddw':
@@ -492,22 +569,25 @@ class FunctionLowering implements BlockLowering {
         this.set(ins.dst);
         return;
       case 'ldx': {
-        const offset = this.address(ins.src, ins.off);
+        const offset = this.address(ins.src, ins.off, ea);
         this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
         this.set(ins.dst);
+        if (ins.dst !== ea) this.eaReg = ea;
         return;
       }
       case 'st': {
         const size = bpfSize(ins.code);
-        const offset = this.address(ins.dst, ins.off);
+        const offset = this.address(ins.dst, ins.off, ea);
         if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
         this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
+        this.eaReg = ea;
         return;
       }
       case 'stx': {
-        const offset = this.address(ins.dst, ins.off);
+        const offset = this.address(ins.dst, ins.off, ea);
         this.get(ins.src);
         this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
+        this.eaReg = ea;
         return;
       }
       case 'atomic': this.atomic(pc, ins); return;
@@ -531,17 +611,30 @@ class FunctionLowering implements BlockLowering {
     }
   }
 
+  /** Whether the instruction after `pc`, in its block, is a load or store based on register `r`. */
+  private feedsAccess(pc: number, block: number, r: number): boolean {
+    const { cfg } = this;
+    if (pc + 1 >= cfg.blockEnd[block] || r === 10) return false;
+    const next = cfg.insns[pc + 1];
+    switch (cfg.rows[pc + 1]?.format) {
+      case 'ldx': return next.src === r;
+      case 'st': case 'stx': return next.dst === r;
+      default: return false;
+    }
+  }
+
   /**
    * Push the i32 base address of an access at register `base` + `off` and
-   * return the memarg offset that completes it.
+   * return the memarg offset that completes it; `ea` is the register the ea
+   * local holds the low 32 bits of, if any.
    */
-  private address(base: number, off: number): number {
+  private address(base: number, off: number, ea: number): number {
     const { w } = this;
     if (base === 10 && this.fpValid && off >= -MAX_BPF_STACK) {
       w.byte2(Op.localGet, this.f.fp);
       return off + MAX_BPF_STACK;
     }
-    this.get32(base);
+    if (base === ea) w.byte2(Op.localGet, this.f.ea); else this.get32(base);
     if (off >= 0) return off;
     this.i32c(off);
     w.byte(Op.i32Add);
@@ -795,6 +888,7 @@ class FunctionLowering implements BlockLowering {
   private loadPacket(pc: number, ins: Insn, block: number): void {
     const { w, f, m } = this;
     const size = sizeBytes(bpfSize(ins.code));
+    this.flush();
     w.byte(Op.globalGet); w.u32(m.pktLen);
     this.i32c(0);
     w.byte(Op.i32LtS);
@@ -863,6 +957,7 @@ class FunctionLowering implements BlockLowering {
 
   private callHelper(pc: number, id: number): void {
     const { w, m, f } = this;
+    this.flush();
     const intrinsic = m.intrinsics.get(id);
     if (intrinsic) {
       intrinsic.emit({
@@ -897,6 +992,7 @@ class FunctionLowering implements BlockLowering {
    */
   private syncOut(): void {
     const { w, f, m } = this;
+    this.flush();
     w.byte2(Op.localGet, f.fuel);
     w.byte(Op.globalSet); w.u32(m.fuel);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
@@ -933,6 +1029,7 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
+    this.flush();
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
       this.i32c(MAX_CALL_FRAMES - 1);

@@ -29,16 +29,33 @@ import { ByteWriter } from './wasm/writer.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { Term, type ProgramCfg } from './cfg.js';
 
-/** What the structurer asks of the code generator, per block. */
+/**
+ * What the structurer asks of the code generator, per block.
+ *
+ * The instruction budget is counted lazily: the generator keeps a
+ * compile-time `pending` count of instructions entered but not yet
+ * subtracted from the budget local (exact budget = local - pending), and
+ * subtracts it only where the budget is read (a helper or bpf-to-bpf call,
+ * LD_ABS/LD_IND, the exit) and on the edges where two paths with different
+ * pending counts meet. A straight run of blocks then costs one subtraction,
+ * and a loop one per back edge, instead of one per block.
+ */
 export interface BlockLowering {
   readonly w: ByteWriter;
-  /** Block b's code before its terminator; a loop header also checks the instruction budget. */
-  body(block: number, loopHeader: boolean): void;
+  /**
+   * Block b's code before its terminator, entered with `pending`
+   * instructions not yet subtracted; a loop header also checks the budget.
+   */
+  body(block: number, loopHeader: boolean, pending: number): void;
+  /** Whether block b's code reads the budget (it leaves nothing pending). */
+  observes(block: number): boolean;
+  /** Subtract `from - to` from the budget: an edge from code with `from` pending to code that expects `to`. */
+  settle(from: number, to: number): void;
   /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
   condition(block: number): void;
   /** Block b's exit instruction. */
   exit(block: number): void;
-  /** The budget check of a backward jump at `pc` in the dispatch loop. */
+  /** The budget check of a backward jump at `pc` in the dispatch loop (nothing pending). */
   budgetCheck(pc: number): void;
   /** An i32 local for the dispatch loop's label. */
   readonly labelLocal: number;
@@ -55,6 +72,9 @@ export interface FunctionGraph {
   /** Dominator-tree children of each node, in RPO: childList[childStart[v] .. childStart[v + 1]). */
   readonly childStart: Int32Array;
   readonly childList: Int32Array;
+  /** Distinct predecessor nodes of each node: predList[predStart[v] .. predStart[v + 1]). */
+  readonly predStart: Int32Array;
+  readonly predList: Int32Array;
   readonly reducible: boolean;
 }
 
@@ -177,7 +197,7 @@ export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Arra
     }
     if (forward >= 2) merge[v] = 1;
   }
-  return { nodes, succ, idom, loopHeader, merge, childStart, childList, reducible };
+  return { nodes, succ, idom, loopHeader, merge, childStart, childList, predStart, predList, reducible };
 }
 
 const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
@@ -209,14 +229,29 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     if (g.merge[t]) return brDepth(blockAt[t]);
     return -1;
   };
+  const { pendIn, pendOut } = pendingCounts(g, cfg, out);
   const branch = (x: number, t: number) => {
     const depth = labelFor(x, t);
     if (depth >= 0) {
+      out.settle(pendOut[x], pendIn[t]);
       w.byte(Op.br);
       w.u32(depth);
     } else {
       tasks.push(Task.tree, t, 0);
     }
+  };
+  /** A conditional branch x → t on the condition on the stack, to label `depth`. */
+  const branchIf = (x: number, t: number, depth: number) => {
+    if (pendOut[x] === pendIn[t]) {
+      w.byte(Op.brIf);
+      w.u32(depth);
+      return;
+    }
+    w.byte2(Op.if, ValType.void);
+    out.settle(pendOut[x], pendIn[t]);
+    w.byte(Op.br);
+    w.u32(depth + 1);
+    w.byte(Op.end);
   };
   const pending = new Map<number, number[]>();
 
@@ -249,7 +284,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         }
         pending.delete(a);
         const block = g.nodes[a];
-        out.body(block, g.loopHeader[a] === 1);
+        out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
           case Term.exit:
             out.exit(block);
@@ -267,16 +302,14 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
             }
             const lt = labelFor(a, taken);
             if (lt >= 0) {
-              w.byte(Op.brIf);
-              w.u32(lt);
+              branchIf(a, taken, lt);
               branch(a, next);
               break;
             }
             const ln = labelFor(a, next);
             if (ln >= 0) {
               w.byte(Op.i32Eqz);
-              w.byte(Op.brIf);
-              w.u32(ln);
+              branchIf(a, next, ln);
               tasks.push(Task.tree, taken, 0);
               break;
             }
@@ -309,6 +342,35 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         break;
     }
   }
+}
+
+/**
+ * The pending count (see BlockLowering) each node is entered with and
+ * leaves with. A node is entered with the count most of its forward
+ * predecessors leave (the first of them on a tie; the entry with 0), so
+ * that most forward edges subtract nothing; a back edge subtracts what the
+ * loop's path spent.
+ */
+function pendingCounts(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+  const n = g.nodes.length;
+  const pendIn = new Float64Array(n), pendOut = new Float64Array(n);
+  for (let v = 0; v < n; v++) {
+    let best = 0, bestVotes = 0;
+    for (let j = g.predStart[v]; j < g.predStart[v + 1]; j++) {
+      const p = g.predList[j];
+      if (p >= v) continue;
+      let votes = 0;
+      for (let k = g.predStart[v]; k < g.predStart[v + 1]; k++) {
+        const q = g.predList[k];
+        if (q < v && pendOut[q] === pendOut[p]) votes++;
+      }
+      if (votes > bestVotes) { best = pendOut[p]; bestVotes = votes; }
+    }
+    const block = g.nodes[v];
+    pendIn[v] = best;
+    pendOut[v] = out.observes(block) ? 0 : best + cfg.blockInsns[block];
+  }
+  return { pendIn, pendOut };
 }
 
 /**
@@ -364,7 +426,9 @@ export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLoweri
     w.byte(Op.end);
     const v = order[k];
     const block = g.nodes[v];
-    out.body(block, false);
+    out.body(block, false, 0);
+    // Nothing stays pending across the dispatch: every jump starts from a settled budget.
+    if (cfg.term[block] !== Term.exit) out.settle(out.observes(block) ? 0 : cfg.blockInsns[block], 0);
     const pc = cfg.blockLast[block];
     switch (cfg.term[block]) {
       case Term.exit:

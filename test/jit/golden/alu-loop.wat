@@ -37,10 +37,6 @@
     i32.const 512
     i32.sub
     local.set $fp
-    local.get $fuel
-    i64.const 2
-    i64.sub
-    local.set $fuel
     ;; 0: (b7) r0 = 0
     i64.const 0
     local.set $r0
@@ -49,10 +45,7 @@
     local.set $r1
     loop  ;; label = @1
       local.get $fuel
-      i64.const 4
-      i64.sub
-      local.tee $fuel
-      i64.const 0
+      i64.const 6
       i64.lt_s
       if  ;; label = @2
         i32.const 2
@@ -88,12 +81,18 @@
       local.get $r1
       i64.const 0
       i64.ne
-      br_if 0 (;@1;)
+      if  ;; label = @2
+        local.get $fuel
+        i64.const 4
+        i64.sub
+        local.set $fuel
+        br 1 (;@1;)
+      end
+      ;; 6: (95) exit
       local.get $fuel
-      i64.const 1
+      i64.const 7
       i64.sub
       local.set $fuel
-      ;; 6: (95) exit
       local.get $fuel
       i64.const 0
       i64.lt_s

@@ -44,14 +44,14 @@
     i32.const 512
     i32.sub
     local.set $fp
-    local.get $fuel
-    i64.const 9
-    i64.sub
-    local.set $fuel
     ;; 0: (b7) r1 = 5
     i64.const 5
     local.set $r1
     ;; 1: (85) call pc+7
+    local.get $fuel
+    i64.const 9
+    i64.sub
+    local.set $fuel
     local.get $r0
     local.get $r1
     local.get $r2
@@ -203,10 +203,6 @@
     i32.const 512
     i32.sub
     local.set $fp
-    local.get $fuel
-    i64.const 6
-    i64.sub
-    local.set $fuel
     ;; 9: (bf) r0 = r1
     local.get $r1
     local.set $r0
@@ -222,6 +218,10 @@
     i64.const 4
     local.set $r2
     ;; 13: (85) call bpf_trace_printk#6
+    local.get $fuel
+    i64.const 6
+    i64.sub
+    local.set $fuel
     local.get $fuel
     global.set $fuel
     local.get $depth

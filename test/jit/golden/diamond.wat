@@ -38,10 +38,6 @@
     i32.sub
     local.set $fp
     block  ;; label = @1
-      local.get $fuel
-      i64.const 2
-      i64.sub
-      local.set $fuel
       ;; 0: (b7) r0 = 0
       i64.const 0
       local.set $r0
@@ -50,29 +46,23 @@
       i64.const 10
       i64.gt_u
       if  ;; label = @2
-        local.get $fuel
-        i64.const 1
-        i64.sub
-        local.set $fuel
         ;; 4: (c6) if w1 s< 0x64 goto pc+1
         local.get $r1
         i32.wrap_i64
         i32.const 100
         i32.lt_s
-        br_if 1 (;@1;)
-        local.get $fuel
-        i64.const 1
-        i64.sub
-        local.set $fuel
+        if  ;; label = @3
+          local.get $fuel
+          i64.const 1
+          i64.add
+          local.set $fuel
+          br 2 (;@1;)
+        end
         ;; 5: (b7) r0 = 2
         i64.const 2
         local.set $r0
         br 1 (;@1;)
       else
-        local.get $fuel
-        i64.const 2
-        i64.sub
-        local.set $fuel
         ;; 2: (b7) r0 = 1
         i64.const 1
         local.set $r0
@@ -80,30 +70,26 @@
       end
     end
     block  ;; label = @1
-      local.get $fuel
-      i64.const 1
-      i64.sub
-      local.set $fuel
       ;; 6: (15) if r2 == 0x0 goto pc+1
       local.get $r2
       i64.eqz
       br_if 0 (;@1;)
-      local.get $fuel
-      i64.const 1
-      i64.sub
-      local.set $fuel
       ;; 7: (07) r0 += 10
       local.get $r0
       i64.const 10
       i64.add
       local.set $r0
+      local.get $fuel
+      i64.const 1
+      i64.sub
+      local.set $fuel
       br 0 (;@1;)
     end
+    ;; 8: (95) exit
     local.get $fuel
-    i64.const 1
+    i64.const 6
     i64.sub
     local.set $fuel
-    ;; 8: (95) exit
     local.get $fuel
     i64.const 0
     i64.lt_s

@@ -37,10 +37,6 @@
     i32.const 512
     i32.sub
     local.set $fp
-    local.get $fuel
-    i64.const 10
-    i64.sub
-    local.set $fuel
     ;; 0: (bf) r0 = r1
     local.get $r1
     local.set $r0
@@ -143,6 +139,10 @@
     i64.rotl
     local.set $r0
     ;; 8: (28) r0 = *(u16 *)skb[2]
+    local.get $fuel
+    i64.const 10
+    i64.sub
+    local.set $fuel
     global.get $pktLen
     i32.const 0
     i32.lt_s

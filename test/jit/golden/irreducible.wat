@@ -47,13 +47,13 @@
               local.get $label
               br_table 0 (;@5;) 1 (;@4;) 2 (;@3;) 3 (;@2;) 3 (;@2;)
             end
+            ;; 0: (b7) r0 = 0
+            i64.const 0
+            local.set $r0
             local.get $fuel
             i64.const 2
             i64.sub
             local.set $fuel
-            ;; 0: (b7) r0 = 0
-            i64.const 0
-            local.set $r0
             ;; 1: (15) if r1 == 0x0 goto pc+2
             local.get $r1
             i64.eqz
@@ -61,15 +61,15 @@
               br 2 (;@3;)
             end
           end
-          local.get $fuel
-          i64.const 2
-          i64.sub
-          local.set $fuel
           ;; 2: (07) r0 += 1
           local.get $r0
           i64.const 1
           i64.add
           local.set $r0
+          local.get $fuel
+          i64.const 2
+          i64.sub
+          local.set $fuel
           ;; 3: (25) if r0 > 0x14 goto pc+2
           local.get $r0
           i64.const 20
@@ -78,15 +78,15 @@
             br 2 (;@2;)
           end
         end
-        local.get $fuel
-        i64.const 2
-        i64.sub
-        local.set $fuel
         ;; 4: (07) r0 += 3
         local.get $r0
         i64.const 3
         i64.add
         local.set $r0
+        local.get $fuel
+        i64.const 2
+        i64.sub
+        local.set $fuel
         ;; 5: (a5) if r0 < 0x14 goto pc-4
         local.get $r0
         i64.const 20
@@ -113,11 +113,11 @@
           br 2 (;@1;)
         end
       end
+      ;; 6: (95) exit
       local.get $fuel
       i64.const 1
       i64.sub
       local.set $fuel
-      ;; 6: (95) exit
       local.get $fuel
       i64.const 0
       i64.lt_s

@@ -43,10 +43,6 @@
     i32.const 512
     i32.sub
     local.set $fp
-    local.get $fuel
-    i64.const 7
-    i64.sub
-    local.set $fuel
     ;; 0: (79) r2 = *(u64 *)(r1 +8)
     local.get $r1
     i32.wrap_i64
@@ -101,6 +97,10 @@
     i64.load offset=504
     local.set $r0
     ;; 6: (95) exit
+    local.get $fuel
+    i64.const 7
+    i64.sub
+    local.set $fuel
     local.get $fuel
     i64.const 0
     i64.lt_s
