@@ -17,7 +17,7 @@ import type { AttachTypeName } from './uapi.js';
 /** What a context load gives the verifier (enum bpf_reg_type; SCALAR_VALUE for plain data). */
 export type CtxRegType =
   | 'SCALAR_VALUE' | 'PTR_TO_PACKET' | 'PTR_TO_PACKET_META' | 'PTR_TO_PACKET_END' | 'PTR_TO_SOCK_COMMON_OR_NULL'
-  | 'PTR_TO_SOCKET' | 'PTR_TO_FLOW_KEYS' | 'PTR_TO_BTF_ID';
+  | 'PTR_TO_SOCKET' | 'PTR_TO_SOCKET_OR_NULL' | 'PTR_TO_FLOW_KEYS' | 'PTR_TO_BTF_ID';
 
 export type AccessSize = 1 | 2 | 4 | 8;
 
@@ -40,6 +40,8 @@ export interface CtxField {
   attachTypes?: readonly AttachTypeName[];
   /** Accesses must begin at the field's offset (narrow loads read its low bytes). */
   atStart?: boolean;
+  /** Narrow accesses must lie in the first this many bytes (a __be16 the kernel also lets programs load as a whole u32). */
+  narrowWithin?: number;
 }
 
 export interface ContextSpec {
@@ -69,6 +71,7 @@ export function ctxAccess(ctx: ContextSpec, off: number, size: number, type: Ctx
   if (!field || off + size > field.offset + field.size) return undefined;
   if (field.attachTypes && (attachType === undefined || !field.attachTypes.includes(attachType))) return undefined;
   if (field.atStart && off !== field.offset) return undefined;
+  if (field.narrowWithin !== undefined && size < field.size && off + size > field.offset + field.narrowWithin) return undefined;
   const rule = type === 'read' ? field.read : field.write;
   if (!rule || !(rule.sizes as readonly number[]).includes(size)) return undefined;
   return { field, regType: field.regType ?? 'SCALAR_VALUE' };
@@ -280,6 +283,63 @@ export const SK_MSG_CTX = freezeCtx({
     { name: 'local_port', offset: 64, size: 4, read: WORD },
     { name: 'size', offset: 68, size: 4, read: WORD },
     { name: 'sk', offset: 72, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET' },
+  ],
+});
+
+const SOCK_CREATE_RELEASE: readonly AttachTypeName[] = ['CGROUP_INET_SOCK_CREATE', 'CGROUP_INET_SOCK_RELEASE'];
+
+/**
+ * sock_filter_is_valid_access (cgroup/sock_create, sock_release, post_bind4/6):
+ * struct bpf_sock; bound_dev_if, mark and priority writable at socket creation
+ * and release, the source address and port readable after bind, the rest
+ * read-only.
+ */
+export const CGROUP_SOCK_CTX = freezeCtx({
+  struct: 'bpf_sock',
+  size: 80,
+  fields: [
+    { name: 'bound_dev_if', offset: 0, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'family', offset: 4, size: 4, read: NARROW, atStart: true },
+    { name: 'type', offset: 8, size: 4, read: NARROW, atStart: true },
+    { name: 'protocol', offset: 12, size: 4, read: NARROW, atStart: true },
+    { name: 'mark', offset: 16, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'priority', offset: 20, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'src_ip4', offset: 24, size: 4, read: NARROW, attachTypes: ['CGROUP_INET4_POST_BIND'] },
+    { name: 'src_ip6', offset: 28, size: 16, read: NARROW, attachTypes: ['CGROUP_INET6_POST_BIND'] },
+    { name: 'src_port', offset: 44, size: 4, read: NARROW, atStart: true, attachTypes: ['CGROUP_INET4_POST_BIND', 'CGROUP_INET6_POST_BIND'] },
+    { name: 'dst_port', offset: 48, size: 4, read: NARROW, narrowWithin: 2 },
+    { name: 'dst_ip4', offset: 52, size: 4, read: NARROW },
+    { name: 'dst_ip6', offset: 56, size: 16, read: NARROW },
+    { name: 'state', offset: 72, size: 4, read: NARROW, atStart: true },
+    { name: 'rx_queue_mapping', offset: 76, size: 4, read: NARROW, atStart: true },
+  ],
+});
+
+/** sk_lookup_is_valid_access: read-only; the selected socket as a whole u64, the rest narrow. */
+export const SK_LOOKUP_CTX = freezeCtx({
+  struct: 'bpf_sk_lookup',
+  size: 72,
+  fields: [
+    { name: 'sk', offset: 0, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET_OR_NULL' },
+    { name: 'family', offset: 8, size: 4, read: NARROW },
+    { name: 'protocol', offset: 12, size: 4, read: NARROW },
+    { name: 'remote_ip4', offset: 16, size: 4, read: NARROW },
+    { name: 'remote_ip6', offset: 20, size: 16, read: NARROW },
+    { name: 'remote_port', offset: 36, size: 4, read: NARROW },
+    { name: 'local_ip4', offset: 40, size: 4, read: NARROW },
+    { name: 'local_ip6', offset: 44, size: 16, read: NARROW },
+    { name: 'local_port', offset: 60, size: 4, read: NARROW },
+    { name: 'ingress_ifindex', offset: 64, size: 4, read: NARROW },
+  ],
+});
+
+/** nf_is_valid_access: the hook state and the skb, each a whole u64 load of a trusted BTF pointer. */
+export const NETFILTER_CTX = freezeCtx({
+  struct: 'bpf_nf_ctx',
+  size: 16,
+  fields: [
+    { name: 'state', offset: 0, size: 8, read: DWORD, regType: 'PTR_TO_BTF_ID' },
+    { name: 'skb', offset: 8, size: 8, read: DWORD, regType: 'PTR_TO_BTF_ID' },
   ],
 });
 

@@ -306,6 +306,7 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
     name: 'bpf_sk_storage_get_tracing', ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
     args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock'), 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY], allowed: SK_STORAGE_TRACING,
   }),
+  proto('sk_storage_get', { name: 'bpf_sk_storage_get_cg_sock', ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [MAP, CTX, 'ARG_PTR_TO_MAP_VALUE_OR_NULL', ANY] }),
   proto('sk_storage_delete', { args: [MAP, btf(BTF_SOCK_COMMON, 'sock_common')] }),
   proto('sk_storage_delete', {
     name: 'bpf_sk_storage_delete_tracing', args: [MAP, btf('ARG_PTR_TO_BTF_ID_OR_NULL', 'sock')], allowed: SK_STORAGE_TRACING,
@@ -325,8 +326,10 @@ export const HELPER_PROTOS: Readonly<Record<string, BpfFuncProto>> = Object.free
   proto('get_netns_cookie', { args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_netns_cookie', { name: 'bpf_get_netns_cookie_sock_addr', args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_netns_cookie', { name: 'bpf_get_netns_cookie_sk_msg', args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
+  proto('get_netns_cookie', { name: 'bpf_get_netns_cookie_sock', args: ['ARG_PTR_TO_CTX_OR_NULL'] }),
   proto('get_current_ancestor_cgroup_id', { args: [ANY] }),
   proto('sk_assign', { args: [CTX, btf(BTF_SOCK_COMMON, 'sock_common'), ANY] }),
+  proto('sk_assign', { name: 'bpf_sk_lookup_assign', args: [CTX, 'ARG_PTR_TO_SOCKET_OR_NULL', ANY] }),
   proto('ktime_get_boot_ns'),
   proto('seq_printf', { gpl: true, args: [btf('ARG_PTR_TO_BTF_ID', 'seq_file'), MEM_RO, SIZE, MEM_RO_OR_NULL, SIZE0] }),
   proto('seq_write', { gpl: true, args: [btf('ARG_PTR_TO_BTF_ID', 'seq_file'), MEM_RO, SIZE0] }),
