@@ -333,6 +333,40 @@ export const SK_LOOKUP_CTX = freezeCtx({
   ],
 });
 
+/** The u32 members of struct bpf_sock_ops from family to sk_txhash, in order. */
+const SOCK_OPS_U32: readonly [string, number][] = [
+  ['family', 4], ['remote_ip4', 4], ['local_ip4', 4], ['remote_ip6', 16], ['local_ip6', 16], ['remote_port', 4],
+  ['local_port', 4], ['is_fullsock', 4], ['snd_cwnd', 4], ['srtt_us', 4], ['bpf_sock_ops_cb_flags', 4], ['state', 4],
+  ['rtt_min', 4], ['snd_ssthresh', 4], ['rcv_nxt', 4], ['snd_nxt', 4], ['snd_una', 4], ['mss_cache', 4], ['ecn_flags', 4],
+  ['rate_delivered', 4], ['rate_interval_us', 4], ['packets_out', 4], ['retrans_out', 4], ['total_retrans', 4],
+  ['segs_in', 4], ['data_segs_in', 4], ['segs_out', 4], ['data_segs_out', 4], ['lost_out', 4], ['sacked_out', 4],
+];
+
+/**
+ * sock_ops_is_valid_access: whole u32 loads (u64 for the counters and
+ * pointers), skb_tcp_flags narrow; stores only to reply and sk_txhash.
+ */
+export const SOCK_OPS_CTX = freezeCtx({
+  struct: 'bpf_sock_ops',
+  size: 224,
+  fields: [
+    { name: 'op', offset: 0, size: 4, read: WORD },
+    { name: 'reply', offset: 4, size: 4, read: WORD, write: WORD },
+    { name: 'args', offset: 8, size: 12, read: WORD },
+    ...SOCK_OPS_U32.map(([name, size], i) => ({ name, offset: 20 + SOCK_OPS_U32.slice(0, i).reduce((n, [, s]) => n + s, 0), size, read: WORD })),
+    { name: 'sk_txhash', offset: 164, size: 4, read: WORD, write: WORD },
+    { name: 'bytes_received', offset: 168, size: 8, read: DWORD },
+    { name: 'bytes_acked', offset: 176, size: 8, read: DWORD },
+    { name: 'sk', offset: 184, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET_OR_NULL' },
+    { name: 'skb_data', offset: 192, size: 8, read: DWORD, regType: 'PTR_TO_PACKET' },
+    { name: 'skb_data_end', offset: 200, size: 8, read: DWORD, regType: 'PTR_TO_PACKET_END' },
+    { name: 'skb_len', offset: 208, size: 4, read: WORD },
+    { name: 'skb_tcp_flags', offset: 212, size: 4, read: NARROW, atStart: true },
+    { name: 'skb_hwtstamp', offset: 216, size: 8, read: DWORD },
+  ],
+  note: 'reply is the union with args[0]; args holds args[1..3]',
+});
+
 /** nf_is_valid_access: the hook state and the skb, each a whole u64 load of a trusted BTF pointer. */
 export const NETFILTER_CTX = freezeCtx({
   struct: 'bpf_nf_ctx',

@@ -20,7 +20,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  CGROUP_SKB_CTX, CGROUP_SOCK_CTX, FLOW_DISSECTOR_CTX, NETFILTER_CTX, SK_LOOKUP_CTX, KPROBE_CTX, MAX_BPF_FUNC_ARGS, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, SK_MSG_CTX, SK_SKB_CTX,
+  CGROUP_SKB_CTX, CGROUP_SOCK_CTX, FLOW_DISSECTOR_CTX, NETFILTER_CTX, SK_LOOKUP_CTX, SOCK_OPS_CTX, KPROBE_CTX, MAX_BPF_FUNC_ARGS, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, SK_MSG_CTX, SK_SKB_CTX,
   SOCK_ADDR_CTX, SOCKET_FILTER_CTX, SYSCALL_CTX, TC_CTX, TRACEPOINT_CTX, XDP_CTX, btfFuncContext, ctxAccess,
   type ContextSpec, type CtxAccessResult, type CtxAccessType,
 } from './contexts.js';
@@ -349,6 +349,20 @@ const SK_LOOKUP_FP = over(SK_BASE, [
   fp('sk_release', { config: 'CONFIG_INET' }),
 ]);
 
+/** sock_ops_func_proto. */
+const SOCK_OPS_FP = over(SK_BASE, [
+  ...cgroupCommon(['CGROUP_SOCK_OPS']),
+  fp('setsockopt', { proto: 'bpf_sock_ops_setsockopt' }),
+  fp('getsockopt', { proto: 'bpf_sock_ops_getsockopt' }),
+  ...cases(['sock_ops_cb_flags_set', 'sock_map_update', 'sock_hash_update', 'perf_event_output', 'sk_storage_get', 'sk_storage_delete']),
+  fp('get_socket_cookie'),
+  fp('get_netns_cookie', { proto: 'bpf_get_netns_cookie_sock_ops' }),
+  fp('load_hdr_opt', { proto: 'bpf_sock_ops_load_hdr_opt', config: 'CONFIG_INET' }),
+  fp('store_hdr_opt', { proto: 'bpf_sock_ops_store_hdr_opt', config: 'CONFIG_INET' }),
+  fp('reserve_hdr_opt', { proto: 'bpf_sock_ops_reserve_hdr_opt', config: 'CONFIG_INET' }),
+  fp('tcp_sock', { config: 'CONFIG_INET' }),
+]);
+
 /** bpf_nf_func_proto: the base set. */
 const NETFILTER_FP = BASE;
 
@@ -530,6 +544,13 @@ const DEFS: readonly TypeDef[] = [
       { name: 'allow', value: 1, meaning: 'let it go on' },
     ],
     packetAccess: 'none', testRun: null, attachTypes: CGROUP_SOCK_ATTACH, defaultAttachType: 'CGROUP_INET_SOCK_CREATE',
+  },
+  {
+    name: 'SOCK_OPS', ctx: SOCK_OPS_CTX, fp: SOCK_OPS_FP, retval: [{ range: [0, 1] }],
+    verdicts: [
+      { name: 'reply', value: 1, meaning: 'the program ran (the answer to the operation is in reply); 0 makes the caller see an error' },
+    ],
+    packetAccess: 'read', testRun: null, attachTypes: ['CGROUP_SOCK_OPS'],
   },
   {
     name: 'SK_LOOKUP', ctx: SK_LOOKUP_CTX, fp: SK_LOOKUP_FP, retval: [{ range: [0, 1] }],
