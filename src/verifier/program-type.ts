@@ -16,6 +16,8 @@ export interface ProgramTypeInfo {
   ctx: ContextSpec;
   /** `may_access_direct_pkt_data` for stores. */
   pktWrite: boolean;
+  /** The expected attach type it was loaded with (undefined: the type's default). */
+  attachType: AttachTypeName | undefined;
   /** `check_return_code`'s range, or null when any scalar goes. */
   retval: readonly [number, number] | null;
   /** The prototype this type gets for a helper id (`get_func_proto`), or undefined. */
@@ -35,6 +37,7 @@ export function programTypeInfo(progType: string | number, expectedAttachType?: 
     spec,
     ctx: spec.ctx,
     pktWrite: spec.packetAccess === 'read-write',
+    attachType: attach,
     retval: retvalRange(spec, attach),
     proto: (id) => funcProto(spec, id, attach),
     ctxAccess: (off, size, type) => programCtxAccess(spec, off, size, type, attach),

@@ -15,8 +15,8 @@ import {
   InstructionError, decodeProgram, imm64, type Insn, type Opcode,
 } from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
-import type { BpfFuncProto, HelperArg } from '../platform/helper-protos.js';
-import { mapTypeByName, mapTypeName } from '../platform/uapi.js';
+import { mapFuncCompatible, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
+import { mapTypeByName, mapTypeName, type MapTypeName } from '../platform/uapi.js';
 import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
   unboundedScalar, zext32To64,
@@ -1923,8 +1923,9 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
   const map = env.maps[mapIndex];
   const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
   const name = typeNum === undefined ? undefined : mapTypeName(typeNum);
-  const isRingbufHelper = proto.helper.startsWith('bpf_ringbuf_');
-  if ((name === 'ringbuf') !== isRingbufHelper && (isRingbufHelper || proto.helper === 'bpf_map_lookup_elem' || proto.helper === 'bpf_map_update_elem' || proto.helper === 'bpf_map_delete_elem')) {
+  // `record_func_map`, before check_map_func_compatibility.
+  if (proto.helper === 'bpf_tail_call' && name !== 'prog_array') throw new Reject(idx, 'expected prog array map for tail call');
+  if (!name || !mapFuncCompatible(proto.helper, name.toUpperCase() as MapTypeName, env.prog.spec.name, env.prog.attachType)) {
     throw new Reject(idx, `cannot pass map_type ${typeNum} into func ${proto.helper}#${proto.id}`);
   }
 }
