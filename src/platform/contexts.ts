@@ -17,7 +17,7 @@ import type { AttachTypeName } from './uapi.js';
 /** What a context load gives the verifier (enum bpf_reg_type; SCALAR_VALUE for plain data). */
 export type CtxRegType =
   | 'SCALAR_VALUE' | 'PTR_TO_PACKET' | 'PTR_TO_PACKET_META' | 'PTR_TO_PACKET_END' | 'PTR_TO_SOCK_COMMON_OR_NULL'
-  | 'PTR_TO_SOCKET' | 'PTR_TO_FLOW_KEYS' | 'PTR_TO_BTF_ID';
+  | 'PTR_TO_SOCKET' | 'PTR_TO_SOCKET_OR_NULL' | 'PTR_TO_FLOW_KEYS' | 'PTR_TO_BTF_ID';
 
 export type AccessSize = 1 | 2 | 4 | 8;
 
@@ -40,6 +40,8 @@ export interface CtxField {
   attachTypes?: readonly AttachTypeName[];
   /** Accesses must begin at the field's offset (narrow loads read its low bytes). */
   atStart?: boolean;
+  /** Narrow accesses must lie in the first this many bytes (a __be16 the kernel also lets programs load as a whole u32). */
+  narrowWithin?: number;
 }
 
 export interface ContextSpec {
@@ -69,6 +71,7 @@ export function ctxAccess(ctx: ContextSpec, off: number, size: number, type: Ctx
   if (!field || off + size > field.offset + field.size) return undefined;
   if (field.attachTypes && (attachType === undefined || !field.attachTypes.includes(attachType))) return undefined;
   if (field.atStart && off !== field.offset) return undefined;
+  if (field.narrowWithin !== undefined && size < field.size && off + size > field.offset + field.narrowWithin) return undefined;
   const rule = type === 'read' ? field.read : field.write;
   if (!rule || !(rule.sizes as readonly number[]).includes(size)) return undefined;
   return { field, regType: field.regType ?? 'SCALAR_VALUE' };
@@ -280,6 +283,97 @@ export const SK_MSG_CTX = freezeCtx({
     { name: 'local_port', offset: 64, size: 4, read: WORD },
     { name: 'size', offset: 68, size: 4, read: WORD },
     { name: 'sk', offset: 72, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET' },
+  ],
+});
+
+const SOCK_CREATE_RELEASE: readonly AttachTypeName[] = ['CGROUP_INET_SOCK_CREATE', 'CGROUP_INET_SOCK_RELEASE'];
+
+/**
+ * sock_filter_is_valid_access (cgroup/sock_create, sock_release, post_bind4/6):
+ * struct bpf_sock; bound_dev_if, mark and priority writable at socket creation
+ * and release, the source address and port readable after bind, the rest
+ * read-only.
+ */
+export const CGROUP_SOCK_CTX = freezeCtx({
+  struct: 'bpf_sock',
+  size: 80,
+  fields: [
+    { name: 'bound_dev_if', offset: 0, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'family', offset: 4, size: 4, read: NARROW, atStart: true },
+    { name: 'type', offset: 8, size: 4, read: NARROW, atStart: true },
+    { name: 'protocol', offset: 12, size: 4, read: NARROW, atStart: true },
+    { name: 'mark', offset: 16, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'priority', offset: 20, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'src_ip4', offset: 24, size: 4, read: NARROW, attachTypes: ['CGROUP_INET4_POST_BIND'] },
+    { name: 'src_ip6', offset: 28, size: 16, read: NARROW, attachTypes: ['CGROUP_INET6_POST_BIND'] },
+    { name: 'src_port', offset: 44, size: 4, read: NARROW, atStart: true, attachTypes: ['CGROUP_INET4_POST_BIND', 'CGROUP_INET6_POST_BIND'] },
+    { name: 'dst_port', offset: 48, size: 4, read: NARROW, narrowWithin: 2 },
+    { name: 'dst_ip4', offset: 52, size: 4, read: NARROW },
+    { name: 'dst_ip6', offset: 56, size: 16, read: NARROW },
+    { name: 'state', offset: 72, size: 4, read: NARROW, atStart: true },
+    { name: 'rx_queue_mapping', offset: 76, size: 4, read: NARROW, atStart: true },
+  ],
+});
+
+/** sk_lookup_is_valid_access: read-only; the selected socket as a whole u64, the rest narrow. */
+export const SK_LOOKUP_CTX = freezeCtx({
+  struct: 'bpf_sk_lookup',
+  size: 72,
+  fields: [
+    { name: 'sk', offset: 0, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET_OR_NULL' },
+    { name: 'family', offset: 8, size: 4, read: NARROW },
+    { name: 'protocol', offset: 12, size: 4, read: NARROW },
+    { name: 'remote_ip4', offset: 16, size: 4, read: NARROW },
+    { name: 'remote_ip6', offset: 20, size: 16, read: NARROW },
+    { name: 'remote_port', offset: 36, size: 4, read: NARROW },
+    { name: 'local_ip4', offset: 40, size: 4, read: NARROW },
+    { name: 'local_ip6', offset: 44, size: 16, read: NARROW },
+    { name: 'local_port', offset: 60, size: 4, read: NARROW },
+    { name: 'ingress_ifindex', offset: 64, size: 4, read: NARROW },
+  ],
+});
+
+/** The u32 members of struct bpf_sock_ops from family to sk_txhash, in order. */
+const SOCK_OPS_U32: readonly [string, number][] = [
+  ['family', 4], ['remote_ip4', 4], ['local_ip4', 4], ['remote_ip6', 16], ['local_ip6', 16], ['remote_port', 4],
+  ['local_port', 4], ['is_fullsock', 4], ['snd_cwnd', 4], ['srtt_us', 4], ['bpf_sock_ops_cb_flags', 4], ['state', 4],
+  ['rtt_min', 4], ['snd_ssthresh', 4], ['rcv_nxt', 4], ['snd_nxt', 4], ['snd_una', 4], ['mss_cache', 4], ['ecn_flags', 4],
+  ['rate_delivered', 4], ['rate_interval_us', 4], ['packets_out', 4], ['retrans_out', 4], ['total_retrans', 4],
+  ['segs_in', 4], ['data_segs_in', 4], ['segs_out', 4], ['data_segs_out', 4], ['lost_out', 4], ['sacked_out', 4],
+];
+
+/**
+ * sock_ops_is_valid_access: whole u32 loads (u64 for the counters and
+ * pointers), skb_tcp_flags narrow; stores only to reply and sk_txhash.
+ */
+export const SOCK_OPS_CTX = freezeCtx({
+  struct: 'bpf_sock_ops',
+  size: 224,
+  fields: [
+    { name: 'op', offset: 0, size: 4, read: WORD },
+    { name: 'reply', offset: 4, size: 4, read: WORD, write: WORD },
+    { name: 'args', offset: 8, size: 12, read: WORD },
+    ...SOCK_OPS_U32.map(([name, size], i) => ({ name, offset: 20 + SOCK_OPS_U32.slice(0, i).reduce((n, [, s]) => n + s, 0), size, read: WORD })),
+    { name: 'sk_txhash', offset: 164, size: 4, read: WORD, write: WORD },
+    { name: 'bytes_received', offset: 168, size: 8, read: DWORD },
+    { name: 'bytes_acked', offset: 176, size: 8, read: DWORD },
+    { name: 'sk', offset: 184, size: 8, read: DWORD, regType: 'PTR_TO_SOCKET_OR_NULL' },
+    { name: 'skb_data', offset: 192, size: 8, read: DWORD, regType: 'PTR_TO_PACKET' },
+    { name: 'skb_data_end', offset: 200, size: 8, read: DWORD, regType: 'PTR_TO_PACKET_END' },
+    { name: 'skb_len', offset: 208, size: 4, read: WORD },
+    { name: 'skb_tcp_flags', offset: 212, size: 4, read: NARROW, atStart: true },
+    { name: 'skb_hwtstamp', offset: 216, size: 8, read: DWORD },
+  ],
+  note: 'reply is the union with args[0]; args holds args[1..3]',
+});
+
+/** nf_is_valid_access: the hook state and the skb, each a whole u64 load of a trusted BTF pointer. */
+export const NETFILTER_CTX = freezeCtx({
+  struct: 'bpf_nf_ctx',
+  size: 16,
+  fields: [
+    { name: 'state', offset: 0, size: 8, read: DWORD, regType: 'PTR_TO_BTF_ID' },
+    { name: 'skb', offset: 8, size: 8, read: DWORD, regType: 'PTR_TO_BTF_ID' },
   ],
 });
 

@@ -20,7 +20,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  CGROUP_SKB_CTX, FLOW_DISSECTOR_CTX, KPROBE_CTX, MAX_BPF_FUNC_ARGS, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, SK_MSG_CTX, SK_SKB_CTX,
+  CGROUP_SKB_CTX, CGROUP_SOCK_CTX, FLOW_DISSECTOR_CTX, NETFILTER_CTX, SK_LOOKUP_CTX, SOCK_OPS_CTX, KPROBE_CTX, MAX_BPF_FUNC_ARGS, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, SK_MSG_CTX, SK_SKB_CTX,
   SOCK_ADDR_CTX, SOCKET_FILTER_CTX, SYSCALL_CTX, TC_CTX, TRACEPOINT_CTX, XDP_CTX, btfFuncContext, ctxAccess,
   type ContextSpec, type CtxAccessResult, type CtxAccessType,
 } from './contexts.js';
@@ -327,6 +327,45 @@ const SOCK_ADDR_FP = over(SK_BASE, [
   ...cases(['sk_lookup_tcp', 'sk_lookup_udp', 'sk_release', 'skc_lookup_tcp'], { config: 'CONFIG_INET' }),
 ]);
 
+const CGROUP_SOCK_ATTACH: readonly AttachTypeName[] = [
+  'CGROUP_INET_SOCK_CREATE', 'CGROUP_INET_SOCK_RELEASE', 'CGROUP_INET4_POST_BIND', 'CGROUP_INET6_POST_BIND',
+];
+
+/** sock_filter_func_proto: the cgroup helpers and the socket's own over the base set. */
+const CGROUP_SOCK_FP = over(BASE, [
+  ...cgroupCommon(CGROUP_SOCK_ATTACH),
+  fp('get_socket_cookie'),
+  fp('get_netns_cookie', { proto: 'bpf_get_netns_cookie_sock' }),
+  fp('perf_event_output'),
+  fp('sk_storage_get', { proto: 'bpf_sk_storage_get_cg_sock' }),
+  fp('ktime_get_coarse_ns'),
+]);
+
+/** sk_lookup_func_proto. */
+const SK_LOOKUP_FP = over(SK_BASE, [
+  fp('perf_event_output'),
+  fp('sk_assign', { proto: 'bpf_sk_lookup_assign' }),
+  // The type itself exists only in kernels built with CONFIG_INET.
+  fp('sk_release', { config: 'CONFIG_INET' }),
+]);
+
+/** sock_ops_func_proto. */
+const SOCK_OPS_FP = over(SK_BASE, [
+  ...cgroupCommon(['CGROUP_SOCK_OPS']),
+  fp('setsockopt', { proto: 'bpf_sock_ops_setsockopt' }),
+  fp('getsockopt', { proto: 'bpf_sock_ops_getsockopt' }),
+  ...cases(['sock_ops_cb_flags_set', 'sock_map_update', 'sock_hash_update', 'perf_event_output', 'sk_storage_get', 'sk_storage_delete']),
+  fp('get_socket_cookie'),
+  fp('get_netns_cookie', { proto: 'bpf_get_netns_cookie_sock_ops' }),
+  fp('load_hdr_opt', { proto: 'bpf_sock_ops_load_hdr_opt', config: 'CONFIG_INET' }),
+  fp('store_hdr_opt', { proto: 'bpf_sock_ops_store_hdr_opt', config: 'CONFIG_INET' }),
+  fp('reserve_hdr_opt', { proto: 'bpf_sock_ops_reserve_hdr_opt', config: 'CONFIG_INET' }),
+  fp('tcp_sock', { config: 'CONFIG_INET' }),
+]);
+
+/** bpf_nf_func_proto: the base set. */
+const NETFILTER_FP = BASE;
+
 /** flow_dissector_func_proto. */
 const FLOW_DISSECTOR_FP = over(SK_BASE, [fp('skb_load_bytes')]);
 
@@ -360,6 +399,22 @@ const SKB_TEST_RUN: TestRunSpec = {
     out: ['mark', 'priority', 'ingress_ifindex', 'ifindex', 'cb', 'tstamp', 'wire_len', 'gso_segs', 'gso_size', 'hwtstamp'],
     rules: 'ifindex above 1 must name a device (ENODEV); wire_len 0 or at least the data length; gso_segs at most GSO_MAX_SEGS',
   },
+};
+
+/** bpf_prog_test_run_sk_lookup: the lookup's addresses and ports from ctx_in (a struct bpf_sk_lookup). */
+const SK_LOOKUP_TEST_RUN: TestRunSpec = {
+  data: false,
+  ctx: {
+    in: ['family', 'protocol', 'remote_ip4', 'remote_ip6', 'remote_port', 'local_ip4', 'local_ip6', 'local_port'],
+    out: ['sk'],
+    rules: 'ctx_in is required; family and protocol choose the lookup; repeat is allowed; no data',
+  },
+};
+
+/** bpf_prog_test_run_nf: the packet in data_in, the hook as struct nf_hook_state fields in ctx_in. */
+const NETFILTER_TEST_RUN: TestRunSpec = {
+  data: true,
+  ctx: { struct: 'nf_hook_state', in: ['hook', 'pf'], out: [], rules: 'ctx_in may set only hook and pf; data_in is an IPv4 or IPv6 packet' },
 };
 
 interface TypeDef extends Omit<ProgramTypeSpec, 'type' | 'helpers' | 'attachTypes' | 'attachTypeRequired' | 'loadFlags' | 'attachBtf' | 'ldAbs' | 'mapUse'> {
@@ -481,6 +536,38 @@ const DEFS: readonly TypeDef[] = [
     ],
     attachTypes: ['FLOW_DISSECTOR'],
     testRun: { data: true, ctx: { struct: 'bpf_flow_keys', in: ['flags'], out: [], rules: 'ctx_in may set only flags (offset 48 of the 56 bytes); the dissected flow keys come back in data_out' } },
+  },
+  {
+    name: 'CGROUP_SOCK', ctx: CGROUP_SOCK_CTX, fp: CGROUP_SOCK_FP, retval: [{ range: [0, 1] }],
+    verdicts: [
+      { name: 'reject', value: 0, meaning: 'fail the socket operation (EPERM)' },
+      { name: 'allow', value: 1, meaning: 'let it go on' },
+    ],
+    packetAccess: 'none', testRun: null, attachTypes: CGROUP_SOCK_ATTACH, defaultAttachType: 'CGROUP_INET_SOCK_CREATE',
+  },
+  {
+    name: 'SOCK_OPS', ctx: SOCK_OPS_CTX, fp: SOCK_OPS_FP, retval: [{ range: [0, 1] }],
+    verdicts: [
+      { name: 'reply', value: 1, meaning: 'the program ran (the answer to the operation is in reply); 0 makes the caller see an error' },
+    ],
+    packetAccess: 'read', testRun: null, attachTypes: ['CGROUP_SOCK_OPS'],
+  },
+  {
+    name: 'SK_LOOKUP', ctx: SK_LOOKUP_CTX, fp: SK_LOOKUP_FP, retval: [{ range: [0, 1] }],
+    verdicts: [
+      { name: 'SK_DROP', value: 0, meaning: 'drop the packet (or refuse the connection)' },
+      { name: 'SK_PASS', value: 1, meaning: 'deliver to the socket bpf_sk_assign chose, or go on with the regular lookup' },
+    ],
+    packetAccess: 'none', attachTypes: ['SK_LOOKUP'], attachTypeRequired: true,
+    testRun: SK_LOOKUP_TEST_RUN,
+  },
+  {
+    name: 'NETFILTER', ctx: NETFILTER_CTX, fp: NETFILTER_FP, retval: [{ range: [0, 1] }],
+    verdicts: [
+      { name: 'NF_DROP', value: 0, meaning: 'drop the packet' },
+      { name: 'NF_ACCEPT', value: 1, meaning: 'let it through' },
+    ],
+    packetAccess: 'none', attachTypes: ['NETFILTER'], attachTypeRequired: true, testRun: NETFILTER_TEST_RUN,
   },
   {
     name: 'TRACING', ctx: btfFuncContext(Array(MAX_BPF_FUNC_ARGS).fill('scalar')), fp: TRACING_FP,

@@ -16,6 +16,8 @@ export interface ProgramTypeInfo {
   ctx: ContextSpec;
   /** `may_access_direct_pkt_data` for stores. */
   pktWrite: boolean;
+  /** The expected attach type it was loaded with (undefined: the type's default). */
+  attachType: AttachTypeName | undefined;
   /** `check_return_code`'s range, or null when any scalar goes. */
   retval: readonly [number, number] | null;
   /** The prototype this type gets for a helper id (`get_func_proto`), or undefined. */
@@ -37,6 +39,7 @@ export function programTypeInfo(progType: string | number, expectedAttachType?: 
     spec,
     ctx: spec.ctx,
     pktWrite: spec.packetAccess === 'read-write',
+    attachType: attach,
     retval: retvalRange(spec, attach),
     proto: (id) => {
       if (!protos.has(id)) protos.set(id, funcProto(spec, id, attach));

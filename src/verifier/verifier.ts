@@ -15,8 +15,8 @@ import {
   InstructionError, decodeProgram, imm64, type Insn, type Opcode,
 } from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
-import type { BpfFuncProto, HelperArg } from '../platform/helper-protos.js';
-import { mapTypeByName, mapTypeName } from '../platform/uapi.js';
+import { mapFuncCompatible, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
+import { mapTypeByName, mapTypeName, type MapTypeName } from '../platform/uapi.js';
 import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
   unboundedScalar, zext32To64,
@@ -24,6 +24,7 @@ import {
 import {
   PATH_ALWAYS_TAKEN, PATH_FALLTHROUGH, PATH_JUMP, PATH_NEVER_TAKEN, PATH_TAKEN, explainRejection, formatExplanation, type Explanation,
 } from './explain.js';
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } from './global-func.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import { statesEqual } from './prune.js';
@@ -187,8 +188,12 @@ class Env {
   readonly path: number[] = [];
   /** The state of the path being walked (mutated in place along the path): at a rejection, the failing one. */
   state: VerifierState | null = null;
+  /** Global functions a verified path called: each is verified on its own afterwards (`do_check_subprogs`). */
+  readonly calledGlobals = new Set<number>();
+  /** The subprogram whose own verification is running: 0, or a global function. */
+  verifyingSubprog = 0;
 
-  constructor(readonly insns: readonly Insn[], options: VerifyOptions, level: number) {
+  constructor(readonly insns: readonly Insn[], readonly options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
     const maps = [...(options.maps ?? [])];
     // `inner_map_meta`: a map of maps' inner map joins the list, so a lookup in the outer map can point at it.
@@ -208,6 +213,17 @@ class Env {
   verbose(text: string): void {
     if (this.level > 0) this.log += text;
   }
+}
+
+/**
+ * The global function a subprogram is, with its arguments from BTF (or the
+ * kernel's message why they cannot be had); undefined for a static one.
+ */
+function globalFuncOf(env: Env, subprog: number): GlobalFunc | string | undefined {
+  const start = env.subprogStarts[subprog];
+  if (env.funcLinkage?.get(start) !== BTF_FUNC_GLOBAL) return undefined;
+  const typeId = env.options.funcInfo?.find((fi) => fi.insnOff === start)?.typeId ?? 0;
+  return prepareFuncArgs(env.options.btf!, typeId, env.prog.ctx.struct);
 }
 
 /** insnOff → `enum btf_func_linkage` from func_info and its BTF FUNC types. */
@@ -387,7 +403,8 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
-    doCheck(env);
+    doCheck(env, mainEntryState(), 0);
+    checkGlobalFuncs(env);
   } catch (err) {
     if (!(err instanceof Reject)) throw err;
     error = { insn: err.insn, message: err.message };
@@ -539,18 +556,23 @@ function printLiveness(env: Env): void {
   });
 }
 
-function doCheck(env: Env): void {
-  let state: VerifierState = { frames: [newFrame(0, -1, 0)], refs: [] };
+/** The main program's state at its first instruction: R1 the context. */
+function mainEntryState(): VerifierState {
+  const state: VerifierState = { frames: [newFrame(0, -1, 0)], refs: [] };
+  cur(state).regs[1] = pointer('ctx');
+  return state;
+}
+
+function doCheck(env: Env, entry: VerifierState, start: number): void {
+  let state = entry;
   env.state = state;
-  const r1 = pointer('ctx');
-  cur(state).regs[1] = r1;
-  let idx = 0;
+  let idx = start;
   let prevIdx = -1;
   let printState = true;
   let printNext: 'state' | 'from' | undefined;
   let chain: Checkpoint[] = [];
   const scratch = new Scratch();
-  if (env.level > 1) printLiveness(env);
+  if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
     if (env.precisionDemanded) markChainPrecise(env, chain);
     for (const cp of chain) cp.branches--;
@@ -648,7 +670,7 @@ function doCheck(env: Env): void {
     }
     if (step.kind === 'next') {
       if (step.log) env.verbose(step.log);
-      printNext = step.print;
+      printNext = step.print === 'log' ? undefined : step.print;
       prevIdx = idx;
       idx = step.idx;
       continue;
@@ -694,7 +716,7 @@ function popBranch(env: Env): Branch | undefined {
 
 type Step =
   /** `log` follows the instruction's line; `print` asks for the state before the next one. */
-  | { kind: 'next'; idx: number; log?: string; print?: 'state' | 'from' }
+  | { kind: 'next'; idx: number; log?: string; print?: 'state' | 'from' | 'log' }
   | { kind: 'branch'; idx: number; other: VerifierState; otherIdx: number }
   | { kind: 'exit' };
 
@@ -1450,7 +1472,7 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
       }
       return { kind: 'next', idx: idx + 1 };
     case 'call_local':
-      return checkFuncCall(env, state, idx, ins);
+      return checkFuncCall(env, state, idx, ins, scratch);
     case 'jmp_reg':
     case 'jmp_imm':
       return checkCondJmpOp(env, state, idx, ins, scratch);
@@ -1462,8 +1484,82 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
   }
 }
 
+/**
+ * `check_func_call` of a global function: the arguments must match its BTF
+ * prototype (`btf_check_func_arg_match`); the function itself is verified on
+ * its own later, so the call returns an unknown scalar.
+ */
+function callGlobalFunc(env: Env, state: VerifierState, idx: number, subprog: number, global: GlobalFunc | string, scratch: Scratch): Step {
+  const name = typeof global === 'string' ? '' : global.name;
+  const invalid = (why: string) => new Reject(idx, `${why}\nCaller passes invalid args into func#${subprog} ('${name}')`);
+  if (typeof global === 'string') throw invalid(global);
+  global.args.forEach((arg, i) => {
+    const regno = i + 1;
+    const reg = readReg(state, idx, regno, scratch);
+    if (arg.kind === 'scalar') {
+      if (reg.type !== 'scalar') throw invalid(`R${regno} is not a scalar`);
+    } else if (arg.kind === 'ctx') {
+      if (reg.type !== 'ctx') throw invalid(`arg#${i} expects pointer to ctx`);
+    } else if (!(reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n)) {
+      checkHelperMemAccess(env, state, idx, regno, reg, arg.size, 'read', scratch);
+    }
+  });
+  if (state.refs.some((r) => r.lockMap !== undefined)) {
+    throw new Reject(idx, 'global function calls are not allowed while holding a lock,\nuse static function instead');
+  }
+  env.calledGlobals.add(subprog);
+  const f = cur(state);
+  for (let r = 1; r <= 5; r++) f.regs[r] = notInit();
+  f.regs[0] = unknownScalar();
+  scratch.regs.add(0);
+  if (env.level === 0) return { kind: 'next', idx: idx + 1, print: 'log' };
+  const onlyR0 = new Scratch();
+  onlyR0.regs.add(0);
+  const r0 = stateStr(env, f, onlyR0);
+  return { kind: 'next', idx: idx + 1, log: `Func#${subprog} ('${name}') is global and assumed valid.\n${idx + 1}:${r0}\n`, print: 'log' };
+}
+
+/** `btf_prepare_func_args`: the state a global function is verified from. */
+function globalEntryState(env: Env, subprog: number, global: GlobalFunc): VerifierState {
+  const frame = newFrame(0, -1, subprog);
+  global.args.forEach((arg, i) => {
+    if (arg.kind === 'scalar') frame.regs[i + 1] = unknownScalar();
+    else if (arg.kind === 'ctx') frame.regs[i + 1] = pointer('ctx');
+    else {
+      const r = pointer('mem');
+      r.memSize = arg.size;
+      r.maybeNull = true;
+      r.id = ++env.idGen;
+      frame.regs[i + 1] = r;
+    }
+  });
+  return { frames: [frame], refs: [] };
+}
+
+/** `do_check_subprogs`: each global function some verified path calls, on its own, until no new one is called. */
+function checkGlobalFuncs(env: Env): void {
+  const done = new Set<number>();
+  for (let again = true; again;) {
+    again = false;
+    for (let sub = 1; sub < env.subprogStarts.length; sub++) {
+      if (!env.calledGlobals.has(sub) || done.has(sub)) continue;
+      done.add(sub);
+      again = true;
+      const global = globalFuncOf(env, sub) as GlobalFunc | string;
+      if (typeof global === 'string') throw new Reject(env.subprogStarts[sub], global);
+      env.verbose(`Validating ${global.name}() func#${sub}...\n`);
+      env.explored.clear();
+      env.verifyingSubprog = sub;
+      doCheck(env, globalEntryState(env, sub, global), env.subprogStarts[sub]);
+      env.verbose(`Func#${sub} ('${global.name}') is safe for any args that match its prototype\n`);
+    }
+  }
+}
+
 /** `check_func_call`: a new frame with R1-R5 as arguments. */
-function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
+function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): Step {
+  const global = globalFuncOf(env, subprogOf(env, idx + ins.imm + 1));
+  if (global !== undefined) return callGlobalFunc(env, state, idx, subprogOf(env, idx + ins.imm + 1), global, scratch);
   if (state.frames.length >= MAX_CALL_FRAMES) throw new Reject(idx, `the call stack of ${state.frames.length + 1} frames is too deep`);
   const target = idx + ins.imm + 1;
   const caller = cur(state);
@@ -1491,6 +1587,11 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
   }
   const r0 = readReg(state, idx, 0, scratch);
   checkResourceLeak(state, idx, true, 'BPF_EXIT instruction in main prog');
+  if (env.verifyingSubprog) {
+    // A global function returns a scalar, whatever the program type.
+    if (r0.type !== 'scalar') throw new Reject(idx, `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`);
+    return { kind: 'exit' };
+  }
   if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
   checkReturnCode(env, idx, r0);
   return { kind: 'exit' };
@@ -1897,7 +1998,6 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
 
 /** Helpers that call a subprogram of the program (`is_callback_calling_function`, the synchronous ones). */
 const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find_vma', 'bpf_user_ringbuf_drain']);
-const BTF_FUNC_STATIC = 0;
 
 /**
  * `push_callback_call` for bpf_loop: while fewer callbacks than R1 allows
@@ -1955,8 +2055,9 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
   const map = env.maps[mapIndex];
   const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
   const name = typeNum === undefined ? undefined : mapTypeName(typeNum);
-  const isRingbufHelper = proto.helper.startsWith('bpf_ringbuf_');
-  if ((name === 'ringbuf') !== isRingbufHelper && (isRingbufHelper || proto.helper === 'bpf_map_lookup_elem' || proto.helper === 'bpf_map_update_elem' || proto.helper === 'bpf_map_delete_elem')) {
+  // `record_func_map`, before check_map_func_compatibility.
+  if (proto.helper === 'bpf_tail_call' && name !== 'prog_array') throw new Reject(idx, 'expected prog array map for tail call');
+  if (!name || !mapFuncCompatible(proto.helper, name.toUpperCase() as MapTypeName, env.prog.spec.name, env.prog.attachType)) {
     throw new Reject(idx, `cannot pass map_type ${typeNum} into func ${proto.helper}#${proto.id}`);
   }
 }

@@ -56,6 +56,7 @@ const REG_TYPE_LOG: Readonly<Record<CtxRegType, RegExp>> = {
   PTR_TO_PACKET_END: /^pkt_end\(/,
   PTR_TO_SOCK_COMMON_OR_NULL: /^sock_common_or_null\(/,
   PTR_TO_SOCKET: /^sock\(/,
+  PTR_TO_SOCKET_OR_NULL: /^sock_or_null\(/,
   PTR_TO_FLOW_KEYS: /^flow_keys\(/,
   PTR_TO_BTF_ID: /^(trusted_|rcu_|untrusted_)?ptr_/,
 };

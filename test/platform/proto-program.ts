@@ -8,7 +8,7 @@
  * when one argument is changed, is how the tests check a prototype.
  */
 import { BPF_ALU64, BPF_ADD, BPF_JEQ, BPF_JGT, BPF_JMP, BPF_K, BPF_X, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type Insn } from '../../src/isa/index.js';
-import { helperIdByName, mapFuncCompatible, type BpfFuncProto, type HelperArg, type MapTypeName } from '../../src/platform/index.js';
+import { allowedHelpers, helperIdByName, mapFuncCompatible, type BpfFuncProto, type HelperArg, type MapTypeName } from '../../src/platform/index.js';
 import { CALL, EXIT, I, LDX, MOV, MOVX, STDW0, exitValue, type LoadTarget } from './oracle.js';
 
 /** One change from the call our prototype describes, to see the kernel refuse (or accept) it. */
@@ -165,6 +165,7 @@ export function buildCall(p: BpfFuncProto, t: LoadTarget, res: Resources, varian
       items.push(...LD_MAP(1, res.maps.get('RINGBUF')!), MOV(2, 8), MOV(3, 0), CALL(id('ringbuf_reserve')), { jeqZero: 0, to: 'out' }, MOVX(8, 0));
     }
     if (a.type === 'ARG_PTR_TO_BTF_ID_SOCK_COMMON' && has(a, 'OBJ_RELEASE')) {
+      if (!allowedHelpers(t.spec, t.attachType).some((h) => h.id === id('sk_lookup_tcp'))) return 'the socket to release comes from bpf_sk_lookup_tcp, which this type may not call';
       items.push(MOVX(1, 6), MOVX(2, 10), ADDI(2, KEY_OFF), MOV(3, 12), MOV(4, 0), MOV(5, 0), CALL(id('sk_lookup_tcp')), { jeqZero: 0, to: 'out' }, MOVX(8, 0));
     } else if (['ARG_PTR_TO_SOCK_COMMON', 'ARG_PTR_TO_SOCKET', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'].includes(a.type) && !has(a, 'PTR_MAYBE_NULL')) {
       items.push(LDX(8, 8, 6, SOCKET_IN_CTX[t.spec.name]!), { jeqZero: 8, to: 'out' });

@@ -38,7 +38,7 @@ import { buildCall, mapsUsed, type Built, type Resources, type Variant } from '.
 /** Where to try a prototype first: types whose contexts hold sockets, then the rest. */
 const PREFERENCE: readonly ProgTypeName[] = [
   'SCHED_CLS', 'XDP', 'SOCKET_FILTER', 'CGROUP_SKB', 'SK_SKB', 'SK_MSG', 'CGROUP_SOCK_ADDR', 'FLOW_DISSECTOR', 'KPROBE',
-  'TRACEPOINT', 'PERF_EVENT', 'RAW_TRACEPOINT', 'TRACING', 'SYSCALL', 'SCHED_ACT', 'LSM',
+  'TRACEPOINT', 'PERF_EVENT', 'RAW_TRACEPOINT', 'TRACING', 'SYSCALL', 'SCHED_ACT', 'LSM', 'CGROUP_SOCK', 'SOCK_OPS', 'SK_LOOKUP', 'NETFILTER',
 ];
 
 /** The loadable targets that offer `p`, the one that suits it best first. */

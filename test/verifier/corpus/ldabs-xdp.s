@@ -1,0 +1,7 @@
+; XDP programs have no LD_ABS
+; prog: xdp
+; result: reject
+; error: BPF_LD_[ABS|IND] instructions not allowed for this program type
+r6 = r1
+r0 = *(u8 *)skb[23]
+exit
