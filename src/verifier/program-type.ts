@@ -20,11 +20,14 @@ export interface ProgramTypeInfo {
   ctxAccess(off: number, size: number, type: CtxAccessType): CtxAccessResult | undefined;
 }
 
+/** funcProto filters the type's helper list on every call: each type asks once per helper id, for every verification. */
+const protoCache = new WeakMap<ProgramTypeSpec, Map<number, BpfFuncProto | undefined>>();
+
 /** The program type named `xdp`, `BPF_PROG_TYPE_XDP` or 6; src/platform's typed error for one it does not describe. */
 export function programTypeInfo(progType: string | number): ProgramTypeInfo {
   const spec = programType(progType);
-  // funcProto filters the type's helper list on every call: ask it once per helper id.
-  const protos = new Map<number, BpfFuncProto | undefined>();
+  let protos = protoCache.get(spec);
+  if (!protos) protoCache.set(spec, protos = new Map());
   return {
     spec,
     ctx: spec.ctx,

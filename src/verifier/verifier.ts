@@ -83,8 +83,15 @@ export interface VerifyResult {
 
 /** A rejection inside the walk: the message is already worded as the kernel's. */
 class Reject extends Error {
-  constructor(readonly insn: number, message: string) {
+  readonly insn: number;
+
+  constructor(insn: number, message: string) {
+    // Caught inside verify, never shown: a stack trace would only cost (one is taken per rejection, per walk).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.insn = insn;
   }
 }
 
