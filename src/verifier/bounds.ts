@@ -37,6 +37,13 @@ export const s32 = (v: number | bigint): number => (typeof v === 'number' ? v | 
 export const u32 = (v: number | bigint): number => (typeof v === 'number' ? v >>> 0 : Number(BigInt.asUintN(32, v)));
 
 const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const S64_SIGN = 1n << 63n;
+const LO32 = 0xffffffffn;
+const HI32 = ~0xffffffffn;
+const S32_MIN_B = BigInt(S32_MIN);
+const S32_MAX_B = BigInt(S32_MAX);
+/** The low 32 bits of a 64-bit bound as a u32 number (two's complement for negative ones). */
+const lo32 = (v: bigint): number => Number(v & LO32);
 const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 export function unboundedScalar(): ScalarBounds {
@@ -83,19 +90,19 @@ export function markUnknown(b: ScalarBounds): void {
   markUnbounded32(b);
 }
 
-/** `__update_reg32_bounds`: learn 32-bit ranges from the tnum's low half. */
+/** `__update_reg32_bounds`: learn 32-bit ranges from the tnum's low half (as u32 numbers). */
 export function updateReg32Bounds(b: ScalarBounds): void {
-  const t = tnumSubreg(b.varOff);
-  b.s32Min = Math.max(b.s32Min, s32(t.value | (t.mask & 0x80000000n)));
-  b.s32Max = Math.min(b.s32Max, s32(t.value | (t.mask & 0x7fffffffn)));
-  b.u32Min = Math.max(b.u32Min, Number(t.value));
-  b.u32Max = Math.min(b.u32Max, Number(t.value | t.mask));
+  const value = lo32(b.varOff.value), mask = lo32(b.varOff.mask);
+  b.s32Min = Math.max(b.s32Min, value | (mask & 0x80000000));
+  b.s32Max = Math.min(b.s32Max, value | (mask & 0x7fffffff));
+  b.u32Min = Math.max(b.u32Min, value);
+  b.u32Max = Math.min(b.u32Max, (value | mask) >>> 0);
 }
 
 /** `__update_reg64_bounds`. */
 export function updateReg64Bounds(b: ScalarBounds): void {
   const t = b.varOff;
-  b.smin = maxB(b.smin, s64(t.value | (t.mask & (1n << 63n))));
+  b.smin = maxB(b.smin, s64(t.value | (t.mask & S64_SIGN)));
   b.smax = minB(b.smax, s64(t.value | (t.mask & S64_MAX)));
   b.umin = maxB(b.umin, t.value);
   b.umax = minB(b.umax, t.value | t.mask);
@@ -108,31 +115,35 @@ export function updateRegBounds(b: ScalarBounds): void {
 
 /** `__reg32_deduce_bounds`: 32-bit ranges from the 64-bit ones and from each other. */
 function reg32DeduceBounds(b: ScalarBounds): void {
+  // The 64-bit bounds do not change here: their halves as numbers, once (upper halves of s64 ones signed).
+  const uminHi = Number(b.umin >> 32n), umaxHi = Number(b.umax >> 32n);
+  const sminHi = Number(b.smin >> 32n), smaxHi = Number(b.smax >> 32n);
+  const uminLo = lo32(b.umin), umaxLo = lo32(b.umax), sminLo = lo32(b.smin), smaxLo = lo32(b.smax);
   // The upper halves of the u64 (or s64) range are equal: its low halves bound the subregister.
-  if (b.umin >> 32n === b.umax >> 32n) {
-    b.u32Min = Math.max(b.u32Min, u32(b.umin));
-    b.u32Max = Math.min(b.u32Max, u32(b.umax));
-    if (s32(b.umin) <= s32(b.umax)) {
-      b.s32Min = Math.max(b.s32Min, s32(b.umin));
-      b.s32Max = Math.min(b.s32Max, s32(b.umax));
+  if (uminHi === umaxHi) {
+    b.u32Min = Math.max(b.u32Min, uminLo);
+    b.u32Max = Math.min(b.u32Max, umaxLo);
+    if ((uminLo | 0) <= (umaxLo | 0)) {
+      b.s32Min = Math.max(b.s32Min, uminLo | 0);
+      b.s32Max = Math.min(b.s32Max, umaxLo | 0);
     }
   }
-  if (b.smin >> 32n === b.smax >> 32n) {
-    b.u32Min = Math.max(b.u32Min, u32(b.smin));
-    b.u32Max = Math.min(b.u32Max, u32(b.smax));
-    if (s32(b.smin) <= s32(b.smax)) {
-      b.s32Min = Math.max(b.s32Min, s32(b.smin));
-      b.s32Max = Math.min(b.s32Max, s32(b.smax));
+  if (sminHi === smaxHi) {
+    b.u32Min = Math.max(b.u32Min, sminLo);
+    b.u32Max = Math.min(b.u32Max, smaxLo);
+    if ((sminLo | 0) <= (smaxLo | 0)) {
+      b.s32Min = Math.max(b.s32Min, sminLo | 0);
+      b.s32Max = Math.min(b.s32Max, smaxLo | 0);
     }
   }
   // Upper halves are two consecutive numbers and the low halves cross the s32 sign boundary.
-  if (u32((b.umin >> 32n) + 1n) === u32(b.umax >> 32n) && s32(b.umin) < 0 && s32(b.umax) >= 0) {
-    b.s32Min = Math.max(b.s32Min, s32(b.umin));
-    b.s32Max = Math.min(b.s32Max, s32(b.umax));
+  if (((uminHi + 1) >>> 0) === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+    b.s32Min = Math.max(b.s32Min, uminLo | 0);
+    b.s32Max = Math.min(b.s32Max, umaxLo | 0);
   }
-  if (u32((b.smin >> 32n) + 1n) === u32(b.smax >> 32n) && s32(b.smin) < 0 && s32(b.smax) >= 0) {
-    b.s32Min = Math.max(b.s32Min, s32(b.smin));
-    b.s32Max = Math.min(b.s32Max, s32(b.smax));
+  if (((sminHi + 1) >>> 0) === smaxHi >>> 0 && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+    b.s32Min = Math.max(b.s32Min, sminLo | 0);
+    b.s32Max = Math.min(b.s32Max, smaxLo | 0);
   }
   // A u32 range that does not cross the sign bit is also an s32 range, and the other way round.
   if (s32(b.u32Min) <= s32(b.u32Max)) {
@@ -165,19 +176,18 @@ function reg64DeduceBounds(b: ScalarBounds): void {
   }
 }
 
-/** `__reg_deduce_mixed_bounds`: 64-bit ranges from the 32-bit ones. */
+/**
+ * `__reg_deduce_mixed_bounds`: 64-bit ranges from the 32-bit ones. Each
+ * bound with its low half replaced by the u32 one is tighter exactly when
+ * that low half is (the upper half stays), so it is only built then.
+ */
 function regDeduceMixedBounds(b: ScalarBounds): void {
-  const hi = ~0xffffffffn;
-  const newUmin = u64((b.umin & hi) | BigInt(b.u32Min));
-  const newUmax = u64((b.umax & hi) | BigInt(b.u32Max));
-  b.umin = maxB(b.umin, newUmin);
-  b.umax = minB(b.umax, newUmax);
-  const newSmin = s64((b.smin & hi) | BigInt(b.u32Min));
-  const newSmax = s64((b.smax & hi) | BigInt(b.u32Max));
-  b.smin = maxB(b.smin, newSmin);
-  b.smax = minB(b.smax, newSmax);
+  if (lo32(b.umin) < b.u32Min) b.umin = (b.umin & HI32) | BigInt(b.u32Min);
+  if (lo32(b.umax) > b.u32Max) b.umax = (b.umax & HI32) | BigInt(b.u32Max);
+  if (lo32(b.smin) < b.u32Min) b.smin = (b.smin & HI32) | BigInt(b.u32Min);
+  if (lo32(b.smax) > b.u32Max) b.smax = (b.smax & HI32) | BigInt(b.u32Max);
   // After a sign-extending load the upper half is all zeros or all ones: a non-negative s32 range is the whole range.
-  if (b.s32Min >= 0 && b.smin >= BigInt(S32_MIN) && b.smax <= BigInt(S32_MAX)) {
+  if (b.s32Min >= 0 && b.smin >= S32_MIN_B && b.smax <= S32_MAX_B) {
     b.smin = BigInt(b.s32Min);
     b.smax = BigInt(b.s32Max);
     b.umin = BigInt(b.s32Min);

@@ -25,6 +25,9 @@ export interface ProgramTypeInfo {
   ctxAccess(off: number, size: number, type: CtxAccessType): CtxAccessResult | undefined;
 }
 
+/** funcProto filters the type's helper list on every call: each type and attach type asks once per helper id, for every verification. */
+const protoCache = new WeakMap<ProgramTypeSpec, Map<string, Map<number, BpfFuncProto | undefined>>>();
+
 /**
  * The program type named `xdp`, `BPF_PROG_TYPE_XDP` or 6, loaded with an
  * expected attach type (a number or a name); src/platform's typed error for
@@ -33,8 +36,10 @@ export interface ProgramTypeInfo {
 export function programTypeInfo(progType: string | number, expectedAttachType?: string | number): ProgramTypeInfo {
   const spec = programType(progType);
   const attach = attachTypeOf(expectedAttachType);
-  // funcProto filters the type's helper list on every call: ask it once per helper id.
-  const protos = new Map<number, BpfFuncProto | undefined>();
+  let byAttach = protoCache.get(spec);
+  if (!byAttach) protoCache.set(spec, byAttach = new Map());
+  let protos = byAttach.get(attach ?? '');
+  if (!protos) byAttach.set(attach ?? '', protos = new Map());
   return {
     spec,
     ctx: spec.ctx,

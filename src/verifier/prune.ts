@@ -15,19 +15,22 @@ import { tnumIn, tnumSame } from './tnum.js';
 
 /** old_id → cur_id, as `check_ids` builds it: one old id may stand for one current id only. */
 class IdMap {
-  private readonly map = new Map<number, number>();
-  private readonly used = new Set<number>();
+  /** Built on the first pair of ids: most comparisons meet none. */
+  private map: Map<number, number> | undefined;
+  private used: Set<number> | undefined;
   /** Fresh ids for scalars without one, above any id a verification hands out. */
   private tmpIdGen = 1 << 30;
 
   check(oldId: number, curId: number): boolean {
     if (!oldId && !curId) return true;
     if (!oldId || !curId) return false;
-    const seen = this.map.get(oldId);
+    const map = this.map ??= new Map();
+    const used = this.used ??= new Set();
+    const seen = map.get(oldId);
     if (seen !== undefined) return seen === curId;
-    if (this.used.has(curId)) return false;
-    this.map.set(oldId, curId);
-    this.used.add(curId);
+    if (used.has(curId)) return false;
+    map.set(oldId, curId);
+    used.add(curId);
     return true;
   }
 

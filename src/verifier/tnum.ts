@@ -12,6 +12,7 @@ export interface Tnum {
 
 const U64 = (1n << 64n) - 1n;
 const U32 = 0xffffffffn;
+const HI32 = ~U32;
 
 const u64 = (v: bigint): bigint => v & U64;
 
@@ -125,9 +126,12 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   return { value: v & ~mu & U64, mask: mu };
 }
 
+/** CAST_MASKS[size]: the low `size` bytes, for sizes 0 to 8, built once. */
+const CAST_MASKS = Array.from({ length: 9 }, (_, size) => (1n << BigInt(size * 8)) - 1n);
+
 /** Truncate to the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
-  const m = (1n << BigInt(size * 8)) - 1n;
+  const m = CAST_MASKS[size] ?? (1n << BigInt(size * 8)) - 1n;
   return { value: a.value & m, mask: a.mask & m };
 }
 
@@ -164,8 +168,9 @@ export function tnumSubreg(a: Tnum): Tnum {
   return tnumCast(a, 4);
 }
 
+/** The upper half only (`tnum_lshift(tnum_rshift(a, 32), 32)`). */
 export function tnumClearSubreg(a: Tnum): Tnum {
-  return tnumLshift(tnumRshift(a, 32), 32);
+  return { value: a.value & HI32, mask: a.mask & HI32 };
 }
 
 export function tnumWithSubreg(reg: Tnum, subreg: Tnum): Tnum {

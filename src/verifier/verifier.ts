@@ -114,14 +114,28 @@ export interface VerifyResult {
 
 /** A rejection inside the walk: the message is already worded as the kernel's. */
 class Reject extends Error {
-  constructor(readonly insn: number, message: string) {
+  readonly insn: number;
+
+  constructor(insn: number, message: string) {
+    // Caught inside verify, never shown: a stack trace would only cost (one is taken per rejection, per walk).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.insn = insn;
   }
 }
 
-/** A state kept at a prune point; `branches` counts the paths still being explored from it. */
+/**
+ * A state kept at a prune point. `branches` counts, as the kernel's
+ * `bpf_verifier_state.branches` does, what is still being explored below it:
+ * paths whose last checkpoint it is, and child checkpoints with a count of
+ * their own (a count that drops to 0 is taken off the parent's).
+ */
 interface Checkpoint {
   state: VerifierState;
+  /** The previous checkpoint on the path that created this one. */
+  parent: Checkpoint | null;
   branches: number;
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
@@ -141,8 +155,8 @@ interface Branch {
   insnIdx: number;
   prevInsnIdx: number;
   logPos: number;
-  /** The checkpoints on the path that led here. */
-  chain: Checkpoint[];
+  /** The last checkpoint on the path that led here. */
+  head: Checkpoint | null;
   /** Length of `Env.path` when the branch was pushed. */
   pathLen: number;
 }
@@ -570,12 +584,13 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   let prevIdx = -1;
   let printState = true;
   let printNext: 'state' | 'from' | undefined;
-  let chain: Checkpoint[] = [];
+  let head: Checkpoint | null = null;
   const scratch = new Scratch();
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
-    if (env.precisionDemanded) markChainPrecise(env, chain);
-    for (const cp of chain) cp.branches--;
+    if (env.precisionDemanded) markChainPrecise(env, head);
+    // `update_branch_counts`.
+    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent);
     return popBranch(env);
   };
   for (;;) {
@@ -626,20 +641,20 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
         const next = endPath();
         if (!next) return;
-        ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
+        ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head } = next);
         printState = true;
         continue;
       }
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
-        const cp: Checkpoint = { state: cloneState(state), branches: 1, hitCnt: 0, missCnt: 0, precise: false };
+        const cp: Checkpoint = { state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0, precise: false };
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
         env.peakStates++;
         env.prevJmpsProcessed = env.jmpsProcessed;
         env.prevInsnProcessed = env.processed;
-        chain = [...chain, cp];
+        head = cp;
       }
     }
     if (printState && env.level > 0) {
@@ -658,7 +673,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
     const step = doInsn(env, state, idx, scratch);
-    if (env.precisionDemanded) markChainPrecise(env, chain);
+    if (env.precisionDemanded) markChainPrecise(env, head);
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
       if (s && step.kind !== 'exit') {
@@ -676,9 +691,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, chain, pathLen: env.path.length });
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length });
       env.path.push(idx, step.idx, PATH_FALLTHROUGH);
-      for (const cp of chain) cp.branches++;
+      if (head) head.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
         throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
       }
@@ -689,7 +704,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     // exit of the main program: this path is done.
     const next = endPath();
     if (!next) return;
-    ({ state, insnIdx: idx, prevInsnIdx: prevIdx, chain } = next);
+    ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head } = next);
     printState = true;
   }
 }
@@ -699,9 +714,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
  * checkpoint on the path compares its scalars by value from now on. A marked
  * checkpoint's ancestors are marked already (each mark covers the whole path).
  */
-function markChainPrecise(env: Env, chain: readonly Checkpoint[]): void {
+function markChainPrecise(env: Env, head: Checkpoint | null): void {
   env.precisionDemanded = false;
-  for (let k = chain.length - 1; k >= 0 && !chain[k].precise; k--) chain[k].precise = true;
+  for (let cp = head; cp && !cp.precise; cp = cp.parent) cp.precise = true;
 }
 
 function popBranch(env: Env): Branch | undefined {
