@@ -437,7 +437,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       const limit = total - size - r.off;
       return `R${regno} is at offset ${r.off} plus an index in ${range(r)}, reaching offset ${off} for ${sized(size)} access; valid are ${valid}: bound the index, e.g. \`if (i > ${Math.max(limit, 0)}) return 0;\` (or \`i &= mask\`) before using it`;
     }
-    return `the access reads or writes bytes ${off}..${off + size - 1}; valid are ${valid}`;
+    return `${accessVerb(ctx, ins)} bytes ${off}..${off + size - 1}; valid are ${valid}`;
   }
   if ((m = /^R(\d+) unbounded memory access/.exec(msg))) {
     const r = reg(Number(m[1]));
@@ -527,6 +527,15 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
   if (/^unreachable insn/.test(msg)) return 'no path reaches this instruction: remove it, or fix the jump that should lead to it';
   if (/^jump out of range|^last insn is not an exit or jmp|^jump into the middle/.test(msg)) return 'the program\'s control flow is malformed: every jump must land on an instruction of the same function, and the last instruction must be exit or a jump';
   return null;
+}
+
+/** Who touches the memory: `this load reads`, `this store writes`, `bpf_probe_read_kernel accesses`. */
+function accessVerb(ctx: RejectionContext, ins: Insn | undefined): string {
+  const proto = protoOf(ctx, ins);
+  if (proto) return `${proto.helper} accesses`;
+  if (ins && cls(ins) === BPF_LDX) return 'this load reads';
+  if (ins && (cls(ins) === BPF_ST || cls(ins) === BPF_STX)) return (ins.code & 0xe0) === 0xc0 ? 'this atomic operation touches' : 'this store writes';
+  return 'the access touches';
 }
 
 function nullCheckHint(ctx: RejectionContext, idx: number, regno: number): string {
