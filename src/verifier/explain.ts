@@ -107,7 +107,10 @@ export function explainRejection(ctx: RejectionContext): Explanation {
 /** The explanation as the CLI prints it after the log, one fact a line. */
 export function formatExplanation(ex: Explanation): string {
   const lines = [`rejected at insn ${ex.insn}: ${ex.instruction}`];
-  if (ex.source) lines.push(`  source: ${ex.source.fileName}:${ex.source.lineNum}:${ex.source.lineCol}: ${ex.source.line.trim()}`);
+  if (ex.source) {
+    const text = ex.source.line.trim();
+    lines.push(`  source: ${ex.source.fileName}:${ex.source.lineNum}:${ex.source.lineCol}${text ? `: ${text}` : ''}`);
+  }
   lines.push(`  error: ${ex.message.split('\n').join('; ')}`);
   if (ex.callChain.length) lines.push(`  called from: ${ex.callChain.map((c) => `insn ${c}`).join(' -> ')}`);
   if (ex.path?.length) {
@@ -144,11 +147,15 @@ function describeInsn(insns: readonly Insn[], idx: number): string {
   }
 }
 
-/** The last line_info record at or before `idx`: clang emits one where a source line's code begins. */
+/**
+ * The last line_info record at or before `idx`: clang emits one where a
+ * source line's code begins. Line 0 marks code the compiler made up (no
+ * source line of its own): the record before it tells more.
+ */
 function sourceLine(lineInfo: readonly SourceLine[] | undefined, idx: number): SourceLine | null {
   let best: SourceLine | null = null;
   for (const li of lineInfo ?? []) {
-    if (li.insnOff <= idx && (!best || li.insnOff >= best.insnOff)) best = li;
+    if (li.lineNum > 0 && li.insnOff <= idx && (!best || li.insnOff >= best.insnOff)) best = li;
   }
   return best;
 }
@@ -193,9 +200,15 @@ function protoOf(ctx: RejectionContext, ins: Insn | undefined): BpfFuncProto | u
   return ins && ins.code === 0x85 && ins.src === 0 ? ctx.prog.proto(ins.imm) : undefined;
 }
 
+/** The bounds that say most: one range when the value is never negative, else the signed and the unsigned ones that are bounded. */
 function range(r: RegState): string {
   if (tnumIsConst(r.varOff)) return `${BigInt.asIntN(64, r.varOff.value)}`;
-  return `[${r.smin}, ${r.smax}]${r.umax < (1n << 63n) && r.umax !== r.smax ? ` (unsigned max ${r.umax})` : ''}`;
+  if (r.smin >= 0n) return `[${r.smin}, ${r.smax}]`;
+  const signed = r.smin !== -(1n << 63n) || r.smax !== (1n << 63n) - 1n;
+  const unsigned = r.umin !== 0n || r.umax !== (1n << 64n) - 1n;
+  if (unsigned && !signed) return `[${r.umin}, ${r.umax}] (unsigned)`;
+  if (unsigned) return `[${r.smin}, ${r.smax}] (signed), [${r.umin}, ${r.umax}] (unsigned)`;
+  return `[${r.smin}, ${r.smax}]`;
 }
 
 /** Plus the variable part of a pointer, when it has one. */

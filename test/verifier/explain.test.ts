@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assemble } from '../../src/asm/index.js';
+import { loadCollectionSpec } from '../../src/elf/index.js';
 import { helperIdByName } from '../../src/platform/helper-ids.js';
 import { verify, type VerifyOptions, type VerifyResult } from '../../src/verifier/index.js';
+import { objDir } from '../elf/testdata.js';
 import { parseCase } from './corpus.js';
 
 const asm = (text: string) => assemble(text, { helperId: helperIdByName });
@@ -122,6 +126,18 @@ test('the summary names the C source line from line_info and the registers invol
   const plain = verify(insns, { progType: 'xdp' });
   assert.equal(plain.explanation?.source, null);
   assert.equal(plain.log, r.log);
+});
+
+test('clang\'s line_info names the C line: a tc program of behaviour.o verified as a socket filter', () => {
+  const spec = loadCollectionSpec(readFileSync(join(objDir, 'behaviour.o')));
+  const p = spec.programs.find((x) => x.name === 'tc_fields');
+  assert.ok(p);
+  const r = verify(p.insns, { progType: 'socket_filter', license: p.license, lineInfo: p.lineInfo });
+  assert.equal(r.error?.message, 'invalid bpf_context access off=80 size=4');
+  // behaviour.c:242 is `void *data_end = (void *)(long)skb->data_end;`, column 38 the `skb->data_end`.
+  assert.deepEqual(r.explanation?.source && [r.explanation.source.fileName, r.explanation.source.lineNum, r.explanation.source.lineCol], ['testdata/src/behaviour.c', 242, 38]);
+  assert.match(r.summary ?? '', /\n {2}source: testdata\/src\/behaviour\.c:242:38\n/);
+  assert.equal(r.explanation?.hint, '__sk_buff.data_end is not readable for socket_filter programs');
 });
 
 test('the path lists the failing path\'s jumps: taken or not, and whether the verifier knew', () => {
