@@ -306,6 +306,24 @@ function* walkBack(ctx: RejectionContext, idx: number): Generator<{ insn: number
   }
 }
 
+/**
+ * The latest conditional jump on the path that compared a pointer of `r`'s
+ * packet (the same id) with the packet's end, judged by what the registers
+ * hold now.
+ */
+function packetCheck(ctx: RejectionContext, frame: FuncState, r: RegState): { from: number; taken: boolean; jmp32: boolean } | null {
+  const end = r.type === 'pkt' ? 'pkt_end' : 'pkt';
+  for (let i = ctx.path.length - 3; i >= 0; i -= 3) {
+    const kind = ctx.path[i + 2];
+    const ins = ctx.insns[ctx.path[i]];
+    if (kind === PATH_JUMP || !ins || (ins.code & 0x08) !== BPF_X) continue;
+    const [a, b] = [frame.regs[ins.dst], frame.regs[ins.src]];
+    const matches = (p: RegState, e: RegState): boolean => p.type === r.type && p.id === r.id && e.type === end;
+    if (matches(a, b) || matches(b, a)) return { from: ctx.path[i], taken: kind === PATH_TAKEN || kind === PATH_ALWAYS_TAKEN, jmp32: cls(ins) === BPF_JMP32 };
+  }
+  return null;
+}
+
 /** The latest call on the path to a helper whose result may be NULL. */
 function nullableSource(ctx: RejectionContext, idx: number): { insn: number; helper: string } | null {
   for (const { insn } of walkBack(ctx, idx)) {
@@ -385,6 +403,13 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       return `R${regno} has a variable offset: bound the offset first, then check the moved pointer itself — \`if (ptr + ${off + size} > ${end}) return ${drop};\` — after adding the offset, before this access`;
     }
     const need = off + size;
+    const check = r && frame ? packetCheck(ctx, frame, r) : null;
+    if (check?.jmp32) {
+      return `the comparison at insn ${check.from} (\`${describeInsn(ctx.insns, check.from).replace(/^\(\w+\) /, '')}\`) is 32-bit: the verifier learns packet bounds only from 64-bit comparisons of the pointers — compare the pointers themselves, \`if (${base} + ${need} > ${end}) return ${drop};\``;
+    }
+    if (check && r && r.range === 0) {
+      return `the bounds check at insn ${check.from} (\`${describeInsn(ctx.insns, check.from).replace(/^\(\w+\) /, '')}\`) is there, but this path is its failing side (the jump was ${check.taken ? 'taken' : 'not taken'}): do the access on the other side, and return ${drop} on this one`;
+    }
     if (r && r.range > 0) {
       return `the bounds check on this path proves only ${r.range} bytes (${base} + ${r.range} <= ${end}) but this access needs ${need}: make it \`if (${base} + ${need} > ${end}) return ${drop};\``;
     }

@@ -28,6 +28,8 @@ function corpus(file: string): VerifyResult {
 const HINTS: [string, RegExp][] = [
   ['pkt-no-check.s', /^add `if \(data \+ 1 > data_end\) return XDP_DROP;` before this read/],
   ['pkt-check-off-by-one.s', /proves only 14 bytes \(data \+ 14 <= data_end\) but this access needs 15: make it `if \(data \+ 15 > data_end\) return XDP_DROP;`/],
+  ['pkt-check-wrong-branch.s', /^the bounds check at insn 4 \(`if r4 > r3 goto pc\+1`\) is there, but this path is its failing side \(the jump was taken\): do the access on the other side, and return XDP_DROP on this one$/],
+  ['pkt-check-jmp32.s', /^the comparison at insn 4 \(`if w4 > w3 goto pc\+1`\) is 32-bit: .* compare the pointers themselves, `if \(data \+ 4 > data_end\) return XDP_DROP;`$/],
   ['pkt-negative-off.s', /R2 points before data/],
   ['pkt-write-cgroup-skb.s', /^cgroup_skb programs may only read the packet; types that may write it: .*xdp/],
   ['pkt-invalidated-by-store-bytes.s', /^bpf_skb_store_bytes \(insn 13\) may change the packet.*redo the bounds check/],
