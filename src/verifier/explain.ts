@@ -55,8 +55,14 @@ export interface Explanation {
   instruction: string;
   /** The C source line the instruction came from (BTF line_info), when known. */
   source: SourceLine | null;
-  /** The conditional jumps that led to the instruction, in order; null when the rejection is not on one path (structure checks, the combined stack size). */
+  /**
+   * The conditional jumps that led to the instruction, in order (the latest
+   * MAX_PATH_KEPT); null when the rejection is not on one path (structure
+   * checks, the combined stack size).
+   */
   path: PathStep[] | null;
+  /** Earlier conditional jumps of the path that `path` leaves out. */
+  pathOmitted: number;
   /** The bpf-to-bpf call instructions the failing frame was called through, outermost first. */
   callChain: number[];
   registers: RegisterFact[];
@@ -77,25 +83,35 @@ export interface RejectionContext {
   lineInfo?: readonly SourceLine[];
 }
 
-/** The paths printed in full; earlier jumps are counted. */
+/** Runs of steps printed in the text; earlier jumps are counted. */
 const MAX_PATH_SHOWN = 12;
+/** Jumps kept in `Explanation.path`. */
+const MAX_PATH_KEPT = 256;
 
 export function explainRejection(ctx: RejectionContext): Explanation {
   const { insns, error } = ctx;
   const idx = error.insn;
   const frame = ctx.state ? ctx.state.frames[ctx.state.frames.length - 1] : null;
+  // The latest MAX_PATH_KEPT conditional jumps; a path to the complexity limit has hundreds of thousands.
   const path: PathStep[] = [];
-  for (let i = 0; i + 2 < ctx.path.length; i += 3) {
+  let pathOmitted = 0;
+  for (let i = ctx.path.length - 3; i >= 0; i -= 3) {
     const kind = ctx.path[i + 2];
     if (kind === PATH_JUMP) continue;
+    if (path.length === MAX_PATH_KEPT) {
+      pathOmitted++;
+      continue;
+    }
     path.push({ from: ctx.path[i], to: ctx.path[i + 1], taken: kind === PATH_TAKEN || kind === PATH_ALWAYS_TAKEN, decided: kind !== PATH_FALLTHROUGH && kind !== PATH_TAKEN });
   }
+  path.reverse();
   const ex: Explanation = {
     insn: idx,
     message: error.message,
     instruction: describeInsn(insns, idx),
     source: sourceLine(ctx.lineInfo, idx),
     path: ctx.state ? path : null,
+    pathOmitted,
     callChain: ctx.state ? ctx.state.frames.slice(1).map((f) => f.callsite) : [],
     registers: frame ? involvedRegisters(ctx, frame) : [],
     hint: null,
@@ -122,7 +138,7 @@ export function formatExplanation(ex: Explanation): string {
       else runs.push({ text, n: 1 });
     }
     const shown = runs.slice(-MAX_PATH_SHOWN);
-    const skipped = runs.slice(0, runs.length - shown.length).reduce((n, r) => n + r.n, 0);
+    const skipped = runs.slice(0, runs.length - shown.length).reduce((n, r) => n + r.n, ex.pathOmitted);
     const steps = shown.map((r) => (r.n > 1 ? `${r.text} x${r.n}` : r.text));
     lines.push(`  path: ${skipped ? `(${skipped} earlier jumps) ` : ''}${steps.join(', ')}`);
   } else if (ex.path) {

@@ -174,6 +174,11 @@ test('too many pending branches: the hint is about paths, the kernel\'s message 
   const r = verify([...jumps, ...asm('r0 = 0\nexit')], { logLevel: 0 });
   assert.match(r.error?.message ?? '', /^The sequence of 8193 jumps is too complex\.$/);
   assert.match(r.explanation?.hint ?? '', /^the verifier had to walk too many paths/);
+  // Only the latest jumps are kept, the others counted.
+  assert.equal(r.explanation?.path?.length, 256);
+  assert.equal(r.explanation?.pathOmitted, 8193 - 256);
+  assert.deepEqual(r.explanation?.path?.at(-1), { from: 8192, to: 8193, taken: false, decided: false });
+  assert.match(r.summary ?? '', /\n {2}path: \(8181 earlier jumps\) 8181->8182 \(not taken\), .*, 8192->8193 \(not taken\)\n/);
 });
 
 test('structural rejections have no path; accepted programs have no summary', () => {
