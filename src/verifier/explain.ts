@@ -10,7 +10,10 @@
  * current state, so the verifier's hot loop pays nothing for it.
  */
 import { formatInsn } from '../asm/index.js';
-import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_ST, BPF_STX, BPF_X, type Insn } from '../isa/index.js';
+import {
+  BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_DW, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_PSEUDO_CALL,
+  BPF_ST, BPF_STX, BPF_X, type Insn,
+} from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
 import { HELPER_PROTOS, type BpfFuncProto } from '../platform/helper-protos.js';
 import { PROGRAM_TYPES } from '../platform/program-types.js';
@@ -177,6 +180,9 @@ function sourceLine(lineInfo: readonly SourceLine[] | undefined, idx: number): S
 }
 
 const cls = (ins: Insn): number => ins.code & 0x07;
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
+const CALL = BPF_JMP | BPF_CALL;
+const EXIT = BPF_JMP | BPF_EXIT;
 
 /** `a 4-byte`, `an 8-byte`. */
 const sized = (n: number): string => `${n === 8 || n === 11 || n === 18 ? 'an' : 'a'} ${n}-byte`;
@@ -203,9 +209,9 @@ function readsOf(ctx: RejectionContext, idx: number): number[] {
     case BPF_ALU: case BPF_ALU64: return x ? [ins.dst, ins.src] : [ins.dst];
     case BPF_JMP: case BPF_JMP32: {
       const op = ins.code & 0xf0;
-      if (op === 0x80 && ins.src === 0) return Array.from({ length: protoOf(ctx, ins)?.args.length ?? 0 }, (_, i) => i + 1);
-      if (op === 0x90) return [0];
-      if (op === 0x00 || op === 0x80) return [];
+      if (op === BPF_CALL && ins.src === 0) return Array.from({ length: protoOf(ctx, ins)?.args.length ?? 0 }, (_, i) => i + 1);
+      if (op === BPF_EXIT) return [0];
+      if (op === BPF_JA || op === BPF_CALL) return [];
       return x ? [ins.dst, ins.src] : [ins.dst];
     }
     default: return [];
@@ -213,7 +219,7 @@ function readsOf(ctx: RejectionContext, idx: number): number[] {
 }
 
 function protoOf(ctx: RejectionContext, ins: Insn | undefined): BpfFuncProto | undefined {
-  return ins && ins.code === 0x85 && ins.src === 0 ? ctx.prog.proto(ins.imm) : undefined;
+  return ins && ins.code === CALL && ins.src === 0 ? ctx.prog.proto(ins.imm) : undefined;
 }
 
 /** The bounds that say most: one range when the value is never negative, else the signed and the unsigned ones that are bounded. */
@@ -310,12 +316,12 @@ function* walkBack(ctx: RejectionContext, idx: number): Generator<{ insn: number
     if (k >= 0 && ctx.path[k + 1] === p) {
       p = ctx.path[k];
       const from = ctx.insns[p];
-      viaCall = from?.code === 0x85 && from.src === 1;
-      viaReturn = from?.code === 0x95;
+      viaCall = from?.code === CALL && from.src === BPF_PSEUDO_CALL;
+      viaReturn = from?.code === EXIT;
       k -= 3;
     } else {
       p--;
-      if (p > 0 && ctx.insns[p - 1]?.code === 0x18) p--;
+      if (p > 0 && ctx.insns[p - 1]?.code === LD_IMM64) p--;
     }
     if (p < 0) return;
     yield { insn: p, landed, viaCall, viaReturn };
@@ -365,9 +371,9 @@ function lastWriter(ctx: RejectionContext, idx: number, regno: number): { insn: 
     if (viaCall) return { insn, kind: 'entry' };
     if (viaReturn) return { insn: landed - 1, kind: 'call' };
     const ins = ctx.insns[insn];
-    if (ins.code === 0x85) return { insn, kind: 'call' };
+    if (ins.code === CALL) return { insn, kind: 'call' };
     const c = cls(ins);
-    if ((c === BPF_ALU || c === BPF_ALU64 || c === BPF_LDX || ins.code === 0x18) && ins.dst === regno) return { insn, kind: 'write' };
+    if ((c === BPF_ALU || c === BPF_ALU64 || c === BPF_LDX || ins.code === LD_IMM64) && ins.dst === regno) return { insn, kind: 'write' };
   }
   return null;
 }
@@ -588,7 +594,7 @@ function accessVerb(ctx: RejectionContext, ins: Insn | undefined): string {
   const proto = protoOf(ctx, ins);
   if (proto) return `${proto.helper} accesses`;
   if (ins && cls(ins) === BPF_LDX) return 'this load reads';
-  if (ins && (cls(ins) === BPF_ST || cls(ins) === BPF_STX)) return (ins.code & 0xe0) === 0xc0 ? 'this atomic operation touches' : 'this store writes';
+  if (ins && (cls(ins) === BPF_ST || cls(ins) === BPF_STX)) return (ins.code & 0xe0) === BPF_ATOMIC ? 'this atomic operation touches' : 'this store writes';
   return 'the access touches';
 }
 
@@ -600,7 +606,7 @@ function nullCheckHint(ctx: RejectionContext, idx: number, regno: number): strin
 
 function uninitRegHint(ctx: RejectionContext, idx: number, regno: number): string {
   const ins = ctx.insns[idx];
-  if (regno === 0 && ins?.code === 0x95) return 'R0 holds the return value: set it on every path before exit (`return XDP_PASS;`, `r0 = 0`)';
+  if (regno === 0 && ins?.code === EXIT) return 'R0 holds the return value: set it on every path before exit (`return XDP_PASS;`, `r0 = 0`)';
   const proto = protoOf(ctx, ins);
   const asArg = proto && regno >= 1 && regno <= proto.args.length ? ` (${proto.helper} takes ${proto.args.length} arguments in R1-R${proto.args.length})` : '';
   const w = lastWriter(ctx, idx, regno);
