@@ -450,7 +450,8 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       if (r && tnumIsConst(r.varOff) && r.varOff.value === 0n && src) {
         return `on this path R${regno} is NULL: ${src.helper} (insn ${src.insn}) returned NULL and the check sent this path the NULL way — dereference only in the branch where the pointer is not 0`;
       }
-      const changer = packetChanger(ctx, idx);
+      // clear_all_pkt_pointers leaves unknown scalars where packet pointers were.
+      const changer = r && !tnumIsConst(r.varOff) && r.umax === (1n << 64n) - 1n && r.smin === -(1n << 63n) ? packetChanger(ctx, idx) : null;
       if (changer) {
         return `${changer.helper} (insn ${changer.insn}) may change the packet, so every packet pointer became a number after it: load data and data_end from the context again and redo the bounds check after the call`;
       }
