@@ -17,7 +17,7 @@ export { MapError, MapRegistry } from './maps/index.js';
 export { createHelperTable, HelperTable, RuntimeError, type HelperDef } from './helpers/index.js';
 export * from './vm/index.js';
 export { Jit, JitProgram, jitToWat } from './jit/index.js';
-export { Runtime, type LocalEngine, type RuntimeOptions } from './runtime/runtime.js';
+export { Runtime, type LoadOptions, type LocalEngine, type RuntimeOptions } from './runtime/runtime.js';
 export { Collection, mapEntries, type CollectionOptions, type LiveMap, type LiveProgram, type LoadedCollection } from './runtime/collection.js';
 export type { TestRunOptions, TestRunResult } from './runtime/test-run.js';
 export { TestRunError, CollectionError } from './runtime/errors.js';

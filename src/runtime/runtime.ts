@@ -4,16 +4,23 @@
  * into it, as one kernel is shared by the programs of a system. Its clock
  * is virtual: time moves when the caller advances it (`runtime.clock`),
  * so runs are reproducible and bpf_timers fire when a test says so.
+ *
+ * Raw instructions enter through `load`, which verifies them first, as
+ * BPF_PROG_LOAD does; `verify: false` is the explicit way around it.
  */
 import { AddressSpace } from '../memory/index.js';
-import { MapRegistry } from '../maps/index.js';
+import { ArrayMap, MapRegistry, type BpfMap } from '../maps/index.js';
 import {
   VirtualClock, contextHelpers, createHelperTable, tailCallHelpers, timerHelpers, type HelperDef, type HelperHost, type HelperTable,
 } from '../helpers/index.js';
 import { mapHelpers } from '../helpers/maps.js';
 import { stackidHelpers } from '../helpers/stackid.js';
 import { PacketRuns, packetHelpers } from '../helpers/packet.js';
-import type { Insn } from '../isa/index.js';
+import {
+  BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
+} from '../isa/index.js';
+import { verifyOrThrow, type SourceLine } from '../verifier/index.js';
+import { CollectionError } from './errors.js';
 import { Vm } from '../vm/index.js';
 import { Jit } from '../jit/index.js';
 
@@ -35,6 +42,30 @@ export interface RuntimeOptions {
   /** Helpers added to (or replacing) the runtime's table. */
   helpers?: Iterable<HelperDef>;
 }
+
+/** How `Runtime.load` takes raw instructions. */
+export interface LoadOptions {
+  /** The program type the verifier checks the program as (`xdp`, `BPF_PROG_TYPE_XDP`, 6); default socket_filter. */
+  type?: string | number;
+  /**
+   * Maps of this runtime the program refers to: LD_IMM64 with BPF_PSEUDO_MAP_FD or
+   * BPF_PSEUDO_MAP_IDX takes the index into this list as imm (as fd_array does),
+   * BPF_PSEUDO_MAP_VALUE / _IDX_VALUE the index and an offset into an array's value.
+   */
+  maps?: readonly BpfMap[];
+  /** The program's license: GPL-only helpers need a GPL-compatible one (default "GPL"). */
+  license?: string;
+  /** BTF line_info, so that a rejection names the C source line. */
+  lineInfo?: readonly SourceLine[];
+  /**
+   * false: skip the verifier. The program then runs unchecked by it — the
+   * interpreter's checked mode and the JIT's wasm sandbox still keep it
+   * inside the runtime's memory. Default true.
+   */
+  verify?: boolean;
+}
+
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
 
 /** A program ready to run on the runtime's engine. */
 export interface EngineProgram {
@@ -71,7 +102,29 @@ export class Runtime {
     }
   }
 
-  /** Prepare instructions (linked, relocated to this runtime's addresses) on the engine. */
+  /**
+   * Verify raw instructions (unless `verify: false`), resolve their map
+   * references to this runtime's maps and prepare them on the engine.
+   * A rejection throws the verifier's VerifierError: the log, the failing
+   * instruction and the explanation in its `summary`.
+   */
+  load(insns: readonly Insn[], options: LoadOptions = {}): EngineProgram {
+    const maps = options.maps ?? [];
+    if (options.verify ?? true) {
+      verifyOrThrow(insns, {
+        progType: options.type ?? 'socket_filter', license: options.license ?? 'GPL', lineInfo: options.lineInfo,
+        maps: maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name })),
+      });
+    }
+    return this.prepare(resolveMapRefs(insns, maps));
+  }
+
+  /**
+   * Prepare instructions that are already verified, linked and relocated to
+   * this runtime's addresses (a Collection verifies its programs before it
+   * relocates them) on the engine. It does not verify: raw instructions go
+   * through `load`.
+   */
   prepare(insns: readonly Insn[]): EngineProgram {
     return this.jit ? this.jit.load(insns) : this.vm!.load(insns);
   }
@@ -85,4 +138,35 @@ export class Runtime {
     this.vm?.dispose();
     this.jit?.dispose();
   }
+}
+
+/** LD_IMM64 map references (index into `maps`) as the addresses the engines use. */
+function resolveMapRefs(insns: readonly Insn[], maps: readonly BpfMap[]): Insn[] {
+  const out = insns.map((i) => ({ ...i }));
+  for (let i = 0; i + 1 < out.length; i++) {
+    const ins = out[i];
+    if (ins.code !== LD_IMM64) continue;
+    const next = out[i + 1];
+    i++;
+    if (ins.src === 0) continue;
+    const map = maps[ins.imm];
+    if (!map) throw new CollectionError('load', `instruction ${i - 1}: LD_IMM64 refers to map ${ins.imm}, but ${maps.length} maps were given`);
+    let address: number;
+    switch (ins.src) {
+      case BPF_PSEUDO_MAP_FD:
+      case BPF_PSEUDO_MAP_IDX:
+        address = map.address;
+        break;
+      case BPF_PSEUDO_MAP_VALUE:
+      case BPF_PSEUDO_MAP_IDX_VALUE:
+        if (!(map instanceof ArrayMap)) throw new CollectionError('load', `instruction ${i - 1}: map ${ins.imm} has no direct value address (not an array)`);
+        address = map.valueAddress(0) + (next.imm >>> 0);
+        break;
+      default:
+        throw new CollectionError('load', `instruction ${i - 1}: LD_IMM64 with source ${ins.src} is not something this loader resolves`);
+    }
+    out[i - 1] = { ...ins, src: 0, imm: address | 0 };
+    out[i] = { ...next, imm: 0 };
+  }
+  return out;
 }

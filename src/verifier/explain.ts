@@ -10,7 +10,10 @@
  * current state, so the verifier's hot loop pays nothing for it.
  */
 import { formatInsn } from '../asm/index.js';
-import { BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_ST, BPF_STX, BPF_X, type Insn } from '../isa/index.js';
+import {
+  BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_DW, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_PSEUDO_CALL,
+  BPF_ST, BPF_STX, BPF_X, type Insn,
+} from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
 import { HELPER_PROTOS, type BpfFuncProto } from '../platform/helper-protos.js';
 import { PROGRAM_TYPES } from '../platform/program-types.js';
@@ -55,8 +58,14 @@ export interface Explanation {
   instruction: string;
   /** The C source line the instruction came from (BTF line_info), when known. */
   source: SourceLine | null;
-  /** The conditional jumps that led to the instruction, in order; null when the rejection is not on one path (structure checks, the combined stack size). */
+  /**
+   * The conditional jumps that led to the instruction, in order (the latest
+   * MAX_PATH_KEPT); null when the rejection is not on one path (structure
+   * checks, the combined stack size).
+   */
   path: PathStep[] | null;
+  /** Earlier conditional jumps of the path that `path` leaves out. */
+  pathOmitted: number;
   /** The bpf-to-bpf call instructions the failing frame was called through, outermost first. */
   callChain: number[];
   registers: RegisterFact[];
@@ -77,25 +86,35 @@ export interface RejectionContext {
   lineInfo?: readonly SourceLine[];
 }
 
-/** The paths printed in full; earlier jumps are counted. */
+/** Runs of steps printed in the text; earlier jumps are counted. */
 const MAX_PATH_SHOWN = 12;
+/** Jumps kept in `Explanation.path`. */
+const MAX_PATH_KEPT = 256;
 
 export function explainRejection(ctx: RejectionContext): Explanation {
   const { insns, error } = ctx;
   const idx = error.insn;
   const frame = ctx.state ? ctx.state.frames[ctx.state.frames.length - 1] : null;
+  // The latest MAX_PATH_KEPT conditional jumps; a path to the complexity limit has hundreds of thousands.
   const path: PathStep[] = [];
-  for (let i = 0; i + 2 < ctx.path.length; i += 3) {
+  let pathOmitted = 0;
+  for (let i = ctx.path.length - 3; i >= 0; i -= 3) {
     const kind = ctx.path[i + 2];
     if (kind === PATH_JUMP) continue;
+    if (path.length === MAX_PATH_KEPT) {
+      pathOmitted++;
+      continue;
+    }
     path.push({ from: ctx.path[i], to: ctx.path[i + 1], taken: kind === PATH_TAKEN || kind === PATH_ALWAYS_TAKEN, decided: kind !== PATH_FALLTHROUGH && kind !== PATH_TAKEN });
   }
+  path.reverse();
   const ex: Explanation = {
     insn: idx,
     message: error.message,
     instruction: describeInsn(insns, idx),
     source: sourceLine(ctx.lineInfo, idx),
     path: ctx.state ? path : null,
+    pathOmitted,
     callChain: ctx.state ? ctx.state.frames.slice(1).map((f) => f.callsite) : [],
     registers: frame ? involvedRegisters(ctx, frame) : [],
     hint: null,
@@ -107,7 +126,10 @@ export function explainRejection(ctx: RejectionContext): Explanation {
 /** The explanation as the CLI prints it after the log, one fact a line. */
 export function formatExplanation(ex: Explanation): string {
   const lines = [`rejected at insn ${ex.insn}: ${ex.instruction}`];
-  if (ex.source) lines.push(`  source: ${ex.source.fileName}:${ex.source.lineNum}:${ex.source.lineCol}: ${ex.source.line.trim()}`);
+  if (ex.source) {
+    const text = ex.source.line.trim();
+    lines.push(`  source: ${ex.source.fileName}:${ex.source.lineNum}:${ex.source.lineCol}${text ? `: ${text}` : ''}`);
+  }
   lines.push(`  error: ${ex.message.split('\n').join('; ')}`);
   if (ex.callChain.length) lines.push(`  called from: ${ex.callChain.map((c) => `insn ${c}`).join(' -> ')}`);
   if (ex.path?.length) {
@@ -119,7 +141,7 @@ export function formatExplanation(ex: Explanation): string {
       else runs.push({ text, n: 1 });
     }
     const shown = runs.slice(-MAX_PATH_SHOWN);
-    const skipped = runs.slice(0, runs.length - shown.length).reduce((n, r) => n + r.n, 0);
+    const skipped = runs.slice(0, runs.length - shown.length).reduce((n, r) => n + r.n, ex.pathOmitted);
     const steps = shown.map((r) => (r.n > 1 ? `${r.text} x${r.n}` : r.text));
     lines.push(`  path: ${skipped ? `(${skipped} earlier jumps) ` : ''}${steps.join(', ')}`);
   } else if (ex.path) {
@@ -144,16 +166,23 @@ function describeInsn(insns: readonly Insn[], idx: number): string {
   }
 }
 
-/** The last line_info record at or before `idx`: clang emits one where a source line's code begins. */
+/**
+ * The last line_info record at or before `idx`: clang emits one where a
+ * source line's code begins. Line 0 marks code the compiler made up (no
+ * source line of its own): the record before it tells more.
+ */
 function sourceLine(lineInfo: readonly SourceLine[] | undefined, idx: number): SourceLine | null {
   let best: SourceLine | null = null;
   for (const li of lineInfo ?? []) {
-    if (li.insnOff <= idx && (!best || li.insnOff >= best.insnOff)) best = li;
+    if (li.lineNum > 0 && li.insnOff <= idx && (!best || li.insnOff >= best.insnOff)) best = li;
   }
   return best;
 }
 
 const cls = (ins: Insn): number => ins.code & 0x07;
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
+const CALL = BPF_JMP | BPF_CALL;
+const EXIT = BPF_JMP | BPF_EXIT;
 
 /** `a 4-byte`, `an 8-byte`. */
 const sized = (n: number): string => `${n === 8 || n === 11 || n === 18 ? 'an' : 'a'} ${n}-byte`;
@@ -180,9 +209,9 @@ function readsOf(ctx: RejectionContext, idx: number): number[] {
     case BPF_ALU: case BPF_ALU64: return x ? [ins.dst, ins.src] : [ins.dst];
     case BPF_JMP: case BPF_JMP32: {
       const op = ins.code & 0xf0;
-      if (op === 0x80 && ins.src === 0) return Array.from({ length: protoOf(ctx, ins)?.args.length ?? 0 }, (_, i) => i + 1);
-      if (op === 0x90) return [0];
-      if (op === 0x00 || op === 0x80) return [];
+      if (op === BPF_CALL && ins.src === 0) return Array.from({ length: protoOf(ctx, ins)?.args.length ?? 0 }, (_, i) => i + 1);
+      if (op === BPF_EXIT) return [0];
+      if (op === BPF_JA || op === BPF_CALL) return [];
       return x ? [ins.dst, ins.src] : [ins.dst];
     }
     default: return [];
@@ -190,12 +219,18 @@ function readsOf(ctx: RejectionContext, idx: number): number[] {
 }
 
 function protoOf(ctx: RejectionContext, ins: Insn | undefined): BpfFuncProto | undefined {
-  return ins && ins.code === 0x85 && ins.src === 0 ? ctx.prog.proto(ins.imm) : undefined;
+  return ins && ins.code === CALL && ins.src === 0 ? ctx.prog.proto(ins.imm) : undefined;
 }
 
+/** The bounds that say most: one range when the value is never negative, else the signed and the unsigned ones that are bounded. */
 function range(r: RegState): string {
   if (tnumIsConst(r.varOff)) return `${BigInt.asIntN(64, r.varOff.value)}`;
-  return `[${r.smin}, ${r.smax}]${r.umax < (1n << 63n) && r.umax !== r.smax ? ` (unsigned max ${r.umax})` : ''}`;
+  if (r.smin >= 0n) return `[${r.smin}, ${r.smax}]`;
+  const signed = r.smin !== -(1n << 63n) || r.smax !== (1n << 63n) - 1n;
+  const unsigned = r.umin !== 0n || r.umax !== (1n << 64n) - 1n;
+  if (unsigned && !signed) return `[${r.umin}, ${r.umax}] (unsigned)`;
+  if (unsigned) return `[${r.smin}, ${r.smax}] (signed), [${r.umin}, ${r.umax}] (unsigned)`;
+  return `[${r.smin}, ${r.smax}]`;
 }
 
 /** Plus the variable part of a pointer, when it has one. */
@@ -281,16 +316,34 @@ function* walkBack(ctx: RejectionContext, idx: number): Generator<{ insn: number
     if (k >= 0 && ctx.path[k + 1] === p) {
       p = ctx.path[k];
       const from = ctx.insns[p];
-      viaCall = from?.code === 0x85 && from.src === 1;
-      viaReturn = from?.code === 0x95;
+      viaCall = from?.code === CALL && from.src === BPF_PSEUDO_CALL;
+      viaReturn = from?.code === EXIT;
       k -= 3;
     } else {
       p--;
-      if (p > 0 && ctx.insns[p - 1]?.code === 0x18) p--;
+      if (p > 0 && ctx.insns[p - 1]?.code === LD_IMM64) p--;
     }
     if (p < 0) return;
     yield { insn: p, landed, viaCall, viaReturn };
   }
+}
+
+/**
+ * The latest conditional jump on the path that compared a pointer of `r`'s
+ * packet (the same id) with the packet's end, judged by what the registers
+ * hold now.
+ */
+function packetCheck(ctx: RejectionContext, frame: FuncState, r: RegState): { from: number; taken: boolean; jmp32: boolean } | null {
+  const end = r.type === 'pkt' ? 'pkt_end' : 'pkt';
+  for (let i = ctx.path.length - 3; i >= 0; i -= 3) {
+    const kind = ctx.path[i + 2];
+    const ins = ctx.insns[ctx.path[i]];
+    if (kind === PATH_JUMP || !ins || (ins.code & 0x08) !== BPF_X) continue;
+    const [a, b] = [frame.regs[ins.dst], frame.regs[ins.src]];
+    const matches = (p: RegState, e: RegState): boolean => p.type === r.type && p.id === r.id && e.type === end;
+    if (matches(a, b) || matches(b, a)) return { from: ctx.path[i], taken: kind === PATH_TAKEN || kind === PATH_ALWAYS_TAKEN, jmp32: cls(ins) === BPF_JMP32 };
+  }
+  return null;
 }
 
 /** The latest call on the path to a helper whose result may be NULL. */
@@ -318,9 +371,9 @@ function lastWriter(ctx: RejectionContext, idx: number, regno: number): { insn: 
     if (viaCall) return { insn, kind: 'entry' };
     if (viaReturn) return { insn: landed - 1, kind: 'call' };
     const ins = ctx.insns[insn];
-    if (ins.code === 0x85) return { insn, kind: 'call' };
+    if (ins.code === CALL) return { insn, kind: 'call' };
     const c = cls(ins);
-    if ((c === BPF_ALU || c === BPF_ALU64 || c === BPF_LDX || ins.code === 0x18) && ins.dst === regno) return { insn, kind: 'write' };
+    if ((c === BPF_ALU || c === BPF_ALU64 || c === BPF_LDX || ins.code === LD_IMM64) && ins.dst === regno) return { insn, kind: 'write' };
   }
   return null;
 }
@@ -372,6 +425,13 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       return `R${regno} has a variable offset: bound the offset first, then check the moved pointer itself — \`if (ptr + ${off + size} > ${end}) return ${drop};\` — after adding the offset, before this access`;
     }
     const need = off + size;
+    const check = r && frame ? packetCheck(ctx, frame, r) : null;
+    if (check?.jmp32) {
+      return `the comparison at insn ${check.from} (\`${describeInsn(ctx.insns, check.from).replace(/^\(\w+\) /, '')}\`) is 32-bit: the verifier learns packet bounds only from 64-bit comparisons of the pointers — compare the pointers themselves, \`if (${base} + ${need} > ${end}) return ${drop};\``;
+    }
+    if (check && r && r.range === 0) {
+      return `the bounds check at insn ${check.from} (\`${describeInsn(ctx.insns, check.from).replace(/^\(\w+\) /, '')}\`) is there, but this path is its failing side (the jump was ${check.taken ? 'taken' : 'not taken'}): do the access on the other side, and return ${drop} on this one`;
+    }
     if (r && r.range > 0) {
       return `the bounds check on this path proves only ${r.range} bytes (${base} + ${r.range} <= ${end}) but this access needs ${need}: make it \`if (${base} + ${need} > ${end}) return ${drop};\``;
     }
@@ -390,7 +450,8 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       if (r && tnumIsConst(r.varOff) && r.varOff.value === 0n && src) {
         return `on this path R${regno} is NULL: ${src.helper} (insn ${src.insn}) returned NULL and the check sent this path the NULL way — dereference only in the branch where the pointer is not 0`;
       }
-      const changer = packetChanger(ctx, idx);
+      // clear_all_pkt_pointers leaves unknown scalars where packet pointers were.
+      const changer = r && !tnumIsConst(r.varOff) && r.umax === (1n << 64n) - 1n && r.smin === -(1n << 63n) ? packetChanger(ctx, idx) : null;
       if (changer) {
         return `${changer.helper} (insn ${changer.insn}) may change the packet, so every packet pointer became a number after it: load data and data_end from the context again and redo the bounds check after the call`;
       }
@@ -437,7 +498,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       const limit = total - size - r.off;
       return `R${regno} is at offset ${r.off} plus an index in ${range(r)}, reaching offset ${off} for ${sized(size)} access; valid are ${valid}: bound the index, e.g. \`if (i > ${Math.max(limit, 0)}) return 0;\` (or \`i &= mask\`) before using it`;
     }
-    return `the access reads or writes bytes ${off}..${off + size - 1}; valid are ${valid}`;
+    return `${accessVerb(ctx, ins)} bytes ${off}..${off + size - 1}; valid are ${valid}`;
   }
   if ((m = /^R(\d+) unbounded memory access/.exec(msg))) {
     const r = reg(Number(m[1]));
@@ -529,6 +590,15 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
   return null;
 }
 
+/** Who touches the memory: `this load reads`, `this store writes`, `bpf_probe_read_kernel accesses`. */
+function accessVerb(ctx: RejectionContext, ins: Insn | undefined): string {
+  const proto = protoOf(ctx, ins);
+  if (proto) return `${proto.helper} accesses`;
+  if (ins && cls(ins) === BPF_LDX) return 'this load reads';
+  if (ins && (cls(ins) === BPF_ST || cls(ins) === BPF_STX)) return (ins.code & 0xe0) === BPF_ATOMIC ? 'this atomic operation touches' : 'this store writes';
+  return 'the access touches';
+}
+
 function nullCheckHint(ctx: RejectionContext, idx: number, regno: number): string {
   const src = nullableSource(ctx, idx);
   const from = src ? `${src.helper} (insn ${src.insn}) may return NULL` : `R${regno} may be NULL`;
@@ -537,7 +607,7 @@ function nullCheckHint(ctx: RejectionContext, idx: number, regno: number): strin
 
 function uninitRegHint(ctx: RejectionContext, idx: number, regno: number): string {
   const ins = ctx.insns[idx];
-  if (regno === 0 && ins?.code === 0x95) return 'R0 holds the return value: set it on every path before exit (`return XDP_PASS;`, `r0 = 0`)';
+  if (regno === 0 && ins?.code === EXIT) return 'R0 holds the return value: set it on every path before exit (`return XDP_PASS;`, `r0 = 0`)';
   const proto = protoOf(ctx, ins);
   const asArg = proto && regno >= 1 && regno <= proto.args.length ? ` (${proto.helper} takes ${proto.args.length} arguments in R1-R${proto.args.length})` : '';
   const w = lastWriter(ctx, idx, regno);

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assemble } from '../../src/asm/index.js';
+import { loadCollectionSpec } from '../../src/elf/index.js';
 import { helperIdByName } from '../../src/platform/helper-ids.js';
 import { verify, type VerifyOptions, type VerifyResult } from '../../src/verifier/index.js';
+import { objDir } from '../elf/testdata.js';
 import { parseCase } from './corpus.js';
 
 const asm = (text: string) => assemble(text, { helperId: helperIdByName });
@@ -24,6 +28,8 @@ function corpus(file: string): VerifyResult {
 const HINTS: [string, RegExp][] = [
   ['pkt-no-check.s', /^add `if \(data \+ 1 > data_end\) return XDP_DROP;` before this read/],
   ['pkt-check-off-by-one.s', /proves only 14 bytes \(data \+ 14 <= data_end\) but this access needs 15: make it `if \(data \+ 15 > data_end\) return XDP_DROP;`/],
+  ['pkt-check-wrong-branch.s', /^the bounds check at insn 4 \(`if r4 > r3 goto pc\+1`\) is there, but this path is its failing side \(the jump was taken\): do the access on the other side, and return XDP_DROP on this one$/],
+  ['pkt-check-jmp32.s', /^the comparison at insn 4 \(`if w4 > w3 goto pc\+1`\) is 32-bit: .* compare the pointers themselves, `if \(data \+ 4 > data_end\) return XDP_DROP;`$/],
   ['pkt-negative-off.s', /R2 points before data/],
   ['pkt-write-cgroup-skb.s', /^cgroup_skb programs may only read the packet; types that may write it: .*xdp/],
   ['pkt-invalidated-by-store-bytes.s', /^bpf_skb_store_bytes \(insn 13\) may change the packet.*redo the bounds check/],
@@ -36,11 +42,11 @@ const HINTS: [string, RegExp][] = [
   ['call-clobbers-r1.s', /^the call at insn 1 clobbered R1-R5/],
   ['ringbuf-reserve-submit.s', /^the call at insn 4 clobbered R1-R5.*bpf_ringbuf_submit takes 2 arguments/],
   ['reg-r0-not-init.s', /^R0 holds the return value: set it on every path before exit/],
-  ['map-value-oob.s', /^the access reads or writes bytes 4\.\.11; valid are offsets 0\.\.0 for an 8-byte access \(the map value has 8 bytes\)$/],
+  ['map-value-oob.s', /^this load reads bytes 4\.\.11; valid are offsets 0\.\.0 for an 8-byte access \(the map value has 8 bytes\)$/],
   ['map-value-var-oob.s', /^R0 is at offset 0 plus an index in \[0, 15\], reaching offset 15.*bound the index, e\.g\. `if \(i > 7\) return 0;`/],
   ['map-value-var-unbounded.s', /no upper bound the verifier can see \(\[0, 4294967295\]\)/],
   ['map-value-negative.s', /bytes -1\.\.-1; valid are offsets 0\.\.7/],
-  ['ringbuf-oob.s', /bytes 8\.\.15; valid are offsets 0\.\.0 for an 8-byte access \(the memory has 8 bytes\)/],
+  ['ringbuf-oob.s', /^this store writes bytes 8\.\.15; valid are offsets 0\.\.0 for an 8-byte access \(the memory has 8 bytes\)/],
   ['stack-read-oob.s', /^an 8-byte read at fp-520; the stack of a frame is fp-512\.\.fp-1, so an 8-byte access must start between fp-512 and fp-8$/],
   ['stack-write-oob-below.s', /^an 8-byte write at fp-520/],
   ['map-key-oob.s', /^bpf_map_lookup_elem reads 4 bytes through R2, at fp-2; .* between fp-512 and fp-4$/],
@@ -124,6 +130,18 @@ test('the summary names the C source line from line_info and the registers invol
   assert.equal(plain.log, r.log);
 });
 
+test('clang\'s line_info names the C line: a tc program of behaviour.o verified as a socket filter', () => {
+  const spec = loadCollectionSpec(readFileSync(join(objDir, 'behaviour.o')));
+  const p = spec.programs.find((x) => x.name === 'tc_fields');
+  assert.ok(p);
+  const r = verify(p.insns, { progType: 'socket_filter', license: p.license, lineInfo: p.lineInfo });
+  assert.equal(r.error?.message, 'invalid bpf_context access off=80 size=4');
+  // behaviour.c:242 is `void *data_end = (void *)(long)skb->data_end;`, column 38 the `skb->data_end`.
+  assert.deepEqual(r.explanation?.source && [r.explanation.source.fileName, r.explanation.source.lineNum, r.explanation.source.lineCol], ['testdata/src/behaviour.c', 242, 38]);
+  assert.match(r.summary ?? '', /\n {2}source: testdata\/src\/behaviour\.c:242:38\n/);
+  assert.equal(r.explanation?.hint, '__sk_buff.data_end is not readable for socket_filter programs');
+});
+
 test('the path lists the failing path\'s jumps: taken or not, and whether the verifier knew', () => {
   const insns = asm('r0 = 0\nif r1 == 0 goto +2\nr2 = *(u32 *)(r1 + 0)\nif r2 > 10 goto +1\nexit\nr0 = r3\nexit');
   const r = verify(insns);
@@ -151,10 +169,16 @@ test('uninitialised registers: a callee\'s own registers, and a value set only o
 });
 
 test('too many pending branches: the hint is about paths, the kernel\'s message unchanged', () => {
-  const lines = ['r2 = *(u32 *)(r1 + 0)', ...Array.from({ length: 8200 }, () => 'if r2 == 5 goto +0'), 'r0 = 0', 'exit'];
-  const r = verify(asm(lines.join('\n')));
+  // 8,200 times `if r1 == 0x5 goto pc+0` (BPF_JMP | BPF_JEQ | BPF_K): each leaves one more branch pending.
+  const jumps = Array.from({ length: 8200 }, () => ({ code: 0x15, dst: 1, src: 0, off: 0, imm: 5 }));
+  const r = verify([...jumps, ...asm('r0 = 0\nexit')], { logLevel: 0 });
   assert.match(r.error?.message ?? '', /^The sequence of 8193 jumps is too complex\.$/);
   assert.match(r.explanation?.hint ?? '', /^the verifier had to walk too many paths/);
+  // Only the latest jumps are kept, the others counted.
+  assert.equal(r.explanation?.path?.length, 256);
+  assert.equal(r.explanation?.pathOmitted, 8193 - 256);
+  assert.deepEqual(r.explanation?.path?.at(-1), { from: 8192, to: 8193, taken: false, decided: false });
+  assert.match(r.summary ?? '', /\n {2}path: \(8181 earlier jumps\) 8181->8182 \(not taken\), .*, 8192->8193 \(not taken\)\n/);
 });
 
 test('structural rejections have no path; accepted programs have no summary', () => {
