@@ -1485,6 +1485,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
+  let constMapKey = -1n;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
   const sizes: bigint[] = [];
@@ -1508,6 +1509,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
         checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
+        if (arg.type === 'ARG_PTR_TO_MAP_KEY' && canElideValueNullness(map) && env.privileged) constMapKey = constantMapKey(state, reg, map.keySize);
         break;
       }
       case 'ARG_PTR_TO_MEM': {
@@ -1596,7 +1598,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
-  if (proto.ret.flags.includes('PTR_MAYBE_NULL')) {
+  // An array lookup of a constant key below max_entries cannot fail (kernel 6.14+).
+  const found = name === 'bpf_map_lookup_elem' && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
+  if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
     r0.maybeNull = true;
     r0.id = ++env.idGen;
   }
@@ -1608,6 +1612,35 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   }
   f.regs[0] = r0;
   scratch.regs.add(0);
+}
+
+/** `can_elide_value_nullness`: maps whose lookups of an in-range key always find a value. */
+function canElideValueNullness(map: MapDescriptor): boolean {
+  const type = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
+  return type === mapTypeByName('array') || type === mapTypeByName('percpu_array');
+}
+
+/**
+ * `get_constant_map_key`: the key a stack pointer points at when the stack
+ * knows it — `key_size` zero bytes, or a spilled constant scalar of exactly
+ * `key_size` bytes; -1 otherwise.
+ */
+function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint {
+  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return -1n;
+  const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
+  const spi = Math.floor(slot / BPF_REG_SIZE);
+  const off = slot % BPF_REG_SIZE;
+  const stack = frameOf(state, key).stack[spi];
+  if (!stack) return -1n;
+  const stype = stack.slotType;
+  let zero = 0;
+  for (let i = off; i >= 0 && stype[i] === 'zero'; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (stype[BPF_REG_SIZE - 1] !== 'spill' || stack.spilledPtr.type !== 'scalar') return -1n;
+  let spill = 0;
+  for (let i = off; i >= 0 && stype[i] === 'spill'; i--) spill++;
+  if (spill !== keySize || !tnumIsConst(stack.spilledPtr.varOff)) return -1n;
+  return stack.spilledPtr.varOff.value;
 }
 
 function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex: number): void {
