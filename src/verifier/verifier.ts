@@ -1099,13 +1099,18 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
     }
   }
   let zeros = 0;
+  let spills = 0;
   for (let i = 0; i < size; i++) {
     const s = slotIndex(off + i);
     ensureSlots(f, s.spi);
     const type = f.stack[s.spi].slotType[s.j];
     if (type === 'zero') zeros++;
+    if (type === 'spill') spills++;
     if (type === 'invalid' && !env.privileged) throw new Reject(idx, `invalid read from stack off ${off}+${i} size ${size}`);
   }
+  // Part of a spilled constant zero reads as zero, as zero bytes do.
+  const spilled = slot.spilledPtr;
+  if (spills === size && spilled.type === 'scalar' && tnumIsConst(spilled.varOff) && spilled.varOff.value === 0n) return constScalar(0n);
   if (zeros === size) return constScalar(0n);
   return loadedScalar(size);
 }
@@ -1529,8 +1534,10 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (reg.umin === 0n && arg.type === 'ARG_CONST_SIZE') throw new Reject(idx, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
         if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) throw new Reject(idx, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         const mem = constSizeFor as { regno: number; reg: RegState; arg: HelperArg } | null;
-        if (mem && reg.umax > 0n) {
-          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch);
+        // A size that can only be zero still needs a stack pointer inside the stack (check_stack_access_within_bounds).
+        const zeroOnStack = mem !== null && reg.umax === 0n && mem.reg.type === 'fp' && tnumIsConst(mem.reg.varOff);
+        if (mem && (reg.umax > 0n || zeroOnStack)) {
+          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch, zeroOnStack);
         }
         constSizeFor = null;
         break;
@@ -1654,7 +1661,7 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
 }
 
 /** `check_helper_mem_access`: a helper reads or writes `size` bytes at the pointer. */
-function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch): void {
+function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch, zeroSizeAllowed = false): void {
   switch (reg.type) {
     case 'fp': {
       const frame = frameOf(state, reg);
@@ -1663,7 +1670,7 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
         return;
       }
       const off = reg.off + Number(s64(reg.varOff.value));
-      if (off < -MAX_BPF_STACK || off + size > 0 || size === 0) {
+      if (off < -MAX_BPF_STACK || off + size > 0 || (size === 0 && (!zeroSizeAllowed || off > -1))) {
         throw new Reject(idx, `invalid ${kind === 'write' ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
       }
       env.stackDepth[frame.subprogno] = Math.max(env.stackDepth[frame.subprogno] ?? 0, -off);
