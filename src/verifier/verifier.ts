@@ -1324,13 +1324,18 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
     }
   }
   let zeros = 0;
+  let spills = 0;
   for (let i = 0; i < size; i++) {
     const s = slotIndex(off + i);
     ensureSlots(f, s.spi);
     const type = f.stack[s.spi].slotType[s.j];
     if (type === 'zero') zeros++;
+    if (type === 'spill') spills++;
     if (type === 'invalid' && !env.privileged) throw new Reject(idx, `invalid read from stack off ${off}+${i} size ${size}`);
   }
+  // Part of a spilled constant zero reads as zero, as zero bytes do.
+  const spilled = slot.spilledPtr;
+  if (spills === size && spilled.type === 'scalar' && tnumIsConst(spilled.varOff) && spilled.varOff.value === 0n) return constScalar(0n);
   if (zeros === size) return constScalar(0n);
   return loadedScalar(size);
 }
@@ -1869,6 +1874,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   if (proto.helper === 'bpf_tail_call') checkResourceLeak(state, idx, true, 'tail_call');
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
+  let constMapKey = -1n;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
   let callbackSubprog = -1;
@@ -1895,6 +1901,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
         checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
+        if (arg.type === 'ARG_PTR_TO_MAP_KEY' && canElideValueNullness(map) && env.privileged) constMapKey = constantMapKey(state, reg, map.keySize);
         break;
       }
       case 'ARG_PTR_TO_MEM': {
@@ -1914,8 +1921,10 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (reg.umin === 0n && arg.type === 'ARG_CONST_SIZE') throw new Reject(idx, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
         if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) throw new Reject(idx, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         const mem = constSizeFor as { regno: number; reg: RegState; arg: HelperArg } | null;
-        if (mem && reg.umax > 0n) {
-          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch);
+        // A size that can only be zero still needs a stack pointer inside the stack (check_stack_access_within_bounds).
+        const zeroOnStack = mem !== null && reg.umax === 0n && mem.reg.type === 'fp' && tnumIsConst(mem.reg.varOff);
+        if (mem && (reg.umax > 0n || zeroOnStack)) {
+          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch, zeroOnStack);
         }
         constSizeFor = null;
         break;
@@ -1996,7 +2005,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
-  if (proto.ret.flags.includes('PTR_MAYBE_NULL')) {
+  // An array lookup of a constant key below max_entries cannot fail (kernel 6.14+).
+  const found = name === 'bpf_map_lookup_elem' && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
+  if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
     r0.maybeNull = true;
     r0.id = ++env.idGen;
   }
@@ -2066,6 +2077,35 @@ function processSpinLock(env: Env, state: VerifierState, idx: number, regno: num
   state.refs.splice(held, 1);
 }
 
+/** `can_elide_value_nullness`: maps whose lookups of an in-range key always find a value. */
+function canElideValueNullness(map: MapDescriptor): boolean {
+  const type = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
+  return type === mapTypeByName('array') || type === mapTypeByName('percpu_array');
+}
+
+/**
+ * `get_constant_map_key`: the key a stack pointer points at when the stack
+ * knows it — `key_size` zero bytes, or a spilled constant scalar of exactly
+ * `key_size` bytes; -1 otherwise.
+ */
+function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint {
+  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return -1n;
+  const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
+  const spi = Math.floor(slot / BPF_REG_SIZE);
+  const off = slot % BPF_REG_SIZE;
+  const stack = frameOf(state, key).stack[spi];
+  if (!stack) return -1n;
+  const stype = stack.slotType;
+  let zero = 0;
+  for (let i = off; i >= 0 && stype[i] === 'zero'; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (stype[BPF_REG_SIZE - 1] !== 'spill' || stack.spilledPtr.type !== 'scalar') return -1n;
+  let spill = 0;
+  for (let i = off; i >= 0 && stype[i] === 'spill'; i--) spill++;
+  if (spill !== keySize || !tnumIsConst(stack.spilledPtr.varOff)) return -1n;
+  return stack.spilledPtr.varOff.value;
+}
+
 function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex: number): void {
   const map = env.maps[mapIndex];
   const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
@@ -2078,7 +2118,7 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
 }
 
 /** `check_helper_mem_access`: a helper reads or writes `size` bytes at the pointer. */
-function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch): void {
+function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch, zeroSizeAllowed = false): void {
   switch (reg.type) {
     case 'fp': {
       const frame = frameOf(state, reg);
@@ -2087,7 +2127,7 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
         return;
       }
       const off = reg.off + Number(s64(reg.varOff.value));
-      if (off < -MAX_BPF_STACK || off + size > 0 || size === 0) {
+      if (off < -MAX_BPF_STACK || off + size > 0 || (size === 0 && (!zeroSizeAllowed || off > -1))) {
         throw new Reject(idx, `invalid ${kind === 'write' ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
       }
       env.stackDepth[frame.subprogno] = Math.max(env.stackDepth[frame.subprogno] ?? 0, -off);

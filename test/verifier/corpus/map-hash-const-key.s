@@ -1,0 +1,13 @@
+; a hash lookup may fail whatever the key
+; maps: hash 4 8 4
+; result: reject
+; error: R0 invalid mem access 'map_value_or_null'
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+r0 = *(u64 *)(r0 + 0)
+r0 = 0
+exit
