@@ -214,14 +214,6 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
   // Tasks: [kind, a, b] triples on a stack.
   const tasks: number[] = [Task.tree, 0, 0];
 
-  const mergeChildren = (x: number): number[] => {
-    const ys: number[] = [];
-    for (let j = g.childStart[x + 1] - 1; j >= g.childStart[x]; j--) {
-      const c = g.childList[j];
-      if (g.merge[c]) ys.push(c);
-    }
-    return ys;
-  };
   const brDepth = (pos: number) => ctx.length - 1 - pos;
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
   const labelFor = (x: number, t: number): number => {
@@ -253,7 +245,6 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     w.u32(depth + 1);
     w.byte(Op.end);
   };
-  const pending = new Map<number, number[]>();
 
   while (tasks.length > 0) {
     const b = tasks.pop()!;
@@ -261,28 +252,27 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     const kind = tasks.pop()! as Task;
     switch (kind) {
       case Task.tree: {
-        const ys = mergeChildren(a);
-        pending.set(a, ys);
         if (g.loopHeader[a]) {
           w.byte2(Op.loop, ValType.void);
           loopAt[a] = ctx.length;
           ctx.push(Ctx.loop);
           tasks.push(Task.endLoop, a, 0);
         }
-        tasks.push(Task.within, a, 0);
+        // The merge children are wrapped last child outermost: scan the dominator-tree children from the end.
+        tasks.push(Task.within, a, g.childStart[a + 1] - 1);
         break;
       }
       case Task.within: {
-        const ys = pending.get(a)!;
-        if (b < ys.length) {
-          const y = ys[b];
+        let j = b;
+        while (j >= g.childStart[a] && !g.merge[g.childList[j]]) j--;
+        if (j >= g.childStart[a]) {
+          const y = g.childList[j];
           w.byte2(Op.block, ValType.void);
           blockAt[y] = ctx.length;
           ctx.push(Ctx.block);
-          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, b + 1);
+          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, j - 1);
           break;
         }
-        pending.delete(a);
         const block = g.nodes[a];
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
