@@ -283,7 +283,7 @@ class FunctionLowering implements BlockLowering {
     graph: FunctionGraph,
   ) {
     let size = 64;
-    for (const block of graph.nodes) size += 12 * cfg.blockInsns[block];
+    for (const block of graph.nodes) size += 24 * cfg.blockInsns[block];
     this.w = new ByteWriter(size);
     this.labelLocal = f.label;
     this.reg = f.reg;
@@ -451,14 +451,16 @@ class FunctionLowering implements BlockLowering {
     return true;
   }
 
-  observes(block: number): boolean {
+  pendingAfter(block: number, pending: number): number {
     const { cfg } = this;
+    let p = pending + cfg.blockInsns[block];
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
-        case 'call_helper': case 'callx': case 'call_local': case 'ldabs': case 'ldind': return true;
+        case 'call_helper': case 'callx': case 'ldabs': case 'ldind': p = 0; break;
+        case 'call_local': p = this.restOfBlock(pc, block); break;
       }
     }
-    return false;
+    return p;
   }
 
   settle(from: number, to: number): void {
@@ -1037,7 +1039,9 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
-    this.flush();
+    // The callee gets the budget as if this block ended at the call (an abort in it counts nothing after
+    // the call): the rest of the block stays pending.
+    this.settle(this.pending, this.restOfBlock(pc, block));
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
       this.i32c(MAX_CALL_FRAMES - 1);
@@ -1049,12 +1053,8 @@ class FunctionLowering implements BlockLowering {
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
-    // The callee gets the budget as if this block ended at the call: an abort in it counts nothing after the call.
-    const rest = this.restOfBlock(pc, block);
     w.byte2(Op.localGet, f.fuel);
-    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Add); }
     w.byte(Op.call); w.u32(m.subs.get(target)!);
-    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Sub); }
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
   }

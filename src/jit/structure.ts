@@ -47,8 +47,8 @@ export interface BlockLowering {
    * instructions not yet subtracted; a loop header also checks the budget.
    */
   body(block: number, loopHeader: boolean, pending: number): void;
-  /** Whether block b's code reads the budget (it leaves nothing pending). */
-  observes(block: number): boolean;
+  /** The pending count block b's code leaves when entered with `pending` (where it reads the budget, it subtracts). */
+  pendingAfter(block: number, pending: number): number;
   /** Subtract `from - to` from the budget: an edge from code with `from` pending to code that expects `to`. */
   settle(from: number, to: number): void;
   /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
@@ -221,7 +221,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     if (g.merge[t]) return brDepth(blockAt[t]);
     return -1;
   };
-  const { pendIn, pendOut } = pendingCounts(g, cfg, out);
+  const { pendIn, pendOut } = pendingCounts(g, out);
   const branch = (x: number, t: number) => {
     const depth = labelFor(x, t);
     if (depth >= 0) {
@@ -341,7 +341,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
   const n = g.nodes.length;
   const pendIn = new Float64Array(n), pendOut = new Float64Array(n);
   for (let v = 0; v < n; v++) {
@@ -358,7 +358,7 @@ function pendingCounts(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): {
     }
     const block = g.nodes[v];
     pendIn[v] = best;
-    pendOut[v] = out.observes(block) ? 0 : best + cfg.blockInsns[block];
+    pendOut[v] = out.pendingAfter(block, best);
   }
   return { pendIn, pendOut };
 }
@@ -418,7 +418,7 @@ export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLoweri
     const block = g.nodes[v];
     out.body(block, false, 0);
     // Nothing stays pending across the dispatch: every jump starts from a settled budget.
-    if (cfg.term[block] !== Term.exit) out.settle(out.observes(block) ? 0 : cfg.blockInsns[block], 0);
+    if (cfg.term[block] !== Term.exit) out.settle(out.pendingAfter(block, 0), 0);
     const pc = cfg.blockLast[block];
     switch (cfg.term[block]) {
       case Term.exit:
