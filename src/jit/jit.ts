@@ -453,38 +453,58 @@ export class Jit {
    * failures reported as the interpreter reports them.
    */
   execute(body: () => JitRunResult, options: { funcIp?: bigint; attachCookie?: bigint }): JitRunResult {
+    this.begin(options);
+    try {
+      const result = body();
+      this.returned();
+      return result;
+    } catch (err) {
+      return this.failed(err);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** @internal The start of a run (execute, JitProgram.run: no closure on the path of every run). */
+  begin(options: { funcIp?: bigint; attachCookie?: bigint }): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { funcIp, attachCookie } = options;
     if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
     if (attachCookie !== undefined && typeof attachCookie !== 'bigint') throw new EbpfError('EINVAL', `attachCookie must be a bigint, got ${typeof attachCookie}`);
-    const { run, heldLocks } = this.context;
+    const { run } = this.context;
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
     this.tailCalls = 0;
-    try {
-      const result = body();
-      if (heldLocks.size > 0) {
-        const held = releaseHeldLocks(this.context);
-        throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
-      }
-      return result;
-    } catch (err) {
-      if (err instanceof Abort) {
-        if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
-        return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };
-      }
-      if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
-      throw err;
-    } finally {
-      if (heldLocks.size > 0) releaseHeldLocks(this.context);
-      if (this.pendingTail) {
-        this.pendingTail = undefined;
-        this.shared.tailPending.value = 0;
-      }
-      this.current = undefined;
-      this.running = false;
+  }
+
+  /** @internal A run returned: holding a spin lock is its error. */
+  returned(): void {
+    if (this.context.heldLocks.size > 0) {
+      const held = releaseHeldLocks(this.context);
+      throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
     }
+  }
+
+  /** @internal A run threw `err`: the result of an abort, or the failure as the interpreter reports it. */
+  failed(err: unknown): JitRunResult {
+    if (err instanceof Abort) {
+      if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
+      return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };
+    }
+    if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
+    throw err;
+  }
+
+  /** @internal After every run: locks released, tail-call state and the running flag cleared. */
+  end(): void {
+    if (this.context.heldLocks.size > 0) releaseHeldLocks(this.context);
+    if (this.pendingTail) {
+      this.pendingTail = undefined;
+      this.shared.tailPending.value = 0;
+    }
+    this.current = undefined;
+    this.running = false;
   }
 
   /** A wasm trap as the interpreter reports the fault: located at its pc through the module's pc map. */
@@ -544,9 +564,16 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    return jit.execute(() => {
+    jit.begin(options);
+    try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      return { r0: U64(r0), insns: jit.maxInsns - x.left() };
-    }, options);
+      const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };
+      jit.returned();
+      return result;
+    } catch (err) {
+      return jit.failed(err);
+    } finally {
+      jit.end();
+    }
   }
 }
