@@ -25,7 +25,8 @@ export class JitCache {
   private readonly buckets = new Map<string, Entry[]>();
   /** Insertion order, for eviction. */
   private readonly order: { bucket: string; entry: CachedModule }[] = [];
-  private readonly byName = new Map<string, CompiledProgram>();
+  /** The programs of each module name (several for a batch module). */
+  private readonly byName = new Map<string, CompiledProgram[]>();
   private serial = 0;
 
   constructor(readonly maxEntries = 256) {
@@ -41,9 +42,9 @@ export class JitCache {
     return `ebpf${this.serial++}`;
   }
 
-  /** The compiled program of a cached module, by the name its stack frames carry. */
-  named(name: string): CompiledProgram | undefined {
-    return this.byName.get(name);
+  /** The compiled program of a cached module whose code holds function `func`, by the name its stack frames carry. */
+  named(name: string, func: number): CompiledProgram | undefined {
+    return this.byName.get(name)?.find((c) => c.functions.some((f) => f.index === func));
   }
 
   get(key: Uint8Array, flags: string): CachedModule | undefined {
@@ -55,14 +56,19 @@ export class JitCache {
       const old = this.order.shift()!;
       const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
       if (list.length) this.buckets.set(old.bucket, list); else this.buckets.delete(old.bucket);
-      if (old.entry.compiled.name !== undefined) this.byName.delete(old.entry.compiled.name);
+      const name = old.entry.compiled.name;
+      if (name !== undefined) {
+        const left = this.byName.get(name)!.filter((c) => c !== old.entry.compiled);
+        if (left.length) this.byName.set(name, left); else this.byName.delete(name);
+      }
     }
     const bucket = bucketOf(key, flags);
     const list = this.buckets.get(bucket) ?? [];
     list.push({ key, flags, entry });
     this.buckets.set(bucket, list);
     this.order.push({ bucket, entry });
-    if (entry.compiled.name !== undefined) this.byName.set(entry.compiled.name, entry.compiled);
+    const name = entry.compiled.name;
+    if (name !== undefined) this.byName.set(name, [...(this.byName.get(name) ?? []), entry.compiled]);
   }
 
   clear(): void {

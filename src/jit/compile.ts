@@ -135,7 +135,7 @@ export interface CompiledProgram {
   readonly cfg: ProgramCfg;
   /** Pairs [module offset, pc], by offset: where each instruction's code starts. */
   readonly pcMap: Int32Array;
-  /** The intrinsics used (their imports follow the helpers'). */
+  /** The intrinsics the module uses, every program's (their imports follow the helpers'). */
   readonly intrinsics: readonly JitIntrinsic[];
   readonly usesCallx: boolean;
   readonly usesPacket: boolean;
@@ -147,6 +147,14 @@ export interface CompiledProgram {
   readonly name: string | undefined;
   /** Each compiled eBPF function (the entry first), by wasm function index. */
   readonly functions: readonly { entry: number; structured: boolean; index: number; main: boolean }[];
+  /** The export of the program's entry (run, run0, run1, … in a batch; callback; enter). */
+  readonly exportName: string;
+  /** Host imports of the module (host, host1, …): one per program it holds. */
+  readonly hosts: number;
+  /** Whether the module imports `tail` (some program of it may take a tail call). */
+  readonly tailImport: boolean;
+  /** The names of the module's defined functions, in order (every program's). */
+  readonly funcNames: readonly string[];
 }
 
 /** Local slots of the two function shapes. */
@@ -275,7 +283,7 @@ class FunctionLowering implements BlockLowering {
     graph: FunctionGraph,
   ) {
     let size = 64;
-    for (const block of graph.nodes) size += 12 * cfg.blockInsns[block];
+    for (const block of graph.nodes) size += 24 * cfg.blockInsns[block];
     this.w = new ByteWriter(size);
     this.labelLocal = f.label;
     this.reg = f.reg;
@@ -418,9 +426,9 @@ class FunctionLowering implements BlockLowering {
    * the OR's destination keeps its shifted value.
    */
   private rotation(pc: number, end: number): boolean {
-    if (pc + 3 >= end) return false;
     const { cfg } = this;
-    const [i0, i1, i2, i3] = cfg.insns.slice(pc, pc + 4);
+    if (pc + 3 >= end || cfg.rows[pc]!.format !== 'alu_reg') return false;
+    const i0 = cfg.insns[pc], i1 = cfg.insns[pc + 1], i2 = cfg.insns[pc + 2], i3 = cfg.insns[pc + 3];
     const alu64 = (k: number, format: string, op: number) =>
       cfg.rows[pc + k]?.format === format && bpfClass(cfg.insns[pc + k].code) === BPF_ALU64 && bpfOp(cfg.insns[pc + k].code) === op;
     if (!alu64(0, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !alu64(3, 'alu_reg', BPF_OR)) return false;
@@ -443,14 +451,16 @@ class FunctionLowering implements BlockLowering {
     return true;
   }
 
-  observes(block: number): boolean {
+  pendingAfter(block: number, pending: number): number {
     const { cfg } = this;
+    let p = pending + cfg.blockInsns[block];
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
-        case 'call_helper': case 'callx': case 'call_local': case 'ldabs': case 'ldind': return true;
+        case 'call_helper': case 'callx': case 'ldabs': case 'ldind': p = 0; break;
+        case 'call_local': p = this.restOfBlock(pc, block); break;
       }
     }
-    return false;
+    return p;
   }
 
   settle(from: number, to: number): void {
@@ -1029,7 +1039,9 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
-    this.flush();
+    // The callee gets the budget as if this block ended at the call (an abort in it counts nothing after
+    // the call): the rest of the block stays pending.
+    this.settle(this.pending, this.restOfBlock(pc, block));
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
       this.i32c(MAX_CALL_FRAMES - 1);
@@ -1041,12 +1053,8 @@ class FunctionLowering implements BlockLowering {
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
-    // The callee gets the budget as if this block ended at the call: an abort in it counts nothing after the call.
-    const rest = this.restOfBlock(pc, block);
     w.byte2(Op.localGet, f.fuel);
-    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Add); }
     w.byte(Op.call); w.u32(m.subs.get(target)!);
-    if (rest > 0) { this.i64c(rest); w.byte(Op.i64Sub); }
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
   }
@@ -1107,122 +1115,179 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
 
 /** Compile a program into a wasm module. Throws InstructionError for an invalid program. */
 export function compileProgram(insns: readonly Insn[], options: CompileOptions): CompiledProgram {
+  return compileModule([insns], options)[0];
+}
+
+/**
+ * Compile several programs (run form) into one wasm module: V8's cost per
+ * module (compiling it, instantiating it) is paid once for all of them. Each
+ * program has its own functions, its own host import (`host`, `host1`, …,
+ * so that a helper call knows its program) and its own export (`run0`,
+ * `run1`, …); the other imports and `left` are shared. Throws
+ * InstructionError for an invalid program.
+ */
+export function compileBatch(programs: readonly (readonly Insn[])[], options: Omit<CompileOptions, 'form'>): CompiledProgram[] {
+  return compileModule(programs, { ...options, form: { kind: 'run' } });
+}
+
+/** Program-level facts compileModule gathers before it emits. */
+interface ProgramFacts {
+  cfg: ProgramCfg;
+  intrinsics: Map<number, JitIntrinsic>;
+  usesCallx: boolean;
+  usesPacket: boolean;
+  usesTail: boolean;
+}
+
+function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramFacts {
   const cfg = buildCfg(insns);
-  const form = options.form ?? { kind: 'run' };
-  if (form.kind === 'callback' && (form.pc < 0 || form.pc >= insns.length || cfg.rows[form.pc] === null)) {
-    throw new EbpfError('EINVAL', `callback at ${form.pc}: not an instruction of the program (0 to ${insns.length - 1})`);
-  }
-  let usesTail = false;
-  const intrinsics = new Map<number, JitIntrinsic>();
-  let usesCallx = false;
-  let usesPacket = false;
-  cfg.rows.forEach((row, pc) => {
-    if (!row) return;
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false };
+  const rows = cfg.rows;
+  for (let pc = 0; pc < rows.length; pc++) {
+    const row = rows[pc];
+    if (!row) continue;
     if (row.format === 'call_helper') {
       const id = insns[pc].imm;
       const intrinsic = options.intrinsic?.(id);
-      if (intrinsic) intrinsics.set(id, intrinsic);
-      if (id === BPF_FUNC_tail_call) usesTail = true;
+      if (intrinsic) facts.intrinsics.set(id, intrinsic);
+      if (id === BPF_FUNC_tail_call) facts.usesTail = true;
     }
-    if (row.format === 'callx') usesCallx = usesTail = true;
-    if (row.format === 'ldabs' || row.format === 'ldind') usesPacket = true;
-  });
+    if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
+    if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
+  }
+  return facts;
+}
+
+function compileModule(programs: readonly (readonly Insn[])[], options: CompileOptions): CompiledProgram[] {
+  const form = options.form ?? { kind: 'run' };
+  const batch = programs.length > 1;
+  const facts = programs.map((insns) => programFacts(insns, options));
+  if (form.kind === 'callback') {
+    const { cfg } = facts[0];
+    if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {
+      throw new EbpfError('EINVAL', `callback at ${form.pc}: not an instruction of the program (0 to ${cfg.insns.length - 1})`);
+    }
+  }
+  const intrinsics = new Map<number, JitIntrinsic>();
+  for (const f of facts) for (const [id, i] of f.intrinsics) intrinsics.set(id, i);
   const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
+  const tailImport = facts.some((f) => f.usesTail);
 
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
-  const index: ModuleIndex = {
-    host: mb.importFunc('env', 'host', mb.typeIndex(HOST_PARAMS, [I64])),
-    tail: usesTail ? mb.importFunc('env', 'tail', subType) : -1,
+  const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
+  const hosts = programs.map((_, k) => mb.importFunc('env', k === 0 ? 'host' : `host${k}`, hostType));
+  const common = {
+    tail: tailImport ? mb.importFunc('env', 'tail', subType) : -1,
     intrinsics,
-    intrinsicImports: new Map(),
-    subs: new Map(),
-    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [], pktData: -1, pktLen: -1, tailFlag: -1,
-    zero: stackZeroing(cfg),
+    intrinsicImports: new Map<string, number>(),
+    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
-      index.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
+      common.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
     }
   }
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
-  index.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
-  index.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
-  index.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
+  common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
+  common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
+  common.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
   for (const [name, type] of SHARED_GLOBALS) {
     const g = mb.importGlobal('env', name, type, true);
-    if (name === 'fuel') index.fuel = g;
-    else if (name === 'depth') index.depth = g;
-    else if (name === 'pktData') index.pktData = g;
-    else if (name === 'pktLen') index.pktLen = g;
-    else if (name === 'tailPending') index.tailFlag = g;
-    else index.regs[Number(name.slice(1))] = g;
+    if (name === 'fuel') common.fuel = g;
+    else if (name === 'depth') common.depth = g;
+    else if (name === 'pktData') common.pktData = g;
+    else if (name === 'pktLen') common.pktLen = g;
+    else if (name === 'tailPending') common.tailFlag = g;
+    else common.regs[Number(name.slice(1))] = g;
   }
 
-  // The eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
+  // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
   const isRun = form.kind === 'run';
   const entryPc = form.kind === 'callback' ? form.pc : 0;
-  const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
-  const funcIndex = entries.map((entry, k) => {
-    const i = mb.declareFunc(isRun && k === 0 ? mb.typeIndex(MAIN_PARAMS, [I64]) : subType);
-    if (!(isRun && k === 0)) index.subs.set(entry, i);
-    return i;
+  const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
+  const names: string[] = [];
+  const perProgram = facts.map((f, p) => {
+    const { cfg } = f;
+    const index: ModuleIndex = { ...common, host: hosts[p], subs: new Map(), zero: stackZeroing(cfg) };
+    const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
+    const prefix = batch ? `p${p}_` : '';
+    const funcIndex = entries.map((entry, k) => {
+      const i = mb.declareFunc(isRun && k === 0 ? mainType : subType);
+      if (!(isRun && k === 0)) index.subs.set(entry, i);
+      names.push(prefix + (isRun && k === 0 ? 'main' : `sub_${entry}`));
+      return i;
+    });
+    return { index, entries, funcIndex };
   });
 
-  const scratch = new Int32Array(cfg.blockCount).fill(-1);
-  const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
-  const lowered: FunctionLowering[] = [];
-  entries.forEach((entry, k) => {
-    const isMain = isRun && k === 0;
-    const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
-    const frame = isMain ? MAIN_FRAME : SUB_FRAME;
-    const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
-    if (graph.reducible) emitStructured(graph, cfg, lowering);
-    else emitDispatch(graph, cfg, lowering);
-    // Every path has returned: the end of the body is unreachable.
-    lowering.w.byte(Op.unreachable);
-    mb.setBody(funcIndex[k], frame.locals, lowering.w);
-    functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
-    lowered.push(lowering);
+  const programsOut = facts.map((f, p) => {
+    const { cfg } = f;
+    const { index, entries, funcIndex } = perProgram[p];
+    const scratch = new Int32Array(cfg.blockCount).fill(-1);
+    const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
+    const lowered: FunctionLowering[] = [];
+    entries.forEach((entry, k) => {
+      const isMain = isRun && k === 0;
+      const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
+      const frame = isMain ? MAIN_FRAME : SUB_FRAME;
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
+      if (graph.reducible) emitStructured(graph, cfg, lowering);
+      else emitDispatch(graph, cfg, lowering);
+      // Every path has returned: the end of the body is unreachable.
+      lowering.w.byte(Op.unreachable);
+      mb.setBody(funcIndex[k], frame.locals, lowering.w);
+      functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
+      lowered.push(lowering);
+    });
+    return { functions, lowered };
   });
 
-  const names = entries.map((entry, k) => (isRun && k === 0 ? 'main' : `sub_${entry}`));
+  const exportNames: string[] = [];
   if (isRun) {
     const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
     const w = new ByteWriter(8);
-    w.byte(Op.globalGet); w.u32(index.fuel);
+    w.byte(Op.globalGet); w.u32(common.fuel);
     w.byte(Op.f64ConvertI64S);
     mb.setBody(left, [], w);
-    mb.exportFunc('run', funcIndex[0]);
+    perProgram.forEach((pp, p) => {
+      exportNames.push(batch ? `run${p}` : 'run');
+      mb.exportFunc(exportNames[p], pp.funcIndex[0]);
+    });
     mb.exportFunc('left', left);
     names.push('left');
   } else if (form.kind === 'callback') {
-    mb.exportFunc('callback', callbackWrapper(mb, index, funcIndex[0], entryPc));
+    mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
     names.push('callback');
   } else {
-    mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
+    mb.exportFunc('enter', tailWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0]));
     names.push('enter');
   }
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
 
-  let pairs = 0;
-  for (const l of lowered) pairs += l.pcs.length;
-  const pcMap = new Int32Array(pairs);
-  const tailSites = new Set<number>();
   let at = 0;
-  lowered.forEach((l, k) => {
-    const base = built.codeStarts[k];
-    for (let j = 0; j < l.pcs.length; j += 2) {
-      pcMap[at++] = base + l.pcs[j];
-      pcMap[at++] = l.pcs[j + 1];
+  return facts.map((f, p) => {
+    const { lowered, functions } = programsOut[p];
+    let pairs = 0;
+    for (const l of lowered) pairs += l.pcs.length;
+    const pcMap = new Int32Array(pairs);
+    const tailSites = new Set<number>();
+    let m = 0;
+    for (const l of lowered) {
+      const base = built.codeStarts[at++];
+      for (let j = 0; j < l.pcs.length; j += 2) {
+        pcMap[m++] = base + l.pcs[j];
+        pcMap[m++] = l.pcs[j + 1];
+      }
+      for (const site of l.tailSites) tailSites.add(base + site);
     }
-    for (const site of l.tailSites) tailSites.add(base + site);
+    return {
+      bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
+      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names,
+    };
   });
-  return {
-    bytes: built.bytes, cfg, pcMap, intrinsics: intrinsicList, usesCallx, usesPacket, usesTail,
-    tailSites, form, name: options.name, functions,
-  };
 }
 
 /** host(pc, kind, a, b, c, d, e, f). */

@@ -7,7 +7,7 @@ export { Jit, JitProgram, type JitOptions, type JitRunOptions, type JitRunResult
 export type { PacketContext } from '../helpers/index.js';
 export { JitCache, type CachedModule } from './cache.js';
 export { jitToWat, watOf, type JitToWatOptions } from './text.js';
-export { compileProgram, stackZeroing, pcAt, type CompiledProgram, type CompileOptions, type ModuleForm } from './compile.js';
+export { compileProgram, compileBatch, stackZeroing, pcAt, type CompiledProgram, type CompileOptions, type ModuleForm } from './compile.js';
 export { INTRINSICS, intrinsicFor, type JitIntrinsic, type IntrinsicImport, type IntrinsicEmitter } from './intrinsics.js';
 export { buildCfg, type ProgramCfg } from './cfg.js';
 export { printWat, type WatNames } from './wasm/wat.js';

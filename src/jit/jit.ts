@@ -27,7 +27,7 @@ import {
 } from '../helpers/index.js';
 import { JitCache, type CachedModule } from './cache.js';
 import {
-  compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
+  compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
 import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
 import { watOf } from './text.js';
@@ -105,17 +105,60 @@ class ProgramCode {
   constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[]) {}
 }
 
-/** One instantiated module: its imports bound to the Jit and to the program it was compiled from. */
+/**
+ * One program's view of an instantiated module: its imports bound to the
+ * Jit and to the program it was compiled from. A module compiled for a
+ * batch of programs is instantiated once for all of them (JitModule.batch),
+ * each program's host import bound to its own JitModule; alone, a program
+ * of a batch module gets an instance whose host imports are all its own.
+ */
 class JitModule {
-  readonly exports: Exports;
+  /** Set once the module is instantiated (at once, or by JitModule.batch). */
+  exports!: Exports;
 
-  constructor(readonly jit: Jit, readonly code: ProgramCode, readonly compiled: CompiledProgram, module: WebAssembly.Module) {
-    const instance = new WebAssembly.Instance(module, { env: this.imports() });
-    this.exports = instance.exports as unknown as Exports;
+  constructor(readonly jit: Jit, readonly code: ProgramCode, readonly compiled: CompiledProgram, module?: WebAssembly.Module) {
+    if (!module) return;
+    const env = this.imports();
+    for (let k = 1; k < compiled.hosts; k++) env[`host${k}`] = env.host;
+    this.bind(new WebAssembly.Instance(module, { env }));
+  }
+
+  private bind(instance: WebAssembly.Instance): void {
+    const x = instance.exports;
+    const { compiled } = this;
+    this.exports = (compiled.exportName === 'run' || compiled.form.kind !== 'run' ? x : { run: x[compiled.exportName], left: x.left }) as unknown as Exports;
+  }
+
+  /** The programs of one batch module (codes[k] compiled as compiled[k]) on one instance. */
+  static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
+    const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
+    const env = mods[0].imports();
+    for (let k = 1; k < mods.length; k++) env[`host${k}`] = mods[k].hostImport();
+    const instance = new WebAssembly.Instance(module, { env });
+    for (const m of mods) m.bind(instance);
+    return mods;
   }
 
   private imports(): WebAssembly.ModuleImports {
     const { jit, compiled } = this;
+    const env: WebAssembly.ModuleImports = {
+      memory: jit.space.memory,
+      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
+      stackStart: jit.stackRegion.start,
+      stackSize: jit.stackRegion.size,
+      ...jit.shared,
+      host: this.hostImport(),
+    };
+    if (compiled.tailImport) env.tail = (...args: bigint[]) => jit.enterTail(args);
+    for (const intrinsic of compiled.intrinsics) {
+      for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context);
+    }
+    return env;
+  }
+
+  /** The host import of this module's program (compile.ts): its helper calls, callx, aborts and faults. */
+  private hostImport(): (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint) => bigint {
+    const { jit } = this;
     const ctx = jit.context;
     /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
     const call = (pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
@@ -131,28 +174,16 @@ class JitModule {
         jit.currentPc = outerPc;
       }
     };
-    const env: WebAssembly.ModuleImports = {
-      memory: jit.space.memory,
-      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
-      stackStart: jit.stackRegion.start,
-      stackSize: jit.stackRegion.size,
-      ...jit.shared,
-      host: (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint): bigint => {
-        if (kind >= 0) return call(pc, kind, a, b, c, d, e);
-        if (kind === HostCall.callx) {
-          const id = U64(a);
-          if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
-          return call(pc, Number(id), b, c, d, e, f);
-        }
-        if (kind === HostCall.abort) throw new Abort(a);
-        throw this.fault(pc, HostCall.fault - kind, a);
-      },
+    return (pc, kind, a, b, c, d, e, f) => {
+      if (kind >= 0) return call(pc, kind, a, b, c, d, e);
+      if (kind === HostCall.callx) {
+        const id = U64(a);
+        if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
+        return call(pc, Number(id), b, c, d, e, f);
+      }
+      if (kind === HostCall.abort) throw new Abort(a);
+      throw this.fault(pc, HostCall.fault - kind, a);
     };
-    if (compiled.usesTail) env.tail = (...args: bigint[]) => jit.enterTail(args);
-    for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
-    }
-    return env;
   }
 
   private fault(pc: number, kind: Fault, arg: bigint): RuntimeError {
@@ -232,24 +263,65 @@ export class Jit {
     this.space.release(this.stackRegion);
   }
 
-  /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
-  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode): JitModule {
+  /**
+   * Validate and compile several programs (or take them from the cache):
+   * the ones not in the cache are compiled into one module (compileBatch),
+   * compiled and instantiated once, then cached one by one as load caches
+   * them. Throws InstructionError naming the instruction (not the program:
+   * load each to find which).
+   */
+  loadAll(programs: readonly (readonly Insn[])[]): JitProgram[] {
+    const mods: (JitModule | undefined)[] = [];
+    const missing: { k: number; key: Uint8Array; flags: string }[] = [];
+    programs.forEach((insns, k) => {
+      const { key, flags } = this.cacheKey(insns, { kind: 'run' });
+      const entry = this.cache.get(key, flags);
+      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
+      else missing.push({ k, key, flags });
+    });
+    if (missing.length === 1) {
+      const { k } = missing[0];
+      mods[k] = this.instantiate(programs[k], { kind: 'run' });
+    } else if (missing.length > 1) {
+      const list = missing.map((m) => programs[m.k]);
+      const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName() });
+      const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
+      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows));
+      const batch = JitModule.batch(this, codes, compiled, module);
+      missing.forEach((m, j) => {
+        this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
+        mods[m.k] = batch[j];
+      });
+    }
+    return mods.map((m) => new JitProgram(this, m!));
+  }
+
+  /** What the cache keys a program's module by: its bytes, and the flags that shape its code. */
+  private cacheKey(insns: readonly Insn[], form: ModuleForm): { key: Uint8Array; flags: string } {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
     for (const ins of insns) if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === 0 && this.intrinsicFor(ins.imm)) ids.add(ins.imm);
     const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    return { key, flags };
+  }
+
+  private compileModule(bytes: Uint8Array, what: string): WebAssembly.Module {
+    try {
+      return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      throw new EbpfError('EJIT', `the JIT's module for ${what} does not compile (${bytes.length} bytes of wasm): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
+  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode): JitModule {
+    const { key, flags } = this.cacheKey(insns, form);
     let entry: CachedModule | undefined = this.cache.get(key, flags);
     if (!entry) {
       const compiled = compileProgram(insns, {
         shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(),
       });
-      let module: WebAssembly.Module;
-      try {
-        module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
-      } catch (err) {
-        throw new EbpfError('EJIT', `the JIT's module for this program does not compile (${insns.length} slots, ${compiled.bytes.length} bytes of wasm): ${(err as Error).message}`, { cause: err });
-      }
-      entry = { compiled, module };
+      entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry);
     }
     return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
@@ -369,8 +441,8 @@ export class Jit {
 
   /** @internal The eBPF instruction a wasm frame is at, or undefined for a frame that is not eBPF code of this Jit. */
   locate(name: string | undefined, func: number, offset: number): { compiled: CompiledProgram; pc: number; offset: number } | undefined {
-    const compiled = name === undefined ? undefined : this.cache.named(name);
-    if (!compiled || !compiled.functions.some((f) => f.index === func)) return undefined;
+    const compiled = name === undefined ? undefined : this.cache.named(name, func);
+    if (!compiled) return undefined;
     const pc = pcAt(compiled.pcMap, offset);
     return pc === undefined ? undefined : { compiled, pc, offset };
   }
@@ -381,38 +453,58 @@ export class Jit {
    * failures reported as the interpreter reports them.
    */
   execute(body: () => JitRunResult, options: { funcIp?: bigint; attachCookie?: bigint }): JitRunResult {
+    this.begin(options);
+    try {
+      const result = body();
+      this.returned();
+      return result;
+    } catch (err) {
+      return this.failed(err);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** @internal The start of a run (execute, JitProgram.run: no closure on the path of every run). */
+  begin(options: { funcIp?: bigint; attachCookie?: bigint }): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { funcIp, attachCookie } = options;
     if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
     if (attachCookie !== undefined && typeof attachCookie !== 'bigint') throw new EbpfError('EINVAL', `attachCookie must be a bigint, got ${typeof attachCookie}`);
-    const { run, heldLocks } = this.context;
+    const { run } = this.context;
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
     this.tailCalls = 0;
-    try {
-      const result = body();
-      if (heldLocks.size > 0) {
-        const held = releaseHeldLocks(this.context);
-        throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
-      }
-      return result;
-    } catch (err) {
-      if (err instanceof Abort) {
-        if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
-        return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };
-      }
-      if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
-      throw err;
-    } finally {
-      if (heldLocks.size > 0) releaseHeldLocks(this.context);
-      if (this.pendingTail) {
-        this.pendingTail = undefined;
-        this.shared.tailPending.value = 0;
-      }
-      this.current = undefined;
-      this.running = false;
+  }
+
+  /** @internal A run returned: holding a spin lock is its error. */
+  returned(): void {
+    if (this.context.heldLocks.size > 0) {
+      const held = releaseHeldLocks(this.context);
+      throw new RuntimeError(`the program exited holding the bpf_spin_lock at 0x${held[0].toString(16)} (released)`);
     }
+  }
+
+  /** @internal A run threw `err`: the result of an abort, or the failure as the interpreter reports it. */
+  failed(err: unknown): JitRunResult {
+    if (err instanceof Abort) {
+      if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
+      return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };
+    }
+    if (err instanceof WebAssembly.RuntimeError) throw this.trapError(err);
+    throw err;
+  }
+
+  /** @internal After every run: locks released, tail-call state and the running flag cleared. */
+  end(): void {
+    if (this.context.heldLocks.size > 0) releaseHeldLocks(this.context);
+    if (this.pendingTail) {
+      this.pendingTail = undefined;
+      this.shared.tailPending.value = 0;
+    }
+    this.current = undefined;
+    this.running = false;
   }
 
   /** A wasm trap as the interpreter reports the fault: located at its pc through the module's pc map. */
@@ -472,9 +564,16 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    return jit.execute(() => {
+    jit.begin(options);
+    try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      return { r0: U64(r0), insns: jit.maxInsns - x.left() };
-    }, options);
+      const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };
+      jit.returned();
+      return result;
+    } catch (err) {
+      return jit.failed(err);
+    } finally {
+      jit.end();
+    }
   }
 }

@@ -47,8 +47,8 @@ export interface BlockLowering {
    * instructions not yet subtracted; a loop header also checks the budget.
    */
   body(block: number, loopHeader: boolean, pending: number): void;
-  /** Whether block b's code reads the budget (it leaves nothing pending). */
-  observes(block: number): boolean;
+  /** The pending count block b's code leaves when entered with `pending` (where it reads the budget, it subtracts). */
+  pendingAfter(block: number, pending: number): number;
   /** Subtract `from - to` from the budget: an edge from code with `from` pending to code that expects `to`. */
   settle(from: number, to: number): void;
   /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
@@ -214,14 +214,6 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
   // Tasks: [kind, a, b] triples on a stack.
   const tasks: number[] = [Task.tree, 0, 0];
 
-  const mergeChildren = (x: number): number[] => {
-    const ys: number[] = [];
-    for (let j = g.childStart[x + 1] - 1; j >= g.childStart[x]; j--) {
-      const c = g.childList[j];
-      if (g.merge[c]) ys.push(c);
-    }
-    return ys;
-  };
   const brDepth = (pos: number) => ctx.length - 1 - pos;
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
   const labelFor = (x: number, t: number): number => {
@@ -229,7 +221,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     if (g.merge[t]) return brDepth(blockAt[t]);
     return -1;
   };
-  const { pendIn, pendOut } = pendingCounts(g, cfg, out);
+  const { pendIn, pendOut } = pendingCounts(g, out);
   const branch = (x: number, t: number) => {
     const depth = labelFor(x, t);
     if (depth >= 0) {
@@ -253,7 +245,6 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     w.u32(depth + 1);
     w.byte(Op.end);
   };
-  const pending = new Map<number, number[]>();
 
   while (tasks.length > 0) {
     const b = tasks.pop()!;
@@ -261,28 +252,27 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     const kind = tasks.pop()! as Task;
     switch (kind) {
       case Task.tree: {
-        const ys = mergeChildren(a);
-        pending.set(a, ys);
         if (g.loopHeader[a]) {
           w.byte2(Op.loop, ValType.void);
           loopAt[a] = ctx.length;
           ctx.push(Ctx.loop);
           tasks.push(Task.endLoop, a, 0);
         }
-        tasks.push(Task.within, a, 0);
+        // The merge children are wrapped last child outermost: scan the dominator-tree children from the end.
+        tasks.push(Task.within, a, g.childStart[a + 1] - 1);
         break;
       }
       case Task.within: {
-        const ys = pending.get(a)!;
-        if (b < ys.length) {
-          const y = ys[b];
+        let j = b;
+        while (j >= g.childStart[a] && !g.merge[g.childList[j]]) j--;
+        if (j >= g.childStart[a]) {
+          const y = g.childList[j];
           w.byte2(Op.block, ValType.void);
           blockAt[y] = ctx.length;
           ctx.push(Ctx.block);
-          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, b + 1);
+          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, j - 1);
           break;
         }
-        pending.delete(a);
         const block = g.nodes[a];
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
@@ -351,7 +341,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
   const n = g.nodes.length;
   const pendIn = new Float64Array(n), pendOut = new Float64Array(n);
   for (let v = 0; v < n; v++) {
@@ -368,7 +358,7 @@ function pendingCounts(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): {
     }
     const block = g.nodes[v];
     pendIn[v] = best;
-    pendOut[v] = out.observes(block) ? 0 : best + cfg.blockInsns[block];
+    pendOut[v] = out.pendingAfter(block, best);
   }
   return { pendIn, pendOut };
 }
@@ -428,7 +418,7 @@ export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLoweri
     const block = g.nodes[v];
     out.body(block, false, 0);
     // Nothing stays pending across the dispatch: every jump starts from a settled budget.
-    if (cfg.term[block] !== Term.exit) out.settle(out.observes(block) ? 0 : cfg.blockInsns[block], 0);
+    if (cfg.term[block] !== Term.exit) out.settle(out.pendingAfter(block, 0), 0);
     const pc = cfg.blockLast[block];
     switch (cfg.term[block]) {
       case Term.exit:

@@ -8,11 +8,10 @@ import { printWat, type WatNames } from './wasm/wat.js';
 
 /** Names and comments for the WAT of a compiled program. */
 export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
-  const funcs = ['host'];
-  if (compiled.usesTail) funcs.push('tail');
+  const funcs = Array.from({ length: compiled.hosts }, (_, k) => (k === 0 ? 'host' : `host${k}`));
+  if (compiled.tailImport) funcs.push('tail');
   for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
-  for (const f of compiled.functions) funcs.push(f.main ? 'main' : `sub_${f.entry}`);
-  funcs.push(compiled.form.kind === 'run' ? 'left' : compiled.form.kind === 'callback' ? 'callback' : 'enter');
+  funcs.push(...compiled.funcNames);
   const r = (k: number) => `r${k}`;
   const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
   const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
@@ -33,7 +32,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
   const names: WatNames = {
     funcs,
     globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name)],
-    locals: compiled.functions.map((f) => (f.main ? mainLocals : subLocals)),
+    locals: compiled.funcNames.map((name) => (/(^|_)main$/.test(name) ? mainLocals : /(^|_)sub_\d+$/.test(name) ? subLocals : [])),
     comments,
   };
   return printWat(compiled.bytes, names);

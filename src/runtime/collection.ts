@@ -229,19 +229,35 @@ export class Collection implements LoadedCollection {
       };
       const programs: Record<string, LiveProgram> = {};
       const ids = new Map<string, number>();
-      for (const p of spec.programs) {
-        let insns: Insn[];
+      const failed = (p: ProgramSpec, err: unknown): never => {
+        if (err instanceof CollectionError) throw err;
+        throw new CollectionError(`program ${p.name}`, (err as Error).message, { cause: err });
+      };
+      const relocated = spec.programs.map((p) => {
+        try {
+          return relocateProgram(p, targets, false);
+        } catch (err) {
+          return failed(p, err);
+        }
+      });
+      // All at once (the JIT compiles them into one module); after a failure, one by one, to name the program at fault.
+      let all: EngineProgram[] | undefined;
+      try {
+        all = runtime.prepareAll(relocated);
+      } catch {
+        all = undefined;
+      }
+      spec.programs.forEach((p, k) => {
+        const insns = relocated[k];
         let prepared: EngineProgram;
         try {
-          insns = relocateProgram(p, targets, false);
-          prepared = runtime.prepare(insns);
+          prepared = all?.[k] ?? runtime.prepare(insns);
         } catch (err) {
-          if (err instanceof CollectionError) throw err;
-          throw new CollectionError(`program ${p.name}`, (err as Error).message, { cause: err });
+          return failed(p, err);
         }
         ids.set(p.name, runtime.registry.registerProgram(new ProgramHandle(p.name, insns)));
         programs[p.name] = new LocalProgram(runtime, p, prepared);
-      }
+      });
       fillSlots(spec, (m) => maps[m], (name) => ids.get(name), (name) => maps[name]?.id);
       return new Collection(runtime, !options.runtime, spec, maps, programs);
     } catch (err) {

@@ -129,6 +129,11 @@ export class Runtime {
     return this.jit ? this.jit.load(insns) : this.vm!.load(insns);
   }
 
+  /** Prepare several programs at once: the JIT compiles the ones it has not seen into one module. */
+  prepareAll(list: readonly (readonly Insn[])[]): EngineProgram[] {
+    return this.jit ? this.jit.loadAll(list) : list.map((insns) => this.vm!.load(insns));
+  }
+
   /** The helper context the engine gives its helpers. */
   get helperContext() {
     return this.jit ? this.jit.context : this.vm!.context;

@@ -238,6 +238,45 @@ test('modules are cached by program: loading again, or in another Jit sharing th
   c.dispose();
 });
 
+test('loadAll compiles the programs it does not have into one module; each runs, faults and is cached as its own', () => {
+  const cache = new JitCache();
+  const jit = new Jit(shared, { cache });
+  const helpers = createHelperTable([{ id: 1000, name: 'throws', fn: () => { throw new TypeError('boom'); } }]);
+  const failing = new Jit(shared, { cache, helpers });
+  const cached = [mov(0, 7), exit()];
+  jit.load(cached);
+  const looping = assemble(`
+    mov %r0, 0
+    mov %r1, 100
+  top:
+    add %r0, %r1
+    sub %r1, 1
+    jne %r1, 0, top
+    exit`);
+  const programs: Insn[][] = [
+    cached,
+    [mov(1, 2), callLocal(1), exit(), movr(0, 1), alu64i(BPF_ADD, 0, 40), exit()],
+    looping,
+    [...lddw(1, 0xffff_fff0n), ldx(BPF_W, 0, 1, 0), exit()],
+    [call(BPF_FUNC_get_smp_processor_id), alu64i(BPF_ADD, 0, 1), exit()],
+  ];
+  const loaded = jit.loadAll(programs);
+  assert.equal(cache.size, programs.length);
+  assert.equal(new Set(loaded.slice(1).map((p) => p.compiled.bytes)).size, 1, 'the four new programs share one module');
+  assert.deepEqual(loaded.map((p, k) => (k === 3 ? undefined : p.run().r0)), [7n, 42n, 5050n, undefined, 1n]);
+  assert.deepEqual(loaded[2].run(), new Vm(shared).load(looping).run());
+  assert.throws(() => loaded[3].run(), runtimeError(/^pc 2: invalid read of 4 bytes/));
+  assert.equal(jit.load(programs[2]).compiled, loaded[2].compiled, 'a batch program is cached as its own');
+  assert.equal(jit.load(programs[4]).run().r0, 1n, 'alone, a program of a batch module gets its own instance');
+  // Each program's helper calls are its own: the failure is located in the program that called.
+  const [plain, throwing] = failing.loadAll([[mov(0, 3), exit()], [mov(0, 0), mov(0, 0), call(1000), exit()]]);
+  assert.equal(plain.run().r0, 3n);
+  assert.throws(() => throwing.run(), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 2: helper throws failed: boom');
+  assert.throws(() => jit.loadAll([[mov(0, 1), exit()], [mov(0, 1)]]), InstructionError);
+  jit.dispose();
+  failing.dispose();
+});
+
 test('load rejects what the interpreter rejects, with the same messages', () => {
   const rejects = (insns: Insn[], re: RegExp) => assert.throws(() => new Jit(shared).load(insns), (e: unknown) => e instanceof InstructionError && re.test(e.message));
   rejects([], /^insn 0: the program is empty$/);

@@ -49,7 +49,7 @@
     local.set $r1
     ;; 1: (85) call pc+7
     local.get $fuel
-    i64.const 9
+    i64.const 2
     i64.sub
     local.set $fuel
     local.get $r0
@@ -64,11 +64,7 @@
     local.get $r9
     i32.const 1
     local.get $fuel
-    i64.const 7
-    i64.add
     call $sub_9
-    i64.const 7
-    i64.sub
     local.set $fuel
     local.set $r5
     local.set $r4
@@ -80,6 +76,10 @@
     local.get $r0
     local.set $r6
     ;; 3: (85) call bpf_get_prandom_u32#7
+    local.get $fuel
+    i64.const 7
+    i64.sub
+    local.set $fuel
     call $get_prandom_u32
     i64.extend_i32_u
     local.set $r0
