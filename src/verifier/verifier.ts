@@ -223,6 +223,17 @@ const op = (ins: Insn): number => ins.code & 0xf0;
 const srcX = (ins: Insn): boolean => (ins.code & 0x08) === BPF_X;
 const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
 
+/** `check_map_prog_compatibility` for every map an LD_IMM64 names (`resolve_pseudo_ldimm64`, before the walk). */
+function checkUsedMaps(env: Env): void {
+  env.rows.forEach((row, i) => {
+    const ins = env.insns[i];
+    if (row?.format !== 'lddw' || ![BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX_VALUE].includes(ins.src)) return;
+    const map = env.maps[ins.imm];
+    if (map?.spinLockOff === undefined || env.prog.spec.mapUse.spinLock) return;
+    throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
+  });
+}
+
 /** `add_subprog_and_kfunc`: every bpf-to-bpf call target starts a subprogram. */
 function findSubprogs(env: Env): void {
   const starts = new Set<number>([0]);
@@ -349,6 +360,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions = {}): Ver
   }
   let error: { insn: number; message: string } | null = null;
   try {
+    checkUsedMaps(env);
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
@@ -1386,7 +1398,11 @@ function callGlobalFunc(env: Env, state: VerifierState, idx: number, subprog: nu
     } else if (arg.kind === 'ctx') {
       if (reg.type !== 'ctx') throw invalid(`arg#${i} expects pointer to ctx`);
     } else if (!(reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n)) {
-      checkHelperMemAccess(env, state, idx, regno, reg, arg.size, 'read', scratch);
+      try {
+        checkHelperMemAccess(env, state, idx, regno, reg, arg.size, 'read', scratch);
+      } catch (err) {
+        throw err instanceof Reject ? invalid(err.message) : err;
+      }
     }
   });
   if (state.refs.some((r) => r.lockMap !== undefined)) {
