@@ -59,6 +59,11 @@ export interface MapDescriptor {
   innerMap?: MapDescriptor;
   /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), when it holds one. */
   spinLockOff?: number;
+  /**
+   * The value of a frozen array map (`.rodata`, `.kconfig`), little-endian: with
+   * BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
+   */
+  frozenValue?: Uint8Array;
 }
 
 export interface VerifyOptions {
@@ -1037,6 +1042,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (map.spinLockOff !== undefined && reg.smin + BigInt(off) < BigInt(map.spinLockOff + 4) && BigInt(map.spinLockOff) < reg.umax + BigInt(off + size)) {
         throw new Reject(idx, 'bpf_spin_lock cannot be accessed directly by load/store');
       }
+      if (kind === 'read' && map.frozenValue && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
+        return constScalar(readFrozen(map.frozenValue, off + Number(reg.varOff.value), size));
+      }
       return kind === 'read' ? loadedScalar(size) : null;
     }
     case 'map_key': {
@@ -1055,6 +1063,13 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/** `bpf_map_direct_read`: `size` little-endian bytes of a frozen value, zero-extended. */
+function readFrozen(value: Uint8Array, off: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[off + i] ?? 0);
+  return v;
 }
 
 /** `check_map_access_type`: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
