@@ -9,9 +9,9 @@
 import type { Btf } from '../btf/index.js';
 import type { CollectionSpec, MapSpec } from '../elf/index.js';
 import { EbpfError } from '../internal/errors.js';
-import { BPF_PROG_TYPE, PROGRAM_TYPES, progTypeName } from '../platform/index.js';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE, PROGRAM_TYPES, progTypeName } from '../platform/index.js';
 import { verify, type MapDescriptor, type VerifyResult } from '../verifier/index.js';
-import { mapAttrs, relocateCore, spinLockOffset } from './collection.js';
+import { initialValue, mapAttrs, relocateCore, spinLockOffset } from './collection.js';
 import { localKconfig, resolveKconfig, type KconfigOptions } from './kconfig.js';
 
 export interface VerifySpecOptions extends KconfigOptions {
@@ -36,6 +36,8 @@ export function mapDescriptors(spec: CollectionSpec, nrCpus = 1): MapDescriptor[
   const describe = (m: MapSpec): MapDescriptor => ({
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, ...mapAttrs(m, nrCpus), flags: m.flags, name: m.name,
     ...(m.innerMap ? { innerMap: describe(m.innerMap) } : {}),
+    // The loader freezes .rodata and .kconfig after writing them: the verifier reads their constants (little-endian, as the kernel).
+    ...(m.frozen && m.type === BPF_MAP_TYPE.ARRAY && spec.byteOrder === 'le' ? { frozenValue: initialValue(m) } : {}),
     ...((off) => (off === undefined ? {} : { spinLockOff: off }))(spinLockOffset(spec.btf, m.btfValueTypeId)),
   });
   return spec.maps.map(describe);

@@ -62,6 +62,11 @@ export interface MapDescriptor {
   innerMap?: MapDescriptor;
   /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), when it holds one. */
   spinLockOff?: number;
+  /**
+   * The value of a frozen array map (`.rodata`, `.kconfig`), little-endian: with
+   * BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
+   */
+  frozenValue?: Uint8Array;
 }
 
 export interface VerifyOptions {
@@ -272,6 +277,17 @@ const op = (ins: Insn): number => ins.code & 0xf0;
 const srcX = (ins: Insn): boolean => (ins.code & 0x08) === BPF_X;
 const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
 
+/** `check_map_prog_compatibility` for every map an LD_IMM64 names (`resolve_pseudo_ldimm64`, before the walk). */
+function checkUsedMaps(env: Env): void {
+  env.rows.forEach((row, i) => {
+    const ins = env.insns[i];
+    if (row?.format !== 'lddw' || ![BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX_VALUE].includes(ins.src)) return;
+    const map = env.maps[ins.imm];
+    if (map?.spinLockOff === undefined || env.prog.spec.mapUse.spinLock) return;
+    throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
+  });
+}
+
 /** `add_subprog_and_kfunc`: every bpf-to-bpf call target starts a subprogram. */
 function findSubprogs(env: Env): void {
   const starts = new Set<number>([0]);
@@ -414,6 +430,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
   }
   let error: { insn: number; message: string } | null = null;
   try {
+    checkUsedMaps(env);
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
@@ -1153,6 +1170,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (map.spinLockOff !== undefined && reg.smin + BigInt(off) < BigInt(map.spinLockOff + 4) && BigInt(map.spinLockOff) < reg.umax + BigInt(off + size)) {
         throw new Reject(idx, 'bpf_spin_lock cannot be accessed directly by load/store');
       }
+      if (kind === 'read' && map.frozenValue && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
+        return constScalar(readFrozen(map.frozenValue, off + Number(reg.varOff.value), size));
+      }
       return kind === 'read' ? loadedScalar(size) : null;
     }
     case 'map_key': {
@@ -1171,6 +1191,13 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/** `bpf_map_direct_read`: `size` little-endian bytes of a frozen value, zero-extended. */
+function readFrozen(value: Uint8Array, off: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[off + i] ?? 0);
+  return v;
 }
 
 /** `check_map_access_type`: BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG maps. */
@@ -1521,7 +1548,11 @@ function callGlobalFunc(env: Env, state: VerifierState, idx: number, subprog: nu
     } else if (arg.kind === 'ctx') {
       if (reg.type !== 'ctx') throw invalid(`arg#${i} expects pointer to ctx`);
     } else if (!(reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n)) {
-      checkHelperMemAccess(env, state, idx, regno, reg, arg.size, 'read', scratch);
+      try {
+        checkHelperMemAccess(env, state, idx, regno, reg, arg.size, 'read', scratch);
+      } catch (err) {
+        throw err instanceof Reject ? invalid(err.message) : err;
+      }
     }
   });
   if (state.refs.some((r) => r.lockMap !== undefined)) {

@@ -198,6 +198,33 @@ test('verify with our verifier: no privileges needed, the kernel\'s words and ex
   assert.match(json.summary, /hint: xdp_md\.data has 4 bytes at offset 0: an 8-byte access at 0 runs past it\n$/);
 });
 
+test('verify on an ELF object: one verdict per program, --program picks one, JSON gives an array', () => {
+  const obj = (name: string) => join(repoRoot, 'testdata', 'obj', name);
+  let r = ebpf('verify', obj('subprogs.o'));
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, 'calls_static: accepted\ncalls_global: accepted\nuses_loop: accepted\nno_calls: accepted\n');
+  r = ebpf('verify', obj('subprogs.o'), '--json');
+  const all = JSON.parse(r.stdout);
+  assert.deepEqual(all.map((v: { program: string; accepted: boolean }) => [v.program, v.accepted]), [
+    ['calls_static', true], ['calls_global', true], ['uses_loop', true], ['no_calls', true],
+  ]);
+  r = ebpf('verify', obj('subprogs.o'), '--program', 'calls_global', '--log-level', '2');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Func#1 \('global_twice'\) is global and assumed valid\.\n/);
+  assert.match(r.stdout, /Validating global_add\(\) func#2\.\.\.\n/);
+  assert.match(r.stdout, /calls_global: accepted\n$/);
+  // A program type our verifier cannot judge yet is named, and the exit code says so.
+  r = ebpf('verify', obj('programs.o'));
+  assert.equal(r.code, 2);
+  assert.match(r.stdout, /^struct_ops_prog: not verified: struct_ops programs are verified against their attach target's BTF/m);
+  assert.match(r.stdout, /^xdp_pass: accepted$/m);
+  r = ebpf('verify', obj('subprogs.o'), '--program', 'nope');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /the object has no program nope \(it has: calls_static, calls_global, uses_loop, no_calls\)/);
+  r = ebpf('verify', obj('subprogs.o'), '--type', 'xdp');
+  assert.equal(r.code, 2);
+});
+
 test('every subcommand has --help', () => {
   for (const cmd of ['asm', 'disasm', 'run', 'conformance', 'verify', 'inspect', 'map']) {
     const r = ebpf(cmd, '--help');

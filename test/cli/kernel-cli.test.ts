@@ -76,6 +76,15 @@ test('verify --engine kernel: exit 0 and the log when accepted, exit 1 with insn
   assert.match(r.stderr, /unknown program type 'nonsense'/);
 });
 
+test('verify --engine kernel on an object: the kernel\'s verdict on each program, loaded with the object\'s maps', (t) => {
+  if (!kernelOrSkip(t)) return;
+  const r = ebpf('verify', join(repoRoot, 'testdata', 'obj', 'maps.o'), '--engine', 'kernel', '--json');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const all = JSON.parse(r.stdout);
+  assert.deepEqual(all.map((v: { program: string; accepted: boolean }) => [v.program, v.accepted]), [['tail_a', true], ['tail_b', true], ['entry', true]]);
+  assert.ok(all[2].processedInsns > 10);
+});
+
 test('feature probe lists program types, map types and ISA extensions', (t) => {
   if (!kernelOrSkip(t)) return;
   const r = ebpf('feature', 'probe', '--no-helpers');
