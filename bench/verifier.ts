@@ -33,12 +33,12 @@ const PROG_LOAD_LOG_LEVEL = 24;
 const PROG_LOAD_NAME = 48;
 /** Timed repetitions of each group (the median counts), on both sides: at least, and at most. */
 const RUNS = 3;
-const MAX_RUNS = 15;
+const MAX_RUNS = 7;
 /** Untimed runs of each group on our side first, and how long they take at least (see `ours`). */
 const WARMUP = 6;
 const WARMUP_MS = 4000;
 /** How long the timed runs of our side take at least. */
-const TIMED_MS = 1000;
+const TIMED_MS = 500;
 
 interface Job {
   insns: readonly Insn[];
