@@ -655,7 +655,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         }
       }
       if (pruned) {
-        env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+        if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
         const next = endPath();
         if (!next) return;
         ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head } = next);
