@@ -78,7 +78,7 @@ const blank = (s: string) => s.replace(/-?\d+/g, 'N').replace(/\s+/g, ' ');
 /** Compare one case; returns the verdict ours gave and the finding if the two disagree. */
 export function compareCase(c: FuzzCase, kernel: { pool: MapPool; kernel: Kernel } | undefined): { accepted: boolean; finding?: Finding } {
   const insns = fuzzInsns(c);
-  const ours = verify(insns, { progType: c.prog, maps: c.maps, license: 'GPL', logLevel: 1 });
+  const ours = verify(insns, { progType: c.prog, maps: c.maps, license: 'GPL', logLevel: 0 });
   if (!ours.accepted && !(ours.error && ours.error.message.length > 0)) throw new Error(`a rejection without a message:\n${c.text}`);
   if (!kernel) return { accepted: ours.accepted };
   const theirs = verifyOnKernel(kernel.kernel, insns, { type: c.prog, license: 'GPL', logLevel: 1, fdArray: kernel.pool.fds(c.maps) });
