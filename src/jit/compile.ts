@@ -241,6 +241,8 @@ function writesR10(ins: Insn, row: Opcode): boolean {
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
   host: number;
+  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
+  fault: number;
   tail: number;
   intrinsics: Map<number, JitIntrinsic>;
   intrinsicImports: Map<string, number>;
@@ -386,8 +388,7 @@ class FunctionLowering implements BlockLowering {
     this.i32c(pc);
     this.i32c(HostCall.fault - kind);
     pushArg();
-    hostCall(this.w, this.m, 1);
-    this.w.byte(Op.drop);
+    this.w.byte(Op.call); this.w.u32(this.m.fault);
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
@@ -1209,7 +1210,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
-    const index: ModuleIndex = { ...common, host: hosts[p], subs: new Map(), zero: stackZeroing(cfg) };
+    const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
     const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
     const funcIndex = entries.map((entry, k) => {
@@ -1219,6 +1220,18 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       return i;
     });
     return { index, entries, funcIndex };
+  });
+
+  // Each program's fault function, after every program's eBPF functions.
+  const faultType = mb.typeIndex([I32, I32, I64], []);
+  perProgram.forEach((pp, p) => {
+    pp.index.fault = mb.declareFunc(faultType);
+    const w = new ByteWriter(24);
+    for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
+    hostCall(w, pp.index, 1);
+    w.byte(Op.drop);
+    mb.setBody(pp.index.fault, [], w);
+    names.push(batch ? `p${p}_fault` : 'fault');
   });
 
   const programsOut = facts.map((f, p) => {
