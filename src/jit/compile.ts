@@ -657,13 +657,12 @@ class FunctionLowering implements BlockLowering {
     const op = bpfOp(ins.code);
     const reg = row.format === 'alu_reg';
     const d = ins.dst, s = ins.src, imm = ins.imm;
-    const operand = () => (reg ? this.get(s) : this.i64c(imm));
     switch (op) {
       case BPF_MOV:
         if (reg && ins.off !== 0) {
           this.get(s);
           w.byte(ins.off === 8 ? Op.i64Extend8S : ins.off === 16 ? Op.i64Extend16S : Op.i64Extend32S);
-        } else operand();
+        } else if (reg) this.get(s); else this.i64c(imm);
         this.set(d);
         return;
       case BPF_NEG:
@@ -676,7 +675,7 @@ class FunctionLowering implements BlockLowering {
       case BPF_MOD: this.mod64(d, s, reg, imm, ins.off === 1); return;
       default:
         this.get(d);
-        operand();
+        if (reg) this.get(s); else this.i64c(imm);
         w.byte(ALU64_OPS[op]);
         this.set(d);
     }
@@ -743,7 +742,6 @@ class FunctionLowering implements BlockLowering {
     const op = bpfOp(ins.code);
     const reg = row.format === 'alu_reg';
     const d = ins.dst, s = ins.src, imm = ins.imm;
-    const operand = () => (reg ? this.get32(s) : this.i32c(imm));
     switch (op) {
       case BPF_MOV:
         if (!reg) {
@@ -764,7 +762,7 @@ class FunctionLowering implements BlockLowering {
       case BPF_MOD: this.divmod32(d, s, reg, imm, ins.off === 1, false); break;
       default:
         this.get32(d);
-        operand();
+        if (reg) this.get32(s); else this.i32c(imm);
         w.byte(ALU32_OPS[op]);
     }
     w.byte(Op.i64ExtendI32U);

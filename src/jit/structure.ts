@@ -84,30 +84,29 @@ export interface FunctionGraph {
  * that is left as it was found.
  */
 export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Array): FunctionGraph {
-  // Depth-first search from the entry, iteratively, for the postorder.
-  const disc: number[] = [entry];
+  // Depth-first search from the entry, iteratively, for the postorder (typed arrays: no garbage per block).
+  const size = cfg.blockCount;
+  const disc = new Int32Array(size), iter = new Uint8Array(size), stack = new Int32Array(size), post = new Int32Array(size);
+  let found = 1, depth = 1, done = 0;
+  disc[0] = entry;
   scratch[entry] = 0;
-  const iter: number[] = [0];
-  const stack: number[] = [0];
-  const post: number[] = [];
-  while (stack.length > 0) {
-    const d = stack[stack.length - 1];
+  while (depth > 0) {
+    const d = stack[depth - 1];
     const k = iter[d];
     if (k < 2) {
       iter[d] = k + 1;
       const s = cfg.succ[2 * disc[d] + k];
       if (s >= 0 && scratch[s] === -1) {
-        scratch[s] = disc.length;
-        disc.push(s);
-        iter.push(0);
-        stack.push(disc.length - 1);
+        scratch[s] = found;
+        disc[found] = s;
+        stack[depth++] = found++;
       }
     } else {
-      stack.pop();
-      post.push(d);
+      depth--;
+      post[done++] = d;
     }
   }
-  const n = disc.length;
+  const n = found;
   const nodes = new Int32Array(n);
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
