@@ -78,7 +78,7 @@ import { EbpfError } from '../internal/errors.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -1235,12 +1235,12 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const programsOut = facts.map((f, p) => {
     const { cfg } = f;
     const { index, entries, funcIndex } = perProgram[p];
-    const scratch = new Int32Array(cfg.blockCount).fill(-1);
+    const work = graphWork(cfg.blockCount);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
-      const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
+      const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : SUB_FRAME;
       const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
       if (graph.reducible) emitStructured(graph, cfg, lowering);

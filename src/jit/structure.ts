@@ -78,15 +78,32 @@ export interface FunctionGraph {
   readonly reducible: boolean;
 }
 
+/** Work arrays of functionGraph, blockCount long, reused for every function of a program. */
+export interface GraphWork {
+  /** All -1 between uses. */
+  readonly scratch: Int32Array;
+  readonly disc: Int32Array;
+  /** All 0 between uses. */
+  readonly iter: Uint8Array;
+  readonly stack: Int32Array;
+  readonly post: Int32Array;
+}
+
+export function graphWork(blockCount: number): GraphWork {
+  return {
+    scratch: new Int32Array(blockCount).fill(-1), disc: new Int32Array(blockCount), iter: new Uint8Array(blockCount),
+    stack: new Int32Array(blockCount), post: new Int32Array(blockCount),
+  };
+}
+
 /**
  * The graph of the function entered at block `entry`: the blocks reachable
- * from it by jumps (not calls). `scratch` is a blockCount-sized array of -1
- * that is left as it was found.
+ * from it by jumps (not calls). `work` (graphWork) is left as it was found.
  */
-export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Array): FunctionGraph {
-  // Depth-first search from the entry, iteratively, for the postorder (typed arrays: no garbage per block).
-  const size = cfg.blockCount;
-  const disc = new Int32Array(size), iter = new Uint8Array(size), stack = new Int32Array(size), post = new Int32Array(size);
+export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): FunctionGraph {
+  const { scratch } = work;
+  // Depth-first search from the entry, iteratively, for the postorder (in the caller's arrays: no garbage per block).
+  const { disc, iter, stack, post } = work;
   let found = 1, depth = 1, done = 0;
   disc[0] = entry;
   scratch[entry] = 0;
@@ -107,6 +124,7 @@ export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Arra
     }
   }
   const n = found;
+  iter.fill(0, 0, n);
   const nodes = new Int32Array(n);
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
