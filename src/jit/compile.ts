@@ -78,7 +78,7 @@ import { EbpfError } from '../internal/errors.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -241,6 +241,8 @@ function writesR10(ins: Insn, row: Opcode): boolean {
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
   host: number;
+  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
+  fault: number;
   tail: number;
   intrinsics: Map<number, JitIntrinsic>;
   intrinsicImports: Map<string, number>;
@@ -386,8 +388,7 @@ class FunctionLowering implements BlockLowering {
     this.i32c(pc);
     this.i32c(HostCall.fault - kind);
     pushArg();
-    hostCall(this.w, this.m, 1);
-    this.w.byte(Op.drop);
+    this.w.byte(Op.call); this.w.u32(this.m.fault);
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
@@ -656,13 +657,12 @@ class FunctionLowering implements BlockLowering {
     const op = bpfOp(ins.code);
     const reg = row.format === 'alu_reg';
     const d = ins.dst, s = ins.src, imm = ins.imm;
-    const operand = () => (reg ? this.get(s) : this.i64c(imm));
     switch (op) {
       case BPF_MOV:
         if (reg && ins.off !== 0) {
           this.get(s);
           w.byte(ins.off === 8 ? Op.i64Extend8S : ins.off === 16 ? Op.i64Extend16S : Op.i64Extend32S);
-        } else operand();
+        } else if (reg) this.get(s); else this.i64c(imm);
         this.set(d);
         return;
       case BPF_NEG:
@@ -675,7 +675,7 @@ class FunctionLowering implements BlockLowering {
       case BPF_MOD: this.mod64(d, s, reg, imm, ins.off === 1); return;
       default:
         this.get(d);
-        operand();
+        if (reg) this.get(s); else this.i64c(imm);
         w.byte(ALU64_OPS[op]);
         this.set(d);
     }
@@ -742,7 +742,6 @@ class FunctionLowering implements BlockLowering {
     const op = bpfOp(ins.code);
     const reg = row.format === 'alu_reg';
     const d = ins.dst, s = ins.src, imm = ins.imm;
-    const operand = () => (reg ? this.get32(s) : this.i32c(imm));
     switch (op) {
       case BPF_MOV:
         if (!reg) {
@@ -763,7 +762,7 @@ class FunctionLowering implements BlockLowering {
       case BPF_MOD: this.divmod32(d, s, reg, imm, ins.off === 1, false); break;
       default:
         this.get32(d);
-        operand();
+        if (reg) this.get32(s); else this.i32c(imm);
         w.byte(ALU32_OPS[op]);
     }
     w.byte(Op.i64ExtendI32U);
@@ -1209,7 +1208,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
-    const index: ModuleIndex = { ...common, host: hosts[p], subs: new Map(), zero: stackZeroing(cfg) };
+    const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
     const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
     const funcIndex = entries.map((entry, k) => {
@@ -1221,15 +1220,27 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return { index, entries, funcIndex };
   });
 
+  // Each program's fault function, after every program's eBPF functions.
+  const faultType = mb.typeIndex([I32, I32, I64], []);
+  perProgram.forEach((pp, p) => {
+    pp.index.fault = mb.declareFunc(faultType);
+    const w = new ByteWriter(24);
+    for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
+    hostCall(w, pp.index, 1);
+    w.byte(Op.drop);
+    mb.setBody(pp.index.fault, [], w);
+    names.push(batch ? `p${p}_fault` : 'fault');
+  });
+
   const programsOut = facts.map((f, p) => {
     const { cfg } = f;
     const { index, entries, funcIndex } = perProgram[p];
-    const scratch = new Int32Array(cfg.blockCount).fill(-1);
+    const work = graphWork(cfg.blockCount);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
-      const graph = functionGraph(cfg, cfg.blockOf[entry], scratch);
+      const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : SUB_FRAME;
       const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
       if (graph.reducible) emitStructured(graph, cfg, lowering);

@@ -78,36 +78,53 @@ export interface FunctionGraph {
   readonly reducible: boolean;
 }
 
+/** Work arrays of functionGraph, blockCount long, reused for every function of a program. */
+export interface GraphWork {
+  /** All -1 between uses. */
+  readonly scratch: Int32Array;
+  readonly disc: Int32Array;
+  /** All 0 between uses. */
+  readonly iter: Uint8Array;
+  readonly stack: Int32Array;
+  readonly post: Int32Array;
+}
+
+export function graphWork(blockCount: number): GraphWork {
+  return {
+    scratch: new Int32Array(blockCount).fill(-1), disc: new Int32Array(blockCount), iter: new Uint8Array(blockCount),
+    stack: new Int32Array(blockCount), post: new Int32Array(blockCount),
+  };
+}
+
 /**
  * The graph of the function entered at block `entry`: the blocks reachable
- * from it by jumps (not calls). `scratch` is a blockCount-sized array of -1
- * that is left as it was found.
+ * from it by jumps (not calls). `work` (graphWork) is left as it was found.
  */
-export function functionGraph(cfg: ProgramCfg, entry: number, scratch: Int32Array): FunctionGraph {
-  // Depth-first search from the entry, iteratively, for the postorder.
-  const disc: number[] = [entry];
+export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): FunctionGraph {
+  const { scratch } = work;
+  // Depth-first search from the entry, iteratively, for the postorder (in the caller's arrays: no garbage per block).
+  const { disc, iter, stack, post } = work;
+  let found = 1, depth = 1, done = 0;
+  disc[0] = entry;
   scratch[entry] = 0;
-  const iter: number[] = [0];
-  const stack: number[] = [0];
-  const post: number[] = [];
-  while (stack.length > 0) {
-    const d = stack[stack.length - 1];
+  while (depth > 0) {
+    const d = stack[depth - 1];
     const k = iter[d];
     if (k < 2) {
       iter[d] = k + 1;
       const s = cfg.succ[2 * disc[d] + k];
       if (s >= 0 && scratch[s] === -1) {
-        scratch[s] = disc.length;
-        disc.push(s);
-        iter.push(0);
-        stack.push(disc.length - 1);
+        scratch[s] = found;
+        disc[found] = s;
+        stack[depth++] = found++;
       }
     } else {
-      stack.pop();
-      post.push(d);
+      depth--;
+      post[done++] = d;
     }
   }
-  const n = disc.length;
+  const n = found;
+  iter.fill(0, 0, n);
   const nodes = new Int32Array(n);
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;

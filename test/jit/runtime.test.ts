@@ -277,6 +277,58 @@ test('loadAll compiles the programs it does not have into one module; each runs,
   failing.dispose();
 });
 
+test('the rotate idiom and address sums, which the JIT fuses, compute what the interpreter computes', () => {
+  const cases: string[] = [];
+  for (const k of [1, 13, 32, 63]) {
+    for (const [first, second] of [[`r2 <<= ${k}`, `r1 >>= ${64 - k}`], [`r1 >>= ${64 - k}`, `r2 <<= ${k}`], [`r1 <<= ${k}`, `r2 >>= ${64 - k}`]]) {
+      for (const or of ['r2 |= r1', 'r1 |= r2']) cases.push(`r1 = r2\n${first}\n${second}\n${or}`);
+    }
+  }
+  // Near misses: shifts that do not add up to 64, an OR of other registers.
+  cases.push('r1 = r2\nr2 <<= 13\nr1 >>= 50\nr2 |= r1', 'r1 = r2\nr2 <<= 13\nr1 >>= 51\nr3 |= r1');
+  for (const body of cases) {
+    const prog = assemble(`r2 = 0x8123456789abcdef ll\nr3 = 5\n${body}\nr0 = r1\nr0 *= 3\nr0 ^= r2\nr0 ^= r3\nexit`);
+    assert.deepEqual(run(prog), interp(prog), body);
+  }
+  const memory = assemble(`
+    r6 = r1
+    r7 = 8
+    r3 = r6
+    r3 += r7
+    r4 = *(u32 *)(r3 +0)
+    *(u32 *)(r3 +4) = r4
+    r5 = *(u16 *)(r3 -2)
+    r3 += 4
+    *(u64 *)(r3 +8) = r3
+    r3 += r7
+    r3 = *(u64 *)(r3 +0)
+    r0 = r3
+    r0 += r5
+    r8 = r6
+    r8 += -1
+    *(u8 *)(r8 +9) = 7
+    r9 = r10
+    r9 += -16
+    *(u64 *)(r9 +0) = r4
+    r0 += r4
+    r9 += r7
+    r0 -= r9
+    r0 += r10
+    exit`);
+  const mem = Uint8Array.from({ length: 64 }, (_, i) => (i * 29 + 3) & 0xff);
+  const region = shared.alloc('mem', mem.length, 'data');
+  try {
+    const outcomes = [run, interp].map((engine) => {
+      shared.write(region.start, mem);
+      const r = engine(memory, { run: { r1: BigInt(region.start) } });
+      return { r, mem: shared.read(region.start, mem.length) };
+    });
+    assert.deepEqual(outcomes[0], outcomes[1]);
+  } finally {
+    shared.release(region);
+  }
+});
+
 test('load rejects what the interpreter rejects, with the same messages', () => {
   const rejects = (insns: Insn[], re: RegExp) => assert.throws(() => new Jit(shared).load(insns), (e: unknown) => e instanceof InstructionError && re.test(e.message));
   rejects([], /^insn 0: the program is empty$/);

@@ -3,7 +3,8 @@
   (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (type (;2;) (func (result i32)))
   (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;4;) (func (result f64)))
+  (type (;4;) (func (param i32 i32 i64)))
+  (type (;5;) (func (result f64)))
   (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "tail" (func $tail (type 0) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
   (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 2) (result i32)))
@@ -147,13 +148,7 @@
         i32.const 6
         i32.const -16
         i64.const 0
-        i64.const 0
-        i64.const 0
-        i64.const 0
-        i64.const 0
-        i64.const 0
-        call $host
-        drop
+        call $fault
         unreachable
       end
       local.get $fuel
@@ -174,13 +169,7 @@
       i32.const 8
       i32.const -16
       i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      call $host
-      drop
+      call $fault
       unreachable
     end
     local.get $fuel
@@ -276,7 +265,19 @@
     return
     unreachable
   )
-  (func $left (type 4) (result f64)
+  (func $fault (type 4) (param $l0 i32) (param $l1 i32) (param $l2 i64)
+    local.get $l0
+    local.get $l1
+    local.get $l2
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    call $host
+    drop
+  )
+  (func $left (type 5) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )

@@ -2,7 +2,8 @@
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
   (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;3;) (func (result f64)))
+  (type (;3;) (func (param i32 i32 i64)))
+  (type (;4;) (func (result f64)))
   (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
@@ -97,13 +98,7 @@
       i32.const 8
       i32.const -16
       i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      i64.const 0
-      call $host
-      drop
+      call $fault
       unreachable
     end
     local.get $fuel
@@ -112,7 +107,19 @@
     return
     unreachable
   )
-  (func $left (type 3) (result f64)
+  (func $fault (type 3) (param $l0 i32) (param $l1 i32) (param $l2 i64)
+    local.get $l0
+    local.get $l1
+    local.get $l2
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    call $host
+    drop
+  )
+  (func $left (type 4) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )
