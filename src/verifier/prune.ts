@@ -4,11 +4,8 @@
  * explored state there covers it: every value it may hold, the old one could
  * hold too, for every register and stack slot that may still be read.
  *
- * The kernel lets imprecise scalars (those no decision depended on) match
- * anything. Our precision is per checkpoint (verifier.ts): either no decision
- * below it depended on a scalar and every scalar matches anything, or every
- * scalar is compared as a precise one. That prunes less than the kernel,
- * never more.
+ * As the kernel, imprecise scalars (those no decision below the old state
+ * depended on, precision.ts) match anything; precise ones are compared.
  */
 import { BPF_REG_SIZE, type FuncState, type RegState, type VerifierState } from './state.js';
 import { tnumIn, tnumSame } from './tnum.js';
@@ -57,8 +54,8 @@ function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
 
 /**
  * `regsafe`: is every value `cur` may hold one that `old` may hold (and was
- * proven safe with)? With `imprecise`, no decision after `old` depended on a
- * scalar's value: any scalar will do.
+ * proven safe with)? With `imprecise`, a scalar `old` holds that no decision
+ * depended on (not `precise`) matches any scalar.
  */
 export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean, imprecise = false): boolean {
   if (o.type === 'not_init') return !exact || c.type === 'not_init';
@@ -66,7 +63,7 @@ export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean, 
   if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly) return false;
   switch (o.type) {
     case 'scalar':
-      if (imprecise) return true;
+      if (imprecise && !o.precise) return true;
       return o.addConst === c.addConst && (!o.addConst || o.off === c.off) &&
         rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) && idmap.checkScalar(o.id, c.id);
     case 'pkt':

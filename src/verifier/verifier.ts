@@ -27,6 +27,7 @@ import {
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } from './global-func.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
+import { Backtrack, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint } from './precision.js';
 import { statesEqual } from './prune.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
@@ -137,22 +138,13 @@ class Reject extends Error {
  * paths whose last checkpoint it is, and child checkpoints with a count of
  * their own (a count that drops to 0 is taken off the parent's).
  */
-interface Checkpoint {
-  state: VerifierState;
+interface Checkpoint extends PrecisionCheckpoint {
   /** The previous checkpoint on the path that created this one. */
-  parent: Checkpoint | null;
+  readonly parent: Checkpoint | null;
   branches: number;
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
   missCnt: number;
-  /**
-   * Some decision below this checkpoint depended on a scalar's value: its
-   * scalars must be compared by value. Until then they are imprecise and
-   * match any scalar, as the kernel's imprecise scalars do. (We mark every
-   * scalar of the path's checkpoints, `mark_all_scalars_precise`, rather than
-   * backtracking to the registers that fed the decision: sound, prunes less.)
-   */
-  precise: boolean;
 }
 
 interface Branch {
@@ -164,6 +156,8 @@ interface Branch {
   head: Checkpoint | null;
   /** Length of `Env.path` when the branch was pushed. */
   pathLen: number;
+  /** The jump history since `head`, as it was when the branch was pushed. */
+  hist: JmpHistory;
 }
 
 /** `bpf_verifier_env`: everything one verification holds. */
@@ -184,8 +178,17 @@ class Env {
   totalStates = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
-  /** The instruction being checked made a decision that depended on a scalar's value (see Checkpoint.precise). */
-  precisionDemanded = false;
+  /** Registers of frame `precisionFrame` a decision of the instruction being checked depended on (precision.ts). */
+  precisionRegs = 0;
+  precisionFrame = 0;
+  /** Stack slots (frame * 64 + spi) it depended on. */
+  readonly precisionSlots: number[] = [];
+  /** The jump history of the path since its last checkpoint, and the instruction being checked with the one before it. */
+  hist: JmpHistory = [];
+  histIdx = -1;
+  histPrev = -1;
+  /** `hist` ends with the entry of the instruction being checked. */
+  histVisit = false;
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -605,7 +608,6 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   const scratch = new Scratch();
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
-    if (env.precisionDemanded) markChainPrecise(env, head);
     // `update_branch_counts`.
     for (let cp = head; cp && --cp.branches === 0; cp = cp.parent);
     return popBranch(env);
@@ -640,11 +642,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (!env.callbackCallsites.has(idx) && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
-        } else if (statesEqual(cp.state, state, live, false, env.privileged, !cp.precise)) {
+        } else if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged)) {
           cp.hitCnt++;
           pruned = true;
-          // This path is safe for the reasons that one was: what was precise there is here (`propagate_precision`).
-          if (cp.precise) env.precisionDemanded = true;
+          if (env.privileged) propagatePrecision(env, cp.state, live, head, head ? head.insnIdx : start, prevIdx);
           break;
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
@@ -658,13 +659,17 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
         const next = endPath();
         if (!next) return;
-        ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head } = next);
+        ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head, hist: env.hist } = next);
         printState = true;
         continue;
       }
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
-        const cp: Checkpoint = { state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0, precise: false };
+        const cp: Checkpoint = {
+          state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
+          insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
+        };
+        env.hist = [];
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
@@ -689,8 +694,13 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     scratch.clear();
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
+    // `push_jmp_history`: how the path came here, when not by falling through.
+    env.histIdx = idx;
+    env.histPrev = prevIdx;
+    env.histVisit = prevIdx >= 0 && idx !== prevIdx + (env.rows[prevIdx]?.format === 'lddw' ? 2 : 1);
+    if (env.histVisit) env.hist.push(idx, prevIdx, 0);
     const step = doInsn(env, state, idx, scratch);
-    if (env.precisionDemanded) markChainPrecise(env, head);
+    if (env.precisionRegs || env.precisionSlots.length) markPending(env, head, head ? head.insnIdx : start, idx);
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
       if (s && step.kind !== 'exit') {
@@ -708,7 +718,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length });
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length, hist: env.hist.slice() });
       env.path.push(idx, step.idx, PATH_FALLTHROUGH);
       if (head) head.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
@@ -721,19 +731,55 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     // exit of the main program: this path is done.
     const next = endPath();
     if (!next) return;
-    ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head } = next);
+    ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head, hist: env.hist } = next);
     printState = true;
   }
 }
 
+/** `mark_chain_precision` for what the instruction at `idx` depended on (privileged only: unprivileged, every scalar is precise). */
+function markPending(env: Env, head: Checkpoint | null, first: number, idx: number): void {
+  const bt = new Backtrack(env.precisionFrame + 1);
+  bt.regs[env.precisionFrame] = env.precisionRegs;
+  for (const key of env.precisionSlots) bt.stack.add(key);
+  env.precisionRegs = 0;
+  env.precisionSlots.length = 0;
+  markChainPrecision(env, head, first, idx, env.hist, bt, true);
+}
+
+/** A scalar register of the top frame a decision depends on. */
+function demandPrecise(env: Env, state: VerifierState, regno: number): void {
+  if (!env.privileged || regOf(state, regno).type !== 'scalar') return;
+  env.precisionFrame = state.frames.length - 1;
+  env.precisionRegs |= 1 << regno;
+}
+
 /**
- * `mark_chain_precision` as `mark_all_scalars_precise` does it: every
- * checkpoint on the path compares its scalars by value from now on. A marked
- * checkpoint's ancestors are marked already (each mark covers the whole path).
+ * `propagate_precision`: the path stops at `idx` because `old` covers it, so
+ * it is safe for the reasons that one was: what was precise there (in the
+ * registers that may still be read) must be precise here.
  */
-function markChainPrecise(env: Env, head: Checkpoint | null): void {
-  env.precisionDemanded = false;
-  for (let cp = head; cp && !cp.precise; cp = cp.parent) cp.precise = true;
+function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, prevIdx: number): void {
+  const bt = new Backtrack(old.frames.length);
+  old.frames.forEach((f, frame) => {
+    f.regs.forEach((r, regno) => {
+      if (r.type === 'scalar' && r.precise && regno < 10 && live[frame] & (1 << regno)) bt.regs[frame] |= 1 << regno;
+    });
+    f.stack.forEach((slot, spi) => {
+      if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && slot.spilledPtr.type === 'scalar' && slot.spilledPtr.precise) bt.stack.add(frame * 64 + spi);
+    });
+  });
+  if (!bt.empty()) markChainPrecision(env, head, first, prevIdx, env.hist, bt, false);
+}
+
+/** `push_jmp_history` with INSN_F_STACK_ACCESS: the instruction being checked read or wrote this fixed stack slot. */
+function recordStackAccess(env: Env, frame: number, spi: number, full: boolean): void {
+  const flag = stackAccess(frame, spi, full);
+  if (env.histVisit) {
+    env.hist[env.hist.length - 1] = flag;
+  } else {
+    env.hist.push(env.histIdx, env.histPrev, flag);
+    env.histVisit = true;
+  }
 }
 
 function popBranch(env: Env): Branch | undefined {
@@ -850,12 +896,12 @@ function checkAluOp(env: Env, state: VerifierState, idx: number, ins: Insn, scra
   }
   if (isPointer(dst)) {
     // The scalar register's range decides the pointer's bounds.
-    if (srcX(ins)) env.precisionDemanded = true;
+    if (srcX(ins)) demandPrecise(env, state, ins.src);
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, dst, src, false), scratch);
     return;
   }
   if (isPointer(src)) {
-    env.precisionDemanded = true;
+    demandPrecise(env, state, ins.dst);
     writeReg(state, idx, ins.dst, adjustPtrMinMaxVals(env, idx, ins, src, dst, true), scratch);
     return;
   }
@@ -1260,6 +1306,7 @@ function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: nu
   }
   const sub = frame.subprogno;
   env.stackDepth[sub] = Math.max(env.stackDepth[sub] ?? 0, -minOff);
+  if (constOff) recordStackAccess(env, frame.frameno, slotIndex(minOff).spi, kind === 'write' && size === BPF_REG_SIZE && minOff % BPF_REG_SIZE === 0);
   if (kind === 'write') {
     if (constOff) stackWriteFixed(env, frame, minOff, size, valueReg, scratch);
     else stackWriteVar(frame, minOff, maxOff, scratch);
@@ -1644,7 +1691,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     return { kind: 'exit' };
   }
   if (isPointer(r0) && !env.privileged) throw new Reject(idx, 'R0 leaks addr as return value');
-  checkReturnCode(env, idx, r0);
+  checkReturnCode(env, state, idx, r0);
   return { kind: 'exit' };
 }
 
@@ -1654,7 +1701,7 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
  */
 function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegState): Step {
   if (r0.type !== 'scalar') throw new Reject(idx, 'R0 not a scalar value');
-  env.precisionDemanded = true;
+  demandPrecise(env, state, 0);
   checkScalarRange(idx, r0, [0, 1], 'At callback return the register R0');
   const callee = state.frames.pop() as FuncState;
   const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n`;
@@ -1662,10 +1709,10 @@ function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegStat
 }
 
 /** `check_return_code`: R0 at the main program's exit is in the program type's range. */
-function checkReturnCode(env: Env, idx: number, r0: RegState): void {
+function checkReturnCode(env: Env, state: VerifierState, idx: number, r0: RegState): void {
   const range = env.prog.retval;
   if (!range) return;
-  env.precisionDemanded = true;
+  demandPrecise(env, state, 0);
   if (r0.type !== 'scalar') throw new Reject(idx, `At program exit the register R0 is not a known value (${regTypeStr(r0)})`);
   checkScalarRange(idx, r0, range, 'At program exit the register R0');
 }
@@ -1848,7 +1895,10 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
   const target = idx + ins.off + 1;
   const pred = isBranchTaken(dst, src, opcode, jmp32);
   // A branch decided by a scalar's value depends on that value.
-  if (pred !== -1 && (dst.type === 'scalar' || (srcX(ins) && src.type === 'scalar'))) env.precisionDemanded = true;
+  if (pred !== -1) {
+    demandPrecise(env, state, ins.dst);
+    if (srcX(ins)) demandPrecise(env, state, ins.src);
+  }
   if (pred === 1) {
     env.path.push(idx, target, PATH_ALWAYS_TAKEN);
     return { kind: 'next', idx: target };
@@ -1914,7 +1964,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
     // Only ARG_ANYTHING takes a scalar whatever its value: sizes, a NULL for a pointer… depend on it.
-    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') env.precisionDemanded = true;
+    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') demandPrecise(env, state, regno);
     const nullable = arg.flags.includes('PTR_MAYBE_NULL');
     const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
     switch (arg.type) {
@@ -1932,7 +1982,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
         checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
-        if (arg.type === 'ARG_PTR_TO_MAP_KEY' && canElideValueNullness(map) && env.privileged) constMapKey = constantMapKey(state, reg, map.keySize);
+        if (arg.type === 'ARG_PTR_TO_MAP_KEY' && canElideValueNullness(map) && env.privileged) constMapKey = constantMapKey(env, state, reg, map.keySize);
         break;
       }
       case 'ARG_PTR_TO_MEM': {
@@ -2119,7 +2169,7 @@ function canElideValueNullness(map: MapDescriptor): boolean {
  * knows it — `key_size` zero bytes, or a spilled constant scalar of exactly
  * `key_size` bytes; -1 otherwise.
  */
-function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint {
+function constantMapKey(env: Env, state: VerifierState, key: RegState, keySize: number): bigint {
   if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return -1n;
   const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
@@ -2134,6 +2184,9 @@ function constantMapKey(state: VerifierState, key: RegState, keySize: number): b
   let spill = 0;
   for (let i = off; i >= 0 && stype[i] === 'spill'; i--) spill++;
   if (spill !== keySize || !tnumIsConst(stack.spilledPtr.varOff)) return -1n;
+  // The lookup's result depends on the key's value.
+  env.precisionFrame = state.frames.length - 1;
+  env.precisionSlots.push(frameOf(state, key).frameno * 64 + spi);
   return stack.spilledPtr.varOff.value;
 }
 
