@@ -27,7 +27,7 @@ import {
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } from './global-func.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
-import { Backtrack, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint } from './precision.js';
+import { Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint } from './precision.js';
 import { statesEqual } from './prune.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
@@ -634,6 +634,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           if (statesEqual(cp.state, state, live, false, env.privileged)) {
             cp.hitCnt++;
             pruned = true;
+            // Compared by range, not precision; what the old one still learns cannot reach this path: every scalar of it is precise.
+            markAllScalarsPrecise(head);
             break;
           }
         } else if (cp.branches > 0) {

@@ -44,6 +44,11 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
     cgroup_count: 'accept', raw_tp_sum: 'accept', syscall_square: 'accept', kprobe_args: 'accept',
     tracepoint_field: 'accept', perf_period: 'accept',
   },
+  'bench.o': {
+    hash_counter: 'accept', array_histogram: 'accept', lpm_route: 'accept', loop_mix: 'accept', chain_0: 'accept',
+    chain_1: 'accept', chain_2: 'accept', chain_3: 'accept', chain_4: 'accept', chain_5: 'accept', chain_6: 'accept',
+    chain_7: 'accept', ringbuf_output: 'accept',
+  },
   'globals.o': { use_globals: 'accept' },
   'kconfig.o': { read_kconfig: 'accept' },
   'legacy.o': { count_packets: 'accept' },

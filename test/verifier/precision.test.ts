@@ -32,3 +32,23 @@ test('log level 1 rejects with the same walk and counts as level 0 and 2', () =>
     assert.equal(one.processedInsns, zero.processedInsns, file);
   }
 });
+
+test('a scalar spilled before the join and filled after it is compared at the join through its stack slot', () => {
+  const r = run('prune-precise-spilled-scalar.s', 2);
+  assert.equal(r.accepted, false);
+  assert.doesNotMatch(r.log, /safe$/m);
+  assert.equal(r.error?.message, 'invalid access to map value, value_size=8 off=100 size=1\nR0 min value is outside of the allowed memory range');
+});
+
+test('a scalar made precise makes the scalars linked to it (same id) at a checkpoint precise too', () => {
+  const r = run('prune-precise-linked-scalar.s', 2);
+  assert.equal(r.accepted, false);
+  assert.doesNotMatch(r.log, /safe$/m);
+});
+
+test('only the loop counter becomes precise: iterations that differ in a counter of hits prune', () => {
+  const r = run('prune-loop-imprecise-counter.s', 1);
+  assert.equal(r.accepted, true);
+  // Each of the 64 iterations forks on the lookup; with every scalar precise the walk doubles each time.
+  assert.ok(r.processedInsns < 5000, `processed ${r.processedInsns}`);
+});
