@@ -626,7 +626,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
       let addNewState = env.callbackCallsites.has(idx) || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
-      for (let k = 0; k < list.length; k++) {
+      // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
+      for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
         statesCnt++;
         if (cp.branches > 0 && env.callbackCallsites.has(idx)) {
@@ -652,10 +653,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
         if (addNewState) cp.missCnt++;
-        if (cp.missCnt > cp.hitCnt * 3 + 3) {
-          list.splice(k, 1);
-          k--;
-        }
+        if (cp.missCnt > cp.hitCnt * 3 + 3) list.splice(k, 1);
       }
       if (pruned) {
         if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
