@@ -1445,8 +1445,13 @@ function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratc
 
 function checkStore(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch, fromReg: boolean): void {
   const value = fromReg ? readReg(state, idx, ins.src, scratch) : constScalar(BigInt(ins.imm));
-  readReg(state, idx, ins.dst, scratch);
+  const dst = readReg(state, idx, ins.dst, scratch);
   const size = sizeBytes(ins);
+  // A register holding 0 stored where it is no spill makes the bytes STACK_ZERO: the register must be 0 for them to be.
+  if (fromReg && value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n && dst.type === 'fp' &&
+      tnumIsConst(dst.varOff) && (dst.off + Number(s64(dst.varOff.value)) + ins.off) % BPF_REG_SIZE !== 0) {
+    demandPrecise(env, state, ins.src);
+  }
   try {
     checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', value, scratch);
   } catch (err) {
@@ -1965,6 +1970,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     const reg = readReg(state, idx, regno, scratch);
     // Only ARG_ANYTHING takes a scalar whatever its value: sizes, a NULL for a pointer… depend on it.
     if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') demandPrecise(env, state, regno);
+    // `record_func_key`: a constant index inside the prog array is the tail call's known target.
+    if (proto.helper === 'bpf_tail_call' && regno === 3 && reg.type === 'scalar' && tnumIsConst(reg.varOff) && mapIndex >= 0 &&
+        reg.varOff.value < BigInt(env.maps[mapIndex].maxEntries)) demandPrecise(env, state, regno);
     const nullable = arg.flags.includes('PTR_MAYBE_NULL');
     const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
     switch (arg.type) {
