@@ -60,8 +60,8 @@ export interface MapDescriptor {
   /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), when it holds one. */
   spinLockOff?: number;
   /**
-   * The value of a frozen array map (`.rodata`, `.kconfig`), little-endian: with
-   * BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
+   * The value of a frozen one-element array map (`.rodata`, `.kconfig`), little-endian:
+   * with BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
    */
   frozenValue?: Uint8Array;
 }
@@ -1042,7 +1042,8 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (map.spinLockOff !== undefined && reg.smin + BigInt(off) < BigInt(map.spinLockOff + 4) && BigInt(map.spinLockOff) < reg.umax + BigInt(off + size)) {
         throw new Reject(idx, 'bpf_spin_lock cannot be accessed directly by load/store');
       }
-      if (kind === 'read' && map.frozenValue && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
+      // `map_direct_value_addr`: arrays of one element only.
+      if (kind === 'read' && map.frozenValue && map.maxEntries === 1 && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
         return constScalar(readFrozen(map.frozenValue, off + Number(reg.varOff.value), size));
       }
       return kind === 'read' ? loadedScalar(size) : null;
@@ -1758,6 +1759,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
   let callbackSubprog = -1;
+  let constMapKey: bigint | undefined;
   const sizes: bigint[] = [];
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
@@ -1779,6 +1781,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
         checkHelperMemAccess(env, state, idx, regno, reg, arg.type === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize, 'read', scratch);
+        if (arg.type === 'ARG_PTR_TO_MAP_KEY' && canElideValueNullness(map) && env.privileged) constMapKey = constantMapKey(state, reg, map.keySize);
         break;
       }
       case 'ARG_PTR_TO_MEM': {
@@ -1880,7 +1883,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
-  if (proto.ret.flags.includes('PTR_MAYBE_NULL')) {
+  // A constant key inside an array: the lookup cannot fail.
+  const found = proto.helper === 'bpf_map_lookup_elem' && constMapKey !== undefined && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
+  if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
     r0.maybeNull = true;
     r0.id = ++env.idGen;
   }
@@ -1893,6 +1898,32 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   f.regs[0] = r0;
   scratch.regs.add(0);
   return callback;
+}
+
+/** `can_elide_value_nullness`: maps whose every key below max_entries has a value. */
+function canElideValueNullness(map: MapDescriptor): boolean {
+  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  return type === 'array' || type === 'percpu_array';
+}
+
+/**
+ * `get_constant_map_key`: the key a stack pointer points at, when the stack
+ * holds it as a constant (zeroed bytes, or a spilled constant scalar of the
+ * key's size); undefined otherwise.
+ */
+function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint | undefined {
+  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return undefined;
+  const { spi, j } = slotIndex(key.off + Number(s64(key.varOff.value)));
+  const slot = frameOf(state, key).stack[spi];
+  if (!slot) return undefined;
+  let zeros = 0;
+  for (let i = j; i >= 0 && slot.slotType[i] === 'zero'; i--) zeros++;
+  if (zeros >= keySize) return 0n;
+  if (slot.slotType[BPF_REG_SIZE - 1] !== 'spill' || slot.spilledPtr.type !== 'scalar') return undefined;
+  let spilled = 0;
+  for (let i = j; i >= 0 && slot.slotType[i] === 'spill'; i--) spilled++;
+  if (spilled !== keySize || !tnumIsConst(slot.spilledPtr.varOff)) return undefined;
+  return s64(slot.spilledPtr.varOff.value);
 }
 
 /** Helpers that call a subprogram of the program (`is_callback_calling_function`, the synchronous ones). */
