@@ -10,7 +10,7 @@ import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import { EbpfError } from '../../internal/errors.js';
 import { mapTypeName } from '../../platform/index.js';
 import { setVariable, type CollectionSpec } from '../../elf/index.js';
-import { loadCollection, mapEntries, type LiveMap, type LoadedCollection } from '../../runtime/index.js';
+import { DEFAULT_ENGINE, loadCollection, mapEntries, type LiveMap, type LoadedCollection } from '../../runtime/index.js';
 import { ENGINE_NAMES, type EngineName } from '../engines.js';
 import { readObject } from '../program-input.js';
 import { UsageError } from '../report.js';
@@ -148,7 +148,7 @@ function sub(op: Op, description: string): Command {
     .option('--pcap <file>', 'run the program on each packet of a pcap file')
     .option('--ctx <hex>', 'the context (ctx_in) for the program run')
     .option('--set <name=value...>', 'set global variables before load (an integer, or hex:BYTES)')
-    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
+    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default(DEFAULT_ENGINE))
     .option('--json', 'print JSON')
     .action((file: string, opts: MapOptions) => act(op, file, opts));
 }
