@@ -35,11 +35,9 @@ export interface PrecisionCheckpoint {
   allPrecise: boolean;
 }
 
-const STACK_FULL = 1 << 12;
-
-/** History flag of a fixed-offset stack access to slot `spi` of frame `frame`; `full` for an aligned 8-byte store. */
-export function stackAccess(frame: number, spi: number, full: boolean): number {
-  return 1 + frame * 64 + spi + (full ? STACK_FULL : 0);
+/** History flag of a spill to, or a fill from, slot `spi` of frame `frame` (`insn_stack_access_flags`). */
+export function stackAccess(frame: number, spi: number): number {
+  return 1 + frame * 64 + spi;
 }
 
 /** What still needs to be precise, as the walk goes backwards (`backtrack_state`). */
@@ -58,12 +56,35 @@ export class Backtrack {
   }
 }
 
+/** The walk's lines in a level-2 log (`mark_precise: …`), as the kernel prints them. */
+export interface PrecisionLog {
+  write(text: string): void;
+  /** Instruction `idx` as the log prints it. */
+  insn(idx: number): string;
+  /** One frame of a state, every register and slot. */
+  frame(state: VerifierState, frame: number): string;
+}
+
 /** What the walk needs from the verification it runs in. */
 export interface PrecisionContext {
   readonly insns: readonly Insn[];
   readonly rows: readonly (Opcode | null)[];
   /** A helper call that calls a callback (bpf_loop…). */
   readonly callbackCallsites: { has(idx: number): boolean };
+  readonly precisionLog: PrecisionLog | undefined;
+}
+
+/** `fmt_reg_mask`. */
+function regNames(mask: number): string {
+  const out: string[] = [];
+  for (let r = 0; r < 11; r++) if (mask & (1 << r)) out.push(`r${r}`);
+  return out.join(',');
+}
+
+/** `fmt_stack_mask` for one frame. */
+function slotNames(bt: Backtrack, frame: number): string {
+  const spis = [...bt.stack].filter((k) => Math.floor(k / 64) === frame).map((k) => k % 64).sort((a, b) => a - b);
+  return spis.map((spi) => `-${(spi + 1) * BPF_REG_SIZE}`).join(',');
 }
 
 /** `mark_all_scalars_precise` from `cp` up. */
@@ -89,20 +110,27 @@ export function markAllScalarsPrecise(cp: PrecisionCheckpoint | null): void {
 export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpoint | null, firstIdx: number, lastIdx: number,
   hist: JmpHistory, bt: Backtrack, skipFirst: boolean): void {
   const top = bt.regs.length - 1;
+  const log = ctx.precisionLog;
+  let subseq = -1;
   let node = head;
   let first = firstIdx;
   let i = lastIdx;
   let h = hist;
   let skip = skipFirst;
   for (;;) {
+    log?.write(`mark_precise: frame${top}: last_idx ${i} first_idx ${first} subseq_idx ${subseq} \n`);
     if (i >= 0) {
       let cnt = h.length / 3;
       for (;;) {
         const entry = cnt > 0 && h[(cnt - 1) * 3] === i ? cnt - 1 : -1;
-        if (skip) skip = false;
-        else if (!backtrackInsn(ctx, i, entry >= 0 ? h[entry * 3 + 2] : 0, bt, top)) {
-          markAllScalarsPrecise(node);
-          return;
+        if (skip) {
+          skip = false;
+        } else {
+          log?.write(`mark_precise: frame${top}: regs=${regNames(bt.regs[top])} stack=${slotNames(bt, top)} before ${i}: ${log.insn(i)}\n`);
+          if (!backtrackInsn(ctx, i, entry >= 0 ? h[entry * 3 + 2] : 0, bt, top)) {
+            markAllScalarsPrecise(node);
+            return;
+          }
         }
         if (bt.empty()) return;
         if (i === first && (cnt === 0 || (cnt === 1 && h[0] === first))) break;
@@ -115,13 +143,17 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
         if (i < 0) break;
       }
     }
-    if (!node || node.allPrecise) return;
+    if (!node) return;
     if (node.state.frames.length !== bt.regs.length) {
       markAllScalarsPrecise(node);
       return;
     }
     markCheckpoint(node.state, bt);
+    for (let fr = top; log && fr >= 0; fr--) {
+      log.write(`mark_precise: frame${fr}: parent state regs=${regNames(bt.regs[fr])} stack=${slotNames(bt, fr)}: ${log.frame(node.state, fr)}\n`);
+    }
     if (bt.empty()) return;
+    subseq = first;
     i = node.prevIdx;
     h = node.hist;
     first = node.prevFirst;
@@ -204,15 +236,13 @@ function backtrackInsn(ctx: PrecisionContext, i: number, stackFlag: number, bt: 
     case 'ldx':
       if (!(regs & dstBit)) return true;
       bt.regs[top] = regs & ~dstBit;
-      if (stackFlag) bt.stack.add((stackFlag - 1) & (STACK_FULL - 1));
+      if (stackFlag) bt.stack.add(stackFlag - 1);
       return true;
     case 'st':
     case 'stx': {
-      if (!stackFlag) return true;
-      const key = (stackFlag - 1) & (STACK_FULL - 1);
-      if (!bt.stack.has(key)) return true;
-      // A part-slot store leaves the rest of the slot as it was.
-      if (stackFlag & STACK_FULL) bt.stack.delete(key);
+      // Only spills are recorded: the slot's value is the register's (or the immediate's).
+      if (!stackFlag || !bt.stack.has(stackFlag - 1)) return true;
+      bt.stack.delete(stackFlag - 1);
       if (row.format === 'stx') bt.regs[top] = regs | srcBit;
       return true;
     }

@@ -27,7 +27,9 @@ import {
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } from './global-func.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
-import { Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint } from './precision.js';
+import {
+  Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionLog,
+} from './precision.js';
 import { statesEqual } from './prune.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
@@ -178,17 +180,19 @@ class Env {
   totalStates = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
-  /** Registers of frame `precisionFrame` a decision of the instruction being checked depended on (precision.ts). */
-  precisionRegs = 0;
-  precisionFrame = 0;
-  /** Stack slots (frame * 64 + spi) it depended on. */
-  readonly precisionSlots: number[] = [];
+  /** Where a precision walk (precision.ts) from the instruction being checked starts: the path's last checkpoint and its instruction. */
+  walkHead: Checkpoint | null = null;
+  walkFirst = 0;
+  /** A walk from the instruction being checked wrote to the log. */
+  walkLogged = false;
   /** The jump history of the path since its last checkpoint, and the instruction being checked with the one before it. */
   hist: JmpHistory = [];
   histIdx = -1;
   histPrev = -1;
   /** `hist` ends with the entry of the instruction being checked. */
   histVisit = false;
+  /** The precision walk's level-2 log lines. */
+  readonly precisionLog: PrecisionLog | undefined;
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -230,6 +234,11 @@ class Env {
     this.funcLinkage = funcLinkages(options);
     this.prunePoints = new SmallSet(insns.length);
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
+    this.precisionLog = level > 1 ? {
+      write: (text) => this.verbose(text),
+      insn: (i) => formatInsn(this.insns, i, { format: 'kernel', helperName }),
+      frame: (s, frame) => stateStr(this, s.frames[frame], null),
+    } : undefined;
   }
 
   verbose(text: string): void {
@@ -605,6 +614,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   let printState = true;
   let printNext: 'state' | 'from' | undefined;
   let head: Checkpoint | null = null;
+  /** The state after the last instruction, printed once the next one is not pruned (`print_insn_state`). */
+  let pendingState: { s: string; pos: number; inline: string } | null = null;
   const scratch = new Scratch();
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
@@ -619,6 +630,11 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       throw new Reject(idx, `BPF program is too large. Processed ${env.processed} insn`);
     }
     env.aux[idx].seen = true;
+    // `push_jmp_history`: how the path came here, when not by falling through.
+    env.histIdx = idx;
+    env.histPrev = prevIdx;
+    env.histVisit = prevIdx >= 0 && idx !== prevIdx + (env.rows[prevIdx]?.format === 'lddw' ? 2 : 1);
+    if (env.histVisit) env.hist.push(idx, prevIdx, 0);
     if (env.prunePoints.has(idx)) {
       const list = env.explored.get(idx) ?? [];
       const live = liveMasks(env, state, idx);
@@ -626,6 +642,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
       let addNewState = env.callbackCallsites.has(idx) || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
+      let hit: Checkpoint | undefined;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
@@ -648,7 +665,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         } else if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged)) {
           cp.hitCnt++;
           pruned = true;
-          if (env.privileged) propagatePrecision(env, cp.state, live, head, head ? head.insnIdx : start, prevIdx);
+          hit = cp;
           break;
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
@@ -656,6 +673,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         if (cp.missCnt > cp.hitCnt * 3 + 3) list.splice(k, 1);
       }
       if (pruned) {
+        if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
+        // The state after the instruction before is not printed.
+        pendingState = null;
         if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
         const next = endPath();
         if (!next) return;
@@ -669,7 +689,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
         };
-        env.hist = [];
+        // The entry of the jump here, if any, opens the new checkpoint's history.
+        env.hist = env.histVisit ? cp.hist.splice(-3) : [];
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
@@ -678,6 +699,11 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.prevInsnProcessed = env.processed;
         head = cp;
       }
+    }
+    if (pendingState) {
+      if (env.log.length === pendingState.pos) env.log = env.log.slice(0, -1) + pendingState.inline;
+      else env.verbose(`${idx}:${pendingState.s}\n`);
+      pendingState = null;
     }
     if (printState && env.level > 0) {
       if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
@@ -694,20 +720,26 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     scratch.clear();
     const insnClass = cls(env.insns[idx]);
     if (insnClass === 0x05 || insnClass === BPF_JMP32) env.jmpsProcessed++;
-    // `push_jmp_history`: how the path came here, when not by falling through.
-    env.histIdx = idx;
-    env.histPrev = prevIdx;
-    env.histVisit = prevIdx >= 0 && idx !== prevIdx + (env.rows[prevIdx]?.format === 'lddw' ? 2 : 1);
-    if (env.histVisit) env.hist.push(idx, prevIdx, 0);
+    env.walkHead = head;
+    env.walkFirst = head ? head.insnIdx : start;
+    env.walkLogged = false;
     const step = doInsn(env, state, idx, scratch);
-    if (env.precisionRegs || env.precisionSlots.length) markPending(env, head, head ? head.insnIdx : start, idx);
+    // The walk's log lines (level 2) follow the instruction's line; the state then goes on a line of its own.
+    const marked = env.walkLogged;
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
-      if (s && step.kind !== 'exit') {
-        const col = Math.max(insnText.length + 4, 40);
-        env.verbose(`${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`);
+      const col = Math.max(insnText.length + 4, 40);
+      const inline = `${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`;
+      // A conditional jump prints its state at once (`print_insn_state` in check_cond_jmp_op); other
+      // instructions when the next one is not pruned, on their own line if the log moved on since.
+      const format = env.rows[idx]?.format;
+      if (!s || step.kind === 'exit') {
+        if (!marked) env.verbose('\n');
+      } else if (format === 'jmp_imm' || format === 'jmp_reg') {
+        env.verbose(marked ? `${idx}:${s}\n` : inline);
       } else {
-        env.verbose('\n');
+        if (!marked) env.verbose('\n');
+        pendingState = { s, pos: marked ? -1 : env.log.length, inline };
       }
     }
     if (step.kind === 'next') {
@@ -736,21 +768,24 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   }
 }
 
-/** `mark_chain_precision` for what the instruction at `idx` depended on (privileged only: unprivileged, every scalar is precise). */
-function markPending(env: Env, head: Checkpoint | null, first: number, idx: number): void {
-  const bt = new Backtrack(env.precisionFrame + 1);
-  bt.regs[env.precisionFrame] = env.precisionRegs;
-  for (const key of env.precisionSlots) bt.stack.add(key);
-  env.precisionRegs = 0;
-  env.precisionSlots.length = 0;
-  markChainPrecision(env, head, first, idx, env.hist, bt, true);
+/**
+ * `mark_chain_precision` from the instruction being checked, for what it
+ * depends on (privileged only: unprivileged, every scalar is precise).
+ */
+function markPrecise(env: Env, bt: Backtrack): void {
+  if (env.precisionLog && !env.walkLogged) {
+    env.verbose('\n');
+    env.walkLogged = true;
+  }
+  markChainPrecision(env, env.walkHead, env.walkFirst, env.histIdx, env.hist, bt, true);
 }
 
 /** A scalar register of the top frame a decision depends on. */
 function demandPrecise(env: Env, state: VerifierState, regno: number): void {
   if (!env.privileged || regOf(state, regno).type !== 'scalar') return;
-  env.precisionFrame = state.frames.length - 1;
-  env.precisionRegs |= 1 << regno;
+  const bt = new Backtrack(state.frames.length);
+  bt.regs[state.frames.length - 1] = 1 << regno;
+  markPrecise(env, bt);
 }
 
 /**
@@ -758,22 +793,29 @@ function demandPrecise(env: Env, state: VerifierState, regno: number): void {
  * it is safe for the reasons that one was: what was precise there (in the
  * registers that may still be read) must be precise here.
  */
-function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, prevIdx: number): void {
+function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number): void {
   const bt = new Backtrack(old.frames.length);
-  old.frames.forEach((f, frame) => {
+  for (let frame = old.frames.length - 1; frame >= 0; frame--) {
+    const f = old.frames[frame];
+    const names: string[] = [];
     f.regs.forEach((r, regno) => {
-      if (r.type === 'scalar' && r.precise && regno < 10 && live[frame] & (1 << regno)) bt.regs[frame] |= 1 << regno;
+      if (r.type !== 'scalar' || !r.precise || regno >= 10 || !(live[frame] & (1 << regno))) return;
+      bt.regs[frame] |= 1 << regno;
+      names.push(`r${regno}`);
     });
     f.stack.forEach((slot, spi) => {
-      if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && slot.spilledPtr.type === 'scalar' && slot.spilledPtr.precise) bt.stack.add(frame * 64 + spi);
+      if (slot.slotType[BPF_REG_SIZE - 1] !== 'spill' || slot.spilledPtr.type !== 'scalar' || !slot.spilledPtr.precise) return;
+      bt.stack.add(frame * 64 + spi);
+      names.push(`fp${-(spi + 1) * BPF_REG_SIZE}`);
     });
-  });
-  if (!bt.empty()) markChainPrecision(env, head, first, prevIdx, env.hist, bt, false);
+    if (names.length) env.precisionLog?.write(`frame ${frame}: propagating ${names.join(',')}\n`);
+  }
+  if (!bt.empty()) markChainPrecision(env, head, first, idx, env.hist, bt, true);
 }
 
-/** `push_jmp_history` with INSN_F_STACK_ACCESS: the instruction being checked read or wrote this fixed stack slot. */
-function recordStackAccess(env: Env, frame: number, spi: number, full: boolean): void {
-  const flag = stackAccess(frame, spi, full);
+/** `push_jmp_history` with INSN_F_STACK_ACCESS: the instruction being checked spilled a register to this slot or filled one from it. */
+function recordStackAccess(env: Env, frame: number, spi: number): void {
+  const flag = stackAccess(frame, spi);
   if (env.histVisit) {
     env.hist[env.hist.length - 1] = flag;
   } else {
@@ -1307,7 +1349,6 @@ function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: nu
   }
   const sub = frame.subprogno;
   env.stackDepth[sub] = Math.max(env.stackDepth[sub] ?? 0, -minOff);
-  if (constOff) recordStackAccess(env, frame.frameno, slotIndex(minOff).spi, kind === 'write' && size === BPF_REG_SIZE && minOff % BPF_REG_SIZE === 0);
   if (kind === 'write') {
     if (constOff) stackWriteFixed(env, frame, minOff, size, valueReg, scratch);
     else stackWriteVar(frame, minOff, maxOff, scratch);
@@ -1338,6 +1379,7 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     slot.spilledPtr = copyReg(value);
     if (spilled.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
     for (let j = BPF_REG_SIZE; j > BPF_REG_SIZE - size; j--) slot.slotType[j - 1] = 'spill';
+    recordStackAccess(env, f.frameno, spi);
     return;
   }
   if (value && isPointer(value)) {
@@ -1382,6 +1424,7 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
   if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
     const spillSize = slot.slotType.filter((t) => t === 'spill').length;
     const spilled = slot.spilledPtr;
+    if (spilled.type === 'scalar') recordStackAccess(env, f.frameno, spi);
     if (size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return copyReg(spilled);
     if (spilled.type !== 'scalar') {
       if (size !== BPF_REG_SIZE) throw new Reject(idx, 'invalid size of register fill');
@@ -1410,7 +1453,10 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
   }
   // Part of a spilled constant zero reads as zero, as zero bytes do.
   const spilled = slot.spilledPtr;
-  if (spills === size && spilled.type === 'scalar' && tnumIsConst(spilled.varOff) && spilled.varOff.value === 0n) return constScalar(0n);
+  if (spills === size && spilled.type === 'scalar' && tnumIsConst(spilled.varOff) && spilled.varOff.value === 0n) {
+    recordStackAccess(env, f.frameno, spi);
+    return constScalar(0n);
+  }
   if (zeros === size) return constScalar(0n);
   return loadedScalar(size);
 }
@@ -1969,8 +2015,6 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
-    // Only ARG_ANYTHING takes a scalar whatever its value: sizes, a NULL for a pointer… depend on it.
-    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING') demandPrecise(env, state, regno);
     // `record_func_key`: a constant index inside the prog array is the tail call's known target.
     if (proto.helper === 'bpf_tail_call' && regno === 3 && reg.type === 'scalar' && tnumIsConst(reg.varOff) && mapIndex >= 0 &&
         reg.varOff.value < BigInt(env.maps[mapIndex].maxEntries)) demandPrecise(env, state, regno);
@@ -2016,6 +2060,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (mem && (reg.umax > 0n || zeroOnStack)) {
           checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch, zeroOnStack);
         }
+        // `check_mem_size_reg`: the size is precise once the access it allows is checked.
+        demandPrecise(env, state, regno);
         constSizeFor = null;
         break;
       }
@@ -2052,6 +2098,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         break;
       default:
         throw new Reject(idx, `helper ${name} (argument ${arg.type}) is not supported by this verifier yet`);
+    }
+    // Only ARG_ANYTHING takes a scalar whatever its value: a NULL for a pointer, an allocation size… depend on it
+    // (a size, once the access it allows is checked, above).
+    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING' && arg.type !== 'ARG_CONST_SIZE' && arg.type !== 'ARG_CONST_SIZE_OR_ZERO') {
+      demandPrecise(env, state, regno);
     }
   });
   if (releaseId) {
@@ -2136,8 +2187,9 @@ function constantMapKey(env: Env, state: VerifierState, key: RegState, keySize: 
   for (let i = j; i >= 0 && slot.slotType[i] === 'spill'; i--) spilled++;
   if (spilled !== keySize || !tnumIsConst(slot.spilledPtr.varOff)) return undefined;
   // The lookup's result depends on the key's value.
-  env.precisionFrame = state.frames.length - 1;
-  env.precisionSlots.push(frameOf(state, key).frameno * 64 + spi);
+  const bt = new Backtrack(state.frames.length);
+  bt.stack.add(frameOf(state, key).frameno * 64 + spi);
+  markPrecise(env, bt);
   return s64(slot.spilledPtr.varOff.value);
 }
 
