@@ -1424,8 +1424,10 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
   if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
     const spillSize = slot.slotType.filter((t) => t === 'spill').length;
     const spilled = slot.spilledPtr;
-    if (spilled.type === 'scalar') recordStackAccess(env, f.frameno, spi);
-    if (size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return copyReg(spilled);
+    if (size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) {
+      recordStackAccess(env, f.frameno, spi);
+      return copyReg(spilled);
+    }
     if (spilled.type !== 'scalar') {
       if (size !== BPF_REG_SIZE) throw new Reject(idx, 'invalid size of register fill');
       throw new Reject(idx, 'corrupted spill memory');
@@ -1438,6 +1440,7 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
         r.off = 0;
       }
       if (size < 8) coerceRegToSize(r, size);
+      recordStackAccess(env, f.frameno, spi);
       return r;
     }
   }
