@@ -924,7 +924,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       }
       if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
       // The variable part was added before the bounds check that set `range`: only the fixed offset counts.
-      if (reg.range < 0 || off < 0 || off + size > reg.range) {
+      // A pointer known to be at or past pkt_end (negative range) gets no access line, only the verdict.
+      if (reg.range < 0) throw new Reject(idx, `R${regno} offset is outside of the packet`);
+      if (off < 0 || off + size > reg.range) {
         throw new Reject(idx, `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${reg.range})\nR${regno} offset is outside of the packet`);
       }
       return kind === 'read' ? loadedScalar(size) : null;
