@@ -8,7 +8,7 @@
  */
 import type { Btf } from '../btf/index.js';
 import type { CollectionSpec, MapSpec } from '../elf/index.js';
-import { EbpfError } from '../internal/errors.js';
+import { EbpfError, VerifierError } from '../internal/errors.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, PROGRAM_TYPES, progTypeName } from '../platform/index.js';
 import { verify, type MapDescriptor, type VerifyResult } from '../verifier/index.js';
 import { initialValue, mapAttrs, relocateCore, spinLockOffset } from './collection.js';
@@ -83,4 +83,31 @@ export function verifyCollectionSpec(spec: CollectionSpec, options: VerifySpecOp
       throw err;
     }
   });
+}
+
+/** What a load on our engines adds to an unsupported program's reason: how to run it anyway. */
+const OPT_OUT = 'our verifier cannot verify it yet; load it with verify: false (ebpf: --no-verify) to run it unverified';
+
+/**
+ * The gate of a load onto our engines (the kernel engine has the kernel's
+ * verifier): every program of `spec` verified, in spec order. A rejection
+ * throws the VerifierError (log, failing instruction, our explanation in
+ * `summary`) naming the program; a program our verifier cannot judge throws
+ * UnsupportedProgramError, which says how to opt out.
+ */
+export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions = {}): void {
+  for (const p of spec.programs) {
+    let r: VerifyResult;
+    try {
+      r = verifyProgramSpec(spec, p.name, options);
+    } catch (err) {
+      if (err instanceof UnsupportedProgramError) throw new UnsupportedProgramError(p.name, `${err.reason}: ${OPT_OUT}`);
+      throw err;
+    }
+    if (r.error) {
+      throw new VerifierError(`program ${p.name}: verifier rejected the program at insn ${r.error.insn}: ${r.error.message.split('\n')[0]}`, {
+        insn: r.error.insn, log: r.log, summary: r.summary ?? r.error.message,
+      });
+    }
+  }
 }
