@@ -26,8 +26,8 @@ export interface VerifySpecOptions extends KconfigOptions {
 
 /** A program our verifier cannot judge yet (or that no kernel would load), with the reason. */
 export class UnsupportedProgramError extends EbpfError {
-  constructor(readonly program: string, readonly reason: string) {
-    super('EUNSUPPORTED', `program ${program}: ${reason}`);
+  constructor(readonly program: string, readonly reason: string, options?: { cause?: unknown }) {
+    super('EUNSUPPORTED', `program ${program}: ${reason}`, options);
   }
 }
 
@@ -85,14 +85,20 @@ export function verifyCollectionSpec(spec: CollectionSpec, options: VerifySpecOp
   });
 }
 
-/** What a load on our engines adds to an unsupported program's reason: how to run it anyway. */
-const OPT_OUT = 'our verifier cannot verify it yet; load it with verify: false (ebpf: --no-verify) to run it unverified';
+/** A program of an object our verifier rejected: the VerifierError, with the program's name. */
+export class ProgramVerifierError extends VerifierError {
+  constructor(readonly program: string, result: VerifyResult & { error: { insn: number; message: string } }) {
+    super(`program ${program}: verifier rejected the program at insn ${result.error.insn}: ${result.error.message.split('\n')[0]}`, {
+      insn: result.error.insn, log: result.log, summary: result.summary ?? result.error.message,
+    });
+  }
+}
 
 /**
  * The gate of a load onto our engines (the kernel engine has the kernel's
  * verifier): every program of `spec` verified, in spec order. A rejection
- * throws the VerifierError (log, failing instruction, our explanation in
- * `summary`) naming the program; a program our verifier cannot judge throws
+ * throws a ProgramVerifierError (log, failing instruction, our explanation
+ * in `summary`, the program's name); a program our verifier cannot judge throws
  * UnsupportedProgramError, which says how to opt out.
  */
 export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions = {}): void {
@@ -101,13 +107,11 @@ export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions 
     try {
       r = verifyProgramSpec(spec, p.name, options);
     } catch (err) {
-      if (err instanceof UnsupportedProgramError) throw new UnsupportedProgramError(p.name, `${err.reason}: ${OPT_OUT}`);
+      if (err instanceof UnsupportedProgramError) {
+        throw new UnsupportedProgramError(p.name, `our verifier cannot verify it yet: ${err.reason} (verify: false loads it unverified)`, { cause: err });
+      }
       throw err;
     }
-    if (r.error) {
-      throw new VerifierError(`program ${p.name}: verifier rejected the program at insn ${r.error.insn}: ${r.error.message.split('\n')[0]}`, {
-        insn: r.error.insn, log: r.log, summary: r.summary ?? r.error.message,
-      });
-    }
+    if (r.error) throw new ProgramVerifierError(p.name, { ...r, error: r.error });
   }
 }

@@ -106,7 +106,8 @@ for (const engine of ['interp', 'jit'] as const) {
       assert.ok(err instanceof UnsupportedProgramError);
       assert.equal(err.code, 'EUNSUPPORTED');
       assert.equal(err.program, 'freplace_prog');
-      assert.match(err.message, /^program freplace_prog: .*attach target's BTF.*: our verifier cannot verify it yet; load it with verify: false \(ebpf: --no-verify\)/);
+      assert.match(err.message, /^program freplace_prog: our verifier cannot verify it yet: .*attach target's BTF.* \(verify: false loads it unverified\)$/);
+      assert.ok(err.cause instanceof UnsupportedProgramError);
       return true;
     });
     const c = loadCollection(spec, { engine, programs: ['xdp_pass', 'socket_prog'] });
