@@ -7,7 +7,7 @@ import { helperIdByName } from '../../src/platform/helper-ids.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCollectionSpec } from '../../src/elf/index.js';
-import { CollectionError, loadCollection, Runtime, UnsupportedProgramError } from '../../src/runtime/index.js';
+import { CollectionError, loadCollection, ProgramVerifierError, Runtime, UnsupportedProgramError } from '../../src/runtime/index.js';
 import { repoRoot } from '../paths.js';
 
 const asm = (text: string) => assemble(text, { helperId: helperIdByName });
@@ -85,7 +85,8 @@ for (const engine of ['interp', 'jit'] as const) {
     // r2 is not initialised at entry: the verifier refuses to read it.
     const bad = { ...spec, programs: [{ ...p, insns: asm('r0 = r2\nexit'), funcInfo: [], lineInfo: [] }] };
     assert.throws(() => loadCollection(bad, { engine }), (err: unknown) => {
-      assert.ok(err instanceof VerifierError);
+      assert.ok(err instanceof ProgramVerifierError && err instanceof VerifierError);
+      assert.equal(err.program, p.name);
       assert.equal(err.insn, 0);
       assert.match(err.message, new RegExp(`^program ${p.name}: verifier rejected the program at insn 0: R2 !read_ok$`));
       assert.match(err.log, /R2 !read_ok\n/);
