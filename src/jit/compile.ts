@@ -416,6 +416,7 @@ class FunctionLowering implements BlockLowering {
     for (let pc = start; pc < end; pc++) {
       if (cfg.rows[pc] === null) continue;
       if (this.rotation(pc, end)) pc += 3;
+      else if (this.swappedLoad(pc, end)) pc += 1;
       else this.lower(pc, block);
     }
   }
@@ -449,6 +450,34 @@ class FunctionLowering implements BlockLowering {
     this.set(i3.src);
     this.set(i3.dst);
     this.eaReg = -1;
+    return true;
+  }
+
+  /**
+   * A 16-bit load and a 16-bit byte swap of what it loaded (network byte
+   * order, as packet parsers read ports): the loaded value has no high
+   * bits to clear before the swap.
+   */
+  private swappedLoad(pc: number, end: number): boolean {
+    const { cfg, w } = this;
+    if (pc + 1 >= end || cfg.rows[pc]!.format !== 'ldx' || cfg.rows[pc + 1]!.format !== 'endian') return false;
+    const ld = cfg.insns[pc], sw = cfg.insns[pc + 1];
+    if (bpfSize(ld.code) !== BPF_H || bpfMode(ld.code) === BPF_MEMSX || sw.dst !== ld.dst || sw.imm !== 16) return false;
+    if (bpfClass(sw.code) !== BPF_ALU64 && bpfSrc(sw.code) !== BPF_TO_BE) return false;
+    const ea = this.eaReg;
+    this.mark(pc);
+    const offset = this.address(ld.src, ld.off, ea);
+    this.memarg(Op.i32Load16U, 1, offset);
+    this.mark(pc + 1);
+    w.byte2(Op.localTee, this.f.t32);
+    this.i32c(8); w.byte(Op.i32Shl);
+    w.byte2(Op.localGet, this.f.t32);
+    this.i32c(8); w.byte(Op.i32ShrU);
+    w.byte(Op.i32Or);
+    this.i32c(0xffff); w.byte(Op.i32And);
+    w.byte(Op.i64ExtendI32U);
+    this.set(ld.dst);
+    this.eaReg = ld.dst === ea ? -1 : ea;
     return true;
   }
 

@@ -2,6 +2,7 @@
 import type { CollectionSpec } from '../elf/index.js';
 import { Collection, type CollectionOptions, type LoadedCollection } from './collection.js';
 import { KernelCollection, type KernelCollectionOptions } from './kernel-collection.js';
+import { DEFAULT_ENGINE } from './runtime.js';
 
 export * from './errors.js';
 export * from './runtime.js';
@@ -20,6 +21,6 @@ export type EngineKind = 'interp' | 'jit' | 'kernel';
  * opts out); the kernel runs its own verifier, whatever `verify` says.
  */
 export function loadCollection(spec: CollectionSpec, options: Omit<CollectionOptions, 'engine'> & KernelCollectionOptions & { engine?: EngineKind } = {}): LoadedCollection {
-  const { engine = 'interp', programs, kernel, verify, ...rest } = options;
+  const { engine = DEFAULT_ENGINE, programs, kernel, verify, ...rest } = options;
   return engine === 'kernel' ? KernelCollection.load(spec, { ...rest, programs, kernel }) : Collection.load(spec, { ...rest, programs, engine, verify });
 }

@@ -26,8 +26,11 @@ import { Jit } from '../jit/index.js';
 
 export type LocalEngine = 'interp' | 'jit';
 
+/** The engine a runtime, a collection and the CLI use unless told otherwise: the JIT passes everything the interpreter does. */
+export const DEFAULT_ENGINE: LocalEngine = 'jit';
+
 export interface RuntimeOptions {
-  /** 'interp' (default) or 'jit'. */
+  /** 'jit' (DEFAULT_ENGINE) or 'interp'. */
   engine?: LocalEngine;
   /** CPUs of the runtime: per-CPU maps keep this many slots (default 1). */
   nrCpus?: number;
@@ -84,7 +87,7 @@ export class Runtime {
   private readonly jit: Jit | undefined;
 
   constructor(options: RuntimeOptions = {}) {
-    this.engine = options.engine ?? 'interp';
+    this.engine = options.engine ?? DEFAULT_ENGINE;
     this.space = new AddressSpace();
     this.registry = new MapRegistry(this.space, { nrCpus: options.nrCpus ?? 1 });
     this.clock = options.clock ?? new VirtualClock();

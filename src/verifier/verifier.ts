@@ -63,8 +63,8 @@ export interface MapDescriptor {
   /** Offset of the `struct bpf_spin_lock` in the value (from the value's BTF), when it holds one. */
   spinLockOff?: number;
   /**
-   * The value of a frozen array map (`.rodata`, `.kconfig`), little-endian: with
-   * BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
+   * The value of a frozen one-element array map (`.rodata`, `.kconfig`), little-endian:
+   * with BPF_F_RDONLY_PROG, loads at constant offsets read it as constants (`bpf_map_is_rdonly`).
    */
   frozenValue?: Uint8Array;
 }
@@ -1170,7 +1170,8 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (map.spinLockOff !== undefined && reg.smin + BigInt(off) < BigInt(map.spinLockOff + 4) && BigInt(map.spinLockOff) < reg.umax + BigInt(off + size)) {
         throw new Reject(idx, 'bpf_spin_lock cannot be accessed directly by load/store');
       }
-      if (kind === 'read' && map.frozenValue && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
+      // `map_direct_value_addr`: arrays of one element only.
+      if (kind === 'read' && map.frozenValue && map.maxEntries === 1 && (map.flags ?? 0) & BPF_F_RDONLY_PROG && tnumIsConst(reg.varOff)) {
         return constScalar(readFrozen(map.frozenValue, off + Number(reg.varOff.value), size));
       }
       return kind === 'read' ? loadedScalar(size) : null;
@@ -1905,10 +1906,10 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   if (proto.helper === 'bpf_tail_call') checkResourceLeak(state, idx, true, 'tail_call');
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
-  let constMapKey = -1n;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
   let callbackSubprog = -1;
+  let constMapKey: bigint | undefined;
   const sizes: bigint[] = [];
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
@@ -2036,8 +2037,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
-  // An array lookup of a constant key below max_entries cannot fail (kernel 6.14+).
-  const found = name === 'bpf_map_lookup_elem' && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
+  // A constant key inside an array: the lookup cannot fail.
+  const found = proto.helper === 'bpf_map_lookup_elem' && constMapKey !== undefined && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
   if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
     r0.maybeNull = true;
     r0.id = ++env.idGen;
@@ -2051,6 +2052,32 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   f.regs[0] = r0;
   scratch.regs.add(0);
   return callback;
+}
+
+/** `can_elide_value_nullness`: maps whose every key below max_entries has a value. */
+function canElideValueNullness(map: MapDescriptor): boolean {
+  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  return type === 'array' || type === 'percpu_array';
+}
+
+/**
+ * `get_constant_map_key`: the key a stack pointer points at, when the stack
+ * holds it as a constant (zeroed bytes, or a spilled constant scalar of the
+ * key's size); undefined otherwise.
+ */
+function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint | undefined {
+  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return undefined;
+  const { spi, j } = slotIndex(key.off + Number(s64(key.varOff.value)));
+  const slot = frameOf(state, key).stack[spi];
+  if (!slot) return undefined;
+  let zeros = 0;
+  for (let i = j; i >= 0 && slot.slotType[i] === 'zero'; i--) zeros++;
+  if (zeros >= keySize) return 0n;
+  if (slot.slotType[BPF_REG_SIZE - 1] !== 'spill' || slot.spilledPtr.type !== 'scalar') return undefined;
+  let spilled = 0;
+  for (let i = j; i >= 0 && slot.slotType[i] === 'spill'; i--) spilled++;
+  if (spilled !== keySize || !tnumIsConst(slot.spilledPtr.varOff)) return undefined;
+  return s64(slot.spilledPtr.varOff.value);
 }
 
 /** Helpers that call a subprogram of the program (`is_callback_calling_function`, the synchronous ones). */
@@ -2106,35 +2133,6 @@ function processSpinLock(env: Env, state: VerifierState, idx: number, regno: num
   const h = state.refs[held];
   if (h.id !== reg.id || h.lockMap !== reg.mapIndex) throw new Reject(idx, 'bpf_spin_unlock of different lock');
   state.refs.splice(held, 1);
-}
-
-/** `can_elide_value_nullness`: maps whose lookups of an in-range key always find a value. */
-function canElideValueNullness(map: MapDescriptor): boolean {
-  const type = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
-  return type === mapTypeByName('array') || type === mapTypeByName('percpu_array');
-}
-
-/**
- * `get_constant_map_key`: the key a stack pointer points at when the stack
- * knows it — `key_size` zero bytes, or a spilled constant scalar of exactly
- * `key_size` bytes; -1 otherwise.
- */
-function constantMapKey(state: VerifierState, key: RegState, keySize: number): bigint {
-  if (key.type !== 'fp' || !tnumIsConst(key.varOff)) return -1n;
-  const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
-  const spi = Math.floor(slot / BPF_REG_SIZE);
-  const off = slot % BPF_REG_SIZE;
-  const stack = frameOf(state, key).stack[spi];
-  if (!stack) return -1n;
-  const stype = stack.slotType;
-  let zero = 0;
-  for (let i = off; i >= 0 && stype[i] === 'zero'; i--) zero++;
-  if (zero >= keySize) return 0n;
-  if (stype[BPF_REG_SIZE - 1] !== 'spill' || stack.spilledPtr.type !== 'scalar') return -1n;
-  let spill = 0;
-  for (let i = off; i >= 0 && stype[i] === 'spill'; i--) spill++;
-  if (spill !== keySize || !tnumIsConst(stack.spilledPtr.varOff)) return -1n;
-  return stack.spilledPtr.varOff.value;
 }
 
 function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex: number): void {

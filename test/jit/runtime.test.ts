@@ -277,7 +277,7 @@ test('loadAll compiles the programs it does not have into one module; each runs,
   failing.dispose();
 });
 
-test('the rotate idiom and address sums, which the JIT fuses, compute what the interpreter computes', () => {
+test('the rotate idiom, address sums and byte-swapped 16-bit loads, which the JIT fuses, compute what the interpreter computes', () => {
   const cases: string[] = [];
   for (const k of [1, 13, 32, 63]) {
     for (const [first, second] of [[`r2 <<= ${k}`, `r1 >>= ${64 - k}`], [`r1 >>= ${64 - k}`, `r2 <<= ${k}`], [`r1 <<= ${k}`, `r2 >>= ${64 - k}`]]) {
@@ -298,6 +298,10 @@ test('the rotate idiom and address sums, which the JIT fuses, compute what the i
     r4 = *(u32 *)(r3 +0)
     *(u32 *)(r3 +4) = r4
     r5 = *(u16 *)(r3 -2)
+    r5 = be16 r5
+    r1 = *(u16 *)(r3 +6)
+    r1 = bswap16 r1
+    r5 += r1
     r3 += 4
     *(u64 *)(r3 +8) = r3
     r3 += r7

@@ -26,7 +26,7 @@ test('run OBJ.o --program: retval, verdict and data out, as text and JSON', () =
   assert.equal(text.stdout, `retval 3 (XDP_TX)\n  data_out ${pkt}\n`);
   const json = ebpf('run', obj, '--program', 'xdp_parse', '--data', pkt, '--json');
   const r = JSON.parse(json.stdout);
-  assert.deepEqual([r.engine, r.program, r.retval, r.verdict, r.dataOut, r.ctxOut], ['interp', 'xdp_parse', 3, 'XDP_TX', pkt, '']);
+  assert.deepEqual([r.engine, r.program, r.retval, r.verdict, r.dataOut, r.ctxOut], ['jit', 'xdp_parse', 3, 'XDP_TX', pkt, '']);
 });
 
 test('run OBJ.o --set: a .rodata variable set before load', () => {

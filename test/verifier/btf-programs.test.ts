@@ -130,6 +130,31 @@ const CASES: Case[] = [
     text: lookup(0, 'r1 = *(u32 *)(r0 + 0)'),
   },
   {
+    name: 'frozen read-only map: its constants decide a branch, the dead side is not walked',
+    maps: [{ ...ARRAY, maxEntries: 1, flags: BPF_F_RDONLY_PROG, frozenValue: Uint8Array.of(3, 0, 0, 0, 0, 0, 0, 0) }], expect: 'accept',
+    text: lookup(0, 'r1 = *(u32 *)(r0 + 0)\nif r1 < 4 goto +1\nr0 = *(u8 *)(r1 + 0)'),
+  },
+  {
+    name: 'read-only map that is not frozen: its values are unknown',
+    maps: [{ ...ARRAY, flags: BPF_F_RDONLY_PROG }], expect: 'R1 invalid mem access \'scalar\'',
+    text: lookup(0, 'r1 = *(u32 *)(r0 + 0)\nif r1 < 4 goto +1\nr0 = *(u8 *)(r1 + 0)'),
+  },
+  {
+    name: 'array lookup with a constant key below max_entries (a spill at the slot\'s start): never NULL',
+    maps: [ARRAY], expect: 'accept',
+    text: 'r1 = 3\n*(u32 *)(r10 - 8) = r1\nr2 = r10\nr2 += -8\nld_pseudo r1, 5, 0\ncall bpf_map_lookup_elem\nr0 = *(u32 *)(r0 + 0)\nr0 = 0\nexit',
+  },
+  {
+    name: 'array lookup with a key stored as an immediate: a constant only when zero, so this may be NULL',
+    maps: [ARRAY], expect: 'R0 invalid mem access \'map_value_or_null\'',
+    text: '*(u32 *)(r10 - 4) = 3\nr2 = r10\nr2 += -4\nld_pseudo r1, 5, 0\ncall bpf_map_lookup_elem\nr0 = *(u32 *)(r0 + 0)\nr0 = 0\nexit',
+  },
+  {
+    name: 'array lookup with a constant key past max_entries: may be NULL',
+    maps: [ARRAY], expect: 'R0 invalid mem access \'map_value_or_null\'',
+    text: 'r1 = 4\n*(u32 *)(r10 - 8) = r1\nr2 = r10\nr2 += -8\nld_pseudo r1, 5, 0\ncall bpf_map_lookup_elem\nr0 = *(u32 *)(r0 + 0)\nr0 = 0\nexit',
+  },
+  {
     name: 'bpf_loop: a static callback that sums into the caller\'s stack',
     funcs: [MAIN, { name: 'cb', insn: 10 }], expect: 'accept',
     text: `
@@ -216,6 +241,10 @@ function kernelVerdict(kernel: Kernel, c: Case): string {
         ...(m.lock ? { btfFd: btf.fd.value, btfKeyTypeId: U32, btfValueTypeId: VALUE } : {}),
       }));
       inner?.close();
+      if (m.frozenValue) {
+        maps.at(-1)!.update(new Uint8Array(4), m.frozenValue);
+        maps.at(-1)!.freeze();
+      }
     }
     const fi = funcInfo(c);
     const v = verifyOnKernel(kernel, insnsOf(c), {

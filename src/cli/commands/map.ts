@@ -11,7 +11,7 @@ import { EbpfError } from '../../internal/errors.js';
 import { mapTypeName } from '../../platform/index.js';
 import { setVariable, type CollectionSpec } from '../../elf/index.js';
 import {
-  loadCollection, mapEntries, ProgramVerifierError, UnsupportedProgramError, type LiveMap, type LoadedCollection,
+  DEFAULT_ENGINE, loadCollection, mapEntries, ProgramVerifierError, UnsupportedProgramError, type LiveMap, type LoadedCollection,
 } from '../../runtime/index.js';
 import { ENGINE_NAMES, type EngineName } from '../engines.js';
 import { readObject } from '../program-input.js';
@@ -167,7 +167,7 @@ function sub(op: Op, description: string): Command {
     .option('--pcap <file>', 'run the program on each packet of a pcap file')
     .option('--ctx <hex>', 'the context (ctx_in) for the program run')
     .option('--set <name=value...>', 'set global variables before load (an integer, or hex:BYTES)')
-    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
+    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default(DEFAULT_ENGINE))
     .option('--no-verify', 'load the programs without verifying them first (prints a warning)')
     .option('--json', 'print JSON')
     .action((file: string, opts: MapOptions) => act(op, file, opts));

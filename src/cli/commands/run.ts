@@ -14,7 +14,7 @@ import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import type { Insn } from '../../isa/index.js';
 import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
 import { verify } from '../../verifier/index.js';
-import { parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
+import { DEFAULT_ENGINE, parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
 import { isElf, readProgram, readFileOrFail } from '../program-input.js';
 import { EXIT_FAILURE, EXIT_USAGE, InputError, UsageError } from '../report.js';
 import { ENGINE_NAMES, runRaw, type EngineName } from '../engines.js';
@@ -228,14 +228,16 @@ export function runCommand(): Command {
     .option('--ctx <hex>', 'object: the context (ctx_in) as hex bytes: xdp_md, __sk_buff, raw tracepoint arguments…')
     .option('--set <name=value...>', 'object: set global variables before load (an integer, or hex:BYTES), as a skeleton does')
     .option('--repeat <n>', 'run this many times (durationNs is the mean)')
-    .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default('interp'))
+    .addOption(new Option('--engine <engine>', `execution engine (default: ${DEFAULT_ENGINE}; interp with --trace or --unchecked)`).choices(ENGINE_NAMES))
     .option('--json', 'print {"engine","retval","durationNs","dataOut"} (objects: also program, verdict, ctxOut; one line per packet)')
     .option('--dump-maps', 'object: print every map after the run')
     .option('--trace', 'print each executed instruction and the registers it wrote (interp)')
     .option('--unchecked', 'skip the interpreter\'s region checks (accesses stay inside its memory)')
     .option('--type <type>', 'raw program: the program type our verifier checks it as before the run (default socket_filter)')
     .option('--no-verify', 'run without verifying first (prints a warning)')
-    .action((input: string, opts: RunOptions) => {
+    .action((input: string, given: Omit<RunOptions, 'engine'> & { engine?: EngineName }) => {
+      // The interpreter alone traces and runs unchecked: those flags pick it when no engine is named.
+      const opts: RunOptions = { ...given, engine: given.engine ?? (given.trace || given.unchecked ? 'interp' : DEFAULT_ENGINE) };
       if (opts.type !== undefined && progTypeByName(opts.type) === undefined) throw new UsageError(`--type: unknown program type '${opts.type}'`);
       if (isElf(readFileOrFail(input))) runObject(input, opts);
       else runProgram(input, opts);

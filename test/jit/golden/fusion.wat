@@ -72,19 +72,34 @@
     local.get $ea
     local.get $r4
     i64.store32 offset=4
-    ;; 8: (bf) r0 = r2
+    ;; 8: (69) r5 = *(u16 *)(r3 +8)
+    local.get $ea
+    i32.load16_u offset=8
+    ;; 9: (dc) r5 = be16 r5
+    local.tee $t32
+    i32.const 8
+    i32.shl
+    local.get $t32
+    i32.const 8
+    i32.shr_u
+    i32.or
+    i32.const 65535
+    i32.and
+    i64.extend_i32_u
+    local.set $r5
+    ;; 10: (bf) r0 = r2
     local.get $r2
     local.set $r0
-    ;; 9: (95) exit
+    ;; 11: (95) exit
     local.get $fuel
-    i64.const 10
+    i64.const 12
     i64.sub
     local.set $fuel
     local.get $fuel
     i64.const 0
     i64.lt_s
     if  ;; label = @1
-      i32.const 9
+      i32.const 11
       i32.const -16
       i64.const 0
       call $fault
