@@ -83,8 +83,14 @@ export interface Opcode {
 }
 
 const rows: Opcode[] = [];
+/**
+ * Every row gets the same fields in the same order (`match` undefined when
+ * absent): one object shape, so the engines' per-instruction reads of a row
+ * stay monomorphic.
+ */
 function row(r: Opcode): void {
-  rows.push(Object.freeze(r));
+  const { mnemonic, code, format, match, version, group, semantics } = r;
+  rows.push(Object.freeze({ mnemonic, code, format, match, version, group, semantics }));
 }
 
 // ---- ALU and ALU64 -------------------------------------------------------
