@@ -291,16 +291,14 @@ class FunctionLowering implements BlockLowering {
     private readonly isMain: boolean,
     graph: FunctionGraph,
   ) {
-    let size = 64, insns = 0;
-    for (const block of graph.nodes) insns += cfg.blockInsns[block];
-    size += 16 * insns;
-    this.w = new ByteWriter(size);
-    this.pcs = new Int32Array(2 * insns + 8);
-    this.labelLocal = f.label;
-    this.reg = f.reg;
+    let insns = 0;
     let r10Written = false;
     let mayGoto = false;
-    for (const block of graph.nodes) {
+    // Index loops, not for-of: this runs once per function, too few times for V8 to optimise the iterator away.
+    const nodes = graph.nodes;
+    for (let v = 0; v < nodes.length; v++) {
+      const block = nodes[v];
+      insns += cfg.blockInsns[block];
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
@@ -308,6 +306,10 @@ class FunctionLowering implements BlockLowering {
         if (row.format === 'may_goto') mayGoto = true;
       }
     }
+    this.w = new ByteWriter(64 + 16 * insns);
+    this.pcs = new Int32Array(2 * insns + 8);
+    this.labelLocal = f.label;
+    this.reg = f.reg;
     this.fpValid = !r10Written;
     this.prologue(mayGoto);
   }
