@@ -24,5 +24,5 @@ export { TestRunError, CollectionError } from './runtime/errors.js';
 export { parsePcap, PcapError } from './runtime/pcap.js';
 export { verify, verifyOrThrow, type MapDescriptor, type VerifyOptions, type VerifyResult } from './verifier/index.js';
 export {
-  UnsupportedProgramError, mapDescriptors, verifyCollectionSpec, verifyProgramSpec, type VerifySpecOptions,
+  ProgramVerifierError, UnsupportedProgramError, mapDescriptors, verifyCollectionSpec, verifyProgramSpec, verifyPrograms, type VerifySpecOptions,
 } from './runtime/verify.js';

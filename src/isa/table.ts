@@ -83,8 +83,14 @@ export interface Opcode {
 }
 
 const rows: Opcode[] = [];
+/**
+ * Every row gets the same fields in the same order (`match` undefined when
+ * absent): one object shape, so the engines' per-instruction reads of a row
+ * stay monomorphic.
+ */
 function row(r: Opcode): void {
-  rows.push(Object.freeze(r));
+  const { mnemonic, code, format, match, version, group, semantics } = r;
+  rows.push(Object.freeze({ mnemonic, code, format, match, version, group, semantics }));
 }
 
 // ---- ALU and ALU64 -------------------------------------------------------
@@ -234,6 +240,9 @@ export const OPCODES: readonly Opcode[] = Object.freeze(rows);
 const byCode: Opcode[][] = Array.from({ length: 256 }, () => []);
 for (const r of OPCODES) byCode[r.code].push(r);
 
+/** The row of each opcode byte that has exactly one row and no `match`: most bytes, found without a search. */
+const soleRow: (Opcode | undefined)[] = byCode.map((list) => (list.length === 1 && !list[0].match ? list[0] : undefined));
+
 /** The rows that use this opcode byte (empty when the byte is undefined). */
 export function rowsForCode(code: number): readonly Opcode[] {
   return byCode[code & 0xff];
@@ -244,6 +253,8 @@ export function rowsForCode(code: number): readonly Opcode[] {
  * wins when its field has that value; a row without one takes the rest.
  */
 export function lookupOpcode(code: number, src: number, off: number, imm: number): Opcode | undefined {
+  const sole = soleRow[code & 0xff];
+  if (sole) return sole;
   let fallback: Opcode | undefined;
   for (const r of byCode[code & 0xff]) {
     if (!r.match) { fallback = r; continue; }

@@ -78,10 +78,16 @@ export class JitCache {
   }
 }
 
-/** FNV-1a of the bytes, with the length and flags. */
+/** FNV-1a of the bytes (by 32-bit words where they are aligned: a quarter of the steps), with the length and flags. */
 function bucketOf(key: Uint8Array, flags: string): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
+  let i = 0;
+  if ((key.byteOffset & 3) === 0) {
+    const words = new Int32Array(key.buffer, key.byteOffset, key.length >> 2);
+    for (; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+    i <<= 2;
+  }
+  for (; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
   return `${(h >>> 0).toString(16)}:${key.length}:${flags}`;
 }
 

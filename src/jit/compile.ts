@@ -238,6 +238,12 @@ function writesR10(ins: Insn, row: Opcode): boolean {
   }
 }
 
+/** Whether the instruction at `pc` is the ALU64 operation `op` in `format` (a module function: no closure per instruction). */
+function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: number): boolean {
+  const code = cfg.insns[pc].code;
+  return cfg.rows[pc]?.format === format && bpfClass(code) === BPF_ALU64 && bpfOp(code) === op;
+}
+
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
   host: number;
@@ -265,8 +271,9 @@ interface ModuleIndex {
 class FunctionLowering implements BlockLowering {
   readonly w: ByteWriter;
   readonly labelLocal: number;
-  /** [offset in this function's code, pc] pairs. */
-  readonly pcs: number[] = [];
+  /** [offset in this function's code, pc] pairs, the first `pcCount` entries (a typed array: no per-instruction garbage). */
+  pcs: Int32Array;
+  pcCount = 0;
   /** Offsets in this function's code of its calls to the tail import. */
   readonly tailSites: number[] = [];
   private readonly reg: number[];
@@ -284,14 +291,14 @@ class FunctionLowering implements BlockLowering {
     private readonly isMain: boolean,
     graph: FunctionGraph,
   ) {
-    let size = 64;
-    for (const block of graph.nodes) size += 24 * cfg.blockInsns[block];
-    this.w = new ByteWriter(size);
-    this.labelLocal = f.label;
-    this.reg = f.reg;
+    let insns = 0;
     let r10Written = false;
     let mayGoto = false;
-    for (const block of graph.nodes) {
+    // Index loops, not for-of: this runs once per function, too few times for V8 to optimise the iterator away.
+    const nodes = graph.nodes;
+    for (let v = 0; v < nodes.length; v++) {
+      const block = nodes[v];
+      insns += cfg.blockInsns[block];
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
@@ -299,6 +306,10 @@ class FunctionLowering implements BlockLowering {
         if (row.format === 'may_goto') mayGoto = true;
       }
     }
+    this.w = new ByteWriter(64 + 16 * insns);
+    this.pcs = new Int32Array(2 * insns + 8);
+    this.labelLocal = f.label;
+    this.reg = f.reg;
     this.fpValid = !r10Written;
     this.prologue(mayGoto);
   }
@@ -392,7 +403,13 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
-    this.pcs.push(this.w.length, pc);
+    if (this.pcCount + 2 > this.pcs.length) {
+      const grown = new Int32Array(2 * this.pcs.length);
+      grown.set(this.pcs);
+      this.pcs = grown;
+    }
+    this.pcs[this.pcCount++] = this.w.length;
+    this.pcs[this.pcCount++] = pc;
   }
 
   // ---- BlockLowering ----
@@ -431,12 +448,10 @@ class FunctionLowering implements BlockLowering {
     const { cfg } = this;
     if (pc + 3 >= end || cfg.rows[pc]!.format !== 'alu_reg') return false;
     const i0 = cfg.insns[pc], i1 = cfg.insns[pc + 1], i2 = cfg.insns[pc + 2], i3 = cfg.insns[pc + 3];
-    const alu64 = (k: number, format: string, op: number) =>
-      cfg.rows[pc + k]?.format === format && bpfClass(cfg.insns[pc + k].code) === BPF_ALU64 && bpfOp(cfg.insns[pc + k].code) === op;
-    if (!alu64(0, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !alu64(3, 'alu_reg', BPF_OR)) return false;
+    if (!isAlu64(cfg, pc, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !isAlu64(cfg, pc + 3, 'alu_reg', BPF_OR)) return false;
     const a = i0.dst, b = i0.src;
-    const shl = alu64(1, 'alu_imm', BPF_LSH) ? i1 : alu64(2, 'alu_imm', BPF_LSH) ? i2 : undefined;
-    const shr = alu64(1, 'alu_imm', BPF_RSH) ? i1 : alu64(2, 'alu_imm', BPF_RSH) ? i2 : undefined;
+    const shl = isAlu64(cfg, pc + 1, 'alu_imm', BPF_LSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_LSH) ? i2 : undefined;
+    const shr = isAlu64(cfg, pc + 1, 'alu_imm', BPF_RSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_RSH) ? i2 : undefined;
     if (!shl || !shr || shl.imm <= 0 || shl.imm >= 64 || shl.imm + shr.imm !== 64) return false;
     if (!((shl.dst === a && shr.dst === b) || (shl.dst === b && shr.dst === a))) return false;
     if (!((i3.dst === a && i3.src === b) || (i3.dst === b && i3.src === a))) return false;
@@ -1310,13 +1325,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   return facts.map((f, p) => {
     const { lowered, functions } = programsOut[p];
     let pairs = 0;
-    for (const l of lowered) pairs += l.pcs.length;
+    for (const l of lowered) pairs += l.pcCount;
     const pcMap = new Int32Array(pairs);
     const tailSites = new Set<number>();
     let m = 0;
     for (const l of lowered) {
       const base = built.codeStarts[at++];
-      for (let j = 0; j < l.pcs.length; j += 2) {
+      for (let j = 0; j < l.pcCount; j += 2) {
         pcMap[m++] = base + l.pcs[j];
         pcMap[m++] = l.pcs[j + 1];
       }

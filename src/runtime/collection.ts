@@ -28,6 +28,7 @@ import { skipModsAndTypedefs } from '../btf/index.js';
 import { CollectionError } from './errors.js';
 import { localKconfig, resolveKconfig, type KconfigOptions } from './kconfig.js';
 import { Runtime, type EngineProgram, type RuntimeOptions } from './runtime.js';
+import { verifyPrograms } from './verify.js';
 import { prepareRun, type TestRunOptions, type TestRunResult } from './test-run.js';
 
 const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
@@ -88,6 +89,13 @@ export interface CollectionOptions extends RuntimeOptions, KconfigOptions {
   coreTarget?: Btf;
   /** Load only these programs (and those prog arrays name), not every program of the object. */
   programs?: readonly string[];
+  /**
+   * false: load the programs without our verifier's verdict (they still run
+   * inside the runtime's memory: checked interpreter, wasm sandbox). Default
+   * true: a rejection throws its VerifierError, a program type our verifier
+   * cannot judge yet an UnsupportedProgramError.
+   */
+  verify?: boolean;
 }
 
 /** A map name the registry and the kernel accept: up to 15 letters, digits, `_` or `.`. */
@@ -212,6 +220,7 @@ export class Collection implements LoadedCollection {
     const runtime = options.runtime ?? new Runtime(options);
     try {
       const spec = resolveKconfig(relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget), localKconfig(options));
+      if (options.verify ?? true) verifyPrograms(spec, { kconfig: options.kconfig, kernelRelease: options.kernelRelease, nrCpus: runtime.registry.nrCpus });
       const byIndex = createMaps(runtime, spec);
       const maps: Record<string, BpfMap> = {};
       spec.maps.forEach((m, i) => { maps[m.name] = byIndex[i]; });

@@ -15,8 +15,12 @@ export * from './verify.js';
 
 export type EngineKind = 'interp' | 'jit' | 'kernel';
 
-/** Load a collection on any engine: one API for our interpreter, our JIT and the kernel. */
+/**
+ * Load a collection on any engine: one API for our interpreter, our JIT and
+ * the kernel. Our engines run only what our verifier accepts (`verify: false`
+ * opts out); the kernel runs its own verifier, whatever `verify` says.
+ */
 export function loadCollection(spec: CollectionSpec, options: Omit<CollectionOptions, 'engine'> & KernelCollectionOptions & { engine?: EngineKind } = {}): LoadedCollection {
-  const { engine = DEFAULT_ENGINE, programs, kernel, ...rest } = options;
-  return engine === 'kernel' ? KernelCollection.load(spec, { ...rest, programs, kernel }) : Collection.load(spec, { ...rest, programs, engine });
+  const { engine = DEFAULT_ENGINE, programs, kernel, verify, ...rest } = options;
+  return engine === 'kernel' ? KernelCollection.load(spec, { ...rest, programs, kernel }) : Collection.load(spec, { ...rest, programs, engine, verify });
 }

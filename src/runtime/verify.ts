@@ -8,7 +8,7 @@
  */
 import type { Btf } from '../btf/index.js';
 import type { CollectionSpec, MapSpec } from '../elf/index.js';
-import { EbpfError } from '../internal/errors.js';
+import { EbpfError, VerifierError } from '../internal/errors.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, PROGRAM_TYPES, progTypeName } from '../platform/index.js';
 import { verify, type MapDescriptor, type VerifyResult } from '../verifier/index.js';
 import { initialValue, mapAttrs, relocateCore, spinLockOffset } from './collection.js';
@@ -26,8 +26,8 @@ export interface VerifySpecOptions extends KconfigOptions {
 
 /** A program our verifier cannot judge yet (or that no kernel would load), with the reason. */
 export class UnsupportedProgramError extends EbpfError {
-  constructor(readonly program: string, readonly reason: string) {
-    super('EUNSUPPORTED', `program ${program}: ${reason}`);
+  constructor(readonly program: string, readonly reason: string, options?: { cause?: unknown }) {
+    super('EUNSUPPORTED', `program ${program}: ${reason}`, options);
   }
 }
 
@@ -83,4 +83,35 @@ export function verifyCollectionSpec(spec: CollectionSpec, options: VerifySpecOp
       throw err;
     }
   });
+}
+
+/** A program of an object our verifier rejected: the VerifierError, with the program's name. */
+export class ProgramVerifierError extends VerifierError {
+  constructor(readonly program: string, result: VerifyResult & { error: { insn: number; message: string } }) {
+    super(`program ${program}: verifier rejected the program at insn ${result.error.insn}: ${result.error.message.split('\n')[0]}`, {
+      insn: result.error.insn, log: result.log, summary: result.summary ?? result.error.message,
+    });
+  }
+}
+
+/**
+ * The gate of a load onto our engines (the kernel engine has the kernel's
+ * verifier): every program of `spec` verified, in spec order. A rejection
+ * throws a ProgramVerifierError (log, failing instruction, our explanation
+ * in `summary`, the program's name); a program our verifier cannot judge throws
+ * UnsupportedProgramError, which says how to opt out.
+ */
+export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions = {}): void {
+  for (const p of spec.programs) {
+    let r: VerifyResult;
+    try {
+      r = verifyProgramSpec(spec, p.name, options);
+    } catch (err) {
+      if (err instanceof UnsupportedProgramError) {
+        throw new UnsupportedProgramError(p.name, `our verifier cannot verify it yet: ${err.reason} (verify: false loads it unverified)`, { cause: err });
+      }
+      throw err;
+    }
+    if (r.error) throw new ProgramVerifierError(p.name, { ...r, error: r.error });
+  }
 }

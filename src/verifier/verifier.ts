@@ -1223,10 +1223,7 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       return checkStackAccess(env, state, idx, regno, reg, off, size, kind, valueReg, scratch);
     case 'ctx': {
       if (kind === 'write' && valueReg && isPointer(valueReg) && !env.privileged) throw new Reject(idx, `R${regno} leaks addr into ctx`);
-      if (reg.off) throw new Reject(idx, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
-      if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-        throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
-      }
+      checkPtrOffReg(idx, regno, reg);
       const access = env.prog.ctxAccess(off, size, kind);
       if (!access) throw new Reject(idx, `invalid bpf_context access off=${off} size=${size}`);
       if (kind === 'write') return null;
@@ -1245,7 +1242,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       }
       if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
       // The variable part was added before the bounds check that set `range`: only the fixed offset counts.
-      if (reg.range < 0 || off < 0 || off + size > reg.range) {
+      // A pointer known to be at or past pkt_end (negative range) gets no access line, only the verdict.
+      if (reg.range < 0) throw new Reject(idx, `R${regno} offset is outside of the packet`);
+      if (off < 0 || off + size > reg.range) {
         throw new Reject(idx, `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${reg.range})\nR${regno} offset is outside of the packet`);
       }
       return kind === 'read' ? loadedScalar(size) : null;
@@ -2075,9 +2074,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       case 'ARG_PTR_TO_CTX':
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
         if (reg.type !== 'ctx') throw typeError('ctx');
-        if (reg.off || !tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-          throw new Reject(idx, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
-        }
+        checkPtrOffReg(idx, regno, reg);
         break;
       case 'ARG_PTR_TO_RINGBUF_MEM':
         if (reg.type !== 'mem' || !reg.ringbuf || reg.maybeNull) throw typeError('ringbuf_mem');
@@ -2164,6 +2161,13 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   f.regs[0] = r0;
   scratch.regs.add(0);
   return callback;
+}
+
+/** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
+function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
+  if (reg.off < 0) throw new Reject(idx, `negative offset ctx ptr R${regno} off=${reg.off} disallowed`);
+  if (reg.off) throw new Reject(idx, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
 }
 
 /** `can_elide_value_nullness`: maps whose every key below max_entries has a value. */

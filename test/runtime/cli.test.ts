@@ -109,3 +109,36 @@ test('run OBJ.o --engine kernel gives the interpreter\'s result', (t) => {
     assert.deepEqual([kernel.retval, kernel.dataOut, kernel.ctxOut], [interp.retval, interp.dataOut, interp.ctxOut], program);
   }
 });
+
+test('object commands run only what our verifier accepts: a rejection exits 1, an unverifiable type 2, --no-verify warns and runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-obj-'));
+  // behaviour.o with xdp_parse's first load (r2 = xdp_md.data_end, at offset 4) moved to offset 24, past the end of xdp_md.
+  const bytes = readFileSync(obj);
+  const first = Buffer.from('6112040000000000', 'hex');
+  const at = bytes.indexOf(first);
+  assert.ok(at > 0 && bytes.indexOf(first, at + 1) < 0, 'xdp_parse\'s first instruction is found once');
+  bytes[at + 2] = 24;
+  const patched = join(dir, 'patched.o');
+  writeFileSync(patched, bytes);
+  for (const args of [['run', patched, '--program', 'xdp_parse', '--data', pkt], ['map', 'dump', patched, '--map', 'array_count']]) {
+    for (const engine of ['interp', 'jit']) {
+      const r = ebpf(...args, '--engine', engine);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^ebpf: .*patched\.o: program xdp_parse: verifier rejected the program at insn 0: invalid bpf_context access off=24 size=4\nrejected at insn 0: /);
+      assert.match(r.stderr, /\(ebpf verify .*patched\.o --program xdp_parse prints the whole log; --no-verify runs it anyway\)\n$/);
+    }
+  }
+  // The other programs of the object are not affected.
+  assert.equal(ebpf('run', patched, '--program', 'socket_keep', '--data', pkt).code, 0);
+  // --no-verify: one warning line, then the load and the dump.
+  let r = ebpf('map', 'dump', patched, '--map', 'array_count', '--no-verify');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'ebpf: warning: --no-verify: running a program the verifier has not accepted\n');
+  assert.match(r.stdout, /^map array_count /);
+  // A program type our verifier cannot judge yet: exit 2, with the reason and the way out.
+  const programs = join(repoRoot, 'testdata', 'obj', 'programs.o');
+  r = ebpf('run', programs, '--program', 'struct_ops_prog');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^ebpf: .*programs\.o: program struct_ops_prog: our verifier cannot verify it yet: struct_ops programs are verified against their attach target's BTF .* \(--no-verify runs it anyway\)\n$/);
+});

@@ -1,10 +1,14 @@
-/** Runtime.load: raw instructions are verified before an engine runs them, unless the caller opts out. */
+/** Runtime.load and loadCollection: programs are verified before our engines run them, unless the caller opts out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import { VerifierError } from '../../src/internal/errors.js';
 import { helperIdByName } from '../../src/platform/helper-ids.js';
-import { CollectionError, Runtime } from '../../src/runtime/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCollectionSpec } from '../../src/elf/index.js';
+import { CollectionError, loadCollection, ProgramVerifierError, Runtime, UnsupportedProgramError } from '../../src/runtime/index.js';
+import { repoRoot } from '../paths.js';
 
 const asm = (text: string) => assemble(text, { helperId: helperIdByName });
 
@@ -70,3 +74,48 @@ test('load checks the program type it is given, and map references it cannot res
     rt.dispose();
   }
 });
+
+/** A testdata object's spec. */
+const specOf = (name: string) => loadCollectionSpec(new Uint8Array(readFileSync(join(repoRoot, 'testdata', 'obj', name))));
+
+for (const engine of ['interp', 'jit'] as const) {
+  test(`${engine}: loadCollection verifies every program it loads; verify: false opts out`, () => {
+    const spec = specOf('legacy.o');
+    const [p] = spec.programs;
+    // r2 is not initialised at entry: the verifier refuses to read it.
+    const bad = { ...spec, programs: [{ ...p, insns: asm('r0 = r2\nexit'), funcInfo: [], lineInfo: [] }] };
+    assert.throws(() => loadCollection(bad, { engine }), (err: unknown) => {
+      assert.ok(err instanceof ProgramVerifierError && err instanceof VerifierError);
+      assert.equal(err.program, p.name);
+      assert.equal(err.insn, 0);
+      assert.match(err.message, new RegExp(`^program ${p.name}: verifier rejected the program at insn 0: R2 !read_ok$`));
+      assert.match(err.log, /R2 !read_ok\n/);
+      assert.ok(err.summary.length > 0);
+      return true;
+    });
+    const c = loadCollection(bad, { engine, verify: false });
+    try {
+      assert.deepEqual(Object.keys(c.programs), [p.name]);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  test(`${engine}: a program type our verifier cannot judge is refused with the way out`, () => {
+    const spec = specOf('programs.o');
+    assert.throws(() => loadCollection(spec, { engine }), (err: unknown) => {
+      assert.ok(err instanceof UnsupportedProgramError);
+      assert.equal(err.code, 'EUNSUPPORTED');
+      assert.equal(err.program, 'freplace_prog');
+      assert.match(err.message, /^program freplace_prog: our verifier cannot verify it yet: .*attach target's BTF.* \(verify: false loads it unverified\)$/);
+      assert.ok(err.cause instanceof UnsupportedProgramError);
+      return true;
+    });
+    const c = loadCollection(spec, { engine, programs: ['xdp_pass', 'socket_prog'] });
+    try {
+      assert.deepEqual(Object.keys(c.programs).sort(), ['socket_prog', 'xdp_pass']);
+    } finally {
+      c.dispose();
+    }
+  });
+}

@@ -27,6 +27,15 @@ const bytesOf = (name: string): Uint8Array => {
 const specOf = (name: string): CollectionSpec => loadCollectionSpec(bytesOf(name));
 const coreTarget = () => specOf('core_target.o').btf!;
 
+/**
+ * Objects with a program our verifier refuses, loaded unverified (`verify: false`) to test the loading alone;
+ * test/runtime/load.test.ts checks that a verified load refuses them.
+ */
+const UNVERIFIABLE: Record<string, string> = {
+  'programs.o': 'freplace_prog, struct_ops_prog and unknown_prog are of types our verifier cannot judge',
+  'bench.o': 'hash_counter: our verifier gives up at the 1,000,000-instruction limit where the kernel accepts it (its 64-round loop is not pruned)',
+};
+
 for (const name of Object.keys(manifest.objects)) {
   if (manifest.objects[name].target === 'bpfeb') {
     test(`${name} (big-endian) is refused by a little-endian runtime, with the reason`, () => {
@@ -36,7 +45,7 @@ for (const name of Object.keys(manifest.objects)) {
   }
   test(`${name} loads into a collection on the interpreter`, () => {
     const spec = specOf(name);
-    const c = Collection.load(spec, name === 'core.o' ? { coreTarget: coreTarget() } : {});
+    const c = Collection.load(spec, { ...(name === 'core.o' ? { coreTarget: coreTarget() } : {}), ...(UNVERIFIABLE[name] ? { verify: false } : {}) });
     try {
       assert.deepEqual(Object.keys(c.programs).sort(), spec.programs.map((p) => p.name).sort());
       assert.deepEqual(Object.keys(c.maps).sort(), spec.maps.map((m) => m.name).sort());
@@ -83,7 +92,7 @@ function withCollection(engine: EngineKind, name: string, programs: string[] | u
     if (!kernel) return;
     c = loadCollection(spec, { engine, kernel, programs });
   } else {
-    c = loadCollection(spec, { engine });
+    c = loadCollection(spec, { engine, programs });
   }
   try {
     body(c);

@@ -52,7 +52,7 @@ export interface FuzzReport {
 const LIMIT = /too large|too complex|complexity|jump sequence|too many states|BPF_COMPLEXITY/i;
 
 /** The kernel's maps of one shape, created once for a whole run. */
-class MapPool implements Disposable {
+export class MapPool implements Disposable {
   private readonly maps = new Map<string, KernelMap>();
   constructor(private readonly kernel: Kernel) {}
 
@@ -84,11 +84,15 @@ export function compareCase(c: FuzzCase, kernel: { pool: MapPool; kernel: Kernel
   const theirs = verifyOnKernel(kernel.kernel, insns, { type: c.prog, license: 'GPL', logLevel: 1, fdArray: kernel.pool.fds(c.maps) });
   const ourMsg = ours.error ? lastLines(ours.error.message) : 'accept';
   const kMsg = theirs.error?.message ?? 'accept';
-  if (ours.accepted === theirs.accepted) {
-    return { accepted: ours.accepted, finding: ourMsg === kMsg ? undefined : { kind: 'message', c, ours: ourMsg, kernel: kMsg } };
-  }
-  const kind: DisagreementKind = ours.accepted ? (LIMIT.test(kMsg) ? 'limit-accept' : 'unsafe-accept') : 'strict-reject';
-  return { accepted: ours.accepted, finding: { kind, c, ours: ourMsg, kernel: kMsg } };
+  const kind = classify(ours.accepted, ourMsg, theirs.accepted, kMsg);
+  return { accepted: ours.accepted, finding: kind && { kind, c, ours: ourMsg, kernel: kMsg } };
+}
+
+/** The class of a pair of verdicts (undefined: they agree, messages too). */
+export function classify(oursAccepted: boolean, oursMsg: string, kernelAccepted: boolean, kernelMsg: string): DisagreementKind | undefined {
+  if (oursAccepted === kernelAccepted) return oursAccepted || oursMsg === kernelMsg ? undefined : 'message';
+  if (!oursAccepted) return 'strict-reject';
+  return LIMIT.test(kernelMsg) ? 'limit-accept' : 'unsafe-accept';
 }
 
 export function newReport(seed: number, oursOnly: boolean): FuzzReport {

@@ -10,11 +10,13 @@ import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import { EbpfError } from '../../internal/errors.js';
 import { mapTypeName } from '../../platform/index.js';
 import { setVariable, type CollectionSpec } from '../../elf/index.js';
-import { DEFAULT_ENGINE, loadCollection, mapEntries, type LiveMap, type LoadedCollection } from '../../runtime/index.js';
+import {
+  DEFAULT_ENGINE, loadCollection, mapEntries, ProgramVerifierError, UnsupportedProgramError, type LiveMap, type LoadedCollection,
+} from '../../runtime/index.js';
 import { ENGINE_NAMES, type EngineName } from '../engines.js';
 import { readObject } from '../program-input.js';
 import { UsageError } from '../report.js';
-import { runInputs, runObjectProgram, type ObjectRunOptions } from './run.js';
+import { NO_VERIFY_WARNING, refuseRejected, refuseUnsupported, runInputs, runObjectProgram, type ObjectRunOptions } from './run.js';
 
 /**
  * Set global variables before load, as a skeleton does: `NAME=INTEGER`
@@ -45,14 +47,28 @@ function setVariables(spec: CollectionSpec, sets: readonly string[]): void {
   }
 }
 
-/** Load `file` on `engine` (after --set): only `program`, when named, and the programs its object's prog arrays hold. */
-export function openObject(file: string, engine: EngineName, program?: string, sets: readonly string[] = []): LoadedCollection {
+/**
+ * Load `file` on `engine` (after --set): only `program`, when named, and the
+ * programs its object's prog arrays hold. On our engines each is verified
+ * first unless `verify` is false (--no-verify, which warns): a program our
+ * verifier rejects or cannot judge is refused on stderr, and the result is
+ * undefined.
+ */
+export function openObject(file: string, engine: EngineName, program?: string, sets: readonly string[] = [], verify = true): LoadedCollection | undefined {
+  if (!verify) process.stderr.write(NO_VERIFY_WARNING);
   const spec = readObject(file);
   setVariables(spec, sets);
   if (program !== undefined && !spec.programs.some((p) => p.name === program)) {
     throw new UsageError(`${file} has no program '${program}' (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
   }
-  return loadCollection(spec, { engine, ...(program !== undefined ? { programs: [program] } : {}) });
+  try {
+    return loadCollection(spec, { engine, verify, ...(program !== undefined ? { programs: [program] } : {}) });
+  } catch (err) {
+    if (engine === 'kernel') throw err;
+    if (err instanceof UnsupportedProgramError) return refuseUnsupported(file, err);
+    if (err instanceof ProgramVerifierError) return refuseRejected(`${file}: ${err.message}`, err.summary, `ebpf verify ${file} --program ${err.program}`);
+    throw err;
+  }
 }
 
 export function mapByName(c: LoadedCollection, file: string, name: string): LiveMap {
@@ -104,6 +120,8 @@ interface MapOptions extends ObjectRunOptions {
   value?: string;
   flags?: string;
   engine: EngineName;
+  /** false with --no-verify. */
+  verify: boolean;
   json?: boolean;
 }
 
@@ -111,7 +129,8 @@ type Op = 'dump' | 'lookup' | 'update' | 'delete';
 
 function act(op: Op, file: string, opts: MapOptions): void {
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program, opts.set);
+  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify);
+  if (!c) return;
   try {
     const map = mapByName(c, file, opts.map);
     const key = op === 'dump' ? undefined : hexArg('--key', opts.key, map.keySize);
@@ -149,6 +168,7 @@ function sub(op: Op, description: string): Command {
     .option('--ctx <hex>', 'the context (ctx_in) for the program run')
     .option('--set <name=value...>', 'set global variables before load (an integer, or hex:BYTES)')
     .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default(DEFAULT_ENGINE))
+    .option('--no-verify', 'load the programs without verifying them first (prints a warning)')
     .option('--json', 'print JSON')
     .action((file: string, opts: MapOptions) => act(op, file, opts));
 }

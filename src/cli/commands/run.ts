@@ -5,18 +5,18 @@
  * out, ctx out — on one packet (--data), on each packet of a pcap file
  * (--pcap, one result per packet), or on a context alone (--ctx).
  *
- * A raw program runs only when our verifier accepts it (as --type,
- * socket_filter by default); `--no-verify` skips that with a warning.
- * Objects get the same gate when their collection loads.
+ * A program runs on our engines only when our verifier accepts it (a raw
+ * one as --type, socket_filter by default; an object's programs as their
+ * collection loads them); `--no-verify` skips that with a warning.
  */
 import { Command, Option } from 'commander';
 import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import type { Insn } from '../../isa/index.js';
 import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
 import { verify } from '../../verifier/index.js';
-import { DEFAULT_ENGINE, parsePcap, PcapError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
+import { DEFAULT_ENGINE, parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
 import { isElf, readProgram, readFileOrFail } from '../program-input.js';
-import { InputError, UsageError } from '../report.js';
+import { EXIT_FAILURE, EXIT_USAGE, InputError, UsageError } from '../report.js';
 import { ENGINE_NAMES, runRaw, type EngineName } from '../engines.js';
 import { dumpMap, formatDump, openObject, type DumpedEntry } from './map.js';
 
@@ -126,10 +126,31 @@ function formatReport(r: ObjectRunReport): string {
 export const NO_VERIFY_WARNING = 'ebpf: warning: --no-verify: running a program the verifier has not accepted\n';
 
 /**
+ * Refuse a program our verifier rejected: the verifier's message (`what`),
+ * our explanation and how to see the log or run it anyway on stderr; exit
+ * code 1.
+ */
+export function refuseRejected(what: string, summary: string, logCommand: string): undefined {
+  process.stderr.write(`ebpf: ${what}\n${summary}(${logCommand} prints the whole log; --no-verify runs it anyway)\n`);
+  process.exitCode = EXIT_FAILURE;
+  return undefined;
+}
+
+/**
+ * Refuse a program our verifier cannot judge yet: the reason and the way
+ * out (--no-verify) on stderr; exit code 2.
+ */
+export function refuseUnsupported(input: string, err: UnsupportedProgramError): undefined {
+  const reason = err.cause instanceof UnsupportedProgramError ? err.cause.reason : err.reason;
+  process.stderr.write(`ebpf: ${input}: program ${err.program}: our verifier cannot verify it yet: ${reason} (--no-verify runs it anyway)\n`);
+  process.exitCode = EXIT_USAGE;
+  return undefined;
+}
+
+/**
  * Our verifier's verdict on a raw program before an engine of ours runs it
  * (the kernel engine is gated by the kernel's own verifier). A rejection
- * prints the verifier's message and our explanation on stderr, sets exit
- * code 1 and returns false.
+ * is refused (refuseRejected) and returns false.
  */
 function verifyBeforeRun(input: string, insns: Insn[], opts: RunOptions): boolean {
   if (!opts.verify) {
@@ -140,18 +161,16 @@ function verifyBeforeRun(input: string, insns: Insn[], opts: RunOptions): boolea
   const type = opts.type ?? 'socket_filter';
   const r = verify(insns, { progType: type, logLevel: 0 });
   if (!r.error) return true;
-  process.stderr.write(`ebpf: ${input}: the verifier rejected the program (as ${type}) at insn ${r.error.insn}: ${r.error.message}\n`);
-  process.stderr.write(`${r.summary ?? ''}(ebpf verify ${input} --type ${type} prints the whole log; --no-verify runs it anyway)\n`);
-  process.exitCode = 1;
+  refuseRejected(`${input}: the verifier rejected the program (as ${type}) at insn ${r.error.insn}: ${r.error.message}`, r.summary ?? '', `ebpf verify ${input} --type ${type}`);
   return false;
 }
 
 function runObject(file: string, opts: RunOptions): void {
   if (opts.trace || opts.unchecked) throw new UsageError('--trace and --unchecked are for raw programs, not objects');
   if (opts.type !== undefined) throw new UsageError('--type is for raw programs: an object\'s sections give its programs\' types');
-  if (!opts.verify) process.stderr.write(NO_VERIFY_WARNING);
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program, opts.set);
+  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify);
+  if (!c) return;
   try {
     let program = opts.program;
     if (program === undefined) {

@@ -71,9 +71,14 @@ export class ByteWriter {
 
   /** Signed LEB128 of the 64-bit integer hi:lo (two 32-bit halves). */
   s64(lo: number, hi: number): void {
-    this.ensure(10);
     lo |= 0;
     hi |= 0;
+    // Most constants are 32-bit sign extensions: their encoding is s32's.
+    if (hi === lo >> 31) {
+      this.s32(lo);
+      return;
+    }
+    this.ensure(10);
     for (;;) {
       const b = lo & 0x7f;
       lo = (lo >>> 7) | (hi << 25);

@@ -1,0 +1,7 @@
+; 32-bit arithmetic on a pointer is prohibited
+; result: reject
+; error: R1 32-bit pointer arithmetic prohibited
+r1 = r10
+w1 += -8
+r0 = 0
+exit

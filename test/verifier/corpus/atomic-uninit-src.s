@@ -1,0 +1,8 @@
+; the source of an atomic must be initialised
+; result: reject
+; error: R3 !read_ok
+*(u64 *)(r10 - 8) = 0
+r1 = r10
+lock *(u64 *)(r1 - 8) += r3
+r0 = 0
+exit

@@ -1,0 +1,6 @@
+; a context pointer moved below its start
+; result: reject
+; error: negative offset ctx ptr R1 off=-8 disallowed
+r1 -= 8
+r0 = *(u16 *)(r1 + 0)
+exit

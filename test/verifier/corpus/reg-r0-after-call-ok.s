@@ -1,0 +1,5 @@
+; r0 holds the helper's result
+; result: accept
+call bpf_get_prandom_u32
+r0 &= 1
+exit

@@ -1,0 +1,5 @@
+; a callee-saved register no one wrote
+; result: reject
+; error: R6 !read_ok
+r0 = r6
+exit

@@ -1,0 +1,5 @@
+; a kprobe may return any scalar
+; prog: kprobe
+; result: accept
+call bpf_get_prandom_u32
+exit

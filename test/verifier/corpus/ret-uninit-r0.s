@@ -1,0 +1,5 @@
+; exit without setting r0
+; prog: sched_cls
+; result: reject
+; error: R0 !read_ok
+exit
