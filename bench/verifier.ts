@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { loadCollectionSpec, type CollectionSpec } from '../src/elf/index.js';
 import { libcSyscalls, openKernel, type Kernel, type NativeMemory, type SyscallName, type Syscalls } from '../src/kernel/index.js';
-import { KernelCollection, objectName } from '../src/runtime/index.js';
-import { verify, type MapDescriptor, type VerifyOptions } from '../src/verifier/index.js';
+import { KernelCollection, objectName, verifierInput } from '../src/runtime/index.js';
+import { verify, type VerifyOptions } from '../src/verifier/index.js';
 import type { Insn } from '../src/isa/index.js';
 import { programType } from '../src/platform/program-types.js';
 import { corpusFiles, kernelVerdict, parseCase } from '../test/verifier/corpus.js';
@@ -116,9 +116,9 @@ function objectGroup(name: string, files: readonly string[], describe: (t: numbe
   const jobs: Job[] = [];
   const objects: { spec: CollectionSpec; programs: string[] }[] = [];
   for (const spec of files.map(readObject)) {
-    const maps: MapDescriptor[] = spec.maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name }));
     const programs = spec.programs.filter((p) => describe(p.type));
-    for (const p of programs) jobs.push({ insns: p.insns, options: { progType: p.type, maps, license: p.license, logLevel: 1 } });
+    // As the loader hands each program over: CO-RE, kconfig, every map, BTF func_info for global functions.
+    for (const p of programs) jobs.push(verifierInput(spec, p.name, { logLevel: 1 }));
     objects.push({ spec, programs: programs.map((p) => p.name) });
   }
   /** Load `programs` of `spec`; only their own loads are timed (a PROG_ARRAY brings the programs it names along). */

@@ -10,7 +10,8 @@ import type { Btf } from '../btf/index.js';
 import type { CollectionSpec, MapSpec } from '../elf/index.js';
 import { EbpfError, VerifierError } from '../internal/errors.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, PROGRAM_TYPES, progTypeName } from '../platform/index.js';
-import { verify, type MapDescriptor, type VerifyResult } from '../verifier/index.js';
+import type { Insn } from '../isa/index.js';
+import { verify, type MapDescriptor, type VerifyOptions, type VerifyResult } from '../verifier/index.js';
 import { initialValue, mapAttrs, relocateCore, spinLockOffset } from './collection.js';
 import { localKconfig, resolveKconfig, type KconfigOptions } from './kconfig.js';
 
@@ -55,22 +56,32 @@ function unsupportedReason(type: number): string | undefined {
 }
 
 /**
- * Verify one program of `spec` with our verifier. Throws
- * UnsupportedProgramError for a program type it cannot judge, and the
- * CollectionError of a relocation that fails.
+ * The instructions and verifier options of one program of `spec`, as the
+ * loader would hand it over. Throws UnsupportedProgramError for a program
+ * type our verifier cannot judge, and the CollectionError of a relocation
+ * that fails.
  */
-export function verifyProgramSpec(spec: CollectionSpec, name: string, options: VerifySpecOptions = {}): VerifyResult {
+export function verifierInput(spec: CollectionSpec, name: string, options: VerifySpecOptions = {}): { insns: Insn[]; options: VerifyOptions } {
   const program = spec.programs.find((p) => p.name === name);
   if (!program) throw new UnsupportedProgramError(name, 'the object has no such program');
   const reason = unsupportedReason(program.type);
   if (reason) throw new UnsupportedProgramError(name, reason);
   const prepared = resolveKconfig(relocateCore({ ...spec, programs: [program] }, options.coreTarget), localKconfig(options));
   const p = prepared.programs[0];
-  return verify(p.insns, {
-    progType: p.type, expectedAttachType: p.expectedAttachType, license: p.license, logLevel: options.logLevel ?? 1,
-    maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged, lineInfo: p.lineInfo,
-    ...(prepared.btf ? { btf: prepared.btf, funcInfo: p.funcInfo } : {}),
-  });
+  return {
+    insns: p.insns,
+    options: {
+      progType: p.type, expectedAttachType: p.expectedAttachType, license: p.license, logLevel: options.logLevel ?? 1,
+      maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged, lineInfo: p.lineInfo,
+      ...(prepared.btf ? { btf: prepared.btf, funcInfo: p.funcInfo } : {}),
+    },
+  };
+}
+
+/** Verify one program of `spec` with our verifier (throws as verifierInput does). */
+export function verifyProgramSpec(spec: CollectionSpec, name: string, options: VerifySpecOptions = {}): VerifyResult {
+  const input = verifierInput(spec, name, options);
+  return verify(input.insns, input.options);
 }
 
 /** Each program of `spec`, in spec order: our verifier's result, or why it was not verified. */
