@@ -18,12 +18,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { loadCollectionSpec, type CollectionSpec } from '../src/elf/index.js';
-import { libcSyscalls, openKernel, type Kernel, type NativeMemory, type SyscallName, type Syscalls } from '../src/kernel/index.js';
+import { libcSyscalls, openKernel, verifyOnKernel, type Kernel, type NativeMemory, type SyscallName, type Syscalls } from '../src/kernel/index.js';
 import { KernelCollection, objectName, verifierInput } from '../src/runtime/index.js';
 import { verify, type VerifyOptions } from '../src/verifier/index.js';
 import type { Insn } from '../src/isa/index.js';
 import { programType } from '../src/platform/program-types.js';
+import fc from 'fast-check';
 import { corpusFiles, kernelVerdict, parseCase } from '../test/verifier/corpus.js';
+import { fuzzCaseArb, fuzzInsns } from '../test/verifier/fuzz-gen.js';
+import { MapPool } from '../test/verifier/fuzz.js';
 import type { BenchRow, Suite } from './suite.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -118,7 +121,7 @@ function objectGroup(name: string, files: readonly string[], describe: (t: numbe
   for (const spec of files.map(readObject)) {
     const programs = spec.programs.filter((p) => describe(p.type));
     // As the loader hands each program over: CO-RE, kconfig, every map, BTF func_info for global functions.
-    for (const p of programs) jobs.push(verifierInput(spec, p.name, { logLevel: 1 }));
+    for (const p of programs) jobs.push(verifierInput(spec, p.name, { logLevel: 0 }));
     objects.push({ spec, programs: programs.map((p) => p.name) });
   }
   /** Load `programs` of `spec`; only their own loads are timed (a PROG_ARRAY brings the programs it names along). */
@@ -149,11 +152,25 @@ function objectGroup(name: string, files: readonly string[], describe: (t: numbe
   };
 }
 
+/** The differential fuzzer's programs (test/verifier/fuzz-gen.ts), a fixed sample near the accept/reject boundary. */
+function fuzzGroup(count: number, seed: number): Group {
+  const cases = fc.sample(fuzzCaseArb(), { numRuns: count, seed });
+  const programs = cases.map((c) => ({ c, insns: fuzzInsns(c) }));
+  return {
+    name: `fuzz corpus (${count} programs, seed ${seed})`,
+    jobs: programs.map(({ c, insns }) => ({ insns, options: { progType: c.prog, maps: c.maps, license: 'GPL', logLevel: 0 } })),
+    loadInKernel(kernel) {
+      using pool = new MapPool(kernel);
+      for (const { c, insns } of programs) verifyOnKernel(kernel, insns, { type: c.prog, license: 'GPL', logLevel: 0, fdArray: pool.fds(c.maps) });
+    },
+  };
+}
+
 function corpusGroup(): Group {
   const cases = corpusFiles().map(parseCase).filter((c) => !c.slow);
   return {
     name: `corpus (${cases.length} small programs)`,
-    jobs: cases.map((c) => ({ insns: c.insns, options: { progType: c.prog, maps: c.maps, license: c.license, logLevel: 1 } })),
+    jobs: cases.map((c) => ({ insns: c.insns, options: { progType: c.prog, maps: c.maps, license: c.license, logLevel: 0 } })),
     loadInKernel(kernel) {
       for (const c of cases) kernelVerdict(kernel, c, 0);
     },
@@ -247,8 +264,10 @@ export const verifierSuite: Suite = {
     const groups = [
       objectGroup('large.o (largest testdata object)', ['large.o.gz'], described),
       objectGroup('behaviour.o', ['behaviour.o'], described),
-      objectGroup('other testdata objects', ['programs.o', 'subprogs.o', 'maps.o', 'globals.o', 'kconfig.o', 'legacy.o', 'core.o'], described),
+      // Not core.o: its CO-RE relocates against vmlinux in the kernel and against a test target here, so the programs differ.
+      objectGroup('other testdata objects', ['programs.o', 'subprogs.o', 'maps.o', 'globals.o', 'kconfig.o', 'legacy.o'], described),
       corpusGroup(),
+      fuzzGroup(1000, 1),
     ];
     const opened = openTimedKernel();
     const rows: BenchRow[] = [];
