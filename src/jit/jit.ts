@@ -30,6 +30,7 @@ import {
   compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
 import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
+import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
 import { ValType } from './wasm/opcodes.js';
 
@@ -148,7 +149,7 @@ class JitModule {
         throw this.fault(pc, HostCall.fault - kind, a);
       },
     };
-    if (compiled.usesTail) env.tail = (...args: bigint[]) => jit.enterTail(args);
+    if (compiled.usesTail) env.tail = jit.tails.exports.tail;
     for (const intrinsic of compiled.intrinsics) {
       for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
     }
@@ -190,8 +191,9 @@ export class Jit {
   currentPc = 0;
   /** @internal Set while a program of this Jit runs: runs do not nest. */
   running = false;
-  /** Tail calls taken in this run (tail_call_cnt), and the one asked for. */
-  private tailCalls = 0;
+  /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
+  readonly tails: TailCode;
+  /** The tail call the helper asked for. */
   private pendingTail: JitModule | undefined;
   private readonly useIntrinsics: boolean;
 
@@ -209,6 +211,8 @@ export class Jit {
     this.stackRegion = space.alloc('stack', STACK_SIZE, 'stack');
     this.shared = Object.fromEntries(SHARED_GLOBALS.map(([name, type]) =>
       [name, new WebAssembly.Global({ value: type === ValType.i64 ? 'i64' : 'i32', mutable: true }, type === ValType.i64 ? 0n : 0)]));
+    this.tails = new TailCode(space.memory, space.shared, this.shared.tailPending, (...args) => this.enterTail(args));
+    registerTailCode(this.context, this.tails);
   }
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
@@ -328,10 +332,13 @@ export class Jit {
     if (!this.current!.compiled.usesTail) {
       throw new RuntimeError(`a tail call from helper code the JIT did not expect it from: tail calls are taken after bpf_tail_call (#${BPF_FUNC_tail_call}) or callx`, { pc: this.currentPc });
     }
-    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
-    this.tailCalls++;
+    const miss = this.tails.takeMiss();
+    const count = this.tails.count.value as number;
+    if (count >= MAX_TAIL_CALL_CNT) return false;
+    this.tails.count.value = count + 1;
     if (target === undefined) return false;
     this.pendingTail = target.preparedFor(this, (insns) => this.instantiate(insns, { kind: 'tail' }));
+    this.tails.learn(miss, this.pendingTail.exports.enter);
     this.shared.tailPending.value = 1;
     return true;
   }
@@ -389,7 +396,7 @@ export class Jit {
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
-    this.tailCalls = 0;
+    this.tails.count.value = 0;
     try {
       const result = body();
       if (heldLocks.size > 0) {
@@ -398,6 +405,8 @@ export class Jit {
       }
       return result;
     } catch (err) {
+      this.tails.abandon();
+      this.shared.tailPending.value = 0;
       if (err instanceof Abort) {
         if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
         return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };

@@ -3,11 +3,13 @@
  * JavaScript maps they stand for: two runtimes, one interpreting and one
  * JIT-compiling, get the same maps and the same programs and inputs, and
  * must return the same r0 and leave byte-identical map memory (descriptor
- * and storage), ring buffer records and wakeups.
+ * and storage), ring buffer records and wakeups; tail calls taken in wasm
+ * (tail-code.ts) run what the helper would.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RingBufMap, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
+import { ProgramHandle } from '../../src/helpers/index.js';
+import { RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
 import type { Region } from '../../src/memory/index.js';
 import { Runtime } from '../../src/runtime/index.js';
 import type { JitProgram } from '../../src/jit/index.js';
@@ -256,6 +258,57 @@ test('ring buffer reserve, submit and discard in wasm: records, wrap-around, wak
     twin.sameMemory(rings, 'ring');
     twin.sameMemory(other, 'other ring');
     assert.ok((rings[0] as RingBufMap).wakeups > 0);
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('tail calls in wasm: the 33-call budget, empty and out-of-range slots, a slot given another program', () => {
+  const twin = new Twin();
+  try {
+    const counter = twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+    const slots = twin.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+    // Count a visit, then tail-call slot r1's first input byte, again and again; what is left when a tail call fails.
+    const visit = (mark: number) => `
+      r6 = r1
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -4
+      *(u32 *)(r10 - 4) = 0
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = *(u64 *)(r0 + 0)
+      r1 += ${mark}
+      *(u64 *)(r0 + 0) = r1
+      r1 = r6
+      r2 = ${slots[0].address} ll
+      r3 = *(u8 *)(r6 + 0)
+      call bpf_tail_call
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r0 = *(u64 *)(r0 + 0)
+    out:
+      exit`;
+    const ids = twin.sides.map((rt) => [1, 1000].map((mark) => rt.registry.registerProgram(new ProgramHandle(`visit${mark}`, asm(visit(mark))))));
+    const set = (slot: number, which: number) => twin.sides.forEach((_, i) => slots[i].update(u32Bytes(slot), u32Bytes(ids[i][which])));
+    const zero = () => counter.forEach((m) => m.update(u32Bytes(0), new Uint8Array(8)));
+    set(0, 0);
+    // The entry and 33 tail calls: 34 visits.
+    assert.equal(twin.run(visit(1), Uint8Array.of(0), [12]), 34n);
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(1), [12]), 1n, 'an empty slot falls through');
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(9), [12]), 1n, 'an index past max_entries falls through');
+    zero();
+    set(0, 1);
+    assert.equal(twin.run(visit(1), Uint8Array.of(0), [12]), 1n + 33n * 1000n, 'the slot\'s new program runs');
+    set(2, 0);
+    set(0, 0);
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(2), [12]), 34n);
   } finally {
     twin.dispose();
   }
