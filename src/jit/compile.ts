@@ -873,6 +873,8 @@ class FunctionLowering implements BlockLowering {
         callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
         generic: () => this.genericHelper(pc, id),
         takePendingTail: () => this.takePendingTail(pc),
+        syncOut: () => this.syncOut(),
+        syncIn: () => this.syncIn(pc),
       });
       return;
     }

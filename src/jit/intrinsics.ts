@@ -21,7 +21,9 @@
  *   into map-code.ts, which reserves and commits records with the layout
  *   and locking of maps/ringbuf.ts;
  * - bpf_tail_call: the slot's program entered through the table of
- *   tail-code.ts, wasm to wasm.
+ *   tail-code.ts, wasm to wasm;
+ * - bpf_loop: the loop of loop-code.ts, the callback called through the
+ *   program's table of callback entries, wasm to wasm.
  *
  * No JavaScript runs on these paths. (A descriptor is recognised by its
  * magic and type: an unverified program that forges one in writable memory
@@ -36,6 +38,7 @@ import {
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
 import { mapCode } from './map-code.js';
+import type { LoopCode } from './loop-code.js';
 import { tailCodeOf } from './tail-code.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import type { ByteWriter } from './wasm/writer.js';
@@ -44,6 +47,7 @@ import type { ByteWriter } from './wasm/writer.js';
 /** enum bpf_func_id of the map helpers with intrinsics. */
 const BPF_FUNC_map_lookup_elem = 1;
 const BPF_FUNC_tail_call = 12;
+const BPF_FUNC_loop = 181;
 const BPF_FUNC_ringbuf_reserve = 131;
 const BPF_FUNC_ringbuf_submit = 132;
 const BPF_FUNC_ringbuf_discard = 133;
@@ -53,8 +57,8 @@ export interface IntrinsicImport {
   readonly name: string;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
-  /** The JavaScript function the import binds to, for one runtime. */
-  value(ctx: HelperContext): (...args: never[]) => unknown;
+  /** The JavaScript (or wasm) function the import binds to, for one runtime and program. */
+  value(ctx: HelperContext, program: IntrinsicProgram): (...args: never[]) => unknown;
 }
 
 /** What an intrinsic's code generator can use. */
@@ -72,6 +76,16 @@ export interface IntrinsicEmitter {
   generic(): void;
   /** Enter the program a tail call made pending (tail-code.ts), as after a helper call. */
   takePendingTail(): void;
+  /** What the generic call does around its import: publish the budget, frame and r0, r6–r9 (a callback starts from them) … */
+  syncOut(): void;
+  /** … and take the budget back (and a pending tail call). */
+  syncIn(): void;
+}
+
+/** The program a module is instantiated for, as the intrinsics' imports see it. */
+export interface IntrinsicProgram {
+  /** Its callback entries for bpf_loop (loop-code.ts). */
+  readonly loops: LoopCode;
 }
 
 export interface JitIntrinsic {
@@ -310,6 +324,34 @@ const tailCall: JitIntrinsic = {
   },
 };
 
+/**
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags): the loop of
+ * loop-code.ts, calling the callback's module through the program's table
+ * (wasm to wasm), once the Jit has made that module; until then the helper.
+ */
+const loop: JitIntrinsic = {
+  id: BPF_FUNC_loop,
+  matches: (def) => def.name === 'bpf_loop',
+  imports: [
+    { name: 'loop_ready', params: [ValType.i64], results: [ValType.i32], value: (_ctx, program) => program.loops.exports.ready },
+    { name: 'loop', params: [ValType.i64, ValType.i64, ValType.i64, ValType.i64], results: [ValType.i64], value: (_ctx, program) => program.loops.exports.loop },
+  ],
+  emit(e) {
+    const { w } = e;
+    e.syncOut();
+    e.getReg(2);
+    e.callImport('loop_ready');
+    w.byte2(Op.if, ValType.void);
+    for (let r = 1; r <= 4; r++) e.getReg(r);
+    e.callImport('loop');
+    e.setReg(0);
+    e.syncIn();
+    w.byte(Op.else);
+    e.generic();
+    w.byte(Op.end);
+  },
+};
+
 /** The intrinsics the JIT knows. */
 export const INTRINSICS: readonly JitIntrinsic[] = [
   hostValue(BPF_FUNC_ktime_get_ns, bpfKtimeGetNs, 'ktime_get_ns', ValType.i64, (ctx) => () => ctx.clock.monotonicNs()),
@@ -322,6 +364,7 @@ export const INTRINSICS: readonly JitIntrinsic[] = [
   ringbufCommit(BPF_FUNC_ringbuf_submit, 'bpf_ringbuf_submit', false),
   ringbufCommit(BPF_FUNC_ringbuf_discard, 'bpf_ringbuf_discard', true),
   tailCall,
+  loop,
 ];
 
 /** The intrinsic for helper `id` of `helpers`, or undefined. */

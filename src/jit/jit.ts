@@ -29,7 +29,8 @@ import { JitCache, type CachedModule } from './cache.js';
 import {
   compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
-import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
+import { intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
+import { LoopCode } from './loop-code.js';
 import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
 import { ValType } from './wasm/opcodes.js';
@@ -101,9 +102,21 @@ interface Exports {
 }
 
 /** The instructions of one program and the callback modules made for it, by entry pc. */
-class ProgramCode {
+class ProgramCode implements IntrinsicProgram {
   readonly callbacks = new Map<number, JitModule>();
-  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[]) {}
+  private loopCode: LoopCode | undefined;
+  /** `depth`: the Jit's shared frame-depth global, which the bpf_loop intrinsic checks. */
+  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global) {}
+
+  /** The bpf_loop intrinsic's table of this program's callback entries (made when a module first imports it). */
+  get loops(): LoopCode {
+    return (this.loopCode ??= new LoopCode(this.insns.length, this.depth));
+  }
+
+  /** A callback module was made for `pc`: its entry goes in the table, if there is one. */
+  fileCallback(pc: number, mod: JitModule): void {
+    this.loopCode?.file(pc, mod.exports.callback);
+  }
 }
 
 /** One instantiated module: its imports bound to the Jit and to the program it was compiled from. */
@@ -151,7 +164,7 @@ class JitModule {
     };
     if (compiled.usesTail) env.tail = jit.tails.exports.tail;
     for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx);
+      for (const imp of intrinsic.imports) env[imp.name] = imp.value(ctx, this.code);
     }
     return env;
   }
@@ -256,7 +269,7 @@ export class Jit {
       entry = { compiled, module };
       this.cache.set(key, flags, entry);
     }
-    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
   }
 
   /** The engine hooks helpers call (helpers/context.ts). */
@@ -290,6 +303,7 @@ export class Jit {
     if (!mod) {
       mod = this.instantiate(code.insns, { kind: 'callback', pc: at }, code);
       code.callbacks.set(at, mod);
+      code.fileCallback(at, mod);
     }
     return mod;
   }
