@@ -84,7 +84,13 @@ export interface IntrinsicEmitter {
   syncIn(): void;
 }
 
-/** The program a module is instantiated for, as the intrinsics' imports see it. */
+/**
+ * The program a module is instantiated for, as the intrinsics' imports see
+ * it. bpf_loop's imports are bound to it: a module instance shared by
+ * several programs must bind them per program, or not use the intrinsic
+ * (the table is indexed by the callback's pc, which only names an
+ * instruction within one program).
+ */
 export interface IntrinsicProgram {
   /** Its callback entries for bpf_loop (loop-code.ts). */
   readonly loops: LoopCode;
