@@ -191,8 +191,8 @@ const SUB_FRAME: Frame = {
   locals: [I64, I64, I64, I32, I32, I32, I32, I32],
 };
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
-const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
-const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
+export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
+export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
 
 const ALU64_OPS: Readonly<Record<number, Op>> = {
   [BPF_ADD]: Op.i64Add, [BPF_SUB]: Op.i64Sub, [BPF_MUL]: Op.i64Mul, [BPF_OR]: Op.i64Or, [BPF_AND]: Op.i64And,
@@ -1020,6 +1020,9 @@ class FunctionLowering implements BlockLowering {
         temp32: (k) => (k === 0 ? f.t32 : f.ea),
         callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
         generic: () => this.genericHelper(pc, id),
+        takePendingTail: () => this.takePendingTail(pc),
+        syncOut: () => this.syncOut(),
+        syncIn: () => this.syncIn(pc),
       });
       return;
     }
@@ -1061,6 +1064,12 @@ class FunctionLowering implements BlockLowering {
     const { w, f, m } = this;
     w.byte(Op.globalGet); w.u32(m.fuel);
     w.byte2(Op.localSet, f.fuel);
+    this.takePendingTail(pc);
+  }
+
+  /** Enter the program a tail call asked for (the tailPending flag), in a program that may take one. */
+  private takePendingTail(pc: number): void {
+    const { w, f, m } = this;
     if (m.tail < 0) return;
     w.byte(Op.globalGet); w.u32(m.tailFlag);
     w.byte2(Op.if, ValType.void);

@@ -19,7 +19,11 @@
  *   trie; any other map goes to the helper;
  * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
  *   into map-code.ts, which reserves and commits records with the layout
- *   and locking of maps/ringbuf.ts.
+ *   and locking of maps/ringbuf.ts;
+ * - bpf_tail_call: the slot's program entered through the table of
+ *   tail-code.ts, wasm to wasm;
+ * - bpf_loop: the loop of loop-code.ts, the callback called through the
+ *   program's table of callback entries, wasm to wasm.
  *
  * No JavaScript runs on these paths. (A descriptor is recognised by its
  * magic and type: an unverified program that forges one in writable memory
@@ -34,12 +38,16 @@ import {
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
 import { mapCode } from './map-code.js';
+import type { LoopCode } from './loop-code.js';
+import { tailCodeOf } from './tail-code.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import type { ByteWriter } from './wasm/writer.js';
 
 
 /** enum bpf_func_id of the map helpers with intrinsics. */
 const BPF_FUNC_map_lookup_elem = 1;
+const BPF_FUNC_tail_call = 12;
+const BPF_FUNC_loop = 181;
 const BPF_FUNC_ringbuf_reserve = 131;
 const BPF_FUNC_ringbuf_submit = 132;
 const BPF_FUNC_ringbuf_discard = 133;
@@ -49,8 +57,10 @@ export interface IntrinsicImport {
   readonly name: string;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
-  /** The JavaScript function the import binds to, for one runtime. */
-  value(ctx: HelperContext): (...args: never[]) => unknown;
+  /** The JavaScript (or wasm) function the import binds to, for one runtime and program. */
+  value(ctx: HelperContext, program: IntrinsicProgram): (...args: never[]) => unknown;
+  /** Whether `value` depends on the program: a module with this import holds one program (Jit.loadAll). */
+  readonly perProgram?: boolean;
 }
 
 /** What an intrinsic's code generator can use. */
@@ -66,6 +76,24 @@ export interface IntrinsicEmitter {
   callImport(name: string): void;
   /** The generic helper call through the host import, which sets r0. */
   generic(): void;
+  /** Enter the program a tail call made pending (tail-code.ts), as after a helper call. */
+  takePendingTail(): void;
+  /** What the generic call does around its import: publish the budget, frame and r0, r6–r9 (a callback starts from them) … */
+  syncOut(): void;
+  /** … and take the budget back (and a pending tail call). */
+  syncIn(): void;
+}
+
+/**
+ * The program a module is instantiated for, as the intrinsics' imports see
+ * it. bpf_loop's imports are bound to it: a module instance shared by
+ * several programs must bind them per program, or not use the intrinsic
+ * (the table is indexed by the callback's pc, which only names an
+ * instruction within one program).
+ */
+export interface IntrinsicProgram {
+  /** Its callback entries for bpf_loop (loop-code.ts). */
+  readonly loops: LoopCode;
 }
 
 export interface JitIntrinsic {
@@ -107,13 +135,13 @@ function load32(w: ByteWriter, base: number, offset: number): void {
 const DESC_END = RINGBUF_DESC.wakeups + 4;
 
 /**
- * Set local `m` to r1 and local `t` to the map type of the descriptor r1
- * points to, or -1 when r1 is no descriptor (it would not lie wholly inside
- * the memory — no trap on a wild r1 — or has no magic).
+ * Set local `m` to register `r` and local `t` to the map type of the
+ * descriptor it points to, or -1 when it is no descriptor (it would not lie
+ * wholly inside the memory — no trap on a wild pointer — or has no magic).
  */
-function mapType(e: IntrinsicEmitter, m: number, t: number): void {
+function mapType(e: IntrinsicEmitter, m: number, t: number, r = 1): void {
   const { w } = e;
-  e.getReg(1);
+  e.getReg(r);
   w.byte(Op.i32WrapI64);
   w.byte2(Op.localTee, m);
   w.byte(Op.i32Const); w.s32(DESC_END);
@@ -264,6 +292,74 @@ function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic
   };
 }
 
+/**
+ * bpf_tail_call(ctx, prog_array, index): tail-code.ts checks the index and
+ * the run's count and makes the slot's program pending, entered here as
+ * after the helper; a slot whose program has no wasm entry yet goes to the
+ * helper (which files one).
+ */
+const tailCall: JitIntrinsic = {
+  id: BPF_FUNC_tail_call,
+  matches: (def) => def.name === 'bpf_tail_call',
+  imports: [{ name: 'tail_call', params: [ValType.i32, ValType.i32], results: [ValType.i32], value: (ctx) => tailCodeOf(ctx).exports.tailCall }],
+  emit(e) {
+    const { w } = e;
+    const m = e.temp32(0), t = e.temp32(1);
+    mapType(e, m, t, 2);
+    ifType(w, t, BPF_MAP_TYPE.PROG_ARRAY);
+    w.byte2(Op.localGet, m);
+    e.getReg(3);
+    w.byte(Op.i32WrapI64);
+    e.callImport('tail_call');
+    w.byte2(Op.localTee, t);
+    w.byte2(Op.i32Const, 2);
+    w.byte(Op.i32Eq);
+    w.byte2(Op.if, ValType.void);
+    e.generic();
+    w.byte(Op.else);
+    // 0 when taken, -ENOENT when not.
+    w.byte2(Op.i64Const, 0);
+    w.byte2(Op.i64Const, 0x7e);
+    w.byte2(Op.localGet, t);
+    w.byte(Op.i32Eqz);
+    w.byte(Op.select);
+    e.setReg(0);
+    e.takePendingTail();
+    w.byte(Op.end);
+    w.byte(Op.else);
+    e.generic();
+    w.byte(Op.end);
+  },
+};
+
+/**
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags): the loop of
+ * loop-code.ts, calling the callback's module through the program's table
+ * (wasm to wasm), once the Jit has made that module; until then the helper.
+ */
+const loop: JitIntrinsic = {
+  id: BPF_FUNC_loop,
+  matches: (def) => def.name === 'bpf_loop',
+  imports: [
+    { name: 'loop_ready', params: [ValType.i64], results: [ValType.i32], value: (_ctx, program) => program.loops.exports.ready, perProgram: true },
+    { name: 'loop', params: [ValType.i64, ValType.i64, ValType.i64, ValType.i64], results: [ValType.i64], value: (_ctx, program) => program.loops.exports.loop, perProgram: true },
+  ],
+  emit(e) {
+    const { w } = e;
+    e.syncOut();
+    e.getReg(2);
+    e.callImport('loop_ready');
+    w.byte2(Op.if, ValType.void);
+    for (let r = 1; r <= 4; r++) e.getReg(r);
+    e.callImport('loop');
+    e.setReg(0);
+    e.syncIn();
+    w.byte(Op.else);
+    e.generic();
+    w.byte(Op.end);
+  },
+};
+
 /** The intrinsics the JIT knows. */
 export const INTRINSICS: readonly JitIntrinsic[] = [
   hostValue(BPF_FUNC_ktime_get_ns, bpfKtimeGetNs, 'ktime_get_ns', ValType.i64, (ctx) => () => ctx.clock.monotonicNs()),
@@ -275,6 +371,8 @@ export const INTRINSICS: readonly JitIntrinsic[] = [
   ringbufReserve,
   ringbufCommit(BPF_FUNC_ringbuf_submit, 'bpf_ringbuf_submit', false),
   ringbufCommit(BPF_FUNC_ringbuf_discard, 'bpf_ringbuf_discard', true),
+  tailCall,
+  loop,
 ];
 
 /** The intrinsic for helper `id` of `helpers`, or undefined. */

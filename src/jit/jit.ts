@@ -29,7 +29,9 @@ import { JitCache, type CachedModule } from './cache.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
-import { intrinsicFor, type JitIntrinsic } from './intrinsics.js';
+import { intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
+import { LoopCode } from './loop-code.js';
+import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
 import { ValType } from './wasm/opcodes.js';
 
@@ -100,9 +102,21 @@ interface Exports {
 }
 
 /** The instructions of one program and the callback modules made for it, by entry pc. */
-class ProgramCode {
+class ProgramCode implements IntrinsicProgram {
   readonly callbacks = new Map<number, JitModule>();
-  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[]) {}
+  private loopCode: LoopCode | undefined;
+  /** `depth`: the Jit's shared frame-depth global, which the bpf_loop intrinsic checks. */
+  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global) {}
+
+  /** The bpf_loop intrinsic's table of this program's callback entries (made when a module first imports it). */
+  get loops(): LoopCode {
+    return (this.loopCode ??= new LoopCode(this.insns.length, this.depth));
+  }
+
+  /** A callback module was made for `pc`: its entry goes in the table, if there is one. */
+  fileCallback(pc: number, mod: JitModule): void {
+    this.loopCode?.file(pc, mod.exports.callback);
+  }
 }
 
 /**
@@ -129,7 +143,10 @@ class JitModule {
     this.exports = (compiled.exportName === 'run' || compiled.form.kind !== 'run' ? x : { run: x[compiled.exportName], left: x.left }) as unknown as Exports;
   }
 
-  /** The programs of one batch module (codes[k] compiled as compiled[k]) on one instance. */
+  /**
+   * The programs of one batch module (codes[k] compiled as compiled[k]) on one instance: the intrinsic
+   * imports, bound once, are the first program's, so none may be per-program (Jit.loadAll keeps those apart).
+   */
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
@@ -149,9 +166,9 @@ class JitModule {
       ...jit.shared,
       host: this.hostImport(),
     };
-    if (compiled.tailImport) env.tail = (...args: bigint[]) => jit.enterTail(args);
+    if (compiled.tailImport) env.tail = jit.tails.exports.tail;
     for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context);
+      for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context, this.code);
     }
     return env;
   }
@@ -221,8 +238,9 @@ export class Jit {
   currentPc = 0;
   /** @internal Set while a program of this Jit runs: runs do not nest. */
   running = false;
-  /** Tail calls taken in this run (tail_call_cnt), and the one asked for. */
-  private tailCalls = 0;
+  /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
+  readonly tails: TailCode;
+  /** The tail call the helper asked for. */
   private pendingTail: JitModule | undefined;
   private readonly useIntrinsics: boolean;
 
@@ -240,6 +258,8 @@ export class Jit {
     this.stackRegion = space.alloc('stack', STACK_SIZE, 'stack');
     this.shared = Object.fromEntries(SHARED_GLOBALS.map(([name, type]) =>
       [name, new WebAssembly.Global({ value: type === ValType.i64 ? 'i64' : 'i32', mutable: true }, type === ValType.i64 ? 0n : 0)]));
+    this.tails = new TailCode(space.memory, space.shared, this.shared.tailPending, (...args) => this.enterTail(args));
+    registerTailCode(this.context, this.tails);
   }
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
@@ -269,14 +289,22 @@ export class Jit {
    * compiled and instantiated once, then cached one by one as load caches
    * them. Throws InstructionError naming the instruction (not the program:
    * load each to find which).
+   *
+   * A program with a per-program intrinsic import (bpf_loop's table of its
+   * callbacks) gets a module of its own, as load makes it: one instance
+   * binds each import once, so a batch module could not give two programs
+   * their own tables, and naming such imports per program (as the host
+   * imports are) would spread through the compiler, the text printer and
+   * every instantiation for what is, in a collection, a rare program.
    */
   loadAll(programs: readonly (readonly Insn[])[]): JitProgram[] {
     const mods: (JitModule | undefined)[] = [];
     const missing: { k: number; key: Uint8Array; flags: string }[] = [];
     programs.forEach((insns, k) => {
-      const { key, flags } = this.cacheKey(insns, { kind: 'run' });
+      const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' });
       const entry = this.cache.get(key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
+      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
+      else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' });
       else missing.push({ k, key, flags });
     });
     if (missing.length === 1) {
@@ -286,7 +314,7 @@ export class Jit {
       const list = missing.map((m) => programs[m.k]);
       const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName() });
       const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows));
+      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared.depth));
       const batch = JitModule.batch(this, codes, compiled, module);
       missing.forEach((m, j) => {
         this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
@@ -296,13 +324,23 @@ export class Jit {
     return mods.map((m) => new JitProgram(this, m!));
   }
 
-  /** What the cache keys a program's module by: its bytes, and the flags that shape its code. */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm): { key: Uint8Array; flags: string } {
+  /**
+   * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
+   * an intrinsic it uses has a per-program import (loadAll).
+   */
+  private cacheKey(insns: readonly Insn[], form: ModuleForm): { key: Uint8Array; flags: string; perProgram: boolean } {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
-    for (const ins of insns) if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === 0 && this.intrinsicFor(ins.imm)) ids.add(ins.imm);
+    let perProgram = false;
+    for (const ins of insns) {
+      if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
+      const intrinsic = this.intrinsicFor(ins.imm);
+      if (!intrinsic) continue;
+      ids.add(ins.imm);
+      if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
+    }
     const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
-    return { key, flags };
+    return { key, flags, perProgram };
   }
 
   private compileModule(bytes: Uint8Array, what: string): WebAssembly.Module {
@@ -324,7 +362,7 @@ export class Jit {
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry);
     }
-    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows), entry.compiled, entry.module);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
   }
 
   /** The engine hooks helpers call (helpers/context.ts). */
@@ -358,6 +396,7 @@ export class Jit {
     if (!mod) {
       mod = this.instantiate(code.insns, { kind: 'callback', pc: at }, code);
       code.callbacks.set(at, mod);
+      code.fileCallback(at, mod);
     }
     return mod;
   }
@@ -400,10 +439,13 @@ export class Jit {
     if (!this.current!.compiled.usesTail) {
       throw new RuntimeError(`a tail call from helper code the JIT did not expect it from: tail calls are taken after bpf_tail_call (#${BPF_FUNC_tail_call}) or callx`, { pc: this.currentPc });
     }
-    if (this.tailCalls >= MAX_TAIL_CALL_CNT) return false;
-    this.tailCalls++;
+    const miss = this.tails.takeMiss();
+    const count = this.tails.count.value as number;
+    if (count >= MAX_TAIL_CALL_CNT) return false;
+    this.tails.count.value = count + 1;
     if (target === undefined) return false;
     this.pendingTail = target.preparedFor(this, (insns) => this.instantiate(insns, { kind: 'tail' }));
+    this.tails.learn(miss, this.pendingTail.exports.enter);
     this.shared.tailPending.value = 1;
     return true;
   }
@@ -475,7 +517,7 @@ export class Jit {
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
-    this.tailCalls = 0;
+    this.tails.count.value = 0;
   }
 
   /** @internal A run returned: holding a spin lock is its error. */
@@ -486,8 +528,10 @@ export class Jit {
     }
   }
 
-  /** @internal A run threw `err`: the result of an abort, or the failure as the interpreter reports it. */
+  /** @internal A run threw `err`: no tail call left pending; the result of an abort, or the failure as the interpreter reports it. */
   failed(err: unknown): JitRunResult {
+    this.tails.abandon();
+    this.shared.tailPending.value = 0;
     if (err instanceof Abort) {
       if (err.fuel < 0n) throw new RuntimeError(`instruction budget of ${this.maxInsns} exhausted (option maxInsns)`);
       return { r0: 0n, insns: this.maxInsns - Number(err.fuel) };

@@ -3,15 +3,20 @@
  * JavaScript maps they stand for: two runtimes, one interpreting and one
  * JIT-compiling, get the same maps and the same programs and inputs, and
  * must return the same r0 and leave byte-identical map memory (descriptor
- * and storage), ring buffer records and wakeups.
+ * and storage), ring buffer records and wakeups; tail calls and bpf_loop
+ * taken in wasm (tail-code.ts, loop-code.ts) run what the helpers would —
+ * each program run several times, since the first run files the wasm
+ * entries the later ones use.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RingBufMap, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
+import { BPF_MAX_LOOPS, ProgramHandle, RuntimeError } from '../../src/helpers/index.js';
+import { RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
 import type { Region } from '../../src/memory/index.js';
-import { Runtime } from '../../src/runtime/index.js';
+import { Runtime, type EngineProgram } from '../../src/runtime/index.js';
 import type { JitProgram } from '../../src/jit/index.js';
 import { asm } from '../helpers/util.js';
+import { callInCallbackProg, framesProg, loopProg, nestedProg } from '../helpers/hook-programs.js';
 
 /** A deterministic generator (xorshift32). */
 function random(seed: number): (n: number) => number {
@@ -35,20 +40,56 @@ class Twin {
     return [a, b];
   }
 
-  /** Run `text` on both with r1 = the input holding `bytes`; the common r0. */
+  private readonly prepared = new Map<string, EngineProgram[]>();
+
+  /** `text` prepared on both, once: later runs reuse what the first filed (callback and tail-call entries). */
+  private prepare(text: string): EngineProgram[] {
+    let progs = this.prepared.get(text);
+    if (!progs) {
+      const insns = asm(text);
+      progs = this.sides.map((rt) => rt.prepare(insns));
+      this.prepared.set(text, progs);
+    }
+    return progs;
+  }
+
+  /** Run `text` on both with r1 = the input holding `bytes`; the common r0 (or the common error). */
   run(text: string, bytes: Uint8Array, intrinsics: readonly number[] = []): bigint {
-    const insns = asm(text);
-    const r0 = this.sides.map((rt, i) => {
+    const progs = this.prepare(text);
+    const outcome = this.sides.map((rt, i) => {
       rt.space.write(this.inputs[i].start, bytes);
-      const prog = rt.prepare(insns);
+      const prog = progs[i];
       if (rt.engine === 'jit') {
         const used = (prog as JitProgram).compiled.intrinsics.map((x) => x.id);
         for (const id of intrinsics) assert.ok(used.includes(id), `helper #${id} runs as an intrinsic`);
       }
-      return prog.run({ r1: BigInt(this.inputs[i].start) }).r0;
+      try {
+        return prog.run({ r1: BigInt(this.inputs[i].start) }).r0;
+      } catch (err) {
+        return err instanceof RuntimeError ? `${err.message}` : err;
+      }
     });
-    assert.equal(r0[1], r0[0], 'the JIT returns what the interpreter returns');
-    return r0[0];
+    assert.deepEqual(outcome[1], outcome[0], 'the JIT returns (or fails) as the interpreter does');
+    if (typeof outcome[0] !== 'bigint') throw new Error(String(outcome[0]));
+    return outcome[0];
+  }
+
+  /** Run `text` on both and return the common error message. */
+  fails(text: string, bytes: Uint8Array): string {
+    try {
+      this.run(text, bytes);
+    } catch (err) {
+      if (err instanceof assert.AssertionError) throw err;
+      return (err as Error).message;
+    }
+    assert.fail('the program ran to its end');
+  }
+
+  /** `n` bytes of the input as each side left them, the same on both. */
+  input(n: number): Uint8Array {
+    const [a, b] = this.sides.map((rt, i) => rt.space.bytes.slice(this.inputs[i].start, this.inputs[i].start + n));
+    assert.deepEqual(b, a, 'the input memory');
+    return a;
   }
 
   /** The map's descriptor and storage are the same bytes on both sides. */
@@ -256,6 +297,81 @@ test('ring buffer reserve, submit and discard in wasm: records, wrap-around, wak
     twin.sameMemory(rings, 'ring');
     twin.sameMemory(other, 'other ring');
     assert.ok((rings[0] as RingBufMap).wakeups > 0);
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('tail calls in wasm: the 33-call budget, empty and out-of-range slots, a slot given another program', () => {
+  const twin = new Twin();
+  try {
+    const counter = twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+    const slots = twin.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+    // Count a visit, then tail-call slot r1's first input byte, again and again; what is left when a tail call fails.
+    const visit = (mark: number) => `
+      r6 = r1
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -4
+      *(u32 *)(r10 - 4) = 0
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = *(u64 *)(r0 + 0)
+      r1 += ${mark}
+      *(u64 *)(r0 + 0) = r1
+      r1 = r6
+      r2 = ${slots[0].address} ll
+      r3 = *(u8 *)(r6 + 0)
+      call bpf_tail_call
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r0 = *(u64 *)(r0 + 0)
+    out:
+      exit`;
+    const ids = twin.sides.map((rt) => [1, 1000].map((mark) => rt.registry.registerProgram(new ProgramHandle(`visit${mark}`, asm(visit(mark))))));
+    const set = (slot: number, which: number) => twin.sides.forEach((_, i) => slots[i].update(u32Bytes(slot), u32Bytes(ids[i][which])));
+    const zero = () => counter.forEach((m) => m.update(u32Bytes(0), new Uint8Array(8)));
+    set(0, 0);
+    // The entry and 33 tail calls: 34 visits.
+    assert.equal(twin.run(visit(1), Uint8Array.of(0), [12]), 34n);
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(1), [12]), 1n, 'an empty slot falls through');
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(9), [12]), 1n, 'an index past max_entries falls through');
+    zero();
+    set(0, 1);
+    assert.equal(twin.run(visit(1), Uint8Array.of(0), [12]), 1n + 33n * 1000n, 'the slot\'s new program runs');
+    set(2, 0);
+    set(0, 0);
+    zero();
+    assert.equal(twin.run(visit(1), Uint8Array.of(2), [12]), 34n);
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('bpf_loop in wasm: every count, early stops, bad flags, nesting to the frame limit, calls inside callbacks', () => {
+  const twin = new Twin();
+  try {
+    const zero = new Uint8Array(8);
+    for (const [text, r0, sum] of [
+      [loopProg(10, 99), 10n, 45n], [loopProg(10, 3), 4n, 6n], [loopProg(0, 0), 0n, 0n], [loopProg(300, 299), 300n, 44850n],
+      [loopProg(10, 3, 1), BigInt.asUintN(64, -22n), 0n], [loopProg(BPF_MAX_LOOPS + 1, 0), 0xfffffff9n, 0n],
+      [nestedProg(7), 1n, 7n],
+    ] as const) {
+      for (let run = 0; run < 3; run++) {
+        assert.equal(twin.run(text, zero, [181]), r0);
+        assert.equal(new DataView(twin.input(8).buffer).getBigUint64(0, true), sum);
+      }
+    }
+    for (let run = 0; run < 3; run++) {
+      assert.equal(twin.run(framesProg, zero), 0x1234n + 0x66n + 0x77n);
+      twin.run(callInCallbackProg, zero);
+      assert.match(twin.fails(nestedProg(8), zero), /^pc 18: callback at 7 needs frame 9: at most 8 frames$/);
+    }
   } finally {
     twin.dispose();
   }

@@ -9,7 +9,7 @@ import { ByteWriter, u32Size } from './writer.js';
 import { Op, ValType } from './opcodes.js';
 
 const enum Section { type = 1, import = 2, function = 3, global = 6, export = 7, code = 10 }
-const enum ExternKind { func = 0, memory = 2, global = 3 }
+const enum ExternKind { func = 0, table = 1, memory = 2, global = 3 }
 
 export interface FuncType {
   readonly params: readonly ValType[];
@@ -38,6 +38,8 @@ interface Import {
   type?: number;
   memory?: MemoryImport;
   global?: GlobalDef;
+  /** Minimum entries of an imported funcref table. */
+  tableMin?: number;
 }
 
 interface Body {
@@ -85,6 +87,11 @@ export class ModuleBuilder {
 
   importMemory(module: string, name: string, memory: MemoryImport): void {
     this.imports.push({ module, name, kind: ExternKind.memory, memory });
+  }
+
+  /** Import a funcref table (the module's table 0). */
+  importTable(module: string, name: string, min: number): void {
+    this.imports.push({ module, name, kind: ExternKind.table, tableMin: min });
   }
 
   /** Import a global; all before the first defineGlobal. Returns its global index. */
@@ -149,6 +156,10 @@ export class ModuleBuilder {
           w.byte((m.max !== undefined ? 1 : 0) | (m.shared ? 2 : 0));
           w.u32(m.min);
           if (m.max !== undefined) w.u32(m.max);
+        } else if (imp.kind === ExternKind.table) {
+          w.byte(0x70);
+          w.byte(0);
+          w.u32(imp.tableMin!);
         } else {
           w.byte(imp.global!.type);
           w.byte(imp.global!.mutable ? 1 : 0);
