@@ -1758,7 +1758,7 @@ function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegStat
   demandPrecise(env, state, 0);
   checkScalarRange(idx, r0, [0, 1], 'At callback return the register R0');
   const callee = state.frames.pop() as FuncState;
-  const log = `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n`;
+  const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n` : undefined;
   return { kind: 'next', idx: callee.callsite, log, print: 'from' };
 }
 
