@@ -41,6 +41,7 @@ import {
   type VerifierState,
 } from './state.js';
 import { tnumAdd, tnumCast, tnumConst, tnumIsAligned, tnumIsConst, tnumStr, tnumSub } from './tnum.js';
+import { VerifierLog } from './log.js';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -174,7 +175,7 @@ class Env {
   readonly privileged: boolean;
   readonly gpl: boolean;
   readonly aux: InsnAux[];
-  log = '';
+  readonly log = new VerifierLog();
   idGen = 0;
   processed = 0;
   totalStates = 0;
@@ -242,7 +243,7 @@ class Env {
   }
 
   verbose(text: string): void {
-    if (this.level > 0) this.log += text;
+    if (this.level > 0) this.log.write(text);
   }
 }
 
@@ -451,8 +452,8 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
   } catch (err) {
     if (!(err instanceof Reject)) throw err;
     error = { insn: err.insn, message: err.message };
-    if (env.log && !env.log.endsWith('\n')) env.log += '\n';
-    env.log += `${err.message}\n`;
+    if (!env.log.atLineStart) env.log.write('\n');
+    env.log.write(`${err.message}\n`);
   }
   if (!error) {
     const combined = checkMaxStackDepth(env);
@@ -463,9 +464,9 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
       env.path.length = 0;
     }
   }
-  if (!error && logLevel === 1) env.log = '';
+  if (!error && logLevel === 1) env.log.rewind(0);
   const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
-  const log = logLevel > 0 ? env.log + stats : '';
+  const log = logLevel > 0 ? `${env.log}${stats}` : '';
   const explanation = error
     ? explainRejection({ insns, error, state: env.state, path: env.path, prog: env.prog, maps: env.mapInfo, lineInfo: options.lineInfo })
     : null;
@@ -500,7 +501,7 @@ function checkMaxStackDepth(env: Env): { insn: number; message: string } | null 
     const t = total + depthOf(sub);
     if (t > MAX_BPF_STACK) {
       const message = `combined stack size of ${frames} calls is ${t}. Too large`;
-      env.log += `${message}\n`;
+      env.log.write(`${message}\n`);
       return { insn: env.subprogStarts[sub], message };
     }
     for (const c of calls[sub]) {
@@ -701,7 +702,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       }
     }
     if (pendingState) {
-      if (env.log.length === pendingState.pos) env.log = env.log.slice(0, -1) + pendingState.inline;
+      if (env.log.pos === pendingState.pos) env.log.replaceLast(pendingState.inline);
       else env.verbose(`${idx}:${pendingState.s}\n`);
       pendingState = null;
     }
@@ -739,7 +740,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.verbose(marked ? `${idx}:${s}\n` : inline);
       } else {
         if (!marked) env.verbose('\n');
-        pendingState = { s, pos: marked ? -1 : env.log.length, inline };
+        pendingState = { s, pos: marked ? -1 : env.log.pos, inline };
       }
     }
     if (step.kind === 'next') {
@@ -750,7 +751,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length, hist: env.hist.slice() });
+      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.pos, head, pathLen: env.path.length, hist: env.hist.slice() });
       env.path.push(idx, step.idx, PATH_FALLTHROUGH);
       if (head) head.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
@@ -827,7 +828,7 @@ function recordStackAccess(env: Env, frame: number, spi: number): void {
 function popBranch(env: Env): Branch | undefined {
   const b = env.stack.pop();
   if (!b) return b;
-  if (env.level === 1) env.log = env.log.slice(0, b.logPos);
+  if (env.level === 1) env.log.rewind(b.logPos);
   env.state = b.state;
   env.path.length = b.pathLen;
   env.path.push(b.prevInsnIdx, b.insnIdx, PATH_TAKEN);
