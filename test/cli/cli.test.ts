@@ -219,6 +219,11 @@ test('verify on an ELF object: one verdict per program, --program picks one, JSO
   assert.equal(r.code, 2);
   assert.match(r.stdout, /^struct_ops_prog: not verified: struct_ops programs are verified against their attach target's BTF/m);
   assert.match(r.stdout, /^xdp_pass: accepted$/m);
+  // A program that cannot be loaded (its CO-RE relocation fails against the object's own BTF) is named too; the others are verified.
+  r = ebpf('verify', obj('core.o'));
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stdout, /^core_types: not verified: .*CO-RE relocation #1 .*ambiguity/m);
+  assert.match(r.stdout, /^core_fields: accepted$/m);
   r = ebpf('verify', obj('subprogs.o'), '--program', 'nope');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /the object has no program nope \(it has: calls_static, calls_global, uses_loop, no_calls\)/);
