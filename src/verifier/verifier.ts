@@ -30,7 +30,7 @@ import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import {
   Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionLog,
 } from './precision.js';
-import { statesEqual } from './prune.js';
+import { regsExactMatcher, statesEqual } from './prune.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -147,6 +147,8 @@ interface Checkpoint extends PrecisionCheckpoint {
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
   missCnt: number;
+  /** Checkpoints above it on its path (`dfs_depth`): which loop-header checkpoints an iteration came from. */
+  readonly dfsDepth: number;
 }
 
 interface Branch {
@@ -160,6 +162,8 @@ interface Branch {
   pathLen: number;
   /** The jump history since `head`, as it was when the branch was pushed. */
   hist: JmpHistory;
+  /** How the popped path leaves the jump: PATH_TAKEN, or PATH_FALLTHROUGH after a may_goto (whose walk follows the jump first). */
+  pathKind: number;
 }
 
 /** `bpf_verifier_env`: everything one verification holds. */
@@ -640,7 +644,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       const live = liveMasks(env, state, idx);
       let pruned = false;
       // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
-      let addNewState = env.callbackCallsites.has(idx) || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
+      const mayGoto = env.rows[idx]?.format === 'may_goto';
+      // `mark_force_checkpoint`: a callback's call and a may_goto always get one.
+      const forceNewState = mayGoto || env.callbackCallsites.has(idx);
+      let addNewState = forceNewState || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
       let hit: Checkpoint | undefined;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
@@ -657,11 +664,19 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             break;
           }
         } else if (cp.branches > 0) {
+          const sameDepth = (cp.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0);
+          if (mayGoto && !sameDepth && statesEqual(cp.state, state, live, false, env.privileged, false)) {
+            // Another may_goto iteration within the ranges of an earlier one on this path: the loop converged.
+            cp.hitCnt++;
+            pruned = true;
+            markAllScalarsPrecise(head);
+            break;
+          }
           // Still being explored: the same state again is a loop that never ends.
-          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
+          if (sameDepth && statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
-          if (!env.callbackCallsites.has(idx) && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
+          if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
         } else if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged)) {
           cp.hitCnt++;
           pruned = true;
@@ -688,6 +703,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const cp: Checkpoint = {
           state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
+          dfsDepth: head ? head.dfsDepth + 1 : 0,
         };
         // The entry of the jump here, if any, opens the new checkpoint's history.
         env.hist = env.histVisit ? cp.hist.splice(-3) : [];
@@ -750,8 +766,12 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length, hist: env.hist.slice() });
-      env.path.push(idx, step.idx, PATH_FALLTHROUGH);
+      const jumpFirst = env.rows[idx]?.format === 'may_goto';
+      env.stack.push({
+        state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.length, head, pathLen: env.path.length, hist: env.hist.slice(),
+        pathKind: jumpFirst ? PATH_FALLTHROUGH : PATH_TAKEN,
+      });
+      env.path.push(idx, step.idx, jumpFirst ? PATH_TAKEN : PATH_FALLTHROUGH);
       if (head) head.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
         throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
@@ -830,7 +850,7 @@ function popBranch(env: Env): Branch | undefined {
   if (env.level === 1) env.log = env.log.slice(0, b.logPos);
   env.state = b.state;
   env.path.length = b.pathLen;
-  env.path.push(b.prevInsnIdx, b.insnIdx, PATH_TAKEN);
+  env.path.push(b.prevInsnIdx, b.insnIdx, b.pathKind);
   return b;
 }
 
@@ -1624,12 +1644,69 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
     case 'jmp_reg':
     case 'jmp_imm':
       return checkCondJmpOp(env, state, idx, ins, scratch);
+    case 'may_goto':
+      return checkMayGoto(env, state, idx, ins);
     case 'callx':
       // The kernel's verifier does not know BPF_CALL|BPF_X.
       throw new Reject(idx, `unknown opcode ${ins.code.toString(16)}`);
     default:
       throw new Reject(idx, `${row.mnemonic} is not supported by this verifier yet`);
   }
+}
+
+/**
+ * may_goto in `check_cond_jmp_op`: the walk follows the jump (the budget
+ * spent, the loop left) and queues the fall-through, one iteration deeper;
+ * scalars that differ from the previous iteration's and that nothing made
+ * precise are widened to unknown there (`widen_imprecise_scalars`), so the
+ * iterations converge by range instead of being unrolled.
+ */
+function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
+  const prev = findPrevEntry(env, idx, state);
+  const other = cloneState(state);
+  other.mayGotoDepth = (state.mayGotoDepth ?? 0) + 1;
+  if (prev) widenImpreciseScalars(prev, other);
+  const target = idx + ins.off + 1;
+  return { kind: 'branch', idx: target, other, otherIdx: idx + 1 };
+}
+
+/**
+ * `find_prev_entry`: the newest checkpoint at `idx` still on the walk
+ * (branches left to explore) with the same call chain, older than the path's
+ * last checkpoint: the state of the previous iteration of the loop.
+ */
+function findPrevEntry(env: Env, idx: number, state: VerifierState): Checkpoint | undefined {
+  const head = env.walkHead;
+  if (!head) return undefined;
+  const list = env.explored.get(idx) ?? [];
+  for (let k = list.length - 1; k >= 0; k--) {
+    const cp = list[k];
+    if (cp.branches > 0 && cp.dfsDepth < head.dfsDepth && sameCallsites(cp.state, state)) return cp;
+  }
+  return undefined;
+}
+
+function sameCallsites(a: VerifierState, b: VerifierState): boolean {
+  return a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+}
+
+/** `widen_imprecise_scalars`: every imprecise scalar of `cur` that is not exactly as in `prev` becomes unknown. */
+function widenImpreciseScalars(prev: Checkpoint, cur: VerifierState): void {
+  const exact = regsExactMatcher();
+  const widen = (o: RegState, c: RegState): RegState => {
+    if (o.type !== 'scalar' || c.type !== 'scalar' || o.precise || c.precise || exact(o, c)) return c;
+    return unknownScalar();
+  };
+  prev.state.frames.forEach((fold, fr) => {
+    const fcur = cur.frames[fr];
+    for (let r = 0; r < 11; r++) fcur.regs[r] = widen(fold.regs[r], fcur.regs[r]);
+    const slots = Math.min(fold.stack.length, fcur.stack.length);
+    for (let spi = 0; spi < slots; spi++) {
+      const os = fold.stack[spi], cs = fcur.stack[spi];
+      if (os.slotType[BPF_REG_SIZE - 1] !== 'spill' || cs.slotType[BPF_REG_SIZE - 1] !== 'spill') continue;
+      cs.spilledPtr = widen(os.spilledPtr, cs.spilledPtr);
+    }
+  });
 }
 
 /**
