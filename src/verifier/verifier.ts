@@ -31,6 +31,7 @@ import {
   Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionLog,
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
+import { computeScc, sccCallchain } from './scc.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -149,6 +150,24 @@ interface Checkpoint extends PrecisionCheckpoint {
   missCnt: number;
   /** Checkpoints above it on its path (`dfs_depth`): which loop-header checkpoints an iteration came from. */
   readonly dfsDepth: number;
+  /** The loop visit it belongs to (scc.ts), null outside loops. */
+  readonly callchain: string | null;
+}
+
+/** A path that stopped because an earlier state of its own loop covered it by range (`bpf_scc_backedge`). */
+interface Backedge {
+  old: Checkpoint;
+  live: readonly number[];
+  head: Checkpoint | null;
+  first: number;
+  idx: number;
+  hist: JmpHistory;
+}
+
+/** One visit of a loop along a call chain (`bpf_scc_visit`): its first checkpoint, and the backedges found since. */
+interface SccVisit {
+  entry: Checkpoint | null;
+  backedges: Backedge[];
 }
 
 interface Branch {
@@ -222,6 +241,10 @@ class Env {
   readonly calledGlobals = new Set<number>();
   /** The subprogram whose own verification is running: 0, or a global function. */
   verifyingSubprog = 0;
+  /** Each instruction's loop (scc.ts; 0: none), and the loop visits by call chain. */
+  scc: Int32Array = new Int32Array(0);
+  readonly sccVisits = new Map<string, SccVisit>();
+  numBackedges = 0;
 
   constructor(readonly insns: readonly Insn[], readonly options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -450,6 +473,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
+    env.scc = computeScc(env.insns, env.rows, (i) => env.callbackCallsites.has(i));
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
@@ -599,7 +623,8 @@ function printLiveness(env: Env): void {
   env.verbose('Live regs before insn:\n');
   env.rows.forEach((row, i) => {
     if (!row) return;
-    env.verbose(`${String(i).padStart(7)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
+    const scc = env.scc[i] ? String(env.scc[i]).padStart(3) : '   ';
+    env.verbose(`${scc}${String(i).padStart(4)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
   });
 }
 
@@ -624,7 +649,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
-    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent);
+    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) maybeExitScc(env, cp);
     return popBranch(env);
   };
   for (;;) {
@@ -650,6 +675,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       let addNewState = forceNewState || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
       let hit: Checkpoint | undefined;
+      let loop = false;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
@@ -669,7 +695,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             // Another may_goto iteration within the ranges of an earlier one on this path: the loop converged.
             cp.hitCnt++;
             pruned = true;
-            markAllScalarsPrecise(head);
+            hit = cp;
+            loop = true;
             break;
           }
           // Still being explored: the same state again is a loop that never ends.
@@ -677,11 +704,16 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
-        } else if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged)) {
-          cp.hitCnt++;
-          pruned = true;
-          hit = cp;
-          break;
+        } else {
+          // A state of a loop whose visit has backedges still has incomplete marks: compared by range (`incomplete_read_marks`).
+          const incomplete = cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+          if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged && !incomplete)) {
+            cp.hitCnt++;
+            pruned = true;
+            hit = cp;
+            loop = incomplete;
+            break;
+          }
         }
         // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
         if (addNewState) cp.missCnt++;
@@ -689,6 +721,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       }
       if (pruned) {
         if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
+        if (hit && loop) addSccBackedge(env, { old: hit, live, head, first: head ? head.insnIdx : start, idx, hist: env.hist.slice() });
         // The state after the instruction before is not printed.
         pendingState = null;
         if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
@@ -703,8 +736,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const cp: Checkpoint = {
           state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
-          dfsDepth: head ? head.dfsDepth + 1 : 0,
+          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx),
         };
+        maybeEnterScc(env, cp);
         // The entry of the jump here, if any, opens the new checkpoint's history.
         env.hist = env.histVisit ? cp.hist.splice(-3) : [];
         list.push(cp);
@@ -813,7 +847,7 @@ function demandPrecise(env: Env, state: VerifierState, regno: number): void {
  * it is safe for the reasons that one was: what was precise there (in the
  * registers that may still be read) must be precise here.
  */
-function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number): void {
+function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number, hist = env.hist): void {
   const bt = new Backtrack(old.frames.length);
   for (let frame = old.frames.length - 1; frame >= 0; frame--) {
     const f = old.frames[frame];
@@ -830,7 +864,75 @@ function propagatePrecision(env: Env, old: VerifierState, live: readonly number[
     });
     if (names.length) env.precisionLog?.write(`frame ${frame}: propagating ${names.join(',')}\n`);
   }
-  if (!bt.empty()) markChainPrecision(env, head, first, idx, env.hist, bt, true);
+  if (!bt.empty()) markChainPrecision(env, head, first, idx, hist, bt, true);
+}
+
+/** `maybe_enter_scc`: a checkpoint in a loop with no visit under way opens one. */
+function maybeEnterScc(env: Env, cp: Checkpoint): void {
+  if (cp.callchain === null) return;
+  let visit = env.sccVisits.get(cp.callchain);
+  if (!visit) env.sccVisits.set(cp.callchain, visit = { entry: null, backedges: [] });
+  if (visit.entry) return;
+  visit.entry = cp;
+  if (env.level > 1) env.verbose(`SCC enter ${cp.callchain}\n`);
+}
+
+/** `add_scc_backedge`: kept until the visit ends, then its precision is propagated again. */
+function addSccBackedge(env: Env, backedge: Backedge): void {
+  const callchain = backedge.old.callchain;
+  const visit = callchain === null ? undefined : env.sccVisits.get(callchain);
+  if (!visit) {
+    // Outside loops (a callback's call site in a kernel without the implicit loop): its marks are made complete at once.
+    markAllScalarsPrecise(backedge.head);
+    return;
+  }
+  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
+  visit.backedges.unshift(backedge);
+  env.numBackedges++;
+  env.peakStates = Math.max(env.peakStates, env.totalStates + env.numBackedges);
+}
+
+/** Precise scalars of the states the backedges converged to: when a pass adds none, the next one would do the same. */
+function backedgePrecision(visit: SccVisit): number {
+  let n = 0;
+  for (const b of visit.backedges) {
+    for (const f of b.old.state.frames) {
+      for (const r of f.regs) if (r.type === 'scalar' && r.precise) n++;
+      for (const slot of f.stack) if (slot.spilledPtr.type === 'scalar' && slot.spilledPtr.precise) n++;
+    }
+  }
+  return n;
+}
+
+const MAX_BACKEDGE_ITERS = 64;
+
+/**
+ * `maybe_exit_scc` with `propagate_backedges`: every path from the visit's
+ * entry is explored, so the states the backedges converged to have their
+ * final precision: propagate it to each backedge's path until nothing changes.
+ */
+function maybeExitScc(env: Env, cp: Checkpoint): void {
+  if (cp.callchain === null) return;
+  const visit = env.sccVisits.get(cp.callchain);
+  if (!visit || visit.entry !== cp) return;
+  if (env.level > 1) env.verbose(`SCC exit ${cp.callchain}\n`);
+  visit.entry = null;
+  env.numBackedges -= visit.backedges.length;
+  if (!env.privileged) {
+    visit.backedges = [];
+    return;
+  }
+  for (let i = 0, before = -1; ; i++) {
+    if (i > MAX_BACKEDGE_ITERS) {
+      for (const b of visit.backedges) markAllScalarsPrecise(b.head);
+      break;
+    }
+    const now = backedgePrecision(visit);
+    if (now === before) break;
+    before = now;
+    for (const b of visit.backedges) propagatePrecision(env, b.old.state, b.live, b.head, b.first, b.idx, b.hist);
+  }
+  visit.backedges = [];
 }
 
 /** `push_jmp_history` with INSN_F_STACK_ACCESS: the instruction being checked spilled a register to this slot or filled one from it. */
