@@ -715,9 +715,11 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             break;
           }
         }
-        // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
+        // The kernel's eviction heuristic: a checkpoint that misses more than n + n * hits is dropped, n = 3, or 64
+        // for a forced checkpoint still being explored (an iteration a later one may converge to).
         if (addNewState) cp.missCnt++;
-        if (cp.missCnt > cp.hitCnt * 3 + 3) list.splice(k, 1);
+        const n = forceNewState && cp.branches > 0 ? 64 : 3;
+        if (cp.missCnt > cp.hitCnt * n + n) list.splice(k, 1);
       }
       if (pruned) {
         if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
