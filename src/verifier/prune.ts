@@ -130,3 +130,9 @@ export function statesEqual(old: VerifierState, cur: VerifierState, live: readon
   if (old.refs.length !== cur.refs.length) return false;
   return old.refs.every((r, i) => r.lockMap === cur.refs[i].lockMap && idmap.check(r.id, cur.refs[i].id));
 }
+
+/** `regs_exact` with one id map for a whole comparison, as `widen_imprecise_scalars` uses it. */
+export function regsExactMatcher(): (o: RegState, c: RegState) => boolean {
+  const idmap = new IdMap();
+  return (o, c) => regsExact(o, c, idmap);
+}

@@ -126,6 +126,8 @@ export interface RefState {
 export interface VerifierState {
   frames: FuncState[];
   refs: RefState[];
+  /** may_goto fall-throughs taken on this path (`may_goto_depth`): states of different depths are different loop iterations. */
+  mayGotoDepth?: number;
 }
 
 export function emptySlot(): StackSlot {

@@ -30,7 +30,8 @@ import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import {
   Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionLog,
 } from './precision.js';
-import { statesEqual } from './prune.js';
+import { regsExactMatcher, statesEqual } from './prune.js';
+import { computeScc, sccCallchain } from './scc.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -148,6 +149,26 @@ interface Checkpoint extends PrecisionCheckpoint {
   /** How often it covered (hit) or failed to cover (miss) a later state: checkpoints that keep missing are dropped. */
   hitCnt: number;
   missCnt: number;
+  /** Checkpoints above it on its path (`dfs_depth`): which loop-header checkpoints an iteration came from. */
+  readonly dfsDepth: number;
+  /** The loop visit it belongs to (scc.ts), null outside loops. */
+  readonly callchain: string | null;
+}
+
+/** A path that stopped because an earlier state of its own loop covered it by range (`bpf_scc_backedge`). */
+interface Backedge {
+  old: Checkpoint;
+  live: readonly number[];
+  head: Checkpoint | null;
+  first: number;
+  idx: number;
+  hist: JmpHistory;
+}
+
+/** One visit of a loop along a call chain (`bpf_scc_visit`): its first checkpoint, and the backedges found since. */
+interface SccVisit {
+  entry: Checkpoint | null;
+  backedges: Backedge[];
 }
 
 interface Branch {
@@ -161,6 +182,8 @@ interface Branch {
   pathLen: number;
   /** The jump history since `head`, as it was when the branch was pushed. */
   hist: JmpHistory;
+  /** How the popped path leaves the jump: PATH_TAKEN, or PATH_FALLTHROUGH after a may_goto (whose walk follows the jump first). */
+  pathKind: number;
 }
 
 /** `bpf_verifier_env`: everything one verification holds. */
@@ -219,6 +242,10 @@ class Env {
   readonly calledGlobals = new Set<number>();
   /** The subprogram whose own verification is running: 0, or a global function. */
   verifyingSubprog = 0;
+  /** Each instruction's loop (scc.ts; 0: none), and the loop visits by call chain. */
+  scc: Int32Array = new Int32Array(0);
+  readonly sccVisits = new Map<string, SccVisit>();
+  numBackedges = 0;
 
   constructor(readonly insns: readonly Insn[], readonly options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -447,6 +474,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
+    env.scc = computeScc(env.insns, env.rows, (i) => env.callbackCallsites.has(i));
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
@@ -596,7 +624,8 @@ function printLiveness(env: Env): void {
   env.verbose('Live regs before insn:\n');
   env.rows.forEach((row, i) => {
     if (!row) return;
-    env.verbose(`${String(i).padStart(7)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
+    const scc = env.scc[i] ? String(env.scc[i]).padStart(3) : '   ';
+    env.verbose(`${scc}${String(i).padStart(4)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
   });
 }
 
@@ -621,7 +650,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
-    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent);
+    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) maybeExitScc(env, cp);
     return popBranch(env);
   };
   for (;;) {
@@ -641,9 +670,13 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       const live = liveMasks(env, state, idx);
       let pruned = false;
       // As the kernel: a checkpoint only after at least 2 jumps and 8 instructions since the last one.
-      let addNewState = env.callbackCallsites.has(idx) || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
+      const mayGoto = env.rows[idx]?.format === 'may_goto';
+      // `mark_force_checkpoint`: a callback's call and a may_goto always get one.
+      const forceNewState = mayGoto || env.callbackCallsites.has(idx);
+      let addNewState = forceNewState || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
       let statesCnt = 0;
       let hit: Checkpoint | undefined;
+      let loop = false;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
@@ -658,23 +691,40 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
             break;
           }
         } else if (cp.branches > 0) {
+          const sameDepth = (cp.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0);
+          if (mayGoto && !sameDepth && statesEqual(cp.state, state, live, false, env.privileged, false)) {
+            // Another may_goto iteration within the ranges of an earlier one on this path: the loop converged.
+            cp.hitCnt++;
+            pruned = true;
+            hit = cp;
+            loop = true;
+            break;
+          }
           // Still being explored: the same state again is a loop that never ends.
-          if (statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
+          if (sameDepth && statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
-          if (!env.callbackCallsites.has(idx) && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
-        } else if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged)) {
-          cp.hitCnt++;
-          pruned = true;
-          hit = cp;
-          break;
+          if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
+        } else {
+          // A state of a loop whose visit has backedges still has incomplete marks: compared by range (`incomplete_read_marks`).
+          const incomplete = cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+          if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged && !incomplete)) {
+            cp.hitCnt++;
+            pruned = true;
+            hit = cp;
+            loop = incomplete;
+            break;
+          }
         }
-        // The kernel's eviction heuristic: a checkpoint that misses more than 3 + 3 * hits is dropped.
+        // The kernel's eviction heuristic: a checkpoint that misses more than n + n * hits is dropped, n = 3, or 64
+        // for a forced checkpoint still being explored (an iteration a later one may converge to).
         if (addNewState) cp.missCnt++;
-        if (cp.missCnt > cp.hitCnt * 3 + 3) list.splice(k, 1);
+        const n = forceNewState && cp.branches > 0 ? 64 : 3;
+        if (cp.missCnt > cp.hitCnt * n + n) list.splice(k, 1);
       }
       if (pruned) {
         if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
+        if (hit && loop) addSccBackedge(env, { old: hit, live, head, first: head ? head.insnIdx : start, idx, hist: env.hist.slice() });
         // The state after the instruction before is not printed.
         pendingState = null;
         if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
@@ -689,7 +739,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const cp: Checkpoint = {
           state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
+          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx),
         };
+        maybeEnterScc(env, cp);
         // The entry of the jump here, if any, opens the new checkpoint's history.
         env.hist = env.histVisit ? cp.hist.splice(-3) : [];
         list.push(cp);
@@ -751,8 +803,12 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       continue;
     }
     if (step.kind === 'branch') {
-      env.stack.push({ state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.pos, head, pathLen: env.path.length, hist: env.hist.slice() });
-      env.path.push(idx, step.idx, PATH_FALLTHROUGH);
+      const jumpFirst = env.rows[idx]?.format === 'may_goto';
+      env.stack.push({
+        state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.pos, head, pathLen: env.path.length, hist: env.hist.slice(),
+        pathKind: jumpFirst ? PATH_FALLTHROUGH : PATH_TAKEN,
+      });
+      env.path.push(idx, step.idx, jumpFirst ? PATH_TAKEN : PATH_FALLTHROUGH);
       if (head) head.branches++;
       if (env.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
         throw new Reject(idx, `The sequence of ${env.stack.length} jumps is too complex.`);
@@ -794,7 +850,7 @@ function demandPrecise(env: Env, state: VerifierState, regno: number): void {
  * it is safe for the reasons that one was: what was precise there (in the
  * registers that may still be read) must be precise here.
  */
-function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number): void {
+function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number, hist = env.hist): void {
   const bt = new Backtrack(old.frames.length);
   for (let frame = old.frames.length - 1; frame >= 0; frame--) {
     const f = old.frames[frame];
@@ -811,7 +867,75 @@ function propagatePrecision(env: Env, old: VerifierState, live: readonly number[
     });
     if (names.length) env.precisionLog?.write(`frame ${frame}: propagating ${names.join(',')}\n`);
   }
-  if (!bt.empty()) markChainPrecision(env, head, first, idx, env.hist, bt, true);
+  if (!bt.empty()) markChainPrecision(env, head, first, idx, hist, bt, true);
+}
+
+/** `maybe_enter_scc`: a checkpoint in a loop with no visit under way opens one. */
+function maybeEnterScc(env: Env, cp: Checkpoint): void {
+  if (cp.callchain === null) return;
+  let visit = env.sccVisits.get(cp.callchain);
+  if (!visit) env.sccVisits.set(cp.callchain, visit = { entry: null, backedges: [] });
+  if (visit.entry) return;
+  visit.entry = cp;
+  if (env.level > 1) env.verbose(`SCC enter ${cp.callchain}\n`);
+}
+
+/** `add_scc_backedge`: kept until the visit ends, then its precision is propagated again. */
+function addSccBackedge(env: Env, backedge: Backedge): void {
+  const callchain = backedge.old.callchain;
+  const visit = callchain === null ? undefined : env.sccVisits.get(callchain);
+  if (!visit) {
+    // Outside loops (a callback's call site in a kernel without the implicit loop): its marks are made complete at once.
+    markAllScalarsPrecise(backedge.head);
+    return;
+  }
+  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
+  visit.backedges.unshift(backedge);
+  env.numBackedges++;
+  env.peakStates = Math.max(env.peakStates, env.totalStates + env.numBackedges);
+}
+
+/** Precise scalars of the states the backedges converged to: when a pass adds none, the next one would do the same. */
+function backedgePrecision(visit: SccVisit): number {
+  let n = 0;
+  for (const b of visit.backedges) {
+    for (const f of b.old.state.frames) {
+      for (const r of f.regs) if (r.type === 'scalar' && r.precise) n++;
+      for (const slot of f.stack) if (slot.spilledPtr.type === 'scalar' && slot.spilledPtr.precise) n++;
+    }
+  }
+  return n;
+}
+
+const MAX_BACKEDGE_ITERS = 64;
+
+/**
+ * `maybe_exit_scc` with `propagate_backedges`: every path from the visit's
+ * entry is explored, so the states the backedges converged to have their
+ * final precision: propagate it to each backedge's path until nothing changes.
+ */
+function maybeExitScc(env: Env, cp: Checkpoint): void {
+  if (cp.callchain === null) return;
+  const visit = env.sccVisits.get(cp.callchain);
+  if (!visit || visit.entry !== cp) return;
+  if (env.level > 1) env.verbose(`SCC exit ${cp.callchain}\n`);
+  visit.entry = null;
+  env.numBackedges -= visit.backedges.length;
+  if (!env.privileged) {
+    visit.backedges = [];
+    return;
+  }
+  for (let i = 0, before = -1; ; i++) {
+    if (i > MAX_BACKEDGE_ITERS) {
+      for (const b of visit.backedges) markAllScalarsPrecise(b.head);
+      break;
+    }
+    const now = backedgePrecision(visit);
+    if (now === before) break;
+    before = now;
+    for (const b of visit.backedges) propagatePrecision(env, b.old.state, b.live, b.head, b.first, b.idx, b.hist);
+  }
+  visit.backedges = [];
 }
 
 /** `push_jmp_history` with INSN_F_STACK_ACCESS: the instruction being checked spilled a register to this slot or filled one from it. */
@@ -831,7 +955,7 @@ function popBranch(env: Env): Branch | undefined {
   if (env.level === 1) env.log.rewind(b.logPos);
   env.state = b.state;
   env.path.length = b.pathLen;
-  env.path.push(b.prevInsnIdx, b.insnIdx, PATH_TAKEN);
+  env.path.push(b.prevInsnIdx, b.insnIdx, b.pathKind);
   return b;
 }
 
@@ -1625,12 +1749,69 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
     case 'jmp_reg':
     case 'jmp_imm':
       return checkCondJmpOp(env, state, idx, ins, scratch);
+    case 'may_goto':
+      return checkMayGoto(env, state, idx, ins);
     case 'callx':
       // The kernel's verifier does not know BPF_CALL|BPF_X.
       throw new Reject(idx, `unknown opcode ${ins.code.toString(16)}`);
     default:
       throw new Reject(idx, `${row.mnemonic} is not supported by this verifier yet`);
   }
+}
+
+/**
+ * may_goto in `check_cond_jmp_op`: the walk follows the jump (the budget
+ * spent, the loop left) and queues the fall-through, one iteration deeper;
+ * scalars that differ from the previous iteration's and that nothing made
+ * precise are widened to unknown there (`widen_imprecise_scalars`), so the
+ * iterations converge by range instead of being unrolled.
+ */
+function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
+  const prev = findPrevEntry(env, idx, state);
+  const other = cloneState(state);
+  other.mayGotoDepth = (state.mayGotoDepth ?? 0) + 1;
+  if (prev) widenImpreciseScalars(prev, other);
+  const target = idx + ins.off + 1;
+  return { kind: 'branch', idx: target, other, otherIdx: idx + 1 };
+}
+
+/**
+ * `find_prev_entry`: the newest checkpoint at `idx` still on the walk
+ * (branches left to explore) with the same call chain, older than the path's
+ * last checkpoint: the state of the previous iteration of the loop.
+ */
+function findPrevEntry(env: Env, idx: number, state: VerifierState): Checkpoint | undefined {
+  const head = env.walkHead;
+  if (!head) return undefined;
+  const list = env.explored.get(idx) ?? [];
+  for (let k = list.length - 1; k >= 0; k--) {
+    const cp = list[k];
+    if (cp.branches > 0 && cp.dfsDepth < head.dfsDepth && sameCallsites(cp.state, state)) return cp;
+  }
+  return undefined;
+}
+
+function sameCallsites(a: VerifierState, b: VerifierState): boolean {
+  return a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+}
+
+/** `widen_imprecise_scalars`: every imprecise scalar of `cur` that is not exactly as in `prev` becomes unknown. */
+function widenImpreciseScalars(prev: Checkpoint, cur: VerifierState): void {
+  const exact = regsExactMatcher();
+  const widen = (o: RegState, c: RegState): RegState => {
+    if (o.type !== 'scalar' || c.type !== 'scalar' || o.precise || c.precise || exact(o, c)) return c;
+    return unknownScalar();
+  };
+  prev.state.frames.forEach((fold, fr) => {
+    const fcur = cur.frames[fr];
+    for (let r = 0; r < 11; r++) fcur.regs[r] = widen(fold.regs[r], fcur.regs[r]);
+    const slots = Math.min(fold.stack.length, fcur.stack.length);
+    for (let spi = 0; spi < slots; spi++) {
+      const os = fold.stack[spi], cs = fcur.stack[spi];
+      if (os.slotType[BPF_REG_SIZE - 1] !== 'spill' || cs.slotType[BPF_REG_SIZE - 1] !== 'spill') continue;
+      cs.spilledPtr = widen(os.spilledPtr, cs.spilledPtr);
+    }
+  });
 }
 
 /**
