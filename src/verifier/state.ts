@@ -137,19 +137,33 @@ export function newFrame(frameno: number, callsite: number, subprogno: number): 
   for (let r = 0; r < 10; r++) regs.push(notInit());
   regs.push(pointer('fp'));
   regs[10].frameno = frameno;
-  return { regs, stack: [], frameno, callsite, subprogno };
+  return { regs, stack: [], frameno, callsite, subprogno, inCallbackFn: false, callbackDepth: 0 };
 }
 
+/**
+ * A deep copy, at every branch and checkpoint. Field by field as copyReg
+ * (a spread of a frame costs more than all its registers); `Required` makes
+ * a field added to FuncState or VerifierState a compile error here until it
+ * is copied too.
+ */
 export function cloneState(s: VerifierState): VerifierState {
   const frames: FuncState[] = [];
   for (const f of s.frames) {
     const regs: RegState[] = [];
-    for (const r of f.regs) regs.push(copyReg(r));
+    for (let r = 0; r < f.regs.length; r++) regs.push(copyReg(f.regs[r]));
     const stack: StackSlot[] = [];
-    for (const slot of f.stack) stack.push({ slotType: slot.slotType.slice(), spilledPtr: copyReg(slot.spilledPtr) });
-    frames.push({ ...f, regs, stack });
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const slot = f.stack[spi];
+      stack.push({ slotType: slot.slotType.slice(), spilledPtr: copyReg(slot.spilledPtr) });
+    }
+    const frame: Required<FuncState> = {
+      regs, stack, frameno: f.frameno, callsite: f.callsite, subprogno: f.subprogno,
+      inCallbackFn: f.inCallbackFn ?? false, callbackDepth: f.callbackDepth ?? 0,
+    };
+    frames.push(frame);
   }
-  return { ...s, frames, refs: s.refs.map((r) => ({ ...r })) };
+  const copy: Required<VerifierState> = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [] };
+  return copy;
 }
 
 /** `verbose_snum`: numbers that fit an s16 in decimal, the others in hex. */
