@@ -210,6 +210,8 @@ class Env {
   readonly callbackCallsites = new Set<number>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
+  /** The arguments of each global function (by its first instruction) as `globalFuncOf` read them. */
+  readonly globalFuncs = new Map<number, GlobalFunc | string>();
   /** Every jump of the path being walked (conditional ones either way, gotos, calls, returns): from, to, a PATH_ kind. */
   readonly path: number[] = [];
   /** The state of the path being walked (mutated in place along the path): at a rejection, the failing one. */
@@ -253,8 +255,14 @@ class Env {
 function globalFuncOf(env: Env, subprog: number): GlobalFunc | string | undefined {
   const start = env.subprogStarts[subprog];
   if (env.funcLinkage?.get(start) !== BTF_FUNC_GLOBAL) return undefined;
-  const typeId = env.options.funcInfo?.find((fi) => fi.insnOff === start)?.typeId ?? 0;
-  return prepareFuncArgs(env.options.btf!, typeId, env.prog.ctx.struct);
+  // Read from BTF once per function: every call of it, on every path, asks again.
+  let global = env.globalFuncs.get(start);
+  if (global === undefined) {
+    const typeId = env.options.funcInfo?.find((fi) => fi.insnOff === start)?.typeId ?? 0;
+    global = prepareFuncArgs(env.options.btf!, typeId, env.prog.ctx.struct);
+    env.globalFuncs.set(start, global);
+  }
+  return global;
 }
 
 /** insnOff → `enum btf_func_linkage` from func_info and its BTF FUNC types. */
