@@ -1724,9 +1724,14 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn, s
   const target = idx + ins.imm + 1;
   const caller = cur(state);
   const callee = newFrame(state.frames.length, idx, subprogOf(env, target));
-  for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
+  // R1-R5 move to the callee and the caller's become not_init: the objects trade places, no copy.
+  for (let r = 1; r <= 5; r++) {
+    const arg = caller.regs[r];
+    caller.regs[r] = callee.regs[r];
+    callee.regs[r] = arg;
+  }
   state.frames.push(callee);
-  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
+  caller.regs[0] = notInit();
   const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
   env.path.push(idx, target, PATH_JUMP);
   return { kind: 'next', idx: target, log, print: 'state' };
@@ -1740,7 +1745,8 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     if (cur(state).inCallbackFn) return callbackReturn(env, state, idx, r0);
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
-    caller.regs[0] = copyReg(r0);
+    // The callee's frame is gone: R0 moves to the caller.
+    caller.regs[0] = r0;
     const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n` : undefined;
     env.path.push(idx, callee.callsite + 1, PATH_JUMP);
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
