@@ -141,20 +141,28 @@ export function newFrame(frameno: number, callsite: number, subprogno: number): 
 }
 
 /**
+ * The not_init registers of every checkpoint's state: a checkpoint is only
+ * compared with later states and has its scalars marked precise, never
+ * written otherwise, so they share this one (frozen: a write would throw).
+ */
+const checkpointNotInit: RegState = Object.freeze(notInit());
+
+/**
  * A deep copy, at every branch and checkpoint. Field by field as copyReg
  * (a spread of a frame costs more than all its registers); `Required` makes
  * a field added to FuncState or VerifierState a compile error here until it
- * is copied too.
+ * is copied too. For a `checkpoint`, not_init registers are not copied.
  */
-export function cloneState(s: VerifierState): VerifierState {
+export function cloneState(s: VerifierState, checkpoint = false): VerifierState {
+  const copy1 = (r: RegState): RegState => (checkpoint && r.type === 'not_init' ? checkpointNotInit : copyReg(r));
   const frames: FuncState[] = [];
   for (const f of s.frames) {
     const regs: RegState[] = [];
-    for (let r = 0; r < f.regs.length; r++) regs.push(copyReg(f.regs[r]));
+    for (let r = 0; r < f.regs.length; r++) regs.push(copy1(f.regs[r]));
     const stack: StackSlot[] = [];
     for (let spi = 0; spi < f.stack.length; spi++) {
       const slot = f.stack[spi];
-      stack.push({ slotType: slot.slotType.slice(), spilledPtr: copyReg(slot.spilledPtr) });
+      stack.push({ slotType: slot.slotType.slice(), spilledPtr: copy1(slot.spilledPtr) });
     }
     const frame: Required<FuncState> = {
       regs, stack, frameno: f.frameno, callsite: f.callsite, subprogno: f.subprogno,

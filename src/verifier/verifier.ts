@@ -694,7 +694,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
         const cp: Checkpoint = {
-          state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
+          state: cloneState(state, true), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
         };
         // The entry of the jump here, if any, opens the new checkpoint's history.
