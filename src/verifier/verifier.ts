@@ -1303,10 +1303,18 @@ function checkMapAccessType(idx: number, map: MapDescriptor, off: number, size: 
   if (kind === 'read' && flags & BPF_F_WRONLY_PROG) throw new Reject(idx, `read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
 }
 
+/** What a load of 1, 2 and 4 bytes gives, by size: the same for every load, so built once. */
+const loadedScalars: RegState[] = [];
+
 function loadedScalar(size: number): RegState {
-  const r = unknownScalar();
-  if (size < 8) coerceRegToSize(r, size);
-  return r;
+  if (size >= 8) return unknownScalar();
+  let r = loadedScalars[size];
+  if (!r) {
+    r = unknownScalar();
+    coerceRegToSize(r, size);
+    loadedScalars[size] = r;
+  }
+  return copyReg(r);
 }
 
 /** `check_mem_region_access`: a fixed plus variable offset into an object of `memSize` bytes. */
