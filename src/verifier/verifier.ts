@@ -591,12 +591,15 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 
 /** Live registers of each frame: the top one before `idx`, callers after their call returns (r0-r5 are rewritten). */
 function liveMasks(env: Env, s: VerifierState, idx: number): number[] {
-  return s.frames.map((_f, i) => {
-    if (i === s.frames.length - 1) return env.liveIn[idx];
+  const n = s.frames.length;
+  const masks: number[] = [];
+  for (let i = 0; i < n - 1; i++) {
     const callee = s.frames[i + 1];
     // A callback returns to its helper call, which reads R1-R5 again.
-    return callee.inCallbackFn ? env.liveIn[callee.callsite] : env.liveIn[callee.callsite + 1] & ~0x3f;
-  });
+    masks.push(callee.inCallbackFn ? env.liveIn[callee.callsite] : env.liveIn[callee.callsite + 1] & ~0x3f);
+  }
+  masks.push(env.liveIn[idx]);
+  return masks;
 }
 
 function printLiveness(env: Env): void {
