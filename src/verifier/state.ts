@@ -150,8 +150,8 @@ const checkpointNotInit: RegState = Object.freeze(notInit());
 /**
  * A deep copy, at every branch and checkpoint. Field by field as copyReg
  * (a spread of a frame costs more than all its registers); `Required` makes
- * a field added to FuncState or VerifierState a compile error here until it
- * is copied too. For a `checkpoint`, not_init registers are not copied.
+ * a field added to FuncState a compile error here until it is copied too.
+ * For a `checkpoint`, not_init registers are not copied.
  */
 export function cloneState(s: VerifierState, checkpoint = false): VerifierState {
   const copy1 = (r: RegState): RegState => (checkpoint && r.type === 'not_init' ? checkpointNotInit : copyReg(r));
@@ -170,8 +170,8 @@ export function cloneState(s: VerifierState, checkpoint = false): VerifierState 
     };
     frames.push(frame);
   }
-  const copy: Required<VerifierState> = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [] };
-  return copy;
+  // A spread here: what else a VerifierState holds is a few numbers at most.
+  return { ...s, frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [] };
 }
 
 /** `verbose_snum`: numbers that fit an s16 in decimal, the others in hex. */
