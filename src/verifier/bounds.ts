@@ -7,7 +7,7 @@
  * for smin/smax); 32-bit ones are numbers (u32 for u32_*, s32 for s32_*).
  */
 import {
-  tnumClearSubreg, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumRange, tnumSubreg, tnumUnknown,
+  tnumClearSubreg, tnumConst, tnumIsConst, tnumOr, tnumSubreg, tnumUnknown,
   type Tnum,
 } from './tnum.js';
 
@@ -36,15 +36,9 @@ export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export const s32 = (v: number | bigint): number => (typeof v === 'number' ? v | 0 : Number(BigInt.asIntN(32, v)));
 export const u32 = (v: number | bigint): number => (typeof v === 'number' ? v >>> 0 : Number(BigInt.asUintN(32, v)));
 
-const maxB = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const S64_SIGN = 1n << 63n;
 const LO32 = 0xffffffffn;
-const HI32 = ~0xffffffffn;
-const S32_MIN_B = BigInt(S32_MIN);
-const S32_MAX_B = BigInt(S32_MAX);
 /** The low 32 bits of a 64-bit bound as a u32 number (two's complement for negative ones). */
 const lo32 = (v: bigint): number => Number(v & LO32);
-const minB = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 export function unboundedScalar(): ScalarBounds {
   return {
@@ -99,13 +93,114 @@ export function updateReg32Bounds(b: ScalarBounds): void {
   b.u32Max = Math.min(b.u32Max, (value | mask) >>> 0);
 }
 
+/**
+ * `reg_bounds_sync` and its parts run on every ALU result and branch, and
+ * only compare, select and mask 64-bit values: they work on the 32-bit
+ * halves of the 64-bit bounds in one scratch buffer (words `W[F + LO]` and
+ * `W[F + HI]` of field F), without a bigint per step. `loadBounds` writes a
+ * register's bounds there; `storeBounds` makes bigints again of the fields
+ * that changed only.
+ */
+const scratch = new ArrayBuffer(6 * 8);
+const B = new BigUint64Array(scratch);
+const S = new BigInt64Array(scratch);
+const W = new Uint32Array(scratch);
+/** The halves as loaded, to tell which fields changed. */
+const W0 = new Uint32Array(12);
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+/** Word offsets of the 64-bit fields (twice their index in B). */
+const UMIN = 0, UMAX = 2, SMIN = 4, SMAX = 6, VAL = 8, MASK = 10;
+
+function loadBounds(b: ScalarBounds): void {
+  B[0] = b.umin;
+  B[1] = b.umax;
+  B[2] = b.smin;
+  B[3] = b.smax;
+  B[4] = b.varOff.value;
+  B[5] = b.varOff.mask;
+  W0.set(W);
+}
+
+const changed = (f: number): boolean => W[f] !== W0[f] || W[f + 1] !== W0[f + 1];
+
+function storeBounds(b: ScalarBounds): void {
+  if (changed(UMIN)) b.umin = B[0];
+  if (changed(UMAX)) b.umax = B[1];
+  if (changed(SMIN)) b.smin = S[2];
+  if (changed(SMAX)) b.smax = S[3];
+  if (changed(VAL) || changed(MASK)) b.varOff = { value: B[4], mask: B[5] };
+}
+
+/** a < b for the 64-bit fields at a and b, unsigned (or signed: the upper halves compared as s32). */
+function ltU(a: number, b: number): boolean {
+  const ah = W[a + HI], bh = W[b + HI];
+  return ah < bh || (ah === bh && W[a + LO] < W[b + LO]);
+}
+
+function ltS(a: number, b: number): boolean {
+  const ah = W[a + HI] | 0, bh = W[b + HI] | 0;
+  return ah < bh || (ah === bh && W[a + LO] < W[b + LO]);
+}
+
+function set64(f: number, hi: number, lo: number): void {
+  W[f + HI] = hi;
+  W[f + LO] = lo;
+}
+
+function copy64(to: number, from: number): void {
+  W[to + HI] = W[from + HI];
+  W[to + LO] = W[from + LO];
+}
+
+/** Field `f` = max or min (unsigned or signed) of itself and the value hi:lo. */
+function maxU(f: number, hi: number, lo: number): void {
+  hi >>>= 0;
+  lo >>>= 0;
+  if (W[f + HI] < hi || (W[f + HI] === hi && W[f + LO] < lo)) set64(f, hi, lo);
+}
+
+function minU(f: number, hi: number, lo: number): void {
+  hi >>>= 0;
+  lo >>>= 0;
+  if (W[f + HI] > hi || (W[f + HI] === hi && W[f + LO] > lo)) set64(f, hi, lo);
+}
+
+function maxS(f: number, hi: number, lo: number): void {
+  const h = W[f + HI] | 0;
+  lo >>>= 0;
+  if (h < (hi | 0) || (h === (hi | 0) && W[f + LO] < lo)) set64(f, hi, lo);
+}
+
+function minS(f: number, hi: number, lo: number): void {
+  const h = W[f + HI] | 0;
+  lo >>>= 0;
+  if (h > (hi | 0) || (h === (hi | 0) && W[f + LO] > lo)) set64(f, hi, lo);
+}
+
+/** `__update_reg32_bounds` on the loaded tnum. */
+function update32(b: ScalarBounds): void {
+  const value = W[VAL + LO], mask = W[MASK + LO];
+  b.s32Min = Math.max(b.s32Min, value | (mask & 0x80000000));
+  b.s32Max = Math.min(b.s32Max, value | (mask & 0x7fffffff));
+  b.u32Min = Math.max(b.u32Min, value);
+  b.u32Max = Math.min(b.u32Max, (value | mask) >>> 0);
+}
+
 /** `__update_reg64_bounds`. */
+function update64(): void {
+  const vh = W[VAL + HI], vl = W[VAL + LO], mh = W[MASK + HI], ml = W[MASK + LO];
+  maxS(SMIN, vh | (mh & 0x80000000), vl);
+  minS(SMAX, vh | (mh & 0x7fffffff), vl | ml);
+  maxU(UMIN, vh, vl);
+  minU(UMAX, vh | mh, vl | ml);
+}
+
+/** `__update_reg64_bounds` (the 32-bit ranges are numbers already: updateReg32Bounds). */
 export function updateReg64Bounds(b: ScalarBounds): void {
-  const t = b.varOff;
-  b.smin = maxB(b.smin, s64(t.value | (t.mask & S64_SIGN)));
-  b.smax = minB(b.smax, s64(t.value | (t.mask & S64_MAX)));
-  b.umin = maxB(b.umin, t.value);
-  b.umax = minB(b.umax, t.value | t.mask);
+  loadBounds(b);
+  update64();
+  storeBounds(b);
 }
 
 export function updateRegBounds(b: ScalarBounds): void {
@@ -115,10 +210,8 @@ export function updateRegBounds(b: ScalarBounds): void {
 
 /** `__reg32_deduce_bounds`: 32-bit ranges from the 64-bit ones and from each other. */
 function reg32DeduceBounds(b: ScalarBounds): void {
-  // The 64-bit bounds do not change here: their halves as numbers, once (upper halves of s64 ones signed).
-  const uminHi = Number(b.umin >> 32n), umaxHi = Number(b.umax >> 32n);
-  const sminHi = Number(b.smin >> 32n), smaxHi = Number(b.smax >> 32n);
-  const uminLo = lo32(b.umin), umaxLo = lo32(b.umax), sminLo = lo32(b.smin), smaxLo = lo32(b.smax);
+  const uminHi = W[UMIN + HI], umaxHi = W[UMAX + HI], sminHi = W[SMIN + HI], smaxHi = W[SMAX + HI];
+  const uminLo = W[UMIN + LO], umaxLo = W[UMAX + LO], sminLo = W[SMIN + LO], smaxLo = W[SMAX + LO];
   // The upper halves of the u64 (or s64) range are equal: its low halves bound the subregister.
   if (uminHi === umaxHi) {
     b.u32Min = Math.max(b.u32Min, uminLo);
@@ -141,7 +234,7 @@ function reg32DeduceBounds(b: ScalarBounds): void {
     b.s32Min = Math.max(b.s32Min, uminLo | 0);
     b.s32Max = Math.min(b.s32Max, umaxLo | 0);
   }
-  if (((sminHi + 1) >>> 0) === smaxHi >>> 0 && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+  if (((sminHi + 1) >>> 0) === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
     b.s32Min = Math.max(b.s32Min, sminLo | 0);
     b.s32Max = Math.min(b.s32Max, smaxLo | 0);
   }
@@ -157,56 +250,86 @@ function reg32DeduceBounds(b: ScalarBounds): void {
 }
 
 /** `__reg64_deduce_bounds`. */
-function reg64DeduceBounds(b: ScalarBounds): void {
-  if (s64(b.umin) <= s64(b.umax)) {
-    b.smin = maxB(b.smin, s64(b.umin));
-    b.smax = minB(b.smax, s64(b.umax));
+function reg64DeduceBounds(): void {
+  if (!ltS(UMAX, UMIN)) {
+    maxS(SMIN, W[UMIN + HI], W[UMIN + LO]);
+    minS(SMAX, W[UMAX + HI], W[UMAX + LO]);
   }
-  if (u64(b.smin) <= u64(b.smax)) {
-    b.umin = maxB(u64(b.smin), b.umin);
-    b.umax = minB(u64(b.smax), b.umax);
-  } else if (b.umax < u64(b.smin)) {
+  if (!ltU(SMAX, SMIN)) {
+    maxU(UMIN, W[SMIN + HI], W[SMIN + LO]);
+    minU(UMAX, W[SMAX + HI], W[SMAX + LO]);
+  } else if (ltU(UMAX, SMIN)) {
     // The s64 range wraps in the u64 domain and the u64 range only meets its non-negative part.
-    b.smin = s64(b.umin);
-    b.umax = minB(b.umax, u64(b.smax));
-  } else if (u64(b.smax) < b.umin) {
+    copy64(SMIN, UMIN);
+    minU(UMAX, W[SMAX + HI], W[SMAX + LO]);
+  } else if (ltU(SMAX, UMIN)) {
     // ... or only its negative part.
-    b.smax = s64(b.umax);
-    b.umin = maxB(b.umin, u64(b.smin));
+    copy64(SMAX, UMAX);
+    maxU(UMIN, W[SMIN + HI], W[SMIN + LO]);
   }
 }
 
 /**
- * `__reg_deduce_mixed_bounds`: 64-bit ranges from the 32-bit ones. Each
- * bound with its low half replaced by the u32 one is tighter exactly when
- * that low half is (the upper half stays), so it is only built then.
+ * The smallest tnum holding [min, max] (tnumRange) intersected with the
+ * loaded tnum (tnumIntersect), for a range given by its halves.
+ */
+function intersectRange(minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+  const chiHi = (minHi ^ maxHi) >>> 0, chiLo = (minLo ^ maxLo) >>> 0;
+  // delta = 2^fls64(chi) - 1 (all ones for a range of 64 bits: the unknown tnum).
+  let dHi: number, dLo: number;
+  if (chiHi) {
+    dHi = (2 ** (32 - Math.clz32(chiHi)) - 1) >>> 0;
+    dLo = 0xffffffff;
+  } else {
+    dHi = 0;
+    dLo = (2 ** (32 - Math.clz32(chiLo)) - 1) >>> 0;
+  }
+  const vHi = (W[VAL + HI] | (minHi & ~dHi)) >>> 0, vLo = (W[VAL + LO] | (minLo & ~dLo)) >>> 0;
+  const muHi = W[MASK + HI] & dHi, muLo = W[MASK + LO] & dLo;
+  set64(VAL, vHi & ~muHi, vLo & ~muLo);
+  set64(MASK, muHi, muLo);
+}
+
+/**
+ * `__reg_deduce_mixed_bounds`: 64-bit ranges from the 32-bit ones, each
+ * bound with its low half replaced by the u32 one when that is tighter.
  */
 function regDeduceMixedBounds(b: ScalarBounds): void {
-  if (lo32(b.umin) < b.u32Min) b.umin = (b.umin & HI32) | BigInt(b.u32Min);
-  if (lo32(b.umax) > b.u32Max) b.umax = (b.umax & HI32) | BigInt(b.u32Max);
-  if (lo32(b.smin) < b.u32Min) b.smin = (b.smin & HI32) | BigInt(b.u32Min);
-  if (lo32(b.smax) > b.u32Max) b.smax = (b.smax & HI32) | BigInt(b.u32Max);
+  if (W[UMIN + LO] < b.u32Min) W[UMIN + LO] = b.u32Min;
+  if (W[UMAX + LO] > b.u32Max) W[UMAX + LO] = b.u32Max;
+  if (W[SMIN + LO] < b.u32Min) W[SMIN + LO] = b.u32Min;
+  if (W[SMAX + LO] > b.u32Max) W[SMAX + LO] = b.u32Max;
   // After a sign-extending load the upper half is all zeros or all ones: a non-negative s32 range is the whole range.
-  if (b.s32Min >= 0 && b.smin >= S32_MIN_B && b.smax <= S32_MAX_B) {
-    b.smin = BigInt(b.s32Min);
-    b.smax = BigInt(b.s32Max);
-    b.umin = BigInt(b.s32Min);
-    b.umax = BigInt(b.s32Max);
-    b.varOff = tnumIntersect(b.varOff, tnumRange(b.smin, b.smax));
+  const sminHi = W[SMIN + HI] | 0, smaxHi = W[SMAX + HI] | 0;
+  const sminFits = sminHi > -1 || (sminHi === -1 && W[SMIN + LO] >= 0x80000000);
+  const smaxFits = smaxHi < 0 || (smaxHi === 0 && W[SMAX + LO] <= 0x7fffffff);
+  if (b.s32Min >= 0 && sminFits && smaxFits) {
+    const maxHi = b.s32Max < 0 ? 0xffffffff : 0;
+    set64(SMIN, 0, b.s32Min);
+    set64(SMAX, maxHi, b.s32Max);
+    set64(UMIN, 0, b.s32Min);
+    set64(UMAX, maxHi, b.s32Max);
+    intersectRange(0, b.s32Min, maxHi, b.s32Max);
   }
 }
 
-function regDeduceBounds(b: ScalarBounds): void {
-  reg32DeduceBounds(b);
-  reg64DeduceBounds(b);
-  regDeduceMixedBounds(b);
+/** `__reg_bound_offset`: learn tnum bits from the unsigned ranges. */
+function boundOffset(b: ScalarBounds): void {
+  intersectRange(W[UMIN + HI], W[UMIN + LO], W[UMAX + HI], W[UMAX + LO]);
+  // The subregister: the low half intersected with the u32 range's tnum, the upper half as it is.
+  const hiV = W[VAL + HI], hiM = W[MASK + HI];
+  set64(VAL, 0, W[VAL + LO]);
+  set64(MASK, 0, W[MASK + LO]);
+  intersectRange(0, b.u32Min, 0, b.u32Max);
+  W[VAL + HI] = hiV;
+  W[MASK + HI] = hiM;
 }
 
-/** `__reg_bound_offset`: learn tnum bits from the unsigned ranges. */
+/** `__reg_bound_offset`. */
 export function regBoundOffset(b: ScalarBounds): void {
-  const var64 = tnumIntersect(b.varOff, tnumRange(b.umin, b.umax));
-  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(BigInt(b.u32Min), BigInt(b.u32Max)));
-  b.varOff = tnumOr(tnumClearSubreg(var64), var32);
+  loadBounds(b);
+  boundOffset(b);
+  storeBounds(b);
 }
 
 /** A known constant whose every bound is that constant, or a scalar nothing is known about: `reg_bounds_sync` would change nothing. */
@@ -223,11 +346,18 @@ function syncFixpoint(b: ScalarBounds): boolean {
 /** `reg_bounds_sync`. */
 export function regBoundsSync(b: ScalarBounds): void {
   if (syncFixpoint(b)) return;
-  updateRegBounds(b);
-  regDeduceBounds(b);
-  regDeduceBounds(b);
-  regBoundOffset(b);
-  updateRegBounds(b);
+  loadBounds(b);
+  update32(b);
+  update64();
+  for (let i = 0; i < 2; i++) {
+    reg32DeduceBounds(b);
+    reg64DeduceBounds();
+    regDeduceMixedBounds(b);
+  }
+  boundOffset(b);
+  update32(b);
+  update64();
+  storeBounds(b);
 }
 
 /** `__reg_assign_32_into_64`: after a 32-bit write the value is zero-extended. */

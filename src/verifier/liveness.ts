@@ -64,16 +64,28 @@ export function computeLiveRegisters(insns: readonly Insn[], rows: readonly (Opc
   helperArgs: (id: number) => number): number[] {
   const n = insns.length;
   const liveIn = new Array<number>(n).fill(0);
-  const ud = rows.map((row, i) => (row ? useDef(insns[i], row, helperArgs) : { use: 0, def: 0 }));
-  const succ = rows.map((row, i) => (row ? successors(insns, row, i).filter((s) => s >= 0 && s < n) : []));
+  // Flat arrays (use, def, up to two successors or -1): the fixpoint passes run over every instruction several times.
+  const use = new Int32Array(n), def = new Int32Array(n);
+  const succ1 = new Int32Array(n).fill(-1), succ2 = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (!row) continue;
+    const ud = useDef(insns[i], row, helperArgs);
+    use[i] = ud.use;
+    def[i] = ud.def;
+    const succ = successors(insns, row, i).filter((t) => t >= 0 && t < n);
+    if (succ.length > 0) succ1[i] = succ[0];
+    if (succ.length > 1) succ2[i] = succ[1];
+  }
   let changed = true;
   while (changed) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       if (!rows[i]) continue;
       let out = 0;
-      for (const s of succ[i]) out |= liveIn[s];
-      const v = ud[i].use | (out & ~ud[i].def);
+      if (succ1[i] >= 0) out |= liveIn[succ1[i]];
+      if (succ2[i] >= 0) out |= liveIn[succ2[i]];
+      const v = use[i] | (out & ~def[i]);
       if (v !== liveIn[i]) {
         liveIn[i] = v;
         changed = true;

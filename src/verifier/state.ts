@@ -139,19 +139,41 @@ export function newFrame(frameno: number, callsite: number, subprogno: number): 
   for (let r = 0; r < 10; r++) regs.push(notInit());
   regs.push(pointer('fp'));
   regs[10].frameno = frameno;
-  return { regs, stack: [], frameno, callsite, subprogno };
+  return { regs, stack: [], frameno, callsite, subprogno, inCallbackFn: false, callbackDepth: 0 };
 }
 
-export function cloneState(s: VerifierState): VerifierState {
+/**
+ * The not_init registers of every checkpoint's state: a checkpoint is only
+ * compared with later states and has its scalars marked precise, never
+ * written otherwise, so they share this one (frozen: a write would throw).
+ */
+const checkpointNotInit: RegState = Object.freeze(notInit());
+
+/**
+ * A deep copy, at every branch and checkpoint. Field by field as copyReg
+ * (a spread of a frame costs more than all its registers); `Required` makes
+ * a field added to FuncState a compile error here until it is copied too.
+ * For a `checkpoint`, not_init registers are not copied.
+ */
+export function cloneState(s: VerifierState, checkpoint = false): VerifierState {
+  const copy1 = (r: RegState): RegState => (checkpoint && r.type === 'not_init' ? checkpointNotInit : copyReg(r));
   const frames: FuncState[] = [];
   for (const f of s.frames) {
     const regs: RegState[] = [];
-    for (const r of f.regs) regs.push(copyReg(r));
+    for (let r = 0; r < f.regs.length; r++) regs.push(copy1(f.regs[r]));
     const stack: StackSlot[] = [];
-    for (const slot of f.stack) stack.push({ slotType: slot.slotType.slice(), spilledPtr: copyReg(slot.spilledPtr) });
-    frames.push({ ...f, regs, stack });
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const slot = f.stack[spi];
+      stack.push({ slotType: slot.slotType.slice(), spilledPtr: copy1(slot.spilledPtr) });
+    }
+    const frame: Required<FuncState> = {
+      regs, stack, frameno: f.frameno, callsite: f.callsite, subprogno: f.subprogno,
+      inCallbackFn: f.inCallbackFn ?? false, callbackDepth: f.callbackDepth ?? 0,
+    };
+    frames.push(frame);
   }
-  return { ...s, frames, refs: s.refs.map((r) => ({ ...r })) };
+  // A spread here: what else a VerifierState holds is a few numbers at most.
+  return { ...s, frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [] };
 }
 
 /** `verbose_snum`: numbers that fit an s16 in decimal, the others in hex. */

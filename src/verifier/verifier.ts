@@ -234,6 +234,8 @@ class Env {
   readonly callbackCallsites = new Set<number>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
+  /** The arguments of each global function (by its first instruction) as `globalFuncOf` read them. */
+  readonly globalFuncs = new Map<number, GlobalFunc | string>();
   /** Every jump of the path being walked (conditional ones either way, gotos, calls, returns): from, to, a PATH_ kind. */
   readonly path: number[] = [];
   /** The state of the path being walked (mutated in place along the path): at a rejection, the failing one. */
@@ -281,8 +283,14 @@ class Env {
 function globalFuncOf(env: Env, subprog: number): GlobalFunc | string | undefined {
   const start = env.subprogStarts[subprog];
   if (env.funcLinkage?.get(start) !== BTF_FUNC_GLOBAL) return undefined;
-  const typeId = env.options.funcInfo?.find((fi) => fi.insnOff === start)?.typeId ?? 0;
-  return prepareFuncArgs(env.options.btf!, typeId, env.prog.ctx.struct);
+  // Read from BTF once per function: every call of it, on every path, asks again.
+  let global = env.globalFuncs.get(start);
+  if (global === undefined) {
+    const typeId = env.options.funcInfo?.find((fi) => fi.insnOff === start)?.typeId ?? 0;
+    global = prepareFuncArgs(env.options.btf!, typeId, env.prog.ctx.struct);
+    env.globalFuncs.set(start, global);
+  }
+  return global;
 }
 
 /** insnOff → `enum btf_func_linkage` from func_info and its BTF FUNC types. */
@@ -612,12 +620,15 @@ function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
 
 /** Live registers of each frame: the top one before `idx`, callers after their call returns (r0-r5 are rewritten). */
 function liveMasks(env: Env, s: VerifierState, idx: number): number[] {
-  return s.frames.map((_f, i) => {
-    if (i === s.frames.length - 1) return env.liveIn[idx];
+  const n = s.frames.length;
+  const masks: number[] = [];
+  for (let i = 0; i < n - 1; i++) {
     const callee = s.frames[i + 1];
     // A callback returns to its helper call, which reads R1-R5 again.
-    return callee.inCallbackFn ? env.liveIn[callee.callsite] : env.liveIn[callee.callsite + 1] & ~0x3f;
-  });
+    masks.push(callee.inCallbackFn ? env.liveIn[callee.callsite] : env.liveIn[callee.callsite + 1] & ~0x3f);
+  }
+  masks.push(env.liveIn[idx]);
+  return masks;
 }
 
 function printLiveness(env: Env): void {
@@ -737,7 +748,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       env.maxStatesPerInsn = Math.max(env.maxStatesPerInsn, statesCnt);
       if (addNewState) {
         const cp: Checkpoint = {
-          state: cloneState(state), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
+          state: cloneState(state, true), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
           dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx),
         };
@@ -1420,10 +1431,18 @@ function checkMapAccessType(idx: number, map: MapDescriptor, off: number, size: 
   if (kind === 'read' && flags & BPF_F_WRONLY_PROG) throw new Reject(idx, `read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
 }
 
+/** What a load of 1, 2 and 4 bytes gives, by size: the same for every load, so built once. */
+const loadedScalars: RegState[] = [];
+
 function loadedScalar(size: number): RegState {
-  const r = unknownScalar();
-  if (size < 8) coerceRegToSize(r, size);
-  return r;
+  if (size >= 8) return unknownScalar();
+  let r = loadedScalars[size];
+  if (!r) {
+    r = unknownScalar();
+    coerceRegToSize(r, size);
+    loadedScalars[size] = r;
+  }
+  return copyReg(r);
 }
 
 /** `check_mem_region_access`: a fixed plus variable offset into an object of `memSize` bytes. */
@@ -1898,9 +1917,14 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn, s
   const target = idx + ins.imm + 1;
   const caller = cur(state);
   const callee = newFrame(state.frames.length, idx, subprogOf(env, target));
-  for (let r = 1; r <= 5; r++) callee.regs[r] = copyReg(caller.regs[r]);
+  // R1-R5 move to the callee and the caller's become not_init: the objects trade places, no copy.
+  for (let r = 1; r <= 5; r++) {
+    const arg = caller.regs[r];
+    caller.regs[r] = callee.regs[r];
+    callee.regs[r] = arg;
+  }
   state.frames.push(callee);
-  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
+  caller.regs[0] = notInit();
   const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
   env.path.push(idx, target, PATH_JUMP);
   return { kind: 'next', idx: target, log, print: 'state' };
@@ -1914,7 +1938,8 @@ function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch
     if (cur(state).inCallbackFn) return callbackReturn(env, state, idx, r0);
     const callee = state.frames.pop() as FuncState;
     const caller = cur(state);
-    caller.regs[0] = copyReg(r0);
+    // The callee's frame is gone: R0 moves to the caller.
+    caller.regs[0] = r0;
     const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite + 1}:\n${stateStr(env, caller, null)}\n` : undefined;
     env.path.push(idx, callee.callsite + 1, PATH_JUMP);
     return { kind: 'next', idx: callee.callsite + 1, log, print: 'from' };
