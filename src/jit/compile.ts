@@ -62,6 +62,15 @@
  * the JIT notices at the next loop header or exit, so before failing it may
  * run (and store) a little past that point.
  *
+ * A verified program (CompileOptions.verified) has no budget, as in the
+ * kernel: the verifier has proven that it terminates (every loop bounded,
+ * may_goto with its own counter, bpf_loop with its bound), so counting
+ * would only slow every loop down (a subtraction per back edge and per
+ * merge of paths, a check per loop header). Its runs report no instruction
+ * count. Unverified programs (--no-verify, the differential harness) keep
+ * the budget and its exact count: for them it is the only guard against a
+ * loop that never ends.
+ *
  * Memory accesses use the low 32 bits of the address, as wasm32 must; the
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its
  * pc, through the map from code offsets to pcs kept here). This is the
@@ -128,6 +137,8 @@ export interface CompileOptions {
   form?: ModuleForm;
   /** The module's name (custom "name" section): how stack traces name its frames. */
   name?: string;
+  /** The program passed the verifier: no instruction budget (see the module comment). */
+  verified?: boolean;
 }
 
 export interface CompiledProgram {
@@ -155,6 +166,8 @@ export interface CompiledProgram {
   readonly tailImport: boolean;
   /** The names of the module's defined functions, in order (every program's). */
   readonly funcNames: readonly string[];
+  /** Whether the module counts the instruction budget (unverified programs). */
+  readonly budget: boolean;
 }
 
 /** Local slots of the two function shapes. */
@@ -265,6 +278,8 @@ interface ModuleIndex {
   pktData: number;
   pktLen: number;
   tailFlag: number;
+  /** Whether the code counts and checks the instruction budget. */
+  budget: boolean;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -418,7 +433,7 @@ class FunctionLowering implements BlockLowering {
     const { w, f, cfg } = this;
     const start = cfg.blockStart[block];
     this.pending = pending + cfg.blockInsns[block];
-    if (loopHeader) {
+    if (loopHeader && this.m.budget) {
       // The exact budget, local - pending, below 0.
       w.byte2(Op.localGet, f.fuel);
       this.i64c(this.pending);
@@ -498,6 +513,7 @@ class FunctionLowering implements BlockLowering {
 
   pendingAfter(block: number, pending: number): number {
     const { cfg } = this;
+    if (!this.m.budget) return 0;
     let p = pending + cfg.blockInsns[block];
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
@@ -511,7 +527,7 @@ class FunctionLowering implements BlockLowering {
   settle(from: number, to: number): void {
     const { w, f } = this;
     this.pending = to;
-    if (from === to) return;
+    if (from === to || !this.m.budget) return;
     w.byte2(Op.localGet, f.fuel);
     if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
     w.byte2(Op.localSet, f.fuel);
@@ -524,6 +540,7 @@ class FunctionLowering implements BlockLowering {
 
   budgetCheck(pc: number): void {
     const { w, f } = this;
+    if (!this.m.budget) return;
     w.byte2(Op.localGet, f.fuel);
     this.i64c(0);
     w.byte(Op.i64LtS);
@@ -582,9 +599,11 @@ class FunctionLowering implements BlockLowering {
     const { w, f, m } = this;
     this.flush();
     if (this.isMain) {
-      this.budgetCheck(pc);
-      w.byte2(Op.localGet, f.fuel);
-      w.byte(Op.globalSet); w.u32(m.fuel);
+      if (m.budget) {
+        this.budgetCheck(pc);
+        w.byte2(Op.localGet, f.fuel);
+        w.byte(Op.globalSet); w.u32(m.fuel);
+      }
       this.get(0);
     } else {
       for (let r = 0; r <= 5; r++) this.get(r);
@@ -967,7 +986,7 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.if, ValType.void);
     {
       // The instructions after this one in the block were counted but never run.
-      const rest = this.restOfBlock(pc, block);
+      const rest = this.m.budget ? this.restOfBlock(pc, block) : 0;
       if (rest > 0) {
         w.byte2(Op.localGet, f.fuel);
         this.i64c(rest);
@@ -1234,6 +1253,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     intrinsics,
     intrinsicImports: new Map<string, number>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
+    budget: !options.verified,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
@@ -1349,7 +1369,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return {
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names, budget: common.budget,
     };
   });
 }
