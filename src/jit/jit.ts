@@ -522,8 +522,13 @@ export class Jit {
     }
   }
 
-  /** @internal The start of a run (execute, JitProgram.run: no closure on the path of every run). */
-  begin(options: { funcIp?: bigint; attachCookie?: bigint }): void {
+  /**
+   * @internal The start of a run (execute, JitProgram.run: no closure on the path of every run).
+   * `tails`: whether the run may take a tail call, whose count then starts again (a global's
+   * value set from JavaScript costs about as much as running a short program: skipped when no
+   * tail call can follow).
+   */
+  begin(options: { funcIp?: bigint; attachCookie?: bigint }, tails = true): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { funcIp, attachCookie } = options;
     if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
@@ -532,7 +537,7 @@ export class Jit {
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
-    this.tails.count.value = 0;
+    if (tails) this.tails.count.value = 0;
   }
 
   /** @internal A run returned: holding a spin lock is its error. */
@@ -623,7 +628,7 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.begin(options);
+    jit.begin(options, this.compiled.usesTail);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
       const result = { r0: U64(r0), insns: this.compiled.budget ? jit.maxInsns - x.left() : undefined };
