@@ -62,6 +62,15 @@
  * the JIT notices at the next loop header or exit, so before failing it may
  * run (and store) a little past that point.
  *
+ * A verified program (CompileOptions.verified) has no budget, as in the
+ * kernel: the verifier has proven that it terminates (every loop bounded,
+ * may_goto with its own counter, bpf_loop with its bound), so counting
+ * would only slow every loop down (a subtraction per back edge and per
+ * merge of paths, a check per loop header). Its runs report no instruction
+ * count. Unverified programs (--no-verify, the differential harness) keep
+ * the budget and its exact count: for them it is the only guard against a
+ * loop that never ends.
+ *
  * Memory accesses use the low 32 bits of the address, as wasm32 must; the
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its
  * pc, through the map from code offsets to pcs kept here). This is the
@@ -128,6 +137,8 @@ export interface CompileOptions {
   form?: ModuleForm;
   /** The module's name (custom "name" section): how stack traces name its frames. */
   name?: string;
+  /** The program passed the verifier: no instruction budget (see the module comment). */
+  verified?: boolean;
 }
 
 export interface CompiledProgram {
@@ -155,6 +166,8 @@ export interface CompiledProgram {
   readonly tailImport: boolean;
   /** The names of the module's defined functions, in order (every program's). */
   readonly funcNames: readonly string[];
+  /** Whether the module counts the instruction budget (unverified programs). */
+  readonly budget: boolean;
 }
 
 /** Local slots of the two function shapes. */
@@ -265,6 +278,8 @@ interface ModuleIndex {
   pktData: number;
   pktLen: number;
   tailFlag: number;
+  /** Whether the code counts and checks the instruction budget. */
+  budget: boolean;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -418,7 +433,7 @@ class FunctionLowering implements BlockLowering {
     const { w, f, cfg } = this;
     const start = cfg.blockStart[block];
     this.pending = pending + cfg.blockInsns[block];
-    if (loopHeader) {
+    if (loopHeader && this.m.budget) {
       // The exact budget, local - pending, below 0.
       w.byte2(Op.localGet, f.fuel);
       this.i64c(this.pending);
@@ -484,12 +499,7 @@ class FunctionLowering implements BlockLowering {
     const offset = this.address(ld.src, ld.off, ea);
     this.memarg(Op.i32Load16U, 1, offset);
     this.mark(pc + 1);
-    w.byte2(Op.localTee, this.f.t32);
-    this.i32c(8); w.byte(Op.i32Shl);
-    w.byte2(Op.localGet, this.f.t32);
-    this.i32c(8); w.byte(Op.i32ShrU);
-    w.byte(Op.i32Or);
-    this.i32c(0xffff); w.byte(Op.i32And);
+    this.bswap16();
     w.byte(Op.i64ExtendI32U);
     this.set(ld.dst);
     this.eaReg = ld.dst === ea ? -1 : ea;
@@ -498,6 +508,7 @@ class FunctionLowering implements BlockLowering {
 
   pendingAfter(block: number, pending: number): number {
     const { cfg } = this;
+    if (!this.m.budget) return 0;
     let p = pending + cfg.blockInsns[block];
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
@@ -511,7 +522,7 @@ class FunctionLowering implements BlockLowering {
   settle(from: number, to: number): void {
     const { w, f } = this;
     this.pending = to;
-    if (from === to) return;
+    if (from === to || !this.m.budget) return;
     w.byte2(Op.localGet, f.fuel);
     if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
     w.byte2(Op.localSet, f.fuel);
@@ -524,6 +535,7 @@ class FunctionLowering implements BlockLowering {
 
   budgetCheck(pc: number): void {
     const { w, f } = this;
+    if (!this.m.budget) return;
     w.byte2(Op.localGet, f.fuel);
     this.i64c(0);
     w.byte(Op.i64LtS);
@@ -582,9 +594,11 @@ class FunctionLowering implements BlockLowering {
     const { w, f, m } = this;
     this.flush();
     if (this.isMain) {
-      this.budgetCheck(pc);
-      w.byte2(Op.localGet, f.fuel);
-      w.byte(Op.globalSet); w.u32(m.fuel);
+      if (m.budget) {
+        this.budgetCheck(pc);
+        w.byte2(Op.localGet, f.fuel);
+        w.byte(Op.globalSet); w.u32(m.fuel);
+      }
       this.get(0);
     } else {
       for (let r = 0; r <= 5; r++) this.get(r);
@@ -859,11 +873,8 @@ class FunctionLowering implements BlockLowering {
     }
     if (width === 16) {
       this.get32(d);
-      w.byte2(Op.localTee, f.t32);
-      this.i32c(8); w.byte(Op.i32Shl); this.i32c(0xff00); w.byte(Op.i32And);
-      w.byte2(Op.localGet, f.t32);
-      this.i32c(8); w.byte(Op.i32ShrU); this.i32c(0xff); w.byte(Op.i32And);
-      w.byte(Op.i32Or);
+      this.i32c(0xffff); w.byte(Op.i32And);
+      this.bswap16();
       w.byte(Op.i64ExtendI32U);
     } else if (width === 32) {
       this.get32(d);
@@ -889,6 +900,18 @@ class FunctionLowering implements BlockLowering {
       this.i64c(32); w.byte(Op.i64Rotl);
     }
     this.set(d);
+  }
+
+  /**
+   * The i32 on the stack, below 2^16, with its two bytes swapped: x * 0x10001 holds x
+   * twice, and rotating it right by 8 brings the swapped pair to the low half (three
+   * instructions in V8's code, where two shifts and an OR of copies take five).
+   */
+  private bswap16(): void {
+    const { w } = this;
+    this.i32c(0x10001); w.byte(Op.i32Mul);
+    this.i32c(8); w.byte(Op.i32Rotr);
+    this.i32c(0xffff); w.byte(Op.i32And);
   }
 
   /** The i32 on the stack, byte-swapped (uses t32). */
@@ -967,7 +990,7 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.if, ValType.void);
     {
       // The instructions after this one in the block were counted but never run.
-      const rest = this.restOfBlock(pc, block);
+      const rest = this.m.budget ? this.restOfBlock(pc, block) : 0;
       if (rest > 0) {
         w.byte2(Op.localGet, f.fuel);
         this.i64c(rest);
@@ -995,11 +1018,7 @@ class FunctionLowering implements BlockLowering {
       this.memarg(Op.i32Load8U, 0, 0);
     } else if (size === 2) {
       this.memarg(Op.i32Load16U, 1, 0);
-      w.byte2(Op.localTee, f.t32);
-      this.i32c(8); w.byte(Op.i32Shl); this.i32c(0xff00); w.byte(Op.i32And);
-      w.byte2(Op.localGet, f.t32);
-      this.i32c(8); w.byte(Op.i32ShrU);
-      w.byte(Op.i32Or);
+      this.bswap16();
     } else {
       this.memarg(Op.i32Load, 2, 0);
       this.bswap32();
@@ -1234,6 +1253,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     intrinsics,
     intrinsicImports: new Map<string, number>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
+    budget: !options.verified,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
@@ -1349,7 +1369,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return {
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names, budget: common.budget,
     };
   });
 }

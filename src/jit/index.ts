@@ -3,7 +3,7 @@
  * both can be exported from one entry point (RuntimeError and the budget
  * and loop constants are the interpreter's, from vm/ and helpers/).
  */
-export { Jit, JitProgram, type JitOptions, type JitRunOptions, type JitRunResult } from './jit.js';
+export { Jit, JitProgram, type JitLoadOptions, type JitOptions, type JitRunOptions, type JitRunResult } from './jit.js';
 export type { PacketContext } from '../helpers/index.js';
 export { JitCache, type CachedModule } from './cache.js';
 export { jitToWat, watOf, type JitToWatOptions } from './text.js';

@@ -53,8 +53,20 @@ export interface JitRunOptions {
 export interface JitRunResult {
   /** r0 at exit, unsigned. */
   r0: bigint;
-  /** Instructions executed (an lddw counts once), as the interpreter counts them. */
-  insns: number;
+  /**
+   * Instructions executed (an lddw counts once), as the interpreter counts them; undefined for a
+   * program loaded as verified, which runs without a budget (compile.ts).
+   */
+  insns?: number;
+}
+
+/** How Jit.load takes a program. */
+export interface JitLoadOptions {
+  /**
+   * The program passed the verifier, which proved that it terminates: it runs without the
+   * instruction budget (maxInsns), as in the kernel, and faster (default false).
+   */
+  verified?: boolean;
 }
 
 export interface JitOptions {
@@ -106,7 +118,9 @@ class ProgramCode implements IntrinsicProgram {
   readonly callbacks = new Map<number, JitModule>();
   private loopCode: LoopCode | undefined;
   /** `depth`: the Jit's shared frame-depth global, which the bpf_loop intrinsic checks. */
-  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global) {}
+  constructor(
+    readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global, readonly verified: boolean,
+  ) {}
 
   /** The bpf_loop intrinsic's table of this program's callback entries (made when a module first imports it). */
   get loops(): LoopCode {
@@ -273,8 +287,8 @@ export class Jit {
   }
 
   /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
-  load(insns: readonly Insn[]): JitProgram {
-    const main = this.instantiate(insns, { kind: 'run' });
+  load(insns: readonly Insn[], options: JitLoadOptions = {}): JitProgram {
+    const main = this.instantiate(insns, { kind: 'run' }, undefined, options.verified ?? false);
     return new JitProgram(this, main);
   }
 
@@ -297,24 +311,25 @@ export class Jit {
    * imports are) would spread through the compiler, the text printer and
    * every instantiation for what is, in a collection, a rare program.
    */
-  loadAll(programs: readonly (readonly Insn[])[]): JitProgram[] {
+  loadAll(programs: readonly (readonly Insn[])[], options: JitLoadOptions = {}): JitProgram[] {
+    const verified = options.verified ?? false;
     const mods: (JitModule | undefined)[] = [];
     const missing: { k: number; key: Uint8Array; flags: string }[] = [];
     programs.forEach((insns, k) => {
-      const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' });
+      const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
       const entry = this.cache.get(key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
-      else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' });
+      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth, verified), entry.compiled, entry.module);
+      else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' }, undefined, verified);
       else missing.push({ k, key, flags });
     });
     if (missing.length === 1) {
       const { k } = missing[0];
-      mods[k] = this.instantiate(programs[k], { kind: 'run' });
+      mods[k] = this.instantiate(programs[k], { kind: 'run' }, undefined, verified);
     } else if (missing.length > 1) {
       const list = missing.map((m) => programs[m.k]);
-      const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName() });
+      const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified });
       const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared.depth));
+      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared.depth, verified));
       const batch = JitModule.batch(this, codes, compiled, module);
       missing.forEach((m, j) => {
         this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
@@ -328,7 +343,7 @@ export class Jit {
    * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
    * an intrinsic it uses has a per-program import (loadAll).
    */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm): { key: Uint8Array; flags: string; perProgram: boolean } {
+  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; perProgram: boolean } {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
     let perProgram = false;
@@ -339,7 +354,7 @@ export class Jit {
       ids.add(ins.imm);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
     }
-    const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    const flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
     return { key, flags, perProgram };
   }
 
@@ -352,17 +367,17 @@ export class Jit {
   }
 
   /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
-  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode): JitModule {
-    const { key, flags } = this.cacheKey(insns, form);
+  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false): JitModule {
+    const { key, flags } = this.cacheKey(insns, form, verified);
     let entry: CachedModule | undefined = this.cache.get(key, flags);
     if (!entry) {
       const compiled = compileProgram(insns, {
-        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(),
+        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(), verified,
       });
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry);
     }
-    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth, verified), entry.compiled, entry.module);
   }
 
   /** The engine hooks helpers call (helpers/context.ts). */
@@ -507,8 +522,13 @@ export class Jit {
     }
   }
 
-  /** @internal The start of a run (execute, JitProgram.run: no closure on the path of every run). */
-  begin(options: { funcIp?: bigint; attachCookie?: bigint }): void {
+  /**
+   * @internal The start of a run (execute, JitProgram.run: no closure on the path of every run).
+   * `tails`: whether the run may take a tail call, whose count then starts again (a global's
+   * value set from JavaScript costs about as much as running a short program: skipped when no
+   * tail call can follow).
+   */
+  begin(options: { funcIp?: bigint; attachCookie?: bigint }, tails = true): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { funcIp, attachCookie } = options;
     if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
@@ -517,7 +537,7 @@ export class Jit {
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
-    this.tails.count.value = 0;
+    if (tails) this.tails.count.value = 0;
   }
 
   /** @internal A run returned: holding a spin lock is its error. */
@@ -608,14 +628,15 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.begin(options);
+    jit.begin(options, this.compiled.usesTail);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };
+      const result = { r0: U64(r0), insns: this.compiled.budget ? jit.maxInsns - x.left() : undefined };
       jit.returned();
       return result;
     } catch (err) {
-      return jit.failed(err);
+      const result = jit.failed(err);
+      return this.compiled.budget ? result : { r0: result.r0 };
     } finally {
       jit.end();
     }

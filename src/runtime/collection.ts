@@ -220,7 +220,8 @@ export class Collection implements LoadedCollection {
     const runtime = options.runtime ?? new Runtime(options);
     try {
       const spec = resolveKconfig(relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget), localKconfig(options));
-      if (options.verify ?? true) verifyPrograms(spec, { kconfig: options.kconfig, kernelRelease: options.kernelRelease, nrCpus: runtime.registry.nrCpus });
+      const verified = options.verify ?? true;
+      if (verified) verifyPrograms(spec, { kconfig: options.kconfig, kernelRelease: options.kernelRelease, nrCpus: runtime.registry.nrCpus });
       const byIndex = createMaps(runtime, spec);
       const maps: Record<string, BpfMap> = {};
       spec.maps.forEach((m, i) => { maps[m.name] = byIndex[i]; });
@@ -252,7 +253,7 @@ export class Collection implements LoadedCollection {
       // All at once (the JIT compiles them into one module); after a failure, one by one, to name the program at fault.
       let all: EngineProgram[] | undefined;
       try {
-        all = runtime.prepareAll(relocated);
+        all = runtime.prepareAll(relocated, verified);
       } catch {
         all = undefined;
       }
@@ -260,7 +261,7 @@ export class Collection implements LoadedCollection {
         const insns = relocated[k];
         let prepared: EngineProgram;
         try {
-          prepared = all?.[k] ?? runtime.prepare(insns);
+          prepared = all?.[k] ?? runtime.prepare(insns, verified);
         } catch (err) {
           return failed(p, err);
         }

@@ -40,7 +40,11 @@ export interface RuntimeOptions {
   clock?: VirtualClock;
   /** Interpreter's checked mode (default true). */
   checked?: boolean;
-  /** Instruction budget of one run. */
+  /**
+   * Instruction budget of one run: a guard against a program that never ends. The interpreter
+   * counts it for every program; the JIT only for unverified ones (`verify: false`), since the
+   * verifier proves that a program terminates and the kernel has no such budget either.
+   */
   maxInsns?: number;
   /** Helpers added to (or replacing) the runtime's table. */
   helpers?: Iterable<HelperDef>;
@@ -113,28 +117,32 @@ export class Runtime {
    */
   load(insns: readonly Insn[], options: LoadOptions = {}): EngineProgram {
     const maps = options.maps ?? [];
-    if (options.verify ?? true) {
+    const verified = options.verify ?? true;
+    if (verified) {
       verifyOrThrow(insns, {
         progType: options.type ?? 'socket_filter', license: options.license ?? 'GPL', lineInfo: options.lineInfo,
         maps: maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name })),
       });
     }
-    return this.prepare(resolveMapRefs(insns, maps));
+    return this.prepare(resolveMapRefs(insns, maps), verified);
   }
 
   /**
    * Prepare instructions that are already verified, linked and relocated to
    * this runtime's addresses (a Collection verifies its programs before it
    * relocates them) on the engine. It does not verify: raw instructions go
-   * through `load`.
+   * through `load`. `verified` says whether the verifier passed them (a
+   * collection loaded with `verify: false` did not run it): the JIT then
+   * runs them without the instruction budget, whose only use is to stop a
+   * program that may not terminate.
    */
-  prepare(insns: readonly Insn[]): EngineProgram {
-    return this.jit ? this.jit.load(insns) : this.vm!.load(insns);
+  prepare(insns: readonly Insn[], verified = false): EngineProgram {
+    return this.jit ? this.jit.load(insns, { verified }) : this.vm!.load(insns);
   }
 
   /** Prepare several programs at once: the JIT compiles the ones it has not seen into one module. */
-  prepareAll(list: readonly (readonly Insn[])[]): EngineProgram[] {
-    return this.jit ? this.jit.loadAll(list) : list.map((insns) => this.vm!.load(insns));
+  prepareAll(list: readonly (readonly Insn[])[], verified = false): EngineProgram[] {
+    return this.jit ? this.jit.loadAll(list, { verified }) : list.map((insns) => this.vm!.load(insns));
   }
 
   /** The helper context the engine gives its helpers. */

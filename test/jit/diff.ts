@@ -26,7 +26,7 @@ const MAX_INSNS = 200_000;
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 
 export type Outcome =
-  | { ok: true; r0: bigint; insns: number }
+  | { ok: true; r0: bigint; insns: number | undefined }
   | { ok: false; pc: number | undefined; what: string };
 
 /** A memory fault's message without the address and the reason, which only the interpreter knows. */

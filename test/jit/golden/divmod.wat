@@ -99,17 +99,14 @@
     ;; 6: (dc) r0 = be16 r0
     local.get $r0
     i32.wrap_i64
-    local.tee $t32
-    i32.const 8
-    i32.shl
-    i32.const 65280
+    i32.const 65535
     i32.and
-    local.get $t32
+    i32.const 65537
+    i32.mul
     i32.const 8
-    i32.shr_u
-    i32.const 255
+    i32.rotr
+    i32.const 65535
     i32.and
-    i32.or
     i64.extend_i32_u
     local.set $r0
     ;; 7: (d7) r0 = bswap64 r0
@@ -190,15 +187,12 @@
     local.get $t32
     i32.add
     i32.load16_u
-    local.tee $t32
+    i32.const 65537
+    i32.mul
     i32.const 8
-    i32.shl
-    i32.const 65280
+    i32.rotr
+    i32.const 65535
     i32.and
-    local.get $t32
-    i32.const 8
-    i32.shr_u
-    i32.or
     i64.extend_i32_u
     local.set $r0
     ;; 9: (95) exit

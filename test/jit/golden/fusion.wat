@@ -76,13 +76,10 @@
     local.get $ea
     i32.load16_u offset=8
     ;; 9: (dc) r5 = be16 r5
-    local.tee $t32
+    i32.const 65537
+    i32.mul
     i32.const 8
-    i32.shl
-    local.get $t32
-    i32.const 8
-    i32.shr_u
-    i32.or
+    i32.rotr
     i32.const 65535
     i32.and
     i64.extend_i32_u
