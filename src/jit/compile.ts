@@ -1128,33 +1128,78 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
 
 /**
  * What the main function must zero of the stack. With bpf-to-bpf calls, the
- * whole region. Without, and when r10 is only a memory base with constant
- * offsets, the window those accesses cover (8-byte aligned, within the
- * region); when r10 is copied, written or stored, frame 0 and its guards.
+ * whole region. Without, the window the program can reach from r10 (8-byte
+ * aligned, within the region): the accesses at constant offsets from r10
+ * or from a copy of it moved or offset by constants within a basic block,
+ * and from a copy passed to a helper, everything from its offset up to the
+ * guard above frame 0. When r10 is written, or a copy of it is stored,
+ * combined otherwise, or still held where its block goes on to another (which
+ * may use it), frame 0 and its guards.
  */
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
-  const access = (ins: Insn) => {
-    lo = Math.min(lo, ins.off);
-    hi = Math.max(hi, ins.off + sizeBytes(bpfSize(ins.code)));
+  const reach = (from: number, to: number) => {
+    lo = Math.min(lo, from);
+    hi = Math.max(hi, to);
   };
-  for (let pc = 0; pc < cfg.insns.length; pc++) {
-    const row = cfg.rows[pc];
-    if (!row) continue;
-    const ins = cfg.insns[pc];
-    switch (row.format) {
-      case 'call_local': return 'all';
-      case 'alu_reg': if (ins.src === 10 || ins.dst === 10) escapes = true; break;
-      case 'alu_imm': case 'neg': case 'endian': case 'lddw': if (ins.dst === 10) escapes = true; break;
-      case 'ldx':
-        if (ins.dst === 10) escapes = true;
-        if (ins.src === 10) access(ins);
-        break;
-      case 'st': case 'stx': case 'atomic':
-        if (row.format !== 'st' && ins.src === 10) escapes = true;
-        if (ins.dst === 10) access(ins);
-        break;
+  /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
+  const fp = new Float64Array(11);
+  for (let b = 0; b < cfg.blockCount && !escapes; b++) {
+    fp.fill(NaN);
+    fp[10] = 0;
+    for (let pc = cfg.blockStart[b]; pc < cfg.blockEnd[b] && !escapes; pc++) {
+      const row = cfg.rows[pc];
+      if (!row) continue;
+      const ins = cfg.insns[pc];
+      const { dst, src } = ins;
+      switch (row.format) {
+        case 'call_local': return 'all';
+        case 'alu_reg':
+          if (dst === 10) escapes = true;
+          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) fp[dst] = fp[src];
+          else if (!Number.isNaN(fp[src]) || !Number.isNaN(fp[dst])) escapes = true;
+          break;
+        case 'alu_imm':
+          if (dst === 10) escapes = true;
+          else if (!Number.isNaN(fp[dst])) {
+            const op = bpfOp(ins.code);
+            if (bpfClass(ins.code) === BPF_ALU64 && (op === BPF_ADD || op === BPF_SUB)) fp[dst] += op === BPF_ADD ? ins.imm : -ins.imm;
+            else if (op === BPF_MOV) fp[dst] = NaN;
+            else escapes = true;
+          }
+          break;
+        case 'neg': case 'endian':
+          if (!Number.isNaN(fp[dst])) escapes = true;
+          break;
+        case 'lddw':
+          if (dst === 10) escapes = true;
+          fp[dst] = NaN;
+          break;
+        case 'ldx':
+          if (dst === 10) escapes = true;
+          if (!Number.isNaN(fp[src])) reach(fp[src] + ins.off, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          fp[dst] = NaN;
+          break;
+        case 'st': case 'stx': case 'atomic':
+          if (row.format !== 'st' && !Number.isNaN(fp[src])) escapes = true;
+          if (row.format === 'atomic' && ins.imm === BPF_CMPXCHG && !Number.isNaN(fp[0])) escapes = true;
+          if (!Number.isNaN(fp[dst])) reach(fp[dst] + ins.off, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (row.format === 'atomic') {
+            if (ins.imm === BPF_CMPXCHG) fp[0] = NaN;
+            else if (ins.imm & BPF_FETCH) fp[src] = NaN;
+          }
+          break;
+        case 'call_helper': case 'callx':
+          for (let r = 1; r <= 5; r++) if (!Number.isNaN(fp[r])) reach(fp[r], STACK_GUARD);
+          if (row.format === 'callx' && !Number.isNaN(fp[dst])) escapes = true;
+          for (let r = 0; r <= 5; r++) fp[r] = NaN;
+          break;
+        case 'ldabs': case 'ldind':
+          fp[0] = NaN;
+          break;
+      }
     }
+    if (cfg.term[b] !== Term.exit) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
   }
   // Frame 0's r10 sits STACK_GUARD + MAX_BPF_STACK bytes into the region.
   const top = STACK_GUARD + MAX_BPF_STACK;
@@ -1355,7 +1400,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 }
 
 /** host(pc, kind, a, b, c, d, e, f). */
-const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
+export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
 
 /** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
@@ -1404,23 +1449,40 @@ function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: n
   return f;
 }
 
-/** enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in frame `depth`, whose stack a tail call zeroes. */
+/**
+ * enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in
+ * frame `depth`, whose stack a tail call zeroes (as the interpreter does) —
+ * only the part of the frame the program can read (stackZeroing's window).
+ */
 function tailWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number): number {
   const f = mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS));
   const w = new ByteWriter(64);
-  w.byte(Op.globalGet); w.u32(m.frameTop);
-  w.byte2(Op.localGet, 10);
-  w.byte(Op.i32Const); w.s32(FRAME_SPAN);
-  w.byte(Op.i32Mul);
-  w.byte(Op.i32Add);
-  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
-  w.byte(Op.i32Sub);
-  w.byte2(Op.i32Const, 0);
-  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
-  w.byte(0xfc); w.byte2(0x0b, 0x00);
+  const [lo, hi] = m.zero === 'all' ? [-MAX_BPF_STACK, 0] : m.zero ? [Math.max(m.zero[0], -MAX_BPF_STACK), Math.min(m.zero[1], 0)] : [0, 0];
+  const base = SUB_PARAMS.length;
+  if (lo < hi) {
+    w.byte(Op.globalGet); w.u32(m.frameTop);
+    w.byte2(Op.localGet, 10);
+    w.byte(Op.i32Const); w.s32(FRAME_SPAN);
+    w.byte(Op.i32Mul);
+    w.byte(Op.i32Add);
+    w.byte(Op.i32Const); w.s32(lo);
+    w.byte(Op.i32Add);
+    if (hi - lo > ZERO_BY_STORES) {
+      w.byte2(Op.i32Const, 0);
+      w.byte(Op.i32Const); w.s32(hi - lo);
+      w.byte(0xfc); w.byte2(0x0b, 0x00);
+    } else {
+      w.byte2(Op.localSet, base);
+      for (let at = 0; at < hi - lo; at += 8) {
+        w.byte2(Op.localGet, base);
+        w.byte2(Op.i64Const, 0);
+        w.byte(Op.i64Store); w.byte(3); w.u32(at);
+      }
+    }
+  }
   for (let k = 0; k < SUB_PARAMS.length; k++) w.byte2(Op.localGet, k);
   w.byte(Op.call); w.u32(entry);
-  mb.setBody(f, [], w);
+  mb.setBody(f, lo < hi && hi - lo <= ZERO_BY_STORES ? [I32] : [], w);
   return f;
 }
 

@@ -29,6 +29,7 @@ import { JitCache, type CachedModule } from './cache.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
+import { hostFunction, type HostFn } from './host-code.js';
 import { intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
 import { LoopCode } from './loop-code.js';
 import { TailCode, registerTailCode } from './tail-code.js';
@@ -150,7 +151,7 @@ class JitModule {
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
-    for (let k = 1; k < mods.length; k++) env[`host${k}`] = mods[k].hostImport();
+    for (let k = 1; k < mods.length; k++) env[`host${k}`] = hostFunction(mods[k].hostImport());
     const instance = new WebAssembly.Instance(module, { env });
     for (const m of mods) m.bind(instance);
     return mods;
@@ -164,7 +165,7 @@ class JitModule {
       stackStart: jit.stackRegion.start,
       stackSize: jit.stackRegion.size,
       ...jit.shared,
-      host: this.hostImport(),
+      host: hostFunction(this.hostImport()),
     };
     if (compiled.tailImport) env.tail = jit.tails.exports.tail;
     for (const intrinsic of compiled.intrinsics) {
@@ -174,7 +175,7 @@ class JitModule {
   }
 
   /** The host import of this module's program (compile.ts): its helper calls, callx, aborts and faults. */
-  private hostImport(): (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint) => bigint {
+  private hostImport(): HostFn {
     const { jit } = this;
     const ctx = jit.context;
     /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */

@@ -353,6 +353,48 @@ test('tail calls in wasm: the 33-call budget, empty and out-of-range slots, a sl
   }
 });
 
+test('a tail call in wasm zeroes what the target can read of its frame before writing it, as the interpreter does', () => {
+  const twin = new Twin();
+  try {
+    const counter = twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 });
+    const slots = twin.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 });
+    // Reads its stack unwritten: directly, and as a key it gives the helper.
+    const target = `
+      r6 = *(u64 *)(r10 - 16)
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -8
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r0 = *(u64 *)(r0 + 0)
+      r0 += r6
+    out:
+      exit`;
+    const ids = twin.sides.map((rt) => rt.registry.registerProgram(new ProgramHandle('target', asm(target))));
+    twin.sides.forEach((_, i) => {
+      slots[i].update(u32Bytes(0), u32Bytes(ids[i]));
+      counter[i].update(u32Bytes(0), Uint8Array.of(7, 0, 0, 0, 0, 0, 0, 0));
+      counter[i].update(u32Bytes(1), Uint8Array.of(9, 0, 0, 0, 0, 0, 0, 0));
+    });
+    // Fill the frame with ones (key 1 at r10 - 8, garbage at r10 - 16), then tail-call slot 0.
+    const caller = `
+      r6 = r1
+      r2 = 1
+      *(u64 *)(r10 - 8) = r2
+      *(u64 *)(r10 - 16) = r2
+      *(u64 *)(r10 - 512) = r2
+      r1 = r6
+      r2 = ${slots[0].address} ll
+      r3 = 0
+      call bpf_tail_call
+      r0 = 99
+      exit`;
+    for (let k = 0; k < 3; k++) assert.equal(twin.run(caller, Uint8Array.of(0), [12]), 7n, 'key 0 and 0 read: the frame was zeroed');
+  } finally {
+    twin.dispose();
+  }
+});
+
 test('bpf_loop in wasm: every count, early stops, bad flags, nesting to the frame limit, calls inside callbacks', () => {
   const twin = new Twin();
   try {
