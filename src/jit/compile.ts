@@ -1023,6 +1023,7 @@ class FunctionLowering implements BlockLowering {
         takePendingTail: () => this.takePendingTail(pc),
         syncOut: () => this.syncOut(),
         syncIn: () => this.syncIn(pc),
+        constReg: (r) => loadedConstant(this.cfg, pc, r),
       });
       return;
     }
@@ -1118,6 +1119,33 @@ class FunctionLowering implements BlockLowering {
     for (let i = pc + 1; i < cfg.blockEnd[block]; i++) if (cfg.rows[i] !== null) rest++;
     return rest;
   }
+}
+
+/**
+ * The value an lddw put in register `r` earlier in the block of `pc`, when
+ * nothing between wrote `r` (a map's address, typically), else undefined.
+ */
+function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefined {
+  for (let i = pc - 1; i >= cfg.blockStart[cfg.blockOf[pc]]; i--) {
+    const row = cfg.rows[i];
+    if (!row) continue;
+    const ins = cfg.insns[i];
+    switch (row.format) {
+      case 'lddw':
+        if (ins.dst === r) return BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+        break;
+      case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'ldx':
+        if (ins.dst === r) return undefined;
+        break;
+      case 'atomic':
+        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return undefined;
+        break;
+      case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
+        if (r <= 5) return undefined;
+        break;
+    }
+  }
+  return undefined;
 }
 
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */

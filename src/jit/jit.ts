@@ -18,7 +18,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_CALL, BPF_JMP, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
+  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
@@ -30,7 +30,7 @@ import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
 import { hostFunction, type HostFn } from './host-code.js';
-import { intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
+import { descriptorAt, intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
 import { LoopCode } from './loop-code.js';
 import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
@@ -270,7 +270,7 @@ export class Jit {
 
   /** The intrinsic for helper `id` when this Jit's table holds the helper it stands for. */
   intrinsicFor(id: number): JitIntrinsic | undefined {
-    return this.useIntrinsics ? intrinsicFor(this.helpers, id) : undefined;
+    return this.useIntrinsics ? intrinsicFor(this.helpers, id, this.space) : undefined;
   }
 
   /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
@@ -332,16 +332,32 @@ export class Jit {
   private cacheKey(insns: readonly Insn[], form: ModuleForm): { key: Uint8Array; flags: string; perProgram: boolean } {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
-    let perProgram = false;
+    let perProgram = false, knowsMaps = false;
     for (const ins of insns) {
       if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
       const intrinsic = this.intrinsicFor(ins.imm);
       if (!intrinsic) continue;
       ids.add(ins.imm);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
+      if (intrinsic.knowsMaps) knowsMaps = true;
     }
-    const flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    let flags = `${this.space.shared ? 's' : 'u'}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    if (knowsMaps) flags += this.descriptorsKey(insns);
     return { key, flags, perProgram };
+  }
+
+  /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
+  private descriptorsKey(insns: readonly Insn[]): string {
+    let out = '';
+    for (let pc = 0; pc + 1 < insns.length; pc++) {
+      const ins = insns[pc];
+      if (ins.code !== (BPF_LD | BPF_IMM | BPF_DW)) continue;
+      const addr = BigInt.asUintN(64, (BigInt(insns[pc + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+      const desc = descriptorAt(this.space, addr);
+      if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
+      pc++;
+    }
+    return out;
   }
 
   private compileModule(bytes: Uint8Array, what: string): WebAssembly.Module {

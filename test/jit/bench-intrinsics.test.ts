@@ -14,7 +14,7 @@ import { BPF_MAX_LOOPS, ProgramHandle, RuntimeError } from '../../src/helpers/in
 import { RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
 import type { Region } from '../../src/memory/index.js';
 import { Runtime, type EngineProgram } from '../../src/runtime/index.js';
-import type { JitProgram } from '../../src/jit/index.js';
+import { Jit, JitCache, type JitProgram } from '../../src/jit/index.js';
 import { asm } from '../helpers/util.js';
 import { callInCallbackProg, framesProg, loopProg, nestedProg } from '../helpers/hook-programs.js';
 
@@ -140,6 +140,74 @@ test('hash map lookups in wasm: jhash and jhash2 for every key size, found or no
     }
   } finally {
     twin.dispose();
+  }
+});
+
+test('array lookups in wasm: the map named by a constant (its size and storage compiled in) or by a pointer from memory, in range or past it', () => {
+  const twin = new Twin();
+  try {
+    const arrays = [twin.create({ type: 'array', keySize: 4, valueSize: 12, maxEntries: 5 }), twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 64 })];
+    // r0 = the value's offset in its map (or -1 when the lookup misses); the key is input byte 0, the map pointer input bytes 8-15.
+    const named = (map: number, constant: boolean) => `
+      r6 = r1
+      r2 = *(u8 *)(r6 + 0)
+      *(u32 *)(r10 - 4) = r2
+      ${constant ? `r1 = ${map} ll` : 'r1 = *(u64 *)(r6 + 8)'}
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto miss
+      r1 = ${map === arrays[0][0].address ? arrays[0][0].storage : arrays[1][0].storage} ll
+      r0 -= r1
+      exit
+    miss:
+      r0 = -1
+      exit`;
+    for (const [a] of arrays) {
+      for (const constant of [true, false]) {
+        for (const key of [0, 1, 4, 5, 63, 64, 255]) {
+          const input = new Uint8Array(16);
+          input[0] = key;
+          new DataView(input.buffer).setBigUint64(8, BigInt(a.address), true);
+          const elem = (a.valueSize + 7) & ~7;
+          const expect = key < a.maxEntries ? BigInt(key * elem) : BigInt.asUintN(64, -1n);
+          assert.equal(twin.run(named(a.address, constant), input, [1]), expect, `key ${key} of ${a.maxEntries}, ${constant ? 'constant' : 'from memory'}`);
+        }
+      }
+    }
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('a module specialised on a map is not reused for another map at the same address', () => {
+  const sides = [2, 8].map((maxEntries) => {
+    const rt = new Runtime({ engine: 'jit' });
+    return { rt, map: rt.registry.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries }) };
+  });
+  try {
+    assert.equal(sides[0].map.address, sides[1].map.address, 'both runtimes lay their maps out alike');
+    const cache = new JitCache();
+    const text = `
+      *(u32 *)(r10 - 4) = 5
+      r1 = ${sides[0].map.address} ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      exit`;
+    const r0 = sides.map(({ rt }) => {
+      const jit = new Jit(rt.space, { helpers: rt.helpers, cache });
+      try {
+        return jit.load(asm(text)).run({}).r0;
+      } finally {
+        jit.dispose();
+      }
+    });
+    assert.equal(r0[0], 0n, 'key 5 is past the first map\'s 2 entries');
+    assert.equal(r0[1], BigInt(sides[1].map.storage + 5 * 8), 'and within the second\'s 8');
+    assert.equal(cache.size, 2);
+  } finally {
+    for (const { rt } of sides) rt.dispose();
   }
 });
 
