@@ -524,8 +524,12 @@ export class Jit {
     }
   }
 
-  /** @internal The start of a run (execute, JitProgram.run: no closure on the path of every run). */
-  begin(options: { funcIp?: bigint; attachCookie?: bigint }): void {
+  /**
+   * @internal The start of a run (execute, JitProgram.run: no closure on the path of every run).
+   * `tails`: whether the run may take a tail call (only then does its count need resetting: a
+   * WebAssembly.Global written from JavaScript costs a run of a small program a few percent).
+   */
+  begin(options: { funcIp?: bigint; attachCookie?: bigint }, tails = true): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
     const { funcIp, attachCookie } = options;
     if (funcIp !== undefined && typeof funcIp !== 'bigint') throw new EbpfError('EINVAL', `funcIp must be a bigint, got ${typeof funcIp}`);
@@ -534,7 +538,7 @@ export class Jit {
     run.funcIp = funcIp === undefined ? 0n : U64(funcIp);
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
-    this.tails.count.value = 0;
+    if (tails) this.tails.count.value = 0;
   }
 
   /** @internal A run returned: holding a spin lock is its error. */
@@ -625,10 +629,10 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.begin(options);
+    jit.begin(options, this.compiled.usesTail);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };
+      const result = { r0: r0 < 0n ? U64(r0) : r0, insns: jit.maxInsns - x.left() };
       jit.returned();
       return result;
     } catch (err) {
