@@ -11,19 +11,23 @@
  *   r0, r6..r9 : i64,         and, around each helper call, the caller's frame depth
  *   pktData, pktLen : i32,    and registers (a callback starts from them, as in the
  *   tailPending : i32         interpreter), the packet, and the tail-call request flag
- *   host(pc, kind, a..f : i64) → i64
+ *   fns : table of funcref    the functions the module calls out to, by slot
+ *                             (CompiledProgram.slots), with call_indirect: V8
+ *                             compiles a wrapper for every imported function's
+ *                             signature when it compiles a module (a third of a
+ *                             millisecond each, more than compiling a small
+ *                             program); an imported table costs it nothing
+ *     host(pc, kind, a..f : i64) → i64
  *                             every call out to JavaScript but the ones below: a
  *                             helper (kind = its id, a..e = r1..r5, r0 = result),
  *                             callx (a = the id register), the end of the run from
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
- *                             budget), a run-time check's fault (never returns).
- *                             One import for all: V8 compiles a wrapper per import
- *                             signature for every module, which costs more than
- *                             compiling a small program
- *   tail(r0..r9, depth, fuel) → (r0..r5, fuel)
+ *                             budget), a run-time check's fault (never returns);
+ *                             a wasm function calling the JavaScript (host-code.ts)
+ *     tail(r0..r9, depth, fuel) → (r0..r5, fuel)
  *                             runs the program a tail call asked for in this frame
  *                             (only in programs that call bpf_tail_call or callx)
- *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
+ *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
  *
  * Exports, by the module's form:
  *
@@ -151,6 +155,14 @@ export interface CompiledProgram {
   readonly exportName: string;
   /** Host imports of the module (host, host1, …): one per program it holds. */
   readonly hosts: number;
+  /**
+   * The functions the module imports, by their slot in its imported table
+   * `fns` (host, host1, …, tail, the intrinsics' imports): it calls them
+   * with call_indirect, because V8 compiles a wrapper for every imported
+   * function's signature when it compiles a module (a third of a
+   * millisecond each), and nothing for an imported table.
+   */
+  readonly slots: readonly string[];
   /** Whether the module imports `tail` (some program of it may take a tail call). */
   readonly tailImport: boolean;
   /** The names of the module's defined functions, in order (every program's). */
@@ -246,12 +258,17 @@ function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: numb
 
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
+  /** The table slot of the program's host import. */
   host: number;
+  hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
+  /** The table slot of the tail import, or -1. */
   tail: number;
+  subType: number;
   intrinsics: Map<number, JitIntrinsic>;
-  intrinsicImports: Map<string, number>;
+  /** Each intrinsic import's table slot and function type. */
+  intrinsicImports: Map<string, { slot: number; type: number }>;
   subs: Map<number, number>;
   frameTop: number;
   stackStart: number;
@@ -1018,7 +1035,10 @@ class FunctionLowering implements BlockLowering {
         getReg: (r) => this.get(r),
         setReg: (r) => this.set(r),
         temp32: (k) => (k === 0 ? f.t32 : f.ea),
-        callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
+        callImport: (name) => {
+          const imp = m.intrinsicImports.get(name)!;
+          callSlot(w, imp.slot, imp.type);
+        },
         generic: () => this.genericHelper(pc, id),
         takePendingTail: () => this.takePendingTail(pc),
         syncOut: () => this.syncOut(),
@@ -1077,8 +1097,9 @@ class FunctionLowering implements BlockLowering {
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte2(Op.localGet, f.fuel);
+    w.byte(Op.i32Const); w.s32(m.tail);
     this.tailSites.push(w.length);
-    w.byte(Op.call); w.u32(m.tail);
+    w.byte(Op.callIndirect); w.u32(m.subType); w.byte(0);
     if (this.isMain) {
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
@@ -1301,18 +1322,23 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
-  const hosts = programs.map((_, k) => mb.importFunc('env', k === 0 ? 'host' : `host${k}`, hostType));
+  const slots: string[] = [];
+  const slot = (name: string) => slots.push(name) - 1;
+  const hosts = programs.map((_, k) => slot(k === 0 ? 'host' : `host${k}`));
   const common = {
-    tail: tailImport ? mb.importFunc('env', 'tail', subType) : -1,
+    hostType,
+    subType,
+    tail: tailImport ? slot('tail') : -1,
     intrinsics,
-    intrinsicImports: new Map<string, number>(),
+    intrinsicImports: new Map<string, { slot: number; type: number }>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
-      common.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
+      common.intrinsicImports.set(imp.name, { slot: slot(imp.name), type: mb.typeIndex(imp.params, imp.results) });
     }
   }
+  mb.importTable('env', 'fns', slots.length);
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
@@ -1422,7 +1448,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return {
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names,
     };
   });
 }
@@ -1433,7 +1459,13 @@ export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
 /** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
-  w.byte(Op.call); w.u32(m.host);
+  callSlot(w, m.host, m.hostType);
+}
+
+/** Call the imported function in slot `slot` of the table `fns` (CompiledProgram.slots), of function type `type`. */
+function callSlot(w: ByteWriter, slot: number, type: number): void {
+  w.byte(Op.i32Const); w.s32(slot);
+  w.byte(Op.callIndirect); w.u32(type); w.byte(0);
 }
 
 /** The mutable globals every module of a runtime shares (see the module comment). */

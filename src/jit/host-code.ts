@@ -1,13 +1,14 @@
 /**
- * The host import of a program's module as a wasm function: a one-function
- * module, compiled once, whose instance calls the JavaScript host closure.
+ * JavaScript functions as wasm functions, for the table of functions a
+ * program's module calls out through (compile.ts, CompiledProgram.slots):
+ * a funcref table holds only wasm functions. Each signature's module (one
+ * function that calls its JavaScript import) is compiled once; an instance
+ * per function binds it.
  *
- * V8 compiles a wasm-to-JavaScript wrapper for every JavaScript function a
- * module imports, and keeps it per compiled module: importing the closure
- * directly costs each new program module a wrapper compile, about as much
- * as instantiating the module itself. Instances of this module share one
- * compiled wrapper, and a wasm import of another instance's function needs
- * none, so a program's instantiation does no compiling at all.
+ * That is also what keeps the wrapper compiling off the path of every
+ * program: V8 compiles a wasm-to-JavaScript wrapper for each imported
+ * function's signature when it compiles a module, and keeps it per module.
+ * These modules are compiled once, so their wrappers are too.
  */
 import { HOST_PARAMS } from './compile.js';
 import { ModuleBuilder } from './wasm/module.js';
@@ -17,25 +18,33 @@ import { ByteWriter } from './wasm/writer.js';
 /** The host import's JavaScript side (jit.ts): pc, kind, six arguments → r0. */
 export type HostFn = (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint) => bigint;
 
-/** A cache, not state: the compiled module. */
-let compiled: WebAssembly.Module | undefined;
+/** A cache, not state: the compiled module of each signature. */
+const compiled = new Map<string, WebAssembly.Module>();
 
-function hostModule(): WebAssembly.Module {
-  if (compiled) return compiled;
+function callerModule(params: readonly ValType[], results: readonly ValType[]): WebAssembly.Module {
+  const key = `${params.join(',')}>${results.join(',')}`;
+  let module = compiled.get(key);
+  if (module) return module;
   const mb = new ModuleBuilder();
-  const type = mb.typeIndex(HOST_PARAMS, [ValType.i64]);
+  const type = mb.typeIndex(params, results);
   const js = mb.importFunc('env', 'js', type);
-  const host = mb.declareFunc(type);
+  const fn = mb.declareFunc(type);
   const w = new ByteWriter(24);
-  for (let k = 0; k < HOST_PARAMS.length; k++) w.byte2(Op.localGet, k);
+  for (let k = 0; k < params.length; k++) w.byte2(Op.localGet, k);
   w.byte(Op.call); w.u32(js);
-  mb.setBody(host, [], w);
-  mb.exportFunc('host', host);
-  compiled = new WebAssembly.Module(mb.finish().bytes as BufferSource);
-  return compiled;
+  mb.setBody(fn, [], w);
+  mb.exportFunc('fn', fn);
+  module = new WebAssembly.Module(mb.finish().bytes as BufferSource);
+  compiled.set(key, module);
+  return module;
 }
 
-/** `fn` as a wasm function, to import into a program's module. */
+/** `fn` as a wasm function of the given signature. */
+export function wasmFunction<F extends (...args: never[]) => unknown>(fn: F, params: readonly ValType[], results: readonly ValType[]): F {
+  return new WebAssembly.Instance(callerModule(params, results), { env: { js: fn } }).exports.fn as unknown as F;
+}
+
+/** A program's host function as a wasm function. */
 export function hostFunction(fn: HostFn): HostFn {
-  return new WebAssembly.Instance(hostModule(), { env: { js: fn } }).exports.host as unknown as HostFn;
+  return wasmFunction(fn, HOST_PARAMS, [ValType.i64]);
 }

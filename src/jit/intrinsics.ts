@@ -40,6 +40,7 @@ import {
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import type { AddressSpace } from '../memory/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
+import { wasmFunction } from './host-code.js';
 import { mapCode } from './map-code.js';
 import type { LoopCode } from './loop-code.js';
 import { tailCodeOf } from './tail-code.js';
@@ -60,7 +61,7 @@ export interface IntrinsicImport {
   readonly name: string;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
-  /** The JavaScript (or wasm) function the import binds to, for one runtime and program. */
+  /** The wasm function the import binds to (a funcref table holds it), for one runtime and program. */
   value(ctx: HelperContext, program: IntrinsicProgram): (...args: never[]) => unknown;
   /** Whether `value` depends on the program: a module with this import holds one program (Jit.loadAll). */
   readonly perProgram?: boolean;
@@ -118,7 +119,7 @@ function hostValue(id: number, fn: HelperFn, name: string, result: ValType, valu
   return {
     id,
     matches: (def) => def.fn === fn,
-    imports: [{ name, params: [], results: [result], value }],
+    imports: [{ name, params: [], results: [result], value: (ctx, program) => wasmFunction(value(ctx, program), [], [result]) }],
     emit(e) {
       e.callImport(name);
       if (result === ValType.i32) e.w.byte(Op.i64ExtendI32U);

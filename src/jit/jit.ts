@@ -135,7 +135,15 @@ class JitModule {
     if (!module) return;
     const env = this.imports();
     for (let k = 1; k < compiled.hosts; k++) env[`host${k}`] = env.host;
-    this.bind(new WebAssembly.Instance(module, { env }));
+    this.bind(new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled) }));
+  }
+
+  /** `env` with the table of functions the module calls out through (compile.ts, CompiledProgram.slots). */
+  private static withTable(env: WebAssembly.ModuleImports, compiled: CompiledProgram): WebAssembly.ModuleImports {
+    const fns = new WebAssembly.Table({ element: 'anyfunc', initial: compiled.slots.length });
+    compiled.slots.forEach((name, k) => fns.set(k, env[name] as () => void));
+    env.fns = fns;
+    return env;
   }
 
   private bind(instance: WebAssembly.Instance): void {
@@ -152,7 +160,7 @@ class JitModule {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
     for (let k = 1; k < mods.length; k++) env[`host${k}`] = hostFunction(mods[k].hostImport());
-    const instance = new WebAssembly.Instance(module, { env });
+    const instance = new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled[0]) });
     for (const m of mods) m.bind(instance);
     return mods;
   }

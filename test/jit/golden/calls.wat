@@ -5,9 +5,7 @@
   (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;4;) (func (param i32 i32 i64)))
   (type (;5;) (func (result f64)))
-  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "tail" (func $tail (type 0) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 2) (result i32)))
+  (import "env" "fns" (table 3 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -81,7 +79,8 @@
     i64.const 7
     i64.sub
     local.set $fuel
-    call $get_prandom_u32
+    i32.const 2
+    call_indirect (type 2)  ;; $get_prandom_u32
     i64.extend_i32_u
     local.set $r0
     ;; 4: (0f) r6 += r0
@@ -115,7 +114,8 @@
     local.get $r3
     local.get $r4
     local.get $r5
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     local.set $r0
     global.get $fuel
     local.set $fuel
@@ -133,7 +133,8 @@
       local.get $r9
       i32.const 0
       local.get $fuel
-      call $tail
+      i32.const 1
+      call_indirect (type 0)  ;; $tail
       local.set $fuel
       local.set $r5
       local.set $r4
@@ -233,7 +234,8 @@
     local.get $r4
     local.get $r5
     i64.const 0
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     local.set $r0
     global.get $fuel
     local.set $fuel
@@ -251,7 +253,8 @@
       local.get $r9
       local.get $depth
       local.get $fuel
-      call $tail
+      i32.const 1
+      call_indirect (type 0)  ;; $tail
       return
     end
     ;; 14: (95) exit
@@ -274,7 +277,8 @@
     i64.const 0
     i64.const 0
     i64.const 0
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     drop
   )
   (func $left (type 5) (result f64)
