@@ -534,8 +534,9 @@ export class Jit {
 
   /**
    * @internal The start of a run (execute, JitProgram.run: no closure on the path of every run).
-   * `tails`: whether the run may take a tail call (only then does its count need resetting: a
-   * WebAssembly.Global written from JavaScript costs a run of a small program a few percent).
+   * `tails`: whether the run may take a tail call, whose count then starts again (a global's
+   * value set from JavaScript costs about as much as running a short program: skipped when no
+   * tail call can follow).
    */
   begin(options: { funcIp?: bigint; attachCookie?: bigint }, tails = true): void {
     if (this.running) throw new RuntimeError('this Jit is already running a program; runs do not nest');
@@ -640,7 +641,7 @@ export class JitProgram {
     jit.begin(options, this.compiled.usesTail);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: r0 < 0n ? U64(r0) : r0, insns: jit.maxInsns - x.left() };
+      const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };
       jit.returned();
       return result;
     } catch (err) {
