@@ -24,10 +24,13 @@
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
  *                             budget), a run-time check's fault (never returns);
  *                             a wasm function calling the JavaScript (host-code.ts)
- *     tail(r0..r9, depth, fuel) → (r0..r5, fuel)
- *                             runs the program a tail call asked for in this frame
- *                             (only in programs that call bpf_tail_call or callx)
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
+ *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
+ *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
+ *                             (r0..r9, depth, fuel) → (r0..r5, fuel), the one a
+ *                             tail call made pending (-1: the helper made it; slot 0
+ *                             is the Jit's JavaScript entry), called in this frame,
+ *                             and the run's count of tail calls (run zeroes it)
  *
  * Exports, by the module's form:
  *
@@ -263,8 +266,12 @@ interface ModuleIndex {
   hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
-  /** The table slot of the tail import, or -1. */
+  /** The table of tail-call entries (table 1), or -1 when the module takes no tail call. */
   tail: number;
+  /** The global holding the pending tail call's entry in it (-1: the helper's, through JavaScript). */
+  tailId: number;
+  /** The global counting the run's tail calls (tail-code.ts), which the main function zeroes. */
+  tailCount: number;
   subType: number;
   intrinsics: Map<number, JitIntrinsic>;
   /** Each intrinsic import's table slot and function type. */
@@ -342,6 +349,11 @@ class FunctionLowering implements BlockLowering {
       w.byte(Op.globalSet); w.u32(m.pktData);
       w.byte2(Op.localGet, MAIN_PKT_LEN);
       w.byte(Op.globalSet); w.u32(m.pktLen);
+      if (m.tail >= 0) {
+        // A run's tail calls count from 0 (here rather than from JavaScript, where setting a global costs more).
+        w.byte2(Op.i32Const, 0);
+        w.byte(Op.globalSet); w.u32(m.tailCount);
+      }
       this.zeroStack(m.zero);
       w.byte(Op.globalGet); w.u32(m.frameTop);
     } else {
@@ -1088,18 +1100,33 @@ class FunctionLowering implements BlockLowering {
     this.takePendingTail(pc);
   }
 
-  /** Enter the program a tail call asked for (the tailPending flag), in a program that may take one. */
+  /**
+   * Enter the program a tail call asked for (the tailPending flag), in a program that may take one:
+   * its entry in the tail-call table (tail-code.ts), whose slot 0 is the Jit's JavaScript entry (a
+   * tail call the helper made, tailId -1).
+   */
   private takePendingTail(pc: number): void {
     const { w, f, m } = this;
     if (m.tail < 0) return;
     w.byte(Op.globalGet); w.u32(m.tailFlag);
     w.byte2(Op.if, ValType.void);
+    w.byte(Op.globalGet); w.u32(m.tailId);
+    w.byte2(Op.localSet, f.t32);
+    w.byte(Op.i32Const); w.s32(-1);
+    w.byte(Op.globalSet); w.u32(m.tailId);
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.globalSet); w.u32(m.tailFlag);
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte2(Op.localGet, f.fuel);
-    w.byte(Op.i32Const); w.s32(m.tail);
+    w.byte2(Op.localGet, f.t32);
+    w.byte2(Op.i32Const, 0);
+    w.byte2(Op.localGet, f.t32);
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.i32GeS);
+    w.byte(Op.select);
     this.tailSites.push(w.length);
-    w.byte(Op.callIndirect); w.u32(m.subType); w.byte(0);
+    w.byte(Op.callIndirect); w.u32(m.subType); w.u32(m.tail);
     if (this.isMain) {
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
@@ -1328,7 +1355,9 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const common = {
     hostType,
     subType,
-    tail: tailImport ? slot('tail') : -1,
+    tail: tailImport ? 1 : -1,
+    tailId: -1,
+    tailCount: -1,
     intrinsics,
     intrinsicImports: new Map<string, { slot: number; type: number }>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
@@ -1339,6 +1368,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     }
   }
   mb.importTable('env', 'fns', slots.length);
+  if (tailImport) mb.importTable('env', 'tails', 1);
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
@@ -1351,6 +1381,10 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     else if (name === 'pktLen') common.pktLen = g;
     else if (name === 'tailPending') common.tailFlag = g;
     else common.regs[Number(name.slice(1))] = g;
+  }
+  if (tailImport) {
+    common.tailId = mb.importGlobal('env', 'tailId', I32, true);
+    common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
 
   // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.

@@ -175,7 +175,11 @@ class JitModule {
       ...jit.shared,
       host: hostFunction(this.hostImport()),
     };
-    if (compiled.tailImport) env.tail = jit.tails.exports.tail;
+    if (compiled.tailImport) {
+      env.tails = jit.tails.table;
+      env.tailId = jit.tails.pending;
+      env.tailCount = jit.tails.count;
+    }
     for (const intrinsic of compiled.intrinsics) {
       for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context, this.code);
     }
@@ -638,7 +642,8 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.begin(options, this.compiled.usesTail);
+    // The run function zeroes the tail-call count itself.
+    jit.begin(options, false);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
       const result = { r0: U64(r0), insns: jit.maxInsns - x.left() };

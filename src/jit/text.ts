@@ -28,7 +28,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
   const names: WatNames = {
     funcs: compiled.funcNames,
     slots: compiled.slots,
-    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name)],
+    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), 'tailId', 'tailCount'],
     locals: compiled.funcNames.map((name) => (/(^|_)main$/.test(name) ? mainLocals : /(^|_)sub_\d+$/.test(name) ? subLocals : [])),
     comments,
   };

@@ -206,8 +206,9 @@ function printCode(
       }
       case 'func': text += ` ${fname(r.u32())}`; break;
       case 'indirect': {
-        text += ` (type ${r.u32()})`;
-        r.u32();
+        const type = r.u32();
+        const table = r.u32();
+        text += ` ${table ? `${table} ` : ''}(type ${type})`;
         const callee = constant === undefined ? undefined : names.slots?.[Number(constant)];
         if (callee !== undefined) text += `  ;; $${callee}`;
         break;

@@ -5,7 +5,8 @@
   (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;4;) (func (param i32 i32 i64)))
   (type (;5;) (func (result f64)))
-  (import "env" "fns" (table 3 funcref))
+  (import "env" "fns" (table 2 funcref))
+  (import "env" "tails" (table 1 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -20,6 +21,8 @@
   (import "env" "pktData" (global $pktData (mut i32)))
   (import "env" "pktLen" (global $pktLen (mut i32)))
   (import "env" "tailPending" (global $tailPending (mut i32)))
+  (import "env" "tailId" (global $tailId (mut i32)))
+  (import "env" "tailCount" (global $tailCount (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
   (func $main (type 3) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
@@ -31,6 +34,8 @@
     global.set $pktData
     local.get $pkt_len
     global.set $pktLen
+    i32.const 0
+    global.set $tailCount
     global.get $stackStart
     i32.const 0
     global.get $stackSize
@@ -79,7 +84,7 @@
     i64.const 7
     i64.sub
     local.set $fuel
-    i32.const 2
+    i32.const 1
     call_indirect (type 2)  ;; $get_prandom_u32
     i64.extend_i32_u
     local.set $r0
@@ -121,6 +126,12 @@
     local.set $fuel
     global.get $tailPending
     if  ;; label = @1
+      global.get $tailId
+      local.set $t32
+      i32.const -1
+      global.set $tailId
+      i32.const 0
+      global.set $tailPending
       local.get $r0
       local.get $r1
       local.get $r2
@@ -133,8 +144,13 @@
       local.get $r9
       i32.const 0
       local.get $fuel
-      i32.const 1
-      call_indirect (type 0)  ;; $tail
+      local.get $t32
+      i32.const 0
+      local.get $t32
+      i32.const 0
+      i32.ge_s
+      select
+      call_indirect 1 (type 0)
       local.set $fuel
       local.set $r5
       local.set $r4
@@ -241,6 +257,12 @@
     local.set $fuel
     global.get $tailPending
     if  ;; label = @1
+      global.get $tailId
+      local.set $t32
+      i32.const -1
+      global.set $tailId
+      i32.const 0
+      global.set $tailPending
       local.get $r0
       local.get $r1
       local.get $r2
@@ -253,8 +275,13 @@
       local.get $r9
       local.get $depth
       local.get $fuel
-      i32.const 1
-      call_indirect (type 0)  ;; $tail
+      local.get $t32
+      i32.const 0
+      local.get $t32
+      i32.const 0
+      i32.ge_s
+      select
+      call_indirect 1 (type 0)
       return
     end
     ;; 14: (95) exit
