@@ -314,6 +314,8 @@ class FunctionLowering implements BlockLowering {
     private readonly f: Frame,
     private readonly isMain: boolean,
     graph: FunctionGraph,
+    /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
+    private readonly zeroOnEntry?: readonly [number, number],
   ) {
     let insns = 0;
     let r10Written = false;
@@ -362,6 +364,7 @@ class FunctionLowering implements BlockLowering {
       w.byte(Op.i32Const); w.s32(FRAME_SPAN);
       w.byte(Op.i32Mul);
       w.byte(Op.i32Add);
+      if (this.zeroOnEntry) zeroWindow(w, this.zeroOnEntry, this.f.t32, this.f.ea);
     }
     w.byte(Op.i64ExtendI32U);
     w.byte2(Op.localSet, this.reg[10]);
@@ -1428,7 +1431,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       const isMain = isRun && k === 0;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : SUB_FRAME;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
+      const zeroOnEntry = form.kind === 'tail' && k === 0 && !cfg.calls.includes(entry) ? tailWindow(index.zero) : undefined;
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph, zeroOnEntry);
       if (graph.reducible) emitStructured(graph, cfg, lowering);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
@@ -1457,8 +1461,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
     names.push('callback');
   } else {
-    mb.exportFunc('enter', tailWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0]));
-    names.push('enter');
+    const { index, funcIndex } = perProgram[0];
+    if (facts[0].cfg.calls.includes(0)) {
+      mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
+      names.push('enter');
+    } else {
+      mb.exportFunc('enter', funcIndex[0]);
+    }
   }
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
@@ -1544,39 +1553,57 @@ function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: n
 }
 
 /**
+ * What a tail call zeroes of the target's frame, relative to its r10 (as
+ * the interpreter zeroes the frame): only what the program can read
+ * (stackZeroing's window, within the frame), or undefined for nothing.
+ */
+function tailWindow(zero: StackZeroing): readonly [number, number] | undefined {
+  const [lo, hi] = zero === 'all' ? [-MAX_BPF_STACK, 0] : zero ? [Math.max(zero[0], -MAX_BPF_STACK), Math.min(zero[1], 0)] : [0, 0];
+  return lo < hi ? [lo, hi] : undefined;
+}
+
+/** Zero [r10 + lo, r10 + hi), r10 the i32 on the stack (left there); `temp`, `base`: i32 locals. */
+function zeroWindow(w: ByteWriter, [lo, hi]: readonly [number, number], temp: number, base: number): void {
+  w.byte2(Op.localTee, temp);
+  w.byte(Op.i32Const); w.s32(lo);
+  w.byte(Op.i32Add);
+  if (hi - lo > ZERO_BY_STORES) {
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.i32Const); w.s32(hi - lo);
+    w.byte(0xfc); w.byte2(0x0b, 0x00);
+  } else {
+    w.byte2(Op.localSet, base);
+    for (let at = 0; at < hi - lo; at += 8) {
+      w.byte2(Op.localGet, base);
+      w.byte2(Op.i64Const, 0);
+      w.byte(Op.i64Store); w.byte(3); w.u32(at);
+    }
+  }
+  w.byte2(Op.localGet, temp);
+}
+
+/**
  * enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in
- * frame `depth`, whose stack a tail call zeroes (as the interpreter does) —
- * only the part of the frame the program can read (stackZeroing's window).
+ * frame `depth`, its frame's window zeroed (tailWindow), when pc 0 is also
+ * a bpf-to-bpf call target (whose calls must not zero it); otherwise the
+ * entry function zeroes the window itself and is the export.
  */
 function tailWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number): number {
   const f = mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS));
   const w = new ByteWriter(64);
-  const [lo, hi] = m.zero === 'all' ? [-MAX_BPF_STACK, 0] : m.zero ? [Math.max(m.zero[0], -MAX_BPF_STACK), Math.min(m.zero[1], 0)] : [0, 0];
-  const base = SUB_PARAMS.length;
-  if (lo < hi) {
+  const window = tailWindow(m.zero);
+  if (window) {
     w.byte(Op.globalGet); w.u32(m.frameTop);
     w.byte2(Op.localGet, 10);
     w.byte(Op.i32Const); w.s32(FRAME_SPAN);
     w.byte(Op.i32Mul);
     w.byte(Op.i32Add);
-    w.byte(Op.i32Const); w.s32(lo);
-    w.byte(Op.i32Add);
-    if (hi - lo > ZERO_BY_STORES) {
-      w.byte2(Op.i32Const, 0);
-      w.byte(Op.i32Const); w.s32(hi - lo);
-      w.byte(0xfc); w.byte2(0x0b, 0x00);
-    } else {
-      w.byte2(Op.localSet, base);
-      for (let at = 0; at < hi - lo; at += 8) {
-        w.byte2(Op.localGet, base);
-        w.byte2(Op.i64Const, 0);
-        w.byte(Op.i64Store); w.byte(3); w.u32(at);
-      }
-    }
+    zeroWindow(w, window, SUB_PARAMS.length, SUB_PARAMS.length + 1);
+    w.byte(Op.drop);
   }
   for (let k = 0; k < SUB_PARAMS.length; k++) w.byte2(Op.localGet, k);
   w.byte(Op.call); w.u32(entry);
-  mb.setBody(f, lo < hi && hi - lo <= ZERO_BY_STORES ? [I32] : [], w);
+  mb.setBody(f, window ? [I32, I32] : [], w);
   return f;
 }
 
