@@ -41,6 +41,9 @@
  *                             cheaper from JavaScript than reading a Global)
  *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
  *                             next frame, registers and budget from the shared state
+ *   entry(r0..r9, depth, fuel) → (r0..r5, fuel)
+ *                             (callback form) that function itself (bpf_loop's
+ *                             wasm loop calls it, loop-code.ts)
  *   enter(r0..r9, depth, fuel) → (r0..r5, fuel)
  *                             (tail form) the program from pc 0 in frame `depth`,
  *                             its stack zeroed, as a tail call enters it
@@ -1459,6 +1462,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     names.push('left');
   } else if (form.kind === 'callback') {
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
+    mb.exportFunc('entry', perProgram[0].funcIndex[0]);
     names.push('callback');
   } else {
     const { index, funcIndex } = perProgram[0];

@@ -99,6 +99,7 @@ interface Exports {
   run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
   left(): number;
   callback(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+  entry: unknown;
   enter(...args: (bigint | number)[]): bigint[];
 }
 
@@ -106,17 +107,17 @@ interface Exports {
 class ProgramCode implements IntrinsicProgram {
   readonly callbacks = new Map<number, JitModule>();
   private loopCode: LoopCode | undefined;
-  /** `depth`: the Jit's shared frame-depth global, which the bpf_loop intrinsic checks. */
-  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global) {}
+  /** `shared`: the Jit's shared globals (compile.ts, SHARED_GLOBALS), which the bpf_loop intrinsic reads. */
+  constructor(readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly shared: Record<string, WebAssembly.Global>) {}
 
   /** The bpf_loop intrinsic's table of this program's callback entries (made when a module first imports it). */
   get loops(): LoopCode {
-    return (this.loopCode ??= new LoopCode(this.insns.length, this.depth));
+    return (this.loopCode ??= new LoopCode(this.insns.length, this.shared));
   }
 
   /** A callback module was made for `pc`: its entry goes in the table, if there is one. */
   fileCallback(pc: number, mod: JitModule): void {
-    this.loopCode?.file(pc, mod.exports.callback);
+    this.loopCode?.file(pc, mod.exports.entry);
   }
 }
 
@@ -316,7 +317,7 @@ export class Jit {
     programs.forEach((insns, k) => {
       const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' });
       const entry = this.cache.get(key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
+      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared), entry.compiled, entry.module);
       else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' });
       else missing.push({ k, key, flags });
     });
@@ -327,7 +328,7 @@ export class Jit {
       const list = missing.map((m) => programs[m.k]);
       const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName() });
       const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared.depth));
+      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared));
       const batch = JitModule.batch(this, codes, compiled, module);
       missing.forEach((m, j) => {
         this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
@@ -391,7 +392,7 @@ export class Jit {
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry);
     }
-    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth), entry.compiled, entry.module);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared), entry.compiled, entry.module);
   }
 
   /** The engine hooks helpers call (helpers/context.ts). */
