@@ -11,19 +11,26 @@
  *   r0, r6..r9 : i64,         and, around each helper call, the caller's frame depth
  *   pktData, pktLen : i32,    and registers (a callback starts from them, as in the
  *   tailPending : i32         interpreter), the packet, and the tail-call request flag
- *   host(pc, kind, a..f : i64) → i64
+ *   fns : table of funcref    the functions the module calls out to, by slot
+ *                             (CompiledProgram.slots), with call_indirect: V8
+ *                             compiles a wrapper for every imported function's
+ *                             signature when it compiles a module (a third of a
+ *                             millisecond each, more than compiling a small
+ *                             program); an imported table costs it nothing
+ *     host(pc, kind, a..f : i64) → i64
  *                             every call out to JavaScript but the ones below: a
  *                             helper (kind = its id, a..e = r1..r5, r0 = result),
  *                             callx (a = the id register), the end of the run from
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
- *                             budget), a run-time check's fault (never returns).
- *                             One import for all: V8 compiles a wrapper per import
- *                             signature for every module, which costs more than
- *                             compiling a small program
- *   tail(r0..r9, depth, fuel) → (r0..r5, fuel)
- *                             runs the program a tail call asked for in this frame
- *                             (only in programs that call bpf_tail_call or callx)
- *   <intrinsic imports>       narrow host calls of the intrinsics (intrinsics.ts)
+ *                             budget), a run-time check's fault (never returns);
+ *                             a wasm function calling the JavaScript (host-code.ts)
+ *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
+ *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
+ *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
+ *                             (r0..r9, depth, fuel) → (r0..r5, fuel), the one a
+ *                             tail call made pending (-1: the helper made it; slot 0
+ *                             is the Jit's JavaScript entry), called in this frame,
+ *                             and the run's count of tail calls (run zeroes it)
  *
  * Exports, by the module's form:
  *
@@ -34,6 +41,9 @@
  *                             cheaper from JavaScript than reading a Global)
  *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
  *                             next frame, registers and budget from the shared state
+ *   entry(r0..r9, depth, fuel) → (r0..r5, fuel)
+ *                             (callback form) that function itself (bpf_loop's
+ *                             wasm loop calls it, loop-code.ts)
  *   enter(r0..r9, depth, fuel) → (r0..r5, fuel)
  *                             (tail form) the program from pc 0 in frame `depth`,
  *                             its stack zeroed, as a tail call enters it
@@ -162,6 +172,14 @@ export interface CompiledProgram {
   readonly exportName: string;
   /** Host imports of the module (host, host1, …): one per program it holds. */
   readonly hosts: number;
+  /**
+   * The functions the module imports, by their slot in its imported table
+   * `fns` (host, host1, …, tail, the intrinsics' imports): it calls them
+   * with call_indirect, because V8 compiles a wrapper for every imported
+   * function's signature when it compiles a module (a third of a
+   * millisecond each), and nothing for an imported table.
+   */
+  readonly slots: readonly string[];
   /** Whether the module imports `tail` (some program of it may take a tail call). */
   readonly tailImport: boolean;
   /** The names of the module's defined functions, in order (every program's). */
@@ -259,12 +277,21 @@ function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: numb
 
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
+  /** The table slot of the program's host import. */
   host: number;
+  hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
+  /** The table of tail-call entries (table 1), or -1 when the module takes no tail call. */
   tail: number;
+  /** The global holding the pending tail call's entry in it (-1: the helper's, through JavaScript). */
+  tailId: number;
+  /** The global counting the run's tail calls (tail-code.ts), which the main function zeroes. */
+  tailCount: number;
+  subType: number;
   intrinsics: Map<number, JitIntrinsic>;
-  intrinsicImports: Map<string, number>;
+  /** Each intrinsic import's table slot and function type. */
+  intrinsicImports: Map<string, { slot: number; type: number }>;
   subs: Map<number, number>;
   frameTop: number;
   stackStart: number;
@@ -305,6 +332,8 @@ class FunctionLowering implements BlockLowering {
     private readonly f: Frame,
     private readonly isMain: boolean,
     graph: FunctionGraph,
+    /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
+    private readonly zeroOnEntry?: readonly [number, number],
   ) {
     let insns = 0;
     let r10Written = false;
@@ -340,6 +369,11 @@ class FunctionLowering implements BlockLowering {
       w.byte(Op.globalSet); w.u32(m.pktData);
       w.byte2(Op.localGet, MAIN_PKT_LEN);
       w.byte(Op.globalSet); w.u32(m.pktLen);
+      if (m.tail >= 0) {
+        // A run's tail calls count from 0 (here rather than from JavaScript, where setting a global costs more).
+        w.byte2(Op.i32Const, 0);
+        w.byte(Op.globalSet); w.u32(m.tailCount);
+      }
       this.zeroStack(m.zero);
       w.byte(Op.globalGet); w.u32(m.frameTop);
     } else {
@@ -348,6 +382,7 @@ class FunctionLowering implements BlockLowering {
       w.byte(Op.i32Const); w.s32(FRAME_SPAN);
       w.byte(Op.i32Mul);
       w.byte(Op.i32Add);
+      if (this.zeroOnEntry) zeroWindow(w, this.zeroOnEntry, this.f.t32, this.f.ea);
     }
     w.byte(Op.i64ExtendI32U);
     w.byte2(Op.localSet, this.reg[10]);
@@ -1037,11 +1072,15 @@ class FunctionLowering implements BlockLowering {
         getReg: (r) => this.get(r),
         setReg: (r) => this.set(r),
         temp32: (k) => (k === 0 ? f.t32 : f.ea),
-        callImport: (name) => { w.byte(Op.call); w.u32(m.intrinsicImports.get(name)!); },
+        callImport: (name) => {
+          const imp = m.intrinsicImports.get(name)!;
+          callSlot(w, imp.slot, imp.type);
+        },
         generic: () => this.genericHelper(pc, id),
         takePendingTail: () => this.takePendingTail(pc),
         syncOut: () => this.syncOut(),
         syncIn: () => this.syncIn(pc),
+        constReg: (r) => loadedConstant(this.cfg, pc, r),
       });
       return;
     }
@@ -1086,17 +1125,33 @@ class FunctionLowering implements BlockLowering {
     this.takePendingTail(pc);
   }
 
-  /** Enter the program a tail call asked for (the tailPending flag), in a program that may take one. */
+  /**
+   * Enter the program a tail call asked for (the tailPending flag), in a program that may take one:
+   * its entry in the tail-call table (tail-code.ts), whose slot 0 is the Jit's JavaScript entry (a
+   * tail call the helper made, tailId -1).
+   */
   private takePendingTail(pc: number): void {
     const { w, f, m } = this;
     if (m.tail < 0) return;
     w.byte(Op.globalGet); w.u32(m.tailFlag);
     w.byte2(Op.if, ValType.void);
+    w.byte(Op.globalGet); w.u32(m.tailId);
+    w.byte2(Op.localSet, f.t32);
+    w.byte(Op.i32Const); w.s32(-1);
+    w.byte(Op.globalSet); w.u32(m.tailId);
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.globalSet); w.u32(m.tailFlag);
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte2(Op.localGet, f.fuel);
+    w.byte2(Op.localGet, f.t32);
+    w.byte2(Op.i32Const, 0);
+    w.byte2(Op.localGet, f.t32);
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.i32GeS);
+    w.byte(Op.select);
     this.tailSites.push(w.length);
-    w.byte(Op.call); w.u32(m.tail);
+    w.byte(Op.callIndirect); w.u32(m.subType); w.u32(m.tail);
     if (this.isMain) {
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
@@ -1139,6 +1194,33 @@ class FunctionLowering implements BlockLowering {
   }
 }
 
+/**
+ * The value an lddw put in register `r` earlier in the block of `pc`, when
+ * nothing between wrote `r` (a map's address, typically), else undefined.
+ */
+function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefined {
+  for (let i = pc - 1; i >= cfg.blockStart[cfg.blockOf[pc]]; i--) {
+    const row = cfg.rows[i];
+    if (!row) continue;
+    const ins = cfg.insns[i];
+    switch (row.format) {
+      case 'lddw':
+        if (ins.dst === r) return BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+        break;
+      case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'ldx':
+        if (ins.dst === r) return undefined;
+        break;
+      case 'atomic':
+        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return undefined;
+        break;
+      case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
+        if (r <= 5) return undefined;
+        break;
+    }
+  }
+  return undefined;
+}
+
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
 const ZERO_BY_STORES = 128;
 
@@ -1147,33 +1229,78 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
 
 /**
  * What the main function must zero of the stack. With bpf-to-bpf calls, the
- * whole region. Without, and when r10 is only a memory base with constant
- * offsets, the window those accesses cover (8-byte aligned, within the
- * region); when r10 is copied, written or stored, frame 0 and its guards.
+ * whole region. Without, the window the program can reach from r10 (8-byte
+ * aligned, within the region): the accesses at constant offsets from r10
+ * or from a copy of it moved or offset by constants within a basic block,
+ * and from a copy passed to a helper, everything from its offset up to the
+ * guard above frame 0. When r10 is written, or a copy of it is stored,
+ * combined otherwise, or still held where its block goes on to another (which
+ * may use it), frame 0 and its guards.
  */
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
-  const access = (ins: Insn) => {
-    lo = Math.min(lo, ins.off);
-    hi = Math.max(hi, ins.off + sizeBytes(bpfSize(ins.code)));
+  const reach = (from: number, to: number) => {
+    lo = Math.min(lo, from);
+    hi = Math.max(hi, to);
   };
-  for (let pc = 0; pc < cfg.insns.length; pc++) {
-    const row = cfg.rows[pc];
-    if (!row) continue;
-    const ins = cfg.insns[pc];
-    switch (row.format) {
-      case 'call_local': return 'all';
-      case 'alu_reg': if (ins.src === 10 || ins.dst === 10) escapes = true; break;
-      case 'alu_imm': case 'neg': case 'endian': case 'lddw': if (ins.dst === 10) escapes = true; break;
-      case 'ldx':
-        if (ins.dst === 10) escapes = true;
-        if (ins.src === 10) access(ins);
-        break;
-      case 'st': case 'stx': case 'atomic':
-        if (row.format !== 'st' && ins.src === 10) escapes = true;
-        if (ins.dst === 10) access(ins);
-        break;
+  /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
+  const fp = new Float64Array(11);
+  for (let b = 0; b < cfg.blockCount && !escapes; b++) {
+    fp.fill(NaN);
+    fp[10] = 0;
+    for (let pc = cfg.blockStart[b]; pc < cfg.blockEnd[b] && !escapes; pc++) {
+      const row = cfg.rows[pc];
+      if (!row) continue;
+      const ins = cfg.insns[pc];
+      const { dst, src } = ins;
+      switch (row.format) {
+        case 'call_local': return 'all';
+        case 'alu_reg':
+          if (dst === 10) escapes = true;
+          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) fp[dst] = fp[src];
+          else if (!Number.isNaN(fp[src]) || !Number.isNaN(fp[dst])) escapes = true;
+          break;
+        case 'alu_imm':
+          if (dst === 10) escapes = true;
+          else if (!Number.isNaN(fp[dst])) {
+            const op = bpfOp(ins.code);
+            if (bpfClass(ins.code) === BPF_ALU64 && (op === BPF_ADD || op === BPF_SUB)) fp[dst] += op === BPF_ADD ? ins.imm : -ins.imm;
+            else if (op === BPF_MOV) fp[dst] = NaN;
+            else escapes = true;
+          }
+          break;
+        case 'neg': case 'endian':
+          if (!Number.isNaN(fp[dst])) escapes = true;
+          break;
+        case 'lddw':
+          if (dst === 10) escapes = true;
+          fp[dst] = NaN;
+          break;
+        case 'ldx':
+          if (dst === 10) escapes = true;
+          if (!Number.isNaN(fp[src])) reach(fp[src] + ins.off, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          fp[dst] = NaN;
+          break;
+        case 'st': case 'stx': case 'atomic':
+          if (row.format !== 'st' && !Number.isNaN(fp[src])) escapes = true;
+          if (row.format === 'atomic' && ins.imm === BPF_CMPXCHG && !Number.isNaN(fp[0])) escapes = true;
+          if (!Number.isNaN(fp[dst])) reach(fp[dst] + ins.off, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (row.format === 'atomic') {
+            if (ins.imm === BPF_CMPXCHG) fp[0] = NaN;
+            else if (ins.imm & BPF_FETCH) fp[src] = NaN;
+          }
+          break;
+        case 'call_helper': case 'callx':
+          for (let r = 1; r <= 5; r++) if (!Number.isNaN(fp[r])) reach(fp[r], STACK_GUARD);
+          if (row.format === 'callx' && !Number.isNaN(fp[dst])) escapes = true;
+          for (let r = 0; r <= 5; r++) fp[r] = NaN;
+          break;
+        case 'ldabs': case 'ldind':
+          fp[0] = NaN;
+          break;
+      }
     }
+    if (cfg.term[b] !== Term.exit) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
   }
   // Frame 0's r10 sits STACK_GUARD + MAX_BPF_STACK bytes into the region.
   const top = STACK_GUARD + MAX_BPF_STACK;
@@ -1247,19 +1374,27 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
-  const hosts = programs.map((_, k) => mb.importFunc('env', k === 0 ? 'host' : `host${k}`, hostType));
+  const slots: string[] = [];
+  const slot = (name: string) => slots.push(name) - 1;
+  const hosts = programs.map((_, k) => slot(k === 0 ? 'host' : `host${k}`));
   const common = {
-    tail: tailImport ? mb.importFunc('env', 'tail', subType) : -1,
+    hostType,
+    subType,
+    tail: tailImport ? 1 : -1,
+    tailId: -1,
+    tailCount: -1,
     intrinsics,
-    intrinsicImports: new Map<string, number>(),
+    intrinsicImports: new Map<string, { slot: number; type: number }>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
     budget: !options.verified,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
-      common.intrinsicImports.set(imp.name, mb.importFunc('env', imp.name, mb.typeIndex(imp.params, imp.results)));
+      common.intrinsicImports.set(imp.name, { slot: slot(imp.name), type: mb.typeIndex(imp.params, imp.results) });
     }
   }
+  mb.importTable('env', 'fns', slots.length);
+  if (tailImport) mb.importTable('env', 'tails', 1);
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
@@ -1272,6 +1407,10 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     else if (name === 'pktLen') common.pktLen = g;
     else if (name === 'tailPending') common.tailFlag = g;
     else common.regs[Number(name.slice(1))] = g;
+  }
+  if (tailImport) {
+    common.tailId = mb.importGlobal('env', 'tailId', I32, true);
+    common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
 
   // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
@@ -1315,7 +1454,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       const isMain = isRun && k === 0;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : SUB_FRAME;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph);
+      const zeroOnEntry = form.kind === 'tail' && k === 0 && !cfg.calls.includes(entry) ? tailWindow(index.zero) : undefined;
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph, zeroOnEntry);
       if (graph.reducible) emitStructured(graph, cfg, lowering);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
@@ -1342,10 +1482,16 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     names.push('left');
   } else if (form.kind === 'callback') {
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
+    mb.exportFunc('entry', perProgram[0].funcIndex[0]);
     names.push('callback');
   } else {
-    mb.exportFunc('enter', tailWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0]));
-    names.push('enter');
+    const { index, funcIndex } = perProgram[0];
+    if (facts[0].cfg.calls.includes(0)) {
+      mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
+      names.push('enter');
+    } else {
+      mb.exportFunc('enter', funcIndex[0]);
+    }
   }
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
@@ -1369,18 +1515,24 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return {
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, tailImport, funcNames: names, budget: common.budget,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
     };
   });
 }
 
 /** host(pc, kind, a, b, c, d, e, f). */
-const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
+export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
 
 /** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
-  w.byte(Op.call); w.u32(m.host);
+  callSlot(w, m.host, m.hostType);
+}
+
+/** Call the imported function in slot `slot` of the table `fns` (CompiledProgram.slots), of function type `type`. */
+function callSlot(w: ByteWriter, slot: number, type: number): void {
+  w.byte(Op.i32Const); w.s32(slot);
+  w.byte(Op.callIndirect); w.u32(type); w.byte(0);
 }
 
 /** The mutable globals every module of a runtime shares (see the module comment). */
@@ -1424,23 +1576,58 @@ function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: n
   return f;
 }
 
-/** enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in frame `depth`, whose stack a tail call zeroes. */
+/**
+ * What a tail call zeroes of the target's frame, relative to its r10 (as
+ * the interpreter zeroes the frame): only what the program can read
+ * (stackZeroing's window, within the frame), or undefined for nothing.
+ */
+function tailWindow(zero: StackZeroing): readonly [number, number] | undefined {
+  const [lo, hi] = zero === 'all' ? [-MAX_BPF_STACK, 0] : zero ? [Math.max(zero[0], -MAX_BPF_STACK), Math.min(zero[1], 0)] : [0, 0];
+  return lo < hi ? [lo, hi] : undefined;
+}
+
+/** Zero [r10 + lo, r10 + hi), r10 the i32 on the stack (left there); `temp`, `base`: i32 locals. */
+function zeroWindow(w: ByteWriter, [lo, hi]: readonly [number, number], temp: number, base: number): void {
+  w.byte2(Op.localTee, temp);
+  w.byte(Op.i32Const); w.s32(lo);
+  w.byte(Op.i32Add);
+  if (hi - lo > ZERO_BY_STORES) {
+    w.byte2(Op.i32Const, 0);
+    w.byte(Op.i32Const); w.s32(hi - lo);
+    w.byte(0xfc); w.byte2(0x0b, 0x00);
+  } else {
+    w.byte2(Op.localSet, base);
+    for (let at = 0; at < hi - lo; at += 8) {
+      w.byte2(Op.localGet, base);
+      w.byte2(Op.i64Const, 0);
+      w.byte(Op.i64Store); w.byte(3); w.u32(at);
+    }
+  }
+  w.byte2(Op.localGet, temp);
+}
+
+/**
+ * enter(r0..r9, depth, fuel) → (r0..r5, fuel): the program from pc 0 in
+ * frame `depth`, its frame's window zeroed (tailWindow), when pc 0 is also
+ * a bpf-to-bpf call target (whose calls must not zero it); otherwise the
+ * entry function zeroes the window itself and is the export.
+ */
 function tailWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number): number {
   const f = mb.declareFunc(mb.typeIndex(SUB_PARAMS, SUB_RESULTS));
   const w = new ByteWriter(64);
-  w.byte(Op.globalGet); w.u32(m.frameTop);
-  w.byte2(Op.localGet, 10);
-  w.byte(Op.i32Const); w.s32(FRAME_SPAN);
-  w.byte(Op.i32Mul);
-  w.byte(Op.i32Add);
-  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
-  w.byte(Op.i32Sub);
-  w.byte2(Op.i32Const, 0);
-  w.byte(Op.i32Const); w.s32(MAX_BPF_STACK);
-  w.byte(0xfc); w.byte2(0x0b, 0x00);
+  const window = tailWindow(m.zero);
+  if (window) {
+    w.byte(Op.globalGet); w.u32(m.frameTop);
+    w.byte2(Op.localGet, 10);
+    w.byte(Op.i32Const); w.s32(FRAME_SPAN);
+    w.byte(Op.i32Mul);
+    w.byte(Op.i32Add);
+    zeroWindow(w, window, SUB_PARAMS.length, SUB_PARAMS.length + 1);
+    w.byte(Op.drop);
+  }
   for (let k = 0; k < SUB_PARAMS.length; k++) w.byte2(Op.localGet, k);
   w.byte(Op.call); w.u32(entry);
-  mb.setBody(f, [], w);
+  mb.setBody(f, window ? [I32, I32] : [], w);
   return f;
 }
 

@@ -14,7 +14,9 @@
  *   only when the table holds exactly the base implementation;
  * - bpf_map_lookup_elem on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
  *   on the map's descriptor and storage in linear memory (maps/array.ts),
- *   inline; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
+ *   inline — with the map's size and storage as constants when the program
+ *   loads its address with lddw, as the kernel's JIT inlines the lookup of
+ *   a map known at load time; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
  *   map-code.ts, which hashes the key and walks the bucket, or walks the
  *   trie; any other map goes to the helper;
  * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
@@ -36,7 +38,9 @@ import {
   type HelperContext, type HelperDef, type HelperFn, type HelperTable,
 } from '../helpers/index.js';
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
+import type { AddressSpace } from '../memory/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
+import { wasmFunction } from './host-code.js';
 import { mapCode } from './map-code.js';
 import type { LoopCode } from './loop-code.js';
 import { tailCodeOf } from './tail-code.js';
@@ -57,7 +61,7 @@ export interface IntrinsicImport {
   readonly name: string;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
-  /** The JavaScript (or wasm) function the import binds to, for one runtime and program. */
+  /** The wasm function the import binds to (a funcref table holds it), for one runtime and program. */
   value(ctx: HelperContext, program: IntrinsicProgram): (...args: never[]) => unknown;
   /** Whether `value` depends on the program: a module with this import holds one program (Jit.loadAll). */
   readonly perProgram?: boolean;
@@ -82,6 +86,8 @@ export interface IntrinsicEmitter {
   syncOut(): void;
   /** … and take the budget back (and a pending tail call). */
   syncIn(): void;
+  /** The constant an lddw put in register r before the call, in its block, or undefined. */
+  constReg(r: number): bigint | undefined;
 }
 
 /**
@@ -102,6 +108,8 @@ export interface JitIntrinsic {
   /** Whether the runtime's table entry is the helper this intrinsic stands for. */
   matches(def: HelperDef): boolean;
   readonly imports: readonly IntrinsicImport[];
+  /** Whether its code depends on the descriptors at the program's constant addresses (the Jit keys its cache by them). */
+  readonly knowsMaps?: boolean;
   /** Emit code that sets r0 from r1–r5 as the helper would. */
   emit(e: IntrinsicEmitter): void;
 }
@@ -111,7 +119,7 @@ function hostValue(id: number, fn: HelperFn, name: string, result: ValType, valu
   return {
     id,
     matches: (def) => def.fn === fn,
-    imports: [{ name, params: [], results: [result], value }],
+    imports: [{ name, params: [], results: [result], value: (ctx, program) => wasmFunction(value(ctx, program), [], [result]) }],
     emit(e) {
       e.callImport(name);
       if (result === ValType.i32) e.w.byte(Op.i64ExtendI32U);
@@ -188,31 +196,62 @@ function setR0OrFallBack(e: IntrinsicEmitter): void {
 /** The map fast paths of this runtime's memory (map-code.ts). */
 const code = (ctx: HelperContext) => mapCode(ctx.space.memory, ctx.space.shared);
 
+/** What the fast paths read of a map's descriptor, when a program names the map by a constant address. */
+export interface MapDescriptor {
+  readonly type: number;
+  readonly maxEntries: number;
+  readonly storage: number;
+  readonly valueSize: number;
+}
+
+/** The descriptors of a runtime's memory, by address (undefined: no descriptor there). */
+export type Descriptors = (addr: bigint) => MapDescriptor | undefined;
+
+/** The descriptor at `addr` of `space` as it stands, if one is there (whole, with its magic). */
+export function descriptorAt(space: AddressSpace, addr: bigint): MapDescriptor | undefined {
+  const view = space.view;
+  if (addr < 1n || addr + BigInt(DESC_END) > BigInt(view.byteLength)) return undefined;
+  const at = Number(addr);
+  if (view.getUint32(at + DESC.magic, true) !== DESC_MAGIC) return undefined;
+  return {
+    type: view.getUint32(at + DESC.type, true), maxEntries: view.getUint32(at + DESC.maxEntries, true),
+    storage: view.getUint32(at + DESC.storage, true), valueSize: view.getUint32(at + DESC.valueSize, true),
+  };
+}
+
 /**
- * bpf_map_lookup_elem(map, key). On a BPF_MAP_TYPE_ARRAY: storage + index
- * * elem_size, elem_size = round_up(value_size, 8) (maps/array.ts), or 0
- * past max_entries, inline. On a BPF_MAP_TYPE_HASH or LPM_TRIE: the wasm
- * walks of map-code.ts. Any other map goes to the helper.
+ * Local `m` = the map pointer in register `r`. When the register holds an
+ * address lddw loaded where the runtime has a descriptor at compile time,
+ * that descriptor (the code is specialised for it: the Jit keys its cache
+ * by it too); else undefined, with local `t` set at run time (mapType).
  */
-const mapLookup: JitIntrinsic = {
-  id: BPF_FUNC_map_lookup_elem,
-  matches: (def) => def.name === 'bpf_map_lookup_elem',
-  imports: [
-    { name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup },
-    { name: 'map_lpm_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).lpmLookup },
-  ],
-  emit(e) {
-    const { w } = e;
-    const m = e.temp32(0), k = e.temp32(1);
-    mapType(e, m, k);
-    ifType(w, k, BPF_MAP_TYPE.ARRAY);
-    e.getReg(2);
-    w.byte(Op.i32WrapI64);
-    w.byte(Op.i32Load); w.byte(2); w.u32(0);
-    w.byte2(Op.localTee, k);
-    load32(w, m, DESC.maxEntries);
-    w.byte(Op.i32LtU);
-    w.byte2(Op.if, ValType.i64);
+function mapOf(e: IntrinsicEmitter, known: Descriptors | undefined, m: number, t: number, r: number): MapDescriptor | undefined {
+  const addr = known && e.constReg(r);
+  const desc = addr === undefined ? undefined : known!(addr);
+  if (!desc) {
+    mapType(e, m, t, r);
+    return undefined;
+  }
+  e.w.byte(Op.i32Const); e.w.s32(Number(addr) | 0);
+  e.w.byte2(Op.localSet, m);
+  return desc;
+}
+
+/** r0 = the array element of the u32 key at r2, or 0 past max_entries; from the descriptor in local `m`, or from `desc`'s constants. */
+function arrayLookup(e: IntrinsicEmitter, m: number, k: number, desc: MapDescriptor | undefined): void {
+  const { w } = e;
+  e.getReg(2);
+  w.byte(Op.i32WrapI64);
+  w.byte(Op.i32Load); w.byte(2); w.u32(0);
+  w.byte2(Op.localTee, k);
+  if (desc) { w.byte(Op.i32Const); w.s32(desc.maxEntries | 0); } else load32(w, m, DESC.maxEntries);
+  w.byte(Op.i32LtU);
+  w.byte2(Op.if, ValType.i64);
+  if (desc) {
+    w.byte(Op.i32Const); w.s32(desc.storage | 0);
+    w.byte2(Op.localGet, k);
+    w.byte(Op.i32Const); w.s32(((desc.valueSize + 7) & ~7) | 0);
+  } else {
     load32(w, m, DESC.storage);
     w.byte2(Op.localGet, k);
     load32(w, m, DESC.valueSize);
@@ -220,55 +259,100 @@ const mapLookup: JitIntrinsic = {
     w.byte(Op.i32Add);
     w.byte2(Op.i32Const, 0x78);
     w.byte(Op.i32And);
-    w.byte(Op.i32Mul);
-    w.byte(Op.i32Add);
-    w.byte(Op.i64ExtendI32U);
-    w.byte(Op.else);
-    w.byte2(Op.i64Const, 0);
-    w.byte(Op.end);
-    e.setReg(0);
-    w.byte(Op.else);
-    ifType(w, k, BPF_MAP_TYPE.HASH);
-    w.byte2(Op.localGet, m);
-    e.getReg(2);
-    w.byte(Op.i32WrapI64);
-    e.callImport('map_hash_lookup');
-    setR0OrFallBack(e);
-    w.byte(Op.else);
-    ifType(w, k, BPF_MAP_TYPE.LPM_TRIE);
-    w.byte2(Op.localGet, m);
-    e.getReg(2);
-    w.byte(Op.i32WrapI64);
-    e.callImport('map_lpm_lookup');
-    setR0OrFallBack(e);
-    w.byte(Op.else);
-    e.generic();
-    w.byte(Op.end);
-    w.byte(Op.end);
-    w.byte(Op.end);
-  },
-};
+  }
+  w.byte(Op.i32Mul);
+  w.byte(Op.i32Add);
+  w.byte(Op.i64ExtendI32U);
+  w.byte(Op.else);
+  w.byte2(Op.i64Const, 0);
+  w.byte(Op.end);
+  e.setReg(0);
+}
+
+/** r0 = the map-code.ts lookup `name` of the key at r2 in the map in local `m`, or the helper's. */
+function walkLookup(e: IntrinsicEmitter, m: number, name: string): void {
+  e.w.byte2(Op.localGet, m);
+  e.getReg(2);
+  e.w.byte(Op.i32WrapI64);
+  e.callImport(name);
+  setR0OrFallBack(e);
+}
+
+/**
+ * bpf_map_lookup_elem(map, key). On a BPF_MAP_TYPE_ARRAY: storage + index
+ * * elem_size, elem_size = round_up(value_size, 8) (maps/array.ts), or 0
+ * past max_entries, inline — with the map's constants when the program
+ * names it by a known address, as the kernel's JIT inlines it. On a
+ * BPF_MAP_TYPE_HASH or LPM_TRIE: the wasm walks of map-code.ts. Any other
+ * map goes to the helper.
+ */
+function mapLookup(known?: Descriptors): JitIntrinsic {
+  return {
+    id: BPF_FUNC_map_lookup_elem,
+    matches: (def) => def.name === 'bpf_map_lookup_elem',
+    knowsMaps: known !== undefined,
+    imports: [
+      { name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup },
+      { name: 'map_lpm_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).lpmLookup },
+    ],
+    emit(e) {
+      const { w } = e;
+      const m = e.temp32(0), k = e.temp32(1);
+      const desc = mapOf(e, known, m, k, 1);
+      if (desc) {
+        if (desc.type === BPF_MAP_TYPE.ARRAY) arrayLookup(e, m, k, desc);
+        else if (desc.type === BPF_MAP_TYPE.HASH) walkLookup(e, m, 'map_hash_lookup');
+        else if (desc.type === BPF_MAP_TYPE.LPM_TRIE) walkLookup(e, m, 'map_lpm_lookup');
+        else e.generic();
+        return;
+      }
+      ifType(w, k, BPF_MAP_TYPE.ARRAY);
+      arrayLookup(e, m, k, undefined);
+      w.byte(Op.else);
+      ifType(w, k, BPF_MAP_TYPE.HASH);
+      walkLookup(e, m, 'map_hash_lookup');
+      w.byte(Op.else);
+      ifType(w, k, BPF_MAP_TYPE.LPM_TRIE);
+      walkLookup(e, m, 'map_lpm_lookup');
+      w.byte(Op.else);
+      e.generic();
+      w.byte(Op.end);
+      w.byte(Op.end);
+      w.byte(Op.end);
+    },
+  };
+}
 
 /** bpf_ringbuf_reserve(ringbuf, size, flags) on a BPF_MAP_TYPE_RINGBUF: map-code.ts. */
-const ringbufReserve: JitIntrinsic = {
-  id: BPF_FUNC_ringbuf_reserve,
-  matches: (def) => def.name === 'bpf_ringbuf_reserve',
-  imports: [{ name: 'ringbuf_reserve', params: [ValType.i32, ValType.i64, ValType.i64], results: [ValType.i64], value: (ctx) => code(ctx).ringbufReserve }],
-  emit(e) {
-    const { w } = e;
-    const m = e.temp32(0), t = e.temp32(1);
-    mapType(e, m, t);
-    ifType(w, t, BPF_MAP_TYPE.RINGBUF);
-    w.byte2(Op.localGet, m);
-    e.getReg(2);
-    e.getReg(3);
-    e.callImport('ringbuf_reserve');
-    setR0OrFallBack(e);
-    w.byte(Op.else);
-    e.generic();
-    w.byte(Op.end);
-  },
-};
+function ringbufReserve(known?: Descriptors): JitIntrinsic {
+  return {
+    id: BPF_FUNC_ringbuf_reserve,
+    matches: (def) => def.name === 'bpf_ringbuf_reserve',
+    knowsMaps: known !== undefined,
+    imports: [{ name: 'ringbuf_reserve', params: [ValType.i32, ValType.i64, ValType.i64], results: [ValType.i64], value: (ctx) => code(ctx).ringbufReserve }],
+    emit(e) {
+      const { w } = e;
+      const m = e.temp32(0), t = e.temp32(1);
+      const desc = mapOf(e, known, m, t, 1);
+      const fast = () => {
+        w.byte2(Op.localGet, m);
+        e.getReg(2);
+        e.getReg(3);
+        e.callImport('ringbuf_reserve');
+        setR0OrFallBack(e);
+      };
+      if (desc) {
+        if (desc.type === BPF_MAP_TYPE.RINGBUF) fast(); else e.generic();
+        return;
+      }
+      ifType(w, t, BPF_MAP_TYPE.RINGBUF);
+      fast();
+      w.byte(Op.else);
+      e.generic();
+      w.byte(Op.end);
+    },
+  };
+}
 
 /** bpf_ringbuf_submit / bpf_ringbuf_discard(sample, flags): map-code.ts, r0 = 0. */
 function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic {
@@ -298,39 +382,49 @@ function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic
  * after the helper; a slot whose program has no wasm entry yet goes to the
  * helper (which files one).
  */
-const tailCall: JitIntrinsic = {
-  id: BPF_FUNC_tail_call,
-  matches: (def) => def.name === 'bpf_tail_call',
-  imports: [{ name: 'tail_call', params: [ValType.i32, ValType.i32], results: [ValType.i32], value: (ctx) => tailCodeOf(ctx).exports.tailCall }],
-  emit(e) {
-    const { w } = e;
-    const m = e.temp32(0), t = e.temp32(1);
-    mapType(e, m, t, 2);
-    ifType(w, t, BPF_MAP_TYPE.PROG_ARRAY);
-    w.byte2(Op.localGet, m);
-    e.getReg(3);
-    w.byte(Op.i32WrapI64);
-    e.callImport('tail_call');
-    w.byte2(Op.localTee, t);
-    w.byte2(Op.i32Const, 2);
-    w.byte(Op.i32Eq);
-    w.byte2(Op.if, ValType.void);
-    e.generic();
-    w.byte(Op.else);
-    // 0 when taken, -ENOENT when not.
-    w.byte2(Op.i64Const, 0);
-    w.byte2(Op.i64Const, 0x7e);
-    w.byte2(Op.localGet, t);
-    w.byte(Op.i32Eqz);
-    w.byte(Op.select);
-    e.setReg(0);
-    e.takePendingTail();
-    w.byte(Op.end);
-    w.byte(Op.else);
-    e.generic();
-    w.byte(Op.end);
-  },
-};
+function tailCall(known?: Descriptors): JitIntrinsic {
+  return {
+    id: BPF_FUNC_tail_call,
+    matches: (def) => def.name === 'bpf_tail_call',
+    knowsMaps: known !== undefined,
+    imports: [{ name: 'tail_call', params: [ValType.i32, ValType.i32], results: [ValType.i32], value: (ctx) => tailCodeOf(ctx).exports.tailCall }],
+    emit(e) {
+      const { w } = e;
+      const m = e.temp32(0), t = e.temp32(1);
+      const desc = mapOf(e, known, m, t, 2);
+      const fast = () => {
+        w.byte2(Op.localGet, m);
+        e.getReg(3);
+        w.byte(Op.i32WrapI64);
+        e.callImport('tail_call');
+        w.byte2(Op.localTee, t);
+        w.byte2(Op.i32Const, 2);
+        w.byte(Op.i32Eq);
+        w.byte2(Op.if, ValType.void);
+        e.generic();
+        w.byte(Op.else);
+        // 0 when taken, -ENOENT when not.
+        w.byte2(Op.i64Const, 0);
+        w.byte2(Op.i64Const, 0x7e);
+        w.byte2(Op.localGet, t);
+        w.byte(Op.i32Eqz);
+        w.byte(Op.select);
+        e.setReg(0);
+        e.takePendingTail();
+        w.byte(Op.end);
+      };
+      if (desc) {
+        if (desc.type === BPF_MAP_TYPE.PROG_ARRAY) fast(); else e.generic();
+        return;
+      }
+      ifType(w, t, BPF_MAP_TYPE.PROG_ARRAY);
+      fast();
+      w.byte(Op.else);
+      e.generic();
+      w.byte(Op.end);
+    },
+  };
+}
 
 /**
  * bpf_loop(nr_loops, callback_fn, callback_ctx, flags): the loop of
@@ -360,23 +454,42 @@ const loop: JitIntrinsic = {
   },
 };
 
-/** The intrinsics the JIT knows. */
-export const INTRINSICS: readonly JitIntrinsic[] = [
-  hostValue(BPF_FUNC_ktime_get_ns, bpfKtimeGetNs, 'ktime_get_ns', ValType.i64, (ctx) => () => ctx.clock.monotonicNs()),
-  hostValue(BPF_FUNC_ktime_get_boot_ns, bpfKtimeGetBootNs, 'ktime_get_boot_ns', ValType.i64, (ctx) => () => ctx.clock.bootNs()),
-  // ToInt32 on the way into wasm is the `>>> 0` of the helper: the same 32 bits.
-  hostValue(BPF_FUNC_get_prandom_u32, bpfGetPrandomU32, 'get_prandom_u32', ValType.i32, (ctx) => () => ctx.random()),
-  hostValue(BPF_FUNC_get_smp_processor_id, bpfGetSmpProcessorId, 'get_smp_processor_id', ValType.i32, (ctx) => () => ctx.cpu),
-  mapLookup,
-  ringbufReserve,
-  ringbufCommit(BPF_FUNC_ringbuf_submit, 'bpf_ringbuf_submit', false),
-  ringbufCommit(BPF_FUNC_ringbuf_discard, 'bpf_ringbuf_discard', true),
-  tailCall,
-  loop,
-];
+/** The intrinsics the JIT knows; `known`: a runtime's descriptors, for the map intrinsics to specialise on. */
+function intrinsics(known?: Descriptors): readonly JitIntrinsic[] {
+  return [
+    hostValue(BPF_FUNC_ktime_get_ns, bpfKtimeGetNs, 'ktime_get_ns', ValType.i64, (ctx) => () => ctx.clock.monotonicNs()),
+    hostValue(BPF_FUNC_ktime_get_boot_ns, bpfKtimeGetBootNs, 'ktime_get_boot_ns', ValType.i64, (ctx) => () => ctx.clock.bootNs()),
+    // ToInt32 on the way into wasm is the `>>> 0` of the helper: the same 32 bits.
+    hostValue(BPF_FUNC_get_prandom_u32, bpfGetPrandomU32, 'get_prandom_u32', ValType.i32, (ctx) => () => ctx.random()),
+    hostValue(BPF_FUNC_get_smp_processor_id, bpfGetSmpProcessorId, 'get_smp_processor_id', ValType.i32, (ctx) => () => ctx.cpu),
+    mapLookup(known),
+    ringbufReserve(known),
+    ringbufCommit(BPF_FUNC_ringbuf_submit, 'bpf_ringbuf_submit', false),
+    ringbufCommit(BPF_FUNC_ringbuf_discard, 'bpf_ringbuf_discard', true),
+    tailCall(known),
+    loop,
+  ];
+}
 
-/** The intrinsic for helper `id` of `helpers`, or undefined. */
-export function intrinsicFor(helpers: HelperTable, id: number): JitIntrinsic | undefined {
+/** The intrinsics the JIT knows, none specialised on a runtime's maps. */
+export const INTRINSICS: readonly JitIntrinsic[] = intrinsics();
+
+/** A cache, not state: each address space's intrinsics, specialised on its descriptors. */
+const bySpace = new WeakMap<AddressSpace, readonly JitIntrinsic[]>();
+
+/**
+ * The intrinsic for helper `id` of `helpers`, or undefined. With `space`,
+ * the map intrinsics specialise their code for maps a program names by a
+ * constant address that holds a descriptor of `space` when it compiles.
+ */
+export function intrinsicFor(helpers: HelperTable, id: number, space?: AddressSpace): JitIntrinsic | undefined {
   const def = helpers.get(id);
-  return def ? INTRINSICS.find((i) => i.id === id && i.matches(def)) : undefined;
+  if (!def) return undefined;
+  let list = INTRINSICS;
+  if (space) {
+    let known = bySpace.get(space);
+    if (!known) bySpace.set(space, (known = intrinsics((addr) => descriptorAt(space, addr))));
+    list = known;
+  }
+  return list.find((i) => i.id === id && i.matches(def));
 }

@@ -18,7 +18,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_CALL, BPF_JMP, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
+  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
@@ -29,7 +29,8 @@ import { JitCache, type CachedModule } from './cache.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
-import { intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
+import { hostFunction, type HostFn } from './host-code.js';
+import { descriptorAt, intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
 import { LoopCode } from './loop-code.js';
 import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
@@ -110,6 +111,7 @@ interface Exports {
   run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
   left(): number;
   callback(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
+  entry: unknown;
   enter(...args: (bigint | number)[]): bigint[];
 }
 
@@ -117,19 +119,19 @@ interface Exports {
 class ProgramCode implements IntrinsicProgram {
   readonly callbacks = new Map<number, JitModule>();
   private loopCode: LoopCode | undefined;
-  /** `depth`: the Jit's shared frame-depth global, which the bpf_loop intrinsic checks. */
+  /** `shared`: the Jit's shared globals (compile.ts, SHARED_GLOBALS), which the bpf_loop intrinsic reads. */
   constructor(
-    readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly depth: WebAssembly.Global, readonly verified: boolean,
+    readonly insns: readonly Insn[], readonly rows: readonly (Opcode | null)[], private readonly shared: Record<string, WebAssembly.Global>, readonly verified: boolean,
   ) {}
 
   /** The bpf_loop intrinsic's table of this program's callback entries (made when a module first imports it). */
   get loops(): LoopCode {
-    return (this.loopCode ??= new LoopCode(this.insns.length, this.depth));
+    return (this.loopCode ??= new LoopCode(this.insns.length, this.shared));
   }
 
   /** A callback module was made for `pc`: its entry goes in the table, if there is one. */
   fileCallback(pc: number, mod: JitModule): void {
-    this.loopCode?.file(pc, mod.exports.callback);
+    this.loopCode?.file(pc, mod.exports.entry);
   }
 }
 
@@ -148,7 +150,15 @@ class JitModule {
     if (!module) return;
     const env = this.imports();
     for (let k = 1; k < compiled.hosts; k++) env[`host${k}`] = env.host;
-    this.bind(new WebAssembly.Instance(module, { env }));
+    this.bind(new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled) }));
+  }
+
+  /** `env` with the table of functions the module calls out through (compile.ts, CompiledProgram.slots). */
+  private static withTable(env: WebAssembly.ModuleImports, compiled: CompiledProgram): WebAssembly.ModuleImports {
+    const fns = new WebAssembly.Table({ element: 'anyfunc', initial: compiled.slots.length });
+    compiled.slots.forEach((name, k) => fns.set(k, env[name] as () => void));
+    env.fns = fns;
+    return env;
   }
 
   private bind(instance: WebAssembly.Instance): void {
@@ -164,8 +174,8 @@ class JitModule {
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
-    for (let k = 1; k < mods.length; k++) env[`host${k}`] = mods[k].hostImport();
-    const instance = new WebAssembly.Instance(module, { env });
+    for (let k = 1; k < mods.length; k++) env[`host${k}`] = hostFunction(mods[k].hostImport());
+    const instance = new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled[0]) });
     for (const m of mods) m.bind(instance);
     return mods;
   }
@@ -178,9 +188,13 @@ class JitModule {
       stackStart: jit.stackRegion.start,
       stackSize: jit.stackRegion.size,
       ...jit.shared,
-      host: this.hostImport(),
+      host: hostFunction(this.hostImport()),
     };
-    if (compiled.tailImport) env.tail = jit.tails.exports.tail;
+    if (compiled.tailImport) {
+      env.tails = jit.tails.table;
+      env.tailId = jit.tails.pending;
+      env.tailCount = jit.tails.count;
+    }
     for (const intrinsic of compiled.intrinsics) {
       for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context, this.code);
     }
@@ -188,7 +202,7 @@ class JitModule {
   }
 
   /** The host import of this module's program (compile.ts): its helper calls, callx, aborts and faults. */
-  private hostImport(): (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint) => bigint {
+  private hostImport(): HostFn {
     const { jit } = this;
     const ctx = jit.context;
     /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
@@ -283,7 +297,7 @@ export class Jit {
 
   /** The intrinsic for helper `id` when this Jit's table holds the helper it stands for. */
   intrinsicFor(id: number): JitIntrinsic | undefined {
-    return this.useIntrinsics ? intrinsicFor(this.helpers, id) : undefined;
+    return this.useIntrinsics ? intrinsicFor(this.helpers, id, this.space) : undefined;
   }
 
   /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
@@ -318,7 +332,7 @@ export class Jit {
     programs.forEach((insns, k) => {
       const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
       const entry = this.cache.get(key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth, verified), entry.compiled, entry.module);
+      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
       else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' }, undefined, verified);
       else missing.push({ k, key, flags });
     });
@@ -329,7 +343,7 @@ export class Jit {
       const list = missing.map((m) => programs[m.k]);
       const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified });
       const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared.depth, verified));
+      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared, verified));
       const batch = JitModule.batch(this, codes, compiled, module);
       missing.forEach((m, j) => {
         this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
@@ -346,16 +360,32 @@ export class Jit {
   private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; perProgram: boolean } {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
-    let perProgram = false;
+    let perProgram = false, knowsMaps = false;
     for (const ins of insns) {
       if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
       const intrinsic = this.intrinsicFor(ins.imm);
       if (!intrinsic) continue;
       ids.add(ins.imm);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
+      if (intrinsic.knowsMaps) knowsMaps = true;
     }
-    const flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    if (knowsMaps) flags += this.descriptorsKey(insns);
     return { key, flags, perProgram };
+  }
+
+  /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
+  private descriptorsKey(insns: readonly Insn[]): string {
+    let out = '';
+    for (let pc = 0; pc + 1 < insns.length; pc++) {
+      const ins = insns[pc];
+      if (ins.code !== (BPF_LD | BPF_IMM | BPF_DW)) continue;
+      const addr = BigInt.asUintN(64, (BigInt(insns[pc + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+      const desc = descriptorAt(this.space, addr);
+      if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
+      pc++;
+    }
+    return out;
   }
 
   private compileModule(bytes: Uint8Array, what: string): WebAssembly.Module {
@@ -377,7 +407,7 @@ export class Jit {
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry);
     }
-    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared.depth, verified), entry.compiled, entry.module);
+    return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
   }
 
   /** The engine hooks helpers call (helpers/context.ts). */
@@ -628,7 +658,8 @@ export class JitProgram {
     // Offsets are signed 32-bit, so a packet length beyond 2^31 - 1 changes nothing.
     const pktData = packet ? packet.data | 0 : 0;
     const pktLen = packet ? Math.min(packet.dataEnd - packet.data, 0x7fffffff) : -1;
-    jit.begin(options, this.compiled.usesTail);
+    // The run function zeroes the tail-call count itself.
+    jit.begin(options, false);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
       const result = { r0: U64(r0), insns: this.compiled.budget ? jit.maxInsns - x.left() : undefined };

@@ -1,7 +1,9 @@
 /**
  * bpf_loop without a trip through JavaScript: per program, a funcref table
- * of its callback entries (the `callback` export of each callback-form
- * module, compile.ts) by instruction index, filled as the Jit makes them,
+ * of its callback entries (the `entry` export of each callback-form
+ * module, compile.ts: the callback's function itself, called as the
+ * module's `callback` wrapper would call it, from the shared registers,
+ * frame depth and budget) by instruction index, filled as the Jit makes them,
  * and a small wasm module that runs the loop of helpers/loop.ts (the
  * specification) calling the callback through that table:
  *
@@ -14,6 +16,7 @@
  */
 import { BPF_MAX_LOOPS } from '../helpers/index.js';
 import { MAX_CALL_FRAMES } from '../isa/index.js';
+import { SUB_PARAMS, SUB_RESULTS } from './compile.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -32,8 +35,8 @@ export class LoopCode {
   readonly table: WebAssembly.Table;
   private instance: LoopExports | undefined;
 
-  /** `depth`: the Jit's shared global of the calling frame (compile.ts, SHARED_GLOBALS). */
-  constructor(insns: number, private readonly depth: WebAssembly.Global) {
+  /** `shared`: the Jit's shared globals (compile.ts, SHARED_GLOBALS): the calling frame's depth, registers and budget. */
+  constructor(insns: number, private readonly shared: Record<string, WebAssembly.Global>) {
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: insns });
   }
 
@@ -43,7 +46,7 @@ export class LoopCode {
   }
 
   get exports(): LoopExports {
-    return (this.instance ??= new WebAssembly.Instance(loopModule(), { env: { table: this.table, depth: this.depth } }).exports as unknown as LoopExports);
+    return (this.instance ??= new WebAssembly.Instance(loopModule(), { env: { table: this.table, ...this.shared } }).exports as unknown as LoopExports);
   }
 }
 
@@ -56,7 +59,9 @@ function loopModule(): WebAssembly.Module {
   const mb = new ModuleBuilder();
   mb.importTable('env', 'table', 0);
   const depth = mb.importGlobal('env', 'depth', I32, true);
-  const callback = mb.typeIndex([I64, I64, I64, I64, I64], [I64]);
+  const fuel = mb.importGlobal('env', 'fuel', I64, true);
+  const regs = ['r0', 'r6', 'r7', 'r8', 'r9'].map((r) => mb.importGlobal('env', r, I64, true));
+  const entry = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const loop = mb.declareFunc(mb.typeIndex([I64, I64, I64, I64], [I64]));
   const w = new ByteWriter(160);
   const nr = 0, fn = 1, ctx = 2, flags = 3, n = 4, i = 5, pc = 6;
@@ -69,10 +74,17 @@ function loopModule(): WebAssembly.Module {
   w.byte2(Op.localGet, fn); w.byte(Op.i32WrapI64); w.byte2(Op.localSet, pc);
   w.byte2(Op.block, ValType.void); w.byte2(Op.loop, ValType.void);
   w.byte2(Op.localGet, i); w.byte2(Op.localGet, n); w.byte(Op.i32GeU); w.byte2(Op.brIf, 1);
+  // entry(r0 = the caller's, i, ctx, 0, 0, 0, r6..r9 = the caller's, the next frame, the budget).
+  w.byte(Op.globalGet); w.u32(regs[0]);
   w.byte2(Op.localGet, i); w.byte(Op.i64ExtendI32U);
   w.byte2(Op.localGet, ctx); i64(0); i64(0); i64(0);
+  for (const g of regs.slice(1)) { w.byte(Op.globalGet); w.u32(g); }
+  w.byte(Op.globalGet); w.u32(depth); w.byte2(Op.i32Const, 1); w.byte(Op.i32Add);
+  w.byte(Op.globalGet); w.u32(fuel);
   w.byte2(Op.localGet, pc);
-  w.byte(0x11); w.u32(callback); w.byte(0);
+  w.byte(0x11); w.u32(entry); w.byte(0);
+  w.byte(Op.globalSet); w.u32(fuel);
+  for (let k = 0; k < 5; k++) w.byte(Op.drop);
   w.byte(Op.i64Eqz); w.byte(Op.i32Eqz);
   w.byte2(Op.if, ValType.void);
   w.byte2(Op.localGet, i); w.byte2(Op.i32Const, 1); w.byte(Op.i32Add); w.byte(Op.i64ExtendI32U); w.byte(Op.return);

@@ -11,9 +11,12 @@
  *   table yet — the helper then runs, and the Jit files the entry it
  *   prepares under the id noted in `miss`; 0 when taken: the count goes up
  *   and the target is pending.
- * - tail(r0..r9, depth, fuel), the `tail` import of every module that may
- *   tail-call: calls the pending target through the table, or, when the
- *   helper asked for the tail call, the Jit's JavaScript entry.
+ * - tail(r0..r9, depth, fuel), in the table's slot 0: the Jit's JavaScript
+ *   entry, for a tail call the helper asked for.
+ *
+ * A module that may tail-call imports the table and `pending` (compile.ts:
+ * tails, tailId) and, when its tail-call flag is up, calls the pending
+ * target's entry itself: one wasm call from the caller to the target.
  */
 import type { HelperContext } from '../helpers/index.js';
 import { DESC } from '../maps/index.js';
@@ -46,6 +49,7 @@ export class TailCode {
       env: { memory, table: this.table, tailPending, count: this.count, miss: this.miss, pending: this.pending, jsTail },
     });
     this.exports = instance.exports as unknown as TailExports;
+    this.table.set(0, this.exports.tail as () => void);
   }
 
   /** A run failed: nothing pending or missed may outlive it. */
@@ -112,8 +116,9 @@ function tailModule(shared: boolean): WebAssembly.Module {
   t.byte2(Op.if, ValType.void); ret(t, 1);
   t.byte2(Op.localGet, 0); load(t, DESC.storage);
   t.byte2(Op.localGet, 1); i32(t, 2); t.byte(Op.i32Shl); t.byte(Op.i32Add);
-  load(t, 0); t.byte2(Op.localTee, 2);
-  t.byte(0xfc); t.u32(0x10); t.byte(0);
+  // Present: 0 < id < table.size (slot 0 holds the JavaScript entry, id 0 is an empty slot) and the entry is there.
+  load(t, 0); t.byte2(Op.localTee, 2); i32(t, 1); t.byte(Op.i32Sub);
+  t.byte(0xfc); t.u32(0x10); t.byte(0); i32(t, 1); t.byte(Op.i32Sub);
   t.byte(Op.i32LtU);
   t.byte2(Op.if, I32);
   t.byte2(Op.localGet, 2); t.byte2(0x25, 0); t.byte(0xd1); t.byte(Op.i32Eqz);
@@ -127,21 +132,12 @@ function tailModule(shared: boolean): WebAssembly.Module {
   i32(t, 0);
   mb.setBody(tailCall, [I32], t);
 
-  // tail(r0..r9, depth, fuel): the pending target through the table, else the Jit's JavaScript entry.
+  // tail(r0..r9, depth, fuel): the Jit's JavaScript entry.
   const tail = mb.declareFunc(sub);
-  const u = new ByteWriter(128);
-  const args = () => { for (let k = 0; k < SUB_PARAMS.length; k++) u.byte2(Op.localGet, k); };
-  const id = SUB_PARAMS.length;
-  glob(u, Op.globalGet, pending); i32(u, -1); u.byte(Op.i32Eq);
-  u.byte2(Op.if, ValType.void);
-  args(); u.byte(Op.call); u.u32(jsTail); u.byte(Op.return);
-  u.byte(Op.end);
-  glob(u, Op.globalGet, pending); u.byte2(Op.localSet, id);
-  i32(u, -1); glob(u, Op.globalSet, pending);
-  i32(u, 0); glob(u, Op.globalSet, tailPending);
-  args(); u.byte2(Op.localGet, id);
-  u.byte(0x11); u.u32(sub); u.byte(0);
-  mb.setBody(tail, [I32], u);
+  const u = new ByteWriter(32);
+  for (let k = 0; k < SUB_PARAMS.length; k++) u.byte2(Op.localGet, k);
+  u.byte(Op.call); u.u32(jsTail);
+  mb.setBody(tail, [], u);
 
   mb.exportFunc('tailCall', tailCall);
   mb.exportFunc('tail', tail);

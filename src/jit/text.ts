@@ -8,10 +8,6 @@ import { printWat, type WatNames } from './wasm/wat.js';
 
 /** Names and comments for the WAT of a compiled program. */
 export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
-  const funcs = Array.from({ length: compiled.hosts }, (_, k) => (k === 0 ? 'host' : `host${k}`));
-  if (compiled.tailImport) funcs.push('tail');
-  for (const i of compiled.intrinsics) for (const imp of i.imports) funcs.push(imp.name);
-  funcs.push(...compiled.funcNames);
   const r = (k: number) => `r${k}`;
   const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
   const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
@@ -30,8 +26,9 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
     comments.set(map[k], list);
   }
   const names: WatNames = {
-    funcs,
-    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name)],
+    funcs: compiled.funcNames,
+    slots: compiled.slots,
+    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), 'tailId', 'tailCount'],
     locals: compiled.funcNames.map((name) => (/(^|_)main$/.test(name) ? mainLocals : /(^|_)sub_\d+$/.test(name) ? subLocals : [])),
     comments,
   };

@@ -14,7 +14,7 @@ import { BPF_MAX_LOOPS, ProgramHandle, RuntimeError } from '../../src/helpers/in
 import { RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
 import type { Region } from '../../src/memory/index.js';
 import { Runtime, type EngineProgram } from '../../src/runtime/index.js';
-import type { JitProgram } from '../../src/jit/index.js';
+import { Jit, JitCache, type JitProgram } from '../../src/jit/index.js';
 import { asm } from '../helpers/util.js';
 import { callInCallbackProg, framesProg, loopProg, nestedProg } from '../helpers/hook-programs.js';
 
@@ -140,6 +140,74 @@ test('hash map lookups in wasm: jhash and jhash2 for every key size, found or no
     }
   } finally {
     twin.dispose();
+  }
+});
+
+test('array lookups in wasm: the map named by a constant (its size and storage compiled in) or by a pointer from memory, in range or past it', () => {
+  const twin = new Twin();
+  try {
+    const arrays = [twin.create({ type: 'array', keySize: 4, valueSize: 12, maxEntries: 5 }), twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 64 })];
+    // r0 = the value's offset in its map (or -1 when the lookup misses); the key is input byte 0, the map pointer input bytes 8-15.
+    const named = (map: number, constant: boolean) => `
+      r6 = r1
+      r2 = *(u8 *)(r6 + 0)
+      *(u32 *)(r10 - 4) = r2
+      ${constant ? `r1 = ${map} ll` : 'r1 = *(u64 *)(r6 + 8)'}
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto miss
+      r1 = ${map === arrays[0][0].address ? arrays[0][0].storage : arrays[1][0].storage} ll
+      r0 -= r1
+      exit
+    miss:
+      r0 = -1
+      exit`;
+    for (const [a] of arrays) {
+      for (const constant of [true, false]) {
+        for (const key of [0, 1, 4, 5, 63, 64, 255]) {
+          const input = new Uint8Array(16);
+          input[0] = key;
+          new DataView(input.buffer).setBigUint64(8, BigInt(a.address), true);
+          const elem = (a.valueSize + 7) & ~7;
+          const expect = key < a.maxEntries ? BigInt(key * elem) : BigInt.asUintN(64, -1n);
+          assert.equal(twin.run(named(a.address, constant), input, [1]), expect, `key ${key} of ${a.maxEntries}, ${constant ? 'constant' : 'from memory'}`);
+        }
+      }
+    }
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('a module specialised on a map is not reused for another map at the same address', () => {
+  const sides = [2, 8].map((maxEntries) => {
+    const rt = new Runtime({ engine: 'jit' });
+    return { rt, map: rt.registry.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries }) };
+  });
+  try {
+    assert.equal(sides[0].map.address, sides[1].map.address, 'both runtimes lay their maps out alike');
+    const cache = new JitCache();
+    const text = `
+      *(u32 *)(r10 - 4) = 5
+      r1 = ${sides[0].map.address} ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      exit`;
+    const r0 = sides.map(({ rt }) => {
+      const jit = new Jit(rt.space, { helpers: rt.helpers, cache });
+      try {
+        return jit.load(asm(text)).run({}).r0;
+      } finally {
+        jit.dispose();
+      }
+    });
+    assert.equal(r0[0], 0n, 'key 5 is past the first map\'s 2 entries');
+    assert.equal(r0[1], BigInt(sides[1].map.storage + 5 * 8), 'and within the second\'s 8');
+    assert.equal(cache.size, 2);
+  } finally {
+    for (const { rt } of sides) rt.dispose();
   }
 });
 
@@ -348,6 +416,48 @@ test('tail calls in wasm: the 33-call budget, empty and out-of-range slots, a sl
     set(0, 0);
     zero();
     assert.equal(twin.run(visit(1), Uint8Array.of(2), [12]), 34n);
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('a tail call in wasm zeroes what the target can read of its frame before writing it, as the interpreter does', () => {
+  const twin = new Twin();
+  try {
+    const counter = twin.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 });
+    const slots = twin.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 });
+    // Reads its stack unwritten: directly, and as a key it gives the helper.
+    const target = `
+      r6 = *(u64 *)(r10 - 16)
+      r1 = ${counter[0].address} ll
+      r2 = r10
+      r2 += -8
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r0 = *(u64 *)(r0 + 0)
+      r0 += r6
+    out:
+      exit`;
+    const ids = twin.sides.map((rt) => rt.registry.registerProgram(new ProgramHandle('target', asm(target))));
+    twin.sides.forEach((_, i) => {
+      slots[i].update(u32Bytes(0), u32Bytes(ids[i]));
+      counter[i].update(u32Bytes(0), Uint8Array.of(7, 0, 0, 0, 0, 0, 0, 0));
+      counter[i].update(u32Bytes(1), Uint8Array.of(9, 0, 0, 0, 0, 0, 0, 0));
+    });
+    // Fill the frame with ones (key 1 at r10 - 8, garbage at r10 - 16), then tail-call slot 0.
+    const caller = `
+      r6 = r1
+      r2 = 1
+      *(u64 *)(r10 - 8) = r2
+      *(u64 *)(r10 - 16) = r2
+      *(u64 *)(r10 - 512) = r2
+      r1 = r6
+      r2 = ${slots[0].address} ll
+      r3 = 0
+      call bpf_tail_call
+      r0 = 99
+      exit`;
+    for (let k = 0; k < 3; k++) assert.equal(twin.run(caller, Uint8Array.of(0), [12]), 7n, 'key 0 and 0 read: the frame was zeroed');
   } finally {
     twin.dispose();
   }

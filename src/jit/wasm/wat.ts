@@ -17,6 +17,8 @@ export interface WatNames {
   locals?: readonly (readonly string[])[];
   /** Comment lines to print before the instruction at a module offset. */
   comments?: ReadonlyMap<number, readonly string[]>;
+  /** Names of the functions in the slots of the imported table, noted at each call_indirect whose slot is a constant. */
+  slots?: readonly string[];
 }
 
 const TYPE_NAMES: Readonly<Record<number, string>> = { [ValType.i32]: 'i32', [ValType.i64]: 'i64', [ValType.f64]: 'f64' };
@@ -103,6 +105,12 @@ export function printWat(bytes: Uint8Array, names: WatNames = {}): string {
           const t = r.u32();
           funcTypes.push(t);
           desc = `(func ${fname(importedFuncs++)} ${sig(t)})`;
+        } else if (kind === 1) {
+          r.byte();
+          const flags = r.byte();
+          const min = r.u32();
+          const max = flags & 1 ? ` ${r.u32()}` : '';
+          desc = `(table ${min}${max} funcref)`;
         } else if (kind === 2) {
           const flags = r.byte();
           const min = r.u32();
@@ -166,6 +174,8 @@ function printCode(
   fname: (i: number) => string, gname: (i: number) => string, lname: (i: number) => string,
 ): void {
   let depth = 0;
+  /** The value of the i32.const just before, if the last instruction was one (a call_indirect's slot). */
+  let slot: bigint | undefined;
   const label = (n: number) => `${n} (;@${depth - n};)`;
   while (r.at < end) {
     const offset = r.at;
@@ -178,6 +188,8 @@ function printCode(
     if (name === 'end' && r.at === end) return;
     if (name === 'end' || name === 'else') depth--;
     let text = name;
+    const constant = slot;
+    slot = undefined;
     switch (imm) {
       case 'block': {
         const t = r.byte();
@@ -193,6 +205,14 @@ function printCode(
         break;
       }
       case 'func': text += ` ${fname(r.u32())}`; break;
+      case 'indirect': {
+        const type = r.u32();
+        const table = r.u32();
+        text += ` ${table ? `${table} ` : ''}(type ${type})`;
+        const callee = constant === undefined ? undefined : names.slots?.[Number(constant)];
+        if (callee !== undefined) text += `  ;; $${callee}`;
+        break;
+      }
       case 'local': text += ` ${lname(r.u32())}`; break;
       case 'global': text += ` ${gname(r.u32())}`; break;
       case 'memarg': {
@@ -202,7 +222,12 @@ function printCode(
         if (align !== naturalAlign(name)) text += ` align=${2 ** align}`;
         break;
       }
-      case 'i32': case 'i64': text += ` ${r.sleb()}`; break;
+      case 'i32': case 'i64': {
+        const v = r.sleb();
+        text += ` ${v}`;
+        if (imm === 'i32') slot = v;
+        break;
+      }
       case 'memory': r.byte(); break;
       case 'none': break;
     }

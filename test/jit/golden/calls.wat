@@ -5,9 +5,8 @@
   (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;4;) (func (param i32 i32 i64)))
   (type (;5;) (func (result f64)))
-  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
-  (import "env" "tail" (func $tail (type 0) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (import "env" "get_prandom_u32" (func $get_prandom_u32 (type 2) (result i32)))
+  (import "env" "fns" (table 2 funcref))
+  (import "env" "tails" (table 1 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -22,6 +21,8 @@
   (import "env" "pktData" (global $pktData (mut i32)))
   (import "env" "pktLen" (global $pktLen (mut i32)))
   (import "env" "tailPending" (global $tailPending (mut i32)))
+  (import "env" "tailId" (global $tailId (mut i32)))
+  (import "env" "tailCount" (global $tailCount (mut i32)))
   (export "run" (func $main))
   (export "left" (func $left))
   (func $main (type 3) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
@@ -33,6 +34,8 @@
     global.set $pktData
     local.get $pkt_len
     global.set $pktLen
+    i32.const 0
+    global.set $tailCount
     global.get $stackStart
     i32.const 0
     global.get $stackSize
@@ -81,7 +84,8 @@
     i64.const 7
     i64.sub
     local.set $fuel
-    call $get_prandom_u32
+    i32.const 1
+    call_indirect (type 2)  ;; $get_prandom_u32
     i64.extend_i32_u
     local.set $r0
     ;; 4: (0f) r6 += r0
@@ -115,12 +119,19 @@
     local.get $r3
     local.get $r4
     local.get $r5
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     local.set $r0
     global.get $fuel
     local.set $fuel
     global.get $tailPending
     if  ;; label = @1
+      global.get $tailId
+      local.set $t32
+      i32.const -1
+      global.set $tailId
+      i32.const 0
+      global.set $tailPending
       local.get $r0
       local.get $r1
       local.get $r2
@@ -133,7 +144,13 @@
       local.get $r9
       i32.const 0
       local.get $fuel
-      call $tail
+      local.get $t32
+      i32.const 0
+      local.get $t32
+      i32.const 0
+      i32.ge_s
+      select
+      call_indirect 1 (type 0)
       local.set $fuel
       local.set $r5
       local.set $r4
@@ -233,12 +250,19 @@
     local.get $r4
     local.get $r5
     i64.const 0
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     local.set $r0
     global.get $fuel
     local.set $fuel
     global.get $tailPending
     if  ;; label = @1
+      global.get $tailId
+      local.set $t32
+      i32.const -1
+      global.set $tailId
+      i32.const 0
+      global.set $tailPending
       local.get $r0
       local.get $r1
       local.get $r2
@@ -251,7 +275,13 @@
       local.get $r9
       local.get $depth
       local.get $fuel
-      call $tail
+      local.get $t32
+      i32.const 0
+      local.get $t32
+      i32.const 0
+      i32.ge_s
+      select
+      call_indirect 1 (type 0)
       return
     end
     ;; 14: (95) exit
@@ -274,7 +304,8 @@
     i64.const 0
     i64.const 0
     i64.const 0
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     drop
   )
   (func $left (type 5) (result f64)

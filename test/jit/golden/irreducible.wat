@@ -4,7 +4,7 @@
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;3;) (func (param i32 i32 i64)))
   (type (;4;) (func (result f64)))
-  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "fns" (table 1 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -139,7 +139,8 @@
     i64.const 0
     i64.const 0
     i64.const 0
-    call $host
+    i32.const 0
+    call_indirect (type 1)  ;; $host
     drop
   )
   (func $left (type 4) (result f64)
