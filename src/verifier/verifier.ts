@@ -695,10 +695,11 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         if (cp.branches > 0 && env.callbackCallsites.has(idx)) {
           // A callback's next call: covered by an earlier one still being explored, the iterations converged.
           if (statesEqual(cp.state, state, live, false, env.privileged)) {
+            // Compared by range, not precision: what the old one still learns reaches this path through the loop's backedge.
             cp.hitCnt++;
             pruned = true;
-            // Compared by range, not precision; what the old one still learns cannot reach this path: every scalar of it is precise.
-            markAllScalarsPrecise(head);
+            hit = cp;
+            loop = true;
             break;
           }
         } else if (cp.branches > 0) {
@@ -1786,7 +1787,8 @@ function checkJmp(env: Env, state: VerifierState, idx: number, ins: Insn, row: O
  * iterations converge by range instead of being unrolled.
  */
 function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): Step {
-  const prev = findPrevEntry(env, idx, state);
+  // Against the checkpoint just taken here (`cur->parent`): an earlier iteration, not this one.
+  const prev = env.walkHead ? findPrevEntry(env, idx, state, env.walkHead.dfsDepth) : undefined;
   const other = cloneState(state);
   other.mayGotoDepth = (state.mayGotoDepth ?? 0) + 1;
   if (prev) widenImpreciseScalars(prev, other);
@@ -1796,16 +1798,15 @@ function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): S
 
 /**
  * `find_prev_entry`: the newest checkpoint at `idx` still on the walk
- * (branches left to explore) with the same call chain, older than the path's
- * last checkpoint: the state of the previous iteration of the loop.
+ * (branches left to explore) with the same call chain, below `depth` on the
+ * path (`dfs_depth`: the path's last checkpoint has its own, the state walked
+ * one more): the state of the previous iteration of the loop.
  */
-function findPrevEntry(env: Env, idx: number, state: VerifierState): Checkpoint | undefined {
-  const head = env.walkHead;
-  if (!head) return undefined;
+function findPrevEntry(env: Env, idx: number, state: VerifierState, depth: number): Checkpoint | undefined {
   const list = env.explored.get(idx) ?? [];
   for (let k = list.length - 1; k >= 0; k--) {
     const cp = list[k];
-    if (cp.branches > 0 && cp.dfsDepth < head.dfsDepth && sameCallsites(cp.state, state)) return cp;
+    if (cp.branches > 0 && cp.dfsDepth < depth && sameCallsites(cp.state, state)) return cp;
   }
   return undefined;
 }
@@ -1966,6 +1967,9 @@ function callbackReturn(env: Env, state: VerifierState, idx: number, r0: RegStat
   checkScalarRange(idx, r0, [0, 1], 'At callback return the register R0');
   const callee = state.frames.pop() as FuncState;
   const log = env.level > 0 ? `returning from callee:\n${stateStr(env, callee, null)}\nto caller at ${callee.callsite}:\n${stateStr(env, cur(state), null)}\n` : undefined;
+  // As for may_goto: what the callback changed and nothing made precise is widened, so its iterations converge by range.
+  const prev = findPrevEntry(env, callee.callsite, state, env.walkHead ? env.walkHead.dfsDepth + 1 : 0);
+  if (prev) widenImpreciseScalars(prev, state);
   return { kind: 'next', idx: callee.callsite, log, print: 'from' };
 }
 
