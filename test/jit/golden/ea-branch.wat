@@ -1,0 +1,130 @@
+(module
+  (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;3;) (func (param i32 i32 i64)))
+  (type (;4;) (func (result f64)))
+  (import "env" "host" (func $host (type 1) (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "memory" (memory 0))
+  (import "env" "frameTop" (global $frameTop i32))
+  (import "env" "stackStart" (global $stackStart i32))
+  (import "env" "stackSize" (global $stackSize i32))
+  (import "env" "fuel" (global $fuel (mut i64)))
+  (import "env" "depth" (global $depth (mut i32)))
+  (import "env" "r0" (global $r0 (mut i64)))
+  (import "env" "r6" (global $r6 (mut i64)))
+  (import "env" "r7" (global $r7 (mut i64)))
+  (import "env" "r8" (global $r8 (mut i64)))
+  (import "env" "r9" (global $r9 (mut i64)))
+  (import "env" "pktData" (global $pktData (mut i32)))
+  (import "env" "pktLen" (global $pktLen (mut i32)))
+  (import "env" "tailPending" (global $tailPending (mut i32)))
+  (export "run" (func $main))
+  (export "left" (func $left))
+  (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+    (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
+    local.get $budget
+    i64.trunc_f64_s
+    local.set $fuel
+    local.get $pkt_data
+    global.set $pktData
+    local.get $pkt_len
+    global.set $pktLen
+    global.get $frameTop
+    i64.extend_i32_u
+    local.set $r10
+    local.get $r10
+    i32.wrap_i64
+    i32.const 512
+    i32.sub
+    local.set $fp
+    block  ;; label = @1
+      ;; 0: (bf) r3 = r1
+      local.get $r1
+      local.set $r3
+      ;; 1: (0f) r3 += r2
+      local.get $r3
+      i32.wrap_i64
+      local.get $r2
+      i32.wrap_i64
+      i32.add
+      local.set $ea
+      local.get $r3
+      local.get $r2
+      i64.add
+      local.set $r3
+      ;; 2: (71) r4 = *(u8 *)(r3 +0)
+      local.get $ea
+      i64.load8_u
+      local.set $r4
+      ;; 3: (55) if r4 != 0x7 goto pc+3
+      local.get $r4
+      i64.const 7
+      i64.ne
+      br_if 0 (;@1;)
+      ;; 4: (71) r4 = *(u8 *)(r3 +1)
+      local.get $ea
+      i64.load8_u offset=1
+      local.set $r4
+      ;; 5: (15) if r4 == 0x0 goto pc+1
+      local.get $r4
+      i64.eqz
+      if  ;; label = @2
+        local.get $fuel
+        i64.const 2
+        i64.sub
+        local.set $fuel
+        br 1 (;@1;)
+      end
+      ;; 6: (bf) r3 = r1
+      local.get $r1
+      local.set $r3
+      local.get $fuel
+      i64.const 3
+      i64.sub
+      local.set $fuel
+      br 0 (;@1;)
+    end
+    ;; 7: (71) r0 = *(u8 *)(r3 +3)
+    local.get $r3
+    i32.wrap_i64
+    i64.load8_u offset=3
+    local.set $r0
+    ;; 8: (95) exit
+    local.get $fuel
+    i64.const 6
+    i64.sub
+    local.set $fuel
+    local.get $fuel
+    i64.const 0
+    i64.lt_s
+    if  ;; label = @1
+      i32.const 8
+      i32.const -16
+      i64.const 0
+      call $fault
+      unreachable
+    end
+    local.get $fuel
+    global.set $fuel
+    local.get $r0
+    return
+    unreachable
+  )
+  (func $fault (type 3) (param $l0 i32) (param $l1 i32) (param $l2 i64)
+    local.get $l0
+    local.get $l1
+    local.get $l2
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    i64.const 0
+    call $host
+    drop
+  )
+  (func $left (type 4) (result f64)
+    global.get $fuel
+    f64.convert_i64_s
+  )
+)
