@@ -298,12 +298,6 @@ class FunctionLowering implements BlockLowering {
   private pending = 0;
   /** The register whose low 32 bits the ea local holds (set by an add that feeds a memory access), or -1. */
   private eaReg = -1;
-  /**
-   * By block, 1 + the block that is its only predecessor, when that one comes first (0: none):
-   * the ea local still holds what that block left in it. And by block, 1 + eaReg at its end.
-   */
-  private readonly onlyPred: Int32Array;
-  private readonly eaOut: Int32Array;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -326,12 +320,6 @@ class FunctionLowering implements BlockLowering {
         if (writesR10(cfg.insns[pc], row)) r10Written = true;
         if (row.format === 'may_goto') mayGoto = true;
       }
-    }
-    this.onlyPred = new Int32Array(cfg.blockCount);
-    this.eaOut = new Int32Array(cfg.blockCount);
-    const { predStart, predList } = graph;
-    for (let v = 1; v < nodes.length; v++) {
-      if (predStart[v + 1] - predStart[v] === 1 && predList[predStart[v]] < v) this.onlyPred[nodes[v]] = nodes[predList[predStart[v]]] + 1;
     }
     this.w = new ByteWriter(64 + 16 * insns);
     this.pcs = new Int32Array(2 * insns + 8);
@@ -456,16 +444,13 @@ class FunctionLowering implements BlockLowering {
     }
     const last = cfg.blockLast[block];
     const end = cfg.term[block] === Term.fall ? last + 1 : last;
-    // Entered only from a block emitted before it (nothing between writes the ea local): its address still holds.
-    const pred = this.onlyPred[block] - 1;
-    this.eaReg = pred >= 0 ? this.eaOut[pred] - 1 : -1;
+    this.eaReg = -1;
     for (let pc = start; pc < end; pc++) {
       if (cfg.rows[pc] === null) continue;
       if (this.rotation(pc, end)) pc += 3;
       else if (this.swappedLoad(pc, end)) pc += 1;
       else this.lower(pc, block);
     }
-    this.eaOut[block] = this.eaReg + 1;
   }
 
   /**
