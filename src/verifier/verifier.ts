@@ -153,6 +153,8 @@ interface Checkpoint extends PrecisionCheckpoint {
   readonly dfsDepth: number;
   /** The loop visit it belongs to (scc.ts), null outside loops. */
   readonly callchain: string | null;
+  /** Evicted from its list while still referenced (`in_free_list`): counted in peak_states until freed. */
+  inFreeList: boolean;
 }
 
 /** A path that stopped because an earlier state of its own loop covered it by range (`bpf_scc_backedge`). */
@@ -248,6 +250,9 @@ class Env {
   scc: Int32Array = new Int32Array(0);
   readonly sccVisits = new Map<string, SccVisit>();
   numBackedges = 0;
+  /** Checkpoints in the lists, and evicted ones not yet freed (`explored_states_size`, `free_list_size`). */
+  exploredSize = 0;
+  freeListSize = 0;
 
   constructor(readonly insns: readonly Insn[], readonly options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -661,7 +666,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
-    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) maybeExitScc(env, cp);
+    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) {
+      maybeExitScc(env, cp);
+      maybeFreeCheckpoint(env, cp);
+    }
     return popBranch(env);
   };
   for (;;) {
@@ -719,7 +727,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
         } else {
           // A state of a loop whose visit has backedges still has incomplete marks: compared by range (`incomplete_read_marks`).
-          const incomplete = cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+          const incomplete = incompleteReadMarks(env, cp);
           if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged && !incomplete)) {
             cp.hitCnt++;
             pruned = true;
@@ -732,7 +740,13 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         // for a forced checkpoint still being explored (an iteration a later one may converge to).
         if (addNewState) cp.missCnt++;
         const n = forceNewState && cp.branches > 0 ? 64 : 3;
-        if (cp.missCnt > cp.hitCnt * n + n) list.splice(k, 1);
+        if (cp.missCnt > cp.hitCnt * n + n) {
+          list.splice(k, 1);
+          cp.inFreeList = true;
+          env.freeListSize++;
+          env.exploredSize--;
+          maybeFreeCheckpoint(env, cp);
+        }
       }
       if (pruned) {
         if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
@@ -751,7 +765,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const cp: Checkpoint = {
           state: cloneState(state, true), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
-          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx),
+          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx), inFreeList: false,
         };
         maybeEnterScc(env, cp);
         // The entry of the jump here, if any, opens the new checkpoint's history.
@@ -759,7 +773,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         list.push(cp);
         env.explored.set(idx, list);
         env.totalStates++;
-        env.peakStates++;
+        env.exploredSize++;
+        updatePeakStates(env);
         env.prevJmpsProcessed = env.jmpsProcessed;
         env.prevInsnProcessed = env.processed;
         head = cp;
@@ -904,7 +919,24 @@ function addSccBackedge(env: Env, backedge: Backedge): void {
   if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
   visit.backedges.unshift(backedge);
   env.numBackedges++;
-  env.peakStates = Math.max(env.peakStates, env.totalStates + env.numBackedges);
+  updatePeakStates(env);
+}
+
+/** `update_peak_states`: the most states kept at once, backedges included. */
+function updatePeakStates(env: Env): void {
+  env.peakStates = Math.max(env.peakStates, env.exploredSize + env.freeListSize + env.numBackedges);
+}
+
+/** A checkpoint of a loop visit that has backedges: its marks are not final yet (`incomplete_read_marks`). */
+function incompleteReadMarks(env: Env, cp: Checkpoint): boolean {
+  return cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+}
+
+/** `maybe_free_verifier_state`: an evicted checkpoint nothing explores below any more is freed. */
+function maybeFreeCheckpoint(env: Env, cp: Checkpoint): void {
+  if (!cp.inFreeList || cp.branches !== 0 || incompleteReadMarks(env, cp)) return;
+  cp.inFreeList = false;
+  env.freeListSize--;
 }
 
 /** Precise scalars of the states the backedges converged to: when a pass adds none, the next one would do the same. */
