@@ -250,6 +250,8 @@ class Env {
   scc: Int32Array = new Int32Array(0);
   readonly sccVisits = new Map<string, SccVisit>();
   numBackedges = 0;
+  /** The source line last printed (`prev_linfo`): a line is printed when the instruction's record changes. */
+  prevLinfo: SourceLine | undefined;
   /** Checkpoints in the lists, and evicted ones not yet freed (`explored_states_size`, `free_list_size`). */
   exploredSize = 0;
   freeListSize = 0;
@@ -655,6 +657,7 @@ function mainEntryState(): VerifierState {
 function doCheck(env: Env, entry: VerifierState, start: number): void {
   let state = entry;
   env.state = state;
+  env.prevLinfo = undefined;
   let idx = start;
   let prevIdx = -1;
   let printState = true;
@@ -722,6 +725,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           }
           // Still being explored: the same state again is a loop that never ends.
           if (sameDepth && statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
+            if (env.level > 0) verboseLinfo(env, idx);
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
@@ -795,6 +799,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
     printNext = undefined;
+    if (env.level > 0) verboseLinfo(env, idx);
     const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}` : '';
     env.verbose(insnText);
     scratch.clear();
@@ -920,6 +925,26 @@ function addSccBackedge(env: Env, backedge: Backedge): void {
   visit.backedges.unshift(backedge);
   env.numBackedges++;
   updatePeakStates(env);
+}
+
+/** `verbose_linfo`: the source line of instruction `idx` (its BTF line_info record), when it is not the line printed last. */
+function verboseLinfo(env: Env, idx: number): void {
+  const lines = env.options.lineInfo;
+  if (!lines || lines.length === 0 || idx >= env.insns.length) return;
+  // `find_linfo`: the last record starting at or before idx (the records are sorted, the first at 0).
+  let lo = 0, hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid].insnOff <= idx) lo = mid;
+    else hi = mid - 1;
+  }
+  const linfo = lines[lo];
+  const prev = env.prevLinfo;
+  if (linfo === prev) return;
+  // Records for the same line (other columns) print it once, and the last printed stays the reference.
+  if (prev && linfo.fileName === prev.fileName && linfo.lineNum === prev.lineNum) return;
+  env.verbose(`; ${linfo.line.trimStart()} @ ${linfo.fileName.slice(linfo.fileName.lastIndexOf('/') + 1)}:${linfo.lineNum}\n`);
+  env.prevLinfo = linfo;
 }
 
 /** `update_peak_states`: the most states kept at once, backedges included. */
