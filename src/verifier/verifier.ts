@@ -473,7 +473,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
-    env.scc = computeScc(env.insns, env.rows, (i) => env.callbackCallsites.has(i));
+    env.scc = computeScc(env.insns, env.rows);
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
