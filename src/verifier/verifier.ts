@@ -489,7 +489,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
-    env.scc = computeScc(env.insns, env.rows, (i) => env.callbackCallsites.has(i));
+    env.scc = computeScc(env.insns, env.rows);
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
@@ -2478,10 +2478,13 @@ const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find
  * on as if the loop were over.
  */
 function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number): { state: VerifierState; idx: number } | undefined {
-  if (proto.helper !== 'bpf_loop') throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
+  if (proto.helper !== 'bpf_loop' && proto.helper !== 'bpf_for_each_map_elem') {
+    throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
+  }
   const caller = cur(state);
   const depth = caller.callbackDepth ?? 0;
-  if (BigInt(depth) >= caller.regs[1].umax) {
+  // bpf_loop calls its callback at most R1 times; bpf_for_each_map_elem until the iterations converge.
+  if (proto.helper === 'bpf_loop' && BigInt(depth) >= caller.regs[1].umax) {
     caller.callbackDepth = 0;
     env.verbose(env.level > 1 ? `frame${caller.frameno} bpf_loop iteration limit reached
 ` : '');
@@ -2493,11 +2496,33 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   otherCaller.callbackDepth = depth + 1;
   caller.callbackDepth = 0;
   const callee = newFrame(other.frames.length, idx, subprog);
-  callee.regs[1] = unknownScalar();
-  callee.regs[2] = copyReg(otherCaller.regs[3]);
+  if (proto.helper === 'bpf_loop') {
+    callee.regs[1] = unknownScalar();
+    callee.regs[2] = copyReg(otherCaller.regs[3]);
+  } else {
+    setMapElemCallbackState(idx, env.maps[otherCaller.regs[1].mapIndex], otherCaller, callee);
+  }
   callee.inCallbackFn = true;
   other.frames.push(callee);
   return { state: other, idx: env.subprogStarts[subprog] };
+}
+
+/** Maps whose elements bpf_for_each_map_elem can walk (`map_set_for_each_callback_args`). */
+const FOR_EACH_MAPS = new Set(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array']);
+
+/**
+ * `set_map_elem_callback_state`: the callback is `(map, key, value, ctx)`,
+ * key and value pointing into the map being walked.
+ */
+function setMapElemCallbackState(idx: number, map: MapDescriptor, caller: FuncState, callee: FuncState): void {
+  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  if (!type || !FOR_EACH_MAPS.has(type)) throw new Reject(idx, 'callback function not allowed for map');
+  callee.regs[1] = copyReg(caller.regs[1]);
+  callee.regs[2] = pointer('map_key');
+  callee.regs[2].mapIndex = caller.regs[1].mapIndex;
+  callee.regs[3] = pointer('map_value');
+  callee.regs[3].mapIndex = caller.regs[1].mapIndex;
+  callee.regs[4] = copyReg(caller.regs[3]);
 }
 
 /** `process_spin_lock`: take or release the lock at a constant offset of a map value. */
