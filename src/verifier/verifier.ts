@@ -605,7 +605,12 @@ function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
     if (scratch && !scratch.slots.has(spi)) return;
     out += slotStr(slot, spi, f.frameno, env.mapInfo);
   });
-  return out && f.frameno ? ` frame${f.frameno}:${out}` : out;
+  if (!out) return out;
+  // The references held are the walked state's, whichever frame or state is printed (`print_verifier_state` reads cur_state).
+  const refs = env.state?.refs.filter((r) => r.id !== 0) ?? [];
+  if (refs.length > 0 && env.state?.refs[0].id !== 0) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  if (f.inCallbackFn) out += ' cb';
+  return f.frameno ? ` frame${f.frameno}:${out}` : out;
 }
 
 function fullState(env: Env, s: VerifierState): string {
@@ -813,12 +818,15 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     const marked = env.walkLogged;
     if (env.level > 0) {
       const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
-      const col = Math.max(insnText.length + 4, 40);
+      // `vlog_alignment` of the instruction line as the kernel measures it, its newline included.
+      const col = Math.max(insnText.length + 5, 40);
       const inline = `${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`;
       // A conditional jump prints its state at once (`print_insn_state` in check_cond_jmp_op); other
       // instructions when the next one is not pruned, on their own line if the log moved on since.
       const format = env.rows[idx]?.format;
-      if (!s || step.kind === 'exit') {
+      // A helper call scratches R0-R5 (`check_reg_arg` on the caller-saved ones): printed even when none of them holds anything, as after a void helper.
+      const scratchedCall = format === 'call_helper' && step.kind === 'next' && !step.print;
+      if ((!s && !scratchedCall) || step.kind === 'exit') {
         if (!marked) env.verbose('\n');
       } else if (format === 'jmp_imm' || format === 'jmp_reg') {
         env.verbose(marked ? `${idx}:${s}\n` : inline);
@@ -2424,7 +2432,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     const id = ++env.idGen;
     state.refs.push({ id, insnIdx: idx });
     r0.refObjId = id;
-    r0.id = r0.id || id;
+    r0.id = id;
   }
   f.regs[0] = r0;
   scratch.regs.add(0);

@@ -1,5 +1,4 @@
 ; xdp: a packet pointer advanced by each iteration is not widened as scalars are: the iterations never converge
-; slow: yes
 ; prog: xdp
 ; result: reject
 ; error: The sequence of 8193 jumps is too complex.
