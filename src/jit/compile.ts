@@ -352,7 +352,7 @@ class FunctionLowering implements BlockLowering {
         if (row.format === 'may_goto') mayGoto = true;
       }
     }
-    this.w = new ByteWriter(64 + 16 * insns);
+    this.w = ByteWriter.take(64 + 16 * insns);
     this.pcs = new Int32Array(2 * insns + 8);
     this.labelLocal = f.label;
     this.reg = f.reg;
@@ -1510,6 +1510,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   }
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
+  // The bodies are copied into the module: their writers can serve the next compile.
+  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
 
   let at = 0;
   return facts.map((f, p) => {

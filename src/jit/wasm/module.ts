@@ -133,7 +133,7 @@ export class ModuleBuilder {
   finish(): BuiltModule {
     let total = 8;
     for (const b of this.bodies) total += (b?.code.length ?? 0) + 16;
-    const out = new ByteWriter(total + 1024);
+    const out = ByteWriter.take(total + 1024);
     out.raw(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
 
     this.section(out, Section.type, this.types.length, (w) => {
@@ -210,7 +210,9 @@ export class ModuleBuilder {
       });
     });
     if (this.names) this.nameSection(out, this.names.module, this.names.funcs);
-    return { bytes: out.finish(), codeStarts };
+    const bytes = out.finish();
+    ByteWriter.release([out]);
+    return { bytes, codeStarts };
   }
 
   /** The custom "name" section: the module name (subsection 0) and function names (subsection 1). */
