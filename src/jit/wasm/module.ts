@@ -56,7 +56,6 @@ export interface BuiltModule {
 
 export class ModuleBuilder {
   readonly types: FuncType[] = [];
-  private readonly typeKeys = new Map<string, number>();
   readonly imports: Import[] = [];
   private importedFuncs = 0;
   private importedGlobals = 0;
@@ -67,15 +66,14 @@ export class ModuleBuilder {
   readonly exports: { name: string; kind: ExternKind; index: number }[] = [];
   private names: { module: string; funcs: readonly string[] } | undefined;
 
+  /** The index of the function type, added if new (a module has a handful: a scan, no string keys). */
   typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
-    const key = `${params.join(',')}>${results.join(',')}`;
-    let index = this.typeKeys.get(key);
-    if (index === undefined) {
-      index = this.types.length;
-      this.types.push({ params, results });
-      this.typeKeys.set(key, index);
+    for (let k = 0; k < this.types.length; k++) {
+      const t = this.types[k];
+      if (sameTypes(t.params, params) && sameTypes(t.results, results)) return k;
     }
-    return index;
+    this.types.push({ params, results });
+    return this.types.length - 1;
   }
 
   /** Import a function; all imports must come before the first declareFunc. Returns its function index. */
@@ -248,6 +246,13 @@ export class ModuleBuilder {
     write(out);
     out.patchU32(size, out.length - start);
   }
+}
+
+function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** Consecutive locals of one type, as the binary declares them. */
