@@ -114,12 +114,13 @@ function hex(n: number): string {
 type Field = 'dst' | 'src' | 'off' | 'imm';
 
 const rowName = (row: Opcode) => `${row.mnemonic} (opcode ${hex(row.code)})`;
-const must = (row: Opcode, ins: Insn, field: Field): string | null =>
-  ins[field] === 0 ? null : `${rowName(row)} uses reserved field ${field}=${ins[field]}, must be 0`;
-const reg = (row: Opcode, ins: Insn, field: 'dst' | 'src'): string | null =>
-  ins[field] < MAX_BPF_REG ? null : `${rowName(row)} names register r${ins[field]} in ${field}; registers are r0 to r${BPF_REG_10}`;
-const matched = (row: Opcode, ins: Insn, field: 'off' | 'imm' | 'src'): string | null =>
-  row.match?.field === field ? null : must(row, ins, field);
+// The field's value is read at each call site (a constant property name, not a keyed read of a varying one).
+const must = (row: Opcode, field: Field, v: number): string | null =>
+  v === 0 ? null : `${rowName(row)} uses reserved field ${field}=${v}, must be 0`;
+const reg = (row: Opcode, field: 'dst' | 'src', v: number): string | null =>
+  v < MAX_BPF_REG ? null : `${rowName(row)} names register r${v} in ${field}; registers are r0 to r${BPF_REG_10}`;
+const matched = (row: Opcode, field: 'off' | 'imm' | 'src', v: number): string | null =>
+  row.match?.field === field ? null : must(row, field, v);
 
 /**
  * Why the fields of `ins` do not fit `row`, or null when they do. The
@@ -128,27 +129,27 @@ const matched = (row: Opcode, ins: Insn, field: 'off' | 'imm' | 'src'): string |
  */
 function fieldProblem(r: Opcode, i: Insn): string | null {
   switch (r.format) {
-    case 'alu_reg': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? matched(r, i, 'off') ?? must(r, i, 'imm');
-    case 'alu_imm': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? matched(r, i, 'off');
-    case 'neg': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
-    case 'endian': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
-    case 'jmp_reg': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
-    case 'jmp_imm': return reg(r, i, 'dst') ?? must(r, i, 'src');
-    case 'ja': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'imm');
-    case 'ja32': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
-    case 'may_goto': return must(r, i, 'dst') ?? must(r, i, 'imm');
+    case 'alu_reg': return reg(r, 'dst', i.dst) ?? reg(r, 'src', i.src) ?? matched(r, 'off', i.off) ?? must(r, 'imm', i.imm);
+    case 'alu_imm': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? matched(r, 'off', i.off);
+    case 'neg': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off) ?? must(r, 'imm', i.imm);
+    case 'endian': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off);
+    case 'jmp_reg': return reg(r, 'dst', i.dst) ?? reg(r, 'src', i.src) ?? must(r, 'imm', i.imm);
+    case 'jmp_imm': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src);
+    case 'ja': return must(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'imm', i.imm);
+    case 'ja32': return must(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off);
+    case 'may_goto': return must(r, 'dst', i.dst) ?? must(r, 'imm', i.imm);
     case 'call_helper':
-    case 'call_local': return must(r, i, 'dst') ?? must(r, i, 'off');
-    case 'call_kfunc': return must(r, i, 'dst');
-    case 'callx': return reg(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
-    case 'exit': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off') ?? must(r, i, 'imm');
-    case 'lddw': return reg(r, i, 'dst') ?? must(r, i, 'off');
-    case 'ldx': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
-    case 'st': return reg(r, i, 'dst') ?? must(r, i, 'src');
-    case 'stx': return reg(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'imm');
-    case 'atomic': return reg(r, i, 'dst') ?? reg(r, i, 'src');
-    case 'ldabs': return must(r, i, 'dst') ?? must(r, i, 'src') ?? must(r, i, 'off');
-    case 'ldind': return must(r, i, 'dst') ?? reg(r, i, 'src') ?? must(r, i, 'off');
+    case 'call_local': return must(r, 'dst', i.dst) ?? must(r, 'off', i.off);
+    case 'call_kfunc': return must(r, 'dst', i.dst);
+    case 'callx': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off) ?? must(r, 'imm', i.imm);
+    case 'exit': return must(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off) ?? must(r, 'imm', i.imm);
+    case 'lddw': return reg(r, 'dst', i.dst) ?? must(r, 'off', i.off);
+    case 'ldx': return reg(r, 'dst', i.dst) ?? reg(r, 'src', i.src) ?? must(r, 'imm', i.imm);
+    case 'st': return reg(r, 'dst', i.dst) ?? must(r, 'src', i.src);
+    case 'stx': return reg(r, 'dst', i.dst) ?? reg(r, 'src', i.src) ?? must(r, 'imm', i.imm);
+    case 'atomic': return reg(r, 'dst', i.dst) ?? reg(r, 'src', i.src);
+    case 'ldabs': return must(r, 'dst', i.dst) ?? must(r, 'src', i.src) ?? must(r, 'off', i.off);
+    case 'ldind': return must(r, 'dst', i.dst) ?? reg(r, 'src', i.src) ?? must(r, 'off', i.off);
   }
 }
 

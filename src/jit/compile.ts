@@ -325,6 +325,8 @@ class FunctionLowering implements BlockLowering {
   private pending = 0;
   /** The register whose low 32 bits the ea local holds (set by an add that feeds a memory access), or -1. */
   private eaReg = -1;
+  /** Where the code ended when settle last set the fuel local: a read right there tees it instead. */
+  private settledAt = -1;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -350,7 +352,7 @@ class FunctionLowering implements BlockLowering {
         if (row.format === 'may_goto') mayGoto = true;
       }
     }
-    this.w = new ByteWriter(64 + 16 * insns);
+    this.w = ByteWriter.take(64 + 16 * insns);
     this.pcs = new Int32Array(2 * insns + 8);
     this.labelLocal = f.label;
     this.reg = f.reg;
@@ -561,6 +563,14 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.localGet, f.fuel);
     if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
     w.byte2(Op.localSet, f.fuel);
+    this.settledAt = w.length;
+  }
+
+  /** Push the fuel local: right after settle stored it, by turning that local.set into a local.tee (two bytes fewer). */
+  private getFuel(): void {
+    const { w, f } = this;
+    if (this.settledAt === w.length && w.bytes[w.length - 2] === Op.localSet) w.bytes[w.length - 2] = Op.localTee;
+    else w.byte2(Op.localGet, f.fuel);
   }
 
   /** Subtract what is pending: the budget is about to be read. */
@@ -569,9 +579,9 @@ class FunctionLowering implements BlockLowering {
   }
 
   budgetCheck(pc: number): void {
-    const { w, f } = this;
+    const { w } = this;
     if (!this.m.budget) return;
-    w.byte2(Op.localGet, f.fuel);
+    this.getFuel();
     this.i64c(0);
     w.byte(Op.i64LtS);
     w.byte2(Op.if, ValType.void);
@@ -1107,7 +1117,7 @@ class FunctionLowering implements BlockLowering {
   private syncOut(): void {
     const { w, f, m } = this;
     this.flush();
-    w.byte2(Op.localGet, f.fuel);
+    this.getFuel();
     w.byte(Op.globalSet); w.u32(m.fuel);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte(Op.globalSet); w.u32(m.depth);
@@ -1166,8 +1176,10 @@ class FunctionLowering implements BlockLowering {
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     // The callee gets the budget as if this block ended at the call (an abort in it counts nothing after
-    // the call): the rest of the block stays pending.
-    this.settle(this.pending, this.restOfBlock(pc, block));
+    // the call): the rest of the block stays pending. The difference is subtracted from the fuel argument
+    // itself, the local being set from the callee's result anyway.
+    const from = this.pending, to = this.restOfBlock(pc, block);
+    this.pending = to;
     if (!this.isMain) {
       w.byte2(Op.localGet, f.depth);
       this.i32c(MAX_CALL_FRAMES - 1);
@@ -1180,6 +1192,9 @@ class FunctionLowering implements BlockLowering {
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
     w.byte2(Op.localGet, f.fuel);
+    if (m.budget && from !== to) {
+      if (from > to) { this.i64c(from - to); w.byte(Op.i64Sub); } else { this.i64c(to - from); w.byte(Op.i64Add); }
+    }
     w.byte(Op.call); w.u32(m.subs.get(target)!);
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
@@ -1495,6 +1510,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   }
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
+  // The bodies are copied into the module: their writers can serve the next compile.
+  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
 
   let at = 0;
   return facts.map((f, p) => {

@@ -361,11 +361,16 @@ export class Jit {
     const key = encodeInsns(insns);
     const ids = new Set<number>();
     let perProgram = false, knowsMaps = false;
-    for (const ins of insns) {
+    // The helper calls: candidates from the key's bytes (little-endian: src is the high nibble of byte 1),
+    // cheaper to scan than the instruction objects, then checked on the instruction.
+    for (let p = 0; p < key.length; p += 8) {
+      if (key[p] !== (BPF_JMP | BPF_CALL) || key[p + 1] >> 4 !== 0) continue;
+      const ins = insns[p >> 3];
       if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
-      const intrinsic = this.intrinsicFor(ins.imm);
+      const imm = ins.imm;
+      const intrinsic = this.intrinsicFor(imm);
       if (!intrinsic) continue;
-      ids.add(ins.imm);
+      ids.add(imm);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
       if (intrinsic.knowsMaps) knowsMaps = true;
     }

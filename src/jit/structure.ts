@@ -27,7 +27,7 @@
  */
 import { ByteWriter } from './wasm/writer.js';
 import { Op, ValType } from './wasm/opcodes.js';
-import { Term, type ProgramCfg } from './cfg.js';
+import { Carver, Term, type ProgramCfg } from './cfg.js';
 
 /**
  * What the structurer asks of the code generator, per block.
@@ -90,11 +90,10 @@ export interface GraphWork {
 }
 
 export function graphWork(blockCount: number): GraphWork {
-  return {
-    scratch: new Int32Array(blockCount).fill(-1), disc: new Int32Array(blockCount), iter: new Uint8Array(blockCount),
-    stack: new Int32Array(blockCount), post: new Int32Array(blockCount),
-  };
+  const c = new Carver(4 * (4 * blockCount) + blockCount);
+  return { scratch: c.i32(blockCount).fill(-1), disc: c.i32(blockCount), stack: c.i32(blockCount), post: c.i32(blockCount), iter: c.u8(blockCount) };
 }
+
 
 /**
  * The graph of the function entered at block `entry`: the blocks reachable
@@ -125,10 +124,13 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
   const n = found;
   iter.fill(0, 0, n);
-  const nodes = new Int32Array(n);
+  // Int32 arrays: nodes n, succ 2n, predStart n + 1, predList at most 2n, fill n, idom n, childStart n + 1,
+  // childList n - 1, cfill n, pre n, postNum n, it n; then loopHeader and merge, n bytes each.
+  const c = new Carver(4 * (14 * n + 2) + 2 * n);
+  const nodes = c.i32(n);
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
-  const succ = new Int32Array(2 * n);
+  const succ = c.i32(2 * n);
   for (let v = 0; v < n; v++) {
     for (let k = 0; k < 2; k++) {
       const s = cfg.succ[2 * nodes[v] + k];
@@ -138,16 +140,17 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
 
   // Predecessors (distinct), as compressed rows.
-  const predStart = new Int32Array(n + 1);
+  const predStart = c.i32(n + 1);
   const distinct = (v: number, k: number) => succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predStart[succ[2 * v + k] + 1]++;
   for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
-  const predList = new Int32Array(predStart[n]);
-  const fill = predStart.slice(0, n);
+  const predList = c.i32(predStart[n]);
+  const fill = c.i32(n);
+  fill.set(predStart.subarray(0, n));
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
-  const idom = new Int32Array(n).fill(-1);
+  const idom = c.i32(n).fill(-1);
   idom[0] = 0;
   for (let changed = true; changed;) {
     changed = false;
@@ -172,18 +175,20 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
 
   // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests.
-  const childStart = new Int32Array(n + 1);
+  const childStart = c.i32(n + 1);
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
   for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
-  const childList = new Int32Array(Math.max(0, n - 1));
-  const cfill = childStart.slice(0, n);
+  const childList = c.i32(Math.max(0, n - 1));
+  const cfill = c.i32(n);
+  cfill.set(childStart.subarray(0, n));
   for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
-  const pre = new Int32Array(n);
-  const postNum = new Int32Array(n);
+  const pre = c.i32(n);
+  const postNum = c.i32(n);
   {
     let clock = 0;
     const st: number[] = [0];
-    const it = childStart.slice(0, n);
+    const it = c.i32(n);
+    it.set(childStart.subarray(0, n));
     pre[0] = clock++;
     while (st.length > 0) {
       const v = st[st.length - 1];
@@ -199,8 +204,8 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
   const dominates = (a: number, b: number) => pre[a] <= pre[b] && postNum[b] <= postNum[a];
 
-  const loopHeader = new Uint8Array(n);
-  const merge = new Uint8Array(n);
+  const loopHeader = c.u8(n);
+  const merge = c.u8(n);
   let reducible = true;
   for (let v = 0; v < n; v++) {
     let forward = 0;
@@ -226,8 +231,9 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
   const n = g.nodes.length;
   // The enclosing constructs, innermost last; where each node's loop and follow-block sit in it.
   const ctx: Ctx[] = [];
-  const loopAt = new Int32Array(n).fill(-1);
-  const blockAt = new Int32Array(n).fill(-1);
+  const c = new Carver(8 * n);
+  const loopAt = c.i32(n).fill(-1);
+  const blockAt = c.i32(n).fill(-1);
   // Tasks: [kind, a, b] triples on a stack.
   const tasks: number[] = [Task.tree, 0, 0];
 
@@ -360,7 +366,8 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  */
 function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
   const n = g.nodes.length;
-  const pendIn = new Float64Array(n), pendOut = new Float64Array(n);
+  const c = new Carver(16 * n);
+  const pendIn = c.f64(n), pendOut = c.f64(n);
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;
     for (let j = g.predStart[v]; j < g.predStart[v + 1]; j++) {

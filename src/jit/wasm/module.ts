@@ -56,7 +56,6 @@ export interface BuiltModule {
 
 export class ModuleBuilder {
   readonly types: FuncType[] = [];
-  private readonly typeKeys = new Map<string, number>();
   readonly imports: Import[] = [];
   private importedFuncs = 0;
   private importedGlobals = 0;
@@ -67,15 +66,14 @@ export class ModuleBuilder {
   readonly exports: { name: string; kind: ExternKind; index: number }[] = [];
   private names: { module: string; funcs: readonly string[] } | undefined;
 
+  /** The index of the function type, added if new (a module has a handful: a scan, no string keys). */
   typeIndex(params: readonly ValType[], results: readonly ValType[]): number {
-    const key = `${params.join(',')}>${results.join(',')}`;
-    let index = this.typeKeys.get(key);
-    if (index === undefined) {
-      index = this.types.length;
-      this.types.push({ params, results });
-      this.typeKeys.set(key, index);
+    for (let k = 0; k < this.types.length; k++) {
+      const t = this.types[k];
+      if (sameTypes(t.params, params) && sameTypes(t.results, results)) return k;
     }
-    return index;
+    this.types.push({ params, results });
+    return this.types.length - 1;
   }
 
   /** Import a function; all imports must come before the first declareFunc. Returns its function index. */
@@ -133,7 +131,7 @@ export class ModuleBuilder {
   finish(): BuiltModule {
     let total = 8;
     for (const b of this.bodies) total += (b?.code.length ?? 0) + 16;
-    const out = new ByteWriter(total + 1024);
+    const out = ByteWriter.take(total + 1024);
     out.raw(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
 
     this.section(out, Section.type, this.types.length, (w) => {
@@ -210,7 +208,9 @@ export class ModuleBuilder {
       });
     });
     if (this.names) this.nameSection(out, this.names.module, this.names.funcs);
-    return { bytes: out.finish(), codeStarts };
+    const bytes = out.finish();
+    ByteWriter.release([out]);
+    return { bytes, codeStarts };
   }
 
   /** The custom "name" section: the module name (subsection 0) and function names (subsection 1). */
@@ -246,6 +246,13 @@ export class ModuleBuilder {
     write(out);
     out.patchU32(size, out.length - start);
   }
+}
+
+function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** Consecutive locals of one type, as the binary declares them. */

@@ -7,12 +7,36 @@
 
 const utf8 = new TextEncoder();
 
+/** Writers given back with ByteWriter.release, for take to reuse. */
+const spare: ByteWriter[] = [];
+/** At most this many spare writers, none larger than this many bytes, are kept. */
+const MAX_SPARE = 32, MAX_SPARE_BYTES = 1 << 20;
+
 export class ByteWriter {
   bytes: Uint8Array;
   length = 0;
 
   constructor(capacity = 256) {
     this.bytes = new Uint8Array(Math.max(16, capacity));
+  }
+
+  /**
+   * An empty writer with room for `capacity` bytes, reused when one was
+   * released: a fresh buffer for every function body and module (an
+   * off-heap allocation, and external memory that brings the collector
+   * sooner) is a good part of what a small program's compile costs.
+   */
+  static take(capacity: number): ByteWriter {
+    const w = spare.pop();
+    if (!w) return new ByteWriter(capacity);
+    w.length = 0;
+    w.ensure(capacity);
+    return w;
+  }
+
+  /** Give back writers from take whose bytes nothing reads any more. */
+  static release(writers: readonly ByteWriter[]): void {
+    for (const w of writers) if (spare.length < MAX_SPARE && w.bytes.length <= MAX_SPARE_BYTES) spare.push(w);
   }
 
   /** Room for `n` more bytes. */

@@ -87,8 +87,7 @@
       local.get $fuel
       i64.const 7
       i64.sub
-      local.set $fuel
-      local.get $fuel
+      local.tee $fuel
       i64.const 0
       i64.lt_s
       if  ;; label = @2

@@ -52,10 +52,6 @@
     i64.const 5
     local.set $r1
     ;; 1: (85) call pc+7
-    local.get $fuel
-    i64.const 2
-    i64.sub
-    local.set $fuel
     local.get $r0
     local.get $r1
     local.get $r2
@@ -68,6 +64,8 @@
     local.get $r9
     i32.const 1
     local.get $fuel
+    i64.const 2
+    i64.sub
     call $sub_9
     local.set $fuel
     local.set $r5
@@ -227,8 +225,7 @@
     local.get $fuel
     i64.const 6
     i64.sub
-    local.set $fuel
-    local.get $fuel
+    local.tee $fuel
     global.set $fuel
     local.get $depth
     global.set $depth

@@ -90,8 +90,7 @@
     local.get $fuel
     i64.const 6
     i64.sub
-    local.set $fuel
-    local.get $fuel
+    local.tee $fuel
     i64.const 0
     i64.lt_s
     if  ;; label = @1

@@ -91,8 +91,7 @@
     local.get $fuel
     i64.const 12
     i64.sub
-    local.set $fuel
-    local.get $fuel
+    local.tee $fuel
     i64.const 0
     i64.lt_s
     if  ;; label = @1

@@ -112,8 +112,7 @@
       local.get $fuel
       i64.const 1
       i64.sub
-      local.set $fuel
-      local.get $fuel
+      local.tee $fuel
       i64.const 0
       i64.lt_s
       if  ;; label = @2
