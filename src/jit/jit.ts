@@ -18,7 +18,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, type Insn, type Opcode,
+  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, validateProgram, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
@@ -331,7 +331,7 @@ export class Jit {
     const missing: { k: number; key: Uint8Array; flags: string }[] = [];
     programs.forEach((insns, k) => {
       const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-      const entry = this.cache.get(key, flags);
+      const entry = this.cachedModule(insns, key, flags);
       if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
       else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' }, undefined, verified);
       else missing.push({ k, key, flags });
@@ -401,10 +401,21 @@ export class Jit {
     }
   }
 
+  /**
+   * The cached module of `insns`. Its key holds each field only to its width (a dst of 16 encodes
+   * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
+   * a valid one.
+   */
+  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string): CachedModule | undefined {
+    const entry = this.cache.get(key, flags);
+    if (entry) validateProgram(insns);
+    return entry;
+  }
+
   /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
   instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false): JitModule {
     const { key, flags } = this.cacheKey(insns, form, verified);
-    let entry: CachedModule | undefined = this.cache.get(key, flags);
+    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags);
     if (!entry) {
       const compiled = compileProgram(insns, {
         shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(), verified,

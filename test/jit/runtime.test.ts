@@ -225,6 +225,9 @@ test('modules are cached by program: loading again, or in another Jit sharing th
   a.load([call(BPF_FUNC_get_prandom_u32), exit()]);
   new Jit(shared, { cache, intrinsics: false }).load([call(BPF_FUNC_get_prandom_u32), exit()]).jit.dispose();
   assert.equal(cache.size, 3, 'the intrinsics in use are part of the key');
+  // dst 16 encodes as dst 0 in the key: the program is still refused, not given the valid one's module.
+  assert.throws(() => a.load([{ ...mov(0, 1), dst: 16 }, exit()]), InstructionError);
+  assert.throws(() => a.loadAll([prog, [{ ...mov(0, 1), dst: 16 }, exit()]]), InstructionError);
   a.dispose();
   b.dispose();
   const small = new JitCache(2);
