@@ -232,6 +232,10 @@ class Env {
   readonly prunePoints: SmallSet;
   /** Helper calls that call a callback: a checkpoint at each, always (`mark_force_checkpoint`, `calls_callback`). */
   readonly callbackCallsites = new Set<number>();
+  /** A call of a global function (precision.ts: the path does not enter it). */
+  isGlobalCall(idx: number): boolean {
+    return this.funcLinkage?.get(idx + this.insns[idx].imm + 1) === BTF_FUNC_GLOBAL;
+  }
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
   /** The arguments of each global function (by its first instruction) as `globalFuncOf` read them. */
