@@ -236,6 +236,8 @@ class Env {
   isGlobalCall(idx: number): boolean {
     return this.funcLinkage?.get(idx + this.insns[idx].imm + 1) === BTF_FUNC_GLOBAL;
   }
+  /** Per bpf_loop call: whether it still could be inlined (flags 0, one callback), as `bpf_loop_inline_state` tracks it. */
+  readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
   /** The arguments of each global function (by its first instruction) as `globalFuncOf` read them. */
@@ -2426,6 +2428,9 @@ const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find
  */
 function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number): { state: VerifierState; idx: number } | undefined {
   if (proto.helper !== 'bpf_loop') throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
+  updateLoopInlineState(env, state, idx, subprog);
+  // Whether the loop is over depends on R1's value.
+  demandPrecise(env, state, 1);
   const caller = cur(state);
   const depth = caller.callbackDepth ?? 0;
   if (BigInt(depth) >= caller.regs[1].umax) {
@@ -2445,6 +2450,21 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   callee.inCallbackFn = true;
   other.frames.push(callee);
   return { state: other, idx: env.subprogStarts[subprog] };
+}
+
+/**
+ * `update_loop_inline_state`: a bpf_loop call stays fit for inlining while its
+ * flags are 0 (which then must be precise: the inlined code relies on it) and
+ * it always calls the same callback.
+ */
+function updateLoopInlineState(env: Env, state: VerifierState, idx: number, subprog: number): void {
+  const loop = env.loopInline.get(idx);
+  if (loop && !loop.fit) return;
+  const r4 = regOf(state, 4);
+  const flagIsZero = r4.type === 'scalar' && tnumIsConst(r4.varOff) && r4.varOff.value === 0n;
+  if (flagIsZero) demandPrecise(env, state, 4);
+  if (loop) loop.fit = flagIsZero && loop.subprog === subprog;
+  else env.loopInline.set(idx, { fit: flagIsZero, subprog });
 }
 
 /** `process_spin_lock`: take or release the lock at a constant offset of a map value. */
