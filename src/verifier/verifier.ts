@@ -223,6 +223,8 @@ class Env {
   prevInsnProcessed = 0;
   /** States seen at prune points (`explored_states`). */
   readonly explored = new Map<number, Checkpoint[]>();
+  /** Checkpoints in each of the kernel's `explored_states` hash buckets (`stateBucket`), whatever their instruction. */
+  readonly bucketStates = new Map<number, number>();
   /** Live registers before each instruction. */
   readonly liveIn: number[];
   readonly stack: Branch[] = [];
@@ -419,7 +421,9 @@ function checkCfg(env: Env): void {
       case 'call_local':
         push(i, i + ins.imm + 1);
         push(i, i + 1);
+        // The call, the callee's entry (a BRANCH edge) and the return site.
         env.prunePoints.add(i);
+        env.prunePoints.add(i + ins.imm + 1);
         env.prunePoints.add(i + 1);
         break;
       case 'call_helper':
@@ -691,13 +695,16 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       // `mark_force_checkpoint`: a callback's call and a may_goto always get one.
       const forceNewState = mayGoto || env.callbackCallsites.has(idx);
       let addNewState = forceNewState || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
-      let statesCnt = 0;
+      // The kernel walks one hash bucket: it counts the states of other instructions there, and never sees
+      // those of this one in other buckets (another call site).
+      const bucket = stateBucket(env, idx, state);
+      const statesCnt = env.bucketStates.get(bucket) ?? 0;
       let hit: Checkpoint | undefined;
       let loop = false;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
-        statesCnt++;
+        if (stateBucket(env, idx, cp.state) !== bucket) continue;
         if (cp.branches > 0 && env.callbackCallsites.has(idx)) {
           // A callback's next call: covered by an earlier one still being explored, the iterations converged.
           if (statesEqual(cp.state, state, live, false, env.privileged)) {
@@ -738,7 +745,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         // for a forced checkpoint still being explored (an iteration a later one may converge to).
         if (addNewState) cp.missCnt++;
         const n = forceNewState && cp.branches > 0 ? 64 : 3;
-        if (cp.missCnt > cp.hitCnt * n + n) list.splice(k, 1);
+        if (cp.missCnt > cp.hitCnt * n + n) {
+          list.splice(k, 1);
+          env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 1) - 1);
+        }
       }
       if (pruned) {
         if (hit && env.privileged) propagatePrecision(env, hit.state, live, head, head ? head.insnIdx : start, idx);
@@ -764,6 +774,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.hist = env.histVisit ? cp.hist.splice(-3) : [];
         list.push(cp);
         env.explored.set(idx, list);
+        env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 0) + 1);
         env.totalStates++;
         env.peakStates++;
         env.prevJmpsProcessed = env.jmpsProcessed;
@@ -1802,6 +1813,11 @@ function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): S
   return { kind: 'branch', idx: target, other, otherIdx: idx + 1 };
 }
 
+/** `explored_state`: the hash bucket of the states at `idx` of the frame `state` runs in. */
+function stateBucket(env: Env, idx: number, state: VerifierState): number {
+  return ((idx ^ cur(state).callsite) >>> 0) % env.insns.length;
+}
+
 /**
  * `find_prev_entry`: the newest checkpoint at `idx` still on the walk
  * (branches left to explore) with the same call chain, below `depth` on the
@@ -1909,6 +1925,7 @@ function checkGlobalFuncs(env: Env): void {
       if (typeof global === 'string') throw new Reject(env.subprogStarts[sub], global);
       env.verbose(`Validating ${global.name}() func#${sub}...\n`);
       env.explored.clear();
+      env.bucketStates.clear();
       env.verifyingSubprog = sub;
       doCheck(env, globalEntryState(env, sub, global), env.subprogStarts[sub]);
       env.verbose(`Func#${sub} ('${global.name}') is safe for any args that match its prototype\n`);
