@@ -68,9 +68,20 @@ export interface Explanation {
   pathOmitted: number;
   /** The bpf-to-bpf call instructions the failing frame was called through, outermost first. */
   callChain: number[];
+  /** The same frames with how each was entered: a bpf-to-bpf call, or a helper calling its callback (bpf_loop…). */
+  frames: CallFrame[];
+  /** The global function (subprogram number) the failing path belongs to, verified on its own; null for the main program. */
+  globalFunc: number | null;
   registers: RegisterFact[];
   /** What usually fixes it, or null when we have nothing better than the message. */
   hint: string | null;
+}
+
+export interface CallFrame {
+  callsite: number;
+  kind: 'subprog' | 'callback';
+  /** For a callback, the helper that calls it. */
+  helper?: string;
 }
 
 /** What `verify` hands over when it stops on a rejection. */
@@ -116,6 +127,8 @@ export function explainRejection(ctx: RejectionContext): Explanation {
     path: ctx.state ? path : null,
     pathOmitted,
     callChain: ctx.state ? ctx.state.frames.slice(1).map((f) => f.callsite) : [],
+    frames: ctx.state ? ctx.state.frames.slice(1).map((f) => callFrame(insns, f)) : [],
+    globalFunc: ctx.state && ctx.state.frames[0].subprogno !== 0 ? ctx.state.frames[0].subprogno : null,
     registers: frame ? involvedRegisters(ctx, frame) : [],
     hint: null,
   };
@@ -131,7 +144,8 @@ export function formatExplanation(ex: Explanation): string {
     lines.push(`  source: ${ex.source.fileName}:${ex.source.lineNum}:${ex.source.lineCol}${text ? `: ${text}` : ''}`);
   }
   lines.push(`  error: ${ex.message.split('\n').join('; ')}`);
-  if (ex.callChain.length) lines.push(`  called from: ${ex.callChain.map((c) => `insn ${c}`).join(' -> ')}`);
+  if (ex.globalFunc !== null) lines.push(`  in: global function func#${ex.globalFunc}, verified on its own for any arguments its prototype allows`);
+  if (ex.frames.length) lines.push(`  called from: ${ex.frames.map(frameStr).join(' -> ')}`);
   if (ex.path?.length) {
     // Runs of the same step (a loop's back edge) print once with a count.
     const runs: { text: string; n: number }[] = [];
@@ -150,6 +164,15 @@ export function formatExplanation(ex: Explanation): string {
   for (const r of ex.registers) lines.push(`  R${r.regno}=${r.state}: ${r.meaning}`);
   if (ex.hint) lines.push(`  hint: ${ex.hint}`);
   return lines.join('\n') + '\n';
+}
+
+function callFrame(insns: readonly Insn[], f: FuncState): CallFrame {
+  if (!f.inCallbackFn) return { callsite: f.callsite, kind: 'subprog' };
+  return { callsite: f.callsite, kind: 'callback', helper: helperName(insns[f.callsite]?.imm ?? -1) ?? undefined };
+}
+
+function frameStr(f: CallFrame): string {
+  return f.kind === 'callback' ? `insn ${f.callsite} (${f.helper ?? 'helper'} callback)` : `insn ${f.callsite}`;
 }
 
 function stepStr(s: PathStep): string {

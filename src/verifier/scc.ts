@@ -26,10 +26,10 @@ function successors(insns: readonly Insn[], rows: readonly (Opcode | null)[], i:
 /**
  * Tarjan's algorithm over every instruction, in the kernel's order: the
  * components get ids from 1 as they complete; an instruction outside any
- * loop gets 0. A callback-calling helper call is a loop by itself (it may
- * call its callback again).
+ * loop gets 0. (Linux 6.18 does not count a callback-calling helper call as
+ * a loop by itself; later kernels do.)
  */
-export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null)[], callsCallback: (i: number) => boolean): Int32Array {
+export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null)[]): Int32Array {
   const n = insns.length;
   const scc = new Int32Array(n);
   const pre = new Int32Array(n);
@@ -63,7 +63,7 @@ export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null
         dfs.pop();
         continue;
       }
-      const assign = stack[stack.length - 1] !== w || succ.includes(w) || callsCallback(w);
+      const assign = stack[stack.length - 1] !== w || succ.includes(w);
       let t: number;
       do {
         t = stack.pop() as number;

@@ -153,6 +153,8 @@ interface Checkpoint extends PrecisionCheckpoint {
   readonly dfsDepth: number;
   /** The loop visit it belongs to (scc.ts), null outside loops. */
   readonly callchain: string | null;
+  /** Evicted from its list while still referenced (`in_free_list`): counted in peak_states until freed. */
+  inFreeList: boolean;
 }
 
 /** A path that stopped because an earlier state of its own loop covered it by range (`bpf_scc_backedge`). */
@@ -221,6 +223,8 @@ class Env {
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
   prevInsnProcessed = 0;
+  /** The backedges of callback iterations outside loops (`callbackVisit`), by their outermost call-site checkpoint. */
+  readonly callbackVisits = new Map<Checkpoint, SccVisit>();
   /** States seen at prune points (`explored_states`). */
   readonly explored = new Map<number, Checkpoint[]>();
   /** Checkpoints in each of the kernel's `explored_states` hash buckets (`stateBucket`), whatever their instruction. */
@@ -256,6 +260,11 @@ class Env {
   scc: Int32Array = new Int32Array(0);
   readonly sccVisits = new Map<string, SccVisit>();
   numBackedges = 0;
+  /** The source line last printed (`prev_linfo`): a line is printed when the instruction's record changes. */
+  prevLinfo: SourceLine | undefined;
+  /** Checkpoints in the lists, and evicted ones not yet freed (`explored_states_size`, `free_list_size`). */
+  exploredSize = 0;
+  freeListSize = 0;
 
   constructor(readonly insns: readonly Insn[], readonly options: VerifyOptions, level: number) {
     this.prog = programTypeInfo(options.progType ?? 'socket_filter', options.expectedAttachType);
@@ -492,7 +501,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
-    env.scc = computeScc(env.insns, env.rows, (i) => env.callbackCallsites.has(i));
+    env.scc = computeScc(env.insns, env.rows);
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
@@ -660,6 +669,7 @@ function mainEntryState(): VerifierState {
 function doCheck(env: Env, entry: VerifierState, start: number): void {
   let state = entry;
   env.state = state;
+  env.prevLinfo = undefined;
   let idx = start;
   let prevIdx = -1;
   let printState = true;
@@ -671,7 +681,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   if (env.level > 1 && start === 0) printLiveness(env);
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
-    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) maybeExitScc(env, cp);
+    for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) {
+      maybeExitScc(env, cp);
+      maybeFreeCheckpoint(env, cp);
+    }
     return popBranch(env);
   };
   for (;;) {
@@ -727,12 +740,13 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           }
           // Still being explored: the same state again is a loop that never ends.
           if (sameDepth && statesMaybeLooping(cp.state, state) && statesEqual(cp.state, state, live, true, env.privileged, false)) {
+            if (env.level > 0) verboseLinfo(env, idx);
             throw new Reject(idx, `infinite loop detected at insn ${idx}\ncur state:${fullState(env, state)}\nold state:${fullState(env, cp.state)}`);
           }
           if (!forceNewState && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.processed - env.prevInsnProcessed < 100) addNewState = false;
         } else {
           // A state of a loop whose visit has backedges still has incomplete marks: compared by range (`incomplete_read_marks`).
-          const incomplete = cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+          const incomplete = incompleteReadMarks(env, cp);
           if (statesEqual(cp.state, state, live, false, env.privileged, env.privileged && !incomplete)) {
             cp.hitCnt++;
             pruned = true;
@@ -748,6 +762,10 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         if (cp.missCnt > cp.hitCnt * n + n) {
           list.splice(k, 1);
           env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 1) - 1);
+          cp.inFreeList = true;
+          env.freeListSize++;
+          env.exploredSize--;
+          maybeFreeCheckpoint(env, cp);
         }
       }
       if (pruned) {
@@ -767,7 +785,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const cp: Checkpoint = {
           state: cloneState(state, true), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
-          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx),
+          dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx), inFreeList: false,
         };
         maybeEnterScc(env, cp);
         // The entry of the jump here, if any, opens the new checkpoint's history.
@@ -776,7 +794,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.explored.set(idx, list);
         env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 0) + 1);
         env.totalStates++;
-        env.peakStates++;
+        env.exploredSize++;
+        updatePeakStates(env);
         env.prevJmpsProcessed = env.jmpsProcessed;
         env.prevInsnProcessed = env.processed;
         head = cp;
@@ -797,6 +816,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
     printNext = undefined;
+    if (env.level > 0) verboseLinfo(env, idx);
     const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}` : '';
     env.verbose(insnText);
     scratch.clear();
@@ -912,16 +932,72 @@ function maybeEnterScc(env: Env, cp: Checkpoint): void {
 /** `add_scc_backedge`: kept until the visit ends, then its precision is propagated again. */
 function addSccBackedge(env: Env, backedge: Backedge): void {
   const callchain = backedge.old.callchain;
-  const visit = callchain === null ? undefined : env.sccVisits.get(callchain);
+  const visit = callchain === null ? callbackVisit(env, backedge.old) : env.sccVisits.get(callchain);
   if (!visit) {
-    // Outside loops (a callback's call site in a kernel without the implicit loop): its marks are made complete at once.
     markAllScalarsPrecise(backedge.head);
     return;
   }
-  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
   visit.backedges.unshift(backedge);
+  // Linux 6.18 keeps no backedge for a callback's iterations: neither the log nor peak_states shows it.
+  if (callchain === null) return;
+  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
   env.numBackedges++;
-  env.peakStates = Math.max(env.peakStates, env.totalStates + env.numBackedges);
+  updatePeakStates(env);
+}
+
+/**
+ * A callback's iterations outside any loop of the program (Linux 6.18 makes no
+ * SCC of its call site, later kernels an implicit one): the backedges of its
+ * call site wait, as a loop's do, until the outermost call-site checkpoint of
+ * these iterations on the path is explored, then carry its final precision.
+ * Undefined for another hit outside loops: its marks are made complete at once.
+ */
+function callbackVisit(env: Env, old: Checkpoint): SccVisit | undefined {
+  if (!env.callbackCallsites.has(old.insnIdx)) return undefined;
+  let entry = old;
+  for (let cp = old.parent; cp; cp = cp.parent) {
+    if (cp.insnIdx === old.insnIdx && cp.branches > 0 && sameCallsites(cp.state, old.state)) entry = cp;
+  }
+  let visit = env.callbackVisits.get(entry);
+  if (!visit) env.callbackVisits.set(entry, visit = { entry, backedges: [] });
+  return visit;
+}
+
+/** `verbose_linfo`: the source line of instruction `idx` (its BTF line_info record), when it is not the line printed last. */
+function verboseLinfo(env: Env, idx: number): void {
+  const lines = env.options.lineInfo;
+  if (!lines || lines.length === 0 || idx >= env.insns.length) return;
+  // `find_linfo`: the last record starting at or before idx (the records are sorted, the first at 0).
+  let lo = 0, hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid].insnOff <= idx) lo = mid;
+    else hi = mid - 1;
+  }
+  const linfo = lines[lo];
+  const prev = env.prevLinfo;
+  if (linfo === prev) return;
+  // Records for the same line (other columns) print it once, and the last printed stays the reference.
+  if (prev && linfo.fileName === prev.fileName && linfo.lineNum === prev.lineNum) return;
+  env.verbose(`; ${linfo.line.trimStart()} @ ${linfo.fileName.slice(linfo.fileName.lastIndexOf('/') + 1)}:${linfo.lineNum}\n`);
+  env.prevLinfo = linfo;
+}
+
+/** `update_peak_states`: the most states kept at once, backedges included. */
+function updatePeakStates(env: Env): void {
+  env.peakStates = Math.max(env.peakStates, env.exploredSize + env.freeListSize + env.numBackedges);
+}
+
+/** A checkpoint of a loop visit that has backedges: its marks are not final yet (`incomplete_read_marks`). */
+function incompleteReadMarks(env: Env, cp: Checkpoint): boolean {
+  return cp.callchain !== null && (env.sccVisits.get(cp.callchain)?.backedges.length ?? 0) > 0;
+}
+
+/** `maybe_free_verifier_state`: an evicted checkpoint nothing explores below any more is freed. */
+function maybeFreeCheckpoint(env: Env, cp: Checkpoint): void {
+  if (!cp.inFreeList || cp.branches !== 0 || incompleteReadMarks(env, cp)) return;
+  cp.inFreeList = false;
+  env.freeListSize--;
 }
 
 /** Precise scalars of the states the backedges converged to: when a pass adds none, the next one would do the same. */
@@ -944,12 +1020,22 @@ const MAX_BACKEDGE_ITERS = 64;
  * final precision: propagate it to each backedge's path until nothing changes.
  */
 function maybeExitScc(env: Env, cp: Checkpoint): void {
+  const callbacks = env.callbackVisits.get(cp);
+  if (callbacks) {
+    env.callbackVisits.delete(cp);
+    propagateBackedges(env, callbacks);
+  }
   if (cp.callchain === null) return;
   const visit = env.sccVisits.get(cp.callchain);
   if (!visit || visit.entry !== cp) return;
   if (env.level > 1) env.verbose(`SCC exit ${cp.callchain}\n`);
   visit.entry = null;
   env.numBackedges -= visit.backedges.length;
+  propagateBackedges(env, visit);
+}
+
+/** `propagate_backedges`: the precision of the states the backedges converged to, to their paths, until nothing changes. */
+function propagateBackedges(env: Env, visit: SccVisit): void {
   if (!env.privileged) {
     visit.backedges = [];
     return;
@@ -2444,13 +2530,18 @@ const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find
  * on as if the loop were over.
  */
 function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number): { state: VerifierState; idx: number } | undefined {
-  if (proto.helper !== 'bpf_loop') throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
-  updateLoopInlineState(env, state, idx, subprog);
-  // Whether the loop is over depends on R1's value.
-  demandPrecise(env, state, 1);
+  if (proto.helper !== 'bpf_loop' && proto.helper !== 'bpf_for_each_map_elem') {
+    throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
+  }
+  if (proto.helper === 'bpf_loop') {
+    updateLoopInlineState(env, state, idx, subprog);
+    // Whether the loop is over depends on R1's value.
+    demandPrecise(env, state, 1);
+  }
   const caller = cur(state);
   const depth = caller.callbackDepth ?? 0;
-  if (BigInt(depth) >= caller.regs[1].umax) {
+  // bpf_loop calls its callback at most R1 times; bpf_for_each_map_elem until the iterations converge.
+  if (proto.helper === 'bpf_loop' && BigInt(depth) >= caller.regs[1].umax) {
     caller.callbackDepth = 0;
     env.verbose(env.level > 1 ? `frame${caller.frameno} bpf_loop iteration limit reached
 ` : '');
@@ -2462,8 +2553,12 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   otherCaller.callbackDepth = depth + 1;
   caller.callbackDepth = 0;
   const callee = newFrame(other.frames.length, idx, subprog);
-  callee.regs[1] = unknownScalar();
-  callee.regs[2] = copyReg(otherCaller.regs[3]);
+  if (proto.helper === 'bpf_loop') {
+    callee.regs[1] = unknownScalar();
+    callee.regs[2] = copyReg(otherCaller.regs[3]);
+  } else {
+    setMapElemCallbackState(idx, env.maps[otherCaller.regs[1].mapIndex], otherCaller, callee);
+  }
   callee.inCallbackFn = true;
   other.frames.push(callee);
   return { state: other, idx: env.subprogStarts[subprog] };
@@ -2482,6 +2577,24 @@ function updateLoopInlineState(env: Env, state: VerifierState, idx: number, subp
   if (flagIsZero) demandPrecise(env, state, 4);
   if (loop) loop.fit = flagIsZero && loop.subprog === subprog;
   else env.loopInline.set(idx, { fit: flagIsZero, subprog });
+}
+
+/** Maps whose elements bpf_for_each_map_elem can walk (`map_set_for_each_callback_args`). */
+const FOR_EACH_MAPS = new Set(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array']);
+
+/**
+ * `set_map_elem_callback_state`: the callback is `(map, key, value, ctx)`,
+ * key and value pointing into the map being walked.
+ */
+function setMapElemCallbackState(idx: number, map: MapDescriptor, caller: FuncState, callee: FuncState): void {
+  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  if (!type || !FOR_EACH_MAPS.has(type)) throw new Reject(idx, 'callback function not allowed for map');
+  callee.regs[1] = copyReg(caller.regs[1]);
+  callee.regs[2] = pointer('map_key');
+  callee.regs[2].mapIndex = caller.regs[1].mapIndex;
+  callee.regs[3] = pointer('map_value');
+  callee.regs[3].mapIndex = caller.regs[1].mapIndex;
+  callee.regs[4] = copyReg(caller.regs[3]);
 }
 
 /** `process_spin_lock`: take or release the lock at a constant offset of a map value. */

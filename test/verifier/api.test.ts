@@ -65,3 +65,17 @@ test('unprivileged mode refuses pointer leaks and uninitialised stack reads', ()
   const uninit = verify(asm('r0 = *(u64 *)(r10 - 8)\nexit'), { unprivileged: true });
   assert.equal(uninit.error?.message, 'invalid read from stack off -8+0 size 8');
 });
+
+test('the log names the source line before its first instruction, as the kernel does from BTF line_info', () => {
+  const lineInfo = [
+    { insnOff: 0, fileName: '/src/prog.c', line: '  int x = 0;', lineNum: 5, lineCol: 3 },
+    // Another column of the same line: not printed again.
+    { insnOff: 2, fileName: '/src/prog.c', line: '  int x = 0;', lineNum: 5, lineCol: 9 },
+    { insnOff: 3, fileName: '/src/prog.c', line: 'return x;', lineNum: 6, lineCol: 2 },
+  ];
+  const r = verify(asm('r0 = 0\nr1 = 1\nr2 = 2\nexit'), { logLevel: 2, lineInfo });
+  const sourceLines = r.log.split('\n').filter((l) => l.startsWith(';'));
+  assert.deepEqual(sourceLines, ['; int x = 0; @ prog.c:5', '; return x; @ prog.c:6']);
+  assert.match(r.log, /\n0: R1=ctx\(\) R10=fp0\n; int x = 0; @ prog.c:5\n0: \(b7\) r0 = 0/);
+  assert.match(r.log, /\n; return x; @ prog.c:6\n3: \(95\) exit\n/);
+});

@@ -1,7 +1,7 @@
 /**
  * Verifier rules that need BTF or richer maps than the assembly corpus can
  * describe: spin locks (the lock's offset comes from the value's BTF), maps
- * of maps, read-only maps, bpf_loop callbacks and global functions (both
+ * of maps, read-only maps, bpf_loop and bpf_for_each_map_elem callbacks and global functions (both
  * need func_info). Each case has the kernel's verdict and message; ours is
  * checked against it everywhere, the kernel's where bpf(2) works.
  */
@@ -117,6 +117,56 @@ const lookup = (index: number, then: string) => `
   ${then.trim()}
   r0 = 0
   exit`;
+
+/** bpf_for_each_map_elem over map 0 with the callback at insn 11 and fp-8 (zeroed) as its context; `cb` is the callback's body. */
+const forEach = (cb: string) => `
+  *(u64 *)(r10 - 8) = 0
+  ld_pseudo r1, 5, 0
+  ld_pseudo r2, 4, 7
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_for_each_map_elem
+  r0 = 0
+  exit
+  ${cb.trim()}`;
+
+function forEachCases(): Case[] {
+  const HASH: MapDescriptor = { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4, name: 'h' };
+  const funcs = [MAIN, { name: 'cb', insn: 11 }];
+  return [
+    {
+      name: 'bpf_for_each_map_elem: the callback adds each value into the caller\'s stack',
+      maps: [HASH], funcs, expect: 'accept',
+      text: forEach('r0 = *(u64 *)(r3 + 0)\nr5 = *(u64 *)(r4 + 0)\nr5 += r0\n*(u64 *)(r4 + 0) = r5\nr0 = 0\nexit'),
+    },
+    {
+      name: 'bpf_for_each_map_elem: the value pointer is bounded by value_size',
+      maps: [HASH], funcs, expect: 'invalid access to map value, value_size=8 off=8 size=8\nR3 min value is outside of the allowed memory range',
+      text: forEach('r0 = *(u64 *)(r3 + 8)\nr0 = 0\nexit'),
+    },
+    {
+      name: 'bpf_for_each_map_elem: the key pointer is bounded by key_size',
+      maps: [HASH], funcs, expect: 'invalid access to map key, key_size=4 off=0 size=8\nR2 min value is outside of the allowed memory range',
+      text: forEach('r0 = *(u64 *)(r2 + 0)\nr0 = 0\nexit'),
+    },
+    {
+      name: 'bpf_for_each_map_elem: an array\'s callback stops the walk with 1',
+      maps: [ARRAY], funcs, expect: 'accept',
+      text: forEach('r0 = *(u32 *)(r2 + 0)\nr0 &= 1\nexit'),
+    },
+    {
+      name: 'bpf_for_each_map_elem: a callback returning 2',
+      maps: [HASH], funcs, expect: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]',
+      text: forEach('r0 = 2\nexit'),
+    },
+    {
+      name: 'bpf_for_each_map_elem: a NULL context reaches the callback as a scalar',
+      maps: [HASH], funcs, expect: 'R4 invalid mem access \'scalar\'',
+      text: forEach('r0 = *(u64 *)(r4 + 0)\nr0 = 0\nexit').replace('r3 = r10\n  r3 += -8', 'r3 = 0\n  r3 += 0'),
+    },
+  ];
+}
 
 const CASES: Case[] = [
   {
@@ -240,6 +290,7 @@ const CASES: Case[] = [
     funcs: [MAIN, { name: 'cb', insn: 8 }], expect: 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]',
     text: 'r1 = 4\nld_pseudo r2, 4, 6\nr3 = 0\nr4 = 0\ncall bpf_loop\nr0 = 0\nexit\nr0 = 2\nexit',
   },
+  ...forEachCases(),
   {
     name: 'global function: scalars in, a scalar out, verified on its own',
     funcs: [MAIN, { name: 'add', insn: 5, global: true, proto: PROTO_SCALARS }], expect: 'accept',

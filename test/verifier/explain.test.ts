@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../../src/asm/index.js';
+import type { Btf } from '../../src/btf/index.js';
 import { loadCollectionSpec } from '../../src/elf/index.js';
 import { helperIdByName } from '../../src/platform/helper-ids.js';
 import { verify, type VerifyOptions, type VerifyResult } from '../../src/verifier/index.js';
@@ -124,10 +125,11 @@ test('the summary names the C source line from line_info and the registers invol
     '  hint: add `if (data + 15 > data_end) return XDP_DROP;` before this read (it touches bytes 14..14 of the packet)',
     '',
   ].join('\n'));
-  // Without line_info, no source line; the log is the same either way.
+  // The log names each source line before its first instruction, as the kernel's does; without line_info, the same log without them.
+  assert.match(r.log, /\n; __u8 proto = \(\(__u8 \*\)data\)\[14\]; @ xdp\.c:9\n2: \(71\) r0 = \*\(u8 \*\)\(r2 \+14\)\n/);
   const plain = verify(insns, { progType: 'xdp' });
   assert.equal(plain.explanation?.source, null);
-  assert.equal(plain.log, r.log);
+  assert.equal(plain.log, r.log.split('\n').filter((l) => !l.startsWith('; ')).join('\n'));
 });
 
 test('clang\'s line_info names the C line: a tc program of behaviour.o verified as a socket filter', () => {
@@ -188,4 +190,30 @@ test('structural rejections have no path; accepted programs have no summary', ()
   const ok = verify(asm('r0 = 0\nexit'));
   assert.equal(ok.explanation, null);
   assert.equal(ok.summary, null);
+});
+
+test('the frames on the failing path: a callback names the helper that calls it; a global function is verified on its own', () => {
+  // main (global), cb (static callback) and g (global, no arguments) as BTF FUNCs over `int f(void)`.
+  const btf: Btf = {
+    types: [
+      { kind: 'void', name: '' },
+      { kind: 'int', name: 'int', size: 4, encoding: 1, bitOffset: 0, bits: 32 },
+      { kind: 'func_proto', name: '', returnType: 1, params: [] },
+      { kind: 'func', name: 'main', type: 2, linkage: 1 },
+      { kind: 'func', name: 'cb', type: 2, linkage: 0 },
+      { kind: 'func', name: 'g', type: 2, linkage: 1 },
+    ],
+  };
+  const callback = verify(asm('r1 = 4\nld_pseudo r2, 4, 6\nr3 = 0\nr4 = 0\ncall bpf_loop\nr0 = 0\nexit\nr0 = r6\nexit'), {
+    btf, funcInfo: [{ insnOff: 0, typeId: 3 }, { insnOff: 8, typeId: 4 }],
+  });
+  assert.equal(callback.error?.message, 'R6 !read_ok');
+  assert.deepEqual(callback.explanation?.frames, [{ callsite: 5, kind: 'callback', helper: 'bpf_loop' }]);
+  assert.match(callback.summary ?? '', /\n {2}called from: insn 5 \(bpf_loop callback\)\n/);
+  assert.equal(callback.explanation?.globalFunc, null);
+
+  const global = verify(asm('call pc+2\nr0 = 0\nexit\nr0 = r6\nexit'), { btf, funcInfo: [{ insnOff: 0, typeId: 3 }, { insnOff: 3, typeId: 5 }] });
+  assert.equal(global.error?.message, 'R6 !read_ok');
+  assert.equal(global.explanation?.globalFunc, 1);
+  assert.match(global.summary ?? '', /\n {2}in: global function func#1, verified on its own/);
 });

@@ -14,6 +14,9 @@
  * - mapval:  map value accesses with constant offsets around value_size and
  *            variable offsets bounded by masks or comparisons around it;
  * - loop:    bounded and unbounded loops (step, limit and comparison random);
+ * - maygoto: `while (1)` loops that may_goto ends, with or without a bound of
+ *            their own, writing a stack array or a map value at an index
+ *            masked, bounded or neither, maybe nested, maybe in a subprogram;
  * - helper:  helper arguments: key and value pointers into the stack near the
  *            edges, sizes in registers bounded or not, uninitialised buffers;
  * - ctx:     context loads and stores at offsets and sizes around each field;
@@ -36,7 +39,7 @@ export interface FuzzCase {
   text: string;
 }
 
-export const TEMPLATES = ['pkt', 'null', 'stack', 'mapval', 'loop', 'helper', 'ctx', 'ptr'] as const;
+export const TEMPLATES = ['pkt', 'null', 'stack', 'mapval', 'loop', 'maygoto', 'helper', 'ctx', 'ptr'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
 const SIZES = [1, 2, 4, 8] as const;
@@ -274,6 +277,49 @@ const loop: fc.Arbitrary<FuzzCase> = fc.record({
   };
 });
 
+/**
+ * may_goto loops: the verifier widens the scalars an iteration changed and
+ * nothing made precise, and stops when an iteration stays within the ranges
+ * of an earlier one; an index compared with a bound stays precise and the
+ * loop unrolls to it. Unbounded loops run until may_goto's budget is spent
+ * (8M iterations), so most draws also have a bound of their own.
+ */
+const maygoto: fc.Arbitrary<FuzzCase> = fc.record({
+  prog: fc.constantFrom('socket_filter', 'xdp', 'kprobe'),
+  target: fc.constantFrom('stack', 'stack', 'map', 'count'),
+  bound: fc.oneof(fc.constant(null), near(16, 3), near(64, 2)),
+  cmp: fc.constantFrom('>=', '>', 's>='),
+  step: fc.constantFrom(1, 1, 2),
+  range: fc.constantFrom(15, 63, 64, 127),
+  mask: fc.constantFrom(null, 7, 15, 63, 64, 127),
+  vs: fc.constantFrom(8, 16, 64, 65),
+  nullCheck: fc.constantFrom(true, true, false),
+  nested: fc.constantFrom(false, false, true),
+  inSubprog: fc.constantFrom(false, false, true),
+}).map(({ prog, target, bound: boundDrawn, cmp, step, range, mask, vs, nullCheck, nested: nestedDrawn, inSubprog }): FuzzCase => {
+  // A masked index in an address is precise, so the iterations never converge: without a bound the walk runs to
+  // the instruction limit (seconds on either side), and so does an inner loop under an outer one that unrolls.
+  const bound = mask !== null && target !== 'count' ? boundDrawn ?? 16 : boundDrawn;
+  const nested = nestedDrawn && target === 'count';
+  const index = lines('r3 = r7', mask !== null && `r3 &= ${mask}`);
+  const body = {
+    stack: lines(index, 'r2 = r10', `r2 += -${range + 1}`, 'r2 += r3', '*(u8 *)(r2 + 0) = 1'),
+    map: lines(lookup(-8), nullCheck && 'if r0 == 0 goto next', index, 'r0 += r3', '*(u8 *)(r0 + 0) = 1'),
+    count: lines('r6 += r7'),
+  }[target];
+  const inner = nested && lines('r8 = 0', 'inner:', 'may_goto inner_out', 'r8 += 1', 'r6 += r8', 'goto inner', 'inner_out:');
+  const loop = lines(
+    'r6 = 0', 'r7 = 0', 'l:', 'may_goto out', bound !== null && `if r7 ${cmp} ${bound} goto out`,
+    body, 'next:', inner, `r7 += ${step}`, 'goto l', 'out:',
+  );
+  return {
+    template: 'maygoto', prog, maps: target === 'map' ? [{ type: 'array', keySize: 4, valueSize: vs, maxEntries: 4 }] : [],
+    text: inSubprog
+      ? lines('call sub', 'r0 = 0', 'exit', 'sub:', loop, 'r0 = 0', 'exit')
+      : lines(loop, 'r0 = 0', 'exit'),
+  };
+});
+
 const HELPER_CASES = ['lookupKey', 'updateValue', 'probeRead', 'probeReadVar', 'comm', 'skbLoad', 'adjustHead', 'printk', 'ringbufOutput'] as const;
 
 const helper: fc.Arbitrary<FuzzCase> = fc.record({
@@ -380,7 +426,7 @@ const ptr: fc.Arbitrary<FuzzCase> = fc.record({
   };
 });
 
-const ARBS: Record<TemplateName, fc.Arbitrary<FuzzCase>> = { pkt, null: nullCheck, stack, mapval, loop, helper, ctx, ptr };
+const ARBS: Record<TemplateName, fc.Arbitrary<FuzzCase>> = { pkt, null: nullCheck, stack, mapval, loop, maygoto, helper, ctx, ptr };
 
 /** A program from any template (or only from `only`). */
 export function fuzzCaseArb(only?: readonly TemplateName[]): fc.Arbitrary<FuzzCase> {
