@@ -6,12 +6,17 @@
  * the value came from (`backtrack_insn` with a register mask per frame and a
  * stack-slot mask), and mark them precise in each checkpoint the walk passes.
  * Pruning (prune.ts) compares precise scalars by value and lets imprecise ones
- * match anything. Where the walk cannot follow (a subprogram call or return, a
- * callback, an atomic on the stack), every scalar of the checkpoints above is
- * marked precise (`mark_all_scalars_precise`): less pruning, never unsound.
+ * match anything. The walk follows the path through subprogram calls and
+ * callbacks, as the kernel's does: going back over an exit enters the callee's
+ * frame (R0 goes with it for a static subprogram, not for a callback), going
+ * back over the call leaves it (R1-R5 become the caller's, a callback's are
+ * the helper's own). Where it cannot follow (an atomic on the stack, a mask the
+ * instruction cannot have produced, a mask left at the program's entry),
+ * every scalar of the checkpoints above is marked precise
+ * (`mark_all_scalars_precise`): less pruning, never unsound.
  */
 import { BPF_ATOMIC, BPF_CMPXCHG, BPF_FETCH, BPF_MOV, BPF_XCHG, type Insn, type Opcode } from '../isa/index.js';
-import { BPF_REG_SIZE, type RegState, type VerifierState } from './state.js';
+import { BPF_REG_SIZE, MAX_CALL_FRAMES, type RegState, type VerifierState } from './state.js';
 
 /**
  * Jump history of a path segment (`bpf_jmp_history_entry`), three numbers an
@@ -42,19 +47,31 @@ export function stackAccess(frame: number, spi: number): number {
 
 /** What still needs to be precise, as the walk goes backwards (`backtrack_state`). */
 export class Backtrack {
-  /** Registers per frame, a bit each. */
-  readonly regs: number[];
+  /** Registers per frame (every frame a call chain can have), a bit each. */
+  readonly regs = new Array<number>(MAX_CALL_FRAMES).fill(0);
   /** Stack slots: frame * 64 + spi. */
   readonly stack = new Set<number>();
+  /** The frame the instructions being walked run in (`bt->frame`). */
+  frame: number;
 
+  /** A walk from a state with `frames` frames. */
   constructor(frames: number) {
-    this.regs = new Array<number>(frames).fill(0);
+    this.frame = frames - 1;
   }
 
   empty(): boolean {
     return this.stack.size === 0 && this.regs.every((m) => m === 0);
   }
+
+  /** Stack slots of frame `frame` (`bt_frame_stack_mask` is not 0). */
+  hasSlots(frame: number): boolean {
+    for (const k of this.stack) if (Math.floor(k / 64) === frame) return true;
+    return false;
+  }
 }
+
+/** R1-R5, the arguments of a call. */
+const REGMASK_ARGS = 0x3e;
 
 /** The walk's lines in a level-2 log (`mark_precise: …`), as the kernel prints them. */
 export interface PrecisionLog {
@@ -71,6 +88,8 @@ export interface PrecisionContext {
   readonly rows: readonly (Opcode | null)[];
   /** A helper call that calls a callback (bpf_loop…). */
   readonly callbackCallsites: { has(idx: number): boolean };
+  /** A bpf-to-bpf call of a global function (verified on its own: the path does not enter it). */
+  isGlobalCall(idx: number): boolean;
   readonly precisionLog: PrecisionLog | undefined;
 }
 
@@ -105,11 +124,11 @@ export function markAllScalarsPrecise(cp: PrecisionCheckpoint | null): void {
  * `skipFirst`: the mask then holds what it reads) over the current segment,
  * which began at `firstIdx` with the jumps `hist`, then over each
  * checkpoint's segment in turn, marking what `bt` holds at each checkpoint.
- * `bt` covers frames 0..top, top being the frame the instructions run in.
+ * `bt.frame` is the frame the instructions run in; it changes as the walk
+ * goes back into a callee (over its exit) and out of it (over its call).
  */
 export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpoint | null, firstIdx: number, lastIdx: number,
   hist: JmpHistory, bt: Backtrack, skipFirst: boolean): void {
-  const top = bt.regs.length - 1;
   const log = ctx.precisionLog;
   let subseq = -1;
   let node = head;
@@ -118,7 +137,7 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
   let h = hist;
   let skip = skipFirst;
   for (;;) {
-    log?.write(`mark_precise: frame${top}: last_idx ${i} first_idx ${first} subseq_idx ${subseq} \n`);
+    log?.write(`mark_precise: frame${bt.frame}: last_idx ${i} first_idx ${first} subseq_idx ${subseq} \n`);
     if (i >= 0) {
       let cnt = h.length / 3;
       for (;;) {
@@ -126,13 +145,15 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
         if (skip) {
           skip = false;
         } else {
-          log?.write(`mark_precise: frame${top}: regs=${regNames(bt.regs[top])} stack=${slotNames(bt, top)} before ${i}: ${log.insn(i)}\n`);
-          if (!backtrackInsn(ctx, i, entry >= 0 ? h[entry * 3 + 2] : 0, bt, top)) {
-            markAllScalarsPrecise(node);
+          const fr = bt.frame;
+          log?.write(`mark_precise: frame${fr}: regs=${regNames(bt.regs[fr])} stack=${slotNames(bt, fr)} before ${i}: ${log.insn(i)}\n`);
+          if (!backtrackInsn(ctx, i, subseq, entry >= 0 ? h[entry * 3 + 2] : 0, bt)) {
+            markAllScalarsPrecise(head);
             return;
           }
         }
         if (bt.empty()) return;
+        subseq = i;
         if (i === first && (cnt === 0 || (cnt === 1 && h[0] === first))) break;
         if (entry >= 0) {
           i = h[entry * 3 + 1];
@@ -143,13 +164,19 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
         if (i < 0) break;
       }
     }
-    if (!node) return;
-    if (node.state.frames.length !== bt.regs.length) {
-      markAllScalarsPrecise(node);
+    if (!node) {
+      // At the entry of a global function, whose arguments nothing on this path made; anything else
+      // left to mark at the program's entry was made where the walk did not look.
+      if (i < 0 && bt.frame === 0 && bt.stack.size === 0 && !(bt.regs[0] & ~REGMASK_ARGS)) return;
+      markAllScalarsPrecise(head);
+      return;
+    }
+    if (node.state.frames.length !== bt.frame + 1) {
+      markAllScalarsPrecise(head);
       return;
     }
     markCheckpoint(node.state, bt);
-    for (let fr = top; log && fr >= 0; fr--) {
+    for (let fr = bt.frame; log && fr >= 0; fr--) {
       log.write(`mark_precise: frame${fr}: parent state regs=${regNames(bt.regs[fr])} stack=${slotNames(bt, fr)}: ${log.frame(node.state, fr)}\n`);
     }
     if (bt.empty()) return;
@@ -207,14 +234,16 @@ function markCheckpoint(state: VerifierState, bt: Backtrack): void {
 
 /**
  * `backtrack_insn`: what instruction `i` read to produce what the mask holds
- * after it. False when the walk cannot follow it.
+ * after it; `subseq` is the instruction the path went to from it. False when
+ * the walk cannot follow it.
  */
-function backtrackInsn(ctx: PrecisionContext, i: number, stackFlag: number, bt: Backtrack, top: number): boolean {
+function backtrackInsn(ctx: PrecisionContext, i: number, subseq: number, stackFlag: number, bt: Backtrack): boolean {
   const row = ctx.rows[i];
   if (!row) return true;
   const ins = ctx.insns[i];
   const dstBit = 1 << ins.dst;
   const srcBit = 1 << ins.src;
+  const top = bt.frame;
   const regs = bt.regs[top];
   switch (row.format) {
     case 'alu_reg':
@@ -254,19 +283,56 @@ function backtrackInsn(ctx: PrecisionContext, i: number, stackFlag: number, bt: 
       if (fetch) bt.regs[top] = regs & ~(ins.imm === BPF_CMPXCHG ? 1 : srcBit);
       return true;
     }
-    case 'call_helper':
-      if (ctx.callbackCallsites.has(i) || regs & 0x3e) return false;
-      bt.regs[top] = regs & ~1;
-      return true;
     case 'call_local':
+      if (ctx.isGlobalCall(i)) {
+        // A global function sets R0 and leaves R1-R5 not initialised: nothing before the call made them.
+        if (regs & REGMASK_ARGS) return false;
+        bt.regs[top] = regs & ~1;
+        return true;
+      }
+      return subprogExit(bt, true);
+    case 'call_helper':
+      // Back over a callback's entry: the helper made its arguments.
+      if (ctx.callbackCallsites.has(i) && subseq !== i + 1) return subprogExit(bt, false);
+      return callReturn(bt);
     case 'call_kfunc':
-    case 'callx':
-    case 'exit':
-      return false;
+      return ins.imm !== 0 && callReturn(bt);
+    case 'exit': {
+      // Into the callee whose exit the path came back from. A callback's R1-R5 are its
+      // helper's making; a static subprogram's R0 is the one it returns.
+      if (subseq >= 0 && ctx.callbackCallsites.has(subseq)) bt.regs[top] = regs & ~REGMASK_ARGS;
+      if (bt.regs[top] & REGMASK_ARGS) return false;
+      const r0 = subseq >= 1 && ctx.rows[subseq - 1]?.format === 'call_local' && (regs & 1) !== 0;
+      bt.regs[top] &= ~1;
+      if (top === MAX_CALL_FRAMES - 1) return false;
+      bt.frame++;
+      if (r0) bt.regs[bt.frame] |= 1;
+      return true;
+    }
     case 'jmp_reg':
       if (regs & (dstBit | srcBit)) bt.regs[top] = regs | dstBit | srcBit;
       return true;
     default:
       return true;
   }
+}
+
+/** A helper or kfunc sets R0; its arguments R1-R5 were read, not written, so nothing wanted them after it. */
+function callReturn(bt: Backtrack): boolean {
+  bt.regs[bt.frame] &= ~1;
+  return (bt.regs[bt.frame] & REGMASK_ARGS) === 0;
+}
+
+/**
+ * Back over a call into the callee's first instruction (`bt_subprog_exit`):
+ * only its arguments can still be wanted. A static subprogram's R1-R5 were
+ * the caller's; a callback's come from its helper.
+ */
+function subprogExit(bt: Backtrack, args: boolean): boolean {
+  const fr = bt.frame;
+  if (fr === 0 || bt.regs[fr] & ~REGMASK_ARGS || bt.hasSlots(fr)) return false;
+  if (args) bt.regs[fr - 1] |= bt.regs[fr];
+  bt.regs[fr] = 0;
+  bt.frame--;
+  return true;
 }

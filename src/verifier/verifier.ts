@@ -223,8 +223,12 @@ class Env {
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
   prevInsnProcessed = 0;
+  /** The backedges of callback iterations outside loops (`callbackVisit`), by their outermost call-site checkpoint. */
+  readonly callbackVisits = new Map<Checkpoint, SccVisit>();
   /** States seen at prune points (`explored_states`). */
   readonly explored = new Map<number, Checkpoint[]>();
+  /** Checkpoints in each of the kernel's `explored_states` hash buckets (`stateBucket`), whatever their instruction. */
+  readonly bucketStates = new Map<number, number>();
   /** Live registers before each instruction. */
   readonly liveIn: number[];
   readonly stack: Branch[] = [];
@@ -234,6 +238,12 @@ class Env {
   readonly prunePoints: SmallSet;
   /** Helper calls that call a callback: a checkpoint at each, always (`mark_force_checkpoint`, `calls_callback`). */
   readonly callbackCallsites = new Set<number>();
+  /** A call of a global function (precision.ts: the path does not enter it). */
+  isGlobalCall(idx: number): boolean {
+    return this.funcLinkage?.get(idx + this.insns[idx].imm + 1) === BTF_FUNC_GLOBAL;
+  }
+  /** Per bpf_loop call: whether it still could be inlined (flags 0, one callback), as `bpf_loop_inline_state` tracks it. */
+  readonly loopInline = new Map<number, { fit: boolean; subprog: number }>();
   /** BTF linkage of the function starting at each instruction (func_info), when the program has func_info. */
   readonly funcLinkage: Map<number, number> | undefined;
   /** The arguments of each global function (by its first instruction) as `globalFuncOf` read them. */
@@ -420,7 +430,9 @@ function checkCfg(env: Env): void {
       case 'call_local':
         push(i, i + ins.imm + 1);
         push(i, i + 1);
+        // The call, the callee's entry (a BRANCH edge) and the return site.
         env.prunePoints.add(i);
+        env.prunePoints.add(i + ins.imm + 1);
         env.prunePoints.add(i + 1);
         break;
       case 'call_helper':
@@ -701,13 +713,16 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       // `mark_force_checkpoint`: a callback's call and a may_goto always get one.
       const forceNewState = mayGoto || env.callbackCallsites.has(idx);
       let addNewState = forceNewState || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.processed - env.prevInsnProcessed >= 8);
-      let statesCnt = 0;
+      // The kernel walks one hash bucket: it counts the states of other instructions there, and never sees
+      // those of this one in other buckets (another call site).
+      const bucket = stateBucket(env, idx, state);
+      const statesCnt = env.bucketStates.get(bucket) ?? 0;
       let hit: Checkpoint | undefined;
       let loop = false;
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
-        statesCnt++;
+        if (stateBucket(env, idx, cp.state) !== bucket) continue;
         if (cp.branches > 0 && env.callbackCallsites.has(idx)) {
           // A callback's next call: covered by an earlier one still being explored, the iterations converged.
           if (statesEqual(cp.state, state, live, false, env.privileged)) {
@@ -751,6 +766,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         const n = forceNewState && cp.branches > 0 ? 64 : 3;
         if (cp.missCnt > cp.hitCnt * n + n) {
           list.splice(k, 1);
+          env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 1) - 1);
           cp.inFreeList = true;
           env.freeListSize++;
           env.exploredSize--;
@@ -781,6 +797,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         env.hist = env.histVisit ? cp.hist.splice(-3) : [];
         list.push(cp);
         env.explored.set(idx, list);
+        env.bucketStates.set(bucket, (env.bucketStates.get(bucket) ?? 0) + 1);
         env.totalStates++;
         env.exploredSize++;
         updatePeakStates(env);
@@ -923,16 +940,35 @@ function maybeEnterScc(env: Env, cp: Checkpoint): void {
 /** `add_scc_backedge`: kept until the visit ends, then its precision is propagated again. */
 function addSccBackedge(env: Env, backedge: Backedge): void {
   const callchain = backedge.old.callchain;
-  const visit = callchain === null ? undefined : env.sccVisits.get(callchain);
+  const visit = callchain === null ? callbackVisit(env, backedge.old) : env.sccVisits.get(callchain);
   if (!visit) {
-    // Outside loops (a callback's call site in a kernel without the implicit loop): its marks are made complete at once.
     markAllScalarsPrecise(backedge.head);
     return;
   }
-  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
   visit.backedges.unshift(backedge);
+  // Linux 6.18 keeps no backedge for a callback's iterations: neither the log nor peak_states shows it.
+  if (callchain === null) return;
+  if (env.level > 1) env.verbose(`SCC backedge ${callchain}\n`);
   env.numBackedges++;
   updatePeakStates(env);
+}
+
+/**
+ * A callback's iterations outside any loop of the program (Linux 6.18 makes no
+ * SCC of its call site, later kernels an implicit one): the backedges of its
+ * call site wait, as a loop's do, until the outermost call-site checkpoint of
+ * these iterations on the path is explored, then carry its final precision.
+ * Undefined for another hit outside loops: its marks are made complete at once.
+ */
+function callbackVisit(env: Env, old: Checkpoint): SccVisit | undefined {
+  if (!env.callbackCallsites.has(old.insnIdx)) return undefined;
+  let entry = old;
+  for (let cp = old.parent; cp; cp = cp.parent) {
+    if (cp.insnIdx === old.insnIdx && cp.branches > 0 && sameCallsites(cp.state, old.state)) entry = cp;
+  }
+  let visit = env.callbackVisits.get(entry);
+  if (!visit) env.callbackVisits.set(entry, visit = { entry, backedges: [] });
+  return visit;
 }
 
 /** `verbose_linfo`: the source line of instruction `idx` (its BTF line_info record), when it is not the line printed last. */
@@ -992,12 +1028,22 @@ const MAX_BACKEDGE_ITERS = 64;
  * final precision: propagate it to each backedge's path until nothing changes.
  */
 function maybeExitScc(env: Env, cp: Checkpoint): void {
+  const callbacks = env.callbackVisits.get(cp);
+  if (callbacks) {
+    env.callbackVisits.delete(cp);
+    propagateBackedges(env, callbacks);
+  }
   if (cp.callchain === null) return;
   const visit = env.sccVisits.get(cp.callchain);
   if (!visit || visit.entry !== cp) return;
   if (env.level > 1) env.verbose(`SCC exit ${cp.callchain}\n`);
   visit.entry = null;
   env.numBackedges -= visit.backedges.length;
+  propagateBackedges(env, visit);
+}
+
+/** `propagate_backedges`: the precision of the states the backedges converged to, to their paths, until nothing changes. */
+function propagateBackedges(env: Env, visit: SccVisit): void {
   if (!env.privileged) {
     visit.backedges = [];
     return;
@@ -1861,6 +1907,11 @@ function checkMayGoto(env: Env, state: VerifierState, idx: number, ins: Insn): S
   return { kind: 'branch', idx: target, other, otherIdx: idx + 1 };
 }
 
+/** `explored_state`: the hash bucket of the states at `idx` of the frame `state` runs in. */
+function stateBucket(env: Env, idx: number, state: VerifierState): number {
+  return ((idx ^ cur(state).callsite) >>> 0) % env.insns.length;
+}
+
 /**
  * `find_prev_entry`: the newest checkpoint at `idx` still on the walk
  * (branches left to explore) with the same call chain, below `depth` on the
@@ -1968,6 +2019,7 @@ function checkGlobalFuncs(env: Env): void {
       if (typeof global === 'string') throw new Reject(env.subprogStarts[sub], global);
       env.verbose(`Validating ${global.name}() func#${sub}...\n`);
       env.explored.clear();
+      env.bucketStates.clear();
       env.verifyingSubprog = sub;
       doCheck(env, globalEntryState(env, sub, global), env.subprogStarts[sub]);
       env.verbose(`Func#${sub} ('${global.name}') is safe for any args that match its prototype\n`);
@@ -2489,6 +2541,11 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   if (proto.helper !== 'bpf_loop' && proto.helper !== 'bpf_for_each_map_elem') {
     throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
   }
+  if (proto.helper === 'bpf_loop') {
+    updateLoopInlineState(env, state, idx, subprog);
+    // Whether the loop is over depends on R1's value.
+    demandPrecise(env, state, 1);
+  }
   const caller = cur(state);
   const depth = caller.callbackDepth ?? 0;
   // bpf_loop calls its callback at most R1 times; bpf_for_each_map_elem until the iterations converge.
@@ -2513,6 +2570,21 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   callee.inCallbackFn = true;
   other.frames.push(callee);
   return { state: other, idx: env.subprogStarts[subprog] };
+}
+
+/**
+ * `update_loop_inline_state`: a bpf_loop call stays fit for inlining while its
+ * flags are 0 (which then must be precise: the inlined code relies on it) and
+ * it always calls the same callback.
+ */
+function updateLoopInlineState(env: Env, state: VerifierState, idx: number, subprog: number): void {
+  const loop = env.loopInline.get(idx);
+  if (loop && !loop.fit) return;
+  const r4 = regOf(state, 4);
+  const flagIsZero = r4.type === 'scalar' && tnumIsConst(r4.varOff) && r4.varOff.value === 0n;
+  if (flagIsZero) demandPrecise(env, state, 4);
+  if (loop) loop.fit = flagIsZero && loop.subprog === subprog;
+  else env.loopInline.set(idx, { fit: flagIsZero, subprog });
 }
 
 /** Maps whose elements bpf_for_each_map_elem can walk (`map_set_for_each_callback_args`). */

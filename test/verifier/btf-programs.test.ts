@@ -35,7 +35,53 @@ interface Case {
   maps?: (MapDescriptor & { lock?: boolean })[];
   /** The kernel's verdict: `accept`, or its message. */
   expect: 'accept' | string;
+  /** The kernel's processed-instruction count, where ours must prune as much (precision as exact as the kernel's). */
+  processed?: number;
 }
+
+/**
+ * r1 differs between the two paths that join before a bpf_loop call and goes
+ * to the caller's fp-8; the callback copies `cbFirst`'s value to fp-16, which
+ * becomes a map value offset after the loop.
+ */
+const callbackJoin = (cbFirst: string) => `
+  call bpf_get_prandom_u32
+  r9 = r0
+  r1 = 0
+  *(u32 *)(r10 - 4) = r1
+  r2 = r10
+  r2 += -4
+  ld_pseudo r1, 5, 0
+  call bpf_map_lookup_elem
+  if r0 == 0 goto +23
+  r6 = r0
+  r7 = 0
+  *(u64 *)(r10 - 16) = r7
+  r8 = 1
+  r8 = 2
+  r8 = 3
+  r8 = 4
+  r8 = 5
+  if r9 > 4 goto +2
+  r1 = 0
+  goto +1
+  r1 = 100
+  *(u64 *)(r10 - 8) = r1
+  r1 = 1
+  ld_pseudo r2, 4, 10
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_loop
+  r1 = *(u64 *)(r10 - 16)
+  r6 += r1
+  r0 = *(u8 *)(r6 + 0)
+  r0 = 0
+  exit
+  ${cbFirst}
+  *(u64 *)(r2 - 8) = r3
+  r0 = 0
+  exit`;
 
 function btfOf(funcs: readonly Func[]): Btf {
   const types: BtfType[] = [
@@ -224,6 +270,17 @@ const CASES: Case[] = [
       exit`,
   },
   {
+    name: 'bpf_loop: a precise scalar flows out of the callback through the caller\'s stack (the walk enters the callback\'s frame)',
+    funcs: [MAIN, { name: 'cb', insn: 35 }], maps: [ARRAY], processed: 58,
+    expect: 'invalid access to map value, value_size=8 off=100 size=1\nR6 min value is outside of the allowed memory range',
+    text: callbackJoin('r3 = *(u64 *)(r2 + 0)'),
+  },
+  {
+    name: 'bpf_loop: the callback stores a constant, so the scalar before the loop stays imprecise and the second path is pruned',
+    funcs: [MAIN, { name: 'cb', insn: 35 }], maps: [ARRAY], processed: 44, expect: 'accept',
+    text: callbackJoin('r3 = 4'),
+  },
+  {
     name: 'bpf_loop: a global callback',
     funcs: [MAIN, { name: 'cb', insn: 8, global: true }], expect: 'callback function not static',
     text: 'r1 = 4\nld_pseudo r2, 4, 6\nr3 = 0\nr4 = 0\ncall bpf_loop\nr0 = 0\nexit\nr0 = 0\nexit',
@@ -266,22 +323,24 @@ const CASES: Case[] = [
 const insnsOf = (c: Case) => assemble(c.text, { helperId: helperIdByName });
 const funcInfo = (c: Case) => (c.funcs ?? []).map((f, i) => ({ insnOff: f.insn, typeId: FUNCS + i }));
 
-function ours(c: Case): string {
+function ours(c: Case): { verdict: string; processed: number } {
   const r = verify(insnsOf(c), {
     progType: c.prog ?? 'socket_filter', maps: c.maps, logLevel: 1,
     ...(c.funcs ? { btf: btfOf(c.funcs), funcInfo: funcInfo(c) } : {}),
   });
-  return r.accepted ? 'accept' : r.error!.message;
+  return { verdict: r.accepted ? 'accept' : r.error!.message, processed: r.processedInsns };
 }
 
 for (const c of CASES) {
   test(`${c.name}: ours`, () => {
-    assert.equal(ours(c), c.expect);
+    const r = ours(c);
+    assert.equal(r.verdict, c.expect);
+    if (c.processed !== undefined) assert.equal(r.processed, c.processed, 'processed insns');
   });
 }
 
 /** The kernel's verdict, its maps created with BTF where the case wants a spin lock. */
-function kernelVerdict(kernel: Kernel, c: Case): string {
+function kernelVerdict(kernel: Kernel, c: Case): { verdict: string; processed: number } {
   const btf = loadBtf(kernel, marshalBtf(btfOf(c.funcs ?? [])).bytes);
   const maps: KernelMap[] = [];
   try {
@@ -302,7 +361,7 @@ function kernelVerdict(kernel: Kernel, c: Case): string {
       type: c.prog ?? 'socket_filter', logLevel: 1, fdArray: maps.map((m) => m.fd.value),
       ...(fi.length ? { btfFd: btf.fd.value, funcInfo: { recSize: 8, count: fi.length, bytes: marshalFuncInfo(fi) } } : {}),
     });
-    return v.accepted ? 'accept' : v.error!.message;
+    return { verdict: v.accepted ? 'accept' : v.error!.message, processed: v.processedInsns };
   } finally {
     for (const m of maps) m.close();
     btf.close();
@@ -312,6 +371,9 @@ function kernelVerdict(kernel: Kernel, c: Case): string {
 test('the kernel agrees with every case', (t) => {
   const kernel = kernelOrSkip(t);
   if (!kernel) return;
-  const diffs = CASES.map((c) => [c.name, kernelVerdict(kernel, c), c.expect]).filter(([, k, e]) => k !== e);
+  const diffs = CASES.map((c) => {
+    const k = kernelVerdict(kernel, c);
+    return [c.name, k.verdict, c.expect, c.processed === undefined ? '' : `processed ${k.processed}, case ${c.processed}`];
+  }).filter(([, k, e, p]) => k !== e || /processed (\d+), case (?!\1$)/.test(p));
   assert.deepEqual(diffs, []);
 });

@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import type { Kernel } from '../../src/kernel/index.js';
 import { verify } from '../../src/verifier/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
-import { comparableLog, corpusFiles, kernelVerdict, lastLines, parseCase } from './corpus.js';
+import { comparableLog, corpusFiles, kernelVerdict, lastLines, parseCase, processedInsns } from './corpus.js';
 
 const cases = corpusFiles().map(parseCase);
 
@@ -31,6 +31,7 @@ for (const c of cases) {
     assert.equal(r.accepted ? 'accept' : 'reject', c.result, `${c.file}: ${r.error?.message ?? 'accepted'}\n${r.log}`);
     if (c.known) t.diagnostic(`message not compared: ${c.known}`);
     else if (c.result === 'reject') assert.equal(lastLines(r.error?.message ?? ''), c.error.join('\n'), `${c.file}\n${r.log}`);
+    if (c.processed !== undefined) assert.equal(processedInsns(r.log), c.processed, `${c.file}: processed insns\n${r.log}`);
   });
 
   test(`corpus ${c.name}: kernel`, (t) => {
@@ -40,6 +41,7 @@ for (const c of cases) {
     const v = kernelVerdict(kernel, c, c.exactLog ? 2 : 1);
     assert.equal(v.accepted ? 'accept' : 'reject', c.result, `${c.file}: the kernel says ${v.error?.message ?? 'accepted'}`);
     if (c.result === 'reject') assert.equal(v.error?.message, c.error.join('\n'));
+    if (c.processed !== undefined) assert.equal(processedInsns(v.log), c.processed, `${c.file}: the kernel's processed insns`);
     if (c.exactLog) {
       const ours = verify(c.insns, { progType: c.prog, maps: c.maps, license: c.license, logLevel: 2 });
       assert.equal(comparableLog(ours.log), comparableLog(v.log));

@@ -9,6 +9,8 @@
  *   ; result: accept | reject        the kernel's verdict
  *   ; error: <line>                  the kernel's message, one line each
  *   ; log: exact                     our level-2 log equals the kernel's
+ *   ; processed: <n>                 the kernel's count of processed instructions, which
+ *                                    ours equals (as much pruning: precision as exact)
  *   ; known: <why>                   our message differs from the kernel's for this
  *                                    reason: only the verdict is compared
  *   ; slow: yes                      runs to the 1,000,000-instruction limit: checked
@@ -39,6 +41,8 @@ export interface CorpusCase {
   result?: 'accept' | 'reject';
   error: string[];
   exactLog: boolean;
+  /** The kernel's processed-instruction count, when the case pins it. */
+  processed?: number;
   slow: boolean;
   known?: string;
 }
@@ -66,6 +70,7 @@ export function parseCase(file: string): CorpusCase {
     result: result === 'accept' || result === 'reject' ? result : undefined,
     error: header(text, 'error'),
     exactLog: header(text, 'log')[0]?.trim() === 'exact',
+    processed: header(text, 'processed').map(Number)[0],
     slow: header(text, 'slow')[0]?.trim() === 'yes',
     known: header(text, 'known')[0]?.trim(),
   };
@@ -88,6 +93,12 @@ export function kernelVerdict(kernel: Kernel, c: CorpusCase, logLevel = 1): Kern
 /** The log without the kernel's level-2 liveness preamble lines that name map ids. */
 export function comparableLog(log: string): string {
   return log.replace(/map\[id:\d+\]/g, 'map[id:N]');
+}
+
+/** The `processed N insns` count of a level 1 or 2 log. */
+export function processedInsns(log: string): number | undefined {
+  const m = /^processed (\d+) insns/m.exec(log);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The last two lines of a message: what a kernel rejection's summary keeps. */

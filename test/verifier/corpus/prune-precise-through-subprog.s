@@ -1,8 +1,9 @@
-; r1 differs between the paths that join at `join`; a subprogram returns it and it becomes a map value offset: the join's checkpoint compares it (the walk back through the call marks every scalar precise)
+; r1 differs between the paths that join at `join`; a subprogram returns it and it becomes a map value offset: the walk goes back over the exit into the callee's R0, its R1, and over the call into the caller's R1, so the join's checkpoint compares it
 ; maps: array 4 8 1
 ; result: reject
 ; error: invalid access to map value, value_size=8 off=100 size=1
 ; error: R6 min value is outside of the allowed memory range
+; processed: 31
 call bpf_get_prandom_u32
 r9 = r0
 r1 = 0
