@@ -84,8 +84,9 @@
  * Memory accesses use the low 32 bits of the address, as wasm32 must; the
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its
  * pc, through the map from code offsets to pcs kept here). This is the
- * interpreter's unchecked mode, with one difference: an address whose high
- * 32 bits are set accesses its low 32 bits instead of faulting.
+ * interpreter's unchecked mode. An unverified program's address of 4 GiB or
+ * more faults as in the interpreter (a check before each access); a verified
+ * program never computes one, and has no such check.
  */
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
@@ -121,6 +122,8 @@ export const enum Fault {
   noPacket = 3,
   /** A callback beyond MAX_CALL_FRAMES; arg = its entry pc. */
   callbackDepth = 4,
+  /** An access of an unverified program whose 64-bit address is 4 GiB or more; arg = the address. */
+  above4GiB = 5,
 }
 
 /** The `kind` of a host call that is not a helper's id. */
@@ -533,7 +536,7 @@ class FunctionLowering implements BlockLowering {
     if (bpfClass(sw.code) !== BPF_ALU64 && bpfSrc(sw.code) !== BPF_TO_BE) return false;
     const ea = this.eaReg;
     this.mark(pc);
-    const offset = this.address(ld.src, ld.off, ea);
+    const offset = this.address(pc, ld.src, ld.off, ea);
     this.memarg(Op.i32Load16U, 1, offset);
     this.mark(pc + 1);
     this.bswap16();
@@ -683,7 +686,7 @@ class FunctionLowering implements BlockLowering {
         this.set(ins.dst);
         return;
       case 'ldx': {
-        const offset = this.address(ins.src, ins.off, ea);
+        const offset = this.address(pc, ins.src, ins.off, ea);
         this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
         this.set(ins.dst);
         if (ins.dst !== ea) this.eaReg = ea;
@@ -691,14 +694,14 @@ class FunctionLowering implements BlockLowering {
       }
       case 'st': {
         const size = bpfSize(ins.code);
-        const offset = this.address(ins.dst, ins.off, ea);
+        const offset = this.address(pc, ins.dst, ins.off, ea);
         if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
         this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
         this.eaReg = ea;
         return;
       }
       case 'stx': {
-        const offset = this.address(ins.dst, ins.off, ea);
+        const offset = this.address(pc, ins.dst, ins.off, ea);
         this.get(ins.src);
         this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
         this.eaReg = ea;
@@ -738,21 +741,41 @@ class FunctionLowering implements BlockLowering {
   }
 
   /**
-   * Push the i32 base address of an access at register `base` + `off` and
+   * Push the i32 base address of access `pc` at register `base` + `off` and
    * return the memarg offset that completes it; `ea` is the register the ea
    * local holds the low 32 bits of, if any.
    */
-  private address(base: number, off: number, ea: number): number {
+  private address(pc: number, base: number, off: number, ea: number): number {
     const { w } = this;
     if (base === 10 && this.fpValid && off >= -MAX_BPF_STACK) {
       w.byte2(Op.localGet, this.f.fp);
       return off + MAX_BPF_STACK;
     }
+    this.checkAbove4GiB(pc, base, off);
     if (base === ea) w.byte2(Op.localGet, this.f.ea); else this.get32(base);
     if (off >= 0) return off;
     this.i32c(off);
     w.byte(Op.i32Add);
     return 0;
+  }
+
+  /**
+   * In an unverified program, an address of 4 GiB or more (its 64-bit sum) faults as in the
+   * interpreter instead of accessing its low 32 bits: a verified program never computes one.
+   */
+  private checkAbove4GiB(pc: number, base: number, off: number): void {
+    if (!this.m.budget) return;
+    const { w, f } = this;
+    this.get(base);
+    if (off !== 0) { this.i64c(off); w.byte(Op.i64Add); }
+    w.byte2(Op.localTee, f.tmpA);
+    this.i64c(32);
+    w.byte(Op.i64ShrU);
+    // The high half, exact in 32 bits: non-zero faults.
+    w.byte(Op.i32WrapI64);
+    w.byte2(Op.if, ValType.void);
+    this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, f.tmpA));
+    w.byte(Op.end);
   }
 
   private alu64(ins: Insn, row: Opcode): void {
@@ -973,6 +996,7 @@ class FunctionLowering implements BlockLowering {
     const { w, f } = this;
     const wide = bpfSize(ins.code) === BPF_DW;
     const size = wide ? 8 : 4;
+    this.checkAbove4GiB(pc, ins.dst, ins.off);
     this.get32(ins.dst);
     if (ins.off !== 0) { this.i32c(ins.off); w.byte(Op.i32Add); }
     w.byte2(Op.localTee, f.ea);

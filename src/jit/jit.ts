@@ -22,7 +22,7 @@ import {
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, releaseHeldLocks, type DeferredCallback,
+  BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
 import { JitCache, type CachedModule } from './cache.js';
@@ -244,6 +244,11 @@ class JitModule {
       }
       case Fault.callbackDepth:
         return new RuntimeError(`callback at ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc: jit.currentPc });
+      case Fault.above4GiB: {
+        const ins = this.code.insns[pc];
+        const format = this.code.rows[pc]?.format;
+        return memoryFault(format !== 'ldx', arg, sizeBytes(bpfSize(ins.code)), 'address above 4 GiB', pc);
+      }
       default:
         return new RuntimeError('ld_abs/ld_ind read the packet, but the run has none (pass packet: { data, dataEnd })', { pc });
     }

@@ -65,14 +65,54 @@
     i64.add
     local.set $r3
     ;; 6: (61) r4 = *(u32 *)(r3 +0)
+    local.get $r3
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 6
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
     local.get $ea
     i64.load32_u
     local.set $r4
     ;; 7: (63) *(u32 *)(r3 +4) = r4
+    local.get $r3
+    i64.const 4
+    i64.add
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 7
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
     local.get $ea
     local.get $r4
     i64.store32 offset=4
     ;; 8: (69) r5 = *(u16 *)(r3 +8)
+    local.get $r3
+    i64.const 8
+    i64.add
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 8
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
     local.get $ea
     i32.load16_u offset=8
     ;; 9: (dc) r5 = be16 r5

@@ -46,6 +46,20 @@
     local.set $fp
     ;; 0: (79) r2 = *(u64 *)(r1 +8)
     local.get $r1
+    i64.const 8
+    i64.add
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 0
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
+    local.get $r1
     i32.wrap_i64
     i64.load offset=8
     local.set $r2
@@ -59,12 +73,40 @@
     local.set $r3
     ;; 3: (62) *(u32 *)(r1 -4) = 7
     local.get $r1
+    i64.const -4
+    i64.add
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 3
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
+    local.get $r1
     i32.wrap_i64
     i32.const -4
     i32.add
     i32.const 7
     i32.store
     ;; 4: (db) lock *(u64 *)(r10 -8) += r3
+    local.get $r10
+    i64.const -8
+    i64.add
+    local.tee $tmp_a
+    i64.const 32
+    i64.shr_u
+    i32.wrap_i64
+    if  ;; label = @1
+      i32.const 4
+      i32.const -21
+      local.get $tmp_a
+      call $fault
+      unreachable
+    end
     local.get $r10
     i32.wrap_i64
     i32.const -8
