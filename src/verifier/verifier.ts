@@ -32,6 +32,7 @@ import {
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
 import { computeScc, sccCallchain } from './scc.js';
+import { isSockType, sockAccessValid } from './sock.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -1480,6 +1481,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
         case 'PTR_TO_PACKET_META': return pointer('pkt_meta');
         case 'PTR_TO_PACKET_END': return pointer('pkt_end');
         case 'SCALAR_VALUE': return loadedScalar(size);
+        case 'PTR_TO_SOCKET': return pointer('sock');
+        case 'PTR_TO_SOCKET_OR_NULL': return maybeNullPointer(env, 'sock');
+        case 'PTR_TO_SOCK_COMMON_OR_NULL': return maybeNullPointer(env, 'sock_common');
         default: throw new Reject(idx, `context field ${access.field.name} (${access.regType}) is not supported by this verifier yet`);
       }
     }
@@ -1522,11 +1526,27 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       checkMemRegionAccess(idx, regno, reg, off, size, reg.memSize, 'memory');
       return kind === 'read' ? loadedScalar(size) : null;
     }
+    case 'sock_common':
+    case 'sock':
+    case 'tcp_sock': {
+      if (kind === 'write') throw new Reject(idx, `R${regno} cannot write into ${regTypeStr(reg)}`);
+      if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (!sockAccessValid(reg.type, off, size)) throw new Reject(idx, `R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
+      return loadedScalar(size);
+    }
     case 'not_init':
       throw new Reject(idx, `R${regno} !read_ok`);
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/** A PTR_MAYBE_NULL load from the context: its own id, which a NULL check resolves for every copy. */
+function maybeNullPointer(env: Env, type: RegType): RegState {
+  const r = pointer(type);
+  r.maybeNull = true;
+  r.id = ++env.idGen;
+  return r;
 }
 
 /** `bpf_map_direct_read`: `size` little-endian bytes of a frozen value, zero-extended. */
@@ -1773,7 +1793,7 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
   if (ins.imm === BPF_CMPXCHG) readReg(state, idx, 0, scratch);
   const src = regOf(state, ins.src);
   if (isPointer(src) && !env.privileged) throw new Reject(idx, `R${ins.src} leaks addr into mem`);
-  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') {
+  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta' || isSockType(dst.type)) {
     throw new Reject(idx, `BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
   }
   const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
