@@ -1753,11 +1753,25 @@ function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff
   return allZero ? constScalar(0n) : loadedScalar(size);
 }
 
+/**
+ * `save_aux_ptr_type`: a load or store that reads the context or a socket
+ * on one path is rewritten for that type, so no other path may reach it
+ * with another pointer type.
+ */
+function checkAuxPtrType(idx: number, prev: RegType | 'mixed' | undefined, type: RegType): void {
+  if (prev === undefined || prev === type) return;
+  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t);
+  if (rewritten(prev) || rewritten(type)) throw new Reject(idx, 'same insn cannot be used with different pointers');
+}
+
 function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
   readReg(state, idx, ins.src, scratch);
   if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
   const size = sizeBytes(ins);
+  const prevType = env.aux[idx].ptrType;
+  const srcType = regOf(state, ins.src).type;
   const value = checkMemAccess(env, state, idx, ins.src, ins.off, size, 'read', null, scratch) as RegState;
+  checkAuxPtrType(idx, prevType, srcType);
   if ((ins.code & 0xe0) === BPF_MEMSX && value.type === 'scalar') {
     const r = unknownScalar();
     Object.assign(r, cloneBounds(value));
@@ -1777,8 +1791,10 @@ function checkStore(env: Env, state: VerifierState, idx: number, ins: Insn, scra
       tnumIsConst(dst.varOff) && (dst.off + Number(s64(dst.varOff.value)) + ins.off) % BPF_REG_SIZE !== 0) {
     demandPrecise(env, state, ins.src);
   }
+  const prevType = env.aux[idx].ptrType;
   try {
     checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', value, scratch);
+    checkAuxPtrType(idx, prevType, dst.type);
   } catch (err) {
     if (err instanceof Reject && err.insn < 0) throw new Reject(idx, err.message);
     throw err;
