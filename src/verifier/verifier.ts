@@ -2168,7 +2168,8 @@ function markPtrOrNullRegs(env: Env, state: VerifierState, id: number, isNull: b
   forEachReg(state, (r) => {
     if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
-      released = r.refObjId;
+      // Only the acquired pointer itself: a cast of it (bpf_sk_fullsock) being NULL leaves the reference held.
+      if (r.refObjId === id) released = id;
       Object.assign(r, constScalar(0n));
       return;
     }
@@ -2375,6 +2376,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
+  let argRefObjId = 0;
   let callbackSubprog = -1;
   let constMapKey: bigint | undefined;
   const sizes: bigint[] = [];
@@ -2456,6 +2458,18 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
         if (reg.type !== 'fp') throw typeError('fp');
         break;
+      case 'ARG_PTR_TO_SOCK_COMMON':
+        if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock');
+        argRefObjId = reg.refObjId;
+        break;
+      case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+        // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.
+        if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        if (arg.flags.includes('OBJ_RELEASE')) {
+          if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
+          releaseId = reg.refObjId;
+        }
+        break;
       case 'ARG_PTR_TO_SPIN_LOCK':
         if (reg.type !== 'map_value' || reg.maybeNull) throw typeError('map_value');
         processSpinLock(env, state, idx, regno, reg, proto.helper === 'bpf_spin_lock');
@@ -2507,9 +2521,20 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       r0.ringbuf = proto.ret.flags.includes('MEM_RINGBUF');
       break;
     }
+    case 'RET_PTR_TO_SOCKET':
+      r0 = pointer('sock');
+      break;
+    case 'RET_PTR_TO_TCP_SOCK':
+      r0 = pointer('tcp_sock');
+      break;
+    case 'RET_PTR_TO_SOCK_COMMON':
+      r0 = pointer('sock_common');
+      break;
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
+  // `is_ptr_cast_function`: the result is the argument's socket seen as another type, under its reference.
+  if (PTR_CAST_HELPERS.has(proto.helper)) r0.refObjId = argRefObjId;
   // A constant key inside an array: the lookup cannot fail.
   const found = proto.helper === 'bpf_map_lookup_elem' && constMapKey !== undefined && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
   if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
@@ -2526,6 +2551,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   scratch.regs.add(0);
   return callback;
 }
+
+/** `is_ptr_cast_function`, of the helpers this verifier supports. */
+const PTR_CAST_HELPERS = new Set(['bpf_sk_fullsock', 'bpf_tcp_sock']);
 
 /** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
 function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
