@@ -2503,6 +2503,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     f.regs[r] = notInit();
   }
   let r0: RegState;
+  let acquired = proto.refs.acquire === 'ret' && !proto.refs.acquireForMapTypes;
   switch (proto.ret.type) {
     case 'RET_INTEGER':
       r0 = unknownScalar();
@@ -2512,6 +2513,12 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       break;
     case 'RET_PTR_TO_MAP_VALUE':
       if (mapIndex < 0) throw new Reject(idx, `kernel subsystem misconfigured verifier`);
+      // A lookup in a sockmap or sockhash gives the socket itself, referenced (`is_acquire_function`).
+      if (proto.refs.acquireForMapTypes?.some((t) => t.toLowerCase() === mapTypeOf(env.maps[mapIndex]))) {
+        r0 = pointer('sock');
+        acquired = true;
+        break;
+      }
       r0 = pointer('map_value');
       r0.mapIndex = mapIndex;
       break;
@@ -2541,7 +2548,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     r0.maybeNull = true;
     r0.id = ++env.idGen;
   }
-  if (proto.refs.acquire === 'ret' && !proto.refs.acquireForMapTypes) {
+  if (acquired) {
     const id = ++env.idGen;
     state.refs.push({ id, insnIdx: idx });
     r0.refObjId = id;
@@ -2562,9 +2569,14 @@ function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
   if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
 }
 
+/** The map's type as `mapTypeName` spells it (`array`, `sockmap`). */
+function mapTypeOf(map: MapDescriptor): string | undefined {
+  return typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+}
+
 /** `can_elide_value_nullness`: maps whose every key below max_entries has a value. */
 function canElideValueNullness(map: MapDescriptor): boolean {
-  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  const type = mapTypeOf(map);
   return type === 'array' || type === 'percpu_array';
 }
 
