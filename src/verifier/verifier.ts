@@ -2464,7 +2464,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         break;
       case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
         // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.
-        if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (!isSockType(reg.type) || (reg.maybeNull && !nullable)) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
         if (arg.flags.includes('OBJ_RELEASE')) {
           if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
           releaseId = reg.refObjId;
