@@ -2,15 +2,15 @@
  * Loads through socket pointers (`check_sock_access`): which (offset, size)
  * reads of struct bpf_sock and struct bpf_tcp_sock (include/uapi/linux/bpf.h)
  * the kernel's bpf_sock_common_is_valid_access, bpf_sock_is_valid_access and
- * bpf_tcp_sock_is_valid_access allow (Linux 6.18). Sockets are read-only.
+ * bpf_tcp_sock_is_valid_access (and bpf_xdp_sock's) allow (Linux 6.18). Sockets are read-only.
  */
 
 /** The socket register types (`type_is_sk_pointer`), as the log spells them. */
-export type SockRegType = 'sock_common' | 'sock' | 'tcp_sock';
+export type SockRegType = 'sock_common' | 'sock' | 'tcp_sock' | 'xdp_sock';
 
 /** `type_is_sk_pointer`. */
 export function isSockType(type: string): type is SockRegType {
-  return type === 'sock_common' || type === 'sock' || type === 'tcp_sock';
+  return type === 'sock_common' || type === 'sock' || type === 'tcp_sock' || type === 'xdp_sock';
 }
 
 /** struct bpf_sock offsets. */
@@ -67,5 +67,7 @@ export function sockAccessValid(type: SockRegType, off: number, size: number): b
     case 'sock_common': return sockCommonValid(off, size);
     case 'sock': return sockValid(off, size);
     case 'tcp_sock': return tcpSockValid(off, size);
+    // `bpf_xdp_sock_is_valid_access`: struct bpf_xdp_sock is one u32, queue_id.
+    case 'xdp_sock': return off === 0 && size === 4;
   }
 }

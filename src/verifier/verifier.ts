@@ -1528,7 +1528,8 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
     }
     case 'sock_common':
     case 'sock':
-    case 'tcp_sock': {
+    case 'tcp_sock':
+    case 'xdp_sock': {
       if (kind === 'write') throw new Reject(idx, `R${regno} cannot write into ${regTypeStr(reg)}`);
       if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
       if (!sockAccessValid(reg.type, off, size)) throw new Reject(idx, `R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
@@ -2178,6 +2179,13 @@ function markPtrOrNullRegs(env: Env, state: VerifierState, id: number, isNull: b
       // A value of a map of maps is the inner map (CONST_PTR_TO_MAP).
       r.type = 'map_ptr';
       r.mapIndex = env.innerMapOf[r.mapIndex];
+    } else if (r.type === 'map_value') {
+      // `mark_ptr_not_null_reg`: what a socket map's lookup found is the socket, not a value.
+      const sockType = SOCK_MAP_VALUE_TYPES[mapTypeOf(env.maps[r.mapIndex]) ?? ''];
+      if (sockType) {
+        r.type = sockType;
+        r.mapIndex = -1;
+      }
     }
     // The id of a value holding a spin lock names the lock (`reg_may_point_to_spin_lock`).
     if (!(r.type === 'map_value' && env.maps[r.mapIndex]?.spinLockOff !== undefined)) r.id = 0;
@@ -2514,12 +2522,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       break;
     case 'RET_PTR_TO_MAP_VALUE':
       if (mapIndex < 0) throw new Reject(idx, `kernel subsystem misconfigured verifier`);
-      // A lookup in a sockmap or sockhash gives the socket itself, referenced (`is_acquire_function`).
-      if (proto.refs.acquireForMapTypes?.some((t) => t.toLowerCase() === mapTypeOf(env.maps[mapIndex]))) {
-        r0 = pointer('sock');
-        acquired = true;
-        break;
-      }
+      // A lookup in a sockmap or sockhash holds the socket it finds (`is_acquire_function`); see markPtrOrNullRegs.
+      acquired ||= proto.refs.acquireForMapTypes?.some((t) => t.toLowerCase() === mapTypeOf(env.maps[mapIndex])) ?? false;
       r0 = pointer('map_value');
       r0.mapIndex = mapIndex;
       break;
@@ -2559,6 +2563,9 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   scratch.regs.add(0);
   return callback;
 }
+
+/** The pointer a non-NULL lookup in these map types gives. */
+const SOCK_MAP_VALUE_TYPES: Readonly<Record<string, RegType>> = { sockmap: 'sock', sockhash: 'sock', xskmap: 'xdp_sock' };
 
 /** `is_ptr_cast_function`, of the helpers this verifier supports. */
 const PTR_CAST_HELPERS = new Set(['bpf_sk_fullsock', 'bpf_tcp_sock']);
