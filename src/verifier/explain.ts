@@ -290,6 +290,8 @@ function regMeaning(r: RegState, regno: number, ctx: RejectionContext): string {
       return `${r.ringbuf ? 'a ring buffer reservation' : 'memory'} of ${r.memSize} bytes${r.off ? ` at offset ${r.off}` : ''}${varPart(r)}${nullable}`;
     case 'func':
       return 'a callback function';
+    case 'sock_common': case 'sock': case 'tcp_sock': case 'xdp_sock':
+      return `a socket (struct bpf_${r.type === 'sock_common' ? 'sock' : r.type} *, read-only, no arithmetic)${nullable}`;
   }
 }
 

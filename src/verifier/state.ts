@@ -5,12 +5,13 @@
  * kernel's log prints them (`R1=ctx() R10=fp0 fp-8=mmmmmmmm`).
  */
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, markKnown, type ScalarBounds } from './bounds.js';
+import type { SockRegType } from './sock.js';
 import { tnumIsConst, tnumIsUnknown, tnumStr, tnumUnknown } from './tnum.js';
 
 /** Base register types (`enum bpf_reg_type`), as the log spells them. */
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'fp'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func';
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func' | SockRegType;
 
 export interface RegState extends ScalarBounds {
   type: RegType;

@@ -32,6 +32,7 @@ import {
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
 import { computeScc, sccCallchain } from './scc.js';
+import { isSockType, sockAccessValid } from './sock.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -1480,6 +1481,9 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
         case 'PTR_TO_PACKET_META': return pointer('pkt_meta');
         case 'PTR_TO_PACKET_END': return pointer('pkt_end');
         case 'SCALAR_VALUE': return loadedScalar(size);
+        case 'PTR_TO_SOCKET': return pointer('sock');
+        case 'PTR_TO_SOCKET_OR_NULL': return maybeNullPointer(env, 'sock');
+        case 'PTR_TO_SOCK_COMMON_OR_NULL': return maybeNullPointer(env, 'sock_common');
         default: throw new Reject(idx, `context field ${access.field.name} (${access.regType}) is not supported by this verifier yet`);
       }
     }
@@ -1522,11 +1526,28 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       checkMemRegionAccess(idx, regno, reg, off, size, reg.memSize, 'memory');
       return kind === 'read' ? loadedScalar(size) : null;
     }
+    case 'sock_common':
+    case 'sock':
+    case 'tcp_sock':
+    case 'xdp_sock': {
+      if (kind === 'write') throw new Reject(idx, `R${regno} cannot write into ${regTypeStr(reg)}`);
+      if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (!sockAccessValid(reg.type, off, size)) throw new Reject(idx, `R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
+      return loadedScalar(size);
+    }
     case 'not_init':
       throw new Reject(idx, `R${regno} !read_ok`);
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
   }
+}
+
+/** A PTR_MAYBE_NULL load from the context: its own id, which a NULL check resolves for every copy. */
+function maybeNullPointer(env: Env, type: RegType): RegState {
+  const r = pointer(type);
+  r.maybeNull = true;
+  r.id = ++env.idGen;
+  return r;
 }
 
 /** `bpf_map_direct_read`: `size` little-endian bytes of a frozen value, zero-extended. */
@@ -1733,11 +1754,25 @@ function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff
   return allZero ? constScalar(0n) : loadedScalar(size);
 }
 
+/**
+ * `save_aux_ptr_type`: a load or store that reads the context or a socket
+ * on one path is rewritten for that type, so no other path may reach it
+ * with another pointer type.
+ */
+function checkAuxPtrType(idx: number, prev: RegType | 'mixed' | undefined, type: RegType): void {
+  if (prev === undefined || prev === type) return;
+  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t);
+  if (rewritten(prev) || rewritten(type)) throw new Reject(idx, 'same insn cannot be used with different pointers');
+}
+
 function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratch: Scratch): void {
   readReg(state, idx, ins.src, scratch);
   if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
   const size = sizeBytes(ins);
+  const prevType = env.aux[idx].ptrType;
+  const srcType = regOf(state, ins.src).type;
   const value = checkMemAccess(env, state, idx, ins.src, ins.off, size, 'read', null, scratch) as RegState;
+  checkAuxPtrType(idx, prevType, srcType);
   if ((ins.code & 0xe0) === BPF_MEMSX && value.type === 'scalar') {
     const r = unknownScalar();
     Object.assign(r, cloneBounds(value));
@@ -1757,8 +1792,10 @@ function checkStore(env: Env, state: VerifierState, idx: number, ins: Insn, scra
       tnumIsConst(dst.varOff) && (dst.off + Number(s64(dst.varOff.value)) + ins.off) % BPF_REG_SIZE !== 0) {
     demandPrecise(env, state, ins.src);
   }
+  const prevType = env.aux[idx].ptrType;
   try {
     checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', value, scratch);
+    checkAuxPtrType(idx, prevType, dst.type);
   } catch (err) {
     if (err instanceof Reject && err.insn < 0) throw new Reject(idx, err.message);
     throw err;
@@ -1773,7 +1810,7 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
   if (ins.imm === BPF_CMPXCHG) readReg(state, idx, 0, scratch);
   const src = regOf(state, ins.src);
   if (isPointer(src) && !env.privileged) throw new Reject(idx, `R${ins.src} leaks addr into mem`);
-  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') {
+  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta' || isSockType(dst.type)) {
     throw new Reject(idx, `BPF_ATOMIC stores into R${ins.dst} ${regTypeStr(dst)} is not allowed`);
   }
   const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
@@ -2132,7 +2169,8 @@ function markPtrOrNullRegs(env: Env, state: VerifierState, id: number, isNull: b
   forEachReg(state, (r) => {
     if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
-      released = r.refObjId;
+      // Only the acquired pointer itself: a cast of it (bpf_sk_fullsock) being NULL leaves the reference held.
+      if (r.refObjId === id) released = id;
       Object.assign(r, constScalar(0n));
       return;
     }
@@ -2141,6 +2179,13 @@ function markPtrOrNullRegs(env: Env, state: VerifierState, id: number, isNull: b
       // A value of a map of maps is the inner map (CONST_PTR_TO_MAP).
       r.type = 'map_ptr';
       r.mapIndex = env.innerMapOf[r.mapIndex];
+    } else if (r.type === 'map_value') {
+      // `mark_ptr_not_null_reg`: what a socket map's lookup found is the socket, not a value.
+      const sockType = SOCK_MAP_VALUE_TYPES[mapTypeOf(env.maps[r.mapIndex]) ?? ''];
+      if (sockType) {
+        r.type = sockType;
+        r.mapIndex = -1;
+      }
     }
     // The id of a value holding a spin lock names the lock (`reg_may_point_to_spin_lock`).
     if (!(r.type === 'map_value' && env.maps[r.mapIndex]?.spinLockOff !== undefined)) r.id = 0;
@@ -2339,6 +2384,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;
+  let argRefObjId = 0;
   let callbackSubprog = -1;
   let constMapKey: bigint | undefined;
   const sizes: bigint[] = [];
@@ -2420,6 +2466,19 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
         if (reg.type !== 'fp') throw typeError('fp');
         break;
+      case 'ARG_PTR_TO_SOCK_COMMON':
+        if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock');
+        argRefObjId = reg.refObjId;
+        break;
+      case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+        // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (!isSockType(reg.type) || (reg.maybeNull && !nullable)) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        if (arg.flags.includes('OBJ_RELEASE')) {
+          if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
+          releaseId = reg.refObjId;
+        }
+        break;
       case 'ARG_PTR_TO_SPIN_LOCK':
         if (reg.type !== 'map_value' || reg.maybeNull) throw typeError('map_value');
         processSpinLock(env, state, idx, regno, reg, proto.helper === 'bpf_spin_lock');
@@ -2453,6 +2512,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     f.regs[r] = notInit();
   }
   let r0: RegState;
+  let acquired = proto.refs.acquire === 'ret' && !proto.refs.acquireForMapTypes;
   switch (proto.ret.type) {
     case 'RET_INTEGER':
       r0 = unknownScalar();
@@ -2462,6 +2522,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       break;
     case 'RET_PTR_TO_MAP_VALUE':
       if (mapIndex < 0) throw new Reject(idx, `kernel subsystem misconfigured verifier`);
+      // A lookup in a sockmap or sockhash holds the socket it finds (`is_acquire_function`); see markPtrOrNullRegs.
+      acquired ||= proto.refs.acquireForMapTypes?.some((t) => t.toLowerCase() === mapTypeOf(env.maps[mapIndex])) ?? false;
       r0 = pointer('map_value');
       r0.mapIndex = mapIndex;
       break;
@@ -2471,16 +2533,27 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       r0.ringbuf = proto.ret.flags.includes('MEM_RINGBUF');
       break;
     }
+    case 'RET_PTR_TO_SOCKET':
+      r0 = pointer('sock');
+      break;
+    case 'RET_PTR_TO_TCP_SOCK':
+      r0 = pointer('tcp_sock');
+      break;
+    case 'RET_PTR_TO_SOCK_COMMON':
+      r0 = pointer('sock_common');
+      break;
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
+  // `is_ptr_cast_function`: the result is the argument's socket seen as another type, under its reference.
+  if (PTR_CAST_HELPERS.has(proto.helper)) r0.refObjId = argRefObjId;
   // A constant key inside an array: the lookup cannot fail.
   const found = proto.helper === 'bpf_map_lookup_elem' && constMapKey !== undefined && constMapKey >= 0n && constMapKey < BigInt(env.maps[mapIndex].maxEntries);
   if (proto.ret.flags.includes('PTR_MAYBE_NULL') && !found) {
     r0.maybeNull = true;
     r0.id = ++env.idGen;
   }
-  if (proto.refs.acquire === 'ret' && !proto.refs.acquireForMapTypes) {
+  if (acquired) {
     const id = ++env.idGen;
     state.refs.push({ id, insnIdx: idx });
     r0.refObjId = id;
@@ -2491,6 +2564,12 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   return callback;
 }
 
+/** The pointer a non-NULL lookup in these map types gives. */
+const SOCK_MAP_VALUE_TYPES: Readonly<Record<string, RegType>> = { sockmap: 'sock', sockhash: 'sock', xskmap: 'xdp_sock' };
+
+/** `is_ptr_cast_function`, of the helpers this verifier supports. */
+const PTR_CAST_HELPERS = new Set(['bpf_sk_fullsock', 'bpf_tcp_sock']);
+
 /** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
 function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
   if (reg.off < 0) throw new Reject(idx, `negative offset ctx ptr R${regno} off=${reg.off} disallowed`);
@@ -2498,9 +2577,14 @@ function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
   if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) throw new Reject(idx, `variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
 }
 
+/** The map's type as `mapTypeName` spells it (`array`, `sockmap`). */
+function mapTypeOf(map: MapDescriptor): string | undefined {
+  return typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+}
+
 /** `can_elide_value_nullness`: maps whose every key below max_entries has a value. */
 function canElideValueNullness(map: MapDescriptor): boolean {
-  const type = typeof map.type === 'number' ? mapTypeName(map.type) : map.type.toLowerCase().replace(/^bpf_map_type_/, '');
+  const type = mapTypeOf(map);
   return type === 'array' || type === 'percpu_array';
 }
 

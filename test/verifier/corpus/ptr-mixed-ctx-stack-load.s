@@ -1,0 +1,12 @@
+; one load through the context on one path, through the stack on the other
+; result: reject
+; error: same insn cannot be used with different pointers
+r2 = r1
+r3 = 0
+*(u64 *)(r10 - 8) = r3
+r4 = *(u32 *)(r1 + 0)
+if r4 == 0 goto +2
+r2 = r10
+r2 += -8
+r0 = *(u32 *)(r2 + 4)
+exit

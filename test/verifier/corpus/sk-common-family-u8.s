@@ -1,0 +1,8 @@
+; narrow load of family from its start
+; log: exact
+; result: accept
+r0 = 0
+r2 = *(u64 *)(r1 + 168)
+if r2 == 0 goto +1
+r0 = *(u8 *)(r2 + 4)
+exit

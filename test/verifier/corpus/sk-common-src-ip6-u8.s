@@ -1,0 +1,7 @@
+; the addresses read in any aligned piece
+; result: accept
+r0 = 0
+r2 = *(u64 *)(r1 + 168)
+if r2 == 0 goto +1
+r0 = *(u8 *)(r2 + 31)
+exit

@@ -1,0 +1,9 @@
+; sock_common has no type field (bpf_sock offset 8)
+; log: exact
+; result: reject
+; error: R2 invalid sock_common access off=8 size=4
+r0 = 0
+r2 = *(u64 *)(r1 + 168)
+if r2 == 0 goto +1
+r0 = *(u32 *)(r2 + 8)
+exit

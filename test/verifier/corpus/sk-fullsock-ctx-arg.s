@@ -1,0 +1,7 @@
+; bpf_sk_fullsock of the context
+; prog: sched_cls
+; result: reject
+; error: R1 type=ctx expected=sock_common, sock, tcp_sock, xdp_sock
+call bpf_sk_fullsock
+r0 = 0
+exit

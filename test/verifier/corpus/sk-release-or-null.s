@@ -1,0 +1,20 @@
+; bpf_sk_release before the NULL check
+; prog: sched_cls
+; result: reject
+; error: R1 type=sock_or_null expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_
+r2 = 0
+*(u64 *)(r10 - 8) = r2
+*(u64 *)(r10 - 16) = r2
+*(u64 *)(r10 - 24) = r2
+*(u64 *)(r10 - 32) = r2
+*(u64 *)(r10 - 40) = r2
+r2 = r10
+r2 += -40
+r3 = 36
+r4 = -1
+r5 = 0
+call bpf_sk_lookup_tcp
+r1 = r0
+call bpf_sk_release
+r0 = 0
+exit

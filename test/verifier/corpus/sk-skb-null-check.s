@@ -1,0 +1,8 @@
+; __sk_buff->sk is sock_common_or_null: a NULL check makes it readable (family)
+; log: exact
+; result: accept
+r0 = 0
+r2 = *(u64 *)(r1 + 168)
+if r2 == 0 goto +1
+r0 = *(u32 *)(r2 + 4)
+exit

@@ -1,0 +1,4 @@
+; returning the socket
+; result: accept
+r0 = *(u64 *)(r1 + 168)
+exit

@@ -1,0 +1,8 @@
+; tc sees sk too
+; prog: sched_cls
+; result: accept
+r0 = 0
+r2 = *(u64 *)(r1 + 168)
+if r2 == 0 goto +1
+r0 = *(u32 *)(r2 + 76)
+exit
