@@ -286,27 +286,24 @@ export const SK_MSG_CTX = freezeCtx({
   ],
 });
 
-const SOCK_CREATE_RELEASE: readonly AttachTypeName[] = ['CGROUP_INET_SOCK_CREATE', 'CGROUP_INET_SOCK_RELEASE'];
-
 /**
- * sock_filter_is_valid_access (cgroup/sock_create, sock_release, post_bind4/6):
- * struct bpf_sock; bound_dev_if, mark and priority writable at socket creation
- * and release, the source address and port readable after bind, the rest
- * read-only.
+ * struct bpf_sock as a socket pointer reads it (`bpf_sock_is_valid_access`):
+ * every field, read-only; the addresses in any aligned narrow piece.
  */
-export const CGROUP_SOCK_CTX = freezeCtx({
+export const BPF_SOCK = freezeCtx({
   struct: 'bpf_sock',
   size: 80,
   fields: [
-    { name: 'bound_dev_if', offset: 0, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
+    { name: 'bound_dev_if', offset: 0, size: 4, read: WORD },
     { name: 'family', offset: 4, size: 4, read: NARROW, atStart: true },
     { name: 'type', offset: 8, size: 4, read: NARROW, atStart: true },
     { name: 'protocol', offset: 12, size: 4, read: NARROW, atStart: true },
-    { name: 'mark', offset: 16, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
-    { name: 'priority', offset: 20, size: 4, read: WORD, write: WORD, attachTypes: SOCK_CREATE_RELEASE },
-    { name: 'src_ip4', offset: 24, size: 4, read: NARROW, attachTypes: ['CGROUP_INET4_POST_BIND'] },
-    { name: 'src_ip6', offset: 28, size: 16, read: NARROW, attachTypes: ['CGROUP_INET6_POST_BIND'] },
-    { name: 'src_port', offset: 44, size: 4, read: NARROW, atStart: true, attachTypes: ['CGROUP_INET4_POST_BIND', 'CGROUP_INET6_POST_BIND'] },
+    { name: 'mark', offset: 16, size: 4, read: WORD },
+    { name: 'priority', offset: 20, size: 4, read: WORD },
+    { name: 'src_ip4', offset: 24, size: 4, read: NARROW },
+    { name: 'src_ip6', offset: 28, size: 16, read: NARROW },
+    { name: 'src_port', offset: 44, size: 4, read: NARROW, atStart: true },
+    // A __be16, also readable as a whole u32; the 16 bits of padding after it are not.
     { name: 'dst_port', offset: 48, size: 4, read: NARROW, narrowWithin: 2 },
     { name: 'dst_ip4', offset: 52, size: 4, read: NARROW },
     { name: 'dst_ip6', offset: 56, size: 16, read: NARROW },
@@ -314,6 +311,29 @@ export const CGROUP_SOCK_CTX = freezeCtx({
     { name: 'rx_queue_mapping', offset: 76, size: 4, read: NARROW, atStart: true },
   ],
 });
+
+/** `bpf_sock_common_is_valid_access`: a sock_common has no type, protocol, mark or priority. */
+export const BPF_SOCK_COMMON = freezeCtx({ ...BPF_SOCK, fields: BPF_SOCK.fields.filter((f) => f.offset < 8 || f.offset >= 24) });
+
+const SOCK_CREATE_RELEASE: readonly AttachTypeName[] = ['CGROUP_INET_SOCK_CREATE', 'CGROUP_INET_SOCK_RELEASE'];
+const SOCK_CREATE_RELEASE_RW: Partial<CtxField> = { write: WORD, attachTypes: SOCK_CREATE_RELEASE };
+/** Where the cgroup/sock context differs from a socket pointer's view of struct bpf_sock. */
+const CGROUP_SOCK_FIELDS: Readonly<Record<string, Partial<CtxField>>> = {
+  bound_dev_if: SOCK_CREATE_RELEASE_RW,
+  mark: SOCK_CREATE_RELEASE_RW,
+  priority: SOCK_CREATE_RELEASE_RW,
+  src_ip4: { attachTypes: ['CGROUP_INET4_POST_BIND'] },
+  src_ip6: { attachTypes: ['CGROUP_INET6_POST_BIND'] },
+  src_port: { attachTypes: ['CGROUP_INET4_POST_BIND', 'CGROUP_INET6_POST_BIND'] },
+};
+
+/**
+ * sock_filter_is_valid_access (cgroup/sock_create, sock_release, post_bind4/6):
+ * struct bpf_sock; bound_dev_if, mark and priority writable at socket creation
+ * and release, the source address and port readable after bind, the rest
+ * read-only.
+ */
+export const CGROUP_SOCK_CTX = freezeCtx({ ...BPF_SOCK, fields: BPF_SOCK.fields.map((f) => ({ ...f, ...CGROUP_SOCK_FIELDS[f.name] })) });
 
 /** sk_lookup_is_valid_access: read-only; the selected socket as a whole u64, the rest narrow. */
 export const SK_LOOKUP_CTX = freezeCtx({
