@@ -25,6 +25,7 @@ import {
   PATH_ALWAYS_TAKEN, PATH_FALLTHROUGH, PATH_JUMP, PATH_NEVER_TAKEN, PATH_TAKEN, explainRejection, formatExplanation, type Explanation,
 } from './explain.js';
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } from './global-func.js';
+import { StackLiveness } from './live-stack.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import {
@@ -156,6 +157,8 @@ interface Checkpoint extends PrecisionCheckpoint {
   readonly callchain: string | null;
   /** Evicted from its list while still referenced (`in_free_list`): counted in peak_states until freed. */
   inFreeList: boolean;
+  /** Its dead stack slots were forgotten (`cleaned`), once nothing below it was left to explore. */
+  cleaned: boolean;
 }
 
 /** A path that stopped because an earlier state of its own loop covered it by range (`bpf_scc_backedge`). */
@@ -232,6 +235,8 @@ class Env {
   readonly bucketStates = new Map<number, number>();
   /** Live registers before each instruction. */
   readonly liveIn: number[];
+  /** Live stack slots (live-stack.ts), made once the CFG is known. */
+  liveStack!: StackLiveness;
   readonly stack: Branch[] = [];
   subprogStarts: number[] = [0];
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
@@ -291,6 +296,21 @@ class Env {
 
   verbose(text: string): void {
     if (this.level > 0) this.log.write(text);
+  }
+
+  /** `bpf_stack_liveness_init`, after `check_cfg`: its level-2 lines go on lines of their own. */
+  initLiveStack(): void {
+    const log = this.level > 1 ? (text: string): void => {
+      if (!this.log.atLineStart) {
+        this.log.write('\n');
+        this.walkLogged = true;
+      }
+      this.log.write(text);
+    } : undefined;
+    this.liveStack = new StackLiveness({
+      insns: this.insns, rows: this.rows, subprogStarts: this.subprogStarts,
+      isPrunePoint: (idx) => this.prunePoints.has(idx), callsCallback: (idx) => this.callbackCallsites.has(idx),
+    }, log);
   }
 }
 
@@ -502,6 +522,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
+    env.initLiveStack();
     env.scc = computeScc(env.insns, env.rows);
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
@@ -685,12 +706,14 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   let pendingState: { s: string; pos: number; inline: string } | null = null;
   const scratch = new Scratch();
   if (env.level > 1 && start === 0) printLiveness(env);
+  env.liveStack.resetCallchain();
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
     for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) {
       maybeExitScc(env, cp);
       maybeFreeCheckpoint(env, cp);
     }
+    env.liveStack.update(state);
     return popBranch(env);
   };
   for (;;) {
@@ -720,6 +743,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       const statesCnt = env.bucketStates.get(bucket) ?? 0;
       let hit: Checkpoint | undefined;
       let loop = false;
+      cleanLiveStates(env, list, state);
       // Newest first, as the kernel's list (`list_add` at the head): which state hits, and which ones miss, depends on it.
       for (let k = list.length - 1; k >= 0; k--) {
         const cp = list[k];
@@ -792,6 +816,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
           state: cloneState(state, true), parent: head, branches: 1, hitCnt: 0, missCnt: 0,
           insnIdx: idx, prevFirst: head ? head.insnIdx : start, prevIdx, hist: env.hist, allPrecise: false,
           dfsDepth: head ? head.dfsDepth + 1 : 0, callchain: sccCallchain(env.scc, state, idx), inFreeList: false,
+          cleaned: false,
         };
         maybeEnterScc(env, cp);
         // The entry of the jump here, if any, opens the new checkpoint's history.
@@ -831,7 +856,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     env.walkHead = head;
     env.walkFirst = head ? head.insnIdx : start;
     env.walkLogged = false;
+    env.liveStack.resetWriteMarks(state, idx);
     const step = doInsn(env, state, idx, scratch);
+    env.liveStack.commitWriteMarks();
     // The walk's log lines (level 2) follow the instruction's line; the state then goes on a line of its own.
     const marked = env.walkLogged;
     if (env.level > 0) {
@@ -995,6 +1022,29 @@ function verboseLinfo(env: Env, idx: number): void {
 /** `update_peak_states`: the most states kept at once, backedges included. */
 function updatePeakStates(env: Env): void {
   env.peakStates = Math.max(env.peakStates, env.exploredSize + env.freeListSize + env.numBackedges);
+}
+
+/**
+ * `clean_live_states`: the checkpoints at this instruction of the same call
+ * chain with nothing left to explore below them forget the stack slots no
+ * later instruction may read (registers: the live masks of `statesEqual`).
+ */
+function cleanLiveStates(env: Env, list: readonly Checkpoint[], state: VerifierState): void {
+  for (const cp of list) {
+    if (cp.branches !== 0 || cp.cleaned || !sameCallsites(cp.state, state) || incompleteReadMarks(env, cp)) continue;
+    cp.cleaned = true;
+    env.liveStack.queryInit(cp.state, cp.insnIdx);
+    cp.state.frames.forEach((f, frameno) => {
+      for (let spi = 0; spi < f.stack.length; spi++) {
+        if (!env.liveStack.slotAlive(frameno, spi)) f.stack[spi] = emptySlot();
+      }
+    });
+  }
+}
+
+/** `bpf_mark_stack_read` for the walked state. */
+function markStackRead(env: Env, frameno: number, idx: number, spi: number): void {
+  env.liveStack.markRead(env.state as VerifierState, frameno, idx, spi);
 }
 
 /** A checkpoint of a loop visit that has backedges: its marks are not final yet (`incomplete_read_marks`). */
@@ -1644,6 +1694,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   scratch.slots.add(spi);
   const slot = f.stack[spi];
   const aligned = off % BPF_REG_SIZE === 0;
+  // Only a whole slot written screens the reads after it from the ones before.
+  if (aligned && size === BPF_REG_SIZE) env.liveStack.markWrite(f.frameno, spi);
   // A store that overwrites part of a spilled register destroys the spill.
   if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && !(aligned && size === BPF_REG_SIZE)) {
     for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
@@ -1696,6 +1748,7 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
   const { spi } = slotIndex(off);
   ensureSlots(f, spi);
   scratch.slots.add(spi);
+  markStackRead(env, f.frameno, idx, spi);
   const slot = f.stack[spi];
   if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') {
     const spillSize = slot.slotType.filter((t) => t === 'spill').length;
@@ -1750,6 +1803,7 @@ function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff
     if (type === 'invalid' && !env.privileged) {
       throw new Reject(idx, `invalid variable-offset read from stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
     }
+    markStackRead(env, f.frameno, idx, s.spi);
   }
   return allZero ? constScalar(0n) : loadedScalar(size);
 }
@@ -2079,6 +2133,7 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn, s
     callee.regs[r] = arg;
   }
   state.frames.push(callee);
+  env.liveStack.resetCallchain();
   caller.regs[0] = notInit();
   const log = env.level > 0 ? `caller:\n${stateStr(env, caller, null)}\ncallee:\n${stateStr(env, callee, null)}\n` : undefined;
   env.path.push(idx, target, PATH_JUMP);
@@ -2087,6 +2142,8 @@ function checkFuncCall(env: Env, state: VerifierState, idx: number, ins: Insn, s
 
 function checkExit(env: Env, state: VerifierState, idx: number, scratch: Scratch): Step {
   if (state.frames.length > 1) {
+    // The callee's marks are final for this path: they reach the caller's call instruction.
+    env.liveStack.update(state);
     // `prepare_func_exit`: R0 goes back as it is (the caller checks it when it reads it), never a pointer into the dying frame.
     const r0 = regOf(state, 0);
     if (r0.type === 'fp' && r0.frameno >= cur(state).frameno) throw new Reject(idx, 'cannot return stack pointer to the caller');
@@ -2434,7 +2491,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         // A size that can only be zero still needs a stack pointer inside the stack (check_stack_access_within_bounds).
         const zeroOnStack = mem !== null && reg.umax === 0n && mem.reg.type === 'fp' && tnumIsConst(mem.reg.varOff);
         if (mem && (reg.umax > 0n || zeroOnStack)) {
-          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch, zeroOnStack);
+          checkHelperMemAccess(env, state, idx, mem.regno, mem.reg, Number(reg.umax), mem.arg.flags.includes('MEM_UNINIT') ? 'write' : 'read', scratch,
+            zeroOnStack, !tnumIsConst(reg.varOff));
         }
         // `check_mem_size_reg`: the size is precise once the access it allows is checked.
         demandPrecise(env, state, regno);
@@ -2724,7 +2782,13 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
 }
 
 /** `check_helper_mem_access`: a helper reads or writes `size` bytes at the pointer. */
-function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch, zeroSizeAllowed = false): void {
+/**
+ * A helper's memory argument. With `varSize` (a size not known exactly,
+ * `check_mem_size_reg` drops raw mode) every stack slot it may touch counts
+ * as read, even when the helper writes it.
+ */
+function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, size: number, kind: AccessKind, scratch: Scratch,
+  zeroSizeAllowed = false, varSize = false): void {
   switch (reg.type) {
     case 'fp': {
       const frame = frameOf(state, reg);
@@ -2748,11 +2812,13 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
             slot.spilledPtr = notInit();
           }
           slot.slotType[s.j] = 'misc';
+          if (varSize) markStackRead(env, frame.frameno, idx, s.spi);
           continue;
         }
         if (slot.slotType[s.j] === 'invalid' && !env.privileged) {
           throw new Reject(idx, `invalid indirect read from stack R${regno} off ${off}+${i} size ${size}`);
         }
+        markStackRead(env, frame.frameno, idx, s.spi);
       }
       return;
     }
