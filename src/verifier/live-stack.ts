@@ -40,7 +40,13 @@ interface FuncInstance {
   /** Per frame of the chain, allocated on first use. */
   readonly frames: (Int32Array | undefined)[];
   /** Instructions whose must_write was committed at least once. */
-  readonly mustWriteSet: Uint8Array;
+  readonly mustWriteSet: Int32Array;
+}
+
+/** A call chain prefix: the instance of the chain ending here, and longer chains by their next entry. */
+interface ChainNode {
+  inst?: FuncInstance;
+  readonly next: Map<number, ChainNode>;
 }
 
 /** What a program's CFG gives the analysis. */
@@ -65,40 +71,83 @@ function fmtStackMask(lo: number, hi: number): string {
 
 /** `bpf_liveness`. */
 export class StackLiveness {
-  private readonly instances = new Map<string, FuncInstance>();
+  /** The instances by call chain, a trie of its call sites. */
+  private readonly instances: ChainNode = { next: new Map() };
   /** The instance of the walked state's top frame (`cur_instance`), looked up again after a call, an exit or a pop. */
   private cur: FuncInstance | null = null;
   /** Whole-slot writes of the instruction being checked, per frame (`write_masks_acc`). */
   private readonly writeAcc = new Int32Array(MAX_CALL_FRAMES * 2);
   private writeInsnIdx = 0;
-  /** Each subprogram's instructions in the kernel's postorder (`insn_postorder`), and where each one's run starts. */
-  private readonly postorder: Int32Array;
+  /** Where each subprogram's run of the kernel's postorder (`insn_postorder`) starts. */
   private readonly poStart: number[] = [];
+  /**
+   * For the instructions of each subprogram in postorder (the runs of
+   * `poStart`, 3 words each): the instruction's and its successors' offsets
+   * in a frame's masks (-1: no such successor).
+   */
+  private readonly offs: Int32Array;
+  private readonly offsBase: number;
+  /**
+   * Per subprogram: every successor comes before its instruction in that
+   * order (no loop, and the kernel's walk emitted no instruction before a
+   * successor it had already seen), so one pass reaches the fixpoint.
+   */
+  private readonly onePass: boolean[] = [];
   /** Up to two successors per instruction (`bpf_insn_successors`), -1 for none. */
   private readonly succ: Int32Array;
   private readonly query: { instances: FuncInstance[]; insnIdx: number } = { instances: [], insnIdx: 0 };
+  private slab: Int32Array;
+  private slabUsed = 0;
 
   constructor(private readonly prog: LiveStackProgram, private readonly log: ((text: string) => void) | undefined) {
     const n = prog.insns.length;
-    this.succ = new Int32Array(n * 2).fill(-1);
+    // One buffer (no views: each costs about as much as an allocation) for the successors, the
+    // postorder walk's arrays, the pass offsets, and a first slab of masks.
+    const SUCC = 0, PO = n * 2, STATE = n * 3, STACK = n * 4, OFFS = n * 5, SLAB = n * 8;
+    const buf = new Int32Array(SLAB + n * WORDS * 2);
+    this.succ = buf;
+    this.offs = buf;
+    this.slab = buf;
+    this.slabUsed = SLAB;
+    buf.fill(-1, SUCC, PO);
     for (let i = 0; i < n; i++) {
       const row = prog.rows[i];
-      if (!row) continue;
-      const s = this.successorsOf(i, row);
-      for (let k = 0; k < s.length; k++) this.succ[i * 2 + k] = s[k];
+      if (row) this.setSuccessors(i, row);
     }
-    this.postorder = this.computePostorder();
+    this.computePostorder(buf, PO, STATE, STACK);
+    // Offsets of each pass step; STATE is reused for the instructions a pass has already visited.
+    buf.fill(0, STATE, STACK);
+    prog.subprogStarts.forEach((start, sub) => {
+      const from = this.poStart[sub], to = this.poStart[sub + 1];
+      let onePass = true;
+      for (let i = from; i < to; i++) {
+        const idx = buf[PO + i], k = OFFS + i * 3;
+        const s0 = buf[SUCC + idx * 2], s1 = buf[SUCC + idx * 2 + 1];
+        buf[k] = (idx - start) * WORDS;
+        buf[k + 1] = s0 < 0 ? -1 : (s0 - start) * WORDS;
+        buf[k + 2] = s1 < 0 ? -1 : (s1 - start) * WORDS;
+        if ((s0 >= 0 && !buf[STATE + s0]) || (s1 >= 0 && !buf[STATE + s1])) onePass = false;
+        buf[STATE + idx] = 1;
+      }
+      this.onePass.push(onePass);
+    });
+    this.offsBase = OFFS;
   }
 
-  private successorsOf(i: number, row: Opcode): number[] {
+  /** `bpf_insn_successors`: the fall-through first, then the jump target. */
+  private setSuccessors(i: number, row: Opcode): void {
     const ins = this.prog.insns[i];
+    const succ = this.succ;
     switch (row.format) {
-      case 'exit': return [];
-      case 'ja': return [i + ins.off + 1];
-      case 'ja32': return [i + ins.imm + 1];
-      case 'jmp_reg': case 'jmp_imm': case 'may_goto': return [i + 1, i + ins.off + 1];
-      case 'lddw': return [i + 2];
-      default: return [i + 1];
+      case 'exit': return;
+      case 'ja': succ[i * 2] = i + ins.off + 1; return;
+      case 'ja32': succ[i * 2] = i + ins.imm + 1; return;
+      case 'jmp_reg': case 'jmp_imm': case 'may_goto':
+        succ[i * 2] = i + 1;
+        succ[i * 2 + 1] = i + ins.off + 1;
+        return;
+      case 'lddw': succ[i * 2] = i + 2; return;
+      default: succ[i * 2] = i + 1;
     }
   }
 
@@ -106,36 +155,31 @@ export class StackLiveness {
    * `compute_postorder`: per subprogram from its start, a depth-first walk
    * that pushes the fall-through first, so the jump target is explored first.
    */
-  private computePostorder(): Int32Array {
-    const n = this.prog.insns.length;
-    const postorder = new Int32Array(n);
-    const state = new Uint8Array(n);
-    const stack = new Int32Array(n);
+  private computePostorder(buf: Int32Array, po: number, state: number, stack: number): void {
     let cur = 0;
     for (const start of this.prog.subprogStarts) {
       this.poStart.push(cur);
-      stack[0] = start;
+      buf[stack] = start;
       let sz = 1;
       do {
-        const top = stack[sz - 1];
-        state[top] |= 1;
-        if (state[top] & 2) {
-          postorder[cur++] = top;
+        const top = buf[stack + sz - 1];
+        buf[state + top] |= 1;
+        if (buf[state + top] & 2) {
+          buf[po + cur++] = top;
           sz--;
           continue;
         }
         for (let k = 0; k < 2; k++) {
           const s = this.succ[top * 2 + k];
-          if (s >= 0 && !state[s]) {
-            stack[sz++] = s;
-            state[s] |= 1;
+          if (s >= 0 && !buf[state + s]) {
+            buf[stack + sz++] = s;
+            buf[state + s] |= 1;
           }
         }
-        state[top] |= 2;
+        buf[state + top] |= 2;
       } while (sz);
     }
     this.poStart.push(cur);
-    return postorder;
   }
 
   private subprogIndex(start: number): number {
@@ -144,23 +188,33 @@ export class StackLiveness {
 
   /** `__lookup_instance`: the instance of a call chain, made on first use. */
   private lookup(callsites: number[], spStarts: number[]): FuncInstance {
-    const name = `(${callsites.join(',')})`;
-    let inst = this.instances.get(name);
-    if (inst) return inst;
+    let node = this.instances;
+    for (const c of callsites) {
+      let next = node.next.get(c);
+      if (!next) node.next.set(c, next = { next: new Map() });
+      node = next;
+    }
+    return node.inst ??= this.newInstance(callsites, spStarts);
+  }
+
+  private newInstance(callsites: number[], spStarts: number[]): FuncInstance {
     const depth = callsites.length - 1;
     const sub = this.subprogIndex(spStarts[depth]);
     const end = sub + 1 < this.prog.subprogStarts.length ? this.prog.subprogStarts[sub + 1] : this.prog.insns.length;
     const insnCnt = end - spStarts[depth];
-    inst = {
-      callsites, spStarts, depth, insnCnt, name, updated: false, mustWriteDropped: false,
-      frames: new Array<Int32Array | undefined>(depth + 1), mustWriteSet: new Uint8Array(insnCnt),
+    return {
+      callsites, spStarts, depth, insnCnt, name: `(${callsites.join(',')})`, updated: false, mustWriteDropped: false,
+      frames: new Array<Int32Array | undefined>(depth + 1).fill(undefined), mustWriteSet: this.allocMasks(insnCnt),
     };
-    this.instances.set(name, inst);
-    return inst;
   }
 
-  /** `lookup_instance`: the instance of frame `frameno` of `st`. */
+  /** `lookup_instance`: the instance of frame `frameno` of `st`, found without building its call chain when it exists. */
   private instanceOf(st: VerifierState, frameno: number, subprogStarts: readonly number[]): FuncInstance {
+    let node: ChainNode | undefined = this.instances;
+    for (let i = 0; i <= frameno && node; i++) {
+      node = node.next.get(i < frameno ? st.frames[i + 1].callsite : subprogStarts[st.frames[i].subprogno]);
+    }
+    if (node?.inst) return node.inst;
     const callsites: number[] = [], spStarts: number[] = [];
     for (let i = 0; i <= frameno; i++) {
       spStarts.push(subprogStarts[st.frames[i].subprogno]);
@@ -170,7 +224,20 @@ export class StackLiveness {
   }
 
   private frameMasks(inst: FuncInstance, frame: number): Int32Array {
-    return inst.frames[frame] ??= new Int32Array(inst.insnCnt * WORDS);
+    return inst.frames[frame] ??= this.allocMasks(inst.insnCnt * WORDS);
+  }
+
+  /**
+   * Zeroed masks from a shared slab: instances live until the verification
+   * ends, and a program's many call chains would otherwise each cost a buffer.
+   */
+  private allocMasks(n: number): Int32Array {
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Int32Array(Math.max(n, Math.min(1 << 16, this.prog.insns.length * WORDS * 2)));
+      this.slabUsed = 0;
+    }
+    this.slabUsed += n;
+    return this.slab.subarray(this.slabUsed - n, this.slabUsed);
   }
 
   private rel(inst: FuncInstance, idx: number): number {
@@ -193,6 +260,8 @@ export class StackLiveness {
   }
 
   private markReadMask(inst: FuncInstance, frame: number, idx: number, lo: number, hi: number): void {
+    // Frames without masks are all zeros: nothing to add changes nothing (the kernel allocates them anyway).
+    if (!lo && !hi && !inst.frames[frame]) return;
     const m = this.frameMasks(inst, frame);
     const o = this.rel(inst, idx) * WORDS;
     const newLo = m[o + MAY_READ] | lo, newHi = m[o + MAY_READ + 1] | hi;
@@ -231,7 +300,8 @@ export class StackLiveness {
     const seen = inst.mustWriteSet[r] !== 0;
     for (let frame = 0; frame <= inst.depth; frame++) {
       let lo = this.writeAcc[frame * 2], hi = this.writeAcc[frame * 2 + 1];
-      if (lo === 0 && hi === 0 && !seen) continue;
+      // A frame without masks has must_write 0: intersecting it keeps 0, and no writes on a first visit add nothing.
+      if (!inst.frames[frame] && (seen || (lo === 0 && hi === 0))) continue;
       const m = this.frameMasks(inst, frame);
       const oldLo = m[o + MUST_WRITE], oldHi = m[o + MUST_WRITE + 1];
       // First visit: the writes of this one; later ones keep only what every visit wrote.
@@ -260,38 +330,46 @@ export class StackLiveness {
     this.log(`${line}\n`);
   }
 
-  /** `update_insn`: one step of the fixpoint at instruction `idx`; whether anything changed. */
-  private updateInsn(inst: FuncInstance, m: Int32Array, frame: number, idx: number): boolean {
-    const s0 = this.succ[idx * 2];
-    if (s0 < 0) return false;
-    const s1 = this.succ[idx * 2 + 1];
+  /**
+   * The fixpoint's passes over one frame's masks, in postorder (`update_insn`
+   * on each instruction): whether anything changed. Instructions without
+   * successors keep their masks.
+   */
+  private updatePass(inst: FuncInstance, m: Int32Array, frame: number, from: number, to: number): boolean {
+    const offs = this.offs;
+    const log = this.log;
     const start = inst.spStarts[inst.depth];
-    const o = (idx - start) * WORDS;
-    const p = (s0 - start) * WORDS;
-    let afterLo = m[p + LIVE_BEFORE], afterHi = m[p + LIVE_BEFORE + 1];
-    let accLo = m[p + MUST_WRITE_ACC], accHi = m[p + MUST_WRITE_ACC + 1];
-    if (s1 >= 0) {
-      const q = (s1 - start) * WORDS;
-      afterLo |= m[q + LIVE_BEFORE];
-      afterHi |= m[q + LIVE_BEFORE + 1];
-      accLo &= m[q + MUST_WRITE_ACC];
-      accHi &= m[q + MUST_WRITE_ACC + 1];
+    let changed = false;
+    for (let k = from; k < to; k += 3) {
+      const p = offs[k + 1];
+      if (p < 0) continue;
+      const o = offs[k], q = offs[k + 2];
+      let afterLo = m[p + LIVE_BEFORE], afterHi = m[p + LIVE_BEFORE + 1];
+      let accLo = m[p + MUST_WRITE_ACC], accHi = m[p + MUST_WRITE_ACC + 1];
+      if (q >= 0) {
+        afterLo |= m[q + LIVE_BEFORE];
+        afterHi |= m[q + LIVE_BEFORE + 1];
+        accLo &= m[q + MUST_WRITE_ACC];
+        accHi &= m[q + MUST_WRITE_ACC + 1];
+      }
+      const mwLo = m[o + MUST_WRITE], mwHi = m[o + MUST_WRITE + 1];
+      accLo |= mwLo;
+      accHi |= mwHi;
+      const beforeLo = (afterLo & ~mwLo) | m[o + MAY_READ], beforeHi = (afterHi & ~mwHi) | m[o + MAY_READ + 1];
+      const oldLiveLo = m[o + LIVE_BEFORE], oldLiveHi = m[o + LIVE_BEFORE + 1];
+      const oldAccLo = m[o + MUST_WRITE_ACC], oldAccHi = m[o + MUST_WRITE_ACC + 1];
+      if (beforeLo === oldLiveLo && beforeHi === oldLiveHi && accLo === oldAccLo && accHi === oldAccHi) continue;
+      changed = true;
+      const idx = start + o / WORDS;
+      if (log && (m[o + MAY_READ] || m[o + MAY_READ + 1] || mwLo || mwHi || idx === start || this.prog.isPrunePoint(idx))) {
+        this.logMaskChange(inst, 'live', frame, idx, oldLiveLo, oldLiveHi, beforeLo, beforeHi);
+        this.logMaskChange(inst, 'written', frame, idx, oldAccLo, oldAccHi, accLo, accHi);
+      }
+      m[o + LIVE_BEFORE] = beforeLo;
+      m[o + LIVE_BEFORE + 1] = beforeHi;
+      m[o + MUST_WRITE_ACC] = accLo;
+      m[o + MUST_WRITE_ACC + 1] = accHi;
     }
-    const mwLo = m[o + MUST_WRITE], mwHi = m[o + MUST_WRITE + 1];
-    accLo |= mwLo;
-    accHi |= mwHi;
-    const beforeLo = (afterLo & ~mwLo) | m[o + MAY_READ], beforeHi = (afterHi & ~mwHi) | m[o + MAY_READ + 1];
-    const oldLiveLo = m[o + LIVE_BEFORE], oldLiveHi = m[o + LIVE_BEFORE + 1];
-    const oldAccLo = m[o + MUST_WRITE_ACC], oldAccHi = m[o + MUST_WRITE_ACC + 1];
-    const changed = beforeLo !== oldLiveLo || beforeHi !== oldLiveHi || accLo !== oldAccLo || accHi !== oldAccHi;
-    if (this.log && (m[o + MAY_READ] || m[o + MAY_READ + 1] || mwLo || mwHi || idx === start || this.prog.isPrunePoint(idx))) {
-      this.logMaskChange(inst, 'live', frame, idx, oldLiveLo, oldLiveHi, beforeLo, beforeHi);
-      this.logMaskChange(inst, 'written', frame, idx, oldAccLo, oldAccHi, accLo, accHi);
-    }
-    m[o + LIVE_BEFORE] = beforeLo;
-    m[o + LIVE_BEFORE + 1] = beforeHi;
-    m[o + MUST_WRITE_ACC] = accLo;
-    m[o + MUST_WRITE_ACC + 1] = accHi;
     return changed;
   }
 
@@ -306,7 +384,9 @@ export class StackLiveness {
       }
     }
     const sub = this.subprogIndex(start);
-    const poStart = this.poStart[sub], poEnd = this.poStart[sub + 1];
+    const from = this.offsBase + this.poStart[sub] * 3, to = this.offsBase + this.poStart[sub + 1] * 3;
+    // Without a log to count the passes, the pass that would only confirm a one-pass fixpoint is skipped.
+    const confirm = this.log !== undefined || !this.onePass[sub];
     let cnt = 0;
     let changed: boolean;
     do {
@@ -314,12 +394,9 @@ export class StackLiveness {
       changed = false;
       for (let frame = 0; frame <= inst.depth; frame++) {
         const m = inst.frames[frame];
-        if (!m) continue;
-        for (let i = poStart; i < poEnd; i++) {
-          if (this.updateInsn(inst, m, frame, this.postorder[i])) changed = true;
-        }
+        if (m && this.updatePass(inst, m, frame, from, to)) changed = true;
       }
-    } while (changed);
+    } while (changed && confirm);
     this.log?.(`${inst.name} live stack update done in ${cnt} iterations\n`);
     if (inst.depth > 0) this.propagateToOuter(inst);
   }
@@ -360,7 +437,9 @@ export class StackLiveness {
 
   /** `bpf_live_stack_query_init`: the instances of `st`, standing at `idx`, for `slotAlive`. */
   queryInit(st: VerifierState, idx: number): void {
-    this.query.instances = st.frames.map((_, frame) => this.instanceOf(st, frame, this.prog.subprogStarts));
+    const q = this.query.instances;
+    q.length = st.frames.length;
+    for (let frame = 0; frame < q.length; frame++) q[frame] = this.instanceOf(st, frame, this.prog.subprogStarts);
     this.query.insnIdx = idx;
   }
 

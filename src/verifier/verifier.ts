@@ -1034,11 +1034,13 @@ function cleanLiveStates(env: Env, list: readonly Checkpoint[], state: VerifierS
     if (cp.branches !== 0 || cp.cleaned || !sameCallsites(cp.state, state) || incompleteReadMarks(env, cp)) continue;
     cp.cleaned = true;
     env.liveStack.queryInit(cp.state, cp.insnIdx);
-    cp.state.frames.forEach((f, frameno) => {
-      for (let spi = 0; spi < f.stack.length; spi++) {
-        if (!env.liveStack.slotAlive(frameno, spi)) f.stack[spi] = emptySlot();
+    const frames = cp.state.frames;
+    for (let frameno = 0; frameno < frames.length; frameno++) {
+      const stack = frames[frameno].stack;
+      for (let spi = 0; spi < stack.length; spi++) {
+        if (stack[spi].slotType.some((t) => t !== 'invalid') && !env.liveStack.slotAlive(frameno, spi)) stack[spi] = emptySlot();
       }
-    });
+    }
   }
 }
 
