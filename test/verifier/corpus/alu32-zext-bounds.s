@@ -1,4 +1,5 @@
 ; a 32-bit add zero-extends: the result is below 2^32 and may offset nothing larger
+; log: exact
 ; result: accept
 w1 = -1
 w1 += 1

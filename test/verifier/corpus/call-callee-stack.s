@@ -1,4 +1,5 @@
 ; a callee with its own stack
+; log: exact
 ; result: accept
 call pc+2
 r0 = 0

@@ -1,4 +1,5 @@
 ; the callee writes to the caller's stack
+; log: exact
 ; result: accept
 r1 = r10
 r1 += -8

@@ -1,4 +1,5 @@
 ; a size bounded by a mask fits the 16-byte buffer
+; log: exact
 ; prog: kprobe
 ; result: accept
 r3 = *(u64 *)(r1 + 112)

@@ -1,4 +1,5 @@
 ; trace_printk of a stack string
+; log: exact
 ; prog: kprobe
 ; result: accept
 r1 = 0x0a6968

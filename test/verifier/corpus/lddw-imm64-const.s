@@ -1,4 +1,5 @@
 ; a 64-bit immediate is a known constant: it may bound a stack offset
+; log: exact
 ; result: accept
 r1 = 0xfffffffffffffff8 ll
 r2 = r10

@@ -1,4 +1,5 @@
 ; a loop that writes the stack byte by byte
+; log: exact
 ; result: accept
 r1 = 0
 l:

@@ -1,4 +1,5 @@
 ; two frames of 256 bytes each, the callee looping with may_goto: the combined 512 bytes pass
+; log: exact
 ; result: accept
 *(u64 *)(r10 - 256) = 0
 call sub

@@ -1,4 +1,5 @@
 ; 512 bytes of stack and a may_goto: the hidden counter slot the kernel adds is not counted against the limit
+; log: exact
 ; result: accept
 *(u64 *)(r10 - 512) = 0
 r0 = 0

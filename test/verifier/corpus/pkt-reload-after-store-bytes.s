@@ -1,4 +1,5 @@
 ; packet pointers loaded again after the helper are fine
+; log: exact
 ; prog: sched_cls
 ; result: accept
 r6 = r1

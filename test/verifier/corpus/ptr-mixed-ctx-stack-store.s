@@ -1,4 +1,5 @@
 ; one store into the context (cb) on one path, into the stack on the other
+; log: exact
 ; result: reject
 ; error: same insn cannot be used with different pointers
 r2 = r1

@@ -1,4 +1,5 @@
 ; scalar plus pointer is a pointer
+; log: exact
 ; result: accept
 r2 = -8
 r2 += r10

@@ -1,4 +1,5 @@
 ; a 4-byte spill of a constant keeps the value
+; log: exact
 ; result: accept
 r1 = 7
 *(u32 *)(r10 - 8) = r1

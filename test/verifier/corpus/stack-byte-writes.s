@@ -1,4 +1,5 @@
 ; byte-granular slots
+; log: exact
 ; result: accept
 *(u8 *)(r10 - 1) = 1
 *(u8 *)(r10 - 2) = 0

@@ -1,4 +1,5 @@
 ; stores through a copy of fp
+; log: exact
 ; result: accept
 r2 = r10
 r2 += -8

@@ -1,4 +1,5 @@
 ; a spilled stack pointer
+; log: exact
 ; result: accept
 r2 = r10
 r2 += -8

@@ -1,4 +1,5 @@
 ; a spilled constant stays known
+; log: exact
 ; result: accept
 r1 = 42
 *(u64 *)(r10 - 8) = r1
