@@ -316,9 +316,19 @@ export class SocketTable {
     if (s.family === AF_INET6) {
       bytes.set(s.local, SK.srcIp6);
       bytes.set(s.remote, SK.dstIp6);
+      bytes.set(ipv4Of(s.local), SK.srcIp4);
+      bytes.set(ipv4Of(s.remote), SK.dstIp4);
     } else {
       bytes.set(s.local.subarray(0, 4), SK.srcIp4);
       bytes.set(s.remote.subarray(0, 4), SK.dstIp4);
+      // TCP's connect and accept set the addresses with sk_rcv_saddr_set / sk_daddr_set, which also write
+      // their v4-mapped IPv6 forms; bind and UDP's connect do not.
+      if (s.hashed && spec.remotePort && s.protocol === IPPROTO_TCP) {
+        bytes.set(V4_MAPPED, SK.srcIp6);
+        bytes.set(s.local.subarray(0, 4), SK.srcIp6 + 12);
+        bytes.set(V4_MAPPED, SK.dstIp6);
+        bytes.set(s.remote.subarray(0, 4), SK.dstIp6 + 12);
+      }
     }
     v.setUint32(SK.srcPort, spec.localPort, true);
     // dst_port is a __be16 followed by 16 zero bits.
@@ -409,6 +419,15 @@ function addrFor(s: Sock, addr: Uint8Array, family: number): Uint8Array | undefi
   if (family !== AF_INET || s.family !== AF_INET6 || s.spec.v6only) return undefined;
   if (addr.every((b) => b === 0)) return addr;
   return V4_MAPPED.every((b, i) => addr[i] === b) ? addr.subarray(12, 16) : undefined;
+}
+
+/** LOOPBACK4_IPV6, 127.0.0.6: the IPv4 address an IPv6 socket keeps for an address that has no IPv4 form. */
+const LOOPBACK4_IPV6 = Uint8Array.from([127, 0, 0, 6]);
+
+/** The IPv4 address of an IPv6 socket (inet_rcv_saddr, inet_daddr): of a v4-mapped address its IPv4 part, of `::` none. */
+function ipv4Of(addr: Uint8Array): Uint8Array {
+  if (addr.every((b) => b === 0)) return new Uint8Array(4);
+  return V4_MAPPED.every((b, i) => addr[i] === b) ? addr.subarray(12, 16) : LOOPBACK4_IPV6;
 }
 
 const equal = (a: Uint8Array, b: Uint8Array, family: number): boolean => {

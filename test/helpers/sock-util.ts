@@ -79,7 +79,7 @@ export function lookupProgram(tuple: Tuple, o: LookupOptions): string {
 /** Offsets of struct bpf_sock members. */
 export const SOCK_FIELDS: Readonly<Record<string, number>> = {
   bound_dev_if: 0, family: 4, type: 8, protocol: 12, mark: 16, priority: 20, src_ip4: 24, src_ip6_0: 28, src_ip6_3: 40,
-  src_port: 44, dst_port: 48, dst_ip4: 52, dst_ip6_0: 56, dst_ip6_3: 68, state: 72, rx_queue_mapping: 76,
+  src_ip6_2: 36, src_port: 44, dst_port: 48, dst_ip4: 52, dst_ip6_0: 56, dst_ip6_2: 64, dst_ip6_3: 68, state: 72, rx_queue_mapping: 76,
 };
 
 /** An Ethernet + IPv4 + TCP frame from saddr to daddr. */
