@@ -2531,6 +2531,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock');
         argRefObjId = reg.refObjId;
         break;
+      case 'ARG_PTR_TO_SOCKET':
+        // `fullsock_types`; with PTR_MAYBE_NULL a NULL constant or a socket not yet NULL-checked passes too.
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (reg.type !== 'sock' || (reg.maybeNull && !nullable)) throw typeError('sock');
+        break;
       case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
         // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
