@@ -63,6 +63,17 @@
  * the caller's again after the call, r0–r5 are what the callee left).
  * Code reachable from two function entries is compiled into both.
  *
+ * A verified program's call targets take r1–r5 and the depth and return r0
+ * (CALLEE_PARAMS), a third of the code at a call site: the verifier has
+ * proven that a callee reads none of r0 and r6–r9 before writing them, that
+ * the caller reads none of r1–r5 after the call (they are NOT_INIT there),
+ * that calls nest at most MAX_CALL_FRAMES deep (no depth check) and that the
+ * program terminates (no budget to pass). The caller's r6–r9 simply stay
+ * in its locals. An entry of another form (a callback, a tail-call target)
+ * keeps the full signature, which the JavaScript and the tail-call and
+ * bpf_loop code call it with; when it is also a call target it is compiled
+ * twice.
+ *
  * The budget is counted per basic block (its instruction count), the
  * subtraction deferred to where the budget is read or paths with different
  * counts meet (structure.ts's BlockLowering), and checked at loop headers
@@ -224,7 +235,18 @@ const SUB_FRAME: Frame = {
   loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
   locals: [I64, I64, I64, I32, I32, I32, I32, I32],
 };
+/**
+ * A verified program's bpf-to-bpf call targets: params r1–r5, depth; locals r0, r6–r10, fuel (unused: no
+ * budget), two i64 temps, five i32 temps.
+ */
+const CALLEE_FRAME: Frame = {
+  reg: [6, 0, 1, 2, 3, 4, 7, 8, 9, 10, 11], fuel: 12, depth: 5, tmpA: 13, tmpB: 14,
+  loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
+  locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
+};
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
+/** (r1..r5, depth) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
+export const CALLEE_PARAMS = [I64, I64, I64, I64, I64, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
 
@@ -292,6 +314,8 @@ interface ModuleIndex {
   /** The global counting the run's tail calls (tail-code.ts), which the main function zeroes. */
   tailCount: number;
   subType: number;
+  /** The type of a verified program's call targets (CALLEE_PARAMS → r0). */
+  calleeType: number;
   intrinsics: Map<number, JitIntrinsic>;
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
@@ -310,6 +334,8 @@ interface ModuleIndex {
   tailFlag: number;
   /** Whether the code counts and checks the instruction budget. */
   budget: boolean;
+  /** Whether bpf-to-bpf calls use the verified convention (CALLEE_PARAMS). */
+  verified: boolean;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -336,6 +362,8 @@ class FunctionLowering implements BlockLowering {
     private readonly m: ModuleIndex,
     private readonly f: Frame,
     private readonly isMain: boolean,
+    /** A verified program's call target (CALLEE_FRAME): returns r0 alone. */
+    private readonly isCallee: boolean,
     graph: FunctionGraph,
     /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
     private readonly zeroOnEntry?: readonly [number, number],
@@ -647,6 +675,8 @@ class FunctionLowering implements BlockLowering {
         w.byte2(Op.localGet, f.fuel);
         w.byte(Op.globalSet); w.u32(m.fuel);
       }
+      this.get(0);
+    } else if (this.isCallee) {
       this.get(0);
     } else {
       for (let r = 0; r <= 5; r++) this.get(r);
@@ -1191,6 +1221,10 @@ class FunctionLowering implements BlockLowering {
       w.byte2(Op.localSet, f.fuel);
       for (let r = 5; r >= 0; r--) this.set(r);
       this.returnSequence(pc);
+    } else if (this.isCallee) {
+      // The target's r0 is this function's result; the budget and r1–r5 are nobody's.
+      for (let k = 0; k < 6; k++) w.byte(Op.drop);
+      w.byte(Op.return);
     } else {
       w.byte(Op.return);
     }
@@ -1199,6 +1233,14 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
+    if (m.verified) {
+      for (let r = 1; r <= 5; r++) this.get(r);
+      if (this.isMain) this.i32c(1);
+      else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
+      w.byte(Op.call); w.u32(m.subs.get(target)!);
+      this.set(0);
+      return;
+    }
     // The callee gets the budget as if this block ended at the call (an abort in it counts nothing after
     // the call): the rest of the block stays pending. The difference is subtracted from the fuel argument
     // itself, the local being set from the callee's result anyway.
@@ -1412,6 +1454,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
+  const verified = options.verified ?? false;
+  const calleeType = verified ? mb.typeIndex(CALLEE_PARAMS, [I64]) : -1;
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
   const slot = (name: string) => slots.push(name) - 1;
@@ -1419,13 +1463,15 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const common = {
     hostType,
     subType,
+    calleeType,
     tail: tailImport ? 1 : -1,
     tailId: -1,
     tailCount: -1,
     intrinsics,
     intrinsicImports: new Map<string, { slot: number; type: number }>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
-    budget: !options.verified,
+    budget: !verified,
+    verified,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
@@ -1460,12 +1506,14 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
     const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
-    const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
+    // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
+    const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
     const funcIndex = entries.map((entry, k) => {
-      const i = mb.declareFunc(isRun && k === 0 ? mainType : subType);
-      if (!(isRun && k === 0)) index.subs.set(entry, i);
-      names.push(prefix + (isRun && k === 0 ? 'main' : `sub_${entry}`));
+      const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
+      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? calleeType : subType);
+      if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
+      names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
       return i;
     });
     return { index, entries, funcIndex };
@@ -1491,10 +1539,12 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
+      const isCallee = verified && k > 0;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
-      const frame = isMain ? MAIN_FRAME : SUB_FRAME;
-      const zeroOnEntry = form.kind === 'tail' && k === 0 && !cfg.calls.includes(entry) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph, zeroOnEntry);
+      const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
+      // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
+      const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, zeroOnEntry);
       if (graph.reducible) emitStructured(graph, cfg, lowering);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
@@ -1525,7 +1575,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     names.push('callback');
   } else {
     const { index, funcIndex } = perProgram[0];
-    if (facts[0].cfg.calls.includes(0)) {
+    if (facts[0].cfg.calls.includes(0) && !verified) {
       mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
       names.push('enter');
     } else {
