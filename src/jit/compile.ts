@@ -37,8 +37,9 @@
  *   run(r1..r5, budget, pktData, pktLen) → r0
  *                             the main function; the budget is an f64 (no BigInt on
  *                             the way in), pktLen -1 when there is no packet
- *   left() → f64              the budget the last run left (a wasm call is far
- *                             cheaper from JavaScript than reading a Global)
+ *   left() → f64              (unverified programs) the budget the last run left (a
+ *                             wasm call is far cheaper from JavaScript than reading
+ *                             a Global)
  *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
  *                             next frame, registers and budget from the shared state
  *   entry(r0..r9, depth, fuel) → (r0..r5, fuel)
@@ -1166,7 +1167,9 @@ class FunctionLowering implements BlockLowering {
   /**
    * Before a helper import: publish the budget, the frame depth and r0,
    * r6–r9 (a callback the helper runs starts from them, and spends the
-   * same budget).
+   * same budget). A verified program's callback reads none of r0 and r6–r9
+   * before writing them (a callback is a function of its own to the
+   * verifier): its registers stay unpublished.
    */
   private syncOut(): void {
     const { w, f, m } = this;
@@ -1175,6 +1178,7 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.globalSet); w.u32(m.fuel);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte(Op.globalSet); w.u32(m.depth);
+    if (m.verified) return;
     for (const r of [0, 6, 7, 8, 9]) {
       this.get(r);
       w.byte(Op.globalSet); w.u32(m.regs[r]);
@@ -1416,11 +1420,13 @@ interface ProgramFacts {
   usesCallx: boolean;
   usesPacket: boolean;
   usesTail: boolean;
+  /** Whether the program has atomic instructions (a misaligned one faults). */
+  usesAtomic: boolean;
 }
 
 function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramFacts {
   const cfg = buildCfg(insns);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1433,6 +1439,7 @@ function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramF
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
+    if (row.format === 'atomic') facts.usesAtomic = true;
   }
   return facts;
 }
@@ -1519,9 +1526,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     return { index, entries, funcIndex };
   });
 
-  // Each program's fault function, after every program's eBPF functions.
+  // Each program's fault function, after every program's eBPF functions, when its code has a run-time check
+  // (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
   const faultType = mb.typeIndex([I32, I32, I64], []);
   perProgram.forEach((pp, p) => {
+    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) return;
     pp.index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
     for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
@@ -1558,17 +1567,20 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 
   const exportNames: string[] = [];
   if (isRun) {
-    const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
-    const w = new ByteWriter(8);
-    w.byte(Op.globalGet); w.u32(common.fuel);
-    w.byte(Op.f64ConvertI64S);
-    mb.setBody(left, [], w);
     perProgram.forEach((pp, p) => {
       exportNames.push(batch ? `run${p}` : 'run');
       mb.exportFunc(exportNames[p], pp.funcIndex[0]);
     });
-    mb.exportFunc('left', left);
-    names.push('left');
+    // What a run left of the budget, which only an unverified program counts.
+    if (!verified) {
+      const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
+      const w = new ByteWriter(8);
+      w.byte(Op.globalGet); w.u32(common.fuel);
+      w.byte(Op.f64ConvertI64S);
+      mb.setBody(left, [], w);
+      mb.exportFunc('left', left);
+      names.push('left');
+    }
   } else if (form.kind === 'callback') {
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
     mb.exportFunc('entry', perProgram[0].funcIndex[0]);
