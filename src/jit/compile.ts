@@ -397,7 +397,8 @@ class FunctionLowering implements BlockLowering {
     if (this.isMain) {
       w.byte2(Op.localGet, MAIN_BUDGET);
       w.byte(Op.i64TruncF64S);
-      w.byte2(Op.localSet, f.fuel);
+      // Verified code never counts: the budget goes straight to the global, for a tail-call target to count from.
+      if (m.verified) { w.byte(Op.globalSet); w.u32(m.fuel); } else w.byte2(Op.localSet, f.fuel);
       // Shared: a callback or a tail-call target may read the packet too.
       w.byte2(Op.localGet, MAIN_PKT_DATA);
       w.byte(Op.globalSet); w.u32(m.pktData);
@@ -603,6 +604,12 @@ class FunctionLowering implements BlockLowering {
     const { w, f } = this;
     if (this.settledAt === w.length && w.bytes[w.length - 2] === Op.localSet) w.bytes[w.length - 2] = Op.localTee;
     else w.byte2(Op.localGet, f.fuel);
+  }
+
+  /** Push the budget: the fuel local, or in verified code (which never counts) the run's, in the global. */
+  private budgetValue(): void {
+    const { w, f, m } = this;
+    if (m.verified) { w.byte(Op.globalGet); w.u32(m.fuel); } else w.byte2(Op.localGet, f.fuel);
   }
 
   /** Subtract what is pending: the budget is about to be read. */
@@ -1104,7 +1111,7 @@ class FunctionLowering implements BlockLowering {
       } else {
         this.i32c(pc);
         this.i32c(HostCall.abort);
-        w.byte2(Op.localGet, f.fuel);
+        this.budgetValue();
         hostCall(w, m, 1);
         w.byte(Op.drop);
         w.byte(Op.unreachable);
@@ -1173,9 +1180,11 @@ class FunctionLowering implements BlockLowering {
    */
   private syncOut(): void {
     const { w, f, m } = this;
-    this.flush();
-    this.getFuel();
-    w.byte(Op.globalSet); w.u32(m.fuel);
+    if (!m.verified) {
+      this.flush();
+      this.getFuel();
+      w.byte(Op.globalSet); w.u32(m.fuel);
+    }
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte(Op.globalSet); w.u32(m.depth);
     if (m.verified) return;
@@ -1185,11 +1194,13 @@ class FunctionLowering implements BlockLowering {
     }
   }
 
-  /** After a helper import: take the budget back; enter the program a tail call asked for. */
+  /** After a helper import: take the budget back (unverified code); enter the program a tail call asked for. */
   private syncIn(pc: number): void {
     const { w, f, m } = this;
-    w.byte(Op.globalGet); w.u32(m.fuel);
-    w.byte2(Op.localSet, f.fuel);
+    if (!m.verified) {
+      w.byte(Op.globalGet); w.u32(m.fuel);
+      w.byte2(Op.localSet, f.fuel);
+    }
     this.takePendingTail(pc);
   }
 
@@ -1211,7 +1222,7 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.globalSet); w.u32(m.tailFlag);
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
-    w.byte2(Op.localGet, f.fuel);
+    this.budgetValue();
     w.byte2(Op.localGet, f.t32);
     w.byte2(Op.i32Const, 0);
     w.byte2(Op.localGet, f.t32);

@@ -207,6 +207,10 @@ test('verified: a call passes r1-r5 and returns r0, the caller keeps r6-r9; in c
   install(2, 'seven', 'r0 = 7\nexit');
   assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(2)}`, 0n, undefined, true), 107n);
   assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(3)}`, 0n, undefined, true), 199n);
+  // The target counts the budget (it has not the verifier's word): the run's, whichever function of it calls.
+  install(1, 'loop', 'r0 = 0\nr1 = 100\nloop:\nr0 += 1\nr1 -= 1\nif r1 != 0 goto loop\nexit');
+  assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(1)}`, 0n, undefined, true), 200n);
+  assert.equal(p.run(`r6 = 1\ncall sub\nr0 += r6\nexit\nsub:\ncall sub2\nexit\nsub2:\n${jump(1)}`, 0n, undefined, true), 101n);
   assert.equal(p.run(framesProg, 0n, undefined, true), 0x1234n + 0x66n + 0x77n);
   assert.equal(p.run(callInCallbackProg, 0n, undefined, true), p.run(callInCallbackProg));
   const depth = p.region(8);
