@@ -35,6 +35,11 @@ export interface DisasmOptions {
   helperName?: (id: number) => string | undefined;
   /** Prefix each line with its slot index, `12: `, as the verifier log does (lddw uses two indexes). */
   indexes?: boolean;
+  /**
+   * The kernel format's text for the value of a 64-bit load of a pseudo source (the kernel's
+   * `cb_imm`): the verifier log prints the address the load was resolved to. Default bpftool's names.
+   */
+  pseudoImm?: (ins: Insn, next: Insn) => string;
 }
 
 /** Disassemble a whole program, one line per instruction. Throws InstructionError for a slot that is not a valid instruction. */
@@ -67,7 +72,7 @@ export function formatInsn(insns: readonly Insn[], index: number, options: Disas
 function formatRow(row: Opcode, insns: readonly Insn[], index: number, options: DisasmOptions): string {
   const ins = insns[index];
   switch (options.format ?? 'kernel') {
-    case 'kernel': return `(${ins.code.toString(16).padStart(2, '0')}) ${kernelText(row, ins, insns[index + 1], options.helperName)}`;
+    case 'kernel': return `(${ins.code.toString(16).padStart(2, '0')}) ${kernelText(row, ins, insns[index + 1], options)}`;
     case 'llvm': return llvmText(row, ins, insns[index + 1]);
     case 'ubpf': return ubpfText(row, ins, insns[index + 1]);
   }
@@ -93,7 +98,7 @@ function llvmAddress(reg: number, off: number): string {
   return `r${reg} ${off < 0 ? '-' : '+'} 0x${Math.abs(off).toString(16)}`;
 }
 
-function kernelText(row: Opcode, ins: Insn, next: Insn | undefined, helperName: DisasmOptions['helperName']): string {
+function kernelText(row: Opcode, ins: Insn, next: Insn | undefined, { helperName, pseudoImm }: DisasmOptions): string {
   const s = rowShape(row);
   const r = s.wide ? 'r' : 'w';
   const { dst, src, off, imm } = ins;
@@ -113,7 +118,7 @@ function kernelText(row: Opcode, ins: Insn, next: Insn | undefined, helperName: 
     case 'call_kfunc': return `call kernel-function#${imm}`;
     case 'callx': return `callx r${dst}`;
     case 'exit': return 'exit';
-    case 'lddw': return kernelLddw(row, ins, next!);
+    case 'lddw': return pseudoImm && ins.src !== 0 ? `r${dst} = ${pseudoImm(ins, next!)}` : kernelLddw(row, ins, next!);
     case 'ldx': return `r${dst} = *(${s.signed ? 's' : 'u'}${s.bits} *)(r${src} ${signed(off)})`;
     case 'st': return `*(u${s.bits} *)(r${dst} ${signed(off)}) = ${imm}`;
     case 'stx': return `*(u${s.bits} *)(r${dst} ${signed(off)}) = r${src}`;

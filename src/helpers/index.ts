@@ -24,6 +24,7 @@ export * from './tracing.js';
 export * from './lock.js';
 export * from './tail-call.js';
 export * from './timer.js';
+export * from './sock.js';
 
 import { formatHelpers } from './format.js';
 import { lockHelpers } from './lock.js';

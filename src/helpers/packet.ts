@@ -89,6 +89,8 @@ export interface PacketFrame {
   frags?: { bytes: Uint8Array; size: number }[];
   /** What bpf_redirect / bpf_redirect_map recorded. */
   redirect?: { ifindex: number; flags: number };
+  /** skb: the packet is at tc ingress (skb_at_tc_ingress), where bpf_sk_assign may steer it; a test run's is not. */
+  tcIngress?: boolean;
 }
 
 /** The run in progress of one runtime (runs do not nest). */

@@ -37,8 +37,9 @@
  *   run(r1..r5, budget, pktData, pktLen) → r0
  *                             the main function; the budget is an f64 (no BigInt on
  *                             the way in), pktLen -1 when there is no packet
- *   left() → f64              the budget the last run left (a wasm call is far
- *                             cheaper from JavaScript than reading a Global)
+ *   left() → f64              (unverified programs) the budget the last run left (a
+ *                             wasm call is far cheaper from JavaScript than reading
+ *                             a Global)
  *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
  *                             next frame, registers and budget from the shared state
  *   entry(r0..r9, depth, fuel) → (r0..r5, fuel)
@@ -62,6 +63,17 @@
  * budget: exactly the interpreter's calling convention (r6–r9 and r10 are
  * the caller's again after the call, r0–r5 are what the callee left).
  * Code reachable from two function entries is compiled into both.
+ *
+ * A verified program's call targets take r1–r5 and the depth and return r0
+ * (CALLEE_PARAMS), a third of the code at a call site: the verifier has
+ * proven that a callee reads none of r0 and r6–r9 before writing them, that
+ * the caller reads none of r1–r5 after the call (they are NOT_INIT there),
+ * that calls nest at most MAX_CALL_FRAMES deep (no depth check) and that the
+ * program terminates (no budget to pass). The caller's r6–r9 simply stay
+ * in its locals. An entry of another form (a callback, a tail-call target)
+ * keeps the full signature, which the JavaScript and the tail-call and
+ * bpf_loop code call it with; when it is also a call target it is compiled
+ * twice.
  *
  * The budget is counted per basic block (its instruction count), the
  * subtraction deferred to where the budget is read or paths with different
@@ -224,7 +236,18 @@ const SUB_FRAME: Frame = {
   loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
   locals: [I64, I64, I64, I32, I32, I32, I32, I32],
 };
+/**
+ * A verified program's bpf-to-bpf call targets: params r1–r5, depth; locals r0, r6–r10, fuel (unused: no
+ * budget), two i64 temps, five i32 temps.
+ */
+const CALLEE_FRAME: Frame = {
+  reg: [6, 0, 1, 2, 3, 4, 7, 8, 9, 10, 11], fuel: 12, depth: 5, tmpA: 13, tmpB: 14,
+  loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
+  locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
+};
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
+/** (r1..r5, depth) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
+export const CALLEE_PARAMS = [I64, I64, I64, I64, I64, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
 
@@ -292,6 +315,8 @@ interface ModuleIndex {
   /** The global counting the run's tail calls (tail-code.ts), which the main function zeroes. */
   tailCount: number;
   subType: number;
+  /** The type of a verified program's call targets (CALLEE_PARAMS → r0). */
+  calleeType: number;
   intrinsics: Map<number, JitIntrinsic>;
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
@@ -310,6 +335,8 @@ interface ModuleIndex {
   tailFlag: number;
   /** Whether the code counts and checks the instruction budget. */
   budget: boolean;
+  /** Whether bpf-to-bpf calls use the verified convention (CALLEE_PARAMS). */
+  verified: boolean;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -336,6 +363,8 @@ class FunctionLowering implements BlockLowering {
     private readonly m: ModuleIndex,
     private readonly f: Frame,
     private readonly isMain: boolean,
+    /** A verified program's call target (CALLEE_FRAME): returns r0 alone. */
+    private readonly isCallee: boolean,
     graph: FunctionGraph,
     /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
     private readonly zeroOnEntry?: readonly [number, number],
@@ -368,7 +397,8 @@ class FunctionLowering implements BlockLowering {
     if (this.isMain) {
       w.byte2(Op.localGet, MAIN_BUDGET);
       w.byte(Op.i64TruncF64S);
-      w.byte2(Op.localSet, f.fuel);
+      // Verified code never counts: the budget goes straight to the global, for a tail-call target to count from.
+      if (m.verified) { w.byte(Op.globalSet); w.u32(m.fuel); } else w.byte2(Op.localSet, f.fuel);
       // Shared: a callback or a tail-call target may read the packet too.
       w.byte2(Op.localGet, MAIN_PKT_DATA);
       w.byte(Op.globalSet); w.u32(m.pktData);
@@ -576,6 +606,12 @@ class FunctionLowering implements BlockLowering {
     else w.byte2(Op.localGet, f.fuel);
   }
 
+  /** Push the budget: the fuel local, or in verified code (which never counts) the run's, in the global. */
+  private budgetValue(): void {
+    const { w, f, m } = this;
+    if (m.verified) { w.byte(Op.globalGet); w.u32(m.fuel); } else w.byte2(Op.localGet, f.fuel);
+  }
+
   /** Subtract what is pending: the budget is about to be read. */
   private flush(): void {
     this.settle(this.pending, 0);
@@ -647,6 +683,8 @@ class FunctionLowering implements BlockLowering {
         w.byte2(Op.localGet, f.fuel);
         w.byte(Op.globalSet); w.u32(m.fuel);
       }
+      this.get(0);
+    } else if (this.isCallee) {
       this.get(0);
     } else {
       for (let r = 0; r <= 5; r++) this.get(r);
@@ -1073,7 +1111,7 @@ class FunctionLowering implements BlockLowering {
       } else {
         this.i32c(pc);
         this.i32c(HostCall.abort);
-        w.byte2(Op.localGet, f.fuel);
+        this.budgetValue();
         hostCall(w, m, 1);
         w.byte(Op.drop);
         w.byte(Op.unreachable);
@@ -1136,26 +1174,33 @@ class FunctionLowering implements BlockLowering {
   /**
    * Before a helper import: publish the budget, the frame depth and r0,
    * r6–r9 (a callback the helper runs starts from them, and spends the
-   * same budget).
+   * same budget). A verified program's callback reads none of r0 and r6–r9
+   * before writing them (a callback is a function of its own to the
+   * verifier): its registers stay unpublished.
    */
   private syncOut(): void {
     const { w, f, m } = this;
-    this.flush();
-    this.getFuel();
-    w.byte(Op.globalSet); w.u32(m.fuel);
+    if (!m.verified) {
+      this.flush();
+      this.getFuel();
+      w.byte(Op.globalSet); w.u32(m.fuel);
+    }
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     w.byte(Op.globalSet); w.u32(m.depth);
+    if (m.verified) return;
     for (const r of [0, 6, 7, 8, 9]) {
       this.get(r);
       w.byte(Op.globalSet); w.u32(m.regs[r]);
     }
   }
 
-  /** After a helper import: take the budget back; enter the program a tail call asked for. */
+  /** After a helper import: take the budget back (unverified code); enter the program a tail call asked for. */
   private syncIn(pc: number): void {
     const { w, f, m } = this;
-    w.byte(Op.globalGet); w.u32(m.fuel);
-    w.byte2(Op.localSet, f.fuel);
+    if (!m.verified) {
+      w.byte(Op.globalGet); w.u32(m.fuel);
+      w.byte2(Op.localSet, f.fuel);
+    }
     this.takePendingTail(pc);
   }
 
@@ -1177,7 +1222,7 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.globalSet); w.u32(m.tailFlag);
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
-    w.byte2(Op.localGet, f.fuel);
+    this.budgetValue();
     w.byte2(Op.localGet, f.t32);
     w.byte2(Op.i32Const, 0);
     w.byte2(Op.localGet, f.t32);
@@ -1191,6 +1236,10 @@ class FunctionLowering implements BlockLowering {
       w.byte2(Op.localSet, f.fuel);
       for (let r = 5; r >= 0; r--) this.set(r);
       this.returnSequence(pc);
+    } else if (this.isCallee) {
+      // The target's r0 is this function's result; the budget and r1–r5 are nobody's.
+      for (let k = 0; k < 6; k++) w.byte(Op.drop);
+      w.byte(Op.return);
     } else {
       w.byte(Op.return);
     }
@@ -1199,6 +1248,14 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
+    if (m.verified) {
+      for (let r = 1; r <= 5; r++) this.get(r);
+      if (this.isMain) this.i32c(1);
+      else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
+      w.byte(Op.call); w.u32(m.subs.get(target)!);
+      this.set(0);
+      return;
+    }
     // The callee gets the budget as if this block ended at the call (an abort in it counts nothing after
     // the call): the rest of the block stays pending. The difference is subtracted from the fuel argument
     // itself, the local being set from the callee's result anyway.
@@ -1374,11 +1431,13 @@ interface ProgramFacts {
   usesCallx: boolean;
   usesPacket: boolean;
   usesTail: boolean;
+  /** Whether the program has atomic instructions (a misaligned one faults). */
+  usesAtomic: boolean;
 }
 
 function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramFacts {
   const cfg = buildCfg(insns);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1391,6 +1450,7 @@ function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramF
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
+    if (row.format === 'atomic') facts.usesAtomic = true;
   }
   return facts;
 }
@@ -1412,6 +1472,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
+  const verified = options.verified ?? false;
+  const calleeType = verified ? mb.typeIndex(CALLEE_PARAMS, [I64]) : -1;
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
   const slot = (name: string) => slots.push(name) - 1;
@@ -1419,13 +1481,15 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const common = {
     hostType,
     subType,
+    calleeType,
     tail: tailImport ? 1 : -1,
     tailId: -1,
     tailCount: -1,
     intrinsics,
     intrinsicImports: new Map<string, { slot: number; type: number }>(),
     frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
-    budget: !options.verified,
+    budget: !verified,
+    verified,
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
@@ -1460,20 +1524,24 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
     const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
-    const entries = isRun ? [0, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
+    // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
+    const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
     const funcIndex = entries.map((entry, k) => {
-      const i = mb.declareFunc(isRun && k === 0 ? mainType : subType);
-      if (!(isRun && k === 0)) index.subs.set(entry, i);
-      names.push(prefix + (isRun && k === 0 ? 'main' : `sub_${entry}`));
+      const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
+      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? calleeType : subType);
+      if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
+      names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
       return i;
     });
     return { index, entries, funcIndex };
   });
 
-  // Each program's fault function, after every program's eBPF functions.
+  // Each program's fault function, after every program's eBPF functions, when its code has a run-time check
+  // (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
   const faultType = mb.typeIndex([I32, I32, I64], []);
   perProgram.forEach((pp, p) => {
+    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) return;
     pp.index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
     for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
@@ -1491,10 +1559,12 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
+      const isCallee = verified && k > 0;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
-      const frame = isMain ? MAIN_FRAME : SUB_FRAME;
-      const zeroOnEntry = form.kind === 'tail' && k === 0 && !cfg.calls.includes(entry) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, graph, zeroOnEntry);
+      const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
+      // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
+      const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, zeroOnEntry);
       if (graph.reducible) emitStructured(graph, cfg, lowering);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
@@ -1508,24 +1578,27 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 
   const exportNames: string[] = [];
   if (isRun) {
-    const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
-    const w = new ByteWriter(8);
-    w.byte(Op.globalGet); w.u32(common.fuel);
-    w.byte(Op.f64ConvertI64S);
-    mb.setBody(left, [], w);
     perProgram.forEach((pp, p) => {
       exportNames.push(batch ? `run${p}` : 'run');
       mb.exportFunc(exportNames[p], pp.funcIndex[0]);
     });
-    mb.exportFunc('left', left);
-    names.push('left');
+    // What a run left of the budget, which only an unverified program counts.
+    if (!verified) {
+      const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
+      const w = new ByteWriter(8);
+      w.byte(Op.globalGet); w.u32(common.fuel);
+      w.byte(Op.f64ConvertI64S);
+      mb.setBody(left, [], w);
+      mb.exportFunc('left', left);
+      names.push('left');
+    }
   } else if (form.kind === 'callback') {
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
     mb.exportFunc('entry', perProgram[0].funcIndex[0]);
     names.push('callback');
   } else {
     const { index, funcIndex } = perProgram[0];
-    if (facts[0].cfg.calls.includes(0)) {
+    if (facts[0].cfg.calls.includes(0) && !verified) {
       mb.exportFunc('enter', tailWrapper(mb, index, funcIndex[0]));
       names.push('enter');
     } else {

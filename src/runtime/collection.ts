@@ -335,7 +335,7 @@ class LocalProgram implements LiveProgram {
     const rt = this.runtime;
     const run = prepareRun({
       program: this.name, type: this.spec.type, attachType: this.spec.expectedAttachType, space: rt.space,
-      helpers: rt.helperContext, packets: rt.packets, options,
+      helpers: rt.helperContext, packets: rt.packets, sockets: rt.sockets, options,
     });
     rt.packets.current = run.frame;
     try {
@@ -343,8 +343,8 @@ class LocalProgram implements LiveProgram {
       const start = performance.now();
       for (let i = 0; i < run.repeat; i++) r0 = this.prepared.run({ r1: run.r1, packet: run.packet }).r0;
       const durationNs = Math.round(((performance.now() - start) * 1e6) / run.repeat);
-      const { dataOut, ctxOut } = run.finish();
-      return { retval: Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };
+      const { dataOut, ctxOut, retval } = run.finish(r0);
+      return { retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };
     } finally {
       rt.packets.current = undefined;
       run.release();

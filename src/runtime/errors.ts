@@ -2,7 +2,7 @@
 import { EbpfError } from '../internal/errors.js';
 
 /** Errno names BPF_PROG_TEST_RUN answers with. */
-export type TestRunErrno = 'EINVAL' | 'E2BIG' | 'ENODEV' | 'ENOTSUPP' | 'ENOMEM';
+export type TestRunErrno = 'EINVAL' | 'E2BIG' | 'ENODEV' | 'ENOTSUPP' | 'ENOMEM' | 'ERANGE' | 'EAFNOSUPPORT' | 'EOPNOTSUPP';
 
 /** A test run refused for the reason BPF_PROG_TEST_RUN would give: `code` is the kernel's errno name. */
 export class TestRunError extends EbpfError {

@@ -82,7 +82,7 @@ class KernelLiveMap implements LiveMap {
 /** The types whose test run writes a context back to ctx_out (the others refuse a ctx_out). */
 const CTX_OUT_TYPES = new Set<number>([
   BPF_PROG_TYPE.XDP, BPF_PROG_TYPE.SCHED_CLS, BPF_PROG_TYPE.SCHED_ACT, BPF_PROG_TYPE.SOCKET_FILTER, BPF_PROG_TYPE.CGROUP_SKB,
-  BPF_PROG_TYPE.LWT_IN, BPF_PROG_TYPE.LWT_OUT, BPF_PROG_TYPE.LWT_XMIT,
+  BPF_PROG_TYPE.LWT_IN, BPF_PROG_TYPE.LWT_OUT, BPF_PROG_TYPE.LWT_XMIT, BPF_PROG_TYPE.SK_LOOKUP,
 ]);
 
 class KernelLiveProgram implements LiveProgram {

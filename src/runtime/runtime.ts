@@ -16,6 +16,7 @@ import {
 import { mapHelpers } from '../helpers/maps.js';
 import { stackidHelpers } from '../helpers/stackid.js';
 import { PacketRuns, packetHelpers } from '../helpers/packet.js';
+import { SocketTable, socketHelpers, type SocketSpec } from '../helpers/sock.js';
 import {
   BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
 } from '../isa/index.js';
@@ -48,6 +49,12 @@ export interface RuntimeOptions {
   maxInsns?: number;
   /** Helpers added to (or replacing) the runtime's table. */
   helpers?: Iterable<HelperDef>;
+  /**
+   * The sockets of the test world that bpf_sk_lookup_tcp/udp and
+   * bpf_skc_lookup_tcp find (more with `runtime.sockets.add`); a bad
+   * description throws SocketSpecError.
+   */
+  sockets?: Iterable<SocketSpec>;
 }
 
 /** How `Runtime.load` takes raw instructions. */
@@ -87,6 +94,8 @@ export class Runtime {
   readonly clock: VirtualClock;
   /** The packet of the test run in progress, for the packet helpers. */
   readonly packets = new PacketRuns();
+  /** The sockets the socket helpers find. */
+  readonly sockets: SocketTable;
   private readonly vm: Vm | undefined;
   private readonly jit: Jit | undefined;
 
@@ -96,9 +105,10 @@ export class Runtime {
     this.registry = new MapRegistry(this.space, { nrCpus: options.nrCpus ?? 1 });
     this.clock = options.clock ?? new VirtualClock();
     const r = this.registry;
+    this.sockets = new SocketTable(this.space, options.sockets);
     this.helpers = createHelperTable([
       ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
-      ...stackidHelpers(r),
+      ...stackidHelpers(r), ...socketHelpers(this.sockets, this.packets),
       ...(options.helpers ?? []),
     ]);
     const host: HelperHost = { ...options.host, clock: this.clock };

@@ -19,9 +19,10 @@
  *    bpf_perf_event_data the program reads, so they can be tested too.
  */
 import type { AddressSpace, Region } from '../memory/index.js';
-import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, PlatformError, TC_CTX, XDP_CTX, programType, type ContextSpec, type CtxField } from '../platform/index.js';
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, PlatformError, SK_LOOKUP_CTX, TC_CTX, XDP_CTX, programType, type ContextSpec, type CtxField } from '../platform/index.js';
 import { ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
+import { AF_INET, AF_INET6, type SkLookupRun, type SocketTable } from '../helpers/sock.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
 
 export interface TestRunOptions {
@@ -50,7 +51,8 @@ export interface PreparedRun {
   packet?: { data: number; dataEnd: number };
   frame?: PacketFrame;
   repeat: number;
-  finish(): { dataOut: Uint8Array; ctxOut: Uint8Array };
+  /** The outputs, given the last run's r0; `retval` when the type's test run does not return r0 itself (sk_lookup). */
+  finish(r0: bigint): { dataOut: Uint8Array; ctxOut: Uint8Array; retval?: number };
   release(): void;
 }
 
@@ -81,7 +83,7 @@ const SKB = {
   len: skb('len'), pktType: skb('pkt_type'), mark: skb('mark'), protocol: skb('protocol'), priority: skb('priority'),
   ingressIfindex: skb('ingress_ifindex'), ifindex: skb('ifindex'), cb: skb('cb'), cbEnd: skb('cb') + field(TC_CTX, 'cb').size,
   dataEnd: skb('data_end'), dataMeta: skb('data_meta'), tstamp: skb('tstamp'), wireLen: skb('wire_len'),
-  gsoSegs: skb('gso_segs'), gsoSize: skb('gso_size'), hwtstamp: skb('hwtstamp'),
+  gsoSegs: skb('gso_segs'), gsoSize: skb('gso_size'), hwtstamp: skb('hwtstamp'), sk: skb('sk'),
 } as const;
 const SKB_SIZE = TC_CTX.size;
 const xdp = (name: string) => field(XDP_CTX, name).offset;
@@ -100,6 +102,8 @@ interface RunInput {
   space: AddressSpace;
   helpers: HelperContext;
   packets: PacketRuns;
+  /** The runtime's sockets: skb->sk of an skb run, the sockets an sk_lookup program selects from. */
+  sockets?: SocketTable;
   options: TestRunOptions;
 }
 
@@ -268,6 +272,9 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
   const skbBytes = () => space.bytes.subarray(skbRegion.start, skbRegion.start + SKB_SIZE);
   if (skbIn) skbBytes().set(skbIn);
   const c = dv(skbBytes());
+  // The kernel's test run gives the skb a socket of its own (skb->sk), addressed as the packet is.
+  const sk = input.sockets?.testRunSocket(data);
+  if (sk) c.setBigUint64(SKB.sk, BigInt(sk.address), true);
   const proto = ethProtocol(data);
   c.setUint32(SKB.ifindex, ifindex, true);
   c.setUint32(SKB.pktType, pktType(data), true);
@@ -302,6 +309,7 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
       return { dataOut, ctxOut };
     },
     release() {
+      if (sk) input.sockets!.releaseTestRunSocket(sk);
       space.release(skbRegion);
       space.release(buffer);
     },
@@ -322,6 +330,66 @@ function prepareCtxOnly(input: RunInput, size: number, copyBack: boolean, writab
     },
     release() {
       if (region) space.release(region);
+    },
+  };
+}
+
+const skl = (name: string) => field(SK_LOOKUP_CTX, name).offset;
+/** struct bpf_sk_lookup fields. */
+const SKL = {
+  sk: skl('sk'), family: skl('family'), protocol: skl('protocol'), remoteIp4: skl('remote_ip4'), remoteIp6: skl('remote_ip6'),
+  remotePort: skl('remote_port'), localIp4: skl('local_ip4'), localIp6: skl('local_ip6'), localPort: skl('local_port'),
+  ingressIfindex: skl('ingress_ifindex'),
+} as const;
+const SK_PASS = 1;
+
+/**
+ * bpf_prog_test_run_sk_lookup: ctx_in (required) gives the family,
+ * protocol, addresses and ports of the lookup; the program selects a socket
+ * with bpf_sk_assign. ctx_out.cookie is the selected socket's cookie, and
+ * the result is SK_PASS or SK_DROP as the run array decides it.
+ */
+function prepareSkLookup(input: RunInput): PreparedRun {
+  const { options, space } = input;
+  noData(input, 'sk_lookup');
+  if (options.flags) refuse(input, 'EINVAL', 'sk_lookup test runs take no flags');
+  const user = ctxInit(input, SK_LOOKUP_CTX.size);
+  if (!user) refuse(input, 'EINVAL', 'an sk_lookup test run needs ctx_in (a struct bpf_sk_lookup)');
+  const u = dv(user!);
+  if (u.getBigUint64(SKL.sk, true) !== 0n) refuse(input, 'EINVAL', 'ctx_in.sk must be 0');
+  if (user!.subarray(SKL.localPort + 4).some((b) => b !== 0)) refuse(input, 'EINVAL', 'ctx_in must be zero after local_port');
+  const localPort = u.getUint32(SKL.localPort, true);
+  if (localPort > U16_MAX) refuse(input, 'ERANGE', `ctx_in.local_port ${localPort} is above ${U16_MAX}`);
+  const family = u.getUint32(SKL.family, true) & U16_MAX;
+  if (family !== AF_INET && family !== AF_INET6) refuse(input, 'EAFNOSUPPORT', `ctx_in.family ${family} is neither AF_INET nor AF_INET6`);
+  const sockets = input.sockets;
+  if (!sockets) refuse(input, 'ENOTSUPP', 'this runtime has no socket table');
+  const region = allocate(input, 'bpf_sk_lookup', SK_LOOKUP_CTX.size, 'ctx', false);
+  const c = dv(space.bytes.subarray(region.start, region.start + SK_LOOKUP_CTX.size));
+  c.setUint32(SKL.family, family, true);
+  c.setUint32(SKL.protocol, u.getUint32(SKL.protocol, true) & U16_MAX, true);
+  c.setUint16(SKL.remotePort, u.getUint16(SKL.remotePort, true), true);
+  c.setUint32(SKL.localPort, localPort, true);
+  // The kernel keeps the addresses of the lookup's family only; the others read as zero.
+  const copy = (at: number, size: number) => space.bytes.set(user!.subarray(at, at + size), region.start + at);
+  if (family === AF_INET) { copy(SKL.remoteIp4, 4); copy(SKL.localIp4, 4); } else { copy(SKL.remoteIp6, 16); copy(SKL.localIp6, 16); }
+  const run: SkLookupRun = { ctx: region.start, family, protocol: c.getUint32(SKL.protocol, true), selected: undefined, noReuseport: false };
+  sockets!.lookupRun = run;
+  return {
+    r1: BigInt(region.start),
+    repeat: repeatOf(input),
+    finish(r0) {
+      const passed = (r0 & 0xffffffffn) === BigInt(SK_PASS);
+      const selected = passed ? run.selected : undefined;
+      if (selected?.spec.reuseport && !run.noReuseport) refuse(input, 'EOPNOTSUPP', 'the selected socket is in a reuseport group and BPF_SK_LOOKUP_F_NO_REUSEPORT was not given');
+      const ctxOut = user!.slice();
+      dv(ctxOut).setBigUint64(SKL.sk, selected?.cookie ?? 0n, true);
+      // BPF_PROG_SK_LOOKUP_RUN_ARRAY: SK_DROP only when the program dropped and selected nothing.
+      return { dataOut: new Uint8Array(), ctxOut, retval: (r0 & 0xffffffffn) === 0n ? 0 : SK_PASS };
+    },
+    release() {
+      sockets!.lookupRun = undefined;
+      space.release(region);
     },
   };
 }
@@ -374,6 +442,8 @@ export function prepareRun(input: RunInput): PreparedRun {
       if (n > U16_MAX) refuse(input, 'EINVAL', `ctx_in is at most ${U16_MAX} bytes, got ${n}`);
       return prepareCtxOnly(input, n, true, true);
     }
+    case T.SK_LOOKUP:
+      return prepareSkLookup(input);
     case T.KPROBE:
       return prepareTracing(input, programType(T.KPROBE).ctx, 'kprobe');
     case T.TRACEPOINT:

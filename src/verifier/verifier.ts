@@ -4,7 +4,7 @@
  * every path with the abstract state of state.ts, checking each instruction
  * as the kernel does and writing the kernel's log.
  */
-import { formatInsn } from '../asm/index.js';
+import { formatInsn, type DisasmOptions } from '../asm/index.js';
 import type { Btf } from '../btf/index.js';
 import { VerifierError } from '../internal/errors.js';
 import {
@@ -44,7 +44,7 @@ import {
   type VerifierState,
 } from './state.js';
 import { tnumAdd, tnumCast, tnumConst, tnumIsAligned, tnumIsConst, tnumStr, tnumSub } from './tnum.js';
-import { VerifierLog } from './log.js';
+import { VerifierLog, logPseudoImm } from './log.js';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -202,6 +202,8 @@ class Env {
   readonly innerMapOf: number[];
   readonly level: number;
   readonly privileged: boolean;
+  /** How the log prints an instruction: the kernel's format, 64-bit loads of maps resolved to addresses. */
+  readonly disasm: DisasmOptions;
   readonly gpl: boolean;
   readonly aux: InsnAux[];
   readonly log = new VerifierLog();
@@ -281,6 +283,7 @@ class Env {
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
     this.level = level;
     this.privileged = !options.unprivileged;
+    this.disasm = { format: 'kernel', helperName, pseudoImm: logPseudoImm(this.privileged) };
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
@@ -289,7 +292,7 @@ class Env {
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
     this.precisionLog = level > 1 ? {
       write: (text) => this.verbose(text),
-      insn: (i) => formatInsn(this.insns, i, { format: 'kernel', helperName }),
+      insn: (i) => formatInsn(this.insns, i, this.disasm),
       frame: (s, frame) => stateStr(this, s.frames[frame], null),
     } : undefined;
   }
@@ -682,7 +685,7 @@ function printLiveness(env: Env): void {
   env.rows.forEach((row, i) => {
     if (!row) return;
     const scc = env.scc[i] ? String(env.scc[i]).padStart(3) : '   ';
-    env.verbose(`${scc}${String(i).padStart(4)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, { format: 'kernel', helperName })}\n`);
+    env.verbose(`${scc}${String(i).padStart(4)}: ${liveStr(env.liveIn[i])} ${formatInsn(env.insns, i, env.disasm)}\n`);
   });
 }
 
@@ -848,7 +851,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     }
     printNext = undefined;
     if (env.level > 0) verboseLinfo(env, idx);
-    const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, { format: 'kernel', helperName })}` : '';
+    const insnText = env.level > 0 ? `${idx}: ${formatInsn(env.insns, idx, env.disasm)}` : '';
     env.verbose(insnText);
     scratch.clear();
     const insnClass = cls(env.insns[idx]);
@@ -2529,6 +2532,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       case 'ARG_PTR_TO_SOCK_COMMON':
         if (!isSockType(reg.type) || reg.maybeNull) throw typeError('sock_common, sock, tcp_sock, xdp_sock');
         argRefObjId = reg.refObjId;
+        break;
+      case 'ARG_PTR_TO_SOCKET':
+        // `fullsock_types`; with PTR_MAYBE_NULL a NULL constant or a socket not yet NULL-checked passes too.
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
+        if (reg.type !== 'sock' || (reg.maybeNull && !nullable)) throw typeError('sock');
         break;
       case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
         // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.

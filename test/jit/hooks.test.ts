@@ -40,10 +40,13 @@ class Pair {
     return this.space.view.getBigUint64(addr, true);
   }
 
-  /** r0 on the JIT; the interpreter must agree (`reset` restores the memory it reads between the two). */
-  run(text: string, r1 = 0n, reset: () => void = () => undefined): bigint {
+  /**
+   * r0 on the JIT (loaded as `verified`: the program must keep the verifier's rules); the interpreter must
+   * agree (`reset` restores the memory it reads between the two).
+   */
+  run(text: string, r1 = 0n, reset: () => void = () => undefined, verified = false): bigint {
     reset();
-    const jit = this.jit.load(asm(text)).run({ r1 }).r0;
+    const jit = this.jit.load(asm(text), { verified }).run({ r1 }).r0;
     reset();
     assert.equal(this.vm.load(asm(text)).run({ r1 }).r0, jit, 'the interpreter disagrees');
     return jit;
@@ -171,6 +174,48 @@ test('tail calls: at most 33 per run, counted per run; from a subprogram the tar
   const other = tailPair();
   const array = other.registry.create({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 4 });
   assert.match(other.p.fails(other.jump(0, array.address)).message, /^pc 3: bpf_tail_call: r2 = 0x[0-9a-f]+ is a array map, not a prog_array$/);
+});
+
+test('verified: a call passes r1-r5 and returns r0, the caller keeps r6-r9; in callbacks, tail calls and callback nests too', () => {
+  const { p, install, jump } = tailPair();
+  const calls = `
+    r6 = 5
+    r7 = 6
+    r1 = 3
+    r2 = 4
+    call f
+    r0 += r6
+    r0 += r7
+    exit
+  f:
+    r6 = r1
+    r6 *= r2
+    *(u64 *)(r10 - 8) = r6
+    r7 = 100
+    r1 = r10
+    r1 += -8
+    call g
+    r0 += r7
+    exit
+  g:
+    r0 = *(u64 *)(r1 + 0)
+    r0 += 1
+    exit`;
+  assert.equal(p.run(calls, 0n, undefined, true), 124n);
+  const compiled = p.jit.load(asm(calls), { verified: true }).compiled;
+  assert.deepEqual(compiled.funcNames.filter((n) => /^(callee|sub)_/.test(n)), ['callee_8', 'callee_17']);
+  install(2, 'seven', 'r0 = 7\nexit');
+  assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(2)}`, 0n, undefined, true), 107n);
+  assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(3)}`, 0n, undefined, true), 199n);
+  // The target counts the budget (it has not the verifier's word): the run's, whichever function of it calls.
+  install(1, 'loop', 'r0 = 0\nr1 = 100\nloop:\nr0 += 1\nr1 -= 1\nif r1 != 0 goto loop\nexit');
+  assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(1)}`, 0n, undefined, true), 200n);
+  assert.equal(p.run(`r6 = 1\ncall sub\nr0 += r6\nexit\nsub:\ncall sub2\nexit\nsub2:\n${jump(1)}`, 0n, undefined, true), 101n);
+  assert.equal(p.run(framesProg, 0n, undefined, true), 0x1234n + 0x66n + 0x77n);
+  assert.equal(p.run(callInCallbackProg, 0n, undefined, true), p.run(callInCallbackProg));
+  const depth = p.region(8);
+  assert.equal(p.run(nestedProg(7), BigInt(depth), () => p.space.view.setBigUint64(depth, 0n, true), true), 1n);
+  assert.equal(p.u64(depth), 7n);
 });
 
 test('the call chain (bpf_get_stack\'s frames) is the interpreter\'s: innermost first, across calls and callbacks', () => {

@@ -46,7 +46,7 @@ test('the verified module has no budget code: no fuel checks, no per-edge subtra
     const verified = jit.load(insns, { verified: true }), budgeted = jit.load(insns);
     assert.equal(verified.compiled.budget, false);
     assert.equal(budgeted.compiled.budget, true);
-    // The budget local is set from the run's argument (a tail-call target without the verifier's word counts from it), never read.
+    // The run's budget goes to the global (a tail-call target without the verifier's word counts from it); no fuel local is read.
     assert.doesNotMatch(verified.wat(), /local\.get \$fuel|call \$fault/);
     assert.match(budgeted.wat(), /local\.get \$fuel[\s\S]*call \$fault/);
     assert.ok(verified.wasm.length < budgeted.wasm.length);

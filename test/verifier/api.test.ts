@@ -79,3 +79,16 @@ test('the log names the source line before its first instruction, as the kernel 
   assert.match(r.log, /\n0: R1=ctx\(\) R10=fp0\n; int x = 0; @ prog.c:5\n0: \(b7\) r0 = 0/);
   assert.match(r.log, /\n; return x; @ prog.c:6\n3: \(95\) exit\n/);
 });
+
+test('the log prints a map load as the address it resolves to, as the kernel does, and 0 for an fd load without CAP_PERFMON', () => {
+  const maps = [{ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1 }, { type: 'array', keySize: 4, valueSize: 16, maxEntries: 1 }];
+  const insns = asm('ld_pseudo r1, 5, 1\nld_pseudo r2, 6, 1\nr0 = 0\nexit');
+  insns[3].imm = 8; // BPF_PSEUDO_MAP_IDX_VALUE: the value's offset
+  const log = verify(insns, { maps, logLevel: 2 }).log;
+  assert.match(log, /^ {6}0: \.\.\.\.\.\.\.\.\.\. \(18\) r1 = 0xffff888100010000$/m);
+  assert.match(log, /^0: \(18\) r1 = 0xffff888100010000 +; R1=map_ptr\(ks=4,vs=16\)$/m);
+  assert.match(log, /^2: \(18\) r2 = 0xffff888100010208 +; R2=map_value\(ks=4,vs=16,off=8\)$/m);
+  const fd = asm('ld_pseudo r1, 1, 0\nr0 = 0\nexit');
+  assert.match(verify(fd, { maps, logLevel: 2 }).log, /^0: \(18\) r1 = 0xffff888100000000 /m);
+  assert.match(verify(fd, { maps, logLevel: 2, unprivileged: true }).log, /^0: \(18\) r1 = 0x0 /m);
+});

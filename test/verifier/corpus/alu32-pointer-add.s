@@ -1,4 +1,5 @@
 ; 32-bit arithmetic on a pointer is prohibited
+; log: exact
 ; result: reject
 ; error: R1 32-bit pointer arithmetic prohibited
 r1 = r10

@@ -1,4 +1,5 @@
 ; atomics into the context are not allowed
+; log: exact
 ; result: reject
 ; error: BPF_ATOMIC stores into R1 ctx is not allowed
 r2 = 1

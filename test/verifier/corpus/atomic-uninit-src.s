@@ -1,4 +1,5 @@
 ; the source of an atomic must be initialised
+; log: exact
 ; result: reject
 ; error: R3 !read_ok
 *(u64 *)(r10 - 8) = 0

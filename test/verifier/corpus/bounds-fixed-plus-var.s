@@ -1,5 +1,6 @@
 ; value index after: r1 &= 63; r0 += 1
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=64 off=64 size=1
 ; error: R0 max value is outside of the allowed memory range

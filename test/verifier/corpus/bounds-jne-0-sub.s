@@ -1,5 +1,6 @@
 ; value index after: if r1 == 0 goto out; r1 -= 1
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=64 off=254 size=1
 ; error: R0 max value is outside of the allowed memory range

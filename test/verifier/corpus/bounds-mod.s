@@ -1,5 +1,6 @@
 ; value index after: r1 %= 64
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: math between map_value pointer and register with unbounded min value is not allowed
 r1 = 0

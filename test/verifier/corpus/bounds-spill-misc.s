@@ -1,5 +1,6 @@
 ; value index after: r1 &= 63; *(u32 *)(r10 - 12) = r1; r1 = *(u32 *)(r10 - 12)
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: R0 unbounded memory access, make sure to bounds check any such access
 r1 = 0

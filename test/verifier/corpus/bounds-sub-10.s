@@ -1,5 +1,6 @@
 ; value index after: r1 -= 10
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: R0 min value is negative, either use unsigned index or do a if (index >=0) check.
 r1 = 0

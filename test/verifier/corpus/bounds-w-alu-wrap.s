@@ -1,5 +1,6 @@
 ; value index after: w1 += -1
 ; maps: array 4 64 1
+; log: exact
 ; result: reject
 ; error: R0 unbounded memory access, make sure to bounds check any such access
 r1 = 0

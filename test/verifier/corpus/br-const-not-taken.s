@@ -1,4 +1,5 @@
 ; the bad load is on the only path
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'scalar'
 r0 = 0

@@ -1,4 +1,5 @@
 ; a branch decided by constants skips the bad load
+; log: exact
 ; result: accept
 r0 = 0
 r1 = 5

@@ -1,4 +1,5 @@
 ; the impossible branch is not explored
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 if r0 == 3 goto +1

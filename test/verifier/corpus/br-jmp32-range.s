@@ -1,4 +1,5 @@
 ; 32-bit range refinement
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 if w0 > 10 goto +2

@@ -1,4 +1,5 @@
 ; jset on a bit known to be zero
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 r0 &= 6

@@ -1,4 +1,5 @@
 ; signed range refinement
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 if r0 s> 5 goto +2

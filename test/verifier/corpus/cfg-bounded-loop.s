@@ -1,4 +1,5 @@
 ; a bounded loop is explored to its end
+; log: exact
 ; result: accept
 r0 = 0
 r1 = 0

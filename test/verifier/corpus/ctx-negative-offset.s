@@ -1,4 +1,5 @@
 ; a context pointer moved below its start
+; log: exact
 ; result: reject
 ; error: negative offset ctx ptr R1 off=-8 disallowed
 r1 -= 8

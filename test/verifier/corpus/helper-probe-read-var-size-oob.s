@@ -1,5 +1,6 @@
 ; a mask of 31 lets the size pass the 16-byte buffer
 ; prog: kprobe
+; log: exact
 ; result: reject
 ; error: invalid write to stack R1 off=-16 size=31
 r3 = *(u64 *)(r1 + 112)

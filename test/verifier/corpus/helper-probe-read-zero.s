@@ -1,5 +1,6 @@
 ; size zero is allowed
 ; prog: kprobe
+; log: exact
 ; result: accept
 r1 = r10
 r1 += -8

@@ -1,5 +1,6 @@
 ; R0 after a void helper is not readable
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R0 !read_ok
 ld_pseudo r1, 5, 0

@@ -1,5 +1,6 @@
 ; a zero size with a pointer inside the stack
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: accept
 r2 = r10
 r2 += -512

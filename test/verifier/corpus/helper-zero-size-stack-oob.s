@@ -1,5 +1,6 @@
 ; a zero size does not excuse a pointer below the stack
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: invalid read from stack R2 off=-516 size=0
 r2 = r10

@@ -1,5 +1,6 @@
 ; a zero size at fp+0: the first byte would lie above the stack
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: invalid read from stack R2 off=0 size=0
 r2 = r10

@@ -1,4 +1,5 @@
 ; a count-down loop
+; log: exact
 ; result: accept
 r0 = 0
 r1 = 20

@@ -1,4 +1,5 @@
 ; a 32-bit loop counter
+; log: exact
 ; result: accept
 r0 = 0
 w1 = 0

@@ -1,4 +1,5 @@
 ; one byte too many
+; log: exact
 ; result: reject
 ; error: invalid write to stack R2 off=0 size=1
 r1 = 0

@@ -1,4 +1,5 @@
 ; the loop counter reaches the top of the stack: the 8-byte write at fp-8+8 is out
+; log: exact
 ; result: reject
 ; error: invalid write to stack R2 off=0 size=8
 r1 = 0

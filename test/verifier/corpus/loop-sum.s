@@ -1,4 +1,5 @@
 ; a 100-iteration loop
+; log: exact
 ; result: accept
 r0 = 0
 r1 = 0

@@ -1,5 +1,6 @@
 ; a scalar as the map
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R1 type=scalar expected=map_ptr
 r1 = 0

@@ -1,5 +1,6 @@
 ; the constant key 4 is past max_entries: the lookup may fail
 ; maps: array 4 8 4
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 r1 = 4

@@ -1,5 +1,6 @@
 ; non-null, but the value's bounds still hold
 ; maps: array 4 8 4
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=8 off=4 size=8
 ; error: R0 min value is outside of the allowed memory range

@@ -1,5 +1,6 @@
 ; a key the verifier does not know leaves the lookup nullable
 ; maps: array 4 8 4
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 r1 = *(u32 *)(r1 + 0)

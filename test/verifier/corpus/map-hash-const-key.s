@@ -1,5 +1,6 @@
 ; a hash lookup may fail whatever the key
 ; maps: hash 4 8 4
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 r1 = 0

@@ -1,5 +1,6 @@
 ; the 4-byte key would cross fp+0
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: invalid read from stack R2 off=-2 size=4
 r2 = r10

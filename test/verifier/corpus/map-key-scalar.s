@@ -1,5 +1,6 @@
 ; a scalar as the key pointer
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_
 r2 = 0

@@ -1,5 +1,6 @@
 ; arithmetic on a maybe-null pointer
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R0 pointer arithmetic on map_value_or_null prohibited, null-check it first
 r1 = 0

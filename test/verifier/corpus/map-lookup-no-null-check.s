@@ -1,5 +1,6 @@
 ; dereference of map_value_or_null
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 r1 = 0

@@ -1,6 +1,7 @@
 ; a packet pointer as the key
 ; prog: xdp
 ; maps: hash 4 8 16
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r3 = *(u32 *)(r1 + 4)

@@ -1,5 +1,6 @@
 ; dereference on the null side
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'scalar'
 r1 = 0

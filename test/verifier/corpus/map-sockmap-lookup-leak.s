@@ -1,6 +1,7 @@
 ; a socket found in a sockmap must be released
 ; prog: sched_cls
 ; maps: sockhash 4 4 1
+; log: exact
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=6
 ; error: BPF_EXIT instruction in main prog would lead to reference leak

@@ -1,6 +1,7 @@
 ; before its NULL check a sockmap lookup is a map_value_or_null
 ; prog: sched_cls
 ; maps: sockmap 4 4 1
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 r1 = 0

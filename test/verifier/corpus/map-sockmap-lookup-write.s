@@ -1,6 +1,7 @@
 ; a sockmap lookup gives a referenced socket, not a map value: no store into it
 ; prog: sched_cls
 ; maps: sockmap 4 4 1
+; log: exact
 ; result: reject
 ; error: R6 cannot write into sock
 r1 = 0

@@ -1,5 +1,6 @@
 ; the 8-byte value would cross fp+0
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: invalid read from stack R3 off=-4 size=8
 r1 = 0

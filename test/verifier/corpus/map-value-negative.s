@@ -1,5 +1,6 @@
 ; read before the value
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=8 off=-1 size=1
 ; error: R0 min value is outside of the allowed memory range

@@ -1,5 +1,6 @@
 ; read past the 8-byte value
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=8 off=4 size=8
 ; error: R0 min value is outside of the allowed memory range

@@ -1,5 +1,6 @@
 ; a variable offset that may pass the end
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: invalid access to map value, value_size=8 off=15 size=1
 ; error: R0 max value is outside of the allowed memory range

@@ -1,5 +1,6 @@
 ; an unbounded variable offset
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R0 unbounded memory access, make sure to bounds check any such access
 r1 = 0

@@ -1,6 +1,7 @@
 ; queue_id is read whole
 ; prog: xdp
 ; maps: xskmap 4 4 1
+; log: exact
 ; result: reject
 ; error: R0 invalid xdp_sock access off=0 size=2
 r1 = 0

@@ -1,6 +1,7 @@
 ; an xdp_sock is read-only
 ; prog: xdp
 ; maps: xskmap 4 4 1
+; log: exact
 ; result: reject
 ; error: R0 cannot write into xdp_sock
 r1 = 0

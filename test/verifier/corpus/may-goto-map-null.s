@@ -1,5 +1,6 @@
 ; a map lookup inside a may_goto loop still needs its NULL check
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'map_value_or_null'
 l:

@@ -1,5 +1,6 @@
 ; xdp: a packet pointer advanced by each iteration is not widened as scalars are: the iterations never converge
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: The sequence of 8193 jumps is too complex.
 r2 = *(u32 *)(r1 + 0)

@@ -1,4 +1,5 @@
 ; a may_goto loop that still walks off its stack array: the index is widened, never bounded
+; log: exact
 ; result: reject
 ; error: invalid write to stack R2 off=0 size=1
 r1 = 0

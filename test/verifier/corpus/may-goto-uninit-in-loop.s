@@ -1,4 +1,5 @@
 ; the second iteration reads R2, which nothing on the way there set
+; log: exact
 ; result: reject
 ; error: R2 !read_ok
 r1 = 0

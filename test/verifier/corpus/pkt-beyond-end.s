@@ -1,5 +1,6 @@
 ; data + 48 >= data_end on the fall-through: r4 is at or past pkt_end, nothing may be read through it
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: R4 offset is outside of the packet
 r2 = *(u32 *)(r1 + 0)

@@ -1,5 +1,6 @@
 ; skb_store_bytes may move the packet: old packet pointers are invalid
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R7 invalid mem access 'scalar'
 r6 = r1

@@ -1,5 +1,6 @@
 ; data_meta + 4 <= data allows 4 bytes of metadata (checked with a jump over the read)
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 8)
 r3 = *(u32 *)(r1 + 0)

@@ -1,5 +1,6 @@
 ; the fifth byte of 4 checked bytes of metadata
 ; prog: xdp
+; log: exact
 ; result: reject
 ; error: invalid access to packet, off=4 size=1, R2(id=0,off=4,r=4)
 ; error: R2 offset is outside of the packet

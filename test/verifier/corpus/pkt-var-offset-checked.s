@@ -1,5 +1,6 @@
 ; a variable offset re-checked against data_end
 ; prog: xdp
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r3 = *(u32 *)(r1 + 4)

@@ -1,4 +1,5 @@
 ; ctx with a variable offset
+; log: exact
 ; result: reject
 ; error: variable ctx access var_off=(0x0; 0x7) disallowed
 r2 = *(u32 *)(r1 + 0)

@@ -1,4 +1,5 @@
 ; variable subtraction from the stack pointer
+; log: exact
 ; result: reject
 ; error: R3 subtraction from stack pointer prohibited
 r2 = *(u32 *)(r1 + 0)

@@ -1,4 +1,5 @@
 ; scalar minus pointer
+; log: exact
 ; result: reject
 ; error: R2 tried to subtract pointer from scalar
 r2 = 5

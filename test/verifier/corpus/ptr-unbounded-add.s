@@ -1,4 +1,5 @@
 ; pointer plus a value with no lower bound
+; log: exact
 ; result: reject
 ; error: value -2147483648 makes fp pointer be out of bounds
 r2 = *(u32 *)(r1 + 0)

@@ -1,4 +1,5 @@
 ; r1-r5 are clobbered by a call
+; log: exact
 ; result: reject
 ; error: R1 !read_ok
 call bpf_get_prandom_u32

@@ -1,5 +1,6 @@
 ; exit without setting r0
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 !read_ok
 exit

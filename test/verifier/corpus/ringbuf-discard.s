@@ -1,5 +1,6 @@
 ; reserve then discard
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: accept
 ld_pseudo r1, 5, 0
 r2 = 8

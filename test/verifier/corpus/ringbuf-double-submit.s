@@ -1,5 +1,6 @@
 ; the second submit has no reference left
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R1 type=scalar expected=ringbuf_mem
 ld_pseudo r1, 5, 0

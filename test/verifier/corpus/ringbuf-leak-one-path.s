@@ -1,5 +1,6 @@
 ; the reservation leaks on one path
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=4
 ; error: BPF_EXIT instruction in main prog would lead to reference leak

@@ -1,5 +1,6 @@
 ; submit of a maybe-null reservation
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R1 type=ringbuf_mem_or_null expected=ringbuf_mem
 ld_pseudo r1, 5, 0

@@ -1,5 +1,6 @@
 ; write past the reserved 8 bytes
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: invalid access to memory, mem_size=8 off=8 size=8
 ; error: R0 min value is outside of the allowed memory range

@@ -1,5 +1,6 @@
 ; reserve, write, submit
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R1 !read_ok
 ld_pseudo r1, 5, 0

@@ -1,5 +1,6 @@
 ; submit through a moved pointer
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R1 must have zero offset when passed to release func or trusted arg to kfunc
 ld_pseudo r1, 5, 0

@@ -1,5 +1,6 @@
 ; the size must be a constant
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: R2 is not a known constant'
 r6 = *(u32 *)(r1 + 0)

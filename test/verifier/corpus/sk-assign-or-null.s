@@ -1,5 +1,6 @@
 ; bpf_sk_assign of a socket not NULL-checked
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R2 type=sock_or_null expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_
 r6 = r1

@@ -1,5 +1,6 @@
 ; bpf_sk_cgroup_id of a fullsock in cgroup_skb
 ; prog: cgroup_skb
+; log: exact
 ; result: accept
 r0 = 1
 r1 = *(u64 *)(r1 + 168)

@@ -1,5 +1,6 @@
 ; bpf_sk_cgroup_id is not among the tc helpers
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: program of this type cannot use helper bpf_sk_cgroup_id#128
 r0 = 0

@@ -1,4 +1,5 @@
 ; bound_dev_if (offset 0) is a sock_common field
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

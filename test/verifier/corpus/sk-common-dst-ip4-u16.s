@@ -1,4 +1,5 @@
 ; dst_ip4 high half
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

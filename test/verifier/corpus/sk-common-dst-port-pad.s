@@ -1,4 +1,5 @@
 ; the padding after dst_port
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=50 size=2
 r0 = 0

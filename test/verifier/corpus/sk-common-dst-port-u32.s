@@ -1,4 +1,5 @@
 ; dst_port as a whole u32
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,4 +1,5 @@
 ; narrow load of family not at its start
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=5 size=1
 r0 = 0

@@ -1,4 +1,5 @@
 ; past struct bpf_sock
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=80 size=4
 r0 = 0

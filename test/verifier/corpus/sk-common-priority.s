@@ -1,4 +1,5 @@
 ; nor priority (offset 20)
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=20 size=4
 r0 = 0

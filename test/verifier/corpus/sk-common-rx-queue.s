@@ -1,4 +1,5 @@
 ; rx_queue_mapping, the last field
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,4 +1,5 @@
 ; the addresses read in any aligned piece
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,4 +1,5 @@
 ; src_port narrow not at its start
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=46 size=2
 r0 = 0

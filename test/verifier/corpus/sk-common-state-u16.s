@@ -1,4 +1,5 @@
 ; state narrow from its start
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,4 +1,5 @@
 ; no u64 field in bpf_sock
+; log: exact
 ; result: reject
 ; error: R2 invalid sock_common access off=0 size=8
 r0 = 0

@@ -1,5 +1,6 @@
 ; the result of bpf_sk_fullsock read without a NULL check
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 invalid mem access 'sock_or_null'
 r0 = 0

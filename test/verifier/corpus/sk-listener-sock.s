@@ -1,5 +1,6 @@
 ; bpf_get_listener_sock of a fullsock
 ; prog: sched_cls
+; log: exact
 ; result: accept
 r0 = 0
 r1 = *(u64 *)(r1 + 168)

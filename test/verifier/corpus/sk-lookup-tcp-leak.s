@@ -1,5 +1,6 @@
 ; bpf_sk_lookup_tcp: a socket not released is a leaked reference
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=11
 ; error: BPF_EXIT instruction in main prog would lead to reference leak

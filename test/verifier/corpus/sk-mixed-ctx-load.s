@@ -1,4 +1,5 @@
 ; one load through the context on one path, through sk on the other
+; log: exact
 ; result: reject
 ; error: same insn cannot be used with different pointers
 r2 = r1

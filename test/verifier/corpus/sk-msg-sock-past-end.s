@@ -1,5 +1,6 @@
 ; past struct bpf_sock
 ; prog: sk_msg
+; log: exact
 ; result: reject
 ; error: R2 invalid sock access off=80 size=4
 r2 = *(u64 *)(r1 + 72)

@@ -1,5 +1,6 @@
 ; bpf_sk_release before the NULL check
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R1 type=sock_or_null expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_
 r2 = 0

@@ -1,5 +1,6 @@
 ; a released socket is no longer readable
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R6 invalid mem access 'scalar'
 r2 = 0

@@ -1,5 +1,6 @@
 ; a socket released twice
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_
 r2 = 0

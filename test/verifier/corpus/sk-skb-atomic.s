@@ -1,4 +1,5 @@
 ; atomics on a socket
+; log: exact
 ; result: reject
 ; error: BPF_ATOMIC stores into R2 sock_common is not allowed
 r0 = 0

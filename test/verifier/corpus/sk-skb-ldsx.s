@@ -1,4 +1,5 @@
 ; sign-extending load from a socket
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,5 +1,6 @@
 ; bpf_sock_ops->sk after a NULL check: priority
 ; prog: sock_ops
+; log: exact
 ; result: accept
 r2 = *(u64 *)(r1 + 184)
 if r2 == 0 goto +1

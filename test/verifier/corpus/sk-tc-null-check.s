@@ -1,5 +1,6 @@
 ; tc sees sk too
 ; prog: sched_cls
+; log: exact
 ; result: accept
 r0 = 0
 r2 = *(u64 *)(r1 + 168)

@@ -1,5 +1,6 @@
 ; icsk_retransmits, the last field, and past it
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 invalid tcp_sock access off=112 size=4
 r0 = 0

@@ -1,5 +1,6 @@
 ; tcp_sock fields are read whole
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 invalid tcp_sock access off=0 size=2
 r0 = 0

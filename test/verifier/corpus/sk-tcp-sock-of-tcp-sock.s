@@ -1,5 +1,6 @@
 ; bpf_tcp_sock takes any socket type, a tcp_sock too
 ; prog: sched_cls
+; log: exact
 ; result: accept
 r0 = 0
 r1 = *(u64 *)(r1 + 168)

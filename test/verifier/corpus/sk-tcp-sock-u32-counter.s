@@ -1,5 +1,6 @@
 ; bytes_received only as a whole u64
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 invalid tcp_sock access off=80 size=4
 r0 = 0

@@ -1,5 +1,6 @@
 ; tcp_sock is read-only
 ; prog: sched_cls
+; log: exact
 ; result: reject
 ; error: R0 cannot write into tcp_sock
 r0 = 0

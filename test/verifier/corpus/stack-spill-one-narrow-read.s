@@ -1,4 +1,5 @@
 ; a byte of a spilled constant 1 at an unaligned offset is an unknown byte: no variable ctx offset
+; log: exact
 ; result: reject
 ; error: variable ctx access var_off=(0x0; 0xff) disallowed
 *(u64 *)(r10 - 8) = 1

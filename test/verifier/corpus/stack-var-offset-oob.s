@@ -1,4 +1,5 @@
 ; variable stack offset that may leave the stack
+; log: exact
 ; result: reject
 ; error: misaligned stack access off (0x0; 0xff)+-16+0 size 8
 r2 = *(u32 *)(r1 + 0)

@@ -1,5 +1,6 @@
 ; a tail call through a prog array, then the fall-through path
 ; maps: prog_array 4 4 4
+; log: exact
 ; result: accept
 ld_pseudo r2, 5, 0
 r3 = 1

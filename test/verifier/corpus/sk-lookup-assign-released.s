@@ -1,0 +1,22 @@
+; sk_lookup: a socket passed to bpf_sk_assign after its release
+; prog: sk_lookup
+; maps: sockmap 4 8 1
+; result: reject
+; error: R2 type=scalar expected=sock
+r6 = r1
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call bpf_map_lookup_elem
+if r0 == 0 goto +6
+r7 = r0
+r1 = r0
+call bpf_sk_release
+r1 = r6
+r2 = r7
+r3 = 0
+call bpf_sk_assign
+r0 = 1
+exit
