@@ -2822,7 +2822,9 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
             slot.spilledPtr = notInit();
           }
           slot.slotType[s.j] = 'misc';
+          // Raw mode writes byte by byte (`check_mem_access`, which scratches the slot); a variable size reads instead.
           if (varSize) markStackRead(env, frame.frameno, idx, s.spi);
+          else scratch.slots.add(s.spi);
           continue;
         }
         if (slot.slotType[s.j] === 'invalid' && !env.privileged) {

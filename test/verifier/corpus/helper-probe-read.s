@@ -1,4 +1,5 @@
 ; probe_read into the stack
+; log: exact
 ; prog: kprobe
 ; result: accept
 r1 = r10

@@ -1,4 +1,5 @@
 ; live stack: a store through a map value or a stack pointer writes the stack on one path only
+; log: exact
 ; maps: hash 4 8 1
 ; result: accept
 *(u64 *)(r10 - 8) = 0
