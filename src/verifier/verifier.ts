@@ -1665,7 +1665,7 @@ function ensureSlots(f: FuncState, spi: number): void {
 
 /** Stack loads and stores: `check_stack_access_within_bounds` then the fixed- or variable-offset read/write. */
 function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: number, reg: RegState, off: number,
-  size: number, kind: AccessKind, valueReg: RegState | null, scratch: Scratch): RegState | null {
+  size: number, kind: AccessKind, valueReg: RegState | null, scratch: Scratch, helper = false): RegState | null {
   const frame = frameOf(state, reg);
   const constOff = tnumIsConst(reg.varOff);
   const minOff = constOff ? off + Number(s64(reg.varOff.value)) : off + Number(reg.smin);
@@ -1685,7 +1685,8 @@ function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: nu
     else stackWriteVar(frame, minOff, maxOff, scratch);
     return null;
   }
-  return constOff ? stackReadFixed(env, idx, frame, minOff, size, scratch) : stackReadVar(env, idx, regno, frame, minOff, maxOff, reg, off, size);
+  return constOff ? stackReadFixed(env, idx, frame, minOff, size, scratch)
+    : stackReadVar(env, idx, regno, frame, minOff, maxOff, reg, off, size, helper ? null : scratch);
 }
 
 function slotIndex(off: number): { spi: number; j: number } {
@@ -1799,11 +1800,14 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
 }
 
 /** `check_stack_read_var_off`: every byte that may be read must be initialised (when privileged: exist). */
-function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff: number, maxOff: number, reg: RegState, off: number, size: number): RegState {
+function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff: number, maxOff: number, reg: RegState, off: number, size: number,
+  scratch: Scratch | null): RegState {
   let allZero = true;
   for (let o = minOff; o < maxOff; o++) {
     const s = slotIndex(o);
     const type = f.stack[s.spi]?.slotType[s.j] ?? 'invalid';
+    // `mark_reg_stack_read` scratches the slots it looks at: up to the first byte that is not zero.
+    if (allZero) scratch?.slots.add(s.spi);
     if (type !== 'zero') allZero = false;
     if (type === 'invalid' && !env.privileged) {
       throw new Reject(idx, `invalid variable-offset read from stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
@@ -2803,7 +2807,7 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
     case 'fp': {
       const frame = frameOf(state, reg);
       if (!tnumIsConst(reg.varOff)) {
-        checkStackAccess(env, state, idx, regno, reg, 0, size, 'read', null, scratch);
+        checkStackAccess(env, state, idx, regno, reg, 0, size, 'read', null, scratch, true);
         return;
       }
       const off = reg.off + Number(s64(reg.varOff.value));

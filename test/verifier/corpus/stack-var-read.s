@@ -1,4 +1,5 @@
 ; load at a variable stack offset
+; log: exact
 ; result: accept
 r2 = *(u32 *)(r1 + 0)
 r2 &= 8
