@@ -1882,7 +1882,8 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
   checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', null, scratch);
   if (!fetch) return;
   const target = ins.imm === BPF_CMPXCHG ? 0 : ins.src;
-  const r = loaded && loaded.type === 'scalar' ? loadedScalar(size) : unknownScalar();
+  // The old value as the load would read it (a spilled scalar keeps what is known of it).
+  const r = loaded && loaded.type === 'scalar' ? loaded : unknownScalar();
   writeReg(state, idx, target, r, scratch);
 }
 

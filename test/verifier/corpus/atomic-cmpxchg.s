@@ -1,4 +1,5 @@
 ; cmpxchg returns in R0
+; log: exact
 ; result: accept
 r1 = 1
 *(u64 *)(r10 - 8) = r1

@@ -1,4 +1,5 @@
 ; fetch result is a scalar
+; log: exact
 ; result: accept
 r1 = 1
 *(u64 *)(r10 - 8) = r1
