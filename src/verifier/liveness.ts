@@ -27,8 +27,8 @@ function useDef(ins: Insn, row: Opcode, helperArgs: (id: number) => number): { u
     case 'jmp_reg': return { use: bit(ins.dst) | bit(ins.src), def: 0 };
     case 'jmp_imm': return { use: bit(ins.dst), def: 0 };
     case 'lddw': return { use: 0, def: bit(ins.dst) };
-    case 'ldabs': return { use: bit(6), def: CALLER_SAVED };
-    case 'ldind': return { use: bit(6) | bit(ins.src), def: CALLER_SAVED };
+    // As the kernel's compute_insn_live_regs: the legacy packet loads keep the default, every register read, none written.
+    case 'ldabs': case 'ldind': return { use: 0x3ff, def: 0 };
     default: break;
   }
   if (cls === BPF_ALU || cls === BPF_ALU64) {

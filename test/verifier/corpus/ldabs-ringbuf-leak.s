@@ -1,4 +1,5 @@
 ; LD_ABS may end the program: no reference may be held across it
+; log: exact
 ; maps: ringbuf 0 0 4096
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=5

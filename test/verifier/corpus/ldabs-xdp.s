@@ -1,4 +1,5 @@
 ; XDP programs have no LD_ABS
+; log: exact
 ; prog: xdp
 ; result: reject
 ; error: BPF_LD_[ABS|IND] instructions not allowed for this program type
