@@ -486,6 +486,26 @@ function checkCfg(env: Env): void {
   }
 }
 
+/**
+ * `check_abnormal_return`: without BTF func_info the kernel cannot tell what a
+ * subprogram returns, so none may leave the program from inside (LD_ABS on a
+ * packet error, a tail call).
+ */
+function checkAbnormalReturn(env: Env): void {
+  for (let sub = 1; sub < env.subprogStarts.length; sub++) {
+    const start = env.subprogStarts[sub];
+    const end = sub + 1 < env.subprogStarts.length ? env.subprogStarts[sub + 1] : env.insns.length;
+    let ldAbs = false, tailCall = false;
+    for (let i = start; i < end; i++) {
+      const row = env.rows[i];
+      if (row?.format === 'ldabs' || row?.format === 'ldind') ldAbs = true;
+      if (row?.format === 'call_helper' && helperName(env.insns[i].imm) === 'bpf_tail_call') tailCall = true;
+    }
+    if (ldAbs) throw new Reject(start, 'LD_ABS is not allowed in subprogs without BTF');
+    if (tailCall) throw new Reject(start, 'tail_call is not allowed in subprogs without BTF');
+  }
+}
+
 function jumpTarget(insns: readonly Insn[], row: Opcode, i: number): number | undefined {
   switch (row.format) {
     case 'ja': case 'jmp_reg': case 'jmp_imm': case 'may_goto': return i + insns[i].off + 1;
@@ -525,6 +545,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
     checkCfg(env);
+    if (!options.funcInfo?.length && !options.lineInfo?.length) checkAbnormalReturn(env);
     env.initLiveStack();
     env.scc = computeScc(env.insns, env.rows);
     doCheck(env, mainEntryState(), 0);
