@@ -469,9 +469,12 @@ function checkCfg(env: Env): void {
         break;
       case 'lddw':
         if (ins.src === BPF_PSEUDO_FUNC) {
-          // The callback is reachable from here, and its entry is a branch target.
+          // The callback is reachable from here, and its entry is a branch target; as for a call
+          // (`visit_func_call_insn`), the load and the instruction after it are prune points too.
           push(i, i + ins.imm + 1);
           env.prunePoints.add(i + ins.imm + 1);
+          env.prunePoints.add(i);
+          env.prunePoints.add(i + width);
         }
         if (i + width >= n) throw new Reject(i, `jump out of range from insn ${i} to ${i + width}`);
         push(i, i + width);
