@@ -12,6 +12,7 @@ import {
 
 const bit = (r: number): number => (r < 10 ? 1 << r : 0);
 const CALLER_SAVED = 0x3f;
+const ALL_REGS = 0x3ff;
 
 /** Registers an instruction reads (use) and writes (def), as bitmasks of r0-r9. */
 function useDef(ins: Insn, row: Opcode, helperArgs: (id: number) => number): { use: number; def: number } {
@@ -27,8 +28,8 @@ function useDef(ins: Insn, row: Opcode, helperArgs: (id: number) => number): { u
     case 'jmp_reg': return { use: bit(ins.dst) | bit(ins.src), def: 0 };
     case 'jmp_imm': return { use: bit(ins.dst), def: 0 };
     case 'lddw': return { use: 0, def: bit(ins.dst) };
-    case 'ldabs': return { use: bit(6), def: CALLER_SAVED };
-    case 'ldind': return { use: bit(6) | bit(ins.src), def: CALLER_SAVED };
+    // A legacy packet load may end the program (returning 0): the kernel counts every register as read.
+    case 'ldabs': case 'ldind': return { use: ALL_REGS, def: CALLER_SAVED };
     default: break;
   }
   if (cls === BPF_ALU || cls === BPF_ALU64) {

@@ -10,12 +10,12 @@
  * callbacks, as the kernel's does: going back over an exit enters the callee's
  * frame (R0 goes with it for a static subprogram, not for a callback), going
  * back over the call leaves it (R1-R5 become the caller's, a callback's are
- * the helper's own). Where it cannot follow (an atomic on the stack, a mask the
+ * the helper's own). Where it cannot follow (a mask the
  * instruction cannot have produced, a mask left at the program's entry),
  * every scalar of the checkpoints above is marked precise
  * (`mark_all_scalars_precise`): less pruning, never unsound.
  */
-import { BPF_ATOMIC, BPF_CMPXCHG, BPF_FETCH, BPF_MOV, BPF_XCHG, type Insn, type Opcode } from '../isa/index.js';
+import { BPF_MOV, type Insn, type Opcode } from '../isa/index.js';
 import { BPF_REG_SIZE, MAX_CALL_FRAMES, type RegState, type VerifierState } from './state.js';
 
 /**
@@ -275,14 +275,14 @@ function backtrackInsn(ctx: PrecisionContext, i: number, subseq: number, stackFl
       if (row.format === 'stx') bt.regs[top] = regs | srcBit;
       return true;
     }
-    case 'atomic': {
-      if (stackFlag) return false;
-      if ((ins.code & 0xe0) !== BPF_ATOMIC) return false;
-      const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
-      // The fetched old value comes from memory.
-      if (fetch) bt.regs[top] = regs & ~(ins.imm === BPF_CMPXCHG ? 1 : srcBit);
+    case 'atomic':
+      // The kernel walks back over an atomic as over a store (`class == BPF_STX`): the register a fetch
+      // loads stays in the mask, and a wanted slot it read passes to the source register.
+      if (regs & dstBit) return false;
+      if (!stackFlag || !bt.stack.has(stackFlag - 1)) return true;
+      bt.stack.delete(stackFlag - 1);
+      bt.regs[top] = regs | srcBit;
       return true;
-    }
     case 'call_local':
       if (ctx.isGlobalCall(i)) {
         // A global function sets R0 and leaves R1-R5 not initialised: nothing before the call made them.

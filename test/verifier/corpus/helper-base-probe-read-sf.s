@@ -1,4 +1,5 @@
 ; with CAP_PERFMON every type gets probe_read_kernel (bpf_base_func_proto)
+; log: exact
 ; result: accept
 r1 = r10
 r1 += -8

@@ -1,4 +1,5 @@
 ; LD_ABS reads the skb in r6: r0 gets the byte, r1-r5 are clobbered
+; log: exact
 ; result: accept
 r6 = r1
 r0 = *(u8 *)skb[23]

@@ -1,4 +1,5 @@
 ; after LD_ABS the caller-saved registers are gone
+; log: exact
 ; result: reject
 ; error: R1 !read_ok
 r6 = r1

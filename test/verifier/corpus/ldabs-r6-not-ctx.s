@@ -1,4 +1,5 @@
 ; LD_ABS needs the context in r6
+; log: exact
 ; result: reject
 ; error: at the time of BPF_LD_ABS|IND R6 != pointer to skb
 r6 = r10

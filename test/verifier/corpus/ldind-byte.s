@@ -1,4 +1,5 @@
 ; LD_IND adds a register to the offset
+; log: exact
 ; result: accept
 r6 = r1
 r7 = 14
