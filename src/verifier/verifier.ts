@@ -28,7 +28,7 @@ import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, prepareFuncArgs, type GlobalFunc } fr
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import {
-  Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionContext,
+  Backtrack, linkedReg, linkedRegsFlag, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionContext,
   type PrecisionLog,
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
@@ -231,6 +231,8 @@ class Env {
   readonly precisionLog: PrecisionLog | undefined;
   /** This verification as a precision walk sees it, without the log: for marks the kernel's log does not show. */
   readonly silentPrecision: PrecisionContext;
+  /** The sets of scalars conditional jumps linked (`collect_linked_regs`), named by the path's history entries. */
+  readonly linkedRegs: number[][] = [];
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -295,6 +297,7 @@ class Env {
     this.rows = decodeRows(insns);
     this.silentPrecision = {
       insns, rows: this.rows, callbackCallsites: this.callbackCallsites, isGlobalCall: (idx) => this.isGlobalCall(idx), precisionLog: undefined,
+      linkedRegs: this.linkedRegs,
     };
     this.funcLinkage = funcLinkages(options);
     this.prunePoints = new SmallSet(insns.length);
@@ -1669,7 +1672,7 @@ function checkStackAccess(env: Env, state: VerifierState, idx: number, regno: nu
     else stackWriteVar(frame, minOff, maxOff, scratch);
     return null;
   }
-  return constOff ? stackReadFixed(env, idx, frame, minOff, size, scratch) : stackReadVar(env, idx, regno, frame, minOff, maxOff, reg, off, size);
+  return constOff ? stackReadFixed(env, idx, frame, minOff, size, scratch) : stackReadVar(env, idx, regno, frame, minOff, maxOff, reg, off, size, scratch);
 }
 
 function slotIndex(off: number): { spi: number; j: number } {
@@ -1780,11 +1783,14 @@ function stackReadFixed(env: Env, idx: number, f: FuncState, off: number, size: 
 }
 
 /** `check_stack_read_var_off`: every byte that may be read must be initialised (when privileged: exist). */
-function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff: number, maxOff: number, reg: RegState, off: number, size: number): RegState {
+function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff: number, maxOff: number, reg: RegState, off: number, size: number,
+  scratch: Scratch): RegState {
   let allZero = true;
   for (let o = minOff; o < maxOff; o++) {
     const s = slotIndex(o);
     const type = f.stack[s.spi]?.slotType[s.j] ?? 'invalid';
+    // `mark_reg_stack_read` scratches the slots it looks at, up to the first byte that is not zero.
+    if (allZero) scratch.slots.add(s.spi);
     if (type !== 'zero') allZero = false;
     if (type === 'invalid' && !env.privileged) {
       throw new Reject(idx, `invalid variable-offset read from stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
@@ -2328,6 +2334,45 @@ function isBranchTaken(dst: RegState, src: RegState, opcode: number, jmp32: bool
   return isScalarBranchTaken(dst, src, opcode, jmp32);
 }
 
+/** LINKED_REGS_MAX: the most scalars one branch records as linked. */
+const LINKED_REGS_MAX = 6;
+
+/**
+ * `collect_linked_regs` for a branch both ways: the live scalars (and spilled
+ * ones) that share the id of a register it compares, whatever their offsets,
+ * go into the path's history, so that the precision walk marks them together;
+ * beyond LINKED_REGS_MAX a scalar is unlinked instead, as the kernel does.
+ */
+function recordLinkedRegs(env: Env, state: VerifierState, idx: number, ins: Insn, dst: RegState, src: RegState): void {
+  const set: number[] = [];
+  const live = liveMasks(env, state, idx);
+  const collect = (id: number): void => {
+    for (let fr = state.frames.length - 1; fr >= 0; fr--) {
+      const f = state.frames[fr];
+      const add = (r: RegState, e: number): void => {
+        if (r.type !== 'scalar' || r.id !== id) return;
+        if (set.length < LINKED_REGS_MAX) set.push(e);
+        else r.id = 0;
+      };
+      for (let j = 0; j < 10; j++) if (live[fr] & (1 << j)) add(f.regs[j], linkedReg(fr, j, false));
+      f.stack.forEach((slot, spi) => {
+        if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') add(slot.spilledPtr, linkedReg(fr, spi, true));
+      });
+    }
+  };
+  if (srcX(ins) && src.type === 'scalar' && src.id) collect(src.id);
+  if (dst.type === 'scalar' && dst.id) collect(dst.id);
+  if (set.length < 2) return;
+  env.linkedRegs.push(set);
+  const flag = linkedRegsFlag(env.linkedRegs.length - 1);
+  if (env.histVisit) {
+    env.hist[env.hist.length - 1] += flag;
+  } else {
+    env.hist.push(idx, env.histPrev, flag);
+    env.histVisit = true;
+  }
+}
+
 /** `sync_linked_regs`: live registers tied by id learn what the branch taught `known`. */
 function syncLinkedRegs(state: VerifierState, known: RegState, live: readonly number[]): void {
   if (!known.id) return;
@@ -2373,6 +2418,7 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
     env.path.push(idx, idx + 1, PATH_NEVER_TAKEN);
     return { kind: 'next', idx: idx + 1 };
   }
+  if (env.privileged) recordLinkedRegs(env, state, idx, ins, dst, src);
   const other = cloneState(state);
   const oDst = cur(other).regs[ins.dst];
   const oSrc = srcX(ins) ? cur(other).regs[ins.src] : constScalar(BigInt(ins.imm));
@@ -2522,9 +2568,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       default:
         throw new Reject(idx, `helper ${name} (argument ${arg.type}) is not supported by this verifier yet`);
     }
-    // Only ARG_ANYTHING takes a scalar whatever its value: a NULL for a pointer, an allocation size… depend on it
-    // (a size, once the access it allows is checked, above).
-    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING' && arg.type !== 'ARG_CONST_SIZE' && arg.type !== 'ARG_CONST_SIZE_OR_ZERO') {
+    // Only ARG_ANYTHING takes a scalar whatever its value: an allocation size… depends on it (a size, once the
+    // access it allows is checked, above). A NULL where NULL is allowed skips the type check, and the kernel
+    // marks nothing (`register_is_null`).
+    const allowedNull = nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n;
+    if (reg.type === 'scalar' && !allowedNull && arg.type !== 'ARG_ANYTHING' && arg.type !== 'ARG_CONST_SIZE' && arg.type !== 'ARG_CONST_SIZE_OR_ZERO') {
       demandPrecise(env, state, regno);
     }
   });
@@ -2777,7 +2825,8 @@ function checkHelperMemAccess(env: Env, state: VerifierState, idx: number, regno
     case 'fp': {
       const frame = frameOf(state, reg);
       if (!tnumIsConst(reg.varOff)) {
-        checkStackAccess(env, state, idx, regno, reg, 0, size, 'read', null, scratch);
+        // `check_stack_range_initialized` scratches nothing (unlike a load's `mark_reg_stack_read`).
+        checkStackAccess(env, state, idx, regno, reg, 0, size, 'read', null, new Scratch());
         return;
       }
       const off = reg.off + Number(s64(reg.varOff.value));
