@@ -221,6 +221,11 @@ function resolveSpec(spec: SocketSpec, where: string): Omit<Sock, 'region' | 'ad
   };
 }
 
+/** Check a socket description as SocketTable.add does, without placing it (SocketSpecError naming `where`). */
+export function checkSocketSpec(spec: SocketSpec, where = 'socket'): void {
+  resolveSpec(spec, where);
+}
+
 const fieldOffset = (name: string): number => BPF_SOCK.fields.find((f) => f.name === name)!.offset;
 /** struct bpf_sock offsets, from src/platform's description. */
 const SK = {
@@ -578,4 +583,54 @@ export function socketHelpers(table: SocketTable, packets: PacketRuns): HelperDe
       },
     },
   ];
+}
+
+const SPEC_NUMBERS = ['boundDevIf', 'mark', 'priority', 'rxQueueMapping', 'netns'] as const;
+
+/**
+ * A socket from one line of text, as `ebpf run --socket` takes it:
+ * `PROTO LOCAL [REMOTE] [STATE] [key=value…] [reuseport] [v6only]`, where
+ * LOCAL and REMOTE are `ADDR:PORT` (`[ADDR]:PORT` for IPv6), the keys are
+ * SocketSpec's (`mark=5`, `boundDevIf=1`, `netns=3`, `cookie=9`…) and
+ * `tcp.NAME=N` sets a struct bpf_tcp_sock value:
+ * `tcp 127.0.0.1:8080`, `tcp 10.0.0.1:80 10.0.0.2:40000 established mark=7`,
+ * `udp [::1]:53 v6only`. The table checks the result (SocketSpecError).
+ */
+export function parseSocketSpec(text: string): SocketSpec {
+  const where = `socket '${text}'`;
+  const words = text.trim().split(/\s+/);
+  const protocol = words.shift();
+  if (protocol !== 'tcp' && protocol !== 'udp') return fail(where, `starts with its protocol, tcp or udp, not '${protocol ?? ''}'`);
+  const endpoint = (w: string): { ip: string; port: number } | undefined => {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(w);
+    return m ? { ip: m[1] ?? m[2], port: Number(m[3]) } : undefined;
+  };
+  const local = endpoint(words.shift() ?? '');
+  if (!local) return fail(where, 'needs its local address as ADDR:PORT ([ADDR]:PORT for IPv6) after the protocol');
+  const spec: SocketSpec = { protocol, localIp: local.ip, localPort: local.port };
+  const tcp: Record<string, number | bigint> = {};
+  for (const w of words) {
+    const remote = endpoint(w);
+    const kv = /^([\w.]+)=(\S+)$/.exec(w);
+    if (remote && spec.remoteIp === undefined) {
+      spec.remoteIp = remote.ip;
+      spec.remotePort = remote.port;
+    } else if (Object.hasOwn(TCP_STATES, w)) {
+      spec.state = w as SocketState;
+    } else if (w === 'reuseport' || w === 'v6only') {
+      spec[w] = true;
+    } else if (kv) {
+      const [, key, value] = kv;
+      if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(value)) fail(where, `${key}=${value}: the value is not an integer`);
+      const n = BigInt(value);
+      if (key.startsWith('tcp.')) tcp[key.slice(4)] = n <= 0xffffffffn ? Number(n) : n;
+      else if (key === 'cookie') spec.cookie = n;
+      else if ((SPEC_NUMBERS as readonly string[]).includes(key)) spec[key as (typeof SPEC_NUMBERS)[number]] = Number(n);
+      else fail(where, `unknown key '${key}' (known: ${[...SPEC_NUMBERS, 'cookie', 'tcp.NAME'].join(', ')})`);
+    } else {
+      fail(where, `'${w}' is neither a remote ADDR:PORT, a state (${Object.keys(TCP_STATES).join(', ')}), key=value, reuseport nor v6only`);
+    }
+  }
+  if (Object.keys(tcp).length) spec.tcp = tcp;
+  return spec;
 }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddressSpace } from '../../src/memory/index.js';
 import {
-  RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, socketHelpers, type SocketSpec,
+  RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, parseSocketSpec, socketHelpers, type SocketSpec,
 } from '../../src/helpers/index.js';
 import { PacketRuns } from '../../src/helpers/packet.js';
 import { Collection, TestRunError, type LocalEngine } from '../../src/runtime/index.js';
@@ -270,4 +270,22 @@ test('parseIp: IPv4, IPv6 with ::, embedded IPv4; junk is undefined', () => {
   assert.deepEqual([...parseIp('::ffff:1.2.3.4')!], [...new Array(10).fill(0), 0xff, 0xff, 1, 2, 3, 4]);
   assert.deepEqual([...parseIp('2001:db8:0:0:0:0:0:1')!], [...parseIp('2001:db8::1')!]);
   for (const junk of ['256.0.0.1', '1::2::3', '1:2:3:4:5:6:7', 'g::1', '', 'localhost']) assert.equal(parseIp(junk), undefined, junk);
+});
+
+test('parseSocketSpec: the --socket line as a socket description', () => {
+  assert.deepEqual(parseSocketSpec('tcp 127.0.0.1:8080'), { protocol: 'tcp', localIp: '127.0.0.1', localPort: 8080 });
+  assert.deepEqual(parseSocketSpec(' udp [::1]:53  [2001:db8::2]:99 established mark=7 netns=0x3 cookie=18446744073709551615 reuseport v6only'), {
+    protocol: 'udp', localIp: '::1', localPort: 53, remoteIp: '2001:db8::2', remotePort: 99, state: 'established', mark: 7, netns: 3,
+    cookie: (1n << 64n) - 1n, reuseport: true, v6only: true,
+  });
+  assert.deepEqual(parseSocketSpec('tcp 1.1.1.1:1 tcp.snd_cwnd=20 tcp.bytes_acked=0x100000000').tcp, { snd_cwnd: 20, bytes_acked: 1n << 32n });
+  for (const [line, message] of [
+    ['sctp 1.1.1.1:1', /starts with its protocol/],
+    ['tcp 1.1.1.1', /needs its local address as ADDR:PORT/],
+    ['tcp 1.1.1.1:1 mark=lots', /mark=lots: the value is not an integer/],
+    ['tcp 1.1.1.1:1 colour=3', /unknown key 'colour'/],
+    ['tcp 1.1.1.1:1 2.2.2.2:2 3.3.3.3:3', /'3.3.3.3:3' is neither/],
+  ] as const) {
+    assert.throws(() => parseSocketSpec(line), (e: unknown) => e instanceof SocketSpecError && message.test(e.message), line);
+  }
 });
