@@ -362,11 +362,11 @@ export class SocketTable {
   /** sk_to_full_sk: a request socket stands for its listener (undefined when the table has none). */
   toFullSk(s: Sock): Sock | undefined {
     if (s.state !== TCP_NEW_SYN_RECV) return s;
-    return this.candidates(s.family, IPPROTO_TCP, s.spec.netns, s.local, s.spec.localPort, 0).find((c) => c.state === TCP_LISTEN);
+    return this.candidates(s.family, IPPROTO_TCP, s.spec.netns, s.local, s.spec.localPort, 0).flat().find((c) => c.state === TCP_LISTEN);
   }
 
-  /** Bound sockets that may take a packet for local address `daddr` port `dport`, exact address first. */
-  private candidates(family: number, protocol: number, netns: number | undefined, daddr: Uint8Array, dport: number, ifindex: number): Sock[] {
+  /** Sockets bound to port `dport` that may take a packet for `daddr`: those bound to that address, and those bound to every address. */
+  private candidates(family: number, protocol: number, netns: number | undefined, daddr: Uint8Array, dport: number, ifindex: number): [Sock[], Sock[]] {
     const exact: Sock[] = [], wild: Sock[] = [];
     for (const s of this.list()) {
       if (s.protocol !== protocol || s.spec.netns !== netns || s.spec.localPort !== dport) continue;
@@ -376,7 +376,7 @@ export class SocketTable {
       if (equal(addr, daddr, family)) exact.push(s);
       else if (addr.every((b) => b === 0)) wild.push(s);
     }
-    return [...exact, ...wild];
+    return [exact, wild];
   }
 
   /**
@@ -384,27 +384,41 @@ export class SocketTable {
    * from `saddr`:`sport` to `daddr`:`dport` (ports in host order), or undefined.
    */
   lookup(family: number, protocol: number, netns: number | undefined, saddr: Uint8Array, sport: number, daddr: Uint8Array, dport: number, ifindex: number): Sock | undefined {
-    const bound = this.candidates(family, protocol, netns, daddr, dport, ifindex);
+    const [exact, wild] = this.candidates(family, protocol, netns, daddr, dport, ifindex);
     const connected = (s: Sock) => {
       const r = remoteFor(s, family);
       return r !== undefined && s.spec.remotePort === sport && equal(r, saddr, family);
     };
     if (protocol === IPPROTO_TCP) {
       // The established hash: every state but listen (and close) is keyed by its four-tuple.
-      const est = bound.find((s) => s.state !== TCP_LISTEN && s.state !== TCP_CLOSE && connected(s));
+      const est = exact.find((s) => s.state !== TCP_LISTEN && s.state !== TCP_CLOSE && connected(s));
       if (est) return est;
-      return best(bound.filter((s) => s.state === TCP_LISTEN), (s) => (s.spec.boundDevIf ? 2 : 1) + (s.family === family ? 1 : 0));
+      // compute_score of a listener: a bound device 2 (else 1), the lookup's family 1.
+      const listener = (s: Sock) => (s.state === TCP_LISTEN ? (s.spec.boundDevIf ? 2 : 1) + (s.family === family ? 1 : 0) : 0);
+      return best(exact, listener) ?? best(wild, listener);
     }
     // compute_score of UDP: a connected peer must match and scores 4 per part, a bound device 4, the family 1.
-    return best(bound.filter((s) => !s.spec.remotePort || connected(s)), (s) =>
-      (s.spec.remotePort ? 8 : 0) + (s.spec.boundDevIf ? 4 : 0) + (s.family === family ? 1 : 0));
+    const udp = (s: Sock) => (s.spec.remotePort && !connected(s) ? 0 : 1 + (s.spec.remotePort ? 8 : 0) + (s.spec.boundDevIf ? 4 : 0) + (s.family === family ? 1 : 0));
+    return best(exact, udp) ?? best(wild, udp);
   }
 }
 
-/** The highest-scoring socket of the first address class that has one (exact local address before the wildcard). */
-function best(list: Sock[], score: (s: Sock) => number): Sock | undefined {
+/**
+ * The highest-scoring socket (score 0: not a candidate), the first of equal
+ * ones. The kernel searches the sockets bound to the packet's address before
+ * those bound to every address, and takes the best of the first search that
+ * finds one.
+ */
+function best(list: readonly Sock[], score: (s: Sock) => number): Sock | undefined {
   let top: Sock | undefined;
-  for (const s of list) if (!top || score(s) > score(top)) top = s;
+  let topScore = 0;
+  for (const s of list) {
+    const n = score(s);
+    if (n > topScore) {
+      top = s;
+      topScore = n;
+    }
+  }
   return top;
 }
 

@@ -289,3 +289,25 @@ test('parseSocketSpec: the --socket line as a socket description', () => {
     assert.throws(() => parseSocketSpec(line), (e: unknown) => e instanceof SocketSpecError && message.test(e.message), line);
   }
 });
+
+test('lookups search the sockets bound to the address before the wildcard ones, then score devices and families', () => {
+  const space = new AddressSpace();
+  const table = new SocketTable(space, [
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 80, boundDevIf: 1 },
+    { protocol: 'tcp', localIp: '127.0.0.1', localPort: 80 },
+    { protocol: 'tcp', localIp: '::', localPort: 81 },
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 81 },
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 82, boundDevIf: 2 },
+    { protocol: 'udp', localIp: '0.0.0.0', localPort: 53, boundDevIf: 1 },
+    { protocol: 'udp', localIp: '127.0.0.1', localPort: 53 },
+  ]);
+  const ip = (s: string) => parseIp(s)!;
+  const find = (protocol: number, dport: number) => table.lookup(2, protocol, undefined, ip('10.0.0.1'), 1000, ip('127.0.0.1'), dport, 1);
+  const [devWild, exact, dual, v4wild, , , udpExact] = table.list();
+  assert.equal(find(6, 80), exact, 'the address before a wildcard bound to the device');
+  assert.equal(find(6, 81), v4wild, 'an IPv4 socket scores above a dual-stack one');
+  assert.notEqual(find(6, 81), dual);
+  assert.equal(find(6, 82), undefined, 'bound to another device');
+  assert.equal(find(17, 53), udpExact);
+  assert.ok(devWild);
+});
