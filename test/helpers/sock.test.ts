@@ -13,7 +13,7 @@ import {
   RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, parseSocketSpec, socketHelpers, type SocketSpec,
 } from '../../src/helpers/index.js';
 import { PacketRuns } from '../../src/helpers/packet.js';
-import { Collection, TestRunError, type LocalEngine } from '../../src/runtime/index.js';
+import { Collection, Runtime, TestRunError, type LocalEngine } from '../../src/runtime/index.js';
 import { helperIdByName } from '../../src/platform/index.js';
 import { ipv4Frame, lookupProgram, programSpec, skLookupCtx, SOCK_FIELDS, type LookupOptions, type Tuple } from './sock-util.js';
 
@@ -310,4 +310,45 @@ test('lookups search the sockets bound to the address before the wildcard ones, 
   assert.equal(find(6, 82), undefined, 'bound to another device');
   assert.equal(find(17, 53), udpExact);
   assert.ok(devWild);
+});
+
+test('an sk_lookup test run selects a socket: its cookie in ctx_out, a fresh selection each repeat, EOPNOTSUPP for a reuseport group', () => {
+  for (const engine of ENGINES) {
+    const runtime = new Runtime({
+      engine, sockets: [{ ...LISTENER, cookie: 77n }, { protocol: 'tcp', localIp: '127.0.0.1', localPort: 9000, reuseport: true }],
+    });
+    try {
+      const [listener, grouped] = runtime.sockets.list();
+      // No verified program can name a socket without a sockmap: these hold its address as a constant.
+      const select = (sk: number, flags: number) => `r2 = ${sk} ll\nr3 = ${flags}\ncall bpf_sk_assign\nif r0 != 0 goto +2\nr0 = 1\nexit\nr0 = 0\nexit`;
+      const ctx = skLookupCtx({ family: 2, protocol: 6, remoteIp: '10.0.0.1', remotePort: 1, localIp: '127.0.0.1', localPort: 8080 });
+      const run = (text: string, repeat = 1) => {
+        const c = Collection.load(programSpec('sk_lookup', text), { runtime, verify: false });
+        return c.programs.prog.testRun({ ctx, repeat });
+      };
+      const r = run(select(listener.address, 0), 3);
+      assert.equal(r.retval, 1, `${engine}: no EEXIST from an earlier repeat`);
+      assert.equal(new DataView(r.ctxOut.buffer).getBigUint64(0, true), 77n);
+      assert.equal(run(select(grouped.address, 2)).retval, 1, 'BPF_SK_LOOKUP_F_NO_REUSEPORT');
+      assert.throws(() => run(select(grouped.address, 0)), (e: unknown) => e instanceof TestRunError && e.errno === 'EOPNOTSUPP');
+      const dropped = run(`r2 = ${listener.address} ll\nr3 = 0\ncall bpf_sk_assign\nr0 = 0\nexit`);
+      assert.deepEqual([dropped.retval, new DataView(dropped.ctxOut.buffer).getBigUint64(0, true)], [0, 0n], 'SK_DROP discards the selection');
+    } finally {
+      runtime.dispose();
+    }
+  }
+});
+
+test('runtime.sockets.add: a socket described after the runtime was made is found too', () => {
+  const runtime = new Runtime({ engine: 'interp' });
+  try {
+    const text = lookupProgram({ saddr: '1.1.1.1', sport: 1, daddr: '127.0.0.1', dport: 8080 }, { body: 'r8 = *(u32 *)(r7 + 44)' });
+    const c = Collection.load(programSpec('sched_cls', text), { runtime });
+    assert.equal(c.programs.prog.testRun({ data: FRAME }).retval | 0, -1);
+    runtime.sockets.add(LISTENER);
+    assert.equal(c.programs.prog.testRun({ data: FRAME }).retval, 8080);
+    assert.throws(() => runtime.sockets.add({ ...LISTENER, protocol: 'icmp' as 'tcp' }), SocketSpecError);
+  } finally {
+    runtime.dispose();
+  }
 });
