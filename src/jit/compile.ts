@@ -107,10 +107,10 @@ import {
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
-import { buildCfg, Term, type ProgramCfg } from './cfg.js';
+import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -1340,7 +1340,7 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
     hi = Math.max(hi, to);
   };
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
-  const fp = new Float64Array(11);
+  const fp = new Array<number>(11).fill(NaN);
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
     fp.fill(NaN);
     fp[10] = 0;
@@ -1554,25 +1554,29 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const programsOut = facts.map((f, p) => {
     const { cfg } = f;
     const { index, entries, funcIndex } = perProgram[p];
-    const work = graphWork(cfg.blockCount);
+    const arena = Scratch.take(scratchBytes(cfg.blockCount));
+    const work = graphWork(cfg.blockCount, arena);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
       const isCallee = verified && k > 0;
+      const mark = arena.at;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
       // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
       const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
       const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, zeroOnEntry);
-      if (graph.reducible) emitStructured(graph, cfg, lowering);
+      if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
       lowering.w.byte(Op.unreachable);
       mb.setBody(funcIndex[k], frame.locals, lowering.w);
       functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
       lowered.push(lowering);
+      arena.reset(mark);
     });
+    Scratch.release(arena);
     return { functions, lowered };
   });
 
