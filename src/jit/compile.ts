@@ -17,13 +17,14 @@
  *                             signature when it compiles a module (a third of a
  *                             millisecond each, more than compiling a small
  *                             program); an imported table costs it nothing
- *     host(pc, kind, a..f : i64) → i64
+ *     host(pc, kind, a..f : i64, self) → i64
  *                             every call out to JavaScript but the ones below: a
  *                             helper (kind = its id, a..e = r1..r5, r0 = result),
  *                             callx (a = the id register), the end of the run from
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
  *                             budget), a run-time check's fault (never returns);
- *                             a wasm function calling the JavaScript (host-code.ts)
+ *                             a wasm function calling the JavaScript (host-code.ts),
+ *                             one per Jit: `self` says which program calls
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
  *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
  *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
@@ -31,6 +32,11 @@
  *                             tail call made pending (-1: the helper made it; slot 0
  *                             is the Jit's JavaScript entry), called in this frame,
  *                             and the run's count of tail calls (run zeroes it)
+ *   self, self1, … : externref
+ *                             each program's own import (its JitModule), which it
+ *                             passes to host: one host function serves every module
+ *                             of a Jit (a wasm function made per module cost an
+ *                             instance each)
  *
  * Exports, by the module's form:
  *
@@ -185,11 +191,11 @@ export interface CompiledProgram {
   readonly functions: readonly { entry: number; structured: boolean; index: number; main: boolean }[];
   /** The export of the program's entry (run, run0, run1, … in a batch; callback; enter). */
   readonly exportName: string;
-  /** Host imports of the module (host, host1, …): one per program it holds. */
+  /** Programs of the module, each with its `self` import (self, self1, …). */
   readonly hosts: number;
   /**
    * The functions the module imports, by their slot in its imported table
-   * `fns` (host, host1, …, tail, the intrinsics' imports): it calls them
+   * `fns` (host, the intrinsics' imports): it calls them
    * with call_indirect, because V8 compiles a wrapper for every imported
    * function's signature when it compiles a module (a third of a
    * millisecond each), and nothing for an imported table.
@@ -303,8 +309,10 @@ function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: numb
 
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
-  /** The table slot of the program's host import. */
+  /** The table slot of the host import. */
   host: number;
+  /** The global holding the program's `self` (the host import's last argument). */
+  self: number;
   hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
@@ -1477,8 +1485,9 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
   const slot = (name: string) => slots.push(name) - 1;
-  const hosts = programs.map((_, k) => slot(k === 0 ? 'host' : `host${k}`));
+  const host = slot('host');
   const common = {
+    host,
     hostType,
     subType,
     calleeType,
@@ -1515,6 +1524,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     common.tailId = mb.importGlobal('env', 'tailId', I32, true);
     common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
+  const selfs = programs.map((_, p) => mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
 
   // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
   const isRun = form.kind === 'run';
@@ -1523,7 +1533,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
-    const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
+    const index: ModuleIndex = { ...common, self: selfs[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
     // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
     const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
@@ -1638,12 +1648,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   });
 }
 
-/** host(pc, kind, a, b, c, d, e, f). */
-export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
+/** host(pc, kind, a, b, c, d, e, f, self). */
+export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64, ValType.externref];
 
-/** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
+/** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0, then the program's self. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
+  w.byte(Op.globalGet); w.u32(m.self);
   callSlot(w, m.host, m.hostType);
 }
 
