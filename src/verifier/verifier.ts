@@ -1741,16 +1741,16 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   const aligned = off % BPF_REG_SIZE === 0;
   // Only a whole slot written screens the reads after it from the ones before.
   if (aligned && size === BPF_REG_SIZE) env.liveStack.markWrite(f.frameno, spi);
+  const spilled = slot.slotType[BPF_REG_SIZE - 1] === 'spill';
   // A store that overwrites part of a spilled register destroys the spill.
-  if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && !(aligned && size === BPF_REG_SIZE)) {
+  if (spilled && !(aligned && size === BPF_REG_SIZE)) {
     for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
     slot.spilledPtr = notInit();
   }
   if (value && aligned && (value.type === 'scalar' ? env.privileged : size === BPF_REG_SIZE)) {
-    const spilled = copyReg(value);
-    if (spilled.type === 'scalar' && spilled.umax >> BigInt(size * 8) === 0n) assignScalarIdBeforeMov(env, value);
+    if (value.type === 'scalar' && value.umax >> BigInt(size * 8) === 0n) assignScalarIdBeforeMov(env, value);
     slot.spilledPtr = copyReg(value);
-    if (spilled.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
+    if (value.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
     for (let j = BPF_REG_SIZE; j > BPF_REG_SIZE - size; j--) slot.slotType[j - 1] = 'spill';
     recordStackAccess(env, f.frameno, spi);
     return;
@@ -1758,6 +1758,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   if (value && isPointer(value)) {
     throw new Reject(-1, 'invalid size of register spill');
   }
+  // A plain store into a slot that held a spill scrubs it (`scrub_spilled_slot`): every initialised byte, zeros too, becomes misc.
+  if (spilled) for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] !== 'invalid') slot.slotType[j] = 'misc';
   const zero = value !== null && value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n;
   for (let i = 0; i < size; i++) {
     const o = off + i;
