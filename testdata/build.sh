@@ -24,6 +24,7 @@ OBJECTS=(
   behaviour:behaviour.c:bpfel
   kconfig:kconfig.c:bpfel
   bench:bench.c:bpfel
+  sockets:sockets.c:bpfel
 )
 
 mkdir -p obj

@@ -221,6 +221,11 @@ function resolveSpec(spec: SocketSpec, where: string): Omit<Sock, 'region' | 'ad
   };
 }
 
+/** Check a socket description as SocketTable.add does, without placing it (SocketSpecError naming `where`). */
+export function checkSocketSpec(spec: SocketSpec, where = 'socket'): void {
+  resolveSpec(spec, where);
+}
+
 const fieldOffset = (name: string): number => BPF_SOCK.fields.find((f) => f.name === name)!.offset;
 /** struct bpf_sock offsets, from src/platform's description. */
 const SK = {
@@ -357,11 +362,11 @@ export class SocketTable {
   /** sk_to_full_sk: a request socket stands for its listener (undefined when the table has none). */
   toFullSk(s: Sock): Sock | undefined {
     if (s.state !== TCP_NEW_SYN_RECV) return s;
-    return this.candidates(s.family, IPPROTO_TCP, s.spec.netns, s.local, s.spec.localPort, 0).find((c) => c.state === TCP_LISTEN);
+    return this.candidates(s.family, IPPROTO_TCP, s.spec.netns, s.local, s.spec.localPort, 0).flat().find((c) => c.state === TCP_LISTEN);
   }
 
-  /** Bound sockets that may take a packet for local address `daddr` port `dport`, exact address first. */
-  private candidates(family: number, protocol: number, netns: number | undefined, daddr: Uint8Array, dport: number, ifindex: number): Sock[] {
+  /** Sockets bound to port `dport` that may take a packet for `daddr`: those bound to that address, and those bound to every address. */
+  private candidates(family: number, protocol: number, netns: number | undefined, daddr: Uint8Array, dport: number, ifindex: number): [Sock[], Sock[]] {
     const exact: Sock[] = [], wild: Sock[] = [];
     for (const s of this.list()) {
       if (s.protocol !== protocol || s.spec.netns !== netns || s.spec.localPort !== dport) continue;
@@ -371,7 +376,7 @@ export class SocketTable {
       if (equal(addr, daddr, family)) exact.push(s);
       else if (addr.every((b) => b === 0)) wild.push(s);
     }
-    return [...exact, ...wild];
+    return [exact, wild];
   }
 
   /**
@@ -379,27 +384,41 @@ export class SocketTable {
    * from `saddr`:`sport` to `daddr`:`dport` (ports in host order), or undefined.
    */
   lookup(family: number, protocol: number, netns: number | undefined, saddr: Uint8Array, sport: number, daddr: Uint8Array, dport: number, ifindex: number): Sock | undefined {
-    const bound = this.candidates(family, protocol, netns, daddr, dport, ifindex);
+    const [exact, wild] = this.candidates(family, protocol, netns, daddr, dport, ifindex);
     const connected = (s: Sock) => {
       const r = remoteFor(s, family);
       return r !== undefined && s.spec.remotePort === sport && equal(r, saddr, family);
     };
     if (protocol === IPPROTO_TCP) {
       // The established hash: every state but listen (and close) is keyed by its four-tuple.
-      const est = bound.find((s) => s.state !== TCP_LISTEN && s.state !== TCP_CLOSE && connected(s));
+      const est = exact.find((s) => s.state !== TCP_LISTEN && s.state !== TCP_CLOSE && connected(s));
       if (est) return est;
-      return best(bound.filter((s) => s.state === TCP_LISTEN), (s) => (s.spec.boundDevIf ? 2 : 1) + (s.family === family ? 1 : 0));
+      // compute_score of a listener: a bound device 2 (else 1), the lookup's family 1.
+      const listener = (s: Sock) => (s.state === TCP_LISTEN ? (s.spec.boundDevIf ? 2 : 1) + (s.family === family ? 1 : 0) : 0);
+      return best(exact, listener) ?? best(wild, listener);
     }
     // compute_score of UDP: a connected peer must match and scores 4 per part, a bound device 4, the family 1.
-    return best(bound.filter((s) => !s.spec.remotePort || connected(s)), (s) =>
-      (s.spec.remotePort ? 8 : 0) + (s.spec.boundDevIf ? 4 : 0) + (s.family === family ? 1 : 0));
+    const udp = (s: Sock) => (s.spec.remotePort && !connected(s) ? 0 : 1 + (s.spec.remotePort ? 8 : 0) + (s.spec.boundDevIf ? 4 : 0) + (s.family === family ? 1 : 0));
+    return best(exact, udp) ?? best(wild, udp);
   }
 }
 
-/** The highest-scoring socket of the first address class that has one (exact local address before the wildcard). */
-function best(list: Sock[], score: (s: Sock) => number): Sock | undefined {
+/**
+ * The highest-scoring socket (score 0: not a candidate), the first of equal
+ * ones. The kernel searches the sockets bound to the packet's address before
+ * those bound to every address, and takes the best of the first search that
+ * finds one.
+ */
+function best(list: readonly Sock[], score: (s: Sock) => number): Sock | undefined {
   let top: Sock | undefined;
-  for (const s of list) if (!top || score(s) > score(top)) top = s;
+  let topScore = 0;
+  for (const s of list) {
+    const n = score(s);
+    if (n > topScore) {
+      top = s;
+      topScore = n;
+    }
+  }
   return top;
 }
 
@@ -578,4 +597,54 @@ export function socketHelpers(table: SocketTable, packets: PacketRuns): HelperDe
       },
     },
   ];
+}
+
+const SPEC_NUMBERS = ['boundDevIf', 'mark', 'priority', 'rxQueueMapping', 'netns'] as const;
+
+/**
+ * A socket from one line of text, as `ebpf run --socket` takes it:
+ * `PROTO LOCAL [REMOTE] [STATE] [key=value…] [reuseport] [v6only]`, where
+ * LOCAL and REMOTE are `ADDR:PORT` (`[ADDR]:PORT` for IPv6), the keys are
+ * SocketSpec's (`mark=5`, `boundDevIf=1`, `netns=3`, `cookie=9`…) and
+ * `tcp.NAME=N` sets a struct bpf_tcp_sock value:
+ * `tcp 127.0.0.1:8080`, `tcp 10.0.0.1:80 10.0.0.2:40000 established mark=7`,
+ * `udp [::1]:53 v6only`. The table checks the result (SocketSpecError).
+ */
+export function parseSocketSpec(text: string): SocketSpec {
+  const where = `socket '${text}'`;
+  const words = text.trim().split(/\s+/);
+  const protocol = words.shift();
+  if (protocol !== 'tcp' && protocol !== 'udp') return fail(where, `starts with its protocol, tcp or udp, not '${protocol ?? ''}'`);
+  const endpoint = (w: string): { ip: string; port: number } | undefined => {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(w);
+    return m ? { ip: m[1] ?? m[2], port: Number(m[3]) } : undefined;
+  };
+  const local = endpoint(words.shift() ?? '');
+  if (!local) return fail(where, 'needs its local address as ADDR:PORT ([ADDR]:PORT for IPv6) after the protocol');
+  const spec: SocketSpec = { protocol, localIp: local.ip, localPort: local.port };
+  const tcp: Record<string, number | bigint> = {};
+  for (const w of words) {
+    const remote = endpoint(w);
+    const kv = /^([\w.]+)=(\S+)$/.exec(w);
+    if (remote && spec.remoteIp === undefined) {
+      spec.remoteIp = remote.ip;
+      spec.remotePort = remote.port;
+    } else if (Object.hasOwn(TCP_STATES, w)) {
+      spec.state = w as SocketState;
+    } else if (w === 'reuseport' || w === 'v6only') {
+      spec[w] = true;
+    } else if (kv) {
+      const [, key, value] = kv;
+      if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(value)) fail(where, `${key}=${value}: the value is not an integer`);
+      const n = BigInt(value);
+      if (key.startsWith('tcp.')) tcp[key.slice(4)] = n <= 0xffffffffn ? Number(n) : n;
+      else if (key === 'cookie') spec.cookie = n;
+      else if ((SPEC_NUMBERS as readonly string[]).includes(key)) spec[key as (typeof SPEC_NUMBERS)[number]] = Number(n);
+      else fail(where, `unknown key '${key}' (known: ${[...SPEC_NUMBERS, 'cookie', 'tcp.NAME'].join(', ')})`);
+    } else {
+      fail(where, `'${w}' is neither a remote ADDR:PORT, a state (${Object.keys(TCP_STATES).join(', ')}), key=value, reuseport nor v6only`);
+    }
+  }
+  if (Object.keys(tcp).length) spec.tcp = tcp;
+  return spec;
 }

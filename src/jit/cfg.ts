@@ -74,11 +74,75 @@ export class Carver {
   }
 }
 
+/** Scratch buffers given back with Scratch.release, for take to reuse (a cache, not state: each is zeroed as it is carved). */
+const spare: Scratch[] = [];
+/** At most this many spare buffers, none larger than this many bytes, are kept. */
+const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
+
+/**
+ * Zeroed typed arrays for what a compile needs only while it runs (the
+ * graph of each function, the structurer's arrays), carved from a buffer
+ * that serves the next compile too: a Carver's buffer per function and
+ * per array was a good part of what compiling a small function costs.
+ * `at` and `reset` give back what was carved since.
+ */
+export class Scratch {
+  private buffer: ArrayBuffer;
+  at = 0;
+
+  private constructor(bytes: number) {
+    this.buffer = new ArrayBuffer(bytes);
+  }
+
+  /** A scratch with room for `bytes` (more is carved as fresh arrays, correct but slower); give it back with release. */
+  static take(bytes: number): Scratch {
+    const s = spare.pop();
+    if (!s) return new Scratch(Math.max(4096, bytes));
+    if (s.buffer.byteLength < bytes) s.buffer = new ArrayBuffer(Math.max(bytes, 2 * s.buffer.byteLength));
+    s.at = 0;
+    return s;
+  }
+
+  /** Give back a scratch none of whose arrays is read any more. */
+  static release(s: Scratch): void {
+    if (spare.length < MAX_SPARE && s.buffer.byteLength <= MAX_SPARE_BYTES) spare.push(s);
+  }
+
+  /** Give back what was carved since `at` was `mark`. */
+  reset(mark: number): void {
+    this.at = mark;
+  }
+
+  /** The byte offset of `bytes` more, 8-aligned, or -1 when they do not fit. */
+  private carve(bytes: number): number {
+    const at = (this.at + 7) & ~7;
+    if (at + bytes > this.buffer.byteLength) return -1;
+    this.at = at + bytes;
+    return at;
+  }
+
+  i32(n: number): Int32Array {
+    const at = this.carve(4 * n);
+    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n).fill(0);
+  }
+
+  f64(n: number): Float64Array {
+    const at = this.carve(8 * n);
+    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n).fill(0);
+  }
+
+  u8(n: number): Uint8Array {
+    const at = this.carve(n);
+    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n).fill(0);
+  }
+}
+
 /** Validate `insns` and build its graph. Throws InstructionError naming the slot. */
 export function buildCfg(insns: readonly Insn[]): ProgramCfg {
   const rows = validateProgram(insns);
   const n = insns.length;
-  const leader = new Uint8Array(n + 1);
+  const scratch = Scratch.take(n + 1);
+  const leader = scratch.u8(n + 1);
   leader[0] = 1;
   const calls: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -145,6 +209,7 @@ export function buildCfg(insns: readonly Insn[]): ProgramCfg {
         succ[2 * k] = next;
     }
   }
+  Scratch.release(scratch);
   const targets = [...new Set(calls)].sort((x, y) => x - y);
   return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls: targets };
 }

@@ -17,13 +17,14 @@
  *                             signature when it compiles a module (a third of a
  *                             millisecond each, more than compiling a small
  *                             program); an imported table costs it nothing
- *     host(pc, kind, a..f : i64) → i64
+ *     host(pc, kind, a..f : i64, self) → i64
  *                             every call out to JavaScript but the ones below: a
  *                             helper (kind = its id, a..e = r1..r5, r0 = result),
  *                             callx (a = the id register), the end of the run from
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
  *                             budget), a run-time check's fault (never returns);
- *                             a wasm function calling the JavaScript (host-code.ts)
+ *                             a wasm function calling the JavaScript (host-code.ts),
+ *                             one per Jit: `self` says which program calls
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
  *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
  *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
@@ -31,6 +32,11 @@
  *                             tail call made pending (-1: the helper made it; slot 0
  *                             is the Jit's JavaScript entry), called in this frame,
  *                             and the run's count of tail calls (run zeroes it)
+ *   self, self1, … : externref
+ *                             each program's own import (its JitModule), which it
+ *                             passes to host: one host function serves every module
+ *                             of a Jit (a wasm function made per module cost an
+ *                             instance each)
  *
  * Exports, by the module's form:
  *
@@ -107,10 +113,10 @@ import {
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
-import { buildCfg, Term, type ProgramCfg } from './cfg.js';
+import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -185,11 +191,11 @@ export interface CompiledProgram {
   readonly functions: readonly { entry: number; structured: boolean; index: number; main: boolean }[];
   /** The export of the program's entry (run, run0, run1, … in a batch; callback; enter). */
   readonly exportName: string;
-  /** Host imports of the module (host, host1, …): one per program it holds. */
+  /** Programs of the module, each with its `self` import (self, self1, …). */
   readonly hosts: number;
   /**
    * The functions the module imports, by their slot in its imported table
-   * `fns` (host, host1, …, tail, the intrinsics' imports): it calls them
+   * `fns` (host, the intrinsics' imports): it calls them
    * with call_indirect, because V8 compiles a wrapper for every imported
    * function's signature when it compiles a module (a third of a
    * millisecond each), and nothing for an imported table.
@@ -303,8 +309,10 @@ function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: numb
 
 /** Function indices and globals every function's code refers to. */
 interface ModuleIndex {
-  /** The table slot of the program's host import. */
+  /** The table slot of the host import. */
   host: number;
+  /** The global holding the program's `self` (the host import's last argument). */
+  self: number;
   hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
@@ -337,6 +345,19 @@ interface ModuleIndex {
   budget: boolean;
   /** Whether bpf-to-bpf calls use the verified convention (CALLEE_PARAMS). */
   verified: boolean;
+}
+
+/**
+ * A program's index: the module's, with what is the program's own (written out: spreading an object
+ * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
+ */
+function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero'>, self: number, zero: StackZeroing): ModuleIndex {
+  return {
+    host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
+    calleeType: c.calleeType, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), frameTop: c.frameTop,
+    stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
+    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified,
+  };
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -1340,7 +1361,7 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
     hi = Math.max(hi, to);
   };
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
-  const fp = new Float64Array(11);
+  const fp = new Array<number>(11).fill(NaN);
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
     fp.fill(NaN);
     fp[10] = 0;
@@ -1477,8 +1498,9 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
   const slot = (name: string) => slots.push(name) - 1;
-  const hosts = programs.map((_, k) => slot(k === 0 ? 'host' : `host${k}`));
+  const host = slot('host');
   const common = {
+    host,
     hostType,
     subType,
     calleeType,
@@ -1515,6 +1537,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     common.tailId = mb.importGlobal('env', 'tailId', I32, true);
     common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
+  const selfs = programs.map((_, p) => mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
 
   // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
   const isRun = form.kind === 'run';
@@ -1523,7 +1546,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
-    const index: ModuleIndex = { ...common, host: hosts[p], fault: -1, subs: new Map(), zero: stackZeroing(cfg) };
+    const index = programIndex(common, selfs[p], stackZeroing(cfg));
     // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
     const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
@@ -1554,25 +1577,29 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const programsOut = facts.map((f, p) => {
     const { cfg } = f;
     const { index, entries, funcIndex } = perProgram[p];
-    const work = graphWork(cfg.blockCount);
+    const arena = Scratch.take(scratchBytes(cfg.blockCount));
+    const work = graphWork(cfg.blockCount, arena);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
       const isCallee = verified && k > 0;
+      const mark = arena.at;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
       // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
       const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
       const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, zeroOnEntry);
-      if (graph.reducible) emitStructured(graph, cfg, lowering);
+      if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
       lowering.w.byte(Op.unreachable);
       mb.setBody(funcIndex[k], frame.locals, lowering.w);
       functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
       lowered.push(lowering);
+      arena.reset(mark);
     });
+    Scratch.release(arena);
     return { functions, lowered };
   });
 
@@ -1634,12 +1661,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   });
 }
 
-/** host(pc, kind, a, b, c, d, e, f). */
-export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64];
+/** host(pc, kind, a, b, c, d, e, f, self). */
+export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64, ValType.externref];
 
-/** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0. */
+/** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0, then the program's self. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
+  w.byte(Op.globalGet); w.u32(m.self);
   callSlot(w, m.host, m.hostType);
 }
 

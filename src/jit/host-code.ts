@@ -15,8 +15,8 @@ import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
 
-/** The host import's JavaScript side (jit.ts): pc, kind, six arguments → r0. */
-export type HostFn = (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint) => bigint;
+/** The host import's JavaScript side (jit.ts): pc, kind, six arguments, the calling program's `self` import → r0. */
+export type HostFn = (pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint, self: unknown) => bigint;
 
 /** A cache, not state: the compiled module of each signature. */
 const compiled = new Map<string, WebAssembly.Module>();
@@ -44,7 +44,7 @@ export function wasmFunction<F extends (...args: never[]) => unknown>(fn: F, par
   return new WebAssembly.Instance(callerModule(params, results), { env: { js: fn } }).exports.fn as unknown as F;
 }
 
-/** A program's host function as a wasm function. */
+/** The host function (one per Jit: the calling program passes its `self`) as a wasm function. */
 export function hostFunction(fn: HostFn): HostFn {
   return wasmFunction(fn, HOST_PARAMS, [ValType.i64]);
 }

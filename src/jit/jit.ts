@@ -135,12 +135,15 @@ class ProgramCode implements IntrinsicProgram {
   }
 }
 
+/** A module as the value of a `self` import: an externref global takes any JavaScript value (TypeScript's ImportValue lists only wasm objects). */
+const selfImport = (m: JitModule) => m as unknown as WebAssembly.ImportValue;
+
 /**
  * One program's view of an instantiated module: its imports bound to the
  * Jit and to the program it was compiled from. A module compiled for a
  * batch of programs is instantiated once for all of them (JitModule.batch),
- * each program's host import bound to its own JitModule; alone, a program
- * of a batch module gets an instance whose host imports are all its own.
+ * each program's `self` import its own JitModule; alone, a program of a
+ * batch module gets an instance whose `self` imports are all its own.
  */
 class JitModule {
   /** Set once the module is instantiated (at once, or by JitModule.batch). */
@@ -149,7 +152,7 @@ class JitModule {
   constructor(readonly jit: Jit, readonly code: ProgramCode, readonly compiled: CompiledProgram, module?: WebAssembly.Module) {
     if (!module) return;
     const env = this.imports();
-    for (let k = 1; k < compiled.hosts; k++) env[`host${k}`] = env.host;
+    for (let k = 1; k < compiled.hosts; k++) env[`self${k}`] = selfImport(this);
     this.bind(new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled) }));
   }
 
@@ -174,7 +177,7 @@ class JitModule {
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
-    for (let k = 1; k < mods.length; k++) env[`host${k}`] = hostFunction(mods[k].hostImport());
+    for (let k = 1; k < mods.length; k++) env[`self${k}`] = selfImport(mods[k]);
     const instance = new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled[0]) });
     for (const m of mods) m.bind(instance);
     return mods;
@@ -188,7 +191,8 @@ class JitModule {
       stackStart: jit.stackRegion.start,
       stackSize: jit.stackRegion.size,
       ...jit.shared,
-      host: hostFunction(this.hostImport()),
+      host: jit.hostFn,
+      self: selfImport(this),
     };
     if (compiled.tailImport) {
       env.tails = jit.tails.table;
@@ -201,34 +205,32 @@ class JitModule {
     return env;
   }
 
-  /** The host import of this module's program (compile.ts): its helper calls, callx, aborts and faults. */
-  private hostImport(): HostFn {
+  /** @internal A host call of this module's program (compile.ts, through the Jit's host function): its helper calls, callx, aborts and faults. */
+  host(pc: number, kind: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint, f: bigint): bigint {
+    if (kind >= 0) return this.call(pc, kind, a, b, c, d, e);
+    if (kind === HostCall.callx) {
+      const id = U64(a);
+      if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
+      return this.call(pc, Number(id), b, c, d, e, f);
+    }
+    if (kind === HostCall.abort) throw new Abort(a);
+    throw this.fault(pc, HostCall.fault - kind, a);
+  }
+
+  /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
+  private call(pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint {
     const { jit } = this;
-    const ctx = jit.context;
-    /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
-    const call = (pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint => {
-      const def = jit.helpers.get(id);
-      if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
-      const outer = jit.current, outerPc = jit.currentPc;
-      jit.current = this;
-      jit.currentPc = pc;
-      try {
-        return invokeHelper(def, ctx, pc, a, b, c, d, e);
-      } finally {
-        jit.current = outer;
-        jit.currentPc = outerPc;
-      }
-    };
-    return (pc, kind, a, b, c, d, e, f) => {
-      if (kind >= 0) return call(pc, kind, a, b, c, d, e);
-      if (kind === HostCall.callx) {
-        const id = U64(a);
-        if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
-        return call(pc, Number(id), b, c, d, e, f);
-      }
-      if (kind === HostCall.abort) throw new Abort(a);
-      throw this.fault(pc, HostCall.fault - kind, a);
-    };
+    const def = jit.helpers.get(id);
+    if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
+    const outer = jit.current, outerPc = jit.currentPc;
+    jit.current = this;
+    jit.currentPc = pc;
+    try {
+      return invokeHelper(def, jit.context, pc, a, b, c, d, e);
+    } finally {
+      jit.current = outer;
+      jit.currentPc = outerPc;
+    }
   }
 
   private fault(pc: number, kind: Fault, arg: bigint): RuntimeError {
@@ -273,6 +275,8 @@ export class Jit {
   running = false;
   /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
   readonly tails: TailCode;
+  /** @internal The host import of every module (compile.ts): the calling program passes its JitModule. */
+  readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
   private pendingTail: JitModule | undefined;
   private readonly useIntrinsics: boolean;

@@ -27,7 +27,7 @@
  */
 import { ByteWriter } from './wasm/writer.js';
 import { Op, ValType } from './wasm/opcodes.js';
-import { Carver, Term, type ProgramCfg } from './cfg.js';
+import { Term, type ProgramCfg, type Scratch } from './cfg.js';
 
 /**
  * What the structurer asks of the code generator, per block.
@@ -87,11 +87,16 @@ export interface GraphWork {
   readonly iter: Uint8Array;
   readonly stack: Int32Array;
   readonly post: Int32Array;
+  /** Where each function's arrays are carved (functionGraph, emitStructured), given back after it. */
+  readonly arena: Scratch;
 }
 
-export function graphWork(blockCount: number): GraphWork {
-  const c = new Carver(4 * (4 * blockCount) + blockCount);
-  return { scratch: c.i32(blockCount).fill(-1), disc: c.i32(blockCount), stack: c.i32(blockCount), post: c.i32(blockCount), iter: c.u8(blockCount) };
+/** Bytes of `arena` a program of `blockCount` blocks may need: graphWork's, then one function's at a time. */
+export const scratchBytes = (blockCount: number) => 104 * blockCount + 512;
+
+export function graphWork(blockCount: number, arena: Scratch): GraphWork {
+  const c = arena;
+  return { scratch: c.i32(blockCount).fill(-1), disc: c.i32(blockCount), stack: c.i32(blockCount), post: c.i32(blockCount), iter: c.u8(blockCount), arena };
 }
 
 
@@ -126,7 +131,7 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   iter.fill(0, 0, n);
   // Int32 arrays: nodes n, succ 2n, predStart n + 1, predList at most 2n, fill n, idom n, childStart n + 1,
   // childList n - 1, cfill n, pre n, postNum n, it n; then loopHeader and merge, n bytes each.
-  const c = new Carver(4 * (14 * n + 2) + 2 * n);
+  const c = work.arena;
   const nodes = c.i32(n);
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
@@ -226,12 +231,11 @@ const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
 const enum Ctx { loop, block, if }
 
 /** Emit the function as structured control flow (the graph must be reducible). */
-export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
+export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering, c: Scratch): void {
   const { w } = out;
   const n = g.nodes.length;
   // The enclosing constructs, innermost last; where each node's loop and follow-block sit in it.
   const ctx: Ctx[] = [];
-  const c = new Carver(8 * n);
   const loopAt = c.i32(n).fill(-1);
   const blockAt = c.i32(n).fill(-1);
   // Tasks: [kind, a, b] triples on a stack.
@@ -244,7 +248,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
     if (g.merge[t]) return brDepth(blockAt[t]);
     return -1;
   };
-  const { pendIn, pendOut } = pendingCounts(g, out);
+  const { pendIn, pendOut } = pendingCounts(g, out, c);
   const branch = (x: number, t: number) => {
     const depth = labelFor(x, t);
     if (depth >= 0) {
@@ -364,9 +368,8 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+function pendingCounts(g: FunctionGraph, out: BlockLowering, c: Scratch): { pendIn: Float64Array; pendOut: Float64Array } {
   const n = g.nodes.length;
-  const c = new Carver(16 * n);
   const pendIn = c.f64(n), pendOut = c.f64(n);
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;

@@ -29,7 +29,10 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
   const names: WatNames = {
     funcs: compiled.funcNames,
     slots: compiled.slots,
-    globals: ['frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), 'tailId', 'tailCount'],
+    globals: [
+      'frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), ...(compiled.tailImport ? ['tailId', 'tailCount'] : []),
+      ...Array.from({ length: compiled.hosts }, (_, p) => (p === 0 ? 'self' : `self${p}`)),
+    ],
     locals: compiled.funcNames.map((name) => (/(^|_)main$/.test(name) ? mainLocals : /(^|_)sub_\d+$/.test(name) ? subLocals : /(^|_)callee_\d+$/.test(name) ? calleeLocals : [])),
     comments,
   };

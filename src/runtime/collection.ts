@@ -341,7 +341,10 @@ class LocalProgram implements LiveProgram {
     try {
       let r0 = 0n;
       const start = performance.now();
-      for (let i = 0; i < run.repeat; i++) r0 = this.prepared.run({ r1: run.r1, packet: run.packet }).r0;
+      for (let i = 0; i < run.repeat; i++) {
+        run.reset?.();
+        r0 = this.prepared.run({ r1: run.r1, packet: run.packet }).r0;
+      }
       const durationNs = Math.round(((performance.now() - start) * 1e6) / run.repeat);
       const { dataOut, ctxOut, retval } = run.finish(r0);
       return { retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };

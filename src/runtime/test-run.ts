@@ -51,6 +51,8 @@ export interface PreparedRun {
   packet?: { data: number; dataEnd: number };
   frame?: PacketFrame;
   repeat: number;
+  /** Called before each of the `repeat` runs, for types whose runs start from a clean state (sk_lookup's selection). */
+  reset?(): void;
   /** The outputs, given the last run's r0; `retval` when the type's test run does not return r0 itself (sk_lookup). */
   finish(r0: bigint): { dataOut: Uint8Array; ctxOut: Uint8Array; retval?: number };
   release(): void;
@@ -378,6 +380,11 @@ function prepareSkLookup(input: RunInput): PreparedRun {
   return {
     r1: BigInt(region.start),
     repeat: repeatOf(input),
+    reset() {
+      run.selected = undefined;
+      run.noReuseport = false;
+      space.view.setBigUint64(region.start + SKL.sk, 0n, true);
+    },
     finish(r0) {
       const passed = (r0 & 0xffffffffn) === BigInt(SK_PASS);
       const selected = passed ? run.selected : undefined;

@@ -21,12 +21,9 @@ export interface GlobalFunc {
   args: GlobalArg[];
 }
 
-/** The kernel's spelling of a type in these messages (`struct foo`, `int`, `ptr`). */
+/** `btf_type_str`: the kind's name in capitals (`STRUCT`, `FWD`); void is kind 0, `UNKNOWN`. */
 function typeStr(t: BtfType): string {
-  switch (t.kind) {
-    case 'struct': case 'union': case 'enum': case 'fwd': return `${t.kind === 'fwd' ? 'struct' : t.kind} ${t.name}`;
-    default: return t.kind;
-  }
+  return t.kind === 'void' ? 'UNKNOWN' : t.kind.toUpperCase();
 }
 
 /**
@@ -55,14 +52,15 @@ export function prepareFuncArgs(btf: Btf, funcTypeId: number, ctxStruct: string)
     }
     if (t.kind !== 'ptr') return `Arg#${i} type ${typeStr(t)} in ${func.name}() is not supported yet.`;
     const pointee = skipModsAndTypedefs(btf, t.type).type;
-    if ((pointee.kind === 'struct' || pointee.kind === 'fwd') && pointee.name === ctxStruct) {
+    // `btf_is_prog_ctx_type`: a pointer to the context struct (a forward declaration of it is not one).
+    if ((pointee.kind === 'struct' || pointee.kind === 'union') && pointee.name === ctxStruct) {
       args.push({ kind: 'ctx' });
       continue;
     }
     try {
       args.push({ kind: 'mem', size: resolveSize(btf, t.type) });
     } catch {
-      return `arg#${i} reference type('${typeStr(pointee)}') size cannot be determined: -22`;
+      return `arg#${i} reference type('${typeStr(pointee)} ${pointee.name}') size cannot be determined: -22`;
     }
   }
   return { name: func.name, args };

@@ -12,6 +12,7 @@ import {
 
 const bit = (r: number): number => (r < 10 ? 1 << r : 0);
 const CALLER_SAVED = 0x3f;
+const ALL_REGS = 0x3ff;
 
 /** Registers an instruction reads (use) and writes (def), as bitmasks of r0-r9. */
 function useDef(ins: Insn, row: Opcode, helperArgs: (id: number) => number): { use: number; def: number } {
@@ -28,7 +29,7 @@ function useDef(ins: Insn, row: Opcode, helperArgs: (id: number) => number): { u
     case 'jmp_imm': return { use: bit(ins.dst), def: 0 };
     case 'lddw': return { use: 0, def: bit(ins.dst) };
     // As the kernel's compute_insn_live_regs: the legacy packet loads keep the default, every register read, none written.
-    case 'ldabs': case 'ldind': return { use: 0x3ff, def: 0 };
+    case 'ldabs': case 'ldind': return { use: ALL_REGS, def: 0 };
     default: break;
   }
   if (cls === BPF_ALU || cls === BPF_ALU64) {

@@ -10,19 +10,20 @@
  * callbacks, as the kernel's does: going back over an exit enters the callee's
  * frame (R0 goes with it for a static subprogram, not for a callback), going
  * back over the call leaves it (R1-R5 become the caller's, a callback's are
- * the helper's own). Where it cannot follow (an atomic on the stack, a mask the
+ * the helper's own). Where it cannot follow (a mask the
  * instruction cannot have produced, a mask left at the program's entry),
  * every scalar of the checkpoints above is marked precise
  * (`mark_all_scalars_precise`): less pruning, never unsound.
  */
-import { BPF_ATOMIC, BPF_CMPXCHG, BPF_FETCH, BPF_MOV, BPF_XCHG, type Insn, type Opcode } from '../isa/index.js';
-import { BPF_REG_SIZE, MAX_CALL_FRAMES, type RegState, type VerifierState } from './state.js';
+import { BPF_MOV, type Insn, type Opcode } from '../isa/index.js';
+import { BPF_REG_SIZE, MAX_CALL_FRAMES, type VerifierState } from './state.js';
 
 /**
  * Jump history of a path segment (`bpf_jmp_history_entry`), three numbers an
  * entry: an instruction reached other than by falling through (or one that
- * accessed the stack), the instruction before it on the path, and its stack
- * access (0, or `stackAccess()`).
+ * accessed the stack, or a branch on linked scalars), the instruction before
+ * it on the path, and its flags: its stack access (0, or `stackAccess()`) plus
+ * `linkedRegsFlag()` of the scalars a branch there linked.
  */
 export type JmpHistory = number[];
 
@@ -43,6 +44,37 @@ export interface PrecisionCheckpoint {
 /** History flag of a spill to, or a fill from, slot `spi` of frame `frame` (`insn_stack_access_flags`). */
 export function stackAccess(frame: number, spi: number): number {
   return 1 + frame * 64 + spi;
+}
+
+/** Stack access flags stay below this; the linked scalars' part of an entry's flags counts in its multiples. */
+const LINKED_UNIT = 1024;
+
+/**
+ * A scalar of a linked set (`linked_reg`): register `regno` of frame `frame`,
+ * or with `slot`, the spill in slot `regno` of that frame.
+ */
+export function linkedReg(frame: number, regno: number, slot: boolean): number {
+  return frame * 128 + (slot ? 64 : 0) + regno;
+}
+
+/** History flag of the scalars a branch linked: the 1-based index of their set in the verification's list of sets. */
+export function linkedRegsFlag(setIndex: number): number {
+  return (setIndex + 1) * LINKED_UNIT;
+}
+
+/**
+ * `bt_sync_linked_regs`: when one scalar of the set a branch linked is wanted,
+ * all are: the branch narrowed them together.
+ */
+function syncLinkedRegs(ctx: PrecisionContext, flag: number, bt: Backtrack): void {
+  const set = flag >= LINKED_UNIT ? ctx.linkedRegs[Math.floor(flag / LINKED_UNIT) - 1] : undefined;
+  if (!set) return;
+  const has = (e: number): boolean => (e & 64 ? bt.stack.has((e >> 7) * 64 + (e & 63)) : (bt.regs[e >> 7] & (1 << (e & 63))) !== 0);
+  if (!set.some(has)) return;
+  for (const e of set) {
+    if (e & 64) bt.stack.add((e >> 7) * 64 + (e & 63));
+    else bt.regs[e >> 7] |= 1 << (e & 63);
+  }
 }
 
 /** What still needs to be precise, as the walk goes backwards (`backtrack_state`). */
@@ -91,6 +123,8 @@ export interface PrecisionContext {
   /** A bpf-to-bpf call of a global function (verified on its own: the path does not enter it). */
   isGlobalCall(idx: number): boolean;
   readonly precisionLog: PrecisionLog | undefined;
+  /** The sets of scalars branches linked (`linkedReg` each), which history entries name by `linkedRegsFlag`. */
+  readonly linkedRegs: readonly (readonly number[])[];
 }
 
 /** `fmt_reg_mask`. */
@@ -147,10 +181,13 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
         } else {
           const fr = bt.frame;
           log?.write(`mark_precise: frame${fr}: regs=${regNames(bt.regs[fr])} stack=${slotNames(bt, fr)} before ${i}: ${log.insn(i)}\n`);
-          if (!backtrackInsn(ctx, i, subseq, entry >= 0 ? h[entry * 3 + 2] : 0, bt)) {
+          const flags = entry >= 0 ? h[entry * 3 + 2] : 0;
+          syncLinkedRegs(ctx, flags, bt);
+          if (!backtrackInsn(ctx, i, subseq, flags % LINKED_UNIT, bt)) {
             markAllScalarsPrecise(head);
             return;
           }
+          syncLinkedRegs(ctx, flags, bt);
         }
         if (bt.empty()) return;
         subseq = i;
@@ -189,33 +226,11 @@ export function markChainPrecision(ctx: PrecisionContext, head: PrecisionCheckpo
 }
 
 /**
- * Mark what `bt` holds precise in a checkpoint's state, first adding every
- * scalar that shares an id with one of them (`mark_precise_scalar_ids`: a
- * branch on one of linked scalars narrows them all). A scalar precise already
- * leaves the mask: the walk that marked it went on from here.
+ * Mark what `bt` holds precise in a checkpoint's state (linked scalars came
+ * in with the branches that linked them, `syncLinkedRegs`). A scalar precise
+ * already leaves the mask: the walk that marked it went on from here.
  */
 function markCheckpoint(state: VerifierState, bt: Backtrack): void {
-  const ids = new Set<number>();
-  const each = (fn: (r: RegState, frame: number, reg: number, spi: number) => void): void => {
-    state.frames.forEach((f, frame) => {
-      f.regs.forEach((r, reg) => fn(r, frame, reg, -1));
-      f.stack.forEach((slot, spi) => {
-        if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') fn(slot.spilledPtr, frame, -1, spi);
-      });
-    });
-  };
-  const inMask = (frame: number, reg: number, spi: number): boolean =>
-    reg >= 0 ? (bt.regs[frame] & (1 << reg)) !== 0 : bt.stack.has(frame * 64 + spi);
-  each((r, frame, reg, spi) => {
-    if (r.type === 'scalar' && r.id && inMask(frame, reg, spi)) ids.add(r.id);
-  });
-  if (ids.size) {
-    each((r, frame, reg, spi) => {
-      if (r.type !== 'scalar' || !ids.has(r.id)) return;
-      if (reg >= 0) bt.regs[frame] |= 1 << reg;
-      else bt.stack.add(frame * 64 + spi);
-    });
-  }
   state.frames.forEach((f, frame) => {
     for (let reg = 0; reg < 11; reg++) {
       if (!(bt.regs[frame] & (1 << reg))) continue;
@@ -275,14 +290,14 @@ function backtrackInsn(ctx: PrecisionContext, i: number, subseq: number, stackFl
       if (row.format === 'stx') bt.regs[top] = regs | srcBit;
       return true;
     }
-    case 'atomic': {
-      if (stackFlag) return false;
-      if ((ins.code & 0xe0) !== BPF_ATOMIC) return false;
-      const fetch = (ins.imm & BPF_FETCH) !== 0 || ins.imm === BPF_XCHG || ins.imm === BPF_CMPXCHG;
-      // The fetched old value comes from memory.
-      if (fetch) bt.regs[top] = regs & ~(ins.imm === BPF_CMPXCHG ? 1 : srcBit);
+    case 'atomic':
+      // The kernel walks back over an atomic as over a store (`class == BPF_STX`): the register a fetch
+      // loads stays in the mask, and a wanted slot it read passes to the source register.
+      if (regs & dstBit) return false;
+      if (!stackFlag || !bt.stack.has(stackFlag - 1)) return true;
+      bt.stack.delete(stackFlag - 1);
+      bt.regs[top] = regs | srcBit;
       return true;
-    }
     case 'call_local':
       if (ctx.isGlobalCall(i)) {
         // A global function sets R0 and leaves R1-R5 not initialised: nothing before the call made them.

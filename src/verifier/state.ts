@@ -196,6 +196,11 @@ export function regTypeStr(r: RegState): string {
   return prefix + r.type + (r.maybeNull ? '_or_null' : '');
 }
 
+/** A signed 32-bit bound as the log prints it: in decimal when short, else as its u32 bits (`smin32=0x80000001`). */
+function s32Val(v: number): bigint {
+  return v >= -32768 && v <= 32767 ? BigInt.asUintN(64, BigInt(v)) : BigInt(v >>> 0);
+}
+
 /** `print_scalar_ranges`: equal mins (or maxes) are printed once, `smin=smin32=0`. */
 function scalarRanges(r: RegState): string[] {
   const m: Array<{ name: string; val: bigint; omit: boolean }> = [
@@ -203,8 +208,8 @@ function scalarRanges(r: RegState): string[] {
     { name: 'smax', val: BigInt.asUintN(64, r.smax), omit: r.smax === (1n << 63n) - 1n },
     { name: 'umin', val: r.umin, omit: r.umin === 0n },
     { name: 'umax', val: r.umax, omit: r.umax === (1n << 64n) - 1n },
-    { name: 'smin32', val: BigInt.asUintN(64, BigInt(r.s32Min)), omit: r.s32Min === -0x80000000 },
-    { name: 'smax32', val: BigInt.asUintN(64, BigInt(r.s32Max)), omit: r.s32Max === 0x7fffffff },
+    { name: 'smin32', val: s32Val(r.s32Min), omit: r.s32Min === -0x80000000 },
+    { name: 'smax32', val: s32Val(r.s32Max), omit: r.s32Max === 0x7fffffff },
     { name: 'umin32', val: BigInt(r.u32Min), omit: r.u32Min === 0 },
     { name: 'umax32', val: BigInt(r.u32Max), omit: r.u32Max === 0xffffffff },
   ];

@@ -29,7 +29,8 @@ import { StackLiveness } from './live-stack.js';
 import { computeLiveRegisters, liveStr } from './liveness.js';
 import { programTypeInfo, type ProgramTypeInfo } from './program-type.js';
 import {
-  Backtrack, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionLog,
+  Backtrack, linkedReg, linkedRegsFlag, markAllScalarsPrecise, markChainPrecision, stackAccess, type JmpHistory, type PrecisionCheckpoint, type PrecisionContext,
+  type PrecisionLog,
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
 import { computeScc, sccCallchain } from './scc.js';
@@ -52,6 +53,8 @@ const BPF_MAX_VAR_OFF = 1 << 29;
 const BPF_F_RDONLY_PROG = 1 << 7;
 const BPF_F_WRONLY_PROG = 1 << 8;
 const MAX_PACKET_OFF = 0xffff;
+/** `struct bpf_map.name` holds 15 characters and the NUL. */
+const BPF_OBJ_NAME_LEN = 16;
 /** Packet pointer ranges that say where the pointer is relative to pkt_end (`mark_pkt_end`). */
 const AT_PKT_END = -1;
 const BEYOND_PKT_END = -2;
@@ -127,6 +130,8 @@ export interface VerifyResult {
 /** A rejection inside the walk: the message is already worded as the kernel's. */
 class Reject extends Error {
   readonly insn: number;
+  /** The kernel prints this message without its newline (the statistics then follow on the same line). */
+  unterminated = false;
 
   constructor(insn: number, message: string) {
     // Caught inside verify, never shown: a stack trace would only cost (one is taken per rejection, per walk).
@@ -198,6 +203,8 @@ class Env {
   readonly prog: ProgramTypeInfo;
   readonly maps: readonly MapDescriptor[];
   readonly mapInfo: MapInfo[];
+  /** The maps as the kernel's log names them: `map->name` keeps 15 characters, an inner map (`inner_map_meta`) has none. */
+  readonly logMapInfo: MapInfo[];
   /** For each map of maps, the index of its inner map in `maps` (-1 for other maps). */
   readonly innerMapOf: number[];
   readonly level: number;
@@ -225,6 +232,10 @@ class Env {
   histVisit = false;
   /** The precision walk's level-2 log lines. */
   readonly precisionLog: PrecisionLog | undefined;
+  /** This verification as a precision walk sees it, without the log: for marks the kernel's log does not show. */
+  readonly silentPrecision: PrecisionContext;
+  /** The sets of scalars conditional jumps linked (`collect_linked_regs`), named by the path's history entries. */
+  readonly linkedRegs: number[][] = [];
   /** Jump-class instructions processed, and the counters when the last checkpoint was added. */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
@@ -281,12 +292,18 @@ class Env {
     this.innerMapOf = maps.map((m) => (m.innerMap ? maps.push(m.innerMap) - 1 : -1));
     this.maps = maps;
     this.mapInfo = this.maps.map((m) => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize }));
+    const outer = options.maps?.length ?? 0;
+    this.logMapInfo = this.mapInfo.map((m, i) => ({ ...m, name: i < outer ? m.name?.slice(0, BPF_OBJ_NAME_LEN - 1) : undefined }));
     this.level = level;
     this.privileged = !options.unprivileged;
     this.disasm = { format: 'kernel', helperName, pseudoImm: logPseudoImm(this.privileged) };
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
     this.rows = decodeRows(insns);
+    this.silentPrecision = {
+      insns, rows: this.rows, callbackCallsites: this.callbackCallsites, isGlobalCall: (idx) => this.isGlobalCall(idx), precisionLog: undefined,
+      linkedRegs: this.linkedRegs,
+    };
     this.funcLinkage = funcLinkages(options);
     this.prunePoints = new SmallSet(insns.length);
     this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
@@ -334,6 +351,15 @@ function globalFuncOf(env: Env, subprog: number): GlobalFunc | string | undefine
   return global;
 }
 
+/**
+ * `do_check_common` for the main program: with func_info, its BTF prototype goes through
+ * btf_prepare_func_args too (only to learn whether that BTF is reliable); the log keeps its complaint.
+ */
+function logMainFuncArgs(env: Env): void {
+  const main = globalFuncOf(env, 0);
+  if (typeof main === 'string') env.verbose(`${main}\n`);
+}
+
 /** insnOff → `enum btf_func_linkage` from func_info and its BTF FUNC types. */
 function funcLinkages(options: VerifyOptions): Map<number, number> | undefined {
   const { btf, funcInfo } = options;
@@ -372,7 +398,8 @@ function checkUsedMaps(env: Env): void {
     const ins = env.insns[i];
     if (row?.format !== 'lddw' || ![BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX_VALUE].includes(ins.src)) return;
     const map = env.maps[ins.imm];
-    if (map?.spinLockOff === undefined || env.prog.spec.mapUse.spinLock) return;
+    if (!map) throw new Reject(i, `fd ${ins.imm} is not pointing to valid bpf_map`);
+    if (map.spinLockOff === undefined || env.prog.spec.mapUse.spinLock) return;
     throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
   });
 }
@@ -544,9 +571,9 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
   }
   let error: { insn: number; message: string } | null = null;
   try {
-    checkUsedMaps(env);
     findSubprogs(env);
     if (env.level > 1) env.subprogStarts.forEach((start, i) => env.verbose(`func#${i} @${start}\n`));
+    checkUsedMaps(env);
     checkCfg(env);
     if (!options.funcInfo?.length && !options.lineInfo?.length) checkAbnormalReturn(env);
     env.initLiveStack();
@@ -557,7 +584,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     if (!(err instanceof Reject)) throw err;
     error = { insn: err.insn, message: err.message };
     if (!env.log.atLineStart) env.log.write('\n');
-    env.log.write(`${err.message}\n`);
+    env.log.write(err.unterminated ? err.message : `${err.message}\n`);
   }
   if (!error) {
     const combined = checkMaxStackDepth(env);
@@ -654,19 +681,25 @@ class Scratch {
     this.regs.clear();
     this.slots.clear();
   }
+
+  /** `mark_verifier_state_scratched`: a new frame (`init_func_state`) makes the next state line print everything. */
+  all(): void {
+    for (let r = 0; r <= 10; r++) this.regs.add(r);
+    for (let spi = 0; spi < MAX_BPF_STACK / BPF_REG_SIZE; spi++) this.slots.add(spi);
+  }
 }
 
-function stateStr(env: Env, f: FuncState, scratch: Scratch | null): string {
+function stateStr(env: Env, f: FuncState, scratch: Scratch | null, always = false): string {
   let out = '';
   f.regs.forEach((r, i) => {
     if (r.type === 'not_init' || (scratch && !scratch.regs.has(i))) return;
-    out += ` R${i}=${regStr(r, f.frameno, env.mapInfo)}`;
+    out += ` R${i}=${regStr(r, f.frameno, env.logMapInfo)}`;
   });
   f.stack.forEach((slot, spi) => {
     if (scratch && !scratch.slots.has(spi)) return;
-    out += slotStr(slot, spi, f.frameno, env.mapInfo);
+    out += slotStr(slot, spi, f.frameno, env.logMapInfo);
   });
-  if (!out) return out;
+  if (!out && !always) return out;
   // The references held are the walked state's, whichever frame or state is printed (`print_verifier_state` reads cur_state).
   const refs = env.state?.refs.filter((r) => r.id !== 0) ?? [];
   if (refs.length > 0 && env.state?.refs[0].id !== 0) out += ` refs=${refs.map((r) => r.id).join(',')}`;
@@ -734,6 +767,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
   const scratch = new Scratch();
   if (env.level > 1 && start === 0) printLiveness(env);
   env.liveStack.resetCallchain();
+  if (start === 0) logMainFuncArgs(env);
   const endPath = (): Branch | undefined => {
     // `update_branch_counts`.
     for (let cp = head; cp && --cp.branches === 0; cp = cp.parent) {
@@ -830,7 +864,9 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
         if (hit && loop) addSccBackedge(env, { old: hit, live, head, first: head ? head.insnIdx : start, idx, hist: env.hist.slice() });
         // The state after the instruction before is not printed.
         pendingState = null;
-        if (env.level > 0) env.verbose(printState && prevIdx >= 0 ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
+        // After a pop, and after a function's exit (`do_print_state`), the kernel names the edge.
+        const edge = (printState || printNext === 'from') && prevIdx >= 0;
+        if (env.level > 0) env.verbose(edge ? `\nfrom ${prevIdx} to ${idx}: safe\n` : `${idx}: safe\n`);
         const next = endPath();
         if (!next) return;
         ({ state, insnIdx: idx, prevInsnIdx: prevIdx, head, hist: env.hist } = next);
@@ -889,13 +925,14 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     // The walk's log lines (level 2) follow the instruction's line; the state then goes on a line of its own.
     const marked = env.walkLogged;
     if (env.level > 0) {
-      const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch);
+      const format = env.rows[idx]?.format;
+      // After a helper call the state is printed even when no register holds anything: its references still show.
+      const s = step.kind === 'next' && step.print ? '' : stateStr(env, cur(state), scratch, format === 'call_helper');
       // `vlog_alignment` of the instruction line as the kernel measures it, its newline included.
       const col = Math.max(insnText.length + 5, 40);
       const inline = `${' '.repeat(Math.ceil(col / 8) * 8 - 2 - insnText.length)};${s}\n`;
       // A conditional jump prints its state at once (`print_insn_state` in check_cond_jmp_op); other
       // instructions when the next one is not pruned, on their own line if the log moved on since.
-      const format = env.rows[idx]?.format;
       // A helper call scratches R0-R5 (`check_reg_arg` on the caller-saved ones): printed even when none of them holds anything, as after a void helper.
       const scratchedCall = format === 'call_helper' && step.kind === 'next' && !step.print;
       if ((!s && !scratchedCall) || step.kind === 'exit') {
@@ -962,7 +999,8 @@ function demandPrecise(env: Env, state: VerifierState, regno: number): void {
  * it is safe for the reasons that one was: what was precise there (in the
  * registers that may still be read) must be precise here.
  */
-function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number, hist = env.hist): void {
+function propagatePrecision(env: Env, old: VerifierState, live: readonly number[], head: Checkpoint | null, first: number, idx: number, hist = env.hist,
+  ctx: PrecisionContext = env): void {
   const bt = new Backtrack(old.frames.length);
   for (let frame = old.frames.length - 1; frame >= 0; frame--) {
     const f = old.frames[frame];
@@ -977,9 +1015,9 @@ function propagatePrecision(env: Env, old: VerifierState, live: readonly number[
       bt.stack.add(frame * 64 + spi);
       names.push(`fp${-(spi + 1) * BPF_REG_SIZE}`);
     });
-    if (names.length) env.precisionLog?.write(`frame ${frame}: propagating ${names.join(',')}\n`);
+    if (names.length) ctx.precisionLog?.write(`frame ${frame}: propagating ${names.join(',')}\n`);
   }
-  if (!bt.empty()) markChainPrecision(env, head, first, idx, hist, bt, true);
+  if (!bt.empty()) markChainPrecision(ctx, head, first, idx, hist, bt, true);
 }
 
 /** `maybe_enter_scc`: a checkpoint in a loop with no visit under way opens one. */
@@ -1111,7 +1149,8 @@ function maybeExitScc(env: Env, cp: Checkpoint): void {
   const callbacks = env.callbackVisits.get(cp);
   if (callbacks) {
     env.callbackVisits.delete(cp);
-    propagateBackedges(env, callbacks);
+    // Linux 6.18 has no such pass: its marks are ours to keep sound, its lines not in the kernel's log.
+    propagateBackedges(env, callbacks, env.silentPrecision);
   }
   if (cp.callchain === null) return;
   const visit = env.sccVisits.get(cp.callchain);
@@ -1123,7 +1162,7 @@ function maybeExitScc(env: Env, cp: Checkpoint): void {
 }
 
 /** `propagate_backedges`: the precision of the states the backedges converged to, to their paths, until nothing changes. */
-function propagateBackedges(env: Env, visit: SccVisit): void {
+function propagateBackedges(env: Env, visit: SccVisit, ctx: PrecisionContext = env): void {
   if (!env.privileged) {
     visit.backedges = [];
     return;
@@ -1136,7 +1175,7 @@ function propagateBackedges(env: Env, visit: SccVisit): void {
     const now = backedgePrecision(visit);
     if (now === before) break;
     before = now;
-    for (const b of visit.backedges) propagatePrecision(env, b.old.state, b.live, b.head, b.first, b.idx, b.hist);
+    for (const b of visit.backedges) propagatePrecision(env, b.old.state, b.live, b.head, b.first, b.idx, b.hist, ctx);
   }
   visit.backedges = [];
 }
@@ -1726,16 +1765,16 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   const aligned = off % BPF_REG_SIZE === 0;
   // Only a whole slot written screens the reads after it from the ones before.
   if (aligned && size === BPF_REG_SIZE) env.liveStack.markWrite(f.frameno, spi);
+  const spilled = slot.slotType[BPF_REG_SIZE - 1] === 'spill';
   // A store that overwrites part of a spilled register destroys the spill.
-  if (slot.slotType[BPF_REG_SIZE - 1] === 'spill' && !(aligned && size === BPF_REG_SIZE)) {
+  if (spilled && !(aligned && size === BPF_REG_SIZE)) {
     for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] === 'spill') slot.slotType[j] = 'misc';
     slot.spilledPtr = notInit();
   }
   if (value && aligned && (value.type === 'scalar' ? env.privileged : size === BPF_REG_SIZE)) {
-    const spilled = copyReg(value);
-    if (spilled.type === 'scalar' && spilled.umax >> BigInt(size * 8) === 0n) assignScalarIdBeforeMov(env, value);
+    if (value.type === 'scalar' && value.umax >> BigInt(size * 8) === 0n) assignScalarIdBeforeMov(env, value);
     slot.spilledPtr = copyReg(value);
-    if (spilled.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
+    if (value.type === 'scalar' && value.umax >> BigInt(size * 8) !== 0n) slot.spilledPtr.id = 0;
     for (let j = BPF_REG_SIZE; j > BPF_REG_SIZE - size; j--) slot.slotType[j - 1] = 'spill';
     recordStackAccess(env, f.frameno, spi);
     return;
@@ -1743,6 +1782,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   if (value && isPointer(value)) {
     throw new Reject(-1, 'invalid size of register spill');
   }
+  // A plain store into a slot that held a spill scrubs it (`scrub_spilled_slot`): every initialised byte, zeros too, becomes misc.
+  if (spilled) for (let j = 0; j < BPF_REG_SIZE; j++) if (slot.slotType[j] !== 'invalid') slot.slotType[j] = 'misc';
   const zero = value !== null && value.type === 'scalar' && tnumIsConst(value.varOff) && value.varOff.value === 0n;
   for (let i = 0; i < size; i++) {
     const o = off + i;
@@ -1906,9 +1947,8 @@ function checkAtomic(env: Env, state: VerifierState, idx: number, ins: Insn, scr
   checkMemAccess(env, state, idx, ins.dst, ins.off, size, 'write', null, scratch);
   if (!fetch) return;
   const target = ins.imm === BPF_CMPXCHG ? 0 : ins.src;
-  // The old value as the load would read it (a spilled scalar keeps what is known of it).
-  const r = loaded && loaded.type === 'scalar' ? loaded : unknownScalar();
-  writeReg(state, idx, target, r, scratch);
+  // The old value as a load reads it: from the stack, what was spilled there (`check_atomic_rmw`'s second read).
+  writeReg(state, idx, target, loaded ?? unknownScalar(), scratch);
 }
 
 /**
@@ -1952,8 +1992,8 @@ function checkLdImm64(env: Env, state: VerifierState, idx: number, ins: Insn, sc
     case BPF_PSEUDO_MAP_VALUE:
     case BPF_PSEUDO_MAP_IDX_VALUE: {
       const mapIndex = ins.imm;
-      const map = env.maps[mapIndex];
-      if (!map) throw new Reject(idx, `fd ${ins.imm} is not pointing to valid bpf_map`);
+      // checkUsedMaps found every map before the walk.
+      const map = env.maps[mapIndex]!;
       if (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) {
         const r = pointer('map_ptr');
         r.mapIndex = mapIndex;
@@ -2380,6 +2420,45 @@ function isBranchTaken(dst: RegState, src: RegState, opcode: number, jmp32: bool
   return isScalarBranchTaken(dst, src, opcode, jmp32);
 }
 
+/** LINKED_REGS_MAX: the most scalars one branch records as linked. */
+const LINKED_REGS_MAX = 6;
+
+/**
+ * `collect_linked_regs` for a branch both ways: the live scalars (and spilled
+ * ones) that share the id of a register it compares, whatever their offsets,
+ * go into the path's history, so that the precision walk marks them together;
+ * beyond LINKED_REGS_MAX a scalar is unlinked instead, as the kernel does.
+ */
+function recordLinkedRegs(env: Env, state: VerifierState, idx: number, ins: Insn, dst: RegState, src: RegState): void {
+  const set: number[] = [];
+  const live = liveMasks(env, state, idx);
+  const collect = (id: number): void => {
+    for (let fr = state.frames.length - 1; fr >= 0; fr--) {
+      const f = state.frames[fr];
+      const add = (r: RegState, e: number): void => {
+        if (r.type !== 'scalar' || r.id !== id) return;
+        if (set.length < LINKED_REGS_MAX) set.push(e);
+        else r.id = 0;
+      };
+      for (let j = 0; j < 10; j++) if (live[fr] & (1 << j)) add(f.regs[j], linkedReg(fr, j, false));
+      f.stack.forEach((slot, spi) => {
+        if (slot.slotType[BPF_REG_SIZE - 1] === 'spill') add(slot.spilledPtr, linkedReg(fr, spi, true));
+      });
+    }
+  };
+  if (srcX(ins) && src.type === 'scalar' && src.id) collect(src.id);
+  if (dst.type === 'scalar' && dst.id) collect(dst.id);
+  if (set.length < 2) return;
+  env.linkedRegs.push(set);
+  const flag = linkedRegsFlag(env.linkedRegs.length - 1);
+  if (env.histVisit) {
+    env.hist[env.hist.length - 1] += flag;
+  } else {
+    env.hist.push(idx, env.histPrev, flag);
+    env.histVisit = true;
+  }
+}
+
 /** `sync_linked_regs`: live registers tied by id learn what the branch taught `known`. */
 function syncLinkedRegs(state: VerifierState, known: RegState, live: readonly number[]): void {
   if (!known.id) return;
@@ -2425,6 +2504,7 @@ function checkCondJmpOp(env: Env, state: VerifierState, idx: number, ins: Insn, 
     env.path.push(idx, idx + 1, PATH_NEVER_TAKEN);
     return { kind: 'next', idx: idx + 1 };
   }
+  if (env.privileged) recordLinkedRegs(env, state, idx, ins, dst, src);
   const other = cloneState(state);
   const oDst = cur(other).regs[ins.dst];
   const oSrc = srcX(ins) ? cur(other).regs[ins.src] : constScalar(BigInt(ins.imm));
@@ -2470,7 +2550,6 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
   const proto = env.prog.proto(ins.imm);
   if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
-  if (proto.helper === 'bpf_tail_call') checkResourceLeak(state, idx, true, 'tail_call');
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
@@ -2482,9 +2561,6 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
-    // `record_func_key`: a constant index inside the prog array is the tail call's known target.
-    if (proto.helper === 'bpf_tail_call' && regno === 3 && reg.type === 'scalar' && tnumIsConst(reg.varOff) && mapIndex >= 0 &&
-        reg.varOff.value < BigInt(env.maps[mapIndex].maxEntries)) demandPrecise(env, state, regno);
     const nullable = arg.flags.includes('PTR_MAYBE_NULL');
     const typeError = (expected: string): Reject => new Reject(idx, `R${regno} type=${regTypeStr(reg)} expected=${expected}`);
     switch (arg.type) {
@@ -2494,7 +2570,6 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       case 'ARG_CONST_MAP_PTR':
         if (reg.type !== 'map_ptr') throw typeError('map_ptr');
         mapIndex = reg.mapIndex;
-        checkMapFuncCompat(env, idx, proto, mapIndex);
         break;
       case 'ARG_PTR_TO_MAP_KEY':
       case 'ARG_PTR_TO_MAP_VALUE': {
@@ -2583,12 +2658,25 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       default:
         throw new Reject(idx, `helper ${name} (argument ${arg.type}) is not supported by this verifier yet`);
     }
-    // Only ARG_ANYTHING takes a scalar whatever its value: a NULL for a pointer, an allocation size… depend on it
-    // (a size, once the access it allows is checked, above).
-    if (reg.type === 'scalar' && arg.type !== 'ARG_ANYTHING' && arg.type !== 'ARG_CONST_SIZE' && arg.type !== 'ARG_CONST_SIZE_OR_ZERO') {
+    // Only ARG_ANYTHING takes a scalar whatever its value: an allocation size… depends on it (a size, once the
+    // access it allows is checked, above). A NULL where NULL is allowed skips the type check, and the kernel
+    // marks nothing (`register_is_null`).
+    const allowedNull = nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n;
+    if (reg.type === 'scalar' && !allowedNull && arg.type !== 'ARG_ANYTHING' && arg.type !== 'ARG_CONST_SIZE' && arg.type !== 'ARG_CONST_SIZE_OR_ZERO') {
       demandPrecise(env, state, regno);
     }
   });
+  if (proto.helper === 'bpf_tail_call') {
+    // `record_func_key`, after the arguments: the map must be a prog array, and a constant index inside it is the known target.
+    if (mapTypeOf(env.maps[mapIndex]) !== 'prog_array') {
+      const err = new Reject(idx, 'expected prog array map for tail call');
+      err.unterminated = true;
+      throw err;
+    }
+    const key = regOf(state, 3);
+    if (key.type === 'scalar' && tnumIsConst(key.varOff) && key.varOff.value < BigInt(env.maps[mapIndex].maxEntries)) demandPrecise(env, state, 3);
+    checkResourceLeak(state, idx, true, 'tail_call');
+  }
   if (releaseId) {
     if (!state.refs.some((r) => r.id === releaseId)) throw new Reject(idx, `R1 must be referenced when passed to release function`);
     state.refs = state.refs.filter((r) => r.id !== releaseId);
@@ -2603,7 +2691,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       if (isPkt(r) || r.type === 'pkt_end') Object.assign(r, unknownScalar());
     });
   }
-  const callback = callbackSubprog >= 0 ? pushCallbackCall(env, state, idx, proto, callbackSubprog) : undefined;
+  const callback = callbackSubprog >= 0 ? pushCallbackCall(env, state, idx, proto, callbackSubprog, scratch) : undefined;
   const f = cur(state);
   for (let r = 1; r <= 5; r++) {
     f.regs[r] = notInit();
@@ -2656,6 +2744,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     r0.refObjId = id;
     r0.id = id;
   }
+  // `check_map_func_compatibility` comes last in check_helper_call: the arguments' checks and precision come first.
+  if (mapIndex >= 0) checkMapFuncCompat(env, idx, proto, mapIndex);
   f.regs[0] = r0;
   scratch.regs.add(0);
   return callback;
@@ -2718,7 +2808,7 @@ const CALLBACK_HELPERS = new Set(['bpf_loop', 'bpf_for_each_map_elem', 'bpf_find
  * the context), and comes back to this call when it exits; this path goes
  * on as if the loop were over.
  */
-function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number): { state: VerifierState; idx: number } | undefined {
+function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: BpfFuncProto, subprog: number, scratch: Scratch): { state: VerifierState; idx: number } | undefined {
   if (proto.helper !== 'bpf_loop' && proto.helper !== 'bpf_for_each_map_elem') {
     throw new Reject(idx, `helper ${proto.helper} (a callback) is not supported by this verifier yet`);
   }
@@ -2742,6 +2832,7 @@ function pushCallbackCall(env: Env, state: VerifierState, idx: number, proto: Bp
   otherCaller.callbackDepth = depth + 1;
   caller.callbackDepth = 0;
   const callee = newFrame(other.frames.length, idx, subprog);
+  scratch.all();
   if (proto.helper === 'bpf_loop') {
     callee.regs[1] = unknownScalar();
     callee.regs[2] = copyReg(otherCaller.regs[3]);
@@ -2813,8 +2904,6 @@ function checkMapFuncCompat(env: Env, idx: number, proto: BpfFuncProto, mapIndex
   const map = env.maps[mapIndex];
   const typeNum = typeof map.type === 'number' ? map.type : mapTypeByName(map.type);
   const name = typeNum === undefined ? undefined : mapTypeName(typeNum);
-  // `record_func_map`, before check_map_func_compatibility.
-  if (proto.helper === 'bpf_tail_call' && name !== 'prog_array') throw new Reject(idx, 'expected prog array map for tail call');
   if (!name || !mapFuncCompatible(proto.helper, name.toUpperCase() as MapTypeName, env.prog.spec.name, env.prog.attachType)) {
     throw new Reject(idx, `cannot pass map_type ${typeNum} into func ${proto.helper}#${proto.id}`);
   }

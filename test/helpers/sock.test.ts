@@ -10,10 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddressSpace } from '../../src/memory/index.js';
 import {
-  RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, socketHelpers, type SocketSpec,
+  RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, parseSocketSpec, socketHelpers, type SocketSpec,
 } from '../../src/helpers/index.js';
 import { PacketRuns } from '../../src/helpers/packet.js';
-import { Collection, TestRunError, type LocalEngine } from '../../src/runtime/index.js';
+import { Collection, Runtime, TestRunError, type LocalEngine } from '../../src/runtime/index.js';
 import { helperIdByName } from '../../src/platform/index.js';
 import { ipv4Frame, lookupProgram, programSpec, skLookupCtx, SOCK_FIELDS, type LookupOptions, type Tuple } from './sock-util.js';
 
@@ -270,4 +270,85 @@ test('parseIp: IPv4, IPv6 with ::, embedded IPv4; junk is undefined', () => {
   assert.deepEqual([...parseIp('::ffff:1.2.3.4')!], [...new Array(10).fill(0), 0xff, 0xff, 1, 2, 3, 4]);
   assert.deepEqual([...parseIp('2001:db8:0:0:0:0:0:1')!], [...parseIp('2001:db8::1')!]);
   for (const junk of ['256.0.0.1', '1::2::3', '1:2:3:4:5:6:7', 'g::1', '', 'localhost']) assert.equal(parseIp(junk), undefined, junk);
+});
+
+test('parseSocketSpec: the --socket line as a socket description', () => {
+  assert.deepEqual(parseSocketSpec('tcp 127.0.0.1:8080'), { protocol: 'tcp', localIp: '127.0.0.1', localPort: 8080 });
+  assert.deepEqual(parseSocketSpec(' udp [::1]:53  [2001:db8::2]:99 established mark=7 netns=0x3 cookie=18446744073709551615 reuseport v6only'), {
+    protocol: 'udp', localIp: '::1', localPort: 53, remoteIp: '2001:db8::2', remotePort: 99, state: 'established', mark: 7, netns: 3,
+    cookie: (1n << 64n) - 1n, reuseport: true, v6only: true,
+  });
+  assert.deepEqual(parseSocketSpec('tcp 1.1.1.1:1 tcp.snd_cwnd=20 tcp.bytes_acked=0x100000000').tcp, { snd_cwnd: 20, bytes_acked: 1n << 32n });
+  for (const [line, message] of [
+    ['sctp 1.1.1.1:1', /starts with its protocol/],
+    ['tcp 1.1.1.1', /needs its local address as ADDR:PORT/],
+    ['tcp 1.1.1.1:1 mark=lots', /mark=lots: the value is not an integer/],
+    ['tcp 1.1.1.1:1 colour=3', /unknown key 'colour'/],
+    ['tcp 1.1.1.1:1 2.2.2.2:2 3.3.3.3:3', /'3.3.3.3:3' is neither/],
+  ] as const) {
+    assert.throws(() => parseSocketSpec(line), (e: unknown) => e instanceof SocketSpecError && message.test(e.message), line);
+  }
+});
+
+test('lookups search the sockets bound to the address before the wildcard ones, then score devices and families', () => {
+  const space = new AddressSpace();
+  const table = new SocketTable(space, [
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 80, boundDevIf: 1 },
+    { protocol: 'tcp', localIp: '127.0.0.1', localPort: 80 },
+    { protocol: 'tcp', localIp: '::', localPort: 81 },
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 81 },
+    { protocol: 'tcp', localIp: '0.0.0.0', localPort: 82, boundDevIf: 2 },
+    { protocol: 'udp', localIp: '0.0.0.0', localPort: 53, boundDevIf: 1 },
+    { protocol: 'udp', localIp: '127.0.0.1', localPort: 53 },
+  ]);
+  const ip = (s: string) => parseIp(s)!;
+  const find = (protocol: number, dport: number) => table.lookup(2, protocol, undefined, ip('10.0.0.1'), 1000, ip('127.0.0.1'), dport, 1);
+  const [devWild, exact, dual, v4wild, , , udpExact] = table.list();
+  assert.equal(find(6, 80), exact, 'the address before a wildcard bound to the device');
+  assert.equal(find(6, 81), v4wild, 'an IPv4 socket scores above a dual-stack one');
+  assert.notEqual(find(6, 81), dual);
+  assert.equal(find(6, 82), undefined, 'bound to another device');
+  assert.equal(find(17, 53), udpExact);
+  assert.ok(devWild);
+});
+
+test('an sk_lookup test run selects a socket: its cookie in ctx_out, a fresh selection each repeat, EOPNOTSUPP for a reuseport group', () => {
+  for (const engine of ENGINES) {
+    const runtime = new Runtime({
+      engine, sockets: [{ ...LISTENER, cookie: 77n }, { protocol: 'tcp', localIp: '127.0.0.1', localPort: 9000, reuseport: true }],
+    });
+    try {
+      const [listener, grouped] = runtime.sockets.list();
+      // No verified program can name a socket without a sockmap: these hold its address as a constant.
+      const select = (sk: number, flags: number) => `r2 = ${sk} ll\nr3 = ${flags}\ncall bpf_sk_assign\nif r0 != 0 goto +2\nr0 = 1\nexit\nr0 = 0\nexit`;
+      const ctx = skLookupCtx({ family: 2, protocol: 6, remoteIp: '10.0.0.1', remotePort: 1, localIp: '127.0.0.1', localPort: 8080 });
+      const run = (text: string, repeat = 1) => {
+        const c = Collection.load(programSpec('sk_lookup', text), { runtime, verify: false });
+        return c.programs.prog.testRun({ ctx, repeat });
+      };
+      const r = run(select(listener.address, 0), 3);
+      assert.equal(r.retval, 1, `${engine}: no EEXIST from an earlier repeat`);
+      assert.equal(new DataView(r.ctxOut.buffer).getBigUint64(0, true), 77n);
+      assert.equal(run(select(grouped.address, 2)).retval, 1, 'BPF_SK_LOOKUP_F_NO_REUSEPORT');
+      assert.throws(() => run(select(grouped.address, 0)), (e: unknown) => e instanceof TestRunError && e.errno === 'EOPNOTSUPP');
+      const dropped = run(`r2 = ${listener.address} ll\nr3 = 0\ncall bpf_sk_assign\nr0 = 0\nexit`);
+      assert.deepEqual([dropped.retval, new DataView(dropped.ctxOut.buffer).getBigUint64(0, true)], [0, 0n], 'SK_DROP discards the selection');
+    } finally {
+      runtime.dispose();
+    }
+  }
+});
+
+test('runtime.sockets.add: a socket described after the runtime was made is found too', () => {
+  const runtime = new Runtime({ engine: 'interp' });
+  try {
+    const text = lookupProgram({ saddr: '1.1.1.1', sport: 1, daddr: '127.0.0.1', dport: 8080 }, { body: 'r8 = *(u32 *)(r7 + 44)' });
+    const c = Collection.load(programSpec('sched_cls', text), { runtime });
+    assert.equal(c.programs.prog.testRun({ data: FRAME }).retval | 0, -1);
+    runtime.sockets.add(LISTENER);
+    assert.equal(c.programs.prog.testRun({ data: FRAME }).retval, 8080);
+    assert.throws(() => runtime.sockets.add({ ...LISTENER, protocol: 'icmp' as 'tcp' }), SocketSpecError);
+  } finally {
+    runtime.dispose();
+  }
 });

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import { EbpfError } from '../../internal/errors.js';
 import { mapTypeName } from '../../platform/index.js';
+import type { SocketSpec } from '../../helpers/index.js';
 import { setVariable, type CollectionSpec } from '../../elf/index.js';
 import {
   DEFAULT_ENGINE, loadCollection, mapEntries, ProgramVerifierError, UnsupportedProgramError, type LiveMap, type LoadedCollection,
@@ -54,7 +55,9 @@ function setVariables(spec: CollectionSpec, sets: readonly string[]): void {
  * verifier rejects or cannot judge is refused on stderr, and the result is
  * undefined.
  */
-export function openObject(file: string, engine: EngineName, program?: string, sets: readonly string[] = [], verify = true): LoadedCollection | undefined {
+export function openObject(
+  file: string, engine: EngineName, program?: string, sets: readonly string[] = [], verify = true, sockets: readonly SocketSpec[] = [],
+): LoadedCollection | undefined {
   if (!verify) process.stderr.write(NO_VERIFY_WARNING);
   const spec = readObject(file);
   setVariables(spec, sets);
@@ -62,7 +65,7 @@ export function openObject(file: string, engine: EngineName, program?: string, s
     throw new UsageError(`${file} has no program '${program}' (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
   }
   try {
-    return loadCollection(spec, { engine, verify, ...(program !== undefined ? { programs: [program] } : {}) });
+    return loadCollection(spec, { engine, verify, ...(sockets.length ? { sockets } : {}), ...(program !== undefined ? { programs: [program] } : {}) });
   } catch (err) {
     if (engine === 'kernel') throw err;
     if (err instanceof UnsupportedProgramError) return refuseUnsupported(file, err);

@@ -14,6 +14,7 @@ import { parseHexBytes, toHex } from '../../internal/bytes.js';
 import type { Insn } from '../../isa/index.js';
 import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
 import { verify } from '../../verifier/index.js';
+import { SocketSpecError, checkSocketSpec, parseSocketSpec, type SocketSpec } from '../../helpers/index.js';
 import { DEFAULT_ENGINE, parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
 import { isElf, readProgram, readFileOrFail } from '../program-input.js';
 import { EXIT_FAILURE, EXIT_USAGE, InputError, UsageError } from '../report.js';
@@ -30,6 +31,8 @@ export interface ObjectRunOptions {
   repeat?: string;
   /** NAME=VALUE assignments of global variables before load. */
   set?: string[];
+  /** The sockets of the test world (parseSocketSpec's lines), for the socket helpers on our engines. */
+  socket?: string[];
 }
 
 interface RunOptions extends ObjectRunOptions {
@@ -165,11 +168,27 @@ function verifyBeforeRun(input: string, insns: Insn[], opts: RunOptions): boolea
   return false;
 }
 
+/** --socket lines as socket descriptions; the kernel engine has the machine's real sockets instead. */
+export function socketOptions(opts: { socket?: string[]; engine: EngineName }): SocketSpec[] {
+  if (!opts.socket?.length) return [];
+  if (opts.engine === 'kernel') throw new UsageError('--socket describes the sockets of our engines\' test world; the kernel looks up the machine\'s real sockets');
+  return opts.socket.map((line, i) => {
+    try {
+      const spec = parseSocketSpec(line);
+      checkSocketSpec(spec, `socket '${line}'`);
+      return spec;
+    } catch (err) {
+      if (err instanceof SocketSpecError) throw new UsageError(`--socket ${i + 1}: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
 function runObject(file: string, opts: RunOptions): void {
   if (opts.trace || opts.unchecked) throw new UsageError('--trace and --unchecked are for raw programs, not objects');
   if (opts.type !== undefined) throw new UsageError('--type is for raw programs: an object\'s sections give its programs\' types');
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify);
+  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify, socketOptions(opts));
   if (!c) return;
   try {
     let program = opts.program;
@@ -194,7 +213,7 @@ function runObject(file: string, opts: RunOptions): void {
 }
 
 function runProgram(input: string, opts: RunOptions): void {
-  const objectOnly = [opts.program !== undefined && '--program', opts.set !== undefined && '--set', opts.pcap !== undefined && '--pcap', opts.ctx !== undefined && '--ctx', opts.dumpMaps && '--dump-maps'].filter(Boolean);
+  const objectOnly = [opts.program !== undefined && '--program', opts.set !== undefined && '--set', opts.socket !== undefined && '--socket', opts.pcap !== undefined && '--pcap', opts.ctx !== undefined && '--ctx', opts.dumpMaps && '--dump-maps'].filter(Boolean);
   if (objectOnly.length) throw new UsageError(`${objectOnly.join(', ')} ${objectOnly.length > 1 ? 'are' : 'is'} for ELF objects; ${input} is a raw program`);
   if (opts.mem && opts.data) throw new UsageError('give either --mem or --data, not both');
   const repeat = opts.repeat === undefined ? 1 : parseRepeat(opts.repeat);
@@ -227,6 +246,7 @@ export function runCommand(): Command {
     .option('--pcap <file>', 'object: run on each packet of a pcap file, one result per packet')
     .option('--ctx <hex>', 'object: the context (ctx_in) as hex bytes: xdp_md, __sk_buff, raw tracepoint arguments…')
     .option('--set <name=value...>', 'object: set global variables before load (an integer, or hex:BYTES), as a skeleton does')
+    .option('--socket <spec...>', 'object: a socket the socket helpers find, e.g. "tcp 127.0.0.1:8080" or "udp [::1]:53 [::2]:99 mark=7" (repeatable)')
     .option('--repeat <n>', 'run this many times (durationNs is the mean)')
     .addOption(new Option('--engine <engine>', `execution engine (default: ${DEFAULT_ENGINE}; interp with --trace or --unchecked)`).choices(ENGINE_NAMES))
     .option('--json', 'print {"engine","retval","durationNs","dataOut"} (objects: also program, verdict, ctxOut; one line per packet)')

@@ -38,6 +38,8 @@ export const enum ValType {
   i32 = 0x7f,
   i64 = 0x7e,
   f64 = 0x7c,
+  /** A JavaScript value, opaque to wasm (the reference-types proposal, in every engine since 2021). */
+  externref = 0x6f,
   void = 0x40,
 }
 

@@ -21,7 +21,7 @@ export interface WatNames {
   slots?: readonly string[];
 }
 
-const TYPE_NAMES: Readonly<Record<number, string>> = { [ValType.i32]: 'i32', [ValType.i64]: 'i64', [ValType.f64]: 'f64' };
+const TYPE_NAMES: Readonly<Record<number, string>> = { [ValType.i32]: 'i32', [ValType.i64]: 'i64', [ValType.f64]: 'f64', [ValType.externref]: 'externref' };
 
 class Reader {
   at = 0;

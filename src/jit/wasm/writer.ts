@@ -117,7 +117,9 @@ export class ByteWriter {
 
   /** A name: its UTF-8 length, then the bytes (ASCII written directly: the JIT's names all are). */
   name(text: string): void {
-    if (/^[\x00-\x7f]*$/.test(text)) {
+    let ascii = true;
+    for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+    if (ascii) {
       this.u32(text.length);
       this.ensure(text.length);
       for (let i = 0; i < text.length; i++) this.bytes[this.length++] = text.charCodeAt(i);

@@ -1,6 +1,6 @@
 (module
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
-  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64) (result i64)))
+  (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64 externref) (result i64)))
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
   (type (;3;) (func (param i32 i32 i64)))
   (type (;4;) (func (result f64)))
@@ -19,6 +19,7 @@
   (import "env" "pktData" (global $pktData (mut i32)))
   (import "env" "pktLen" (global $pktLen (mut i32)))
   (import "env" "tailPending" (global $tailPending (mut i32)))
+  (import "env" "self" (global $self externref))
   (export "run" (func $main))
   (export "left" (func $left))
   (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
@@ -113,6 +114,7 @@
     i64.const 0
     i64.const 0
     i64.const 0
+    global.get $self
     i32.const 0
     call_indirect (type 1)  ;; $host
     drop

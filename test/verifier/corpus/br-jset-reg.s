@@ -1,4 +1,5 @@
 ; jset with a register
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 r2 = 1

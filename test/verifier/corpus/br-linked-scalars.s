@@ -1,4 +1,5 @@
 ; bounds learnt on r0 apply to its copy r2
+; log: exact
 ; result: accept
 r0 = *(u32 *)(r1 + 0)
 r2 = r0

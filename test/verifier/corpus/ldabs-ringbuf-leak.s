@@ -1,6 +1,7 @@
 ; LD_ABS may end the program: no reference may be held across it
 ; log: exact
 ; maps: ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=5
 ; error: BPF_LD_[ABS|IND] would lead to reference leak

@@ -1,5 +1,6 @@
 ; a hash map given to ringbuf_reserve
 ; maps: hash 4 8 16
+; log: exact
 ; result: reject
 ; error: cannot pass map_type 1 into func bpf_ringbuf_reserve#131
 ld_pseudo r1, 5, 0

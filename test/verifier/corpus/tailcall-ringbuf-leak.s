@@ -1,5 +1,6 @@
 ; a tail call may not leave a reference behind
 ; maps: prog_array 4 4 4, ringbuf 0 0 4096
+; log: exact
 ; result: reject
 ; error: Unreleased reference id=2 alloc_insn=5
 ; error: tail_call would lead to reference leak
