@@ -87,6 +87,11 @@ export interface VerifyOptions {
   /** The maps the program references: LD_IMM64 with BPF_PSEUDO_MAP_FD/IDX takes the index into this list as imm. */
   maps?: readonly MapDescriptor[];
   license?: string;
+  /**
+   * The kernel's `nr_cpu_ids` (possible CPUs): bpf_get_smp_processor_id returns less. Without it the
+   * result is any scalar, where the kernel bounds it by the machine it runs on.
+   */
+  nrCpuIds?: number;
   /** The rules for a loader without CAP_BPF/CAP_PERFMON: no pointer leaks, no uninitialised stack reads, no loops. */
   unprivileged?: boolean;
   /** `expected_attach_type` (a number or `BPF_CGROUP_INET_EGRESS`): some context fields, helpers and return ranges depend on it. */
@@ -586,6 +591,8 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     if (!env.log.atLineStart) env.log.write('\n');
     env.log.write(err.unterminated ? err.message : `${err.message}\n`);
   }
+  // A level-1 log keeps nothing of a walk that ended well, whatever is found after it.
+  if (!error && logLevel === 1) env.log.rewind(0);
   if (!error) {
     const combined = checkMaxStackDepth(env);
     if (combined) {
@@ -595,7 +602,6 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
       env.path.length = 0;
     }
   }
-  if (!error && logLevel === 1) env.log.rewind(0);
   const stats = `processed ${env.processed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`;
   const log = logLevel > 0 ? `${env.log}${stats}` : '';
   const explanation = error
@@ -900,13 +906,14 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       else env.verbose(`${idx}:${pendingState.s}\n`);
       pendingState = null;
     }
+    // `from X to Y:` is a level-2 line; after a pop every slot is scratched, and the state follows at level 1 too.
     if (printState && env.level > 0) {
-      if (prevIdx >= 0) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
+      if (prevIdx >= 0 && env.level > 1) env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
       env.verbose(`${idx}:${fullState(env, state)}\n`);
       printState = false;
     } else if (printNext === 'state' && env.level > 0) {
       env.verbose(`${idx}:${fullState(env, state)}\n`);
-    } else if (printNext === 'from' && env.level > 0) {
+    } else if (printNext === 'from' && env.level > 1) {
       env.verbose(`\nfrom ${prevIdx} to ${idx}:${fullState(env, state)}\n`);
     }
     printNext = undefined;
@@ -924,6 +931,8 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     env.liveStack.commitWriteMarks();
     // The walk's log lines (level 2) follow the instruction's line; the state then goes on a line of its own.
     const marked = env.walkLogged;
+    /** Where popping the branch a conditional jump pushes rewinds a level-1 log to. */
+    let branchLogPos: number | undefined;
     if (env.level > 0) {
       const format = env.rows[idx]?.format;
       // After a helper call the state is printed even when no register holds anything: its references still show.
@@ -938,7 +947,16 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
       if ((!s && !scratchedCall) || step.kind === 'exit') {
         if (!marked) env.verbose('\n');
       } else if (format === 'jmp_imm' || format === 'jmp_reg') {
-        env.verbose(marked ? `${idx}:${s}\n` : inline);
+        // check_cond_jmp_op pushes the other branch before printing this state: the rewind point is the end of the
+        // instruction's line, whose newline the inline state has already turned into its first space.
+        if (marked) {
+          branchLogPos = env.log.pos;
+          env.verbose(`${idx}:${s}\n`);
+        } else {
+          env.verbose(inline[0]);
+          branchLogPos = env.log.pos;
+          env.verbose(inline.slice(1));
+        }
       } else {
         if (!marked) env.verbose('\n');
         pendingState = { s, pos: marked ? -1 : env.log.pos, inline };
@@ -954,7 +972,7 @@ function doCheck(env: Env, entry: VerifierState, start: number): void {
     if (step.kind === 'branch') {
       const jumpFirst = env.rows[idx]?.format === 'may_goto';
       env.stack.push({
-        state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: env.log.pos, head, pathLen: env.path.length, hist: env.hist.slice(),
+        state: step.other, insnIdx: step.otherIdx, prevInsnIdx: idx, logPos: branchLogPos ?? env.log.pos, head, pathLen: env.path.length, hist: env.hist.slice(),
         pathKind: jumpFirst ? PATH_FALLTHROUGH : PATH_TAKEN,
       });
       env.path.push(idx, step.idx, jumpFirst ? PATH_TAKEN : PATH_FALLTHROUGH);
@@ -2558,6 +2576,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   let callbackSubprog = -1;
   let constMapKey: bigint | undefined;
   const sizes: bigint[] = [];
+  /** `msize_max_value`: the largest size a size argument allowed. */
+  let msizeMax = 0n;
   proto.args.forEach((arg, i) => {
     const regno = i + 1;
     const reg = readReg(state, idx, regno, scratch);
@@ -2596,6 +2616,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (reg.smin < 0n) throw new Reject(idx, `R${regno} min value is negative, either use unsigned or 'var &= const'`);
         if (reg.umin === 0n && arg.type === 'ARG_CONST_SIZE') throw new Reject(idx, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
         if (reg.umax >= BigInt(BPF_MAX_VAR_OFF)) throw new Reject(idx, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        msizeMax = reg.umax;
         const mem = constSizeFor as { regno: number; reg: RegState; arg: HelperArg } | null;
         // A size that can only be zero still needs a stack pointer inside the stack (check_stack_access_within_bounds).
         const zeroOnStack = mem !== null && reg.umax === 0n && mem.reg.type === 'fp' && tnumIsConst(mem.reg.varOff);
@@ -2701,6 +2722,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   switch (proto.ret.type) {
     case 'RET_INTEGER':
       r0 = unknownScalar();
+      refineRetvalRange(env, proto.helper, r0, msizeMax);
       break;
     case 'RET_VOID':
       r0 = notInit();
@@ -2749,6 +2771,34 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   f.regs[0] = r0;
   scratch.regs.add(0);
   return callback;
+}
+
+/** MAX_ERRNO: the most negative error a helper returns. */
+const MAX_ERRNO = 4095;
+/** Helpers that return at most their size argument, or an error. */
+const SIZE_BOUNDED_RESULT = new Set(['bpf_get_stack', 'bpf_get_task_stack', 'bpf_probe_read_str', 'bpf_probe_read_kernel_str', 'bpf_probe_read_user_str']);
+
+/** `do_refine_retval_range`: what some helpers' integer results are known to lie in. */
+function refineRetvalRange(env: Env, helper: string, r0: RegState, msizeMax: bigint): void {
+  let lo: number, hi: number;
+  if (SIZE_BOUNDED_RESULT.has(helper)) {
+    lo = -MAX_ERRNO;
+    hi = Number(msizeMax);
+  } else if (helper === 'bpf_get_smp_processor_id' && env.options.nrCpuIds !== undefined) {
+    lo = 0;
+    hi = env.options.nrCpuIds - 1;
+    r0.umin = 0n;
+    r0.u32Min = 0;
+    r0.umax = BigInt(hi);
+    r0.u32Max = hi;
+  } else {
+    return;
+  }
+  r0.smin = BigInt(lo);
+  r0.s32Min = lo;
+  r0.smax = BigInt(hi);
+  r0.s32Max = hi;
+  regBoundsSync(r0);
 }
 
 /** The pointer a non-NULL lookup in these map types gives. */

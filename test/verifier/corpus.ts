@@ -103,6 +103,19 @@ export function comparableLog(log: string): string {
   return log.replace(/(\(18\) r\d+ = )0xffff[89a-c][0-9a-f]{11}\b/g, '$10xffff<addr>');
 }
 
+/**
+ * This machine's `nr_cpu_ids` (the highest possible CPU + 1), which bounds the kernel's
+ * bpf_get_smp_processor_id; undefined where Linux's sysfs is not there.
+ */
+export function hostNrCpuIds(): number | undefined {
+  try {
+    const possible = readFileSync('/sys/devices/system/cpu/possible', 'utf8');
+    return Math.max(...possible.trim().split(/[,-]/).map(Number)) + 1;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `processed N insns` count of a level 1 or 2 log. */
 export function processedInsns(log: string): number | undefined {
   const m = /^processed (\d+) insns/m.exec(log);
