@@ -81,7 +81,7 @@ export interface SocketSpec {
   reuseport?: boolean;
   /** The id (in the program's namespace) of the network namespace the socket lives in; default the program's own. */
   netns?: number;
-  /** The socket's cookie; default its position in the table, from 1. */
+  /** The socket's cookie; default its position in the table, from 1 (the next one free). */
   cookie?: bigint | number;
   /** struct bpf_tcp_sock values (TCP sockets); the rest are a fresh socket's. */
   tcp?: Partial<Record<TcpSockField, number | bigint>>;
@@ -267,8 +267,10 @@ export class SocketTable implements SocketResolver {
   add(spec: SocketSpec): Sock {
     const where = `socket ${this.list().length}`;
     const r = resolveSpec(spec, where);
-    const cookie = r.cookie ?? BigInt(this.list().length + 1);
-    if (this.list().some((s) => s.cookie === cookie)) fail(where, `cookie ${cookie} is another socket's`);
+    const taken = new Set(this.list().map((s) => s.cookie));
+    let cookie = r.cookie ?? BigInt(this.list().length + 1);
+    if (r.cookie === undefined) while (taken.has(cookie)) cookie++;
+    if (taken.has(cookie)) fail(where, `cookie ${cookie} is another socket's`);
     return this.place({ ...r, cookie, hashed: true });
   }
 

@@ -262,6 +262,8 @@ test('bad socket descriptions get a SocketSpecError naming the socket and the pr
     assert.throws(() => new SocketTable(new AddressSpace(), [spec as SocketSpec]), (e: unknown) => e instanceof SocketSpecError && e.code === 'ESOCKET' && message.test(e.message), String(message));
   }
   assert.throws(() => new SocketTable(new AddressSpace(), [LISTENER, { ...LISTENER, cookie: 1 }]), /socket 1: cookie 1 is another socket's/);
+  const cookies = new SocketTable(new AddressSpace(), [{ ...LISTENER, cookie: 2 }, LISTENER, LISTENER]).list().map((x) => x.cookie);
+  assert.deepEqual(cookies, [2n, 3n, 4n], 'a default cookie skips the ones given');
   assert.throws(() => Collection.load(programSpec('sched_cls', 'r0 = 0\nexit'), { sockets: [{ ...LISTENER, localPort: -1 }] }), SocketSpecError);
 });
 
