@@ -18,6 +18,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import type { AddressSpace, Region } from '../memory/index.js';
+import type { SocketResolver } from '../maps/index.js';
 import { BPF_SOCK, SK_LOOKUP_CTX, TC_CTX, helperIdByName } from '../platform/index.js';
 import { argAccess, type HelperContext } from './context.js';
 import { RuntimeError } from './errors.js';
@@ -80,7 +81,7 @@ export interface SocketSpec {
   reuseport?: boolean;
   /** The id (in the program's namespace) of the network namespace the socket lives in; default the program's own. */
   netns?: number;
-  /** The socket's cookie; default its position in the table, from 1. */
+  /** The socket's cookie; default its position in the table, from 1 (the next one free). */
   cookie?: bigint | number;
   /** struct bpf_tcp_sock values (TCP sockets); the rest are a fresh socket's. */
   tcp?: Partial<Record<TcpSockField, number | bigint>>;
@@ -247,7 +248,7 @@ export interface SkLookupRun {
 }
 
 /** The sockets of one runtime, and the state of the run that uses them. */
-export class SocketTable {
+export class SocketTable implements SocketResolver {
   private readonly socks: Sock[] = [];
   private readonly byAddress = new Map<number, { sock: Sock; tcp: boolean }>();
   /** The sk_lookup test run in progress, if any. */
@@ -266,8 +267,10 @@ export class SocketTable {
   add(spec: SocketSpec): Sock {
     const where = `socket ${this.list().length}`;
     const r = resolveSpec(spec, where);
-    const cookie = r.cookie ?? BigInt(this.list().length + 1);
-    if (this.list().some((s) => s.cookie === cookie)) fail(where, `cookie ${cookie} is another socket's`);
+    const taken = new Set(this.list().map((s) => s.cookie));
+    let cookie = r.cookie ?? BigInt(this.list().length + 1);
+    if (r.cookie === undefined) while (taken.has(cookie)) cookie++;
+    if (taken.has(cookie)) fail(where, `cookie ${cookie} is another socket's`);
     return this.place({ ...r, cookie, hashed: true });
   }
 
@@ -298,6 +301,23 @@ export class SocketTable {
     this.byAddress.delete(sock.tcpAddress);
     this.socks.splice(this.socks.indexOf(sock), 1);
     this.space.release(sock.region);
+  }
+
+  /** sock_map_sk_state_allowed: TCP sockets established or listening, UDP sockets; 0 for another state. */
+  sockmapAddress(cookie: bigint): number | undefined {
+    const s = this.list().find((x) => x.cookie === cookie);
+    if (!s) return undefined;
+    const allowed = s.protocol === IPPROTO_UDP || s.state === TCP_ESTABLISHED || s.state === TCP_LISTEN;
+    return allowed ? s.address : 0;
+  }
+
+  cookieAt(address: number): bigint {
+    return this.byAddress.get(address)?.sock.cookie ?? 0n;
+  }
+
+  acquire(address: number): void {
+    const found = this.byAddress.get(address);
+    if (found) found.sock.held++;
   }
 
   /** The socket a socket or tcp_sock pointer points to, and which of the two it is. */

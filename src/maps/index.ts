@@ -14,4 +14,5 @@ export * from './queue-stack.js';
 export * from './bloom-filter.js';
 export * from './ringbuf.js';
 export * from './stack-trace.js';
+export * from './sockmap.js';
 export * from './registry.js';

@@ -51,6 +51,8 @@ export const NO_SPIN_LOCK = 0xffffffff;
 export const SPIN_LOCK_SIZE = 4;
 
 /** What a map needs from the registry it belongs to. */
+import type { SocketResolver } from './sockmap.js';
+
 export interface MapHost {
   readonly mem: MapMemory;
   /** The CPU userspace commands run on (the LRU lists and per-CPU free lists they use). */
@@ -69,6 +71,8 @@ export interface MapHost {
   retainInner(address: number, delta: number): void;
   /** The user's handle on `map` is closed: release its memory once nothing refers to it. */
   releaseMap(map: BpfMap): void;
+  /** The runtime's sockets, which sockmaps hold (none: a sockmap update is EBADF). */
+  readonly sockets?: SocketResolver;
 }
 
 

@@ -27,6 +27,7 @@ import { MapMemory, isPowerOf2, round8 } from './memory.js';
 import { PerfEventArrayMap } from './perf-event-array.js';
 import { QS_DESC, QueueStackMap, queueStackLayout } from './queue-stack.js';
 import { RingBufMap, ringbufLayout } from './ringbuf.js';
+import { SockMap, type SocketResolver } from './sockmap.js';
 import { PERF_EVENT_MAX_STACK, STACK_DESC, StackTraceMap, stackTraceLayout } from './stack-trace.js';
 import {
   BPF_F_ACCESS_MASK, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
@@ -84,6 +85,7 @@ const CLASSES = new Map<number, MapClass>([
   [T.ARRAY_OF_MAPS, ArrayOfMapsMap], [T.HASH, HashMap], [T.PERCPU_HASH, HashMap], [T.LRU_HASH, HashMap],
   [T.LRU_PERCPU_HASH, HashMap], [T.HASH_OF_MAPS, HashMap], [T.LPM_TRIE, LpmTrieMap], [T.QUEUE, QueueStackMap],
   [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap], [T.STACK_TRACE, StackTraceMap],
+  [T.SOCKMAP, SockMap],
 ]);
 
 const CREATE = 'BPF_MAP_CREATE';
@@ -149,6 +151,11 @@ function checkAttr(type: number, a: Attrs): void {
       return checkArray(type, a);
     case T.ARRAY: case T.PERCPU_ARRAY:
       return checkArray(type, a);
+    case T.SOCKMAP:
+      // sock_map_alloc.
+      needs(maxEntries !== 0 && keySize === 4 && (valueSize === 4 || valueSize === 8), 'EINVAL', `needs max_entries > 0, key_size 4 and value_size 4 or 8, got ${maxEntries}, ${keySize}, ${valueSize}`);
+      flagsApply(flags, BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY);
+      return;
     case T.HASH_OF_MAPS:
       needs(valueSize === 4, 'EINVAL', `value_size must be 4 (a file descriptor), got ${valueSize}`);
       return checkHash(type, a);
@@ -194,7 +201,7 @@ function checkAttr(type: number, a: Attrs): void {
 function layout(type: number, a: Attrs, nrCpus: number): { desc: number; storage: number } {
   switch (type) {
     case T.ARRAY: case T.PERCPU_ARRAY: return arrayLayout(a.valueSize, a.maxEntries, nrCpus, type === T.PERCPU_ARRAY);
-    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS: return { desc: DESC.specific, storage: fdArrayStorage(a.maxEntries) };
+    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS: case T.SOCKMAP: return { desc: DESC.specific, storage: fdArrayStorage(a.maxEntries) };
     case T.LPM_TRIE: return lpmLayout(a.keySize, a.valueSize, a.maxEntries);
     case T.QUEUE: case T.STACK: return queueStackLayout(a.valueSize, a.maxEntries);
     case T.BLOOM_FILTER: return bloomLayout(a.maxEntries, a.mapExtra);
@@ -225,6 +232,8 @@ export class MapRegistry implements MapHost {
   /** Maps whose user handle was closed (a handle closes once). */
   private readonly closed = new Set<number>();
   private nextProgram = 1;
+  /** The runtime's sockets, for sockmaps (a runtime sets it to its socket table). */
+  sockets: SocketResolver | undefined;
 
   /** A registry creating maps in `space`. */
   constructor(space: AddressSpace, options?: MapRegistryOptions);

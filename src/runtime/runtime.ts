@@ -106,6 +106,7 @@ export class Runtime {
     this.clock = options.clock ?? new VirtualClock();
     const r = this.registry;
     this.sockets = new SocketTable(this.space, options.sockets);
+    r.sockets = this.sockets;
     this.helpers = createHelperTable([
       ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
       ...stackidHelpers(r), ...socketHelpers(this.sockets, this.packets),

@@ -341,7 +341,6 @@ const skl = (name: string) => field(SK_LOOKUP_CTX, name).offset;
 const SKL = {
   sk: skl('sk'), family: skl('family'), protocol: skl('protocol'), remoteIp4: skl('remote_ip4'), remoteIp6: skl('remote_ip6'),
   remotePort: skl('remote_port'), localIp4: skl('local_ip4'), localIp6: skl('local_ip6'), localPort: skl('local_port'),
-  ingressIfindex: skl('ingress_ifindex'),
 } as const;
 const SK_PASS = 1;
 
@@ -391,7 +390,7 @@ function prepareSkLookup(input: RunInput): PreparedRun {
       if (selected?.spec.reuseport && !run.noReuseport) refuse(input, 'EOPNOTSUPP', 'the selected socket is in a reuseport group and BPF_SK_LOOKUP_F_NO_REUSEPORT was not given');
       const ctxOut = user!.slice();
       dv(ctxOut).setBigUint64(SKL.sk, selected?.cookie ?? 0n, true);
-      // BPF_PROG_SK_LOOKUP_RUN_ARRAY: SK_DROP only when the program dropped and selected nothing.
+      // BPF_PROG_SK_LOOKUP_RUN_ARRAY: SK_DROP when the program returned it (its selection dropped too), else SK_PASS.
       return { dataOut: new Uint8Array(), ctxOut, retval: (r0 & 0xffffffffn) === 0n ? 0 : SK_PASS };
     },
     release() {

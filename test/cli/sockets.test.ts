@@ -33,14 +33,14 @@ const run = (program: string, ...extra: string[]) => {
 };
 
 test('run --socket: a tc program finds the described sockets, on the interpreter and the JIT', () => {
+  const data = ['--data', tcpFrame()];
+  const both = ['--socket', 'tcp 127.0.0.1:8080', 'tcp 127.0.0.1:8080 10.0.0.9:40000 tcp.snd_cwnd=20'];
   for (const engine of ['interp', 'jit']) {
-    const data = ['--data', tcpFrame(), '--engine', engine];
-    assert.equal(run('tc_find_socket', ...data).retval, 0, 'no sockets: nothing found');
-    assert.equal(run('tc_find_socket', ...data, '--socket', 'tcp 127.0.0.1:8080').retval, 10_008_080, 'the listener (state 10)');
-    const both = ['--socket', 'tcp 127.0.0.1:8080', 'tcp 127.0.0.1:8080 10.0.0.9:40000 tcp.snd_cwnd=20'];
-    assert.equal(run('tc_find_socket', ...data, ...both).retval, 1_108_080, 'the established socket, its own congestion window');
-    assert.equal(run('tc_skb_sk', ...data).retval, 21, 'skb->sk: AF_INET, TCP_CLOSE');
+    assert.equal(run('tc_find_socket', ...data, '--engine', engine, ...both).retval, 1_108_080, `${engine}: the established socket, its own congestion window`);
   }
+  assert.equal(run('tc_find_socket', ...data).retval, 0, 'no sockets: nothing found');
+  assert.equal(run('tc_find_socket', ...data, '--socket', 'tcp 127.0.0.1:8080').retval, 10_008_080, 'the listener (state 10)');
+  assert.equal(run('tc_skb_sk', ...data).retval, 21, 'skb->sk: AF_INET, TCP_CLOSE');
 });
 
 test('run --socket: sk_lookup test runs take their context from --ctx', () => {
@@ -63,4 +63,18 @@ test('run --socket: a bad description is a usage error naming it; the kernel eng
   const raw = ebpf('run', join(repoRoot, 'examples', 'fib.s'), '--data', '0a', '--socket', 'tcp 127.0.0.1:8080');
   assert.equal(raw.code, 2);
   assert.match(raw.stderr, /--socket is for ELF objects/);
+});
+
+test('map update --socket: a sockmap slot names a socket by its cookie; the sk_lookup program steers to it', () => {
+  const ctx = toHex(skLookupCtx({ family: 2, protocol: 6, remoteIp: '10.0.0.9', remotePort: 40000, localIp: '127.0.0.1', localPort: 8080 })).replace(/\s/g, '');
+  const r = ebpf('map', 'update', object, '--map', 'redir_map', '--key', '00000000', '--value', '0700000000000000', '--program', 'sk_lookup_redirect',
+    '--ctx', ctx, '--socket', 'tcp 127.0.0.1:8080 cookie=7', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { entries: { key: string; value: string }[]; runs: { retval: number; ctxOut: string }[] };
+  assert.equal(out.entries[0].value.replace(/\s/g, ''), '0700000000000000', 'userspace reads the cookie back');
+  assert.equal(out.runs[0].retval, 1, 'SK_PASS');
+  assert.match(out.runs[0].ctxOut.replace(/\s/g, ''), /^0700000000000000/, 'ctx_out: the selected socket\'s cookie');
+  const none = ebpf('map', 'update', object, '--map', 'redir_map', '--key', '00000000', '--value', '0700000000000000');
+  assert.equal(none.code, 1, 'no socket 7 in an empty world');
+  assert.match(none.stderr, /EBADF/);
 });

@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddressSpace } from '../../src/memory/index.js';
+import { MapError, u32Bytes } from '../../src/maps/index.js';
 import {
   RuntimeError, SocketSpecError, SocketTable, createHelperContext, parseIp, parseSocketSpec, socketHelpers, type SocketSpec,
 } from '../../src/helpers/index.js';
@@ -261,6 +262,8 @@ test('bad socket descriptions get a SocketSpecError naming the socket and the pr
     assert.throws(() => new SocketTable(new AddressSpace(), [spec as SocketSpec]), (e: unknown) => e instanceof SocketSpecError && e.code === 'ESOCKET' && message.test(e.message), String(message));
   }
   assert.throws(() => new SocketTable(new AddressSpace(), [LISTENER, { ...LISTENER, cookie: 1 }]), /socket 1: cookie 1 is another socket's/);
+  const cookies = new SocketTable(new AddressSpace(), [{ ...LISTENER, cookie: 2 }, LISTENER, LISTENER]).list().map((x) => x.cookie);
+  assert.deepEqual(cookies, [2n, 3n, 4n], 'a default cookie skips the ones given');
   assert.throws(() => Collection.load(programSpec('sched_cls', 'r0 = 0\nexit'), { sockets: [{ ...LISTENER, localPort: -1 }] }), SocketSpecError);
 });
 
@@ -348,6 +351,41 @@ test('runtime.sockets.add: a socket described after the runtime was made is foun
     runtime.sockets.add(LISTENER);
     assert.equal(c.programs.prog.testRun({ data: FRAME }).retval, 8080);
     assert.throws(() => runtime.sockets.add({ ...LISTENER, protocol: 'icmp' as 'tcp' }), SocketSpecError);
+  } finally {
+    runtime.dispose();
+  }
+});
+
+test('a sockmap holds sockets of the table by cookie: the kernel\'s create, update, lookup and delete errors; a program lookup takes a reference', () => {
+  const runtime = new Runtime({ engine: 'interp', sockets: WORLD });
+  try {
+    const reg = runtime.registry;
+    const errno = (f: () => unknown, name: string) => assert.throws(f, (e: unknown) => e instanceof MapError && e.code === name, name);
+    errno(() => reg.create({ type: 'sockmap', keySize: 4, valueSize: 2, maxEntries: 1 }), 'EINVAL');
+    errno(() => reg.create({ type: 'sockmap', keySize: 8, valueSize: 8, maxEntries: 1 }), 'EINVAL');
+    errno(() => reg.create({ type: 'sockmap', keySize: 4, valueSize: 8, maxEntries: 0 }), 'EINVAL');
+    const map = reg.create({ type: 'sockmap', keySize: 4, valueSize: 8, maxEntries: 2 });
+    const small = reg.create({ type: 'sockmap', keySize: 4, valueSize: 4, maxEntries: 1 });
+    const k = (i: number) => u32Bytes(i);
+    const v = (n: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, n, true); return b; };
+    const [listener] = runtime.sockets.list();
+    errno(() => map.update(k(0), v(1000n)), 'EBADF');
+    errno(() => map.update(k(0), v(1n << 40n)), 'EINVAL');
+    errno(() => map.update(k(0), v(9n)), 'EOPNOTSUPP');
+    errno(() => map.update(k(2), v(1n)), 'E2BIG');
+    errno(() => map.update(k(0), v(1n), 2), 'ENOENT');
+    map.update(k(0), v(1n));
+    errno(() => map.update(k(0), v(2n), 1), 'EEXIST');
+    errno(() => map.update(k(0), v(1n), 4), 'EINVAL');
+    assert.deepEqual(map.lookup(k(0)), v(listener.cookie));
+    small.update(k(0), u32Bytes(6));
+    errno(() => small.lookup(k(0)), 'ENOSPC');
+    assert.equal(map.lookupElem(runtime.space.alloc('key', 4, 'data').start, 0), listener.address);
+    assert.equal(listener.held, 1, 'a program lookup holds a reference');
+    map.delete(k(0));
+    errno(() => map.delete(k(0)), 'EINVAL');
+    errno(() => map.delete(k(5)), 'EINVAL');
+    errno(() => new Runtime({ engine: 'interp' }).registry.create({ type: 'sockmap', keySize: 4, valueSize: 8, maxEntries: 1 }).update(k(0), v(1n)), 'EBADF');
   } finally {
     runtime.dispose();
   }

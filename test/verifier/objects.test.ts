@@ -52,7 +52,7 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   },
   'globals.o': { use_globals: 'accept' },
   'kconfig.o': { read_kconfig: 'accept' },
-  'sockets.o': { tc_find_socket: 'accept', tc_skb_sk: 'accept', sk_lookup_none: 'accept' },
+  'sockets.o': { tc_find_socket: 'accept', tc_skb_sk: 'accept', sk_lookup_none: 'accept', sk_lookup_redirect: 'accept' },
   'legacy.o': { count_packets: 'accept' },
   'core.o': { core_fields: 'accept', core_types: 'accept', core_enums: 'accept', core_bitfields: 'accept' },
 };

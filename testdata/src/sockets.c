@@ -57,3 +57,26 @@ int sk_lookup_none(struct bpf_sk_lookup *ctx)
 		return SK_PASS;
 	return bpf_sk_assign(ctx, NULL, 0) == 0 ? SK_PASS : SK_DROP;
 }
+
+/* The socket an sk_lookup program steers connections to (userspace stores it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} redir_map SEC(".maps");
+
+/* Steer lookups for port 8080 to the socket in redir_map; drop them when there is none or it does not fit. */
+SEC("sk_lookup")
+int sk_lookup_redirect(struct bpf_sk_lookup *ctx)
+{
+	__u32 key = 0;
+	if (ctx->local_port != 8080)
+		return SK_PASS;
+	struct bpf_sock *sk = bpf_map_lookup_elem(&redir_map, &key);
+	if (!sk)
+		return SK_DROP;
+	long err = bpf_sk_assign(ctx, sk, 0);
+	bpf_sk_release(sk);
+	return err ? SK_DROP : SK_PASS;
+}

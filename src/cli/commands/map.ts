@@ -17,7 +17,7 @@ import {
 import { ENGINE_NAMES, type EngineName } from '../engines.js';
 import { readObject } from '../program-input.js';
 import { UsageError } from '../report.js';
-import { NO_VERIFY_WARNING, refuseRejected, refuseUnsupported, runInputs, runObjectProgram, type ObjectRunOptions } from './run.js';
+import { NO_VERIFY_WARNING, refuseRejected, refuseUnsupported, runInputs, runObjectProgram, socketOptions, type ObjectRunOptions } from './run.js';
 
 /**
  * Set global variables before load, as a skeleton does: `NAME=INTEGER`
@@ -132,7 +132,7 @@ type Op = 'dump' | 'lookup' | 'update' | 'delete';
 
 function act(op: Op, file: string, opts: MapOptions): void {
   const inputs = runInputs(opts);
-  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify);
+  const c = openObject(file, opts.engine, opts.program, opts.set, opts.verify, socketOptions(opts));
   if (!c) return;
   try {
     const map = mapByName(c, file, opts.map);
@@ -170,6 +170,7 @@ function sub(op: Op, description: string): Command {
     .option('--pcap <file>', 'run the program on each packet of a pcap file')
     .option('--ctx <hex>', 'the context (ctx_in) for the program run')
     .option('--set <name=value...>', 'set global variables before load (an integer, or hex:BYTES)')
+    .option('--socket <spec...>', 'a socket of our engines\' test world, as ebpf run takes it (a sockmap value names one by its cookie)')
     .addOption(new Option('--engine <engine>', 'execution engine').choices(ENGINE_NAMES).default(DEFAULT_ENGINE))
     .option('--no-verify', 'load the programs without verifying them first (prints a warning)')
     .option('--json', 'print JSON')
