@@ -364,6 +364,7 @@ function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero'>, 
 class FunctionLowering implements BlockLowering {
   readonly w: ByteWriter;
   readonly labelLocal: number;
+  readonly counts: boolean;
   /** [offset in this function's code, pc] pairs, the first `pcCount` entries (a typed array: no per-instruction garbage). */
   pcs: Int32Array;
   pcCount = 0;
@@ -408,6 +409,7 @@ class FunctionLowering implements BlockLowering {
     this.w = ByteWriter.take(64 + 16 * insns);
     this.pcs = new Int32Array(2 * insns + 8);
     this.labelLocal = f.label;
+    this.counts = m.budget;
     this.reg = f.reg;
     this.fpValid = !r10Written;
     this.prologue(mayGoto);

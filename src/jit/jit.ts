@@ -153,15 +153,7 @@ class JitModule {
     if (!module) return;
     const env = this.imports();
     for (let k = 1; k < compiled.hosts; k++) env[`self${k}`] = selfImport(this);
-    this.bind(new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled) }));
-  }
-
-  /** `env` with the table of functions the module calls out through (compile.ts, CompiledProgram.slots). */
-  private static withTable(env: WebAssembly.ModuleImports, compiled: CompiledProgram): WebAssembly.ModuleImports {
-    const fns = new WebAssembly.Table({ element: 'anyfunc', initial: compiled.slots.length });
-    compiled.slots.forEach((name, k) => fns.set(k, env[name] as () => void));
-    env.fns = fns;
-    return env;
+    this.bind(new WebAssembly.Instance(module, { env }));
   }
 
   private bind(instance: WebAssembly.Instance): void {
@@ -178,7 +170,7 @@ class JitModule {
     const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
     const env = mods[0].imports();
     for (let k = 1; k < mods.length; k++) env[`self${k}`] = selfImport(mods[k]);
-    const instance = new WebAssembly.Instance(module, { env: JitModule.withTable(env, compiled[0]) });
+    const instance = new WebAssembly.Instance(module, { env });
     for (const m of mods) m.bind(instance);
     return mods;
   }
@@ -190,17 +182,15 @@ class JitModule {
       frameTop: jit.frameStart(0) + MAX_BPF_STACK,
       stackStart: jit.stackRegion.start,
       stackSize: jit.stackRegion.size,
-      ...jit.shared,
-      host: jit.hostFn,
+      fns: jit.functionTable(compiled, this.code),
       self: selfImport(this),
     };
+    // One by one: V8 spreads an object in a runtime call, a good part of an instantiation.
+    for (const [name] of SHARED_GLOBALS) env[name] = jit.shared[name];
     if (compiled.tailImport) {
       env.tails = jit.tails.table;
       env.tailId = jit.tails.pending;
       env.tailCount = jit.tails.count;
-    }
-    for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) env[imp.name] = imp.value(jit.context, this.code);
     }
     return env;
   }
@@ -275,6 +265,8 @@ export class Jit {
   running = false;
   /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
   readonly tails: TailCode;
+  /** The function tables of functionTable, by their slots. */
+  private readonly tables = new Map<string, WebAssembly.Table>();
   /** @internal The host import of every module (compile.ts): the calling program passes its JitModule. */
   readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
@@ -297,6 +289,26 @@ export class Jit {
       [name, new WebAssembly.Global({ value: type === ValType.i64 ? 'i64' : 'i32', mutable: true }, type === ValType.i64 ? 0n : 0)]));
     this.tails = new TailCode(space.memory, space.shared, this.shared.tailPending, (...args) => this.enterTail(args));
     registerTailCode(this.context, this.tails);
+  }
+
+  /**
+   * @internal The table of functions a module calls out through (compile.ts, CompiledProgram.slots): the
+   * host function and the intrinsics' imports, each the same for every module of this Jit but bpf_loop's
+   * (per program), so that one table serves every module with the same slots.
+   */
+  functionTable(compiled: CompiledProgram, code: ProgramCode): WebAssembly.Table {
+    const perProgram = compiled.intrinsics.some((i) => i.imports.some((imp) => imp.perProgram));
+    const key = compiled.slots.join(',');
+    const known = perProgram ? undefined : this.tables.get(key);
+    if (known) return known;
+    const values = new Map<string, unknown>([['host', this.hostFn]]);
+    for (const intrinsic of compiled.intrinsics) {
+      for (const imp of intrinsic.imports) values.set(imp.name, imp.value(this.context, code));
+    }
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: compiled.slots.length });
+    compiled.slots.forEach((name, k) => table.set(k, values.get(name) as () => void));
+    if (!perProgram) this.tables.set(key, table);
+    return table;
   }
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */

@@ -59,6 +59,8 @@ export interface BlockLowering {
   budgetCheck(pc: number): void;
   /** An i32 local for the dispatch loop's label. */
   readonly labelLocal: number;
+  /** Whether the code counts the budget at all (a verified program's does not: nothing is ever pending). */
+  readonly counts: boolean;
 }
 
 export interface FunctionGraph {
@@ -371,6 +373,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
 function pendingCounts(g: FunctionGraph, out: BlockLowering, c: Scratch): { pendIn: Float64Array; pendOut: Float64Array } {
   const n = g.nodes.length;
   const pendIn = c.f64(n), pendOut = c.f64(n);
+  if (!out.counts) return { pendIn, pendOut };
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;
     for (let j = g.predStart[v]; j < g.predStart[v + 1]; j++) {
