@@ -265,8 +265,6 @@ export class Jit {
   running = false;
   /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
   readonly tails: TailCode;
-  /** The function tables of functionTable, by their slots. */
-  private readonly tables = new Map<string, WebAssembly.Table>();
   /** @internal The host import of every module (compile.ts): the calling program passes its JitModule. */
   readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
@@ -293,21 +291,18 @@ export class Jit {
 
   /**
    * @internal The table of functions a module calls out through (compile.ts, CompiledProgram.slots): the
-   * host function and the intrinsics' imports, each the same for every module of this Jit but bpf_loop's
-   * (per program), so that one table serves every module with the same slots.
+   * host function and the intrinsics' imports. A table of its own for each module: a table keeps every
+   * instance that imports it alive (V8 updates their dispatch tables when it changes), so one shared
+   * between the modules of a Jit would keep every module it ever loaded.
    */
   functionTable(compiled: CompiledProgram, code: ProgramCode): WebAssembly.Table {
-    const perProgram = compiled.intrinsics.some((i) => i.imports.some((imp) => imp.perProgram));
-    const key = compiled.slots.join(',');
-    const known = perProgram ? undefined : this.tables.get(key);
-    if (known) return known;
-    const values = new Map<string, unknown>([['host', this.hostFn]]);
-    for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) values.set(imp.name, imp.value(this.context, code));
-    }
     const table = new WebAssembly.Table({ element: 'anyfunc', initial: compiled.slots.length });
-    compiled.slots.forEach((name, k) => table.set(k, values.get(name) as () => void));
-    if (!perProgram) this.tables.set(key, table);
+    // In the order compile.ts gives the slots: host, then each intrinsic's imports.
+    let k = 0;
+    table.set(k++, this.hostFn as unknown as () => void);
+    for (const intrinsic of compiled.intrinsics) {
+      for (const imp of intrinsic.imports) table.set(k++, imp.value(this.context, code) as () => void);
+    }
     return table;
   }
 
