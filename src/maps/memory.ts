@@ -9,13 +9,20 @@
  * The lock is a 32-bit word: 0 when free, else the owner id of the thread
  * (one `MapMemory` per thread) that holds it. Like the kernel's resilient
  * spinlock (rqspinlock) it never hangs: taking a lock the caller already
- * holds is -EDEADLK at once, and waiting longer than a quarter second for
+ * holds is -EDEADLK at once, and waiting longer than two seconds for
  * another thread is -ETIMEDOUT.
  */
 import { ERRNO } from './errors.js';
 
-/** RES_DEF_TIMEOUT of the kernel's rqspinlock. */
-const LOCK_TIMEOUT_MS = 250;
+/**
+ * How long a waiter waits for another thread. The kernel's rqspinlock gives
+ * up after a quarter second (RES_DEF_TIMEOUT), but its holder runs with
+ * preemption off; ours is a JS thread that the OS may deschedule or its
+ * garbage collector pause inside the critical section, which on a loaded
+ * machine takes longer than that: a timeout must mean a deadlock, not a
+ * busy machine.
+ */
+const LOCK_TIMEOUT_MS = 2000;
 /** CAS attempts before a waiter starts sleeping between attempts. */
 const SPINS = 128;
 /** How long (ms) a waiter sleeps between attempts once it stops spinning. */
