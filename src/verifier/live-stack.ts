@@ -78,6 +78,8 @@ export class StackLiveness {
   /** Whole-slot writes of the instruction being checked, per frame (`write_masks_acc`). */
   private readonly writeAcc = new Int32Array(MAX_CALL_FRAMES * 2);
   private writeInsnIdx = 0;
+  /** `writeAcc` may hold bits: it needs zeroing at the next reset. */
+  private writesMarked = false;
   /** Where each subprogram's run of the kernel's postorder (`insn_postorder`) starts. */
   private readonly poStart: number[] = [];
   /**
@@ -275,16 +277,21 @@ export class StackLiveness {
 
   /** `bpf_reset_stack_write_marks`: instruction `idx` of `st` is about to be checked. */
   resetWriteMarks(st: VerifierState, idx: number): void {
-    this.resetWriteMarksOf(this.ensureCur(st), idx);
+    // `ensure_cur_instance`: the marks of this instruction go to the instance of the walked state's top frame.
+    this.ensureCur(st);
+    this.resetWriteMarksOf(idx);
   }
 
-  private resetWriteMarksOf(inst: FuncInstance, idx: number): void {
+  private resetWriteMarksOf(idx: number): void {
     this.writeInsnIdx = idx;
-    for (let i = 0; i <= inst.depth * 2 + 1; i++) this.writeAcc[i] = 0;
+    if (!this.writesMarked) return;
+    this.writeAcc.fill(0);
+    this.writesMarked = false;
   }
 
   /** `bpf_mark_stack_write`: the instruction being checked writes all 8 bytes of slot `spi` of frame `frame`. */
   markWrite(frame: number, spi: number): void {
+    this.writesMarked = true;
     if (spi < 32) this.writeAcc[frame * 2] |= 1 << spi;
     else this.writeAcc[frame * 2 + 1] |= 1 << (spi - 32);
   }
@@ -298,6 +305,12 @@ export class StackLiveness {
     const r = this.rel(inst, this.writeInsnIdx);
     const o = r * WORDS;
     const seen = inst.mustWriteSet[r] !== 0;
+    // Most instructions write no slot: on a first visit that only records the visit.
+    if (!seen && !this.writesMarked) {
+      inst.mustWriteSet[r] = 1;
+      this.writeInsnIdx = 0;
+      return;
+    }
     for (let frame = 0; frame <= inst.depth; frame++) {
       let lo = this.writeAcc[frame * 2], hi = this.writeAcc[frame * 2 + 1];
       // A frame without masks has must_write 0: intersecting it keeps 0, and no writes on a first visit add nothing.
@@ -409,12 +422,13 @@ export class StackLiveness {
     callsites[d] = spStarts[d];
     const outer = this.lookup(callsites, spStarts);
     const callsite = inst.callsites[d];
-    this.resetWriteMarksOf(outer, callsite);
+    this.resetWriteMarksOf(callsite);
     for (let frame = 0; frame <= d; frame++) {
       const m = inst.frames[frame];
       if (!m) continue;
       this.writeAcc[frame * 2] |= m[MUST_WRITE_ACC];
       this.writeAcc[frame * 2 + 1] |= m[MUST_WRITE_ACC + 1];
+      this.writesMarked = true;
       this.markReadMask(outer, frame, callsite, m[LIVE_BEFORE], m[LIVE_BEFORE + 1]);
     }
     this.commitWriteMarksOf(outer);
