@@ -6,7 +6,7 @@
  *   receive ADDR PORTS EXPECT      bind each port, print `ready`, then print
  *                                  the per-port counts as JSON once EXPECT
  *                                  datagrams arrived on the first port (or
- *                                  after 5 s), with a moment's grace for
+ *                                  after 30 s), with a moment's grace for
  *                                  stragglers
  */
 import dgram from 'node:dgram';
@@ -56,7 +56,7 @@ function receive(): void {
       clearTimeout(deadline);
     }, 200);
   };
-  const deadline = setTimeout(finish, 5000);
+  const deadline = setTimeout(finish, 30_000);
 }
 
 if (mode === 'send') send();
