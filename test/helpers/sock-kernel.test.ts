@@ -109,9 +109,10 @@ test('socket lookups on real sockets: every struct bpf_sock field as the kernel 
     };
     let compared = 0;
     for (const [name, [tuple, o]] of Object.entries(tuples)) {
-      // A connected socket records the receive queue of the last packet it took (sk_rx_queue_set): traffic decides it.
+      // A socket records the receive queue of a packet it takes (sk_rx_queue_set): the test's traffic and its timing decide
+      // it (one full run read 0 from the kernel where earlier ones read -1), so it is not compared; sock.test.ts checks ours.
       const fields = o.helper === 'bpf_skc_lookup_tcp' ? ['family', 'src_ip4', 'src_port', 'state']
-        : Object.keys(SOCK_FIELDS).filter((f) => f !== 'rx_queue_mapping' || !['accepted', 'client', 'udpConnected'].includes(name));
+        : Object.keys(SOCK_FIELDS).filter((f) => f !== 'rx_queue_mapping');
       for (const f of fields) {
         const got = agree(t, `${name}.${f}`, 'sched_cls', lookupProgram(tuple, { ...o, body: `r8 = *(u32 *)(r7 + ${SOCK_FIELDS[f]})` }), sockets);
         if (f === 'family') assert.equal(got, name === 'listener6' ? 10 : 2, `${name} is found`);
