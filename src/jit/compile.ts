@@ -26,12 +26,15 @@
  *                             a wasm function calling the JavaScript (host-code.ts),
  *                             one per Jit: `self` says which program calls
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
- *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
- *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
- *                             (r0..r9, depth, fuel) → (r0..r5, fuel), the one a
- *                             tail call made pending (-1: the helper made it; slot 0
- *                             is the Jit's JavaScript entry), called in this frame,
- *                             and the run's count of tail calls (run zeroes it)
+ *   tailEnter(r0..r9, depth, fuel, id) → (r0..r5, fuel)
+ *                             (only in programs that call bpf_tail_call or callx)
+ *                             the Jit's tail-call entry (tail-code.ts): calls, in
+ *                             this frame, the entry of program `id` a tail call
+ *                             made pending (-1: the helper made it). A function,
+ *                             not the Jit's table of entries: V8 keeps every
+ *                             instance that imports a table alive while it lives
+ *   tailId, tailCount : i32   that pending id, and the run's count of tail calls
+ *                             (run zeroes it)
  *   self, self1, … : externref
  *                             each program's own import (its JitModule), which it
  *                             passes to host: one host function serves every module
@@ -256,6 +259,8 @@ const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
 export const CALLEE_PARAMS = [I64, I64, I64, I64, I64, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
+/** The tail-call entry (tail-code.ts): a subprogram's parameters, then the pending target's program id (-1: the helper's). */
+export const TAIL_ENTER_PARAMS = [...SUB_PARAMS, I32];
 
 const ALU64_OPS: Readonly<Record<number, Op>> = {
   [BPF_ADD]: Op.i64Add, [BPF_SUB]: Op.i64Sub, [BPF_MUL]: Op.i64Mul, [BPF_OR]: Op.i64Or, [BPF_AND]: Op.i64And,
@@ -1247,13 +1252,8 @@ class FunctionLowering implements BlockLowering {
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     this.budgetValue();
     w.byte2(Op.localGet, f.t32);
-    w.byte2(Op.i32Const, 0);
-    w.byte2(Op.localGet, f.t32);
-    w.byte2(Op.i32Const, 0);
-    w.byte(Op.i32GeS);
-    w.byte(Op.select);
     this.tailSites.push(w.length);
-    w.byte(Op.callIndirect); w.u32(m.subType); w.u32(m.tail);
+    w.byte(Op.call); w.u32(m.tail);
     if (this.isMain) {
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
@@ -1506,7 +1506,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     hostType,
     subType,
     calleeType,
-    tail: tailImport ? 1 : -1,
+    tail: -1,
     tailId: -1,
     tailCount: -1,
     intrinsics,
@@ -1521,7 +1521,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     }
   }
   mb.importTable('env', 'fns', slots.length);
-  if (tailImport) mb.importTable('env', 'tails', 1);
+  if (tailImport) common.tail = mb.importFunc('env', 'tailEnter', mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);

@@ -27,7 +27,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
     comments.set(map[k], list);
   }
   const names: WatNames = {
-    funcs: compiled.funcNames,
+    funcs: compiled.tailImport ? ['tailEnter', ...compiled.funcNames] : compiled.funcNames,
     slots: compiled.slots,
     globals: [
       'frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), ...(compiled.tailImport ? ['tailId', 'tailCount'] : []),
