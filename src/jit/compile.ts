@@ -389,6 +389,9 @@ class FunctionLowering implements BlockLowering {
   private eaReg = -1;
   /** Where the code ended when settle last set the fuel local: a read right there tees it instead. */
   private settledAt = -1;
+  /** Where the code ended when set last wrote a register's local, and that local: a read right there tees it. */
+  private setAt = -1;
+  private setLocal = -1;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -498,9 +501,22 @@ class FunctionLowering implements BlockLowering {
 
   // ---- small emitters ----
 
-  private get(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); }
-  private set(r: number): void { this.w.byte2(Op.localSet, this.reg[r]); }
-  private get32(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); this.w.byte(Op.i32WrapI64); }
+  /** A register read right where its write ended (`r6 = r0` after a call, a load's base just computed) tees it instead. */
+  private get(r: number): void {
+    const { w } = this, local = this.reg[r];
+    if (w.length === this.setAt && local === this.setLocal) {
+      w.bytes[w.length - 2] = Op.localTee;
+      this.setAt = -1;
+    } else {
+      w.byte2(Op.localGet, local);
+    }
+  }
+  private set(r: number): void {
+    this.w.byte2(Op.localSet, this.reg[r]);
+    this.setAt = this.w.length;
+    this.setLocal = this.reg[r];
+  }
+  private get32(r: number): void { this.get(r); this.w.byte(Op.i32WrapI64); }
   private i64c(v: number): void { this.w.byte(Op.i64Const); this.w.s32(v); }
   private i32c(v: number): void { this.w.byte(Op.i32Const); this.w.s32(v); }
   private op(op: Op): void {

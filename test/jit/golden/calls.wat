@@ -75,9 +75,8 @@
     local.set $r3
     local.set $r2
     local.set $r1
-    local.set $r0
+    local.tee $r0
     ;; 2: (bf) r6 = r0
-    local.get $r0
     local.set $r6
     ;; 3: (85) call bpf_get_prandom_u32#7
     local.get $fuel
@@ -207,9 +206,8 @@
     local.set $fp
     ;; 9: (bf) r0 = r1
     local.get $r1
-    local.set $r0
+    local.tee $r0
     ;; 10: (67) r0 <<= 1
-    local.get $r0
     i64.const 1
     i64.shl
     local.set $r0
