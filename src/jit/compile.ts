@@ -326,7 +326,7 @@ interface ModuleIndex {
   hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
-  /** The table of tail-call entries (table 1), or -1 when the module takes no tail call. */
+  /** The tailEnter import's function index, or -1 when the module takes no tail call. */
   tail: number;
   /** The global holding the pending tail call's entry in it (-1: the helper's, through JavaScript). */
   tailId: number;
@@ -1255,8 +1255,8 @@ class FunctionLowering implements BlockLowering {
 
   /**
    * Enter the program a tail call asked for (the tailPending flag), in a program that may take one:
-   * its entry in the tail-call table (tail-code.ts), whose slot 0 is the Jit's JavaScript entry (a
-   * tail call the helper made, tailId -1).
+   * through the tailEnter import (tail-code.ts), which calls its entry in the Jit's table of them, or
+   * the Jit's JavaScript entry for a tail call the helper made (tailId -1).
    */
   private takePendingTail(pc: number): void {
     const { w, f, m } = this;
