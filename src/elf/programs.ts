@@ -127,6 +127,14 @@ function calleeAt(sections: Map<number, SectionFuncs>, shndx: number, idx: numbe
   return f;
 }
 
+/**
+ * `insn` with a new src and imm, written out field by field: an object spread gives the copy another hidden
+ * class than decodeInsns' objects, and every consumer's accesses to the instruction fields become polymorphic.
+ */
+function withFields(insn: Insn, src: number, imm: number): Insn {
+  return { code: insn.code, dst: insn.dst, src, off: insn.off, imm };
+}
+
 function relocateSection(ctx: LoadContext, sf: SectionFuncs, sections: Map<number, SectionFuncs>): void {
   const rel = ctx.elf.relocations.get(sf.section.index);
   if (!rel) return;
@@ -159,8 +167,8 @@ function relocateSection(ctx: LoadContext, sf: SectionFuncs, sections: Map<numbe
       if (sym.bind !== STB_GLOBAL && sym.bind !== STB_WEAK) fail(`relocation against undefined local symbol ${name}`);
       const off = ctx.kconfig?.offsets.get(sym.name);
       if (off === undefined || !ctx.kconfig) fail(`extern ${name} is not a .kconfig variable (ksyms are not supported)`);
-      f.insns[i] = { ...insn, src: BPF_PSEUDO_MAP_IDX_VALUE, imm: ctx.kconfig.mapIndex };
-      f.insns[i + 1] = { ...hi, imm: off };
+      f.insns[i] = withFields(insn, BPF_PSEUDO_MAP_IDX_VALUE, ctx.kconfig.mapIndex);
+      f.insns[i + 1] = withFields(hi, hi.src, off);
       continue;
     }
     if (sections.has(sym.shndx) && (sym.type === STT_FUNC || sym.type === STT_SECTION)) {
@@ -169,22 +177,22 @@ function relocateSection(ctx: LoadContext, sf: SectionFuncs, sections: Map<numbe
       const byteOff = sym.value + insn.imm;
       if (byteOff % INSN_SIZE) fail(`function pointer to ${name}+${insn.imm} is not instruction-aligned`);
       f.calls.set(i, calleeAt(sections, sym.shndx, byteOff / INSN_SIZE, fail));
-      f.insns[i] = { ...insn, src: BPF_PSEUDO_FUNC, imm: 0 };
+      f.insns[i] = withFields(insn, BPF_PSEUDO_FUNC, 0);
       continue;
     }
     const mapIndex = ctx.mapByDefinition.get(definitionKey(sym.shndx, sym.value));
     const targetSection = ctx.elf.sections[sym.shndx];
     if (targetSection.name === '.maps' || targetSection.name === 'maps') {
       if (mapIndex === undefined) fail(`no map defined at offset ${sym.value} of ${targetSection.name} (symbol ${name})`);
-      f.insns[i] = { ...insn, src: BPF_PSEUDO_MAP_IDX, imm: mapIndex };
+      f.insns[i] = withFields(insn, BPF_PSEUDO_MAP_IDX, mapIndex);
       continue;
     }
     const dataIndex = ctx.dataMapBySection.get(sym.shndx);
     if (dataIndex === undefined) fail(`relocation against ${name} in section ${targetSection.name}, which is neither a map nor global data`);
     const valueOff = insn.imm + sym.value;
     if (valueOff < 0 || valueOff > 0x7fffffff) fail(`global data offset ${valueOff} into ${targetSection.name} is out of range`);
-    f.insns[i] = { ...insn, src: BPF_PSEUDO_MAP_IDX_VALUE, imm: dataIndex };
-    f.insns[i + 1] = { ...hi, imm: valueOff };
+    f.insns[i] = withFields(insn, BPF_PSEUDO_MAP_IDX_VALUE, dataIndex);
+    f.insns[i + 1] = withFields(hi, hi.src, valueOff);
   }
 }
 
@@ -279,7 +287,7 @@ function link(main: Func, license: string, kernelVersion: number, reader: ByteRe
     const [i, callee] = frame.calls[frame.next++];
     if (!placed.has(callee)) push(callee);
     const at = frame.base + i;
-    insns[at] = { ...insns[at], imm: placed.get(callee)! - at - 1 };
+    insns[at] = withFields(insns[at], insns[at].src, placed.get(callee)! - at - 1);
   }
   const def = programTypeForSection(main.section.name);
   if (insns.length > 0x7fffffff) reader.fail(main.start * INSN_SIZE, 'program too large');

@@ -26,12 +26,15 @@
  *                             a wasm function calling the JavaScript (host-code.ts),
  *                             one per Jit: `self` says which program calls
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
- *   tails : table of funcref, (only in programs that call bpf_tail_call or callx)
- *   tailId, tailCount : i32   the tail-call entries (tail-code.ts), each
- *                             (r0..r9, depth, fuel) → (r0..r5, fuel), the one a
- *                             tail call made pending (-1: the helper made it; slot 0
- *                             is the Jit's JavaScript entry), called in this frame,
- *                             and the run's count of tail calls (run zeroes it)
+ *   tailEnter(r0..r9, depth, fuel, id) → (r0..r5, fuel)
+ *                             (only in programs that call bpf_tail_call or callx)
+ *                             the Jit's tail-call entry (tail-code.ts): calls, in
+ *                             this frame, the entry of program `id` a tail call
+ *                             made pending (-1: the helper made it). A function,
+ *                             not the Jit's table of entries: V8 keeps every
+ *                             instance that imports a table alive while it lives
+ *   tailId, tailCount : i32   that pending id, and the run's count of tail calls
+ *                             (run zeroes it)
  *   self, self1, … : externref
  *                             each program's own import (its JitModule), which it
  *                             passes to host: one host function serves every module
@@ -70,9 +73,10 @@
  * the caller's again after the call, r0–r5 are what the callee left).
  * Code reachable from two function entries is compiled into both.
  *
- * A verified program's call targets take r1–r5 and the depth and return r0
- * (CALLEE_PARAMS), a third of the code at a call site: the verifier has
- * proven that a callee reads none of r0 and r6–r9 before writing them, that
+ * A verified program's call targets take the depth and r1..rN and return
+ * r0 (calleeParams; N the argument registers the callee reads, arity.ts), a
+ * third of the code at a call site or less: the verifier has proven that a
+ * callee reads none of r0 and r6–r9 before writing them, that
  * the caller reads none of r1–r5 after the call (they are NOT_INIT there),
  * that calls nest at most MAX_CALL_FRAMES deep (no depth check) and that the
  * program terminates (no budget to pass). The caller's r6–r9 simply stay
@@ -113,6 +117,7 @@ import {
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
+import { calleeArities } from './arity.js';
 import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
@@ -246,16 +251,21 @@ const SUB_FRAME: Frame = {
  * A verified program's bpf-to-bpf call targets: params r1–r5, depth; locals r0, r6–r10, fuel (unused: no
  * budget), two i64 temps, five i32 temps.
  */
+/** Its parameters are the depth and r1..rN (calleeParams); r(N+1)..r5 are the first of its locals (calleeLocals). */
 const CALLEE_FRAME: Frame = {
-  reg: [6, 0, 1, 2, 3, 4, 7, 8, 9, 10, 11], fuel: 12, depth: 5, tmpA: 13, tmpB: 14,
+  reg: [6, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11], fuel: 12, depth: 0, tmpA: 13, tmpB: 14,
   loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
   locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
 };
+/** (depth, r1..rn) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
+const calleeParams = (n: number): ValType[] => [I32, ...Array<ValType>(n).fill(I64)];
+/** A callee's declared locals: r(n+1)..r5, then CALLEE_FRAME's. */
+const calleeLocals = (n: number): ValType[] => [...Array<ValType>(5 - n).fill(I64), ...CALLEE_FRAME.locals];
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
-/** (r1..r5, depth) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
-export const CALLEE_PARAMS = [I64, I64, I64, I64, I64, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
+/** The tail-call entry (tail-code.ts): a subprogram's parameters, then the pending target's program id (-1: the helper's). */
+export const TAIL_ENTER_PARAMS = [...SUB_PARAMS, I32];
 
 const ALU64_OPS: Readonly<Record<number, Op>> = {
   [BPF_ADD]: Op.i64Add, [BPF_SUB]: Op.i64Sub, [BPF_MUL]: Op.i64Mul, [BPF_OR]: Op.i64Or, [BPF_AND]: Op.i64And,
@@ -316,15 +326,15 @@ interface ModuleIndex {
   hostType: number;
   /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
   fault: number;
-  /** The table of tail-call entries (table 1), or -1 when the module takes no tail call. */
+  /** The tailEnter import's function index, or -1 when the module takes no tail call. */
   tail: number;
   /** The global holding the pending tail call's entry in it (-1: the helper's, through JavaScript). */
   tailId: number;
   /** The global counting the run's tail calls (tail-code.ts), which the main function zeroes. */
   tailCount: number;
   subType: number;
-  /** The type of a verified program's call targets (CALLEE_PARAMS → r0). */
-  calleeType: number;
+  /** Each call target's argument count (verified programs, arity.ts). */
+  arity: Map<number, number>;
   intrinsics: Map<number, JitIntrinsic>;
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
@@ -343,7 +353,7 @@ interface ModuleIndex {
   tailFlag: number;
   /** Whether the code counts and checks the instruction budget. */
   budget: boolean;
-  /** Whether bpf-to-bpf calls use the verified convention (CALLEE_PARAMS). */
+  /** Whether bpf-to-bpf calls use the verified convention (calleeParams). */
   verified: boolean;
 }
 
@@ -351,10 +361,10 @@ interface ModuleIndex {
  * A program's index: the module's, with what is the program's own (written out: spreading an object
  * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
  */
-function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero'>, self: number, zero: StackZeroing): ModuleIndex {
+function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
     host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
-    calleeType: c.calleeType, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), frameTop: c.frameTop,
+    arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), frameTop: c.frameTop,
     stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
     pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified,
   };
@@ -379,6 +389,9 @@ class FunctionLowering implements BlockLowering {
   private eaReg = -1;
   /** Where the code ended when settle last set the fuel local: a read right there tees it instead. */
   private settledAt = -1;
+  /** Where the code ended when set last wrote a register's local, and that local: a read right there tees it. */
+  private setAt = -1;
+  private setLocal = -1;
 
   constructor(
     private readonly cfg: ProgramCfg,
@@ -488,9 +501,22 @@ class FunctionLowering implements BlockLowering {
 
   // ---- small emitters ----
 
-  private get(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); }
-  private set(r: number): void { this.w.byte2(Op.localSet, this.reg[r]); }
-  private get32(r: number): void { this.w.byte2(Op.localGet, this.reg[r]); this.w.byte(Op.i32WrapI64); }
+  /** A register read right where its write ended (`r6 = r0` after a call, a load's base just computed) tees it instead. */
+  private get(r: number): void {
+    const { w } = this, local = this.reg[r];
+    if (w.length === this.setAt && local === this.setLocal) {
+      w.bytes[w.length - 2] = Op.localTee;
+      this.setAt = -1;
+    } else {
+      w.byte2(Op.localGet, local);
+    }
+  }
+  private set(r: number): void {
+    this.w.byte2(Op.localSet, this.reg[r]);
+    this.setAt = this.w.length;
+    this.setLocal = this.reg[r];
+  }
+  private get32(r: number): void { this.get(r); this.w.byte(Op.i32WrapI64); }
   private i64c(v: number): void { this.w.byte(Op.i64Const); this.w.s32(v); }
   private i32c(v: number): void { this.w.byte(Op.i32Const); this.w.s32(v); }
   private op(op: Op): void {
@@ -1229,8 +1255,8 @@ class FunctionLowering implements BlockLowering {
 
   /**
    * Enter the program a tail call asked for (the tailPending flag), in a program that may take one:
-   * its entry in the tail-call table (tail-code.ts), whose slot 0 is the Jit's JavaScript entry (a
-   * tail call the helper made, tailId -1).
+   * through the tailEnter import (tail-code.ts), which calls its entry in the Jit's table of them, or
+   * the Jit's JavaScript entry for a tail call the helper made (tailId -1).
    */
   private takePendingTail(pc: number): void {
     const { w, f, m } = this;
@@ -1247,13 +1273,8 @@ class FunctionLowering implements BlockLowering {
     if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
     this.budgetValue();
     w.byte2(Op.localGet, f.t32);
-    w.byte2(Op.i32Const, 0);
-    w.byte2(Op.localGet, f.t32);
-    w.byte2(Op.i32Const, 0);
-    w.byte(Op.i32GeS);
-    w.byte(Op.select);
     this.tailSites.push(w.length);
-    w.byte(Op.callIndirect); w.u32(m.subType); w.u32(m.tail);
+    w.byte(Op.call); w.u32(m.tail);
     if (this.isMain) {
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
@@ -1272,9 +1293,9 @@ class FunctionLowering implements BlockLowering {
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     if (m.verified) {
-      for (let r = 1; r <= 5; r++) this.get(r);
       if (this.isMain) this.i32c(1);
       else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
+      for (let r = 1, n = m.arity.get(target)!; r <= n; r++) this.get(r);
       w.byte(Op.call); w.u32(m.subs.get(target)!);
       this.set(0);
       return;
@@ -1496,7 +1517,6 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const mb = new ModuleBuilder();
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const verified = options.verified ?? false;
-  const calleeType = verified ? mb.typeIndex(CALLEE_PARAMS, [I64]) : -1;
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
   const slot = (name: string) => slots.push(name) - 1;
@@ -1505,8 +1525,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     host,
     hostType,
     subType,
-    calleeType,
-    tail: tailImport ? 1 : -1,
+    tail: -1,
     tailId: -1,
     tailCount: -1,
     intrinsics,
@@ -1521,7 +1540,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     }
   }
   mb.importTable('env', 'fns', slots.length);
-  if (tailImport) mb.importTable('env', 'tails', 1);
+  if (tailImport) common.tail = mb.importFunc('env', 'tailEnter', mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
   mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
@@ -1548,13 +1567,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const perProgram = facts.map((f, p) => {
     const { cfg } = f;
-    const index = programIndex(common, selfs[p], stackZeroing(cfg));
+    const index = programIndex(common, selfs[p], stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
     // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
     const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
     const prefix = batch ? `p${p}_` : '';
     const funcIndex = entries.map((entry, k) => {
       const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
-      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? calleeType : subType);
+      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? mb.typeIndex(calleeParams(index.arity.get(entry)!), [I64]) : subType);
       if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
       names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
       return i;
@@ -1596,7 +1615,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
       lowering.w.byte(Op.unreachable);
-      mb.setBody(funcIndex[k], frame.locals, lowering.w);
+      mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
       functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
       lowered.push(lowering);
       arena.reset(mark);

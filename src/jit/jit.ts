@@ -188,7 +188,7 @@ class JitModule {
     // One by one: V8 spreads an object in a runtime call, a good part of an instantiation.
     for (const [name] of SHARED_GLOBALS) env[name] = jit.shared[name];
     if (compiled.tailImport) {
-      env.tails = jit.tails.table;
+      env.tailEnter = jit.tails.exports.enter;
       env.tailId = jit.tails.pending;
       env.tailCount = jit.tails.count;
     }

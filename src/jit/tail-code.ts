@@ -13,14 +13,18 @@
  *   and the target is pending.
  * - tail(r0..r9, depth, fuel), in the table's slot 0: the Jit's JavaScript
  *   entry, for a tail call the helper asked for.
+ * - enter(r0..r9, depth, fuel, id): calls the entry of program `id` (-1:
+ *   slot 0) in the table.
  *
- * A module that may tail-call imports the table and `pending` (compile.ts:
- * tails, tailId) and, when its tail-call flag is up, calls the pending
- * target's entry itself: one wasm call from the caller to the target.
+ * A module that may tail-call imports `enter` and `pending` (compile.ts:
+ * tailEnter, tailId) and, when its tail-call flag is up, calls `enter` with
+ * the pending id: two wasm calls from the caller to the target. Not the
+ * table itself: V8 keeps every instance that imports a table alive as long
+ * as the table, so a Jit would keep every tail-calling module it loaded.
  */
 import type { HelperContext } from '../helpers/index.js';
 import { DESC } from '../maps/index.js';
-import { SUB_PARAMS, SUB_RESULTS } from './compile.js';
+import { SUB_PARAMS, SUB_RESULTS, TAIL_ENTER_PARAMS } from './compile.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -31,6 +35,7 @@ const MAX_TAIL_CALL_CNT = 33;
 export interface TailExports {
   tailCall(map: number, index: number): number;
   tail: (...args: never[]) => unknown;
+  enter: (...args: never[]) => unknown;
 }
 
 export class TailCode {
@@ -139,7 +144,17 @@ function tailModule(shared: boolean): WebAssembly.Module {
   u.byte(Op.call); u.u32(jsTail);
   mb.setBody(tail, [], u);
 
+  // enter(r0..r9, depth, fuel, id): slot id, or slot 0 for -1.
+  const enter = mb.declareFunc(mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
+  const e = new ByteWriter(48);
+  const id = SUB_PARAMS.length;
+  for (let k = 0; k < id; k++) e.byte2(Op.localGet, k);
+  e.byte2(Op.localGet, id); i32(e, 0); e.byte2(Op.localGet, id); i32(e, 0); e.byte(Op.i32GeS); e.byte(Op.select);
+  e.byte(Op.callIndirect); e.u32(sub); e.u32(0);
+  mb.setBody(enter, [], e);
+
   mb.exportFunc('tailCall', tailCall);
+  mb.exportFunc('enter', enter);
   mb.exportFunc('tail', tail);
   const module = new WebAssembly.Module(mb.finish().bytes as BufferSource);
   compiled.set(shared, module);

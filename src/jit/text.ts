@@ -12,7 +12,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
   const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
   const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
   const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1)];
-  const calleeLocals = [r(1), r(2), r(3), r(4), r(5), 'depth', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
+  const calleeLocals = ['depth', r(1), r(2), r(3), r(4), r(5), r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
   const lines = disassemble(insns, { indexes: true, helperName }).split('\n');
   const byPc = new Map<number, string>();
   let li = 0;
@@ -27,7 +27,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
     comments.set(map[k], list);
   }
   const names: WatNames = {
-    funcs: compiled.funcNames,
+    funcs: compiled.tailImport ? ['tailEnter', ...compiled.funcNames] : compiled.funcNames,
     slots: compiled.slots,
     globals: [
       'frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), ...(compiled.tailImport ? ['tailId', 'tailCount'] : []),

@@ -60,9 +60,8 @@
       local.get $r0
       local.get $r1
       i64.add
-      local.set $r0
+      local.tee $r0
       ;; 3: (24) w0 *= 3
-      local.get $r0
       i32.wrap_i64
       i32.const 3
       i32.mul
@@ -72,9 +71,8 @@
       local.get $r1
       i64.const -1
       i64.add
-      local.set $r1
+      local.tee $r1
       ;; 5: (55) if r1 != 0x0 goto pc-4
-      local.get $r1
       i64.const 0
       i64.ne
       if  ;; label = @2

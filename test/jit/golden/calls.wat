@@ -2,11 +2,12 @@
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
   (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64 externref) (result i64)))
   (type (;2;) (func (result i32)))
-  (type (;3;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;4;) (func (param i32 i32 i64)))
-  (type (;5;) (func (result f64)))
+  (type (;3;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i32) (result i64 i64 i64 i64 i64 i64 i64)))
+  (type (;4;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
+  (type (;5;) (func (param i32 i32 i64)))
+  (type (;6;) (func (result f64)))
   (import "env" "fns" (table 2 funcref))
-  (import "env" "tails" (table 1 funcref))
+  (import "env" "tailEnter" (func $tailEnter (type 3) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i32) (result i64 i64 i64 i64 i64 i64 i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
   (import "env" "stackStart" (global $stackStart i32))
@@ -26,7 +27,7 @@
   (import "env" "self" (global $self externref))
   (export "run" (func $main))
   (export "left" (func $left))
-  (func $main (type 3) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
+  (func $main (type 4) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
     i64.trunc_f64_s
@@ -74,9 +75,8 @@
     local.set $r3
     local.set $r2
     local.set $r1
-    local.set $r0
+    local.tee $r0
     ;; 2: (bf) r6 = r0
-    local.get $r0
     local.set $r6
     ;; 3: (85) call bpf_get_prandom_u32#7
     local.get $fuel
@@ -145,12 +145,7 @@
       i32.const 0
       local.get $fuel
       local.get $t32
-      i32.const 0
-      local.get $t32
-      i32.const 0
-      i32.ge_s
-      select
-      call_indirect 1 (type 0)
+      call $tailEnter
       local.set $fuel
       local.set $r5
       local.set $r4
@@ -211,9 +206,8 @@
     local.set $fp
     ;; 9: (bf) r0 = r1
     local.get $r1
-    local.set $r0
+    local.tee $r0
     ;; 10: (67) r0 <<= 1
-    local.get $r0
     i64.const 1
     i64.shl
     local.set $r0
@@ -276,12 +270,7 @@
       local.get $depth
       local.get $fuel
       local.get $t32
-      i32.const 0
-      local.get $t32
-      i32.const 0
-      i32.ge_s
-      select
-      call_indirect 1 (type 0)
+      call $tailEnter
       return
     end
     ;; 14: (95) exit
@@ -295,7 +284,7 @@
     return
     unreachable
   )
-  (func $fault (type 4) (param $l0 i32) (param $l1 i32) (param $l2 i64)
+  (func $fault (type 5) (param $l0 i32) (param $l1 i32) (param $l2 i64)
     local.get $l0
     local.get $l1
     local.get $l2
@@ -309,7 +298,7 @@
     call_indirect (type 1)  ;; $host
     drop
   )
-  (func $left (type 5) (result f64)
+  (func $left (type 6) (result f64)
     global.get $fuel
     f64.convert_i64_s
   )

@@ -96,9 +96,8 @@
     i64.const 0
     local.get $r0
     i64.sub
-    local.set $r0
+    local.tee $r0
     ;; 6: (dc) r0 = be16 r0
-    local.get $r0
     i32.wrap_i64
     i32.const 65535
     i32.and
@@ -109,9 +108,8 @@
     i32.const 65535
     i32.and
     i64.extend_i32_u
-    local.set $r0
+    local.tee $r0
     ;; 7: (d7) r0 = bswap64 r0
-    local.get $r0
     local.tee $tmp_a
     i64.const 8
     i64.shr_u

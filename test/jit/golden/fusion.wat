@@ -53,9 +53,8 @@
     local.set $r2
     ;; 4: (bf) r3 = r6
     local.get $r6
-    local.set $r3
+    local.tee $r3
     ;; 5: (0f) r3 += r7
-    local.get $r3
     i32.wrap_i64
     local.get $r7
     i32.wrap_i64
@@ -64,9 +63,8 @@
     local.get $r3
     local.get $r7
     i64.add
-    local.set $r3
+    local.tee $r3
     ;; 6: (61) r4 = *(u32 *)(r3 +0)
-    local.get $r3
     local.tee $tmp_a
     i64.const 32
     i64.shr_u

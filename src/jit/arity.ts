@@ -1,0 +1,121 @@
+/**
+ * How many argument registers each call target of a verified program needs:
+ * r1..rN, N the highest of r1–r5 that some path from the target's entry
+ * reads before writing it (liveness over the program's blocks). Its callers
+ * pass only those (compile.ts, callLocal): a callee of two arguments saves
+ * three local.get at every call site and three parameters. The verifier has
+ * proven that a callee reads no argument register its caller did not set,
+ * and a helper none past its prototype's arguments, so a register left out
+ * is one whose value nothing depends on (the callee's local holds 0).
+ *
+ * Reads are over-approximated where that is simpler (an atomic, LD_ABS and
+ * callx write nothing here; an unknown helper reads all five): a larger N
+ * only costs bytes.
+ */
+import { BPF_MOV, bpfOp, type Insn, type Opcode } from '../isa/index.js';
+import { helperProtosById } from '../platform/index.js';
+import type { ProgramCfg } from './cfg.js';
+
+/** r1..r5 as bits (bit k: rk). */
+const ARGS = 0x3e;
+
+/** Bits r1..rn. */
+const argBits = (n: number) => ((1 << (n + 1)) - 1) & ARGS;
+
+/** A cache, not state: each helper id's argument count, the widest of its prototypes (5 when it has none). */
+const helperArgs = new Map<number, number>();
+
+function helperArity(id: number): number {
+  let n = helperArgs.get(id);
+  if (n === undefined) {
+    const protos = helperProtosById(id);
+    n = protos.length === 0 ? 5 : Math.max(...protos.map((p) => p.args.length));
+    helperArgs.set(id, n);
+  }
+  return n;
+}
+
+/** The argument registers `ins` reads (a bpf-to-bpf call aside: calleeArities). */
+function reads(ins: Insn, row: Opcode): number {
+  const dst = 1 << ins.dst, src = 1 << ins.src;
+  switch (row.format) {
+    case 'alu_reg': return src | (bpfOp(ins.code) === BPF_MOV ? 0 : dst);
+    case 'alu_imm': return bpfOp(ins.code) === BPF_MOV ? 0 : dst;
+    case 'neg': case 'endian': case 'jmp_imm': case 'st': return dst;
+    case 'jmp_reg': case 'stx': case 'atomic': return dst | src;
+    case 'ldx': case 'ldind': return src;
+    case 'call_helper': return argBits(helperArity(ins.imm));
+    case 'call_kfunc': return ARGS;
+    case 'callx': return dst | ARGS;
+    default: return 0;
+  }
+}
+
+/** The registers `ins` surely writes (a call: r1–r5, which the verifier makes unreadable after it). */
+function writes(ins: Insn, row: Opcode): number {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
+    case 'call_helper': case 'call_local': case 'call_kfunc': return ARGS;
+    default: return 0;
+  }
+}
+
+/**
+ * Each call target's argument count (0–5), by its first slot. Only the blocks a call target reaches are
+ * scanned (a program's callees are usually a small part of it), each once: the call sites in them are
+ * kept aside, as what they read depends on their targets' counts, which grow until nothing changes.
+ */
+export function calleeArities(cfg: ProgramCfg): Map<number, number> {
+  const { insns, rows, blockCount, blockStart, blockEnd, blockOf, succ, calls } = cfg;
+  const arity = new Map<number, number>(calls.map((t) => [t, 0]));
+  if (calls.length === 0) return arity;
+  const seen = new Uint8Array(blockCount);
+  const stack = calls.map((t) => blockOf[t]);
+  for (const b of stack) seen[b] = 1;
+  const order: number[] = [];
+  while (stack.length > 0) {
+    const b = stack.pop()!;
+    order.push(b);
+    for (const s of [succ[2 * b], succ[2 * b + 1]]) {
+      if (s >= 0 && !seen[s]) { seen[s] = 1; stack.push(s); }
+    }
+  }
+  // Later blocks first: liveness flows backwards, mostly from higher slots to lower.
+  order.sort((x, y) => y - x);
+  const use = new Uint8Array(blockCount), def = new Uint8Array(blockCount), live = new Uint8Array(blockCount);
+  /** Call sites: [block, target, what the block wrote before the call] triples. */
+  const sites: number[] = [];
+  for (const b of order) {
+    let u = 0, d = 0;
+    for (let pc = blockStart[b]; pc < blockEnd[b]; pc++) {
+      const row = rows[pc];
+      if (row === null) continue;
+      const ins = insns[pc];
+      if (row.format === 'call_local') sites.push(b, pc + ins.imm + 1, d);
+      else u |= reads(ins, row) & ~d;
+      d |= writes(ins, row);
+    }
+    use[b] = u & ARGS;
+    def[b] = d & ARGS;
+  }
+  for (;;) {
+    for (let k = 0; k < sites.length; k += 3) use[sites[k]] |= argBits(arity.get(sites[k + 1])!) & ~sites[k + 2];
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const b of order) {
+        let out = 0;
+        if (succ[2 * b] >= 0) out |= live[succ[2 * b]];
+        if (succ[2 * b + 1] >= 0) out |= live[succ[2 * b + 1]];
+        const v = use[b] | (out & ~def[b]);
+        if (v !== live[b]) { live[b] = v; changed = true; }
+      }
+    }
+    let grew = false;
+    for (const t of calls) {
+      const v = live[blockOf[t]];
+      const n = v === 0 ? 0 : 31 - Math.clz32(v);
+      if (n > arity.get(t)!) { arity.set(t, n); grew = true; }
+    }
+    if (!grew) return arity;
+  }
+}
