@@ -27,3 +27,9 @@ export interface Suite {
   title: string;
   run(): BenchRow[] | Promise<BenchRow[]>;
 }
+
+/** The middle value (the upper one of an even count): robust against a noisy machine's outliers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}

@@ -27,7 +27,7 @@ import fc from 'fast-check';
 import { corpusFiles, kernelVerdict, parseCase } from '../test/verifier/corpus.js';
 import { fuzzCaseArb, fuzzInsns } from '../test/verifier/fuzz-gen.js';
 import { MapPool } from '../test/verifier/fuzz.js';
-import type { BenchRow, Suite } from './suite.js';
+import { median, type BenchRow, type Suite } from './suite.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BPF_PROG_LOAD = 5;
@@ -187,10 +187,6 @@ function described(type: number): boolean {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 interface Measured {
   ms: number;
