@@ -370,14 +370,38 @@ function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 
   };
 }
 
+/**
+ * A program's [code offset, pc] pairs, function after function, in one
+ * array (grown when an unverified program's functions share code): the
+ * offsets are relative to each function's code until compileModule adds
+ * where that code sits in the module, in place, making the pc map.
+ */
+class PcPairs {
+  pairs: Int32Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.pairs = new Int32Array(capacity);
+  }
+
+  push(offset: number, pc: number): void {
+    if (this.count + 2 > this.pairs.length) {
+      const grown = new Int32Array(2 * this.pairs.length);
+      grown.set(this.pairs);
+      this.pairs = grown;
+    }
+    this.pairs[this.count++] = offset;
+    this.pairs[this.count++] = pc;
+  }
+}
+
 /** Lowers one function: the structurer drives it block by block. */
 class FunctionLowering implements BlockLowering {
   readonly w: ByteWriter;
   readonly labelLocal: number;
   readonly counts: boolean;
-  /** [offset in this function's code, pc] pairs, the first `pcCount` entries (a typed array: no per-instruction garbage). */
-  pcs: Int32Array;
-  pcCount = 0;
+  /** Where this function's pairs start in the program's PcPairs (they end where the next function's start). */
+  readonly pcFrom: number;
   /** Offsets in this function's code of its calls to the tail import. */
   readonly tailSites: number[] = [];
   private readonly reg: number[];
@@ -401,6 +425,8 @@ class FunctionLowering implements BlockLowering {
     /** A verified program's call target (CALLEE_FRAME): returns r0 alone. */
     private readonly isCallee: boolean,
     graph: FunctionGraph,
+    /** The program's [code offset, pc] pairs, this function's appended after the ones before it. */
+    private readonly pcs: PcPairs,
     /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
     private readonly zeroOnEntry?: readonly [number, number],
   ) {
@@ -420,7 +446,7 @@ class FunctionLowering implements BlockLowering {
       }
     }
     this.w = ByteWriter.take(64 + 16 * insns);
-    this.pcs = new Int32Array(2 * insns + 8);
+    this.pcFrom = pcs.count;
     this.labelLocal = f.label;
     this.counts = m.budget;
     this.reg = f.reg;
@@ -537,13 +563,7 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
-    if (this.pcCount + 2 > this.pcs.length) {
-      const grown = new Int32Array(2 * this.pcs.length);
-      grown.set(this.pcs);
-      this.pcs = grown;
-    }
-    this.pcs[this.pcCount++] = this.w.length;
-    this.pcs[this.pcCount++] = pc;
+    this.pcs.push(this.w.length, pc);
   }
 
   // ---- BlockLowering ----
@@ -1602,6 +1622,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     const work = graphWork(cfg.blockCount, arena);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
+    // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
+    const pcs = new PcPairs(2 * cfg.insns.length + 8 * entries.length);
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
       const isCallee = verified && k > 0;
@@ -1610,7 +1632,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
       // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
       const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, zeroOnEntry);
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry);
       if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
@@ -1621,7 +1643,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       arena.reset(mark);
     });
     Scratch.release(arena);
-    return { functions, lowered };
+    return { functions, lowered, pcs };
   });
 
   const exportNames: string[] = [];
@@ -1660,20 +1682,15 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 
   let at = 0;
   return facts.map((f, p) => {
-    const { lowered, functions } = programsOut[p];
-    let pairs = 0;
-    for (const l of lowered) pairs += l.pcCount;
-    const pcMap = new Int32Array(pairs);
+    const { lowered, functions, pcs } = programsOut[p];
+    const pcMap = pcs.pairs.subarray(0, pcs.count);
     const tailSites = new Set<number>();
-    let m = 0;
-    for (const l of lowered) {
+    lowered.forEach((l, k) => {
       const base = built.codeStarts[at++];
-      for (let j = 0; j < l.pcCount; j += 2) {
-        pcMap[m++] = base + l.pcs[j];
-        pcMap[m++] = l.pcs[j + 1];
-      }
+      const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
+      for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
       for (const site of l.tailSites) tailSites.add(base + site);
-    }
+    });
     return {
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
