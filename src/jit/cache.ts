@@ -28,6 +28,10 @@ export class JitCache {
   /** The programs of each module name (several for a batch module). */
   private readonly byName = new Map<string, CompiledProgram[]>();
   private serial = 0;
+  /** The last lookup's key and bucket: a load sets what it just missed, and need not hash the bytes again. */
+  private lastKey: Uint8Array | undefined;
+  private lastFlags = '';
+  private lastBucket = '';
 
   constructor(readonly maxEntries = 256) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new EbpfError('EINVAL', `maxEntries must be a positive integer, got ${maxEntries}`);
@@ -48,7 +52,10 @@ export class JitCache {
   }
 
   get(key: Uint8Array, flags: string): CachedModule | undefined {
-    return this.buckets.get(bucketOf(key, flags))?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
+    this.lastKey = key;
+    this.lastFlags = flags;
+    this.lastBucket = bucketOf(key, flags);
+    return this.buckets.get(this.lastBucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
   }
 
   set(key: Uint8Array, flags: string, entry: CachedModule): void {
@@ -62,7 +69,7 @@ export class JitCache {
         if (left.length) this.byName.set(name, left); else this.byName.delete(name);
       }
     }
-    const bucket = bucketOf(key, flags);
+    const bucket = key === this.lastKey && flags === this.lastFlags ? this.lastBucket : bucketOf(key, flags);
     const list = this.buckets.get(bucket) ?? [];
     list.push({ key, flags, entry });
     this.buckets.set(bucket, list);

@@ -192,20 +192,22 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   const pre = c.i32(n);
   const postNum = c.i32(n);
   {
-    let clock = 0;
-    const st: number[] = [0];
+    let clock = 0, top = 1;
+    // The dominator tree's path from the root: at most n deep.
+    const st = work.stack;
+    st[0] = 0;
     const it = c.i32(n);
     it.set(childStart.subarray(0, n));
     pre[0] = clock++;
-    while (st.length > 0) {
-      const v = st[st.length - 1];
+    while (top > 0) {
+      const v = st[top - 1];
       if (it[v] < childStart[v + 1]) {
         const c = childList[it[v]++];
         pre[c] = clock++;
-        st.push(c);
+        st[top++] = c;
       } else {
         postNum[v] = clock++;
-        st.pop();
+        top--;
       }
     }
   }
