@@ -14,7 +14,7 @@
  */
 import { BPF_MOV, bpfOp, type Insn, type Opcode } from '../isa/index.js';
 import { helperProtosById } from '../platform/index.js';
-import type { ProgramCfg } from './cfg.js';
+import { Scratch, type ProgramCfg } from './cfg.js';
 
 /** r1..r5 as bits (bit k: rk). */
 const ARGS = 0x3e;
@@ -66,23 +66,35 @@ function writes(ins: Insn, row: Opcode): number {
  * kept aside, as what they read depends on their targets' counts, which grow until nothing changes.
  */
 export function calleeArities(cfg: ProgramCfg): Map<number, number> {
-  const { insns, rows, blockCount, blockStart, blockEnd, blockOf, succ, calls } = cfg;
+  const { blockCount, calls } = cfg;
   const arity = new Map<number, number>(calls.map((t) => [t, 0]));
   if (calls.length === 0) return arity;
-  const seen = new Uint8Array(blockCount);
+  // The per-block sets from a reused buffer: four fresh arrays were a good part of what this costs.
+  const scratch = Scratch.take(4 * blockCount + 32);
+  try {
+    return solveArities(cfg, arity, scratch);
+  } finally {
+    Scratch.release(scratch);
+  }
+}
+
+function solveArities(cfg: ProgramCfg, arity: Map<number, number>, scratch: Scratch): Map<number, number> {
+  const { insns, rows, blockCount, blockStart, blockEnd, blockOf, succ, calls } = cfg;
+  const seen = scratch.u8(blockCount);
   const stack = calls.map((t) => blockOf[t]);
   for (const b of stack) seen[b] = 1;
   const order: number[] = [];
   while (stack.length > 0) {
     const b = stack.pop()!;
     order.push(b);
-    for (const s of [succ[2 * b], succ[2 * b + 1]]) {
+    for (let k = 0; k < 2; k++) {
+      const s = succ[2 * b + k];
       if (s >= 0 && !seen[s]) { seen[s] = 1; stack.push(s); }
     }
   }
   // Later blocks first: liveness flows backwards, mostly from higher slots to lower.
   order.sort((x, y) => y - x);
-  const use = new Uint8Array(blockCount), def = new Uint8Array(blockCount), live = new Uint8Array(blockCount);
+  const use = scratch.u8(blockCount), def = scratch.u8(blockCount), live = scratch.u8(blockCount);
   /** Call sites: [block, target, what the block wrote before the call] triples. */
   const sites: number[] = [];
   for (const b of order) {
