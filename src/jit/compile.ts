@@ -258,9 +258,11 @@ const CALLEE_FRAME: Frame = {
   locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
 };
 /** (depth, r1..rn) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
-const calleeParams = (n: number): ValType[] => [I32, ...Array<ValType>(n).fill(I64)];
-/** A callee's declared locals: r(n+1)..r5, then CALLEE_FRAME's. */
-const calleeLocals = (n: number): ValType[] => [...Array<ValType>(5 - n).fill(I64), ...CALLEE_FRAME.locals];
+const CALLEE_PARAMS: readonly (readonly ValType[])[] = [0, 1, 2, 3, 4, 5].map((n) => [I32, ...Array<ValType>(n).fill(I64)]);
+const calleeParams = (n: number): readonly ValType[] => CALLEE_PARAMS[n];
+/** A callee's declared locals: r(n+1)..r5, then CALLEE_FRAME's (made once per arity: one per callee was garbage). */
+const CALLEE_LOCALS: readonly (readonly ValType[])[] = [0, 1, 2, 3, 4, 5].map((n) => [...Array<ValType>(5 - n).fill(I64), ...CALLEE_FRAME.locals]);
+const calleeLocals = (n: number): readonly ValType[] => CALLEE_LOCALS[n];
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
