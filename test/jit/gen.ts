@@ -23,7 +23,7 @@
  */
 import fc from 'fast-check';
 import {
-  BPF_ABS, BPF_ALU64, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD,
+  BPF_ABS, BPF_ALU64, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
   BPF_MOV, BPF_PSEUDO_CALL, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
 
@@ -62,6 +62,12 @@ export interface GenProgram {
   /** Initial wild-jump fuel (r8). */
   wild: number;
   input: Uint8Array;
+  /**
+   * Laid out for the verifier (verifiedProgramArb): main calls every
+   * subprogram before it ends, each subprogram sets r0 first, and main
+   * stores only the registers that are always initialised.
+   */
+  verified?: boolean;
 }
 
 const int32 = fc.oneof(
@@ -79,17 +85,25 @@ const writable = fc.integer({ min: 0, max: 5 });
 /** Registers that may be read. */
 const readable = fc.integer({ min: 0, max: 10 });
 
-function aluOp(row: Opcode): fc.Arbitrary<Op> {
+/** Registers a verified program reads: r6–r9 are uninitialised in a subprogram, r10 is a pointer. */
+const verifiedReadable = fc.integer({ min: 0, max: 5 });
+const SHIFTS = [BPF_LSH, BPF_RSH, BPF_ARSH];
+
+/** `verified`: registers from verifiedReadable, shift amounts below the operand's width. */
+function aluOp(row: Opcode, verified = false): fc.Arbitrary<Op> {
   const off = row.match?.field === 'off' ? row.match.value : 0;
-  const imm = row.format === 'endian' ? fc.constant(row.match!.value) : row.format === 'alu_imm' ? int32 : fc.constant(0);
-  const src = row.format === 'alu_reg' ? readable : fc.constant(0);
+  const width = (row.code & 7) === BPF_ALU64 ? 64 : 32;
+  const shift = verified && row.format === 'alu_imm' && SHIFTS.includes(row.code & 0xf0);
+  const imm = row.format === 'endian' ? fc.constant(row.match!.value) : shift ? fc.integer({ min: 0, max: width - 1 }) : row.format === 'alu_imm' ? int32 : fc.constant(0);
+  const src = row.format === 'alu_reg' ? (verified ? verifiedReadable : readable) : fc.constant(0);
   return fc.record({ dst: writable, src, imm }).map((f): Op => ({ kind: 'insn', insns: [{ code: row.code, dst: f.dst, src: f.src, off, imm: f.imm }] }));
 }
 
-function condInsn(row: Opcode): fc.Arbitrary<Insn> {
+function condInsn(row: Opcode, verified = false): fc.Arbitrary<Insn> {
+  const regs = verified ? verifiedReadable : readable;
   return fc.record({
-    dst: readable,
-    src: row.format === 'jmp_reg' ? readable : fc.constant(0),
+    dst: regs,
+    src: row.format === 'jmp_reg' ? regs : fc.constant(0),
     imm: row.format === 'jmp_imm' ? int32 : fc.constant(0),
   }).map((f) => ({ code: row.code, dst: f.dst, src: f.src, off: 0, imm: f.imm }));
 }
@@ -174,13 +188,64 @@ export function programArb(maxOps = 40): fc.Arbitrary<GenProgram> {
   });
 }
 
+/** A stack access the verifier allows: aligned, in the frame's top 128 bytes (four frames stay within the 512 bytes of a call chain). */
+const stackPlace = (size: number) => fc.integer({ min: 1, max: 128 / size }).map((k) => ({ pre: [] as Insn[], base: 10, off: -k * size }));
+
+function verifiedMemOp(row: Opcode): fc.Arbitrary<Op> {
+  const size = sizeBytes(row.code & 0x18);
+  return fc.record({ at: stackPlace(size), reg: writable, any: verifiedReadable, imm: int32 }).map(({ at, reg, any, imm }): Op => {
+    switch (row.format) {
+      case 'ldx': return { kind: 'insn', insns: [{ code: row.code, dst: reg, src: 10, off: at.off, imm: 0 }] };
+      case 'st': return { kind: 'insn', insns: [{ code: row.code, dst: 10, src: 0, off: at.off, imm }] };
+      case 'stx': return { kind: 'insn', insns: [{ code: row.code, dst: 10, src: any, off: at.off, imm: 0 }] };
+      default: return { kind: 'insn', insns: [{ code: row.code, dst: 10, src: reg, off: at.off, imm: row.match!.value }] };
+    }
+  });
+}
+
+/** Helpers every program type may call: ktime_get_ns, get_prandom_u32, get_smp_processor_id. */
+const verifiedHelperOp: fc.Arbitrary<Op> = fc.constantFrom(5, 7, 8).map((id): Op => ({ kind: 'insn', insns: [{ code: BPF_JMP | BPF_CALL, dst: 0, src: 0, off: 0, imm: id }] }));
+
+/**
+ * Ops of programs our verifier may accept (filtered through it by the
+ * caller): no wild jumps, no jumps into loops, no recursion, no far or
+ * packet accesses, stack accesses aligned and in the frame, base helpers only.
+ * Calls are frequent, so that callees of every arity, nested calls and
+ * r6–r9 live across calls (the loop counters) are common.
+ */
+const verifiedOp: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 14, arbitrary: fc.constantFrom(...ALU_ROWS).chain((row) => aluOp(row, true)) },
+  { weight: 6, arbitrary: fc.constantFrom(...MEM_ROWS).chain(verifiedMemOp) },
+  { weight: 1, arbitrary: lddwOp },
+  { weight: 3, arbitrary: fc.constantFrom(...COND_ROWS).chain((row) => condInsn(row, true)).map((insn): Op => ({ kind: 'if', insn })) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }).map((count): Op => ({ kind: 'loop', count })) },
+  { weight: 3, arbitrary: fc.constant<Op>({ kind: 'close' }) },
+  { weight: 2, arbitrary: verifiedHelperOp },
+  { weight: 3, arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((callee): Op => ({ kind: 'call', callee, self: false })) },
+);
+
+/** Programs shaped for the verifier (see verifiedOp); most still fail it and are filtered out by the caller. */
+export function verifiedProgramArb(maxOps = 24): fc.Arbitrary<GenProgram> {
+  return fc.record({
+    main: fc.array(verifiedOp, { maxLength: maxOps }),
+    subs: fc.array(fc.array(verifiedOp, { maxLength: Math.ceil(maxOps / 2) }), { minLength: 1, maxLength: 3 }),
+    regs: fc.array(u64, { minLength: 6, maxLength: 6 }),
+    wild: fc.constant(0),
+    input: fc.uint8Array({ minLength: INPUT_SIZE, maxLength: INPUT_SIZE }),
+    verified: fc.constant(true),
+  });
+}
+
 const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
 const EXIT = I(BPF_JMP | BPF_EXIT);
 
 interface Pending { at: number; kind: 'wild' | 'call'; value: number; fn: number; self: boolean }
 
-/** Lay out one function's ops from slot `start`; jumps and calls are patched later. */
-function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: Pending[], body: number[]): Insn[] {
+/**
+ * Lay out one function's ops from slot `start`; jumps and calls are patched later.
+ * `refill` follows every call (helper or bpf-to-bpf), which leaves r1–r5 uninitialised to the verifier.
+ */
+function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: Pending[], body: number[], refill: readonly Insn[] = []): Insn[] {
   const out: Insn[] = [];
   const open: { kind: 'if' | 'loop'; at: number; level: number }[] = [];
   const here = () => start + out.length;
@@ -205,7 +270,10 @@ function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: 
   for (const o of ops) {
     const first = here();
     switch (o.kind) {
-      case 'insn': out.push(...o.insns); break;
+      case 'insn':
+        out.push(...o.insns);
+        if (o.insns.some((ins) => ins.code === (BPF_JMP | BPF_CALL))) out.push(...refill);
+        break;
       case 'if': open.push({ kind: 'if', at: here(), level: 0 }); out.push(o.insn); break;
       case 'enter': entering.push(here()); out.push(o.insn); break;
       case 'loop': {
@@ -224,6 +292,7 @@ function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: 
       case 'call':
         out.push(I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
         pending.push({ at: here() - 1, kind: 'call', value: o.callee, fn, self: o.self });
+        out.push(...refill);
         break;
     }
     // Body slots (wild targets): instruction starts, not the second half of an lddw.
@@ -242,14 +311,26 @@ export function toInsns(p: GenProgram): Insn[] {
   const out: Insn[] = [I(BPF_ALU64 | BPF_MOV | BPF_X, 9, 1)];
   p.regs.forEach((v, r) => out.push(...ldImm64(r, v)));
   out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 6, 0, 0, 0), I(BPF_ALU64 | BPF_MOV | BPF_K, 7, 0, 0, 0), I(BPF_ALU64 | BPF_MOV | BPF_K, 8, 0, 0, p.wild));
-  out.push(...layoutFunction(p.main, out.length, -1, pending, body));
-  // Every register the program may have changed goes to the stack, where the memory comparison sees it.
-  for (let r = 0; r <= 9; r++) out.push(I(BPF_STX | BPF_MEM | BPF_DW, 10, r, -8 * (r + 1)));
+  // For the verifier, the arguments are set again after each call, so that a callee may read any of them.
+  const refill = p.verified ? p.regs.slice(1).flatMap((v, r) => ldImm64(r + 1, v)) : [];
+  out.push(...layoutFunction(p.main, out.length, -1, pending, body, refill));
+  // The verifier rejects unreachable code: main ends by calling every subprogram once, in order.
+  if (p.verified) {
+    p.subs.forEach((_, j) => {
+      pending.push({ at: out.length, kind: 'call', value: (j + 0.5) / p.subs.length, fn: -1, self: false });
+      out.push(I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0), ...refill);
+    });
+  }
+  // Every register the program may have changed goes to the stack, where the memory comparison sees it
+  // (for the verifier, only those a call or a helper does not leave uninitialised).
+  for (let r = 0; r <= 9; r++) if (!p.verified || r === 0 || r >= 6) out.push(I(BPF_STX | BPF_MEM | BPF_DW, 10, r, -8 * (r + 1)));
   out.push(EXIT);
   const starts: number[] = [];
   p.subs.forEach((ops, j) => {
     starts.push(out.length);
-    out.push(...layoutFunction(ops, out.length, j, pending, body));
+    // The verifier wants r0 set at every exit.
+    if (p.verified) out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, j + 1));
+    out.push(...layoutFunction(ops, out.length, j, pending, body, refill));
     out.push(EXIT);
   });
   const patched = out.map((ins) => ({ ...ins }));

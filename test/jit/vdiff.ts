@@ -1,0 +1,178 @@
+/**
+ * The differential harness for VERIFIED programs: what our verifier accepts
+ * runs on the interpreter and on the JIT loaded with `{ verified: true }`
+ * (no budget, calls passing only the arguments a callee reads, r6–r9 kept
+ * in the caller's locals, tail calls through the module's `enter`). Two
+ * sources:
+ *
+ * - gen: the JIT harness's generator in its verifier shape
+ *   (verifiedProgramArb), filtered through `verify`, compared as diff.ts
+ *   does (r0, faults, the whole memory);
+ * - fuzz: the verifier fuzzer's programs near the accept/reject boundary
+ *   (contexts, packets, maps), the accepted ones run through a Runtime of
+ *   each engine as a test run on a random packet: retval, data and context
+ *   out, and the whole memory afterwards (maps live in it) are compared.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { disassemble } from '../../src/asm/index.js';
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, type Insn } from '../../src/isa/index.js';
+import { programType } from '../../src/platform/index.js';
+import { Runtime, prepareRun, type LocalEngine } from '../../src/runtime/index.js';
+import { verify } from '../../src/verifier/index.js';
+import { EbpfError } from '../../src/internal/errors.js';
+import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
+import { harness } from './diff.js';
+import { toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
+
+export interface VerifiedStats {
+  programs: number;
+  accepted: number;
+  /** Accepted programs with at least one bpf-to-bpf call. */
+  withCalls: number;
+  /** Accepted programs with a call from a subprogram (nested calls). */
+  nested: number;
+  /** Accepted programs calling a helper. */
+  withHelpers: number;
+  /** Accepted programs with bpf_loop or a tail call. */
+  withCallbacks: number;
+  /** Accepted programs not compared: the interpreter's budget ran out first (may_goto loops without a bound). */
+  budget: number;
+  /** Accepted programs by source. */
+  bySource: Record<'gen' | 'fuzz', { programs: number; accepted: number }>;
+}
+
+/** bpf_tail_call and bpf_loop: the helpers that enter other code. */
+const BPF_FUNC_TAIL_CALL = 12;
+const BPF_FUNC_LOOP = 181;
+
+/** Which call kinds a program has: bpf-to-bpf (and whether from a subprogram), helpers, callbacks. */
+function callShape(insns: readonly Insn[]): { calls: boolean; nested: boolean; helpers: boolean; callbacks: boolean } {
+  const subStarts = new Set<number>();
+  insns.forEach((ins, i) => {
+    if (ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_CALL) subStarts.add(i + ins.imm + 1);
+  });
+  const firstSub = Math.min(...subStarts, insns.length);
+  let calls = false, nested = false, helpers = false, callbacks = false;
+  insns.forEach((ins, i) => {
+    if (ins.code !== (BPF_JMP | BPF_CALL)) return;
+    if (ins.src === BPF_PSEUDO_CALL) {
+      calls = true;
+      if (i >= firstSub) nested = true;
+    } else {
+      helpers = true;
+      if (ins.imm === BPF_FUNC_LOOP || ins.imm === BPF_FUNC_TAIL_CALL) callbacks = true;
+    }
+  });
+  return { calls, nested, helpers, callbacks };
+}
+
+interface Side {
+  rt: Runtime;
+  seed: number;
+}
+
+function side(engine: LocalEngine): Side {
+  const s: Side = { rt: undefined as unknown as Runtime, seed: 1 };
+  s.rt = new Runtime({
+    engine, checked: false, maxInsns: 1_000_000,
+    host: { random: () => (s.seed = (Math.imul(s.seed, 1103515245) + 12345) >>> 0), cpu: 0 },
+  });
+  return s;
+}
+
+type RunOutcome = { ok: true; retval: number; dataOut: string; ctxOut: string } | { ok: false; error: string };
+
+/** One accepted fuzz case as a test run on a fresh runtime of `engine`; the memory afterwards is returned too. */
+function fuzzRun(engine: LocalEngine, c: FuzzCase, insns: Insn[], data: Uint8Array): { outcome: RunOutcome; memory: Uint8Array } {
+  const s = side(engine);
+  try {
+    const maps = c.maps.map((m) => s.rt.registry.create({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }));
+    const prog = s.rt.load(insns, { type: c.prog, maps });
+    const spec = programType(c.prog);
+    let outcome: RunOutcome;
+    try {
+      const run = prepareRun({
+        program: 'fuzz', type: spec.type, attachType: 0, space: s.rt.space, helpers: s.rt.helperContext, packets: s.rt.packets, sockets: s.rt.sockets,
+        options: { data },
+      });
+      s.rt.packets.current = run.frame;
+      try {
+        const r0 = prog.run({ r1: run.r1, packet: run.packet }).r0;
+        const out = run.finish(r0);
+        outcome = { ok: true, retval: out.retval ?? Number(r0 & 0xffffffffn), dataOut: Buffer.from(out.dataOut).toString('hex'), ctxOut: Buffer.from(out.ctxOut).toString('hex') };
+      } finally {
+        s.rt.packets.current = undefined;
+        run.release();
+      }
+    } catch (e) {
+      if (!(e instanceof EbpfError)) throw e;
+      outcome = { ok: false, error: `${e.code}: ${e.message}` };
+    }
+    return { outcome, memory: s.rt.space.bytes.slice() };
+  } finally {
+    s.rt.dispose();
+  }
+}
+
+/** Check one accepted fuzz case; false when the interpreter spent its budget (a may_goto loop run to its end), which leaves nothing to compare. */
+function checkFuzz(c: FuzzCase, insns: Insn[], data: Uint8Array): boolean {
+  const a = fuzzRun('interp', c, insns, data);
+  if (!a.outcome.ok && /instruction budget/.test(a.outcome.error)) return false;
+  const b = fuzzRun('jit', c, insns, data);
+  const where = () => `\n; prog: ${c.prog}; maps: ${JSON.stringify(c.maps)}; packet ${Buffer.from(data).toString('hex')}\n${c.text}\n${disassemble(insns, { indexes: true })}`;
+  assert.deepEqual(b.outcome, a.outcome, `interp and jit (verified) disagree on the run${where()}`);
+  assert.equal(a.memory.length, b.memory.length, `memory sizes differ${where()}`);
+  if (Buffer.compare(a.memory, b.memory) !== 0) {
+    let k = 0;
+    while (a.memory[k] === b.memory[k]) k++;
+    assert.fail(`memory differs first at 0x${k.toString(16)}: interp ${a.memory[k]}, jit ${b.memory[k]}${where()}`);
+  }
+  return true;
+}
+
+type Case = { source: 'gen'; p: GenProgram } | { source: 'fuzz'; c: FuzzCase; data: Uint8Array };
+
+const caseArb: fc.Arbitrary<Case> = fc.oneof(
+  verifiedProgramArb().map((p): Case => ({ source: 'gen', p })),
+  fc.record({ c: fuzzCaseArb(), data: fc.uint8Array({ minLength: 14, maxLength: 96 }) }).map(({ c, data }): Case => ({ source: 'fuzz', c, data })),
+);
+
+export function newVerifiedStats(): VerifiedStats {
+  return {
+    programs: 0, accepted: 0, budget: 0, withCalls: 0, nested: 0, withHelpers: 0, withCallbacks: 0,
+    bySource: { gen: { programs: 0, accepted: 0 }, fuzz: { programs: 0, accepted: 0 } },
+  };
+}
+
+/** Check `runs` random programs in verified mode (seeded when `seed` is given); the counts go to `stats`. */
+export function runVerifiedDifferential(runs: number, seed?: number, stats = newVerifiedStats()): VerifiedStats {
+  const h = harness(true);
+  fc.assert(fc.property(caseArb, (k) => {
+    const insns = k.source === 'gen' ? toInsns(k.p) : fuzzInsns(k.c);
+    const opts = k.source === 'gen' ? { progType: 'socket_filter' } : { progType: k.c.prog, maps: k.c.maps };
+    const accepted = verify(insns, { ...opts, license: 'GPL', logLevel: 0 }).accepted;
+    const count = (s: { programs: number; accepted: number }) => {
+      s.programs++;
+      if (accepted) s.accepted++;
+    };
+    count(stats);
+    count(stats.bySource[k.source]);
+    if (!accepted) return;
+    const shape = callShape(insns);
+    if (shape.calls) stats.withCalls++;
+    if (shape.nested) stats.nested++;
+    if (shape.helpers) stats.withHelpers++;
+    if (shape.callbacks) stats.withCallbacks++;
+    if (k.source === 'gen') h.check(k.p);
+    else if (!checkFuzz(k.c, insns, k.data)) stats.budget++;
+  }), { numRuns: runs, seed });
+  return stats;
+}
+
+export function formatVerifiedStats(s: VerifiedStats): string {
+  const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
+  return `${s.programs} programs, ${s.accepted} accepted by our verifier (gen ${s.bySource.gen.accepted}/${s.bySource.gen.programs}, `
+    + `fuzz ${s.bySource.fuzz.accepted}/${s.bySource.fuzz.programs}); of the accepted: bpf-to-bpf calls ${s.withCalls} (${pct(s.withCalls, s.accepted)}), `
+    + `nested ${s.nested}, helper calls ${s.withHelpers}, bpf_loop/tail calls ${s.withCallbacks}; not compared (interpreter budget) ${s.budget}`;
+}
