@@ -23,8 +23,8 @@
  */
 import fc from 'fast-check';
 import {
-  BPF_ABS, BPF_ALU64, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
-  BPF_MOV, BPF_PSEUDO_CALL, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
+  BPF_ABS, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
+  BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
 
 /** Bytes of input memory (also the packet). */
@@ -35,6 +35,7 @@ export const FAR = 0x100000 - 24;
 export const HELPER_MIX = 1000;
 export const HELPER_FAILS = 1001;
 const UNKNOWN_HELPER = 4242;
+const BPF_FUNC_LOOP = 181;
 
 const ALU_ROWS = OPCODES.filter((r) => ['alu_reg', 'alu_imm', 'neg', 'endian'].includes(r.format));
 const COND_ROWS = OPCODES.filter((r) => r.format === 'jmp_reg' || r.format === 'jmp_imm');
@@ -52,7 +53,9 @@ export type Op =
   /** A jump to slot `where` (a fraction of the program's body slots). */
   | { kind: 'wild'; where: number; cond: Insn }
   /** A call of subprogram `callee` (a fraction of the subprograms after this function; sometimes itself). */
-  | { kind: 'call'; callee: number; self: boolean };
+  | { kind: 'call'; callee: number; self: boolean }
+  /** bpf_loop(count, subprogram `callee`, 0, 0): a callback, as a call. */
+  | { kind: 'bpfLoop'; callee: number; count: number };
 
 export interface GenProgram {
   main: Op[];
@@ -222,6 +225,7 @@ const verifiedOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Op>({ kind: 'close' }) },
   { weight: 2, arbitrary: verifiedHelperOp },
   { weight: 3, arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((callee): Op => ({ kind: 'call', callee, self: false })) },
+  { weight: 1, arbitrary: fc.record({ callee: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), count: fc.integer({ min: 0, max: 4 }) }).map((l): Op => ({ kind: 'bpfLoop', ...l })) },
 );
 
 /** Programs shaped for the verifier (see verifiedOp); most still fail it and are filtered out by the caller. */
@@ -289,6 +293,11 @@ function layoutFunction(ops: readonly Op[], start: number, fn: number, pending: 
         out.push(I(BPF_ALU64 | BPF_SUB | BPF_K, 8, 0, 0, 1), I(BPF_JMP | BPF_JSGT | BPF_K, 8, 0, 0, 0));
         pending.push({ at: here() - 1, kind: 'wild', value: o.where, fn, self: false });
         break;
+      case 'bpfLoop':
+        out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, o.count), ...ldImm64(2, 0n, BPF_PSEUDO_FUNC));
+        pending.push({ at: here() - 2, kind: 'call', value: o.callee, fn, self: false });
+        out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 3), I(BPF_ALU64 | BPF_MOV | BPF_K, 4), I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_LOOP), ...refill);
+        break;
       case 'call':
         out.push(I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
         pending.push({ at: here() - 1, kind: 'call', value: o.callee, fn, self: o.self });
@@ -331,6 +340,8 @@ export function toInsns(p: GenProgram): Insn[] {
     // The verifier wants r0 set at every exit.
     if (p.verified) out.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, j + 1));
     out.push(...layoutFunction(ops, out.length, j, pending, body, refill));
+    // A bpf_loop callback returns 0 or 1, and any subprogram may be one.
+    if (p.verified) out.push(I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 1));
     out.push(EXIT);
   });
   const patched = out.map((ins) => ({ ...ins }));
@@ -343,8 +354,8 @@ export function toInsns(p: GenProgram): Insn[] {
     const first = q.self ? Math.max(q.fn, 0) : q.fn + 1;
     const choices = starts.slice(first);
     if (choices.length === 0) {
-      // No subprogram to call: a jump to the next slot keeps the layout.
-      patched[q.at] = I(BPF_JMP | BPF_JA);
+      // No subprogram to call: a jump to the next slot keeps the layout (for bpf_loop, a callback of 0: the verifier refuses it).
+      patched[q.at] = patched[q.at].src === BPF_PSEUDO_FUNC ? { ...patched[q.at], src: 0 } : I(BPF_JMP | BPF_JA);
       continue;
     }
     patched[q.at].imm = choices[Math.floor(q.value * choices.length)] - q.at - 1;

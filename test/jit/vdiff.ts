@@ -16,7 +16,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { disassemble } from '../../src/asm/index.js';
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, type Insn } from '../../src/isa/index.js';
+import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, type Insn } from '../../src/isa/index.js';
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED, type Btf, type BtfType } from '../../src/btf/index.js';
 import { programType } from '../../src/platform/index.js';
 import { Runtime, prepareRun, type LocalEngine } from '../../src/runtime/index.js';
 import { verify } from '../../src/verifier/index.js';
@@ -42,6 +43,7 @@ export interface VerifiedStats {
   bySource: Record<'gen' | 'fuzz', { programs: number; accepted: number }>;
 }
 
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
 /** bpf_tail_call and bpf_loop: the helpers that enter other code. */
 const BPF_FUNC_TAIL_CALL = 12;
 const BPF_FUNC_LOOP = 181;
@@ -65,6 +67,26 @@ function callShape(insns: readonly Insn[]): { calls: boolean; nested: boolean; h
     }
   });
   return { calls, nested, helpers, callbacks };
+}
+
+/**
+ * BTF for a generated program's functions (main global, the subprograms
+ * static): the verifier takes a callback's address (bpf_loop) only with it.
+ */
+export function funcInfoOf(insns: readonly Insn[]): { btf: Btf; funcInfo: { insnOff: number; typeId: number }[] } {
+  const starts = new Set<number>();
+  insns.forEach((ins, i) => {
+    if ((ins.code === (BPF_JMP | BPF_CALL) && ins.src === BPF_PSEUDO_CALL) || (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC)) starts.add(i + ins.imm + 1);
+  });
+  const subs = [...starts].sort((a, b) => a - b);
+  const types: BtfType[] = [
+    { kind: 'void', name: '' },
+    { kind: 'int', name: 'int', size: 4, encoding: BTF_INT_SIGNED, bitOffset: 0, bits: 32 },
+    { kind: 'func_proto', name: '', returnType: 1, params: [] },
+    { kind: 'func', name: 'main', type: 2, linkage: BTF_FUNC_GLOBAL },
+    ...subs.map((_, j): BtfType => ({ kind: 'func', name: `sub${j}`, type: 2, linkage: BTF_FUNC_STATIC })),
+  ];
+  return { btf: { types }, funcInfo: [{ insnOff: 0, typeId: 3 }, ...subs.map((insnOff, j) => ({ insnOff, typeId: 4 + j }))] };
 }
 
 interface Side {
@@ -150,7 +172,7 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
   const h = harness(true);
   fc.assert(fc.property(caseArb, (k) => {
     const insns = k.source === 'gen' ? toInsns(k.p) : fuzzInsns(k.c);
-    const opts = k.source === 'gen' ? { progType: 'socket_filter' } : { progType: k.c.prog, maps: k.c.maps };
+    const opts = k.source === 'gen' ? { progType: 'socket_filter', ...funcInfoOf(insns) } : { progType: k.c.prog, maps: k.c.maps };
     const accepted = verify(insns, { ...opts, license: 'GPL', logLevel: 0 }).accepted;
     const count = (s: { programs: number; accepted: number }) => {
       s.programs++;
