@@ -79,8 +79,11 @@ function engine(kind: 'interp' | 'jit', verified = false): Engine {
 }
 
 export interface Harness {
-  /** Run one generated program on both engines; throws an assertion error naming the first difference. */
-  check(p: GenProgram): void;
+  /**
+   * Run one generated program on both engines; throws an assertion error naming the first difference.
+   * `insns`: the program as the engines take it, when that is not toInsns(p) itself.
+   */
+  check(p: GenProgram, insns?: Insn[]): void;
 }
 
 /** `verified`: the JIT loads every program as verified (the caller has checked that our verifier accepts it). */
@@ -88,8 +91,7 @@ export function harness(verified = false): Harness {
   const a = engine('interp');
   const b = engine('jit', verified);
   return {
-    check(p) {
-      const insns = toInsns(p);
+    check(p, insns = toInsns(p)) {
       const outcomes = [a, b].map((e) => {
         e.space.bytes.fill(0);
         e.space.write(e.input.start, p.input);

@@ -24,7 +24,7 @@
 import fc from 'fast-check';
 import {
   BPF_ABS, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
-  BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
+  BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
 
 /** Bytes of input memory (also the packet). */
@@ -36,6 +36,7 @@ export const HELPER_MIX = 1000;
 export const HELPER_FAILS = 1001;
 const UNKNOWN_HELPER = 4242;
 const BPF_FUNC_LOOP = 181;
+const BPF_FUNC_TAIL_CALL = 12;
 
 const ALU_ROWS = OPCODES.filter((r) => ['alu_reg', 'alu_imm', 'neg', 'endian'].includes(r.format));
 const COND_ROWS = OPCODES.filter((r) => r.format === 'jmp_reg' || r.format === 'jmp_imm');
@@ -71,6 +72,8 @@ export interface GenProgram {
    * stores only the registers that are always initialised.
    */
   verified?: boolean;
+  /** Verified shape only: main ends with bpf_tail_call(ctx, map 0 (a prog_array), tail) before it stores its registers. */
+  tail?: number;
 }
 
 const int32 = fc.oneof(
@@ -329,6 +332,11 @@ export function toInsns(p: GenProgram): Insn[] {
       pending.push({ at: out.length, kind: 'call', value: (j + 0.5) / p.subs.length, fn: -1, self: false });
       out.push(I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0), ...refill);
     });
+  }
+  if (p.tail !== undefined) {
+    out.push(I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 9), ...ldImm64(2, 0n, BPF_PSEUDO_MAP_FD), I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, p.tail));
+    // bpf_tail_call returns nothing the verifier lets a program read: r0 is set again too.
+    out.push(I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_TAIL_CALL), I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, -1), ...refill);
   }
   // Every register the program may have changed goes to the stack, where the memory comparison sees it
   // (for the verifier, only those a call or a helper does not leave uninitialised).

@@ -16,15 +16,17 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { disassemble } from '../../src/asm/index.js';
-import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, type Insn } from '../../src/isa/index.js';
+import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, type Insn } from '../../src/isa/index.js';
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED, type Btf, type BtfType } from '../../src/btf/index.js';
 import { programType } from '../../src/platform/index.js';
 import { Runtime, prepareRun, type LocalEngine } from '../../src/runtime/index.js';
-import { verify } from '../../src/verifier/index.js';
+import { verify, type MapDescriptor, type VerifyOptions } from '../../src/verifier/index.js';
+import { ProgramHandle, RuntimeError } from '../../src/helpers/index.js';
+import { u32Bytes } from '../../src/maps/index.js';
 import { EbpfError } from '../../src/internal/errors.js';
 import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
 import { harness } from './diff.js';
-import { toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
+import { INPUT_SIZE, toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
 
 export interface VerifiedStats {
   programs: number;
@@ -40,10 +42,11 @@ export interface VerifiedStats {
   /** Accepted programs not compared: the interpreter's budget ran out first (may_goto loops without a bound). */
   budget: number;
   /** Accepted programs by source. */
-  bySource: Record<'gen' | 'fuzz', { programs: number; accepted: number }>;
+  bySource: Record<'gen' | 'fuzz' | 'tail', { programs: number; accepted: number }>;
 }
 
 const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
+const PROG_ARRAY: MapDescriptor = { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 };
 /** bpf_tail_call and bpf_loop: the helpers that enter other code. */
 const BPF_FUNC_TAIL_CALL = 12;
 const BPF_FUNC_LOOP = 181;
@@ -87,6 +90,11 @@ export function funcInfoOf(insns: readonly Insn[]): { btf: Btf; funcInfo: { insn
     ...subs.map((_, j): BtfType => ({ kind: 'func', name: `sub${j}`, type: 2, linkage: BTF_FUNC_STATIC })),
   ];
   return { btf: { types }, funcInfo: [{ insnOff: 0, typeId: 3 }, ...subs.map((insnOff, j) => ({ insnOff, typeId: 4 + j }))] };
+}
+
+/** A callback's address as the local engines take it (relocateProgram): its instruction index, no longer relative. */
+function resolveFuncs(insns: readonly Insn[]): Insn[] {
+  return insns.map((ins, i) => (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_FUNC ? { ...ins, src: 0, imm: i + ins.imm + 1 } : ins));
 }
 
 interface Side {
@@ -153,17 +161,61 @@ function checkFuzz(c: FuzzCase, insns: Insn[], data: Uint8Array): boolean {
   return true;
 }
 
-type Case = { source: 'gen'; p: GenProgram } | { source: 'fuzz'; c: FuzzCase; data: Uint8Array };
+/**
+ * A tail call from generated program `a` into `b` (slot 0 of a two-slot
+ * prog_array; `a.tail` may name the empty slot 1 or slot 2, out of range)
+ * on a fresh runtime of `engine`: r0 or the error, and the memory after.
+ */
+function tailRun(engine: LocalEngine, a: GenProgram, b: GenProgram): { outcome: { r0: string } | { error: string }; memory: Uint8Array } {
+  const s = side(engine);
+  try {
+    const rt = s.rt;
+    const input = rt.space.alloc('input', INPUT_SIZE, 'data');
+    rt.space.write(input.start, a.input);
+    const slots = rt.registry.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 });
+    slots.update(u32Bytes(0), u32Bytes(rt.registry.registerProgram(new ProgramHandle('b', resolveFuncs(toInsns(b))))));
+    // The map reference as the runtime resolves it: the map's address.
+    const insns = resolveFuncs(toInsns(a)).map((ins) => (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_MAP_FD ? { ...ins, src: 0, imm: slots.address } : ins));
+    const prog = rt.prepare(insns, true);
+    try {
+      return { outcome: { r0: prog.run({ r1: BigInt(input.start), packet: { data: input.start, dataEnd: input.start + INPUT_SIZE } }).r0.toString(16) }, memory: rt.space.bytes.slice() };
+    } catch (e) {
+      if (!(e instanceof RuntimeError)) throw e;
+      return { outcome: { error: e.message }, memory: rt.space.bytes.slice() };
+    }
+  } finally {
+    s.rt.dispose();
+  }
+}
+
+function checkTail(a: GenProgram, b: GenProgram): void {
+  const x = tailRun('interp', a, b);
+  const y = tailRun('jit', a, b);
+  const where = () => `\n; caller\n${disassemble(toInsns(a), { indexes: true })}\n; slot 0\n${disassemble(toInsns(b), { indexes: true })}`;
+  assert.deepEqual(y.outcome, x.outcome, `interp and jit (verified) disagree on the tail-call run${where()}`);
+  if (Buffer.compare(x.memory, y.memory) !== 0) {
+    let k = 0;
+    while (x.memory[k] === y.memory[k]) k++;
+    assert.fail(`memory differs first at 0x${k.toString(16)}: interp ${x.memory[k]}, jit ${y.memory[k]}${where()}`);
+  }
+}
+
+type Case =
+  | { source: 'gen'; p: GenProgram }
+  | { source: 'fuzz'; c: FuzzCase; data: Uint8Array }
+  | { source: 'tail'; p: GenProgram; b: GenProgram };
 
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
   verifiedProgramArb().map((p): Case => ({ source: 'gen', p })),
+  fc.record({ p: verifiedProgramArb(12), b: verifiedProgramArb(12), tail: fc.constantFrom(0, 0, 0, 1, 2) })
+    .map(({ p, b, tail }): Case => ({ source: 'tail', p: { ...p, tail }, b })),
   fc.record({ c: fuzzCaseArb(), data: fc.uint8Array({ minLength: 14, maxLength: 96 }) }).map(({ c, data }): Case => ({ source: 'fuzz', c, data })),
 );
 
 export function newVerifiedStats(): VerifiedStats {
   return {
     programs: 0, accepted: 0, budget: 0, withCalls: 0, nested: 0, withHelpers: 0, withCallbacks: 0,
-    bySource: { gen: { programs: 0, accepted: 0 }, fuzz: { programs: 0, accepted: 0 } },
+    bySource: { gen: { programs: 0, accepted: 0 }, fuzz: { programs: 0, accepted: 0 }, tail: { programs: 0, accepted: 0 } },
   };
 }
 
@@ -171,9 +223,11 @@ export function newVerifiedStats(): VerifiedStats {
 export function runVerifiedDifferential(runs: number, seed?: number, stats = newVerifiedStats()): VerifiedStats {
   const h = harness(true);
   fc.assert(fc.property(caseArb, (k) => {
-    const insns = k.source === 'gen' ? toInsns(k.p) : fuzzInsns(k.c);
-    const opts = k.source === 'gen' ? { progType: 'socket_filter', ...funcInfoOf(insns) } : { progType: k.c.prog, maps: k.c.maps };
-    const accepted = verify(insns, { ...opts, license: 'GPL', logLevel: 0 }).accepted;
+    const insns = k.source === 'fuzz' ? fuzzInsns(k.c) : toInsns(k.p);
+    const opts = k.source === 'fuzz' ? { progType: k.c.prog, maps: k.c.maps } : { progType: 'socket_filter', ...funcInfoOf(insns), maps: k.source === 'tail' ? [PROG_ARRAY] : [] };
+    const ok = (list: Insn[], o: VerifyOptions) => verify(list, { ...o, license: 'GPL', logLevel: 0 }).accepted;
+    const bInsns = k.source === 'tail' ? toInsns(k.b) : [];
+    const accepted = ok(insns, opts) && (k.source !== 'tail' || ok(bInsns, { progType: 'socket_filter', ...funcInfoOf(bInsns) }));
     const count = (s: { programs: number; accepted: number }) => {
       s.programs++;
       if (accepted) s.accepted++;
@@ -186,7 +240,8 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
     if (shape.nested) stats.nested++;
     if (shape.helpers) stats.withHelpers++;
     if (shape.callbacks) stats.withCallbacks++;
-    if (k.source === 'gen') h.check(k.p);
+    if (k.source === 'gen') h.check(k.p, resolveFuncs(insns));
+    else if (k.source === 'tail') checkTail(k.p, k.b);
     else if (!checkFuzz(k.c, insns, k.data)) stats.budget++;
   }), { numRuns: runs, seed });
   return stats;
@@ -195,6 +250,6 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
 export function formatVerifiedStats(s: VerifiedStats): string {
   const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
   return `${s.programs} programs, ${s.accepted} accepted by our verifier (gen ${s.bySource.gen.accepted}/${s.bySource.gen.programs}, `
-    + `fuzz ${s.bySource.fuzz.accepted}/${s.bySource.fuzz.programs}); of the accepted: bpf-to-bpf calls ${s.withCalls} (${pct(s.withCalls, s.accepted)}), `
+    + `fuzz ${s.bySource.fuzz.accepted}/${s.bySource.fuzz.programs}, tail-call pairs ${s.bySource.tail.accepted}/${s.bySource.tail.programs}); of the accepted: bpf-to-bpf calls ${s.withCalls} (${pct(s.withCalls, s.accepted)}), `
     + `nested ${s.nested}, helper calls ${s.withHelpers}, bpf_loop/tail calls ${s.withCallbacks}; not compared (interpreter budget) ${s.budget}`;
 }
