@@ -13,9 +13,11 @@ test('interpreter and JIT agree on 300 random programs (unverified shapes: fault
   runDifferential(300);
 });
 
-test('interpreter and JIT (loaded as verified) agree on 300 programs our verifier accepts, many with bpf-to-bpf calls', () => {
+test('interpreter and JIT (loaded as verified) agree on 300 programs our verifier accepts: calls of every arity, nested, bpf_loop, tail calls', () => {
   const stats = runVerifiedDifferential(300, 6);
   // The generators must keep producing what this mode is for: accepted programs, with calls.
   assert.ok(stats.accepted >= 100, formatVerifiedStats(stats));
   assert.ok(stats.withCalls >= 50 && stats.nested >= 10, formatVerifiedStats(stats));
+  assert.ok(stats.arities.every((n) => n > 0), `callees of every arity 0–5: ${formatVerifiedStats(stats)}`);
+  assert.ok(stats.withCallbacks >= 20 && stats.bySource.tail.accepted >= 20, `bpf_loop and tail calls: ${formatVerifiedStats(stats)}`);
 });

@@ -24,6 +24,8 @@ import { verify, type MapDescriptor, type VerifyOptions } from '../../src/verifi
 import { ProgramHandle, RuntimeError } from '../../src/helpers/index.js';
 import { u32Bytes } from '../../src/maps/index.js';
 import { EbpfError } from '../../src/internal/errors.js';
+import { buildCfg } from '../../src/jit/index.js';
+import { calleeArities } from '../../src/jit/arity.js';
 import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
 import { harness } from './diff.js';
 import { INPUT_SIZE, toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
@@ -33,6 +35,8 @@ export interface VerifiedStats {
   accepted: number;
   /** Accepted programs with at least one bpf-to-bpf call. */
   withCalls: number;
+  /** Callees of the accepted programs by the number of argument registers the JIT passes them (src/jit/arity.ts), 0–5. */
+  arities: number[];
   /** Accepted programs with a call from a subprogram (nested calls). */
   nested: number;
   /** Accepted programs calling a helper. */
@@ -214,7 +218,7 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
 
 export function newVerifiedStats(): VerifiedStats {
   return {
-    programs: 0, accepted: 0, budget: 0, withCalls: 0, nested: 0, withHelpers: 0, withCallbacks: 0,
+    programs: 0, accepted: 0, budget: 0, withCalls: 0, arities: [0, 0, 0, 0, 0, 0], nested: 0, withHelpers: 0, withCallbacks: 0,
     bySource: { gen: { programs: 0, accepted: 0 }, fuzz: { programs: 0, accepted: 0 }, tail: { programs: 0, accepted: 0 } },
   };
 }
@@ -236,7 +240,10 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
     count(stats.bySource[k.source]);
     if (!accepted) return;
     const shape = callShape(insns);
-    if (shape.calls) stats.withCalls++;
+    if (shape.calls) {
+      stats.withCalls++;
+      for (const n of calleeArities(buildCfg(insns)).values()) stats.arities[n]++;
+    }
     if (shape.nested) stats.nested++;
     if (shape.helpers) stats.withHelpers++;
     if (shape.callbacks) stats.withCallbacks++;
@@ -251,5 +258,5 @@ export function formatVerifiedStats(s: VerifiedStats): string {
   const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
   return `${s.programs} programs, ${s.accepted} accepted by our verifier (gen ${s.bySource.gen.accepted}/${s.bySource.gen.programs}, `
     + `fuzz ${s.bySource.fuzz.accepted}/${s.bySource.fuzz.programs}, tail-call pairs ${s.bySource.tail.accepted}/${s.bySource.tail.programs}); of the accepted: bpf-to-bpf calls ${s.withCalls} (${pct(s.withCalls, s.accepted)}), `
-    + `nested ${s.nested}, helper calls ${s.withHelpers}, bpf_loop/tail calls ${s.withCallbacks}; not compared (interpreter budget) ${s.budget}`;
+    + `nested ${s.nested}, callees by arity 0–5 [${s.arities.join(', ')}], helper calls ${s.withHelpers}, bpf_loop/tail calls ${s.withCallbacks}; not compared (interpreter budget) ${s.budget}`;
 }
