@@ -1754,6 +1754,9 @@ function callbackWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number, pc: n
   w.byte(Op.call); w.u32(entry);
   w.byte(Op.globalSet); w.u32(m.fuel);
   for (let r = 5; r >= 1; r--) w.byte(Op.drop);
+  // The callback's helper calls published its own depth: the caller's goes back, or the helper's next call (bpf_loop's next iteration) would nest one frame deeper.
+  w.byte2(Op.localGet, d); w.byte2(Op.i32Const, 1); w.byte(Op.i32Sub);
+  w.byte(Op.globalSet); w.u32(m.depth);
   mb.setBody(f, [I32], w);
   return f;
 }

@@ -64,7 +64,7 @@ function loopModule(): WebAssembly.Module {
   const entry = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const loop = mb.declareFunc(mb.typeIndex([I64, I64, I64, I64], [I64]));
   const w = new ByteWriter(160);
-  const nr = 0, fn = 1, ctx = 2, flags = 3, n = 4, i = 5, pc = 6;
+  const nr = 0, fn = 1, ctx = 2, flags = 3, n = 4, i = 5, pc = 6, next = 7;
   const i64 = (v: number) => { w.byte(Op.i64Const); w.s64(v | 0, v < 0 ? -1 : 0); };
   w.byte2(Op.localGet, flags); w.byte(Op.i64Eqz); w.byte(Op.i32Eqz);
   w.byte2(Op.if, ValType.void); i64(EINVAL); w.byte(Op.return); w.byte(Op.end);
@@ -72,6 +72,8 @@ function loopModule(): WebAssembly.Module {
   w.byte(Op.i32Const); w.s32(BPF_MAX_LOOPS); w.byte(Op.i32GtU);
   w.byte2(Op.if, ValType.void); w.byte(Op.i64Const); w.s64(E2BIG_U32 | 0, 0); w.byte(Op.return); w.byte(Op.end);
   w.byte2(Op.localGet, fn); w.byte(Op.i32WrapI64); w.byte2(Op.localSet, pc);
+  // The callback's frame, read once: the helpers it calls publish their own depth in the global.
+  w.byte(Op.globalGet); w.u32(depth); w.byte2(Op.i32Const, 1); w.byte(Op.i32Add); w.byte2(Op.localSet, next);
   w.byte2(Op.block, ValType.void); w.byte2(Op.loop, ValType.void);
   w.byte2(Op.localGet, i); w.byte2(Op.localGet, n); w.byte(Op.i32GeU); w.byte2(Op.brIf, 1);
   // entry(r0 = the caller's, i, ctx, 0, 0, 0, r6..r9 = the caller's, the next frame, the budget).
@@ -79,7 +81,7 @@ function loopModule(): WebAssembly.Module {
   w.byte2(Op.localGet, i); w.byte(Op.i64ExtendI32U);
   w.byte2(Op.localGet, ctx); i64(0); i64(0); i64(0);
   for (const g of regs.slice(1)) { w.byte(Op.globalGet); w.u32(g); }
-  w.byte(Op.globalGet); w.u32(depth); w.byte2(Op.i32Const, 1); w.byte(Op.i32Add);
+  w.byte2(Op.localGet, next);
   w.byte(Op.globalGet); w.u32(fuel);
   w.byte2(Op.localGet, pc);
   w.byte(0x11); w.u32(entry); w.byte(0);
@@ -93,7 +95,7 @@ function loopModule(): WebAssembly.Module {
   w.byte2(Op.br, 0);
   w.byte(Op.end); w.byte(Op.end);
   w.byte2(Op.localGet, n); w.byte(Op.i64ExtendI32U);
-  mb.setBody(loop, [I32, I32, I32], w);
+  mb.setBody(loop, [I32, I32, I32, I32], w);
   const ready = mb.declareFunc(mb.typeIndex([I64], [I32]));
   const r = new ByteWriter(32);
   r.byte2(Op.localGet, 0); r.byte(0xfc); r.u32(0x10); r.byte(0); r.byte(Op.i64ExtendI32U); r.byte(Op.i64LtU);
