@@ -1,3 +1,4 @@
 export * from './constants.js';
 export * from './table.js';
 export * from './insn.js';
+export * from './regs.js';

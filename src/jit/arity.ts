@@ -8,11 +8,11 @@
  * and a helper none past its prototype's arguments, so a register left out
  * is one whose value nothing depends on (the callee's local holds 0).
  *
- * Reads are over-approximated where that is simpler (an atomic, LD_ABS and
- * callx write nothing here; an unknown helper reads all five): a larger N
- * only costs bytes.
+ * Reads and writes are the verifier's (isa's insnUseDef, the kernel's
+ * compute_insn_live_regs), over-approximated where it is (LD_ABS reads every
+ * register; an unknown helper reads all five): a larger N only costs bytes.
  */
-import { BPF_MOV, bpfOp, type Insn, type Opcode } from '../isa/index.js';
+import { insnUseDef } from '../isa/index.js';
 import { helperProtosById } from '../platform/index.js';
 import { Scratch, type ProgramCfg } from './cfg.js';
 
@@ -33,31 +33,6 @@ function helperArity(id: number): number {
     helperArgs.set(id, n);
   }
   return n;
-}
-
-/** The argument registers `ins` reads (a bpf-to-bpf call aside: calleeArities). */
-function reads(ins: Insn, row: Opcode): number {
-  const dst = 1 << ins.dst, src = 1 << ins.src;
-  switch (row.format) {
-    case 'alu_reg': return src | (bpfOp(ins.code) === BPF_MOV ? 0 : dst);
-    case 'alu_imm': return bpfOp(ins.code) === BPF_MOV ? 0 : dst;
-    case 'neg': case 'endian': case 'jmp_imm': case 'st': return dst;
-    case 'jmp_reg': case 'stx': case 'atomic': return dst | src;
-    case 'ldx': case 'ldind': return src;
-    case 'call_helper': return argBits(helperArity(ins.imm));
-    case 'call_kfunc': return ARGS;
-    case 'callx': return dst | ARGS;
-    default: return 0;
-  }
-}
-
-/** The registers `ins` surely writes (a call: r1–r5, which the verifier makes unreadable after it). */
-function writes(ins: Insn, row: Opcode): number {
-  switch (row.format) {
-    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
-    case 'call_helper': case 'call_local': case 'call_kfunc': return ARGS;
-    default: return 0;
-  }
 }
 
 /**
@@ -103,9 +78,10 @@ function solveArities(cfg: ProgramCfg, arity: Map<number, number>, scratch: Scra
       const row = rows[pc];
       if (row === null) continue;
       const ins = insns[pc];
+      const ud = insnUseDef(ins, row, helperArity);
       if (row.format === 'call_local') sites.push(b, pc + ins.imm + 1, d);
-      else u |= reads(ins, row) & ~d;
-      d |= writes(ins, row);
+      else u |= ud.use & ~d;
+      d |= ud.def;
     }
     use[b] = u & ARGS;
     def[b] = d & ARGS;
