@@ -21,6 +21,7 @@ import type { AddressSpace, Region } from '../memory/index.js';
 import type { SocketResolver } from '../maps/index.js';
 import { BPF_SOCK, SK_LOOKUP_CTX, TC_CTX, helperIdByName } from '../platform/index.js';
 import { argAccess, type HelperContext } from './context.js';
+import { helperErr } from './errno.js';
 import { RuntimeError } from './errors.js';
 import { ETH_HLEN, type PacketRuns } from './packet.js';
 import type { HelperDef } from './table.js';
@@ -481,8 +482,6 @@ const TUPLE_V4 = 12, TUPLE_V6 = 36;
 const S32_MAX = 0x7fffffffn;
 const LOOPBACK_IFINDEX = 1;
 const BPF_SK_LOOKUP_F_REPLACE = 1n, BPF_SK_LOOKUP_F_NO_REUSEPORT = 2n;
-const EINVAL = 22, EEXIST = 17, EPROTOTYPE = 91, ESOCKTNOSUPPORT = 94, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, ENETUNREACH = 101;
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 const id = (name: string): number => helperIdByName(name)!;
 const SKB_SK = TC_CTX.fields.find((f) => f.name === 'sk')!.offset;
 const SK_LOOKUP_SK = SK_LOOKUP_CTX.fields.find((f) => f.name === 'sk')!.offset;
@@ -531,28 +530,28 @@ function view(ctx: HelperContext): DataView {
 function tcSkAssign(table: SocketTable, packets: PacketRuns, ctx: HelperContext, r1: bigint, r2: bigint, r3: bigint): bigint {
   const frame = packets.current;
   if (!frame || frame.kind !== 'skb' || BigInt(frame.ctx) !== r1) throw new RuntimeError(`bpf_sk_assign: 0x${r1.toString(16)} is not the context of the running program`);
-  if (r2 === 0n || r3 !== 0n) return neg(EINVAL);
+  if (r2 === 0n || r3 !== 0n) return helperErr('EINVAL');
   const { sock } = sockArg(table, 'bpf_sk_assign', r2);
   // A test run's skb did not come in through a device's ingress: the kernel says EOPNOTSUPP there too.
-  if (!frame.tcIngress) return neg(EOPNOTSUPP);
-  if (sock.spec.netns !== undefined) return neg(ENETUNREACH);
-  if (!sock.hashed) return neg(EOPNOTSUPP);
+  if (!frame.tcIngress) return helperErr('EOPNOTSUPP');
+  if (sock.spec.netns !== undefined) return helperErr('ENETUNREACH');
+  if (!sock.hashed) return helperErr('EOPNOTSUPP');
   view(ctx).setBigUint64(frame.ctx + SKB_SK, BigInt(sock.address), true);
   return 0n;
 }
 
 /** bpf_sk_assign in sk_lookup (`bpf_sk_lookup_assign`): select the socket (or none) the lookup answers with. */
 function skLookupAssign(table: SocketTable, ctx: HelperContext, run: SkLookupRun, r2: bigint, r3: bigint): bigint {
-  if (r3 & ~(BPF_SK_LOOKUP_F_REPLACE | BPF_SK_LOOKUP_F_NO_REUSEPORT)) return neg(EINVAL);
+  if (r3 & ~(BPF_SK_LOOKUP_F_REPLACE | BPF_SK_LOOKUP_F_NO_REUSEPORT)) return helperErr('EINVAL');
   const sock = r2 === 0n ? undefined : sockArg(table, 'bpf_sk_assign', r2).sock;
   if (sock) {
     // sk_is_refcounted: only sockets freed by RCU (listeners, UDP) may be selected without a reference.
-    if (!SocketTable.fullsock(sock) || (sock.protocol === IPPROTO_TCP && sock.state !== TCP_LISTEN)) return neg(ESOCKTNOSUPPORT);
-    if (sock.protocol === IPPROTO_UDP && sock.state !== TCP_CLOSE) return neg(ESOCKTNOSUPPORT);
-    if (sock.protocol !== run.protocol) return neg(EPROTOTYPE);
-    if (sock.family !== run.family && (sock.family === AF_INET || sock.spec.v6only)) return neg(EAFNOSUPPORT);
+    if (!SocketTable.fullsock(sock) || (sock.protocol === IPPROTO_TCP && sock.state !== TCP_LISTEN)) return helperErr('ESOCKTNOSUPPORT');
+    if (sock.protocol === IPPROTO_UDP && sock.state !== TCP_CLOSE) return helperErr('ESOCKTNOSUPPORT');
+    if (sock.protocol !== run.protocol) return helperErr('EPROTOTYPE');
+    if (sock.family !== run.family && (sock.family === AF_INET || sock.spec.v6only)) return helperErr('EAFNOSUPPORT');
   }
-  if (run.selected && !(r3 & BPF_SK_LOOKUP_F_REPLACE)) return neg(EEXIST);
+  if (run.selected && !(r3 & BPF_SK_LOOKUP_F_REPLACE)) return helperErr('EEXIST');
   run.selected = sock;
   run.noReuseport = (r3 & BPF_SK_LOOKUP_F_NO_REUSEPORT) !== 0n;
   view(ctx).setBigUint64(run.ctx + SK_LOOKUP_SK, BigInt(sock?.address ?? 0), true);
