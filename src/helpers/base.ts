@@ -5,7 +5,8 @@
  */
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
-import { bprintf, EINVAL, type PrintfMemory } from './printk.js';
+import { helperErr } from './errno.js';
+import { bprintf, type PrintfMemory } from './printk.js';
 import type { HelperDef, HelperFn } from './table.js';
 
 /** enum bpf_func_id, for the helpers defined here. */
@@ -50,11 +51,11 @@ export function printfMemory(ctx: HelperContext): PrintfMemory {
 /** long bpf_trace_printk(const char *fmt, u32 fmt_size, ...): returns the length written, or -EINVAL. */
 function tracePrintk(ctx: HelperContext, fmt: bigint, fmtSize: bigint, a1: bigint, a2: bigint, a3: bigint): bigint {
   const size = Number(fmtSize & 0xffffffffn);
-  if (size === 0) return U64(BigInt(-EINVAL));
+  if (size === 0) return helperErr('EINVAL');
   const at = helperAccess(ctx, fmt, size, false);
   const bytes = ctx.space.bytes.subarray(at, at + size);
   const nul = bytes.indexOf(0);
-  if (nul < 0) return U64(BigInt(-EINVAL));
+  if (nul < 0) return helperErr('EINVAL');
   const result = bprintf(bytes.subarray(0, nul), [a1, a2, a3].slice(0, TRACE_PRINTK_ARGS), printfMemory(ctx));
   if (typeof result === 'number') return U64(BigInt(result));
   ctx.print(utf8.decode(result.bytes));

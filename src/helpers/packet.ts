@@ -15,6 +15,7 @@ import { jhash } from '../maps/jhash.js';
 import { TC_CTX, XDP_CTX, type ContextSpec } from '../platform/index.js';
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
+import { helperErr, intResult, negErrno } from './errno.js';
 import { RuntimeError } from './errors.js';
 import type { HelperDef } from './table.js';
 
@@ -61,8 +62,6 @@ const BPF_F_EXCLUDE_INGRESS = 1 << 4;
 const CSUM_MANGLED_0 = 0xffff;
 const INT_MAX = 0x7fffffff;
 
-const EINVAL = 22, EFAULT = 14, EACCES = 13;
-
 const offsetOf = (ctx: ContextSpec, name: string): number => ctx.fields.find((f) => f.name === name)!.offset;
 /** Offsets of the context fields the helpers keep up to date, from src/platform's layouts. */
 const XDP_MD = { data: offsetOf(XDP_CTX, 'data'), dataEnd: offsetOf(XDP_CTX, 'data_end'), dataMeta: offsetOf(XDP_CTX, 'data_meta') } as const;
@@ -100,7 +99,6 @@ export class PacketRuns {
   hashKey: number | undefined;
 }
 
-const neg = (errno: number): bigint => BigInt.asUintN(64, BigInt(-errno));
 const u32 = (v: bigint): number => Number(v & 0xffffffffn);
 const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
@@ -163,7 +161,7 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     const offset = s32(delta);
     const metalen = f.data - f.dataMeta;
     const data = f.data + offset;
-    if (data < f.start + XDP_FRAME_SIZE + metalen || data > f.dataEnd - ETH_HLEN) return neg(EINVAL);
+    if (data < f.start + XDP_FRAME_SIZE + metalen || data > f.dataEnd - ETH_HLEN) return helperErr('EINVAL');
     if (metalen) ctx.space.bytes.copyWithin(f.dataMeta + offset, f.dataMeta, f.dataMeta + metalen);
     f.dataMeta += offset;
     f.data = data;
@@ -175,8 +173,8 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     const f = frameOf(runs, xdp, 'xdp', 'bpf_xdp_adjust_meta');
     const meta = f.dataMeta + s32(delta);
     const metalen = f.data - meta;
-    if (meta < f.start + XDP_FRAME_SIZE || meta > f.data) return neg(EINVAL);
-    if (metalen & 3 || metalen > XDP_META_MAX) return neg(EACCES);
+    if (meta < f.start + XDP_FRAME_SIZE || meta > f.data) return helperErr('EINVAL');
+    if (metalen & 3 || metalen > XDP_META_MAX) return helperErr('EACCES');
     f.dataMeta = meta;
     syncContext(ctx, f);
     return 0n;
@@ -193,13 +191,13 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
     if (frags.length) {
       if (offset > 0) {
         const last = frags[frags.length - 1];
-        if (offset > XDP_FRAG_SIZE - last.size) return neg(EINVAL);
+        if (offset > XDP_FRAG_SIZE - last.size) return helperErr('EINVAL');
         last.bytes.fill(0, last.size, last.size + offset);
         last.size += offset;
         return 0n;
       }
       let shrink = -offset;
-      if (shrink > buffLen(f) - ETH_HLEN) return neg(EINVAL);
+      if (shrink > buffLen(f) - ETH_HLEN) return helperErr('EINVAL');
       while (shrink > 0 && frags.length) {
         const last = frags[frags.length - 1];
         const cut = Math.min(shrink, last.size);
@@ -212,7 +210,7 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
       return 0n;
     }
     const dataEnd = f.dataEnd + offset;
-    if (dataEnd > f.end - XDP_TAILROOM || dataEnd < f.data + ETH_HLEN) return neg(EINVAL);
+    if (dataEnd > f.end - XDP_TAILROOM || dataEnd < f.data + ETH_HLEN) return helperErr('EINVAL');
     if (offset > 0) ctx.space.bytes.fill(0, f.dataEnd, dataEnd);
     f.dataEnd = dataEnd;
     syncContext(ctx, f);
@@ -222,8 +220,8 @@ function xdpHelpers(runs: PacketRuns): HelperDef[] {
   const xdpCopy = (name: string, store: boolean) => (ctx: HelperContext, xdp: bigint, off: bigint, buf: bigint, len: bigint): bigint => {
     const f = frameOf(runs, xdp, 'xdp', name);
     const offset = u32(off), size = u32(len);
-    if (offset > 0xffff || size > 0xffff) return neg(EFAULT);
-    if (offset + size > buffLen(f)) return neg(EINVAL);
+    if (offset > 0xffff || size > 0xffff) return helperErr('EFAULT');
+    if (offset + size > buffLen(f)) return helperErr('EINVAL');
     const at = helperAccess(ctx, buf, size, !store);
     const mem = ctx.space.bytes;
     const pieces: Uint8Array[] = [mem.subarray(f.data, f.dataEnd), ...(f.frags ?? []).map((g) => g.bytes.subarray(0, g.size))];
@@ -275,7 +273,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     const bytes = ctx.space.bytes;
     if (offset > INT_MAX || offset + size > f.dataEnd - f.data) {
       bytes.fill(0, at, at + size);
-      return neg(EFAULT);
+      return helperErr('EFAULT');
     }
     bytes.copyWithin(at, f.data + offset, f.data + offset + size);
     return 0n;
@@ -283,11 +281,11 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
   /** long bpf_skb_store_bytes(skb, u32 offset, const void *from, u32 len, u64 flags). */
   const storeBytes = (ctx: HelperContext, skb: bigint, off: bigint, from: bigint, len: bigint, flags: bigint): bigint => {
     const f = frameOf(runs, skb, 'skb', 'bpf_skb_store_bytes');
-    if (flags & ~BigInt(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) return neg(EINVAL);
+    if (flags & ~BigInt(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) return helperErr('EINVAL');
     const offset = u32(off), size = u32(len);
-    if (offset > INT_MAX) return neg(EFAULT);
+    if (offset > INT_MAX) return helperErr('EFAULT');
     // bpf_try_make_writable fails for bytes past the packet; the helper answers -EFAULT for it.
-    if (offset + size > f.dataEnd - f.data) return neg(EFAULT);
+    if (offset + size > f.dataEnd - f.data) return helperErr('EFAULT');
     const at = helperAccess(ctx, from, size, false);
     ctx.space.bytes.copyWithin(f.data + offset, at, at + size);
     if (flags & BigInt(BPF_F_INVALIDATE_HASH)) view(ctx).setUint32(f.ctx + SKB.hash, 0, true);
@@ -296,21 +294,21 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
   /** The 16-bit checksum field at `offset` of the packet, after the kernel's checks; or -errno. */
   const csumField = (f: PacketFrame, off: bigint): number => {
     const offset = u32(off);
-    if (off > 0xffffn || offset & 1) return -EFAULT;
-    if (offset + 2 > f.dataEnd - f.data) return -EFAULT;
+    if (off > 0xffffn || offset & 1) return negErrno('EFAULT');
+    if (offset + 2 > f.dataEnd - f.data) return negErrno('EFAULT');
     return f.data + offset;
   };
   /** long bpf_l3_csum_replace(skb, u32 offset, u64 from, u64 to, u64 size). */
   const l3 = (ctx: HelperContext, skb: bigint, off: bigint, from: bigint, to: bigint, flags: bigint): bigint => {
     const f = frameOf(runs, skb, 'skb', 'bpf_l3_csum_replace');
-    if (flags & ~BigInt(BPF_F_HDR_FIELD_MASK)) return neg(EINVAL);
+    if (flags & ~BigInt(BPF_F_HDR_FIELD_MASK)) return helperErr('EINVAL');
     const at = csumField(f, off);
-    if (at < 0) return neg(-at);
+    if (at < 0) return intResult(at);
     const v = view(ctx);
     const sum = v.getUint16(at, true);
     switch (Number(flags & BigInt(BPF_F_HDR_FIELD_MASK))) {
       case 0:
-        if (from !== 0n) return neg(EINVAL);
+        if (from !== 0n) return helperErr('EINVAL');
         v.setUint16(at, csumFold(csumAdd(u32(to), ~sum & 0xffff)), true);
         return 0n;
       case 2:
@@ -320,16 +318,16 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
         v.setUint16(at, csumFold(csumAdd(csumSub(~sum & 0xffff, u32(from)), u32(to))), true);
         return 0n;
       default:
-        return neg(EINVAL);
+        return helperErr('EINVAL');
     }
   };
   /** long bpf_l4_csum_replace(skb, u32 offset, u64 from, u64 to, u64 flags): the skb of a test run is CHECKSUM_NONE. */
   const l4 = (ctx: HelperContext, skb: bigint, off: bigint, from: bigint, to: bigint, flags: bigint): bigint => {
     const f = frameOf(runs, skb, 'skb', 'bpf_l4_csum_replace');
     const known = BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_HDR_FIELD_MASK;
-    if (flags & ~BigInt(known)) return neg(EINVAL);
+    if (flags & ~BigInt(known)) return helperErr('EINVAL');
     const at = csumField(f, off);
-    if (at < 0) return neg(-at);
+    if (at < 0) return intResult(at);
     const mangled0 = (flags & BigInt(BPF_F_MARK_MANGLED_0)) !== 0n;
     const enforce = (flags & BigInt(BPF_F_MARK_ENFORCE)) !== 0n;
     const v = view(ctx);
@@ -338,7 +336,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     let next: number;
     switch (Number(flags & BigInt(BPF_F_HDR_FIELD_MASK))) {
       case 0:
-        if (from !== 0n) return neg(EINVAL);
+        if (from !== 0n) return helperErr('EINVAL');
         next = csumFold(csumAdd(u32(to), ~sum & 0xffff));
         break;
       case 2:
@@ -348,7 +346,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
         next = csumFold(csumAdd(csumSub(~sum & 0xffff, u32(from)), u32(to)));
         break;
       default:
-        return neg(EINVAL);
+        return helperErr('EINVAL');
     }
     v.setUint16(at, mangled0 && next === 0 ? CSUM_MANGLED_0 : next, true);
     return 0n;

@@ -10,8 +10,7 @@
  * No precision, no `*`, no `#`.
  */
 
-export const EINVAL = 22;
-export const ENOSPC = 28;
+import { negErrno } from './errno.js';
 
 /** Reads the formatter needs; `undefined` when the memory cannot be read (the kernel's nofault copies fail). */
 export interface PrintfMemory {
@@ -76,13 +75,13 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
   const at = (i: number) => (i < fmt.length ? fmt[i] : 0);
   for (let i = 0; i < fmt.length; i++) {
     const c = fmt[i];
-    if (c < 0x80 && !isPrint(c) && !isSpace(c)) return -EINVAL;
+    if (c < 0x80 && !isPrint(c) && !isSpace(c)) return negErrno('EINVAL');
     if (c !== 0x25) { out.push(c); continue; }
     if (at(i + 1) === 0x25) { out.push(0x25); i++; continue; }
-    if (argIndex >= args.length) return -EINVAL;
+    if (argIndex >= args.length) return negErrno('EINVAL');
     const arg = BigInt.asUintN(64, args[argIndex++]);
     i++;
-    if (at(i) >= 0x80) return -EINVAL;
+    if (at(i) >= 0x80) return negErrno('EINVAL');
     const spec: Spec = { left: false, zero: false, plus: false, space: false, width: 0 };
     for (;; i++) {
       const f = at(i);
@@ -101,12 +100,12 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
 
     const putPointer = () => {
       used = Math.ceil(used / 4) * 4;
-      if (ARG_BUF - used < 8) return -ENOSPC;
+      if (ARG_BUF - used < 8) return negErrno('ENOSPC');
       used += 8;
       return 0;
     };
     const putString = (addr: bigint): number => {
-      if (used === ARG_BUF) return -ENOSPC;
+      if (used === ARG_BUF) return negErrno('ENOSPC');
       const s = mem.cString(addr, ARG_BUF - used - 1) ?? new Uint8Array(0);
       used += s.length + 1;
       pad(out, [...s], { ...spec, zero: false });
@@ -116,7 +115,7 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
     if (conv === ch('p')) {
       if ((next === ch('k') || next === ch('u')) && at(i + 2) === ch('s')) {
         i += 2;
-        if (!stringEnds(i + 1)) return -EINVAL;
+        if (!stringEnds(i + 1)) return negErrno('EINVAL');
         const err = putString(arg);
         if (err) return err;
         continue;
@@ -134,16 +133,16 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
       if (next === ch('B')) {
         i++;
         const text = '0x' + arg.toString(16);
-        if (ARG_BUF - used < text.length + 1) return -ENOSPC;
+        if (ARG_BUF - used < text.length + 1) return negErrno('ENOSPC');
         used += text.length + 1;
         pad(out, ascii(text), spec);
         continue;
       }
       const version = at(i + 2);
-      if ((next !== ch('i') && next !== ch('I')) || (version !== ch('4') && version !== ch('6'))) return -EINVAL;
+      if ((next !== ch('i') && next !== ch('I')) || (version !== ch('4') && version !== ch('6'))) return negErrno('EINVAL');
       i += 2;
       const size = version === ch('4') ? 4 : 16;
-      if (ARG_BUF - used < size) return -ENOSPC;
+      if (ARG_BUF - used < size) return negErrno('ENOSPC');
       const raw = mem.bytes(arg, size) ?? new Uint8Array(size);
       const text = ipText(String.fromCharCode(next, version) as 'I4' | 'i4' | 'I6' | 'i6', raw);
       used += text.length + 1;
@@ -151,13 +150,13 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
       continue;
     }
     if (conv === ch('s')) {
-      if (!stringEnds(i + 1)) return -EINVAL;
+      if (!stringEnds(i + 1)) return negErrno('EINVAL');
       const err = putString(arg);
       if (err) return err;
       continue;
     }
     if (conv === ch('c')) {
-      if (used === ARG_BUF) return -ENOSPC;
+      if (used === ARG_BUF) return negErrno('ENOSPC');
       used += 1;
       pad(out, [Number(arg & 0xffn)], { ...spec, zero: false });
       continue;
@@ -166,9 +165,9 @@ export function bprintf(fmt: Uint8Array, args: readonly bigint[], mem: PrintfMem
     if (at(i) === ch('l')) { bits = 64; i++; }
     if (at(i) === ch('l')) { i++; }
     const kind = at(i);
-    if (![ch('i'), ch('d'), ch('u'), ch('x'), ch('X')].includes(kind)) return -EINVAL;
+    if (![ch('i'), ch('d'), ch('u'), ch('x'), ch('X')].includes(kind)) return negErrno('EINVAL');
     used = Math.ceil(used / 4) * 4;
-    if (ARG_BUF - used < bits / 8) return -ENOSPC;
+    if (ARG_BUF - used < bits / 8) return negErrno('ENOSPC');
     used += bits / 8;
     const value = BigInt.asUintN(bits, arg);
     if (kind === ch('x') || kind === ch('X')) {

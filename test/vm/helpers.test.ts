@@ -4,11 +4,14 @@ import { BPF_CALL, BPF_JMP, BPF_X, insn } from '../../src/isa/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_jiffies64, BPF_FUNC_ktime_get_boot_ns,
-  BPF_FUNC_ktime_get_ns, BPF_FUNC_trace_printk, EINVAL, HelperTable, bprintf, createHelperContext, createHelperTable,
+  BPF_FUNC_ktime_get_ns, BPF_FUNC_trace_printk, HelperTable, bprintf, createHelperContext, createHelperTable,
   type PrintfMemory,
 } from '../../src/helpers/index.js';
 import { RuntimeError, Vm } from '../../src/vm/index.js';
 import { call, exit, lddw, mov, run } from './util.js';
+
+/** Linux's EINVAL, which bprintf returns negated. */
+const EINVAL = 22;
 
 const host = {
   clock: { monotonicNs: () => 5_000_000_123n, bootNs: () => 7_000_000_000n },
