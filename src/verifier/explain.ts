@@ -9,6 +9,7 @@
  * records the path's jump decisions (three numbers per jump) and keeps its
  * current state, so the verifier's hot loop pays nothing for it.
  */
+import { btfTypeName } from './btf-ptr.js';
 import { formatInsn } from '../asm/index.js';
 import {
   BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_DW, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_PSEUDO_CALL,
@@ -292,6 +293,10 @@ function regMeaning(r: RegState, regno: number, ctx: RejectionContext): string {
       return 'a callback function';
     case 'sock_common': case 'sock': case 'tcp_sock': case 'xdp_sock':
       return `a socket (struct bpf_${r.type === 'sock_common' ? 'sock' : r.type} *, read-only, no arithmetic)${nullable}`;
+    case 'ptr_': {
+      const trust = r.untrusted ? ', untrusted: loads only, no helper takes it' : r.rcu ? ', trusted inside this RCU section' : '';
+      return `a kernel struct ${btfTypeName(r.btfId)} * (read-only, its fields at the kernel's offsets${trust})${r.off ? ` at offset ${r.off}` : ''}${varPart(r)}${nullable}`;
+    }
   }
 }
 
