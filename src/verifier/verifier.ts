@@ -119,6 +119,21 @@ export interface InsnAux {
   seen: boolean;
   /** For loads and stores: the pointer type the access went through on every path (or 'mixed'). */
   ptrType?: RegType | 'mixed';
+  /**
+   * A load through a kernel struct pointer or untrusted memory on some path
+   * (BPF_PROBE_MEM): the engines read 0 where such a load faults, as the
+   * kernel's exception table does.
+   */
+  probeMem?: boolean;
+}
+
+/** The loads of a verified program that are BPF_PROBE_MEM (InsnAux.probeMem), by instruction index. */
+export function probeLoads(r: VerifyResult): number[] {
+  const out: number[] = [];
+  r.aux.forEach((a, i) => {
+    if (a.probeMem) out.push(i);
+  });
+  return out;
 }
 
 export interface VerifyResult {
@@ -1980,7 +1995,9 @@ function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratc
   if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
   const size = sizeBytes(ins);
   const prevType = env.aux[idx].ptrType;
-  const srcType = regOf(state, ins.src).type;
+  const src = regOf(state, ins.src);
+  const srcType = src.type;
+  if (srcType === 'ptr_' || (srcType === 'mem' && src.untrusted)) env.aux[idx].probeMem = true;
   const value = checkMemAccess(env, state, idx, ins.src, ins.off, size, 'read', null, scratch) as RegState;
   checkAuxPtrType(idx, prevType, srcType);
   if ((ins.code & 0xe0) === BPF_MEMSX && value.type === 'scalar') {
