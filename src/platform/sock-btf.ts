@@ -10,7 +10,7 @@
 /** The Linux release the BTF was taken from. */
 export const SOCK_BTF_KERNEL = '6.18.44-fc-v657';
 
-/** The raw BTF, base64 (decode with sockBtfBytes). */
+/** The raw BTF, base64 (src/verifier/btf-ptr.ts decodes and parses it on first use). */
 export const SOCK_BTF_BASE64 = [
   'n+sBABgAAAAAAAAAYDgAAGA4AABYKwAAAQAAABkAAISIAAAAAAAAAAIAAAAAAAAAAAAAAAoAAABAAAAAAAAAAA8AAABgAAAADQAA',
   'AA0AAACAAAAAGAAAABMAAACQAAAAIgAAABQAAACYAAAELAAAABQAAACcAAABOgAAABQAAACdAAABRwAAABQAAACeAAABVgAAAA4A',
