@@ -1980,13 +1980,14 @@ function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff
 }
 
 /**
- * `save_aux_ptr_type`: a load or store that reads the context or a socket
- * on one path is rewritten for that type, so no other path may reach it
- * with another pointer type.
+ * `save_aux_ptr_type`: a load or store that reads the context, a socket or
+ * a kernel struct on one path is rewritten for that type, so no other path
+ * may reach it with another pointer type.
  */
 function checkAuxPtrType(idx: number, prev: RegType | 'mixed' | undefined, type: RegType): void {
   if (prev === undefined || prev === type) return;
-  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t);
+  // `reg_type_mismatch_ok`: ctx and socket loads are rewritten, kernel struct loads become BPF_PROBE_MEM.
+  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t) || t === 'ptr_';
   if (rewritten(prev) || rewritten(type)) throw new Reject(idx, 'same insn cannot be used with different pointers');
 }
 
