@@ -2652,7 +2652,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   const name = helperName(ins.imm);
   if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
   const proto = env.prog.proto(ins.imm);
-  if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
+  // `bpf_sk_base_func_proto`: the socket casts return kernel memory, so only CAP_PERFMON may call them.
+  if (!proto || (!env.privileged && name.startsWith('bpf_skc_to_'))) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
