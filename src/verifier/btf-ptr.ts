@@ -30,9 +30,9 @@ export function btfStructId(name: string): number | undefined {
   return typeByName(btf, name, 'struct') ?? typeByName(btf, name, 'union');
 }
 
-/** `btf_type_name`: the struct's name as the log prints it after `ptr_`. */
+/** `btf_type_name`: the struct's name as the log prints it after `ptr_` (`(anon)` for a struct without one). */
 export function btfTypeName(id: number): string {
-  return sockBtf().types[id]?.name ?? '';
+  return sockBtf().types[id]?.name || '(anon)';
 }
 
 /** A struct known only through pointers: the subset keeps its name and size, not its members. */
@@ -98,7 +98,7 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flag: { unt
   let t = skipModifiers(btf, id).t;
   for (;;) {
     if (isModifier(t)) t = skipModifiers(btf, t.type).t;
-    const tname = t.name;
+    const tname = t.name || '(anon)';
     if (!isStruct(t)) return { kind: 'error', message: `Type '${tname}' is not a struct` };
     const vlen = t.members.length;
     if (t.kind === 'union' && vlen !== 1) flag.untrusted = true;
@@ -128,7 +128,8 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flag: { unt
       }
       if (off < moff) break;
       const r = resolveMember(btf, member.type);
-      if (!r) return { kind: 'error', message: `field ${member.name} doesn't have size` };
+      const mname = member.name || '(anon)';
+      if (!r) return { kind: 'error', message: `field ${mname} doesn't have size` };
       let { mtype, msize } = r;
       let mid = r.elemId;
       const mtrueEnd = moff + msize;
@@ -148,13 +149,13 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flag: { unt
       }
       if (mtype.kind === 'ptr') {
         if (msize !== size || off !== moff) {
-          return { kind: 'error', message: `cannot access ptr member ${member.name} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
+          return { kind: 'error', message: `cannot access ptr member ${mname} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
         }
         const target = skipModifiers(btf, mtype.type);
         return isStruct(target.t) ? { kind: 'ptr', id: target.id, fieldName: member.name } : { kind: 'ptrUntrusted' };
       }
       if (off + size > mtrueEnd && !flag.untrusted) {
-        return { kind: 'error', message: `access beyond the end of member ${member.name} (mend:${mtrueEnd}) in struct ${tname} with off ${off} size ${size}` };
+        return { kind: 'error', message: `access beyond the end of member ${mname} (mend:${mtrueEnd}) in struct ${tname} with off ${off} size ${size}` };
       }
       return { kind: 'scalar' };
     }

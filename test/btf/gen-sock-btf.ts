@@ -97,9 +97,7 @@ function subset(src: Btf): Btf {
     const target = skip(id);
     const t = src.types[target];
     if (t.kind === 'struct' || t.kind === 'union') {
-      const whole = full.get(target);
-      if (whole !== undefined) return whole;
-      if (SOCK_BTF_ROOTS.includes(t.name as (typeof SOCK_BTF_ROOTS)[number])) return byValue(target);
+      if (wanted.has(target)) return byValue(target);
       let at = stub.get(target);
       if (at === undefined) {
         at = out.length;
@@ -111,17 +109,23 @@ function subset(src: Btf): Btf {
     if (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64') return byValue(target);
     return 0;
   };
-  for (const name of SOCK_BTF_ROOTS) {
+  const roots = SOCK_BTF_ROOTS.map((name) => {
     const id = typeByName(src, name, 'struct');
     if (id === undefined) throw new Error(`vmlinux BTF has no struct ${name}`);
-    byValue(id);
-  }
-  // A struct first seen through a pointer and later held by value is whole: point at the whole one.
-  for (const [srcId, stubAt] of stub) {
-    const whole = full.get(srcId);
-    if (whole === undefined) continue;
-    for (const t of out) if (t.kind === 'ptr' && t.type === stubAt) t.type = whole;
-  }
+    return id;
+  });
+  // First the structs kept whole (the roots and what they hold by value), so a pointer to one is never a stub.
+  const wanted = new Set<number>();
+  const collect = (id: number): void => {
+    const t = src.types[id];
+    if (wanted.has(id) || t.kind === 'ptr' || t.kind === 'void') return;
+    wanted.add(id);
+    if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) collect(m.type);
+    else if (t.kind === 'array') collect(t.type);
+    else if ('type' in t) collect(t.type);
+  };
+  for (const id of roots) collect(id);
+  for (const id of roots) byValue(id);
   return { types: out };
 }
 
