@@ -2765,7 +2765,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
             const walkLine = typeof match === 'string' ? `${match}\n` : '';
             throw new Reject(idx, `${walkLine}R${regno} is of type ${btfTypeName(reg.btfId)} but ${btfTypeName(want)} is expected`);
           }
-          checkBtfArgOff(idx, regno, reg, release);
+          // `check_func_arg_reg_off`: the fixed offset was matched above (sock_common begins every socket struct, so
+          // a moved pointer, a release's included, fails there); a variable offset never passes.
+          if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+            throw new Reject(idx, `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+          }
         }
         if (reg.refObjId) argRefObjId = reg.refObjId;
         if (release) {
@@ -2921,17 +2925,7 @@ const PTR_CAST_HELPERS = new Set([
   'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock',
 ]);
 
-/**
- * `check_func_arg_reg_off` for PTR_TO_BTF_ID: a fixed offset is allowed (ids
- * matched it) but for a release, a variable one never.
- */
-function checkBtfArgOff(idx: number, regno: number, reg: RegState, release: boolean): void {
-  if (release && reg.off) throw new Reject(idx, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-  if (reg.off < 0) throw new Reject(idx, `negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
-  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
-    throw new Reject(idx, `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
-  }
-}
+
 
 /** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
 function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
