@@ -175,6 +175,10 @@ test('skb->sk of a tc test run agrees with the kernel\'s', (t) => {
   const full = (off: number) => `r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +4\ncall bpf_sk_fullsock\nif r0 == 0 goto +2\nr0 = *(u32 *)(r0 + ${off})\nexit\nr0 = -1\nexit`;
   for (const off of [8, 12, 16, 20]) agree(t, `fullsock(skb->sk) +${off}`, 'sched_cls', full(off), []);
   agree(t, 'tcp_sock(skb->sk)', 'sched_cls', 'r0 = 0\nr1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +3\ncall bpf_tcp_sock\nif r0 == 0 goto +1\nr0 = 1\nexit', []);
+  // The test run's socket is of no protocol: every cast gives NULL.
+  for (const helper of ['bpf_skc_to_tcp_sock', 'bpf_skc_to_udp6_sock', 'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock', 'bpf_skc_to_unix_sock']) {
+    agree(t, `${helper}(skb->sk)`, 'sched_cls', `r0 = 0\nr1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +3\ncall ${helper}\nif r0 == 0 goto +1\nr0 = 1\nexit`, []);
+  }
 });
 
 test('sk_lookup test runs agree with the kernel: the context, bpf_sk_assign(NULL, flags), the verdict, ctx_out', (t) => {
