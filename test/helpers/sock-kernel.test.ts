@@ -303,3 +303,33 @@ test('bpf_skc_to_* on real sockets: sock_common, sock and tcp_sock fields read a
     await world.close();
   }
 });
+
+test('a real TIME_WAIT socket: bpf_skc_to_tcp_timewait_sock takes it, and reads its sock_common as the kernel does', async (t) => {
+  if (!kernelOrSkip(t)) return;
+  const server = net.createServer((peer) => peer.on('end', () => peer.end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    // The side that closes first keeps the connection in TIME_WAIT once the peer has closed too.
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    const clientPort = client.localPort!;
+    client.end();
+    await new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const sockets: SocketSpec[] = [
+      { protocol: 'tcp', localIp: '127.0.0.1', localPort: port },
+      { protocol: 'tcp', localIp: '127.0.0.1', localPort: clientPort, remoteIp: '127.0.0.1', remotePort: port, state: 'time_wait' },
+    ];
+    const tuple: Tuple = { saddr: '127.0.0.1', sport: port, daddr: '127.0.0.1', dport: clientPort };
+    const S = SOCK_BTF_FIELDS.sock;
+    const cast = (helper: string, body: string) => lookupProgram(tuple, { helper: 'bpf_skc_lookup_tcp', body: `r1 = r7\ncall ${helper}\nr8 = -2\nif r0 == 0 goto +1\n${body}` });
+    assert.equal(agree(t, 'timewait cast', 'sched_cls', cast('bpf_skc_to_tcp_timewait_sock', 'r8 = 1'), sockets), 1);
+    assert.equal(agree(t, 'tcp_sock cast of a timewait socket', 'sched_cls', cast('bpf_skc_to_tcp_sock', 'r8 = 1'), sockets), -2);
+    for (const [name, f] of Object.entries(S).filter(([n]) => ['skc_family', 'skc_state', 'skc_num', 'skc_dport', 'skc_daddr', 'skc_rcv_saddr'].includes(n))) {
+      const load = `r8 = *(${({ 1: 'u8', 2: 'u16', 4: 'u32' } as const)[f.size as 1 | 2 | 4]} *)(r0 + ${f.offset})`;
+      agree(t, `timewait ${name}`, 'sched_cls', cast('bpf_skc_to_tcp_timewait_sock', load), sockets);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
