@@ -2918,14 +2918,11 @@ function refineRetvalRange(env: Env, helper: string, r0: RegState, msizeMax: big
 /** The pointer a non-NULL lookup in these map types gives. */
 const SOCK_MAP_VALUE_TYPES: Readonly<Record<string, RegType>> = { sockmap: 'sock', sockhash: 'sock', xskmap: 'xdp_sock' };
 
-/** `is_ptr_cast_function`, of the helpers this verifier supports. */
 /** `is_ptr_cast_function` (bpf_skc_to_unix_sock is not one: its result carries no reference). */
 const PTR_CAST_HELPERS = new Set([
   'bpf_sk_fullsock', 'bpf_tcp_sock', 'bpf_skc_to_tcp_sock', 'bpf_skc_to_tcp6_sock', 'bpf_skc_to_udp6_sock', 'bpf_skc_to_mptcp_sock',
   'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock',
 ]);
-
-
 
 /** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
 function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {
