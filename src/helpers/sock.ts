@@ -289,9 +289,9 @@ function layKernelSock(sock: Sock, type: number, v: DataView, uapi: Uint8Array):
   v.setUint32(KSK.sk_priority.offset, sock.spec.priority ?? 0, true);
   if (sock.protocol !== IPPROTO_TCP || !sock.hashed) return;
   for (const name of TCP_SOCK_FIELDS) {
-    const value = BigInt(sock.spec.tcp?.[name] ?? TCP_SOCK_DEFAULTS[name] ?? 0);
     // rtt_min is a struct minmax in the kernel, not one number.
     if (name === 'rtt_min') continue;
+    const value = BigInt(sock.spec.tcp?.[name] ?? TCP_SOCK_DEFAULTS[name] ?? 0);
     const f = KTCP[name];
     if (f.size === 8) v.setBigUint64(f.offset, value, true);
     else if (f.size === 4) v.setUint32(f.offset, Number(value), true);
