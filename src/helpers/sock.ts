@@ -19,7 +19,7 @@
 import { EbpfError } from '../internal/errors.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import type { SocketResolver } from '../maps/index.js';
-import { BPF_SOCK, SK_LOOKUP_CTX, TC_CTX, helperIdByName } from '../platform/index.js';
+import { BPF_SOCK, SK_LOOKUP_CTX, SOCK_BTF_FIELDS, SOCK_BTF_SIZES, TC_CTX, helperIdByName } from '../platform/index.js';
 import { argAccess, type HelperContext } from './context.js';
 import { helperErr } from './errno.js';
 import { RuntimeError } from './errors.js';
@@ -113,6 +113,14 @@ export interface Sock {
   readonly address: number;
   /** The address of its struct bpf_tcp_sock. */
   readonly tcpAddress: number;
+  /**
+   * The address of the socket as the kernel lays it out (struct tcp_sock,
+   * tcp6_sock, udp_sock, udp6_sock, tcp_timewait_sock, tcp_request_sock or
+   * plain sock, by kind): what the bpf_skc_to_* casts return.
+   */
+  readonly kernelAddress: number;
+  /** The region at kernelAddress. */
+  readonly kernelRegion: Region;
   /** References the programs took (lookups) and have not released yet. */
   held: number;
 }
@@ -167,7 +175,7 @@ function u32Of(where: string, name: string, v: unknown, max = 0xffffffff): numbe
 }
 
 /** A checked copy of `spec`: its family, addresses and state resolved. */
-function resolveSpec(spec: SocketSpec, where: string): Omit<Sock, 'region' | 'address' | 'tcpAddress' | 'held' | 'cookie' | 'hashed'> & { cookie?: bigint } {
+function resolveSpec(spec: SocketSpec, where: string): Omit<Sock, 'region' | 'address' | 'tcpAddress' | 'kernelAddress' | 'kernelRegion' | 'held' | 'cookie' | 'hashed'> & { cookie?: bigint } {
   if (typeof spec !== 'object' || spec === null) fail(where, 'a socket is described by an object');
   for (const key of Object.keys(spec)) if (!SPEC_KEYS.has(key)) fail(where, `unknown property '${key}' (known: ${[...SPEC_KEYS].join(', ')})`);
   if (spec.protocol !== 'tcp' && spec.protocol !== 'udp') fail(where, `protocol must be 'tcp' or 'udp', got ${String(spec.protocol)}`);
@@ -238,6 +246,59 @@ const SK = {
 } as const;
 const SOCK_SIZE = BPF_SOCK.size;
 
+type KernelStruct = keyof typeof SOCK_BTF_SIZES;
+
+/** The kernel struct a socket is (its sk_prot's obj_size): what its memory holds past struct sock. */
+function kernelStruct(s: { protocol: number; family: number; state: number }): KernelStruct {
+  const v6 = s.family === AF_INET6;
+  if (s.protocol === IPPROTO_TCP) {
+    if (s.state === TCP_TIME_WAIT) return 'tcp_timewait_sock';
+    if (s.state === TCP_NEW_SYN_RECV) return 'tcp_request_sock';
+    return v6 ? 'tcp6_sock' : 'tcp_sock';
+  }
+  if (s.protocol === IPPROTO_UDP) return v6 ? 'udp6_sock' : 'udp_sock';
+  return 'sock';
+}
+
+const KSK = SOCK_BTF_FIELDS.sock;
+const KTCP = SOCK_BTF_FIELDS.tcp_sock;
+
+/**
+ * Fill the kernel's layout of `sock` from its struct bpf_sock (`uapi`, just
+ * laid out, which already holds the addresses as the kernel keeps them):
+ * struct sock_common for every kind, the struct sock members for a full
+ * socket, the tcp_sock members struct bpf_tcp_sock mirrors for TCP. The rest
+ * stays zero (NULL pointers, as PROBE_MEM loads through them read 0).
+ */
+function layKernelSock(sock: Sock, type: number, v: DataView, uapi: Uint8Array): void {
+  const k = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  k.set(uapi.subarray(SK.dstIp4, SK.dstIp4 + 4), KSK.skc_daddr.offset);
+  k.set(uapi.subarray(SK.srcIp4, SK.srcIp4 + 4), KSK.skc_rcv_saddr.offset);
+  k.set(uapi.subarray(SK.dstPort, SK.dstPort + 2), KSK.skc_dport.offset);
+  v.setUint16(KSK.skc_num.offset, sock.spec.localPort, true);
+  v.setUint16(KSK.skc_family.offset, sock.family, true);
+  v.setUint8(KSK.skc_state.offset, sock.state);
+  v.setInt32(KSK.skc_bound_dev_if.offset, sock.spec.boundDevIf ?? 0, true);
+  k.set(uapi.subarray(SK.dstIp6, SK.dstIp6 + 16), KSK.skc_v6_daddr.offset);
+  k.set(uapi.subarray(SK.srcIp6, SK.srcIp6 + 16), KSK.skc_v6_rcv_saddr.offset);
+  v.setBigUint64(KSK.skc_cookie.offset, sock.cookie, true);
+  if (!SocketTable.fullsock(sock)) return;
+  v.setUint16(KSK.sk_type.offset, type, true);
+  v.setUint16(KSK.sk_protocol.offset, sock.protocol, true);
+  v.setUint32(KSK.sk_mark.offset, sock.spec.mark ?? 0, true);
+  v.setUint32(KSK.sk_priority.offset, sock.spec.priority ?? 0, true);
+  if (sock.protocol !== IPPROTO_TCP || !sock.hashed) return;
+  for (const name of TCP_SOCK_FIELDS) {
+    // rtt_min is a struct minmax in the kernel, not one number.
+    if (name === 'rtt_min') continue;
+    const value = BigInt(sock.spec.tcp?.[name] ?? TCP_SOCK_DEFAULTS[name] ?? 0);
+    const f = KTCP[name];
+    if (f.size === 8) v.setBigUint64(f.offset, value, true);
+    else if (f.size === 4) v.setUint32(f.offset, Number(value), true);
+    else v.setUint8(f.offset, Number(value));
+  }
+}
+
 /** The sk_lookup run in progress: what bpf_sk_assign selects into. */
 export interface SkLookupRun {
   /** The address of the struct bpf_sk_lookup the program reads. */
@@ -300,8 +361,10 @@ export class SocketTable implements SocketResolver {
   releaseTestRunSocket(sock: Sock): void {
     this.byAddress.delete(sock.address);
     this.byAddress.delete(sock.tcpAddress);
+    this.byAddress.delete(sock.kernelAddress);
     this.socks.splice(this.socks.indexOf(sock), 1);
     this.space.release(sock.region);
+    this.space.release(sock.kernelRegion);
   }
 
   /** sock_map_sk_state_allowed: TCP sockets established or listening, UDP sockets; 0 for another state. */
@@ -326,9 +389,12 @@ export class SocketTable implements SocketResolver {
     return addr > 0n && addr < 0x100000000n ? this.byAddress.get(Number(addr)) : undefined;
   }
 
-  private place(s: Omit<Sock, 'region' | 'address' | 'tcpAddress' | 'held'>, type = s.protocol === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM): Sock {
+  private place(s: Omit<Sock, 'region' | 'address' | 'tcpAddress' | 'kernelAddress' | 'kernelRegion' | 'held'>, type = s.protocol === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM): Sock {
     const region = this.space.alloc(`sock:${s.cookie}`, SOCK_SIZE + SIZEOF_BPF_TCP_SOCK, 'data', false);
-    const sock: Sock = { ...s, region, address: region.start, tcpAddress: region.start + SOCK_SIZE, held: 0 };
+    const kernelRegion = this.space.alloc(`sock:${s.cookie}:${kernelStruct(s)}`, SOCK_BTF_SIZES[kernelStruct(s)], 'data', false);
+    const sock: Sock = {
+      ...s, region, address: region.start, tcpAddress: region.start + SOCK_SIZE, kernelRegion, kernelAddress: kernelRegion.start, held: 0,
+    };
     const b = this.space.bytes;
     const v = new DataView(b.buffer, b.byteOffset + region.start, region.size);
     const { spec } = s;
@@ -369,9 +435,11 @@ export class SocketTable implements SocketResolver {
         else v.setUint32(at, Number(value), true);
       });
     }
+    layKernelSock(sock, type, new DataView(b.buffer, b.byteOffset + kernelRegion.start, kernelRegion.size), bytes);
     this.socks.push(sock);
     this.byAddress.set(sock.address, { sock, tcp: false });
     this.byAddress.set(sock.tcpAddress, { sock, tcp: true });
+    this.byAddress.set(sock.kernelAddress, { sock, tcp: false });
     return sock;
   }
 
@@ -559,8 +627,22 @@ function skLookupAssign(table: SocketTable, ctx: HelperContext, run: SkLookupRun
 }
 
 /**
+ * The bpf_skc_to_* casts (net/core/filter.c): which sockets each one takes.
+ * There are no AF_UNIX sockets in a table, and no MPTCP subflows.
+ */
+const SKC_CASTS: ReadonlyArray<readonly [string, (s: Sock) => boolean]> = [
+  ['skc_to_tcp_sock', (s) => SocketTable.fullsock(s) && s.protocol === IPPROTO_TCP],
+  ['skc_to_tcp6_sock', (s) => SocketTable.fullsock(s) && s.protocol === IPPROTO_TCP && s.family === AF_INET6],
+  ['skc_to_udp6_sock', (s) => SocketTable.fullsock(s) && s.protocol === IPPROTO_UDP && s.family === AF_INET6],
+  ['skc_to_tcp_timewait_sock', (s) => s.protocol === IPPROTO_TCP && s.state === TCP_TIME_WAIT],
+  ['skc_to_tcp_request_sock', (s) => s.protocol === IPPROTO_TCP && s.state === TCP_NEW_SYN_RECV],
+  ['skc_to_unix_sock', () => false],
+  ['skc_to_mptcp_sock', () => false],
+];
+
+/**
  * bpf_sk_lookup_tcp, bpf_sk_lookup_udp, bpf_skc_lookup_tcp, bpf_sk_release,
- * bpf_sk_fullsock, bpf_tcp_sock, bpf_get_listener_sock and bpf_sk_assign,
+ * bpf_sk_fullsock, bpf_tcp_sock, bpf_get_listener_sock, the bpf_skc_to_* casts and bpf_sk_assign,
  * on the sockets of `table`; bpf_sk_assign acts on the packet of `packets`
  * in tc, on the table's sk_lookup run in sk_lookup programs.
  */
@@ -607,6 +689,13 @@ export function socketHelpers(table: SocketTable, packets: PacketRuns): HelperDe
         return full && full.protocol === IPPROTO_TCP && full.state === TCP_LISTEN ? BigInt(full.address) : 0n;
       },
     },
+    ...SKC_CASTS.map(([helper, is]): HelperDef => ({
+      id: id(helper), name: `bpf_${helper}`,
+      fn: (_ctx, r1) => {
+        const { sock } = sockArg(table, `bpf_${helper}`, r1);
+        return is(sock) ? BigInt(sock.kernelAddress) : 0n;
+      },
+    })),
     {
       id: id('sk_assign'), name: 'bpf_sk_assign',
       fn: (ctx, r1, r2, r3) => {

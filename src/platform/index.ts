@@ -5,3 +5,4 @@ export * from './helper-protos.js';
 export * from './contexts.js';
 export * from './program-types.js';
 export * from './map-api.js';
+export * from './sock-btf.js';

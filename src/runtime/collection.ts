@@ -28,6 +28,7 @@ import { skipModsAndTypedefs } from '../btf/index.js';
 import { CollectionError } from './errors.js';
 import { localKconfig, resolveKconfig, type KconfigOptions } from './kconfig.js';
 import { Runtime, type EngineProgram, type RuntimeOptions } from './runtime.js';
+import { probeLoads } from '../verifier/index.js';
 import { verifyPrograms } from './verify.js';
 import { prepareRun, type TestRunOptions, type TestRunResult } from './test-run.js';
 
@@ -221,7 +222,9 @@ export class Collection implements LoadedCollection {
     try {
       const spec = resolveKconfig(relocateCore({ ...input, programs: selectPrograms(input, options.programs) }, options.coreTarget), localKconfig(options));
       const verified = options.verify ?? true;
-      if (verified) verifyPrograms(spec, { kconfig: options.kconfig, kernelRelease: options.kernelRelease, nrCpus: runtime.registry.nrCpus });
+      const results = verified ? verifyPrograms(spec, { kconfig: options.kconfig, kernelRelease: options.kernelRelease, nrCpus: runtime.registry.nrCpus }) : undefined;
+      // The BPF_PROBE_MEM loads of each program (reads through kernel struct pointers), which the engines make fault-free.
+      const probes = results?.map(probeLoads);
       const byIndex = createMaps(runtime, spec);
       const maps: Record<string, BpfMap> = {};
       spec.maps.forEach((m, i) => { maps[m.name] = byIndex[i]; });
@@ -253,7 +256,7 @@ export class Collection implements LoadedCollection {
       // All at once (the JIT compiles them into one module); after a failure, one by one, to name the program at fault.
       let all: EngineProgram[] | undefined;
       try {
-        all = runtime.prepareAll(relocated, verified);
+        all = runtime.prepareAll(relocated, verified, probes);
       } catch {
         all = undefined;
       }
@@ -261,7 +264,7 @@ export class Collection implements LoadedCollection {
         const insns = relocated[k];
         let prepared: EngineProgram;
         try {
-          prepared = all?.[k] ?? runtime.prepare(insns, verified);
+          prepared = all?.[k] ?? runtime.prepare(insns, verified, probes?.[k]);
         } catch (err) {
           return failed(p, err);
         }

@@ -20,7 +20,7 @@ import { SocketTable, socketHelpers, type SocketSpec } from '../helpers/sock.js'
 import {
   BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
 } from '../isa/index.js';
-import { verifyOrThrow, type SourceLine } from '../verifier/index.js';
+import { probeLoads, verifyOrThrow, type SourceLine } from '../verifier/index.js';
 import { CollectionError } from './errors.js';
 import { Vm } from '../vm/index.js';
 import { Jit } from '../jit/index.js';
@@ -129,13 +129,14 @@ export class Runtime {
   load(insns: readonly Insn[], options: LoadOptions = {}): EngineProgram {
     const maps = options.maps ?? [];
     const verified = options.verify ?? true;
+    let probe: number[] | undefined;
     if (verified) {
-      verifyOrThrow(insns, {
+      probe = probeLoads(verifyOrThrow(insns, {
         progType: options.type ?? 'socket_filter', license: options.license ?? 'GPL', lineInfo: options.lineInfo,
         maps: maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name })),
-      });
+      }));
     }
-    return this.prepare(resolveMapRefs(insns, maps), verified);
+    return this.prepare(resolveMapRefs(insns, maps), verified, probe);
   }
 
   /**
@@ -147,13 +148,16 @@ export class Runtime {
    * runs them without the instruction budget, whose only use is to stop a
    * program that may not terminate.
    */
-  prepare(insns: readonly Insn[], verified = false): EngineProgram {
-    return this.jit ? this.jit.load(insns, { verified }) : this.vm!.load(insns);
+  prepare(insns: readonly Insn[], verified = false, probe?: readonly number[]): EngineProgram {
+    return this.jit ? this.jit.load(insns, { verified }) : this.vm!.load(insns, probe);
   }
 
-  /** Prepare several programs at once: the JIT compiles the ones it has not seen into one module. */
-  prepareAll(list: readonly (readonly Insn[])[], verified = false): EngineProgram[] {
-    return this.jit ? this.jit.loadAll(list, { verified }) : list.map((insns) => this.vm!.load(insns));
+  /**
+   * Prepare several programs at once: the JIT compiles the ones it has not seen into one module.
+   * `probes[k]`: the BPF_PROBE_MEM loads of program k (see `prepare`).
+   */
+  prepareAll(list: readonly (readonly Insn[])[], verified = false, probes?: readonly (readonly number[])[]): EngineProgram[] {
+    return this.jit ? this.jit.loadAll(list, { verified }) : list.map((insns, k) => this.vm!.load(insns, probes?.[k]));
   }
 
   /** The helper context the engine gives its helpers. */

@@ -112,7 +112,8 @@ export class ProgramVerifierError extends VerifierError {
  * in `summary`, the program's name); a program our verifier cannot judge throws
  * UnsupportedProgramError, which says how to opt out.
  */
-export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions = {}): void {
+export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions = {}): VerifyResult[] {
+  const results: VerifyResult[] = [];
   for (const p of spec.programs) {
     let r: VerifyResult;
     try {
@@ -124,5 +125,7 @@ export function verifyPrograms(spec: CollectionSpec, options: VerifySpecOptions 
       throw err;
     }
     if (r.error) throw new ProgramVerifierError(p.name, { ...r, error: r.error });
+    results.push(r);
   }
+  return results;
 }

@@ -9,6 +9,7 @@
  * records the path's jump decisions (three numbers per jump) and keeps its
  * current state, so the verifier's hot loop pays nothing for it.
  */
+import { btfTypeName } from './btf-ptr.js';
 import { formatInsn } from '../asm/index.js';
 import {
   BPF_ALU, BPF_ALU64, BPF_ATOMIC, BPF_CALL, BPF_DW, BPF_EXIT, BPF_IMM, BPF_JA, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_PSEUDO_CALL,
@@ -292,6 +293,10 @@ function regMeaning(r: RegState, regno: number, ctx: RejectionContext): string {
       return 'a callback function';
     case 'sock_common': case 'sock': case 'tcp_sock': case 'xdp_sock':
       return `a socket (struct bpf_${r.type === 'sock_common' ? 'sock' : r.type} *, read-only, no arithmetic)${nullable}`;
+    case 'ptr_': {
+      const trust = r.untrusted ? ', untrusted: loads only, no helper takes it' : r.rcu ? ', trusted inside this RCU section' : '';
+      return `a kernel struct ${btfTypeName(r.btfId)} * (read-only, its fields at the kernel's offsets${trust})${r.off ? ` at offset ${r.off}` : ''}${varPart(r)}${nullable}`;
+    }
   }
 }
 
@@ -468,7 +473,7 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
   }
   if ((m = /^R(\d+) invalid mem access '(\w+)'/.exec(msg))) {
     const [regno, type] = [Number(m[1]), m[2]];
-    if (type.endsWith('_or_null')) return nullCheckHint(ctx, idx, regno);
+    if (type.endsWith('_or_null') || type === 'ptr_or_null_') return nullCheckHint(ctx, idx, regno);
     if (type === 'scalar') {
       const r = reg(regno);
       const src = nullableSource(ctx, idx);
@@ -488,7 +493,10 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
   }
   if ((m = /^R(\d+) type=(\w+) expected=(.*)$/m.exec(msg))) {
     const [regno, type] = [Number(m[1]), m[2]];
-    if (type.endsWith('_or_null')) return nullCheckHint(ctx, idx, regno);
+    if (type.endsWith('_or_null') || type === 'ptr_or_null_') return nullCheckHint(ctx, idx, regno);
+    if (type.startsWith('untrusted_ptr_') || type === 'rdonly_untrusted_mem') {
+      return `R${regno} was read out of a kernel struct through a union or another untrusted pointer: such pointers may only be read through, never passed to a helper — pass the socket the cast returned instead`;
+    }
     const proto = protoOf(ctx, ins);
     if (proto && type === 'scalar' && m[3] === 'ringbuf_mem') {
       return `R${regno} is no longer a reservation: submitting or discarding releases it and turns every copy of the pointer into a number — release each reservation exactly once`;
@@ -500,6 +508,13 @@ function hintFor(ctx: RejectionContext, frame: FuncState | null): string | null 
       return `argument ${regno} of ${proto.helper} must be ${want}; R${regno} holds ${type}${extra}`;
     }
     return null;
+  }
+  if (msg === 'only read is supported') return 'kernel structs reached through bpf_skc_to_* (and other BTF-typed pointers) are read-only: keep what you want to change in a map or on the stack';
+  if (/^access beyond (struct|the end of member) |^cannot access ptr member |doesn't have field at offset /.test(msg)) {
+    return 'the load does not match a member of the kernel struct: read whole members at their offsets in this kernel (vmlinux.h and BPF_CORE_READ give the right offset and size)';
+  }
+  if ((m = /^R(\d+) is ptr_(\w+) invalid (negative access|variable offset)/.exec(msg))) {
+    return `a kernel struct pointer reads only at constant offsets inside struct ${m[2]}: index with a constant, not a variable`;
   }
   if ((m = /pointer arithmetic on (\w+)_or_null prohibited/.exec(msg))) return nullCheckHint(ctx, idx, Number(/^R(\d+)/.exec(msg)?.[1] ?? 0));
   if ((m = /^invalid (indirect )?read from stack (?:R(\d+) )?off (-?\d+)\+(\d+) size (\d+)/.exec(msg))) {

@@ -45,7 +45,7 @@ function rangeWithin(o: RegState, c: RegState): boolean {
 
 function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
   return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly &&
-    o.off === c.off && o.addConst === c.addConst && o.range === c.range && o.memSize === c.memSize &&
+    o.untrusted === c.untrusted && o.trusted === c.trusted && o.rcu === c.rcu && o.btfId === c.btfId && o.off === c.off && o.addConst === c.addConst && o.range === c.range && o.memSize === c.memSize &&
     o.mapIndex === c.mapIndex && o.frameno === c.frameno && tnumSame(o.varOff, c.varOff) &&
     o.umin === c.umin && o.umax === c.umax && o.smin === c.smin && o.smax === c.smax &&
     o.u32Min === c.u32Min && o.u32Max === c.u32Max && o.s32Min === c.s32Min && o.s32Max === c.s32Max &&
@@ -60,7 +60,8 @@ function regsExact(o: RegState, c: RegState, idmap: IdMap): boolean {
 export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean, imprecise = false): boolean {
   if (o.type === 'not_init') return !exact || c.type === 'not_init';
   if (exact) return regsExact(o, c, idmap);
-  if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly) return false;
+  if (o.type !== c.type || o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly ||
+    o.untrusted !== c.untrusted || o.trusted !== c.trusted || o.rcu !== c.rcu) return false;
   switch (o.type) {
     case 'scalar':
       if (imprecise && !o.precise) return true;

@@ -5,13 +5,16 @@
  * kernel's log prints them (`R1=ctx() R10=fp0 fp-8=mmmmmmmm`).
  */
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, markKnown, type ScalarBounds } from './bounds.js';
+import { btfTypeName } from './btf-ptr.js';
 import type { SockRegType } from './sock.js';
 import { tnumIsConst, tnumIsUnknown, tnumStr, tnumUnknown } from './tnum.js';
 
 /** Base register types (`enum bpf_reg_type`), as the log spells them. */
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'fp'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func' | SockRegType;
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func' | SockRegType
+  /** PTR_TO_BTF_ID: a kernel struct of the shipped BTF (`btfId`), as the log spells it (`ptr_tcp_sock`). */
+  | 'ptr_';
 
 export interface RegState extends ScalarBounds {
   type: RegType;
@@ -21,6 +24,14 @@ export interface RegState extends ScalarBounds {
   ringbuf: boolean;
   /** MEM_RDONLY. */
   rdonly: boolean;
+  /** PTR_UNTRUSTED: a pointer read by walking a union or another untrusted pointer (PROBE_MEM loads only). */
+  untrusted: boolean;
+  /** PTR_TRUSTED. */
+  trusted: boolean;
+  /** MEM_RCU: trusted inside an RCU read section. */
+  rcu: boolean;
+  /** PTR_TO_BTF_ID: the struct's type id in the shipped socket BTF (btf-ptr.ts); 0 otherwise. */
+  btfId: number;
   /** Fixed offset of a pointer (the variable part is in the bounds). */
   off: number;
   /** Shared by copies of one value: null checks and linked scalars propagate through it. */
@@ -46,7 +57,7 @@ function reg(type: RegType): RegState {
   return {
     varOff: tnumUnknown, smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
     s32Min: S32_MIN, s32Max: S32_MAX, u32Min: 0, u32Max: U32_MAX,
-    type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, id: 0,
+    type, maybeNull: false, ringbuf: false, rdonly: false, untrusted: false, trusted: false, rcu: false, btfId: 0, off: 0, id: 0,
     addConst: false, refObjId: 0, range: 0, memSize: 0, mapIndex: -1, frameno: 0, precise: false,
     subprogno: -1,
   };
@@ -83,7 +94,8 @@ export function copyReg(r: RegState): RegState {
   const copy: Required<RegState> = {
     varOff: r.varOff, smin: r.smin, smax: r.smax, umin: r.umin, umax: r.umax,
     s32Min: r.s32Min, s32Max: r.s32Max, u32Min: r.u32Min, u32Max: r.u32Max,
-    type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, off: r.off, id: r.id,
+    type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, untrusted: r.untrusted, trusted: r.trusted,
+    rcu: r.rcu, btfId: r.btfId, off: r.off, id: r.id,
     addConst: r.addConst, refObjId: r.refObjId, range: r.range, memSize: r.memSize, mapIndex: r.mapIndex,
     frameno: r.frameno, precise: r.precise, subprogno: r.subprogno,
   };
@@ -189,11 +201,12 @@ export function unum(v: bigint): string {
   return u <= 32767n ? u.toString() : `0x${u.toString(16)}`;
 }
 
-/** `reg_type_str`: flags as prefixes and `_or_null`. */
+/** `reg_type_str`: flags as prefixes and `_or_null` (`or_null_` after `ptr_`). */
 export function regTypeStr(r: RegState): string {
   if (r.type === 'not_init') return '?';
-  const prefix = (r.rdonly ? 'rdonly_' : '') + (r.ringbuf ? 'ringbuf_' : '');
-  return prefix + r.type + (r.maybeNull ? '_or_null' : '');
+  const prefix = (r.rdonly ? 'rdonly_' : '') + (r.ringbuf ? 'ringbuf_' : '') + (r.rcu ? 'rcu_' : '') +
+    (r.untrusted ? 'untrusted_' : '') + (r.trusted ? 'trusted_' : '');
+  return prefix + r.type + (r.maybeNull ? (r.type === 'ptr_' ? 'or_null_' : '_or_null') : '');
 }
 
 /** A signed 32-bit bound as the log prints it: in decimal when short, else as its u32 bits (`smin32=0x80000001`). */
@@ -243,6 +256,7 @@ export interface MapInfo {
 export function regStr(r: RegState, curFrameno: number, maps: readonly MapInfo[]): string {
   if (r.type === 'scalar' && tnumIsConst(r.varOff)) return (r.precise ? 'P' : '') + snum(r.varOff.value);
   let s = (r.type === 'scalar' && r.precise ? 'P' : '') + regTypeStr(r);
+  if (r.type === 'ptr_') s += btfTypeName(r.btfId);
   if (r.type === 'fp') {
     if (r.frameno !== curFrameno) s += `[${r.frameno}]`;
     if (tnumIsConst(r.varOff)) return s + snum(BigInt.asUintN(64, r.varOff.value + BigInt(r.off)));

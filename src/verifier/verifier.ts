@@ -16,7 +16,7 @@ import {
 } from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
 import { mapFuncCompatible, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
-import { mapTypeByName, mapTypeName, type MapTypeName } from '../platform/uapi.js';
+import { BPF_F_SLEEPABLE, mapTypeByName, mapTypeName, type MapTypeName } from '../platform/uapi.js';
 import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
   unboundedScalar, zext32To64,
@@ -35,6 +35,7 @@ import {
 import { regsExactMatcher, statesEqual } from './prune.js';
 import { computeScc, sccCallchain } from './scc.js';
 import { isSockType, sockAccessValid } from './sock.js';
+import { btfIsStub, btfStructAccess, btfStructId, btfStructIdsMatch, btfTypeName } from './btf-ptr.js';
 import {
   adjustScalarMinMaxVals, cloneBounds, constValue, flipOpcode, isConst, isScalarBranchTaken, regsRefineCondOp,
   revOpcode,
@@ -118,6 +119,21 @@ export interface InsnAux {
   seen: boolean;
   /** For loads and stores: the pointer type the access went through on every path (or 'mixed'). */
   ptrType?: RegType | 'mixed';
+  /**
+   * A load through a kernel struct pointer or untrusted memory on some path
+   * (BPF_PROBE_MEM): the engines read 0 where such a load faults, as the
+   * kernel's exception table does.
+   */
+  probeMem?: boolean;
+}
+
+/** The loads of a verified program that are BPF_PROBE_MEM (InsnAux.probeMem), by instruction index. */
+export function probeLoads(r: VerifyResult): number[] {
+  const out: number[] = [];
+  r.aux.forEach((a, i) => {
+    if (a.probeMem) out.push(i);
+  });
+  return out;
 }
 
 export interface VerifyResult {
@@ -1448,11 +1464,13 @@ function adjustPtrMinMaxVals(env: Env, idx: number, ins: Insn, ptr: RegState, of
     if (opcode === BPF_SUB && env.privileged) return unknownScalar();
     throw new Reject(idx, `R${ins.dst} 32-bit pointer arithmetic prohibited`);
   }
+  // Loads through untrusted memory are PROBE_MEM: the kernel tracks no offset, and leaves the destination as it was.
+  if (ptr.type === 'mem' && ptr.untrusted) return copyReg(scalarIsDst ? offReg : ptr);
   if (ptr.maybeNull) throw new Reject(idx, `R${ins.dst} pointer arithmetic on ${typeStr} prohibited, null-check it first`);
   const known = tnumIsConst(offReg.varOff) && offReg.smin === offReg.smax;
   const sminVal = offReg.smin;
   switch (ptr.type) {
-    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'func':
+    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'func': case 'ptr_':
       break;
     case 'map_ptr':
       if (known && sminVal === 0n && opcode === BPF_ADD) break;
@@ -1658,7 +1676,10 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       return loadedScalar(size);
     }
     case 'mem': {
+      if (kind === 'write' && reg.rdonly && reg.untrusted) throw new Reject(idx, `R${regno} cannot write into ${regTypeStr(reg)}`);
       if (kind === 'write' && reg.rdonly) throw new Reject(idx, `the access to R${regno} is read only`);
+      // A pointer read out of a kernel struct to something not a struct: PROBE_MEM loads read it anywhere.
+      if (reg.rdonly && reg.untrusted) return loadedScalar(size);
       checkMemRegionAccess(idx, regno, reg, off, size, reg.memSize, 'memory');
       return kind === 'read' ? loadedScalar(size) : null;
     }
@@ -1671,10 +1692,68 @@ function checkMemAccess(env: Env, state: VerifierState, idx: number, regno: numb
       if (!sockAccessValid(reg.type, off, size)) throw new Reject(idx, `R${regno} invalid ${regTypeStr(reg)} access off=${off} size=${size}`);
       return loadedScalar(size);
     }
+    case 'ptr_':
+      return checkPtrToBtfAccess(env, idx, regno, reg, off, size, kind);
     case 'not_init':
       throw new Reject(idx, `R${regno} !read_ok`);
     default:
       throw new Reject(idx, `R${regno} invalid mem access '${regTypeStr(reg)}'`);
+  }
+}
+
+/** `is_trusted_reg` for PTR_TO_BTF_ID: referenced, or PTR_TRUSTED with no unsafe flag. */
+function isTrustedReg(r: RegState): boolean {
+  return r.refObjId !== 0 || (r.trusted && !r.untrusted && !r.maybeNull && !r.rcu);
+}
+
+/**
+ * `check_ptr_to_btf_access`: a load through PTR_TO_BTF_ID reads what the
+ * struct's BTF says is there (btf-ptr.ts); a pointer member gives
+ * PTR_TO_BTF_ID of its struct with the flags the kernel derives from the
+ * base's trust. Stores are refused (no program type here has a
+ * btf_struct_access that allows them for these structs).
+ */
+function checkPtrToBtfAccess(env: Env, idx: number, regno: number, reg: RegState, off: number, size: number,
+  kind: AccessKind): RegState | null {
+  const tname = btfTypeName(reg.btfId);
+  if (!env.privileged) throw new Reject(idx, `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+  if (!env.gpl) throw new Reject(idx, `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
+  if (off < 0) throw new Reject(idx, `R${regno} is ptr_${tname} invalid negative access: off=${off}`);
+  if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+    throw new Reject(idx, `R${regno} is ptr_${tname} invalid variable offset: off=${off}, var_off=${tnumStr(reg.varOff)}`);
+  }
+  if (kind === 'write') throw new Reject(idx, 'only read is supported');
+  if (btfIsStub(reg.btfId)) throw new Reject(idx, `struct ${tname} is known to this verifier only by name: loads through ptr_${tname} are not supported yet`);
+  const access = btfStructAccess(reg.btfId, off, size);
+  switch (access.kind) {
+    case 'error': throw new Reject(idx, access.message);
+    case 'scalar': return loadedScalar(size);
+    case 'mem': {
+      // `mark_btf_ld_reg` of PTR_TO_MEM: a pointer to something not a struct, readable only by PROBE_MEM loads.
+      const r = pointer('mem');
+      r.rdonly = true;
+      r.untrusted = true;
+      return r;
+    }
+    case 'ptr': {
+      const r = pointer('ptr_');
+      r.btfId = access.id;
+      r.untrusted = access.untrusted;
+      if (reg.untrusted) r.untrusted = true;
+      else if (isTrustedReg(reg) || reg.rcu) {
+        // `in_rcu_cs`: a program that cannot sleep runs inside one. Only req->sk (`BTF_TYPE_SAFE_RCU_OR_NULL`)
+        // of these structs keeps its trust, as RCU-protected and maybe NULL; walking other pointers loses it.
+        if (env.prog.spec.loadFlags & BPF_F_SLEEPABLE) {
+          r.untrusted = true;
+        } else if (tname === 'request_sock' && access.fieldName === 'sk') {
+          r.rcu = true;
+          r.maybeNull = true;
+          r.untrusted = false;
+        }
+      }
+      if (r.maybeNull) r.id = ++env.idGen;
+      return r;
+    }
   }
 }
 
@@ -1901,13 +1980,14 @@ function stackReadVar(env: Env, idx: number, regno: number, f: FuncState, minOff
 }
 
 /**
- * `save_aux_ptr_type`: a load or store that reads the context or a socket
- * on one path is rewritten for that type, so no other path may reach it
- * with another pointer type.
+ * `save_aux_ptr_type`: a load or store that reads the context, a socket or
+ * a kernel struct on one path is rewritten for that type, so no other path
+ * may reach it with another pointer type.
  */
 function checkAuxPtrType(idx: number, prev: RegType | 'mixed' | undefined, type: RegType): void {
   if (prev === undefined || prev === type) return;
-  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t);
+  // `reg_type_mismatch_ok`: ctx and socket loads are rewritten, kernel struct loads become BPF_PROBE_MEM.
+  const rewritten = (t: RegType | 'mixed'): boolean => t === 'ctx' || isSockType(t) || t === 'ptr_';
   if (rewritten(prev) || rewritten(type)) throw new Reject(idx, 'same insn cannot be used with different pointers');
 }
 
@@ -1916,7 +1996,9 @@ function checkLdx(env: Env, state: VerifierState, idx: number, ins: Insn, scratc
   if (ins.dst === 10) throw new Reject(idx, 'frame pointer is read only');
   const size = sizeBytes(ins);
   const prevType = env.aux[idx].ptrType;
-  const srcType = regOf(state, ins.src).type;
+  const src = regOf(state, ins.src);
+  const srcType = src.type;
+  if (srcType === 'ptr_' || (srcType === 'mem' && src.untrusted)) env.aux[idx].probeMem = true;
   const value = checkMemAccess(env, state, idx, ins.src, ins.off, size, 'read', null, scratch) as RegState;
   checkAuxPtrType(idx, prevType, srcType);
   if ((ins.code & 0xe0) === BPF_MEMSX && value.type === 'scalar') {
@@ -2431,6 +2513,9 @@ function isBranchTaken(dst: RegState, src: RegState, opcode: number, jmp32: bool
     }
     if (!(s.type === 'scalar' && isConst(s, jmp32))) return -1;
     if (constValue(s, jmp32) !== 0n || p.maybeNull || p.type === 'scalar') return -1;
+    // `reg_not_null`: a kernel struct pointer is known non-NULL only when trusted; untrusted memory never.
+    if (p.type === 'ptr_' && !isTrustedReg(p)) return -1;
+    if (p.type === 'mem' && p.untrusted) return -1;
     if (opcode === BPF_JEQ) return 0;
     if (opcode === BPF_JNE) return 1;
     return -1;
@@ -2567,7 +2652,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   const name = helperName(ins.imm);
   if (!name) throw new Reject(idx, `invalid func unknown#${ins.imm}`);
   const proto = env.prog.proto(ins.imm);
-  if (!proto) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
+  // `bpf_sk_base_func_proto`: the socket casts return kernel memory, so only CAP_PERFMON may call them.
+  if (!proto || (!env.privileged && name.startsWith('bpf_skc_to_'))) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
@@ -2663,15 +2749,35 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
         if (reg.type !== 'sock' || (reg.maybeNull && !nullable)) throw typeError('sock');
         break;
-      case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
-        // Of the BTF-typed pointers this one accepts, this verifier has only the socket types.
+      case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': {
         if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
-        if (!isSockType(reg.type) || (reg.maybeNull && !nullable)) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
-        if (arg.flags.includes('OBJ_RELEASE')) {
+        // `btf_id_sock_common_types`: the socket types, and PTR_TO_BTF_ID plain or trusted (a NULL where the argument allows it).
+        const btfOk = reg.type === 'ptr_' && !reg.untrusted && !reg.rcu;
+        if ((!isSockType(reg.type) && !btfOk) || (reg.maybeNull && !nullable)) throw typeError('sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+        const release = arg.flags.includes('OBJ_RELEASE');
+        if (reg.type === 'ptr_') {
+          // A release function other than bpf_sk_release takes only its own struct (a strict match).
+          const want = btfStructId(arg.btfStruct ?? 'sock_common');
+          if (want === undefined) throw new Reject(idx, `helper ${name} (argument struct ${arg.btfStruct}) is not supported by this verifier yet`);
+          const match = btfStructIdsMatch(reg.btfId, reg.off, want, release && proto.helper !== 'bpf_sk_release');
+          if (match !== true) {
+            // The walk's own complaint, if it had one, is logged first.
+            const walkLine = typeof match === 'string' ? `${match}\n` : '';
+            throw new Reject(idx, `${walkLine}R${regno} is of type ${btfTypeName(reg.btfId)} but ${btfTypeName(want)} is expected`);
+          }
+          // `check_func_arg_reg_off`: the fixed offset was matched above (sock_common begins every socket struct, so
+          // a moved pointer, a release's included, fails there); a variable offset never passes.
+          if (!tnumIsConst(reg.varOff) || reg.varOff.value !== 0n) {
+            throw new Reject(idx, `variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+          }
+        }
+        if (reg.refObjId) argRefObjId = reg.refObjId;
+        if (release) {
           if (!reg.refObjId) throw new Reject(idx, `R${regno} must be referenced when passed to release function`);
           releaseId = reg.refObjId;
         }
         break;
+      }
       case 'ARG_PTR_TO_SPIN_LOCK':
         if (reg.type !== 'map_value' || reg.maybeNull) throw typeError('map_value');
         processSpinLock(env, state, idx, regno, reg, proto.helper === 'bpf_spin_lock');
@@ -2749,6 +2855,14 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     case 'RET_PTR_TO_SOCK_COMMON':
       r0 = pointer('sock_common');
       break;
+    case 'RET_PTR_TO_BTF_ID': {
+      const btfId = proto.ret.btfStruct === undefined ? undefined : btfStructId(proto.ret.btfStruct);
+      if (btfId === undefined) throw new Reject(idx, `helper ${name} (result struct ${proto.ret.btfStruct ?? '?'}) is not supported by this verifier yet`);
+      r0 = pointer('ptr_');
+      r0.btfId = btfId;
+      r0.trusted = proto.ret.flags.includes('PTR_TRUSTED');
+      break;
+    }
     default:
       throw new Reject(idx, `helper ${name} (result ${proto.ret.type}) is not supported by this verifier yet`);
   }
@@ -2804,8 +2918,11 @@ function refineRetvalRange(env: Env, helper: string, r0: RegState, msizeMax: big
 /** The pointer a non-NULL lookup in these map types gives. */
 const SOCK_MAP_VALUE_TYPES: Readonly<Record<string, RegType>> = { sockmap: 'sock', sockhash: 'sock', xskmap: 'xdp_sock' };
 
-/** `is_ptr_cast_function`, of the helpers this verifier supports. */
-const PTR_CAST_HELPERS = new Set(['bpf_sk_fullsock', 'bpf_tcp_sock']);
+/** `is_ptr_cast_function` (bpf_skc_to_unix_sock is not one: its result carries no reference). */
+const PTR_CAST_HELPERS = new Set([
+  'bpf_sk_fullsock', 'bpf_tcp_sock', 'bpf_skc_to_tcp_sock', 'bpf_skc_to_tcp6_sock', 'bpf_skc_to_udp6_sock', 'bpf_skc_to_mptcp_sock',
+  'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock',
+]);
 
 /** `__check_ptr_off_reg` for a context pointer: only its original, unmodified form may be used. */
 function checkPtrOffReg(idx: number, regno: number, reg: RegState): void {

@@ -149,6 +149,8 @@ export class Machine {
     const C = this.C, k = write ? 4 : 0;
     if (a >= C[k] && a + size <= C[k + 1]) return a;
     if (a >= C[k + 2] && a + size <= C[k + 3]) return a;
+    // A BPF_PROBE_MEM load that would fault reads 0 instead (the kernel's exception table): address 0, never written.
+    if (!write && this.prog?.probe?.[pc] && !this.space.find(a, size)) return 0;
     const fault = (why: string) => memoryFault(write, BigInt(a), size, why, pc);
     if (!this.checked) throw fault(`outside the memory of ${this.u8.byteLength} bytes`);
     const region = this.space.find(a, size);
@@ -182,7 +184,10 @@ export class Machine {
     const a = (R[base] >>> 0) + off;
     if (R[base + 1] === 0 && a >= 0 && a < TWO32) return this.access(a, size, write, pc);
     const full = BigInt.asUintN(64, u64(R[base], R[base + 1]) + BigInt(off));
-    if (full >= BigInt(TWO32)) throw memoryFault(write, full, size, 'address above 4 GiB', pc);
+    if (full >= BigInt(TWO32)) {
+      if (!write && this.prog?.probe?.[pc]) return 0;
+      throw memoryFault(write, full, size, 'address above 4 GiB', pc);
+    }
     return this.access(Number(full), size, write, pc);
   }
 

@@ -53,6 +53,8 @@ export interface PreparedProgram {
   readonly word: Int32Array;
   readonly imm: Int32Array;
   readonly aux: Int32Array;
+  /** 1 for a BPF_PROBE_MEM load: a read through a kernel struct pointer, which gives 0 where it faults. */
+  readonly probe?: Uint8Array;
 }
 
 /** The registers an instruction writes (besides memory), for the r10 check and the trace. */
@@ -71,7 +73,7 @@ export function regsWritten(ins: Insn, row: Opcode): number[] {
 }
 
 /** Validate and predecode. Throws InstructionError naming the slot for anything the interpreter cannot run. */
-export function prepareProgram(insns: readonly Insn[], checked: boolean): PreparedProgram {
+export function prepareProgram(insns: readonly Insn[], checked: boolean, probeLoads?: readonly number[]): PreparedProgram {
   const rows = validateProgram(insns);
   const n = insns.length;
   const word = new Int32Array(n);
@@ -93,6 +95,11 @@ export function prepareProgram(insns: readonly Insn[], checked: boolean): Prepar
     else if (row.format === 'lddw') aux[i] = insns[i + 1].imm;
     else aux[i] = ins.off;
   }
-  return { insns, rows, word, imm, aux };
+  let probe: Uint8Array | undefined;
+  if (probeLoads?.length) {
+    probe = new Uint8Array(n);
+    for (const i of probeLoads) if (rows[i]?.format === 'ldx') probe[i] = 1;
+  }
+  return { insns, rows, word, imm, aux, ...(probe ? { probe } : {}) };
 }
 

@@ -79,9 +79,12 @@ export class Vm {
     this.machine = new Machine(space, this.checked, this.helpers, this.context);
   }
 
-  /** Validate and predecode a program. Throws InstructionError naming the instruction. */
-  load(insns: readonly Insn[]): VmProgram {
-    return new VmProgram(this, prepareProgram(insns, this.checked));
+  /**
+   * Validate and predecode a program. Throws InstructionError naming the instruction.
+   * `probe`: the indexes of its BPF_PROBE_MEM loads (from the verifier), which read 0 where they fault.
+   */
+  load(insns: readonly Insn[], probe?: readonly number[]): VmProgram {
+    return new VmProgram(this, prepareProgram(insns, this.checked, probe));
   }
 
   /** The region holding the call stacks (frames separated by guard bytes). */

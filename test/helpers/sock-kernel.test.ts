@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { loadCollectionSpec, type CollectionSpec } from '../../src/elf/index.js';
 import type { SocketSpec } from '../../src/helpers/index.js';
 import { loadCollection, type EngineKind } from '../../src/runtime/index.js';
+import { SOCK_BTF_FIELDS } from '../../src/platform/index.js';
+import { btfStructAccess, btfStructId } from '../../src/verifier/btf-ptr.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { repoRoot } from '../paths.js';
 import { ipv4Frame, lookupProgram, programSpec, skLookupCtx, SOCK_FIELDS, type LookupOptions, type Tuple } from './sock-util.js';
@@ -83,6 +85,10 @@ function runAll(t: TestContext, spec: () => CollectionSpec, sockets: SocketSpec[
 }
 
 const FRAME = ipv4Frame('10.1.0.1', '10.2.0.2');
+
+/** offsetof(struct sock, sk_user_data): a `void *` the verifier reads as rdonly_untrusted_mem. */
+const SK_USER_DATA = 656;
+assert.equal(btfStructAccess(btfStructId('sock')!, SK_USER_DATA, 8).kind, 'mem', 'sk_user_data is a pointer to no struct');
 
 /** The same retval on every engine (reported with the kernel's), or undefined when the kernel is unreachable. */
 function agree(t: TestContext, what: string, type: 'sched_cls' | 'xdp', text: string, sockets: SocketSpec[]): number | undefined {
@@ -169,6 +175,10 @@ test('skb->sk of a tc test run agrees with the kernel\'s', (t) => {
   const full = (off: number) => `r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +4\ncall bpf_sk_fullsock\nif r0 == 0 goto +2\nr0 = *(u32 *)(r0 + ${off})\nexit\nr0 = -1\nexit`;
   for (const off of [8, 12, 16, 20]) agree(t, `fullsock(skb->sk) +${off}`, 'sched_cls', full(off), []);
   agree(t, 'tcp_sock(skb->sk)', 'sched_cls', 'r0 = 0\nr1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +3\ncall bpf_tcp_sock\nif r0 == 0 goto +1\nr0 = 1\nexit', []);
+  // The test run's socket is of no protocol: every cast gives NULL.
+  for (const helper of ['bpf_skc_to_tcp_sock', 'bpf_skc_to_udp6_sock', 'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock', 'bpf_skc_to_unix_sock']) {
+    agree(t, `${helper}(skb->sk)`, 'sched_cls', `r0 = 0\nr1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +3\ncall ${helper}\nif r0 == 0 goto +1\nr0 = 1\nexit`, []);
+  }
 });
 
 test('sk_lookup test runs agree with the kernel: the context, bpf_sk_assign(NULL, flags), the verdict, ctx_out', (t) => {
@@ -241,6 +251,84 @@ test('an sk_lookup program steers to a socket from a sockmap: the kernel with a 
       }
     }
     assert.ok(results.kernel.some(([retval]) => retval === 1) && results.kernel.some(([retval]) => retval === 0));
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('bpf_skc_to_* on real sockets: sock_common, sock and tcp_sock fields read at the kernel\'s offsets agree with the kernel', async (t) => {
+  if (!kernelOrSkip(t)) return;
+  const world = await openWorld();
+  try {
+    const { ports, sockets } = world;
+    const tuples: Record<string, [Tuple, Partial<LookupOptions>]> = {
+      listener: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, {}],
+      accepted: [{ saddr: '127.0.0.1', sport: ports.client, daddr: '127.0.0.1', dport: ports.tcp }, {}],
+      udp: [{ saddr: '127.0.0.1', sport: 9, daddr: '127.0.0.1', dport: ports.udp }, { helper: 'bpf_sk_lookup_udp' }],
+      listener6: [{ saddr: '::1', sport: 1, daddr: '::1', dport: ports.tcp6 }, {}],
+      skc: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, { helper: 'bpf_skc_lookup_tcp' }],
+    };
+    const S = SOCK_BTF_FIELDS.sock, T = SOCK_BTF_FIELDS.tcp_sock;
+    const load = (f: { offset: number; size: number }, at = 0) => `r8 = *(${({ 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const)[f.size as 1 | 2 | 4 | 8]} *)(r0 + ${f.offset + at})`;
+    // What a lookup finds, through each cast: -2 when the cast gives NULL.
+    const cast = (helper: string, body: string) => `r1 = r7\ncall ${helper}\nr8 = -2\nif r0 == 0 goto +${body.split('\n').length}\n${body}`;
+    const reads: [string, string][] = [
+      ['skc_family', load(S.skc_family)], ['skc_state', load(S.skc_state)], ['skc_num', load(S.skc_num)], ['skc_dport', load(S.skc_dport)],
+      ['skc_daddr', load(S.skc_daddr)], ['skc_rcv_saddr', load(S.skc_rcv_saddr)], ['skc_bound_dev_if', load(S.skc_bound_dev_if)],
+      ...[0, 4, 8, 12].map((at): [string, string] => [`skc_v6_rcv_saddr+${at}`, load({ offset: S.skc_v6_rcv_saddr.offset, size: 4 }, at)]),
+      ...[0, 4, 8, 12].map((at): [string, string] => [`skc_v6_daddr+${at}`, load({ offset: S.skc_v6_daddr.offset, size: 4 }, at)]),
+      ['sk_type', load(S.sk_type)], ['sk_protocol', load(S.sk_protocol)], ['sk_mark', load(S.sk_mark)], ['sk_priority', load(S.sk_priority)],
+    ];
+    // A fresh (listening) socket's TCP values; an established one's move with its traffic.
+    const tcpReads: [string, string][] = (['snd_cwnd', 'snd_ssthresh', 'mss_cache', 'total_retrans', 'bytes_acked'] as const)
+      .map((name): [string, string] => [name, load(T[name])]);
+    let compared = 0;
+    for (const [name, [tuple, o]] of Object.entries(tuples)) {
+      for (const helper of ['bpf_skc_to_tcp_sock', 'bpf_skc_to_tcp6_sock', 'bpf_skc_to_udp6_sock', 'bpf_skc_to_tcp_timewait_sock', 'bpf_skc_to_tcp_request_sock', 'bpf_skc_to_unix_sock', 'bpf_skc_to_mptcp_sock']) {
+        const found = agree(t, `${name} ${helper}`, 'sched_cls', lookupProgram(tuple, { ...o, body: cast(helper, 'r8 = 1') }), sockets);
+        compared++;
+        if (found !== 1) continue;
+        const all = helper === 'bpf_skc_to_tcp_sock' && name === 'listener' ? [...reads, ...tcpReads] : reads;
+        for (const [field, body] of all) {
+          agree(t, `${name} ${helper} ${field}`, 'sched_cls', lookupProgram(tuple, { ...o, body: cast(helper, body) }), sockets);
+          compared++;
+        }
+      }
+    }
+    assert.ok(compared > 80, `${compared} reads compared`);
+    // A NULL pointer member (sk_user_data: no one attached data to these sockets) read through: PROBE_MEM gives 0.
+    const probe = cast('bpf_skc_to_tcp_sock', `r1 = *(u64 *)(r0 + ${SK_USER_DATA})\nr8 = *(u32 *)(r1 + 8)\nr8 += 7`);
+    assert.equal(agree(t, 'through a NULL sk_user_data', 'sched_cls', lookupProgram(tuples.listener[0], { body: probe }), sockets), 7);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a real TIME_WAIT socket: bpf_skc_to_tcp_timewait_sock takes it, and reads its sock_common as the kernel does', async (t) => {
+  if (!kernelOrSkip(t)) return;
+  const server = net.createServer((peer) => peer.on('end', () => peer.end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    // The side that closes first keeps the connection in TIME_WAIT once the peer has closed too.
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    const clientPort = client.localPort!;
+    client.end();
+    await new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const sockets: SocketSpec[] = [
+      { protocol: 'tcp', localIp: '127.0.0.1', localPort: port },
+      { protocol: 'tcp', localIp: '127.0.0.1', localPort: clientPort, remoteIp: '127.0.0.1', remotePort: port, state: 'time_wait' },
+    ];
+    const tuple: Tuple = { saddr: '127.0.0.1', sport: port, daddr: '127.0.0.1', dport: clientPort };
+    const S = SOCK_BTF_FIELDS.sock;
+    const cast = (helper: string, body: string) => lookupProgram(tuple, { helper: 'bpf_skc_lookup_tcp', body: `r1 = r7\ncall ${helper}\nr8 = -2\nif r0 == 0 goto +1\n${body}` });
+    assert.equal(agree(t, 'timewait cast', 'sched_cls', cast('bpf_skc_to_tcp_timewait_sock', 'r8 = 1'), sockets), 1);
+    assert.equal(agree(t, 'tcp_sock cast of a timewait socket', 'sched_cls', cast('bpf_skc_to_tcp_sock', 'r8 = 1'), sockets), -2);
+    for (const [name, f] of Object.entries(S).filter(([n]) => ['skc_family', 'skc_state', 'skc_num', 'skc_dport', 'skc_daddr', 'skc_rcv_saddr'].includes(n))) {
+      const load = `r8 = *(${({ 1: 'u8', 2: 'u16', 4: 'u32' } as const)[f.size as 1 | 2 | 4]} *)(r0 + ${f.offset})`;
+      agree(t, `timewait ${name}`, 'sched_cls', cast('bpf_skc_to_tcp_timewait_sock', load), sockets);
+    }
   } finally {
     await new Promise((r) => server.close(r));
   }

@@ -92,3 +92,9 @@ test('the log prints a map load as the address it resolves to, as the kernel doe
   assert.match(verify(fd, { maps, logLevel: 2 }).log, /^0: \(18\) r1 = 0xffff888100000000 /m);
   assert.match(verify(fd, { maps, logLevel: 2, unprivileged: true }).log, /^0: \(18\) r1 = 0x0 /m);
 });
+
+test('unprivileged mode: the socket casts are CAP_PERFMON helpers (bpf_sk_base_func_proto)', () => {
+  const cast = asm('r1 = *(u64 *)(r1 + 168)\nif r1 == 0 goto +1\ncall bpf_skc_to_tcp_sock\nr0 = 0\nexit');
+  assert.equal(verify(cast, { progType: 'sched_cls', license: 'GPL' }).accepted, true);
+  assert.equal(verify(cast, { progType: 'sched_cls', license: 'GPL', unprivileged: true }).error?.message, 'program of this type cannot use helper bpf_skc_to_tcp_sock#137');
+});

@@ -1,0 +1,13 @@
+; untrusted memory is no socket argument
+; log: exact
+; prog: sched_cls
+; result: reject
+; error: R1 type=rdonly_untrusted_mem expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_
+r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto +4
+call bpf_skc_to_tcp_sock
+if r0 == 0 goto +2
+r1 = *(u64 *)(r0 + 760)
+call bpf_skc_to_tcp_sock
+r0 = 0
+exit

@@ -1,0 +1,29 @@
+; releasing the cast moved past its sock_common
+; log: exact
+; prog: sched_cls
+; result: reject
+; error: R1 is of type tcp_sock but sock_common is expected
+r2 = 0
+*(u64 *)(r10 - 8) = r2
+*(u64 *)(r10 - 16) = r2
+*(u64 *)(r10 - 24) = r2
+*(u64 *)(r10 - 32) = r2
+*(u64 *)(r10 - 40) = r2
+r2 = r10
+r2 += -40
+r3 = 36
+r4 = -1
+r5 = 0
+call bpf_skc_lookup_tcp
+if r0 == 0 goto +9
+r6 = r0
+r1 = r0
+call bpf_skc_to_tcp_sock
+if r0 == 0 goto +3
+r1 = r0
+r1 += 136
+call bpf_sk_release
+r1 = r6
+call bpf_sk_release
+r0 = 0
+exit

@@ -1,0 +1,11 @@
+; bpf_skc_to_udp6_sock: ptr_or_null_udp6_sock, then skc_state
+; log: exact
+; prog: sched_cls
+; result: accept
+r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto +3
+call bpf_skc_to_udp6_sock
+if r0 == 0 goto +1
+r1 = *(u8 *)(r0 + 18)
+r0 = 0
+exit

@@ -1,0 +1,25 @@
+; xdp programs may cast sockets too
+; log: exact
+; prog: xdp
+; result: accept
+r2 = 0
+*(u64 *)(r10 - 8) = r2
+*(u64 *)(r10 - 16) = r2
+*(u64 *)(r10 - 24) = r2
+*(u64 *)(r10 - 32) = r2
+*(u64 *)(r10 - 40) = r2
+r2 = r10
+r2 += -40
+r3 = 36
+r4 = -1
+r5 = 0
+call bpf_sk_lookup_udp
+if r0 == 0 goto +6
+r6 = r0
+r1 = r0
+call bpf_skc_to_udp6_sock
+r1 = r6
+call bpf_sk_release
+r0 = 2
+r0 = 2
+exit
