@@ -14,6 +14,14 @@ import { helperIdByName } from '../platform/helper-ids.js';
 import { loadCollectionSpec, type CollectionSpec } from '../elf/index.js';
 import { InputError, UsageError } from './report.js';
 
+/**
+ * The license of assembly and raw input, which carries none: GPL, as the
+ * kernel backend loads such a program (and the kernel's selftests load
+ * theirs), so that both engines judge GPL-only helpers and kernel struct
+ * reads alike.
+ */
+export const RAW_LICENSE = 'GPL';
+
 export type InputKind = 'asm' | 'raw';
 
 export interface ProgramInput {

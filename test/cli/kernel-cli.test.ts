@@ -94,3 +94,12 @@ test('feature probe lists program types, map types and ISA extensions', (t) => {
   const json = JSON.parse(ebpf('feature', 'probe', '--no-helpers', '--json').stdout);
   assert.ok(json.progTypes.some((p: { name: string; available: boolean }) => p.name === 'sched_cls' && p.available));
 });
+
+test('verify: assembly carries no license, and both verifiers take it as GPL (GPL-only helpers are allowed)', (t) => {
+  if (!kernelOrSkip(t)) return;
+  const prog = source('r1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\ncall bpf_probe_read_kernel\nr0 = 0\nexit\n');
+  const ours = JSON.parse(ebpf('verify', prog, '--type', 'kprobe', '--json').stdout);
+  const kernel = JSON.parse(ebpf('verify', prog, '--type', 'kprobe', '--engine', 'kernel', '--json').stdout);
+  assert.deepEqual([ours.accepted, ours.error], [kernel.accepted, kernel.error]);
+  assert.equal(ours.accepted, true);
+});

@@ -16,7 +16,7 @@ import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
 import { verify } from '../../verifier/index.js';
 import { SocketSpecError, checkSocketSpec, parseSocketSpec, type SocketSpec } from '../../helpers/index.js';
 import { DEFAULT_ENGINE, parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
-import { isElf, readProgram, readFileOrFail } from '../program-input.js';
+import { isElf, RAW_LICENSE, readProgram, readFileOrFail } from '../program-input.js';
 import { EXIT_FAILURE, EXIT_USAGE, InputError, UsageError } from '../report.js';
 import { ENGINE_NAMES, runRaw, type EngineName } from '../engines.js';
 import { dumpMap, formatDump, openObject, type DumpedEntry } from './map.js';
@@ -162,7 +162,7 @@ function verifyBeforeRun(input: string, insns: Insn[], opts: RunOptions): boolea
   }
   if (opts.engine === 'kernel') return true;
   const type = opts.type ?? 'socket_filter';
-  const r = verify(insns, { progType: type, logLevel: 0 });
+  const r = verify(insns, { progType: type, license: RAW_LICENSE, logLevel: 0 });
   if (!r.error) return true;
   refuseRejected(`${input}: the verifier rejected the program (as ${type}) at insn ${r.error.insn}: ${r.error.message}`, r.summary ?? '', `ebpf verify ${input} --type ${type}`);
   return false;

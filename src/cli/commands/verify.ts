@@ -6,7 +6,7 @@ import { openKernel, verifyOnKernel } from '../../kernel/index.js';
 import { UnsupportedProgramError, verifyProgramOnKernel, verifyProgramSpec } from '../../runtime/index.js';
 import { verify } from '../../verifier/index.js';
 import { progTypeByName } from '../../platform/index.js';
-import { isElf, readFileOrFail, readObject, readProgram } from '../program-input.js';
+import { isElf, RAW_LICENSE, readFileOrFail, readObject, readProgram } from '../program-input.js';
 import { EXIT_USAGE, UsageError } from '../report.js';
 
 interface VerifyOptions {
@@ -50,7 +50,7 @@ function withOurSummary(kernel: Omit<VerifyReport, 'summary'>, ours: () => { err
 }
 
 function kernelReport(insns: Insn[], type: string, logLevel: 1 | 2): VerifyReport {
-  return withOurSummary(verifyOnKernel(openKernel(), insns, { type, logLevel }), () => verify(insns, { progType: type, logLevel: 0 }));
+  return withOurSummary(verifyOnKernel(openKernel(), insns, { type, logLevel }), () => verify(insns, { progType: type, license: RAW_LICENSE, logLevel: 0 }));
 }
 
 const report = ({ accepted, processedInsns, error, log, summary }: VerifyReport): VerifyReport => ({ accepted, processedInsns, error, log, summary });
@@ -91,7 +91,7 @@ export function verifyCommand(): Command {
       if (progTypeByName(type) === undefined) throw new UsageError(`--type: unknown program type '${type}'`);
       const { insns } = readProgram(input);
       const logLevel = Number(opts.logLevel) as 1 | 2;
-      const r = opts.engine === 'kernel' ? kernelReport(insns, type, logLevel) : report(verify(insns, { progType: type, logLevel }));
+      const r = opts.engine === 'kernel' ? kernelReport(insns, type, logLevel) : report(verify(insns, { progType: type, license: RAW_LICENSE, logLevel }));
       process.stdout.write(opts.json ? JSON.stringify(r) + '\n' : formatVerifyReport(r));
       if (!r.accepted) process.exitCode = 1;
     });
