@@ -5,6 +5,7 @@
  * and the helpers they call raise the same type.
  */
 import { EbpfError } from '../internal/errors.js';
+import { helperName } from '../platform/helper-ids.js';
 
 export interface RuntimeErrorDetails {
   /** Index of the instruction that failed (slots, as the verifier log counts). */
@@ -44,4 +45,14 @@ export class RuntimeError extends EbpfError {
 export function memoryFault(write: boolean, addr: bigint, size: number, why: string, pc?: number): RuntimeError {
   const what = `invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} at 0x${BigInt.asUintN(64, addr).toString(16)}`;
   return new RuntimeError(`${what} (${why})`, { pc, addr: BigInt.asUintN(64, addr), size });
+}
+
+/**
+ * A call of a helper the engine's table lacks: one of the kernel's that this
+ * runtime does not implement (the verifier may well accept the call), or an
+ * id the kernel does not have.
+ */
+export function missingHelper(id: number | bigint, pc: number): RuntimeError {
+  const name = typeof id === 'number' || id <= 0xffffffffn ? helperName(Number(id)) : undefined;
+  return new RuntimeError(name ? `helper ${name} (#${id}) is not implemented by this runtime` : `unknown helper #${id}`, { pc });
 }

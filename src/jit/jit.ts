@@ -22,7 +22,7 @@ import {
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
-  BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, releaseHeldLocks, type DeferredCallback,
+  BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, missingHelper, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
 import { JitCache, type CachedModule } from './cache.js';
@@ -200,7 +200,7 @@ class JitModule {
     if (kind >= 0) return this.call(pc, kind, a, b, c, d, e);
     if (kind === HostCall.callx) {
       const id = U64(a);
-      if (id >= 0x80000000n) throw new RuntimeError(`unknown helper #${id}`, { pc });
+      if (id >= 0x80000000n) throw missingHelper(id, pc);
       return this.call(pc, Number(id), b, c, d, e, f);
     }
     if (kind === HostCall.abort) throw new Abort(a);
@@ -211,7 +211,7 @@ class JitModule {
   private call(pc: number, id: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint {
     const { jit } = this;
     const def = jit.helpers.get(id);
-    if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
+    if (!def) throw missingHelper(id, pc);
     const outer = jit.current, outerPc = jit.currentPc;
     jit.current = this;
     jit.currentPc = pc;

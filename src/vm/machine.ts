@@ -14,7 +14,7 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES, BPF_ADD, BPF_AND, BPF_FETCH, BPF_OR, BP
 import type { AddressSpace, Region } from '../memory/index.js';
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_MAX_LOOPS, MAX_TAIL_CALL_CNT, RuntimeError, memoryFault, type HelperContext, type HelperTable, type PacketContext,
+  BPF_MAX_LOOPS, MAX_TAIL_CALL_CNT, RuntimeError, memoryFault, missingHelper, type HelperContext, type HelperTable, type PacketContext,
   type ProgramHandle,
 } from '../helpers/index.js';
 import { prepareProgram, type PreparedProgram } from './prepare.js';
@@ -193,7 +193,7 @@ export class Machine {
 
   callHelper(id: number, pc: number): void {
     const def = this.helpers.get(id);
-    if (!def) throw new RuntimeError(`unknown helper #${id}`, { pc });
+    if (!def) throw missingHelper(id, pc);
     const R = this.R;
     let ret: unknown;
     try {
@@ -212,7 +212,7 @@ export class Machine {
 
   callx(d: number, pc: number): void {
     const lo = this.R[d], hi = this.R[d + 1];
-    if (hi !== 0 || lo < 0) throw new RuntimeError(`unknown helper #${u64(lo, hi)}`, { pc });
+    if (hi !== 0 || lo < 0) throw missingHelper(u64(lo, hi), pc);
     this.callHelper(lo, pc);
   }
 

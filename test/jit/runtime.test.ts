@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import {
-  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, RuntimeError, createHelperTable,
+  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, HelperTable, RuntimeError, createHelperTable,
 } from '../../src/helpers/index.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
@@ -173,6 +173,8 @@ test('helpers: the host services, a replaced entry, failures located at the call
   assert.equal(run([mov(1, -1), mov(2, 1), mov(3, 0), mov(4, 0), mov(5, 1), call(1002), exit()], { helpers }).r0, 2n, 'arguments arrive unsigned');
   assert.equal(run([mov(2, BPF_FUNC_get_smp_processor_id), insn(BPF_JMP | BPF_CALL | BPF_X, 2), exit()], { host }).r0, 3n);
   assert.throws(() => run([...lddw(2, 1n << 32n), insn(BPF_JMP | BPF_CALL | BPF_X, 2), exit()]), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 2: unknown helper #4294967296');
+  assert.throws(() => run([call(BPF_FUNC_ktime_get_ns), exit()], { helpers: new HelperTable([]) }),
+    (e: unknown) => e instanceof RuntimeError && e.message === 'pc 0: helper bpf_ktime_get_ns (#5) is not implemented by this runtime');
 });
 
 test('atomics: misaligned accesses fault with the address, on shared memory too', () => {

@@ -35,6 +35,9 @@ test('callx calls the helper whose id is in the register; unknown ids are Runtim
   assert.throws(() => run([mov(0, 0), call(9999), exit()]), (e: unknown) => e instanceof RuntimeError && e.message === 'pc 1: unknown helper #9999');
   assert.throws(() => run([...lddw(2, 1n << 32n), insn(BPF_JMP | BPF_CALL | BPF_X, 2), exit()]),
     (e: unknown) => e instanceof RuntimeError && e.message === 'pc 2: unknown helper #4294967296');
+  // One of the kernel's helpers that the table lacks is named.
+  assert.throws(() => run([call(BPF_FUNC_ktime_get_ns), exit()], { helpers: new HelperTable([]) }),
+    (e: unknown) => e instanceof RuntimeError && e.message === 'pc 0: helper bpf_ktime_get_ns (#5) is not implemented by this runtime');
 });
 
 test('a helper table is per runtime: replacing an entry does not touch another table', () => {
