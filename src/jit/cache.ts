@@ -7,6 +7,7 @@
  * finds the module (and its pc map) a wasm frame belongs to.
  */
 import { EbpfError } from '../internal/errors.js';
+import type { Insn } from '../isa/index.js';
 import type { CompiledProgram } from './compile.js';
 
 /** A compiled program and its module, ready to instantiate against any runtime's memory. */
@@ -86,7 +87,7 @@ export class JitCache {
 }
 
 /** FNV-1a of the bytes (by 32-bit words where they are aligned: a quarter of the steps), with the length and flags. */
-function bucketOf(key: Uint8Array, flags: string): string {
+export function bucketOf(key: Uint8Array, flags: string): string {
   let h = 0x811c9dc5;
   let i = 0;
   if ((key.byteOffset & 3) === 0) {
@@ -98,8 +99,21 @@ function bucketOf(key: Uint8Array, flags: string): string {
   return `${(h >>> 0).toString(16)}:${key.length}:${flags}`;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether `insns` still encode (little-endian, as encodeInsns) to `key`: nothing allocated. */
+export function sameInsns(insns: readonly Insn[], key: Uint8Array): boolean {
+  if (key.length !== insns.length * 8) return false;
+  for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
+    const ins = insns[i];
+    const off = ins.off, imm = ins.imm;
+    if (key[p] !== (ins.code & 0xff) || key[p + 1] !== (((ins.src & 0xf) << 4) | (ins.dst & 0xf))) return false;
+    if (key[p + 2] !== (off & 0xff) || key[p + 3] !== ((off >> 8) & 0xff)) return false;
+    if (((key[p + 4] | (key[p + 5] << 8) | (key[p + 6] << 16) | (key[p + 7] << 24)) ^ imm) !== 0) return false;
+  }
   return true;
 }

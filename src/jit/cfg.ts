@@ -137,9 +137,25 @@ export class Scratch {
   }
 }
 
-/** Validate `insns` and build its graph. Throws InstructionError naming the slot. */
-export function buildCfg(insns: readonly Insn[]): ProgramCfg {
+/**
+ * Validate `insns` for the JIT: validateProgram's rules, and no kfunc
+ * calls. Returns each slot's row. Throws InstructionError naming the slot.
+ */
+export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
   const rows = validateProgram(insns);
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i]?.format === 'call_kfunc') {
+      throw new InstructionError(i, `call kfunc (btf id ${insns[i].imm}): kernel functions exist only in the kernel, not in the JIT`);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Build the graph of `insns`, validating them first (checkProgram) unless
+ * `rows` says what checkProgram returned for them. Throws InstructionError naming the slot.
+ */
+export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[] = checkProgram(insns)): ProgramCfg {
   const n = insns.length;
   const scratch = Scratch.take(n + 1);
   const leader = scratch.u8(n + 1);
@@ -148,11 +164,7 @@ export function buildCfg(insns: readonly Insn[]): ProgramCfg {
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (row === null) continue;
-    const ins = insns[i];
-    if (row.format === 'call_kfunc') {
-      throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the JIT`);
-    }
-    const to = jumpTarget(row, ins, i);
+    const to = jumpTarget(row, insns[i], i);
     if (to !== undefined) {
       leader[to] = 1;
       if (row.format === 'call_local') calls.push(to);

@@ -175,6 +175,8 @@ export interface CompileOptions {
   name?: string;
   /** The program passed the verifier: no instruction budget (see the module comment). */
   verified?: boolean;
+  /** Each program's rows as checkProgram returned them, when the caller checked the programs already (not checked again). */
+  checked?: readonly (readonly (Opcode | null)[])[];
 }
 
 export interface CompiledProgram {
@@ -1501,8 +1503,8 @@ interface ProgramFacts {
   usesAtomic: boolean;
 }
 
-function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramFacts {
-  const cfg = buildCfg(insns);
+function programFacts(insns: readonly Insn[], options: CompileOptions, checked: readonly (Opcode | null)[] | undefined): ProgramFacts {
+  const cfg = buildCfg(insns, checked);
   const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
@@ -1524,7 +1526,7 @@ function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramF
 function compileModule(programs: readonly (readonly Insn[])[], options: CompileOptions): CompiledProgram[] {
   const form = options.form ?? { kind: 'run' };
   const batch = programs.length > 1;
-  const facts = programs.map((insns) => programFacts(insns, options));
+  const facts = programs.map((insns, p) => programFacts(insns, options, options.checked?.[p]));
   if (form.kind === 'callback') {
     const { cfg } = facts[0];
     if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {

@@ -25,7 +25,8 @@ import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, type CachedModule } from './cache.js';
+import { JitCache, bucketOf, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
@@ -133,6 +134,18 @@ class ProgramCode implements IntrinsicProgram {
   fileCallback(pc: number, mod: JitModule): void {
     this.loopCode?.file(pc, mod.exports.entry);
   }
+}
+
+/** A program Jit.load validated and has not compiled yet (Jit.flush compiles every pending one at once). */
+interface PendingLoad {
+  readonly program: JitProgram;
+  readonly insns: readonly Insn[];
+  /** What checkProgram returned for insns at the load (the compile does not check them again). */
+  readonly rows: readonly (Opcode | null)[];
+  /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
+  readonly key: Uint8Array;
+  readonly flags: string;
+  readonly verified: boolean;
 }
 
 /** A module as the value of a `self` import: an externref global takes any JavaScript value (TypeScript's ImportValue lists only wasm objects). */
@@ -269,6 +282,8 @@ export class Jit {
   readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
   private pendingTail: JitModule | undefined;
+  /** Programs loaded and not yet compiled (flush). */
+  private pending: PendingLoad[] = [];
   private readonly useIntrinsics: boolean;
 
   constructor(space: AddressSpace, options: JitOptions = {}) {
@@ -316,57 +331,134 @@ export class Jit {
     return this.useIntrinsics ? intrinsicFor(this.helpers, id, this.space) : undefined;
   }
 
-  /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
+  /**
+   * Validate a program and take it (throws InstructionError naming the
+   * instruction). Its module comes from the cache, or it is compiled at its
+   * first use (a run, `compiled`, `wasm`, `wat`) together with every other
+   * program loaded since (flush): V8's cost per module (compiling it,
+   * instantiating it) is then paid once for all of them, as Jit.loadAll
+   * pays it for a collection. A program's instructions must not change
+   * between its load and its first use (if they do, that use fails).
+   */
   load(insns: readonly Insn[], options: JitLoadOptions = {}): JitProgram {
-    const main = this.instantiate(insns, { kind: 'run' }, undefined, options.verified ?? false);
-    return new JitProgram(this, main);
+    const taken = this.take(insns, options.verified ?? false);
+    if (taken instanceof JitProgram) return taken;
+    this.pending.push(taken);
+    return taken.program;
   }
 
-  /** Give the call stacks back to the address space. */
+  /** Give the call stacks back to the address space; a program loaded but never used fails at its first use. */
   dispose(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.program.bind(undefined, new EbpfError('EINVAL', 'the Jit was disposed before the program\'s first use compiled it'));
     this.space.release(this.stackRegion);
   }
 
   /**
    * Validate and compile several programs (or take them from the cache):
-   * the ones not in the cache are compiled into one module (compileBatch),
-   * compiled and instantiated once, then cached one by one as load caches
-   * them. Throws InstructionError naming the instruction (not the program:
-   * load each to find which).
-   *
-   * A program with a per-program intrinsic import (bpf_loop's table of its
-   * callbacks) gets a module of its own, as load makes it: one instance
-   * binds each import once, so a batch module could not give two programs
-   * their own tables, and naming such imports per program (as the host
-   * imports are) would spread through the compiler, the text printer and
-   * every instantiation for what is, in a collection, a rare program.
+   * load each, then compile them (with any other program loaded and not
+   * yet used) at once (flush). Throws InstructionError naming the
+   * instruction (not the program: load each to find which), and then
+   * takes none of them.
    */
   loadAll(programs: readonly (readonly Insn[])[], options: JitLoadOptions = {}): JitProgram[] {
     const verified = options.verified ?? false;
-    const mods: (JitModule | undefined)[] = [];
-    const missing: { k: number; key: Uint8Array; flags: string }[] = [];
-    programs.forEach((insns, k) => {
-      const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-      const entry = this.cachedModule(insns, key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
-      else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' }, undefined, verified);
-      else missing.push({ k, key, flags });
-    });
-    if (missing.length === 1) {
-      const { k } = missing[0];
-      mods[k] = this.instantiate(programs[k], { kind: 'run' }, undefined, verified);
-    } else if (missing.length > 1) {
-      const list = missing.map((m) => programs[m.k]);
-      const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified });
-      const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared, verified));
-      const batch = JitModule.batch(this, codes, compiled, module);
-      missing.forEach((m, j) => {
-        this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
-        mods[m.k] = batch[j];
-      });
+    const taken = programs.map((insns) => this.take(insns, verified));
+    for (const t of taken) if (!(t instanceof JitProgram)) this.pending.push(t);
+    this.flush();
+    return taken.map((t) => (t instanceof JitProgram ? t : t.program));
+  }
+
+  /**
+   * A program from the cache (validated), one compiled alone now (it has a
+   * per-program intrinsic import: see flush), or the validated program
+   * waiting for flush.
+   */
+  private take(insns: readonly Insn[], verified: boolean): JitProgram | PendingLoad {
+    const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
+    const entry = this.cachedModule(insns, key, flags);
+    if (entry) return new JitProgram(this, this.moduleOf(insns, entry, verified));
+    if (perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified));
+    const rows = checkProgram(insns);
+    return { program: new JitProgram(this, undefined, insns), insns, rows, key, flags, verified };
+  }
+
+  /**
+   * @internal Compile the programs loaded and not yet used, into one module
+   * for the verified ones and one for the others (compileBatch; one
+   * instance each), cache them one by one as a compile alone would, and
+   * give each program its module. A program whose instructions changed
+   * since its load, or whose module does not compile, fails at its use.
+   *
+   * A program with a per-program intrinsic import (bpf_loop's table of its
+   * callbacks) is never pending (take compiles it alone): one instance
+   * binds each import once, so a batch module could not give two programs
+   * their own tables, and naming such imports per program (as the self
+   * imports are) would spread through the compiler, the text printer and
+   * every instantiation for what is, in a collection, a rare program.
+   */
+  flush(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    for (const verified of [true, false]) {
+      const missing: PendingLoad[] = [];
+      const twins: PendingLoad[] = [];
+      const seen = new Map<string, PendingLoad[]>();
+      for (const p of pending) {
+        if (p.verified !== verified) continue;
+        if (!sameInsns(p.insns, p.key)) {
+          p.program.bind(undefined, new EbpfError('EINVAL', `the program's instructions changed between its load and its first use (${p.insns.length} slots)`));
+          continue;
+        }
+        const entry = this.cache.get(p.key, p.flags);
+        if (entry) {
+          p.program.bind(this.moduleOf(p.insns, entry, verified));
+          continue;
+        }
+        // The same program loaded twice before its first use: compiled once, as load would have.
+        const bucket = bucketOf(p.key, p.flags);
+        const same = seen.get(bucket);
+        if (same?.some((q) => q.flags === p.flags && sameBytes(q.key, p.key))) twins.push(p);
+        else {
+          missing.push(p);
+          seen.set(bucket, [...(same ?? []), p]);
+        }
+      }
+      if (missing.length > 0) this.compileLoads(missing, verified);
+      for (const p of twins) {
+        const entry = this.cache.get(p.key, p.flags);
+        if (entry) p.program.bind(this.moduleOf(p.insns, entry, verified));
+        else this.compileLoads([p], verified);
+      }
     }
-    return mods.map((m) => new JitProgram(this, m!));
+  }
+
+  /** Compile `loads` (validated, unchanged, not in the cache) into one module and bind each program to it. */
+  private compileLoads(loads: readonly PendingLoad[], verified: boolean): void {
+    let compiled: CompiledProgram[], module: WebAssembly.Module;
+    try {
+      compiled = compileBatch(loads.map((p) => p.insns), {
+        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified, checked: loads.map((p) => p.rows),
+      });
+      const what = loads.length === 1 ? `this program (${loads[0].insns.length} slots)` : `these ${loads.length} programs`;
+      module = this.compileModule(compiled[0].bytes, what);
+    } catch (err) {
+      for (const p of loads) p.program.bind(undefined, err as Error);
+      return;
+    }
+    const codes = compiled.map((c, j) => new ProgramCode(loads[j].insns, c.cfg.rows, this.shared, verified));
+    const mods = JitModule.batch(this, codes, compiled, module);
+    loads.forEach((p, j) => {
+      this.cache.set(p.key, p.flags, { compiled: compiled[j], module });
+      p.program.bind(mods[j]);
+    });
+  }
+
+  /** A cached module instantiated for `insns`. */
+  private moduleOf(insns: readonly Insn[], entry: CachedModule, verified: boolean): JitModule {
+    return new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
   }
 
   /**
@@ -654,16 +746,36 @@ export class Jit {
 }
 
 export class JitProgram {
-  readonly compiled: CompiledProgram;
-  private readonly exports: Exports;
+  private main: JitModule | undefined;
+  private exports: Exports | undefined;
+  /** Why the program has no module: its compile failed (Jit.flush). */
+  private failure: Error | undefined;
 
-  constructor(readonly jit: Jit, private readonly main: JitModule) {
-    this.compiled = main.compiled;
-    this.exports = main.exports;
+  /** @internal `main` undefined: the program waits for Jit.flush, which binds it. */
+  constructor(readonly jit: Jit, main: JitModule | undefined, private readonly source?: readonly Insn[]) {
+    if (main) this.bind(main);
+  }
+
+  /** @internal The program's module, or why it has none. */
+  bind(main: JitModule | undefined, failure?: Error): void {
+    this.main = main;
+    this.exports = main?.exports;
+    this.failure = failure;
+  }
+
+  /** The module, compiled now if the program waits for one (Jit.flush). */
+  private ready(): JitModule {
+    if (!this.main && !this.failure) this.jit.flush();
+    if (this.failure) throw this.failure;
+    return this.main!;
+  }
+
+  get compiled(): CompiledProgram {
+    return this.ready().compiled;
   }
 
   get insns(): readonly Insn[] {
-    return this.main.code.insns;
+    return this.main ? this.main.code.insns : this.source!;
   }
 
   /** The wasm module's bytes. */
@@ -677,7 +789,8 @@ export class JitProgram {
   }
 
   run(options: JitRunOptions = {}): JitRunResult {
-    const { jit, exports: x } = this;
+    const { jit } = this;
+    const x = this.exports ?? this.ready().exports;
     const { packet } = options;
     if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
       throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses below 2^32 with data <= dataEnd`);
@@ -694,12 +807,12 @@ export class JitProgram {
     jit.begin(options, false);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: U64(r0), insns: this.compiled.budget ? jit.maxInsns - x.left() : undefined };
+      const result = { r0: U64(r0), insns: this.main!.compiled.budget ? jit.maxInsns - x.left() : undefined };
       jit.returned();
       return result;
     } catch (err) {
       const result = jit.failed(err);
-      return this.compiled.budget ? result : { r0: result.r0 };
+      return this.main!.compiled.budget ? result : { r0: result.r0 };
     } finally {
       jit.end();
     }
