@@ -52,14 +52,15 @@ export class JitCache {
     return this.byName.get(name)?.find((c) => c.functions.some((f) => f.index === func));
   }
 
-  get(key: Uint8Array, flags: string): CachedModule | undefined {
+  /** The module cached for `key` and `flags`; `bucket`: bucketOf(key, flags), when the caller has it. */
+  get(key: Uint8Array, flags: string, bucket = bucketOf(key, flags)): CachedModule | undefined {
     this.lastKey = key;
     this.lastFlags = flags;
-    this.lastBucket = bucketOf(key, flags);
-    return this.buckets.get(this.lastBucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
+    this.lastBucket = bucket;
+    return this.buckets.get(bucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
   }
 
-  set(key: Uint8Array, flags: string, entry: CachedModule): void {
+  set(key: Uint8Array, flags: string, entry: CachedModule, known?: string): void {
     if (this.order.length >= this.maxEntries) {
       const old = this.order.shift()!;
       const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
@@ -70,7 +71,7 @@ export class JitCache {
         if (left.length) this.byName.set(name, left); else this.byName.delete(name);
       }
     }
-    const bucket = key === this.lastKey && flags === this.lastFlags ? this.lastBucket : bucketOf(key, flags);
+    const bucket = known ?? (key === this.lastKey && flags === this.lastFlags ? this.lastBucket : bucketOf(key, flags));
     const list = this.buckets.get(bucket) ?? [];
     list.push({ key, flags, entry });
     this.buckets.set(bucket, list);

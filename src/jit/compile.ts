@@ -432,7 +432,9 @@ class FunctionLowering implements BlockLowering {
     /** The program's [code offset, pc] pairs, this function's appended after the ones before it. */
     private readonly pcs: PcPairs,
     /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
-    private readonly zeroOnEntry?: readonly [number, number],
+    private readonly zeroOnEntry: readonly [number, number] | undefined,
+    /** Whether the program may write r10 or has may_goto somewhere (ProgramFacts): then this function's instructions are scanned for them. */
+    scan: boolean,
   ) {
     let insns = 0;
     let r10Written = false;
@@ -442,6 +444,7 @@ class FunctionLowering implements BlockLowering {
     for (let v = 0; v < nodes.length; v++) {
       const block = nodes[v];
       insns += cfg.blockInsns[block];
+      if (!scan) continue;
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
@@ -1501,11 +1504,13 @@ interface ProgramFacts {
   usesTail: boolean;
   /** Whether the program has atomic instructions (a misaligned one faults). */
   usesAtomic: boolean;
+  /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
+  scan: boolean;
 }
 
 function programFacts(insns: readonly Insn[], options: CompileOptions, checked: readonly (Opcode | null)[] | undefined): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1519,6 +1524,7 @@ function programFacts(insns: readonly Insn[], options: CompileOptions, checked: 
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     if (row.format === 'atomic') facts.usesAtomic = true;
+    if (row.format === 'may_goto' || writesR10(insns[pc], row)) facts.scan = true;
   }
   return facts;
 }
@@ -1636,7 +1642,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
       // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
       const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry);
+      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry, f.scan);
       if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.

@@ -145,6 +145,8 @@ interface PendingLoad {
   /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
   readonly key: Uint8Array;
   readonly flags: string;
+  /** bucketOf(key, flags). */
+  readonly bucket: string;
   readonly verified: boolean;
 }
 
@@ -377,11 +379,12 @@ export class Jit {
    */
   private take(insns: readonly Insn[], verified: boolean): JitProgram | PendingLoad {
     const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-    const entry = this.cachedModule(insns, key, flags);
+    const bucket = bucketOf(key, flags);
+    const entry = this.cachedModule(insns, key, flags, bucket);
     if (entry) return new JitProgram(this, this.moduleOf(insns, entry, verified));
     if (perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified));
     const rows = checkProgram(insns);
-    return { program: new JitProgram(this, undefined, insns), insns, rows, key, flags, verified };
+    return { program: new JitProgram(this, undefined, insns), insns, rows, key, flags, bucket, verified };
   }
 
   /**
@@ -412,23 +415,22 @@ export class Jit {
           p.program.bind(undefined, new EbpfError('EINVAL', `the program's instructions changed between its load and its first use (${p.insns.length} slots)`));
           continue;
         }
-        const entry = this.cache.get(p.key, p.flags);
+        const entry = this.cache.get(p.key, p.flags, p.bucket);
         if (entry) {
           p.program.bind(this.moduleOf(p.insns, entry, verified));
           continue;
         }
         // The same program loaded twice before its first use: compiled once, as load would have.
-        const bucket = bucketOf(p.key, p.flags);
-        const same = seen.get(bucket);
+        const same = seen.get(p.bucket);
         if (same?.some((q) => q.flags === p.flags && sameBytes(q.key, p.key))) twins.push(p);
         else {
           missing.push(p);
-          seen.set(bucket, [...(same ?? []), p]);
+          seen.set(p.bucket, [...(same ?? []), p]);
         }
       }
       if (missing.length > 0) this.compileLoads(missing, verified);
       for (const p of twins) {
-        const entry = this.cache.get(p.key, p.flags);
+        const entry = this.cache.get(p.key, p.flags, p.bucket);
         if (entry) p.program.bind(this.moduleOf(p.insns, entry, verified));
         else this.compileLoads([p], verified);
       }
@@ -451,7 +453,7 @@ export class Jit {
     const codes = compiled.map((c, j) => new ProgramCode(loads[j].insns, c.cfg.rows, this.shared, verified));
     const mods = JitModule.batch(this, codes, compiled, module);
     loads.forEach((p, j) => {
-      this.cache.set(p.key, p.flags, { compiled: compiled[j], module });
+      this.cache.set(p.key, p.flags, { compiled: compiled[j], module }, p.bucket);
       p.program.bind(mods[j]);
     });
   }
@@ -514,8 +516,8 @@ export class Jit {
    * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
    * a valid one.
    */
-  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string): CachedModule | undefined {
-    const entry = this.cache.get(key, flags);
+  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket?: string): CachedModule | undefined {
+    const entry = this.cache.get(key, flags, bucket);
     if (entry) validateProgram(insns);
     return entry;
   }
