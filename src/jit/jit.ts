@@ -18,14 +18,14 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, validateProgram, type Insn, type Opcode,
+  BPF_DW, BPF_IMM, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, sizeBytes, validateProgram, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, bucketOf, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { JitCache, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
 import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
@@ -378,8 +378,7 @@ export class Jit {
    * waiting for flush.
    */
   private take(insns: readonly Insn[], verified: boolean): JitProgram | PendingLoad {
-    const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-    const bucket = bucketOf(key, flags);
+    const { key, flags, bucket, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
     const entry = this.cachedModule(insns, key, flags, bucket);
     if (entry) return new JitProgram(this, this.moduleOf(insns, entry, verified));
     if (perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified));
@@ -467,26 +466,23 @@ export class Jit {
    * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
    * an intrinsic it uses has a per-program import (loadAll).
    */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; perProgram: boolean } {
-    const key = encodeInsns(insns);
-    const ids = new Set<number>();
+  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; bucket: string; perProgram: boolean } {
+    const calls: number[] = [];
+    const { key, bucket } = encodeKey(insns, calls);
+    const ids: number[] = [];
     let perProgram = false, knowsMaps = false;
-    // The helper calls: candidates from the key's bytes (little-endian: src is the high nibble of byte 1),
-    // cheaper to scan than the instruction objects, then checked on the instruction.
-    for (let p = 0; p < key.length; p += 8) {
-      if (key[p] !== (BPF_JMP | BPF_CALL) || key[p + 1] >> 4 !== 0) continue;
-      const ins = insns[p >> 3];
-      if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
-      const imm = ins.imm;
-      const intrinsic = this.intrinsicFor(imm);
+    for (let k = 0; k < calls.length; k++) {
+      const id = calls[k];
+      if (ids.includes(id)) continue;
+      const intrinsic = this.intrinsicFor(id);
       if (!intrinsic) continue;
-      ids.add(imm);
+      ids.push(id);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
       if (intrinsic.knowsMaps) knowsMaps = true;
     }
-    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${ids.sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
     if (knowsMaps) flags += this.descriptorsKey(insns);
-    return { key, flags, perProgram };
+    return { key, flags, bucket: bucket(flags), perProgram };
   }
 
   /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
@@ -524,14 +520,14 @@ export class Jit {
 
   /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
   instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false): JitModule {
-    const { key, flags } = this.cacheKey(insns, form, verified);
-    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags);
+    const { key, flags, bucket } = this.cacheKey(insns, form, verified);
+    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags, bucket);
     if (!entry) {
       const compiled = compileProgram(insns, {
         shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(), verified,
       });
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
-      this.cache.set(key, flags, entry);
+      this.cache.set(key, flags, entry, bucket);
     }
     return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
   }

@@ -12,11 +12,12 @@ import {
 } from '../../src/helpers/index.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
-  BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, insn, type Insn,
+  BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, encodeInsns, insn, type Insn,
 } from '../../src/isa/index.js';
 import { EbpfError } from '../../src/internal/errors.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
+import { bucketOf, encodeKey, sameInsns } from '../../src/jit/cache.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
@@ -284,6 +285,20 @@ test('loadAll compiles the programs it does not have into one module; each runs,
   assert.throws(() => jit.loadAll([[mov(0, 1), exit()], [mov(0, 1)]]), InstructionError);
   jit.dispose();
   failing.dispose();
+});
+
+test('a cache key made in one pass is encodeInsns\' bytes, bucketOf\'s bucket and the helper calls', () => {
+  const prog = [
+    mov(0, -1), { ...mov(1, 0x7fffffff), off: -32768 }, { ...mov(2, 1), dst: 16, src: 17 }, call(BPF_FUNC_ktime_get_ns),
+    { ...call(7), src: 1 }, ...lddw(3, 0xfedcba9876543210n), { ...exit(), off: 0x1234 }, call(-5),
+  ];
+  const calls: number[] = [];
+  const { key, bucket } = encodeKey(prog, calls);
+  assert.deepEqual(key, encodeInsns(prog));
+  assert.equal(bucket('uv1/run'), bucketOf(key, 'uv1/run'));
+  assert.deepEqual(calls, [BPF_FUNC_ktime_get_ns, -5]);
+  assert.ok(sameInsns(prog, key));
+  assert.ok(!sameInsns([...prog.slice(0, -1), call(-6)], key));
 });
 
 test('programs loaded one by one compile at the first use of one of them, into one module; a changed or abandoned one fails at its use', () => {
