@@ -157,18 +157,22 @@ export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
  */
 export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[] = checkProgram(insns)): ProgramCfg {
   const n = insns.length;
-  const scratch = Scratch.take(n + 1);
+  const scratch = Scratch.take(2 * n + 16);
   const leader = scratch.u8(n + 1);
+  /** 1 at each call target. */
+  const called = scratch.u8(n);
   leader[0] = 1;
-  const calls: number[] = [];
+  let callSites = 0;
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (row === null) continue;
     const to = jumpTarget(row, insns[i], i);
     if (to !== undefined) {
       leader[to] = 1;
-      if (row.format === 'call_local') calls.push(to);
-      else leader[i + 1] = 1;
+      if (row.format === 'call_local') {
+        called[to] = 1;
+        callSites++;
+      } else leader[i + 1] = 1;
     } else if (row.format === 'exit') {
       leader[i + 1] = 1;
     }
@@ -221,7 +225,8 @@ export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[
         succ[2 * k] = next;
     }
   }
+  const targets: number[] = [];
+  if (callSites > 0) for (let i = 0; i < n; i++) if (called[i]) targets.push(i);
   Scratch.release(scratch);
-  const targets = [...new Set(calls)].sort((x, y) => x - y);
   return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls: targets };
 }
