@@ -70,7 +70,10 @@ export class JitCache {
     this.buckets.set(bucket, list);
     this.order.push({ bucket, entry });
     const name = entry.compiled.name;
-    if (name !== undefined) this.byName.set(name, [...(this.byName.get(name) ?? []), entry.compiled]);
+    if (name !== undefined) {
+      const named = this.byName.get(name);
+      if (named) named.push(entry.compiled); else this.byName.set(name, [entry.compiled]);
+    }
   }
 
   clear(): void {

@@ -1509,7 +1509,8 @@ interface ProgramFacts {
   scan: boolean;
 }
 
-function programFacts(insns: readonly Insn[], options: CompileOptions, checked: readonly (Opcode | null)[] | undefined): ProgramFacts {
+/** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
+function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined): ProgramFacts {
   const cfg = buildCfg(insns, checked);
   const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
   const rows = cfg.rows;
@@ -1518,8 +1519,8 @@ function programFacts(insns: readonly Insn[], options: CompileOptions, checked: 
     if (!row) continue;
     if (row.format === 'call_helper') {
       const id = insns[pc].imm;
-      const intrinsic = options.intrinsic?.(id);
-      if (intrinsic) facts.intrinsics.set(id, intrinsic);
+      const found = intrinsic?.(id);
+      if (found) facts.intrinsics.set(id, found);
       if (id === BPF_FUNC_tail_call) facts.usesTail = true;
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
@@ -1533,7 +1534,8 @@ function programFacts(insns: readonly Insn[], options: CompileOptions, checked: 
 function compileModule(programs: readonly (readonly Insn[])[], options: CompileOptions): CompiledProgram[] {
   const form = options.form ?? { kind: 'run' };
   const batch = programs.length > 1;
-  const facts = programs.map((insns, p) => programFacts(insns, options, options.checked?.[p]));
+  const { intrinsic, checked } = options;
+  const facts = programs.map((insns, p) => programFacts(insns, intrinsic, checked?.[p]));
   if (form.kind === 'callback') {
     const { cfg } = facts[0];
     if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {
