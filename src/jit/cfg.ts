@@ -81,14 +81,14 @@ const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
 
 /**
  * Zeroed typed arrays for what a compile needs only while it runs (the
- * graph of each function, the structurer's arrays), carved from a buffer
- * that serves the next compile too: a Carver's buffer per function and
- * per array was a good part of what compiling a small function costs.
- * `at` and `reset` give back what was carved since.
+ * arrays of the functions' graphs and of the structurer, the blocks'
+ * leaders), carved from a buffer that serves the next compile too: a
+ * Carver's buffer per function and per array was a good part of what
+ * compiling a small function costs.
  */
 export class Scratch {
   private buffer: ArrayBuffer;
-  at = 0;
+  private at = 0;
 
   private constructor(bytes: number) {
     this.buffer = new ArrayBuffer(bytes);
@@ -106,11 +106,6 @@ export class Scratch {
   /** Give back a scratch none of whose arrays is read any more. */
   static release(s: Scratch): void {
     if (spare.length < MAX_SPARE && s.buffer.byteLength <= MAX_SPARE_BYTES) spare.push(s);
-  }
-
-  /** Give back what was carved since `at` was `mark`. */
-  reset(mark: number): void {
-    this.at = mark;
   }
 
   /** The byte offset of `bytes` more, 8-aligned, or -1 when they do not fit. */

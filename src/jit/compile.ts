@@ -441,7 +441,7 @@ class FunctionLowering implements BlockLowering {
     let mayGoto = false;
     // Index loops, not for-of: this runs once per function, too few times for V8 to optimise the iterator away.
     const nodes = graph.nodes;
-    for (let v = 0; v < nodes.length; v++) {
+    for (let v = 0; v < graph.n; v++) {
       const block = nodes[v];
       insns += cfg.blockInsns[block];
       if (!scan) continue;
@@ -1510,7 +1510,7 @@ interface ProgramFacts {
 }
 
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
-function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined): ProgramFacts {
+function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
   const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
   const rows = cfg.rows;
@@ -1526,7 +1526,8 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     if (row.format === 'atomic') facts.usesAtomic = true;
-    if (row.format === 'may_goto' || writesR10(insns[pc], row)) facts.scan = true;
+    // The verifier refuses a write to r10 (frame pointer is read only).
+    if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
   }
   return facts;
 }
@@ -1535,7 +1536,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const form = options.form ?? { kind: 'run' };
   const batch = programs.length > 1;
   const { intrinsic, checked } = options;
-  const facts = programs.map((insns, p) => programFacts(insns, intrinsic, checked?.[p]));
+  const facts = programs.map((insns, p) => programFacts(insns, intrinsic, checked?.[p], options.verified ?? false));
   if (form.kind === 'callback') {
     const { cfg } = facts[0];
     if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {
@@ -1640,20 +1641,18 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
       const isCallee = verified && k > 0;
-      const mark = arena.at;
       const graph = functionGraph(cfg, cfg.blockOf[entry], work);
       const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
       // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
       const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
       const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry, f.scan);
-      if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
+      if (graph.reducible) emitStructured(graph, cfg, lowering);
       else emitDispatch(graph, cfg, lowering);
       // Every path has returned: the end of the body is unreachable.
       lowering.w.byte(Op.unreachable);
       mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
       functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
       lowered.push(lowering);
-      arena.reset(mark);
     });
     Scratch.release(arena);
     return { functions, lowered, pcs };

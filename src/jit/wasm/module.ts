@@ -194,13 +194,13 @@ export class ModuleBuilder {
       this.bodies.forEach((b, k) => {
         if (!b) throw new Error(`internal: function ${k + this.importedFuncs} has no body`);
         const runs = localRuns(b.locals);
-        let declSize = u32Size(runs.length);
-        for (const [count] of runs) declSize += u32Size(count) + 1;
+        let declSize = u32Size(runs.length / 2);
+        for (let r = 0; r < runs.length; r += 2) declSize += u32Size(runs[r]) + 1;
         w.u32(declSize + b.code.length + 1);
-        w.u32(runs.length);
-        for (const [count, type] of runs) {
-          w.u32(count);
-          w.byte(type);
+        w.u32(runs.length / 2);
+        for (let r = 0; r < runs.length; r += 2) {
+          w.u32(runs[r]);
+          w.byte(runs[r + 1]);
         }
         codeStarts.push(w.length);
         w.raw(b.code.bytes.subarray(0, b.code.length));
@@ -255,13 +255,18 @@ function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
   return true;
 }
 
-/** Consecutive locals of one type, as the binary declares them. */
-function localRuns(locals: readonly ValType[]): [number, ValType][] {
-  const runs: [number, ValType][] = [];
+/** A cache, not state: the runs of each list of locals (the compiler's are a few constant lists). */
+const runsOf = new WeakMap<readonly ValType[], readonly number[]>();
+
+/** Consecutive locals of one type, as the binary declares them: count, type, count, type, … */
+function localRuns(locals: readonly ValType[]): readonly number[] {
+  let runs = runsOf.get(locals) as number[] | undefined;
+  if (runs) return runs;
+  runs = [];
   for (const t of locals) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === t) last[0]++;
-    else runs.push([1, t]);
+    if (runs.length > 0 && runs[runs.length - 1] === t) runs[runs.length - 2]++;
+    else runs.push(1, t);
   }
+  runsOf.set(locals, runs);
   return runs;
 }
