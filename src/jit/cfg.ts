@@ -8,7 +8,7 @@
  * instruction that something jumps to. Calls do not end blocks: a
  * bpf-to-bpf call becomes a wasm call that returns to the next instruction.
  */
-import { InstructionError, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
+import { BPF_JMP, BPF_JMP32, InstructionError, bpfClass, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
 
 export const enum Term {
   /** Falls through into the next block. */
@@ -161,6 +161,9 @@ export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (row === null) continue;
+    // Only jump-class instructions jump, call or exit: the others are most of a program.
+    const cls = bpfClass(row.code);
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
     const to = jumpTarget(row, insns[i], i);
     if (to !== undefined) {
       leader[to] = 1;

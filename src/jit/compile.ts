@@ -381,12 +381,10 @@ function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 
  * where that code sits in the module, in place, making the pc map.
  */
 class PcPairs {
-  pairs: Int32Array;
   count = 0;
 
-  constructor(capacity: number) {
-    this.pairs = new Int32Array(capacity);
-  }
+  /** `pairs`: room for the pairs, a part of the buffer of every program of the module (one allocation, not one each). */
+  constructor(public pairs: Int32Array) {}
 
   push(offset: number, pc: number): void {
     if (this.count + 2 > this.pairs.length) {
@@ -1629,15 +1627,20 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     names.push(batch ? `p${p}_fault` : 'fault');
   });
 
+  // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
+  const pcRoom = perProgram.map((pp, p) => 2 * facts[p].cfg.insns.length + 8 * pp.entries.length);
+  const pcBuffer = new Int32Array(pcRoom.reduce((a, b) => a + b, 0));
+  let pcNext = 0;
+  // The graph and structurer arrays of every function of the module, one at a time.
+  const blocks = facts.reduce((most, f) => Math.max(most, f.cfg.blockCount), 0);
+  const arena = Scratch.take(scratchBytes(blocks));
+  const work = graphWork(blocks, arena);
   const programsOut = facts.map((f, p) => {
     const { cfg } = f;
     const { index, entries, funcIndex } = perProgram[p];
-    const arena = Scratch.take(scratchBytes(cfg.blockCount));
-    const work = graphWork(cfg.blockCount, arena);
     const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
     const lowered: FunctionLowering[] = [];
-    // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
-    const pcs = new PcPairs(2 * cfg.insns.length + 8 * entries.length);
+    const pcs = new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p]));
     entries.forEach((entry, k) => {
       const isMain = isRun && k === 0;
       const isCallee = verified && k > 0;
@@ -1654,9 +1657,9 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
       lowered.push(lowering);
     });
-    Scratch.release(arena);
     return { functions, lowered, pcs };
   });
+  Scratch.release(arena);
 
   const exportNames: string[] = [];
   if (isRun) {
