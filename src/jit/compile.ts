@@ -121,7 +121,7 @@ import { calleeArities } from './arity.js';
 import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
 import type { JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -1405,10 +1405,6 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
  */
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
-  const reach = (from: number, to: number) => {
-    lo = Math.min(lo, from);
-    hi = Math.max(hi, to);
-  };
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
   const fp = new Array<number>(11).fill(NaN);
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
@@ -1444,20 +1440,31 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
           break;
         case 'ldx':
           if (dst === 10) escapes = true;
-          if (!Number.isNaN(fp[src])) reach(fp[src] + ins.off, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (!Number.isNaN(fp[src])) {
+            lo = Math.min(lo, fp[src] + ins.off);
+            hi = Math.max(hi, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          }
           fp[dst] = NaN;
           break;
         case 'st': case 'stx': case 'atomic':
           if (row.format !== 'st' && !Number.isNaN(fp[src])) escapes = true;
           if (row.format === 'atomic' && ins.imm === BPF_CMPXCHG && !Number.isNaN(fp[0])) escapes = true;
-          if (!Number.isNaN(fp[dst])) reach(fp[dst] + ins.off, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (!Number.isNaN(fp[dst])) {
+            lo = Math.min(lo, fp[dst] + ins.off);
+            hi = Math.max(hi, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          }
           if (row.format === 'atomic') {
             if (ins.imm === BPF_CMPXCHG) fp[0] = NaN;
             else if (ins.imm & BPF_FETCH) fp[src] = NaN;
           }
           break;
         case 'call_helper': case 'callx':
-          for (let r = 1; r <= 5; r++) if (!Number.isNaN(fp[r])) reach(fp[r], STACK_GUARD);
+          for (let r = 1; r <= 5; r++) {
+            if (!Number.isNaN(fp[r])) {
+              lo = Math.min(lo, fp[r]);
+              hi = Math.max(hi, STACK_GUARD);
+            }
+          }
           if (row.format === 'callx' && !Number.isNaN(fp[dst])) escapes = true;
           for (let r = 0; r <= 5; r++) fp[r] = NaN;
           break;
@@ -1597,35 +1604,24 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const entryPc = form.kind === 'callback' ? form.pc : 0;
   const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
   const names: string[] = [];
-  const perProgram = facts.map((f, p) => {
-    const { cfg } = f;
-    const index = programIndex(common, selfs[p], stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
-    // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
-    const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
-    const prefix = batch ? `p${p}_` : '';
-    const funcIndex = entries.map((entry, k) => {
-      const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
-      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? mb.typeIndex(calleeParams(index.arity.get(entry)!), [I64]) : subType);
-      if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
-      names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
-      return i;
-    });
-    return { index, entries, funcIndex };
-  });
+  const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
+  const perProgram: DeclaredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p].cfg, selfs[p], p));
 
   // Each program's fault function, after every program's eBPF functions, when its code has a run-time check
   // (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
   const faultType = mb.typeIndex([I32, I32, I64], []);
-  perProgram.forEach((pp, p) => {
-    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) return;
-    pp.index.fault = mb.declareFunc(faultType);
+  for (let p = 0; p < perProgram.length; p++) {
+    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) continue;
+    const { index } = perProgram[p];
+    index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
     for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
-    hostCall(w, pp.index, 1);
+    hostCall(w, index, 1);
     w.byte(Op.drop);
-    mb.setBody(pp.index.fault, [], w);
+    mb.setBody(index.fault, [], w);
     names.push(batch ? `p${p}_fault` : 'fault');
-  });
+  }
 
   // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
   const pcRoom = perProgram.map((pp, p) => 2 * facts[p].cfg.insns.length + 8 * pp.entries.length);
@@ -1635,38 +1631,18 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const blocks = facts.reduce((most, f) => Math.max(most, f.cfg.blockCount), 0);
   const arena = Scratch.take(scratchBytes(blocks));
   const work = graphWork(blocks, arena);
-  const programsOut = facts.map((f, p) => {
-    const { cfg } = f;
-    const { index, entries, funcIndex } = perProgram[p];
-    const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
-    const lowered: FunctionLowering[] = [];
-    const pcs = new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p]));
-    entries.forEach((entry, k) => {
-      const isMain = isRun && k === 0;
-      const isCallee = verified && k > 0;
-      const graph = functionGraph(cfg, cfg.blockOf[entry], work);
-      const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
-      // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
-      const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry, f.scan);
-      if (graph.reducible) emitStructured(graph, cfg, lowering);
-      else emitDispatch(graph, cfg, lowering);
-      // Every path has returned: the end of the body is unreachable.
-      lowering.w.byte(Op.unreachable);
-      mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
-      functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
-      lowered.push(lowering);
-    });
-    return { functions, lowered, pcs };
-  });
+  const programsOut: LoweredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) {
+    programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
+  }
   Scratch.release(arena);
 
   const exportNames: string[] = [];
   if (isRun) {
-    perProgram.forEach((pp, p) => {
+    for (let p = 0; p < perProgram.length; p++) {
       exportNames.push(batch ? `run${p}` : 'run');
-      mb.exportFunc(exportNames[p], pp.funcIndex[0]);
-    });
+      mb.exportFunc(exportNames[p], perProgram[p].funcIndex[0]);
+    }
     // What a run left of the budget, which only an unverified program counts.
     if (!verified) {
       const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
@@ -1695,23 +1671,119 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   // The bodies are copied into the module: their writers can serve the next compile.
   for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
 
-  let at = 0;
-  return facts.map((f, p) => {
+  const out: CompiledProgram[] = [];
+  for (let p = 0, at = 0; p < facts.length; p++) {
+    const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const pcMap = pcs.pairs.subarray(0, pcs.count);
-    const tailSites = new Set<number>();
-    lowered.forEach((l, k) => {
-      const base = built.codeStarts[at++];
-      const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
-      for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
-      for (const site of l.tailSites) tailSites.add(base + site);
-    });
-    return {
+    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
+    at += lowered.length;
+    out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
       usesTail: f.usesTail, tailSites, form, name: options.name, functions,
       exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
-    };
-  });
+    });
+  }
+  return out;
+}
+
+/**
+ * What every program of a module is compiled against. The work of each
+ * program and function is done by functions of this file, not closures
+ * made per compile: V8 holds a closure's optimised code weakly, so a
+ * collection threw it away between compiles and optimised it again, over
+ * and over (tens of milliseconds each, on the background threads).
+ */
+interface ModuleShape {
+  readonly mb: ModuleBuilder;
+  readonly form: ModuleForm;
+  readonly isRun: boolean;
+  readonly verified: boolean;
+  readonly batch: boolean;
+  readonly entryPc: number;
+  readonly mainType: number;
+  readonly subType: number;
+  /** The defined functions' names, in order. */
+  readonly names: string[];
+}
+
+/** A program's functions, declared: its index, its entries (the entry, then the call targets), their function indices. */
+interface DeclaredProgram {
+  readonly index: ModuleIndex;
+  readonly entries: readonly number[];
+  readonly funcIndex: readonly number[];
+}
+
+/** Program `p`'s index and functions, declared in the module. */
+function declareProgram(
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, cfg: ProgramCfg, self: number, p: number,
+): DeclaredProgram {
+  const { mb, isRun, verified, entryPc, names } = shape;
+  const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
+  // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
+  const entries = [entryPc];
+  for (const t of cfg.calls) if (isRun || verified || t !== entryPc) entries.push(t);
+  const prefix = shape.batch ? `p${p}_` : '';
+  const funcIndex: number[] = [];
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k];
+    const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
+    const i = mb.declareFunc(kind === 'main' ? shape.mainType : kind === 'callee' ? mb.typeIndex(calleeParams(index.arity.get(entry)!), [I64]) : shape.subType);
+    if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
+    names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
+    funcIndex.push(i);
+  }
+  return { index, entries, funcIndex };
+}
+
+/** A program's functions, lowered. */
+interface LoweredProgram {
+  readonly functions: { entry: number; structured: boolean; index: number; main: boolean }[];
+  readonly lowered: FunctionLowering[];
+  readonly pcs: PcPairs;
+}
+
+/** Lower each function of a program into its body. */
+function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredProgram, pcs: PcPairs, work: GraphWork): LoweredProgram {
+  const { cfg } = f;
+  const { index, entries, funcIndex } = declared;
+  const { isRun, verified, form } = shape;
+  const functions: LoweredProgram['functions'] = [];
+  const lowered: FunctionLowering[] = [];
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k];
+    const isMain = isRun && k === 0;
+    const isCallee = verified && k > 0;
+    const graph = functionGraph(cfg, cfg.blockOf[entry], work);
+    const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
+    // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
+    const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
+    const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry, f.scan);
+    if (graph.reducible) emitStructured(graph, cfg, lowering);
+    else emitDispatch(graph, cfg, lowering);
+    // Every path has returned: the end of the body is unreachable.
+    lowering.w.byte(Op.unreachable);
+    shape.mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
+    functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
+    lowered.push(lowering);
+  }
+  return { functions, lowered, pcs };
+}
+
+/**
+ * A program's pc map and tail-call sites, made module offsets: its
+ * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
+ */
+function placeCode(lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number): { pcMap: Int32Array; tailSites: Set<number> } {
+  const pcMap = pcs.pairs.subarray(0, pcs.count);
+  const tailSites = new Set<number>();
+  for (let k = 0; k < lowered.length; k++) {
+    const l = lowered[k];
+    const base = codeStarts[at + k];
+    const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
+    for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
+    for (const site of l.tailSites) tailSites.add(base + site);
+  }
+  return { pcMap, tailSites };
 }
 
 /** host(pc, kind, a, b, c, d, e, f, self). */

@@ -134,6 +134,11 @@ export function graphWork(blockCount: number, c: Scratch): GraphWork {
   };
 }
 
+/** Whether successor k of node v is one (not -1) and not the same as successor 0. */
+function distinctSucc(succ: Int32Array, v: number, k: number): boolean {
+  return succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
+}
+
 /**
  * The graph of the function entered at block `entry`: the blocks reachable
  * from it by jumps (not calls), in `work`'s arrays (valid until the next
@@ -177,11 +182,10 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
 
   // Predecessors (distinct), as compressed rows.
   predStart.fill(0, 0, n + 1);
-  const distinct = (v: number, k: number) => succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predStart[succ[2 * v + k] + 1]++;
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predStart[succ[2 * v + k] + 1]++;
   for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
   for (let v = 0; v < n; v++) fill[v] = predStart[v];
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predList[fill[succ[2 * v + k]]++] = v;
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
   idom.fill(-1, 0, n);
@@ -233,7 +237,6 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
       }
     }
   }
-  const dominates = (a: number, b: number) => pre[a] <= pre[b] && postNum[b] <= postNum[a];
 
   let reducible = true;
   for (let v = 0; v < n; v++) {
@@ -244,7 +247,8 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
       if (p < v) forward++;
       else {
         loopHeader[v] = 1;
-        if (!dominates(v, p)) reducible = false;
+        // v dominates p: p is in v's dominator subtree.
+        if (!(pre[v] <= pre[p] && postNum[p] <= postNum[v])) reducible = false;
       }
     }
     merge[v] = forward >= 2 ? 1 : 0;
@@ -255,48 +259,77 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
 const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
 const enum Ctx { loop, block, if }
 
-/** Emit the function as structured control flow (the graph must be reducible). */
-export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
-  const { w } = out;
-  const { n } = g;
-  // The enclosing constructs, innermost last; where each node's loop and follow-block sit in it.
-  const ctx: Ctx[] = [];
-  const loopAt = g.work.loopAt.fill(-1, 0, n);
-  const blockAt = g.work.blockAt.fill(-1, 0, n);
-  // Tasks: [kind, a, b] triples on a stack.
-  const tasks: number[] = [Task.tree, 0, 0];
+/**
+ * The state of emitStructured and its branch emitters (methods, not
+ * closures made per function: V8 holds a closure's optimised code weakly,
+ * and optimised it again after each collection that threw it away).
+ */
+class Structurer {
+  /** The enclosing constructs, innermost last. */
+  readonly ctx: Ctx[] = [];
+  /** Tasks: [kind, a, b] triples on a stack. */
+  readonly tasks: number[] = [Task.tree, 0, 0];
+  readonly w: ByteWriter;
+  /** Where each node's loop and follow-block sit in ctx. */
+  readonly loopAt: Int32Array;
+  readonly blockAt: Int32Array;
+  readonly pendIn: Float64Array;
+  readonly pendOut: Float64Array;
 
-  const brDepth = (pos: number) => ctx.length - 1 - pos;
+  constructor(readonly g: FunctionGraph, readonly out: BlockLowering) {
+    const { n } = g;
+    this.w = out.w;
+    this.loopAt = g.work.loopAt.fill(-1, 0, n);
+    this.blockAt = g.work.blockAt.fill(-1, 0, n);
+    const { pendIn, pendOut } = pendingCounts(g, out);
+    this.pendIn = pendIn;
+    this.pendOut = pendOut;
+  }
+
+  /** The branch depth of the construct at `pos` in ctx. */
+  brDepth(pos: number): number {
+    return this.ctx.length - 1 - pos;
+  }
+
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
-  const labelFor = (x: number, t: number): number => {
-    if (t <= x) return brDepth(loopAt[t]);
-    if (g.merge[t]) return brDepth(blockAt[t]);
+  labelFor(x: number, t: number): number {
+    if (t <= x) return this.brDepth(this.loopAt[t]);
+    if (this.g.merge[t]) return this.brDepth(this.blockAt[t]);
     return -1;
-  };
-  const { pendIn, pendOut } = pendingCounts(g, out);
-  const branch = (x: number, t: number) => {
-    const depth = labelFor(x, t);
+  }
+
+  branch(x: number, t: number): void {
+    const depth = this.labelFor(x, t);
     if (depth >= 0) {
-      out.settle(pendOut[x], pendIn[t]);
-      w.byte(Op.br);
-      w.u32(depth);
+      this.out.settle(this.pendOut[x], this.pendIn[t]);
+      this.w.byte(Op.br);
+      this.w.u32(depth);
     } else {
-      tasks.push(Task.tree, t, 0);
+      this.tasks.push(Task.tree, t, 0);
     }
-  };
+  }
+
   /** A conditional branch x → t on the condition on the stack, to label `depth`. */
-  const branchIf = (x: number, t: number, depth: number) => {
-    if (pendOut[x] === pendIn[t]) {
+  branchIf(x: number, t: number, depth: number): void {
+    const { w } = this;
+    if (this.pendOut[x] === this.pendIn[t]) {
       w.byte(Op.brIf);
       w.u32(depth);
       return;
     }
     w.byte2(Op.if, ValType.void);
-    out.settle(pendOut[x], pendIn[t]);
+    this.out.settle(this.pendOut[x], this.pendIn[t]);
     w.byte(Op.br);
     w.u32(depth + 1);
     w.byte(Op.end);
-  };
+  }
+}
+
+/** Emit the function as structured control flow (the graph must be reducible). */
+export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
+  const { w } = out;
+  const st = new Structurer(g, out);
+  const { ctx, tasks, loopAt, blockAt, pendIn } = st;
 
   while (tasks.length > 0) {
     const b = tasks.pop()!;
@@ -332,26 +365,26 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
             out.exit(block);
             break;
           case Term.fall: case Term.jump:
-            branch(a, g.succ[2 * a]);
+            st.branch(a, g.succ[2 * a]);
             break;
           default: {
             const taken = g.succ[2 * a], next = g.succ[2 * a + 1];
             out.condition(block);
             if (taken === next) {
               w.byte(Op.drop);
-              branch(a, taken);
+              st.branch(a, taken);
               break;
             }
-            const lt = labelFor(a, taken);
+            const lt = st.labelFor(a, taken);
             if (lt >= 0) {
-              branchIf(a, taken, lt);
-              branch(a, next);
+              st.branchIf(a, taken, lt);
+              st.branch(a, next);
               break;
             }
-            const ln = labelFor(a, next);
+            const ln = st.labelFor(a, next);
             if (ln >= 0) {
               w.byte(Op.i32Eqz);
-              branchIf(a, next, ln);
+              st.branchIf(a, next, ln);
               tasks.push(Task.tree, taken, 0);
               break;
             }
@@ -363,7 +396,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         break;
       }
       case Task.branch:
-        branch(a, b);
+        st.branch(a, b);
         break;
       case Task.else:
         w.byte(Op.else);
