@@ -86,7 +86,7 @@ export class JitCache {
 const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
 /** The bucket of a key: its hash, length and flags. */
-const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
+export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
 
 /** FNV-1a of the key's little-endian 32-bit words (a quarter of the steps of bytes), with the length and flags. */
 export function bucketOf(key: Uint8Array, flags: string): string {
@@ -100,10 +100,10 @@ export function bucketOf(key: Uint8Array, flags: string): string {
 /**
  * A program's cache key in one pass over its instructions: their bytes as
  * encodeInsns encodes them (little-endian; each field truncated to its
- * width), a function of the flags to its bucket (bucketOf's), and the imm
+ * width), their hash (bucketName(hash, key.length, flags) is bucketOf's bucket), and the imm
  * of each helper call (code BPF_JMP | BPF_CALL, src 0), appended to `calls`.
  */
-export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8Array; bucket: (flags: string) => string } {
+export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8Array; hash: number } {
   const key = new Uint8Array(insns.length * 8);
   let h = FNV_BASIS;
   for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
@@ -121,8 +121,7 @@ export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8
     h = Math.imul(Math.imul(h ^ (code | (regs << 8) | (off << 16)), FNV_PRIME) ^ imm, FNV_PRIME);
     if (code === (BPF_JMP | BPF_CALL) && src === 0) calls.push(imm | 0);
   }
-  const hash = h;
-  return { key, bucket: (flags) => bucketName(hash, key.length, flags) };
+  return { key, hash: h };
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1541,7 +1541,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const form = options.form ?? { kind: 'run' };
   const batch = programs.length > 1;
   const { intrinsic, checked } = options;
-  const facts = programs.map((insns, p) => programFacts(insns, intrinsic, checked?.[p], options.verified ?? false));
+  const facts: ProgramFacts[] = [];
+  for (let p = 0; p < programs.length; p++) facts.push(programFacts(programs[p], intrinsic, checked?.[p], options.verified ?? false));
   if (form.kind === 'callback') {
     const { cfg } = facts[0];
     if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {
@@ -1549,19 +1550,81 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     }
   }
   const intrinsics = new Map<number, JitIntrinsic>();
-  for (const f of facts) for (const [id, i] of f.intrinsics) intrinsics.set(id, i);
+  let tailImport = false;
+  for (let p = 0; p < facts.length; p++) {
+    facts[p].intrinsics.forEach((i, id) => intrinsics.set(id, i));
+    if (facts[p].usesTail) tailImport = true;
+  }
   const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
-  const tailImport = facts.some((f) => f.usesTail);
 
   const mb = new ModuleBuilder();
-  const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const verified = options.verified ?? false;
-  const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
-  const slot = (name: string) => slots.push(name) - 1;
-  const host = slot('host');
+  const common = declareImports(mb, intrinsics, intrinsicList, slots, tailImport, options.shared, verified);
+  const subType = common.subType;
+  const selfs: number[] = [];
+  for (let p = 0; p < programs.length; p++) selfs.push(mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
+
+  // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
+  const isRun = form.kind === 'run';
+  const entryPc = form.kind === 'callback' ? form.pc : 0;
+  const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
+  const names: string[] = [];
+  const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
+  const perProgram: DeclaredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p].cfg, selfs[p], p));
+
+  declareFaults(shape, facts, perProgram);
+
+  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry; and
+  // the graph and structurer arrays of every function of the module, one at a time, for the largest program.
+  const pcRoom: number[] = [];
+  let pcTotal = 0, blocks = 0;
+  for (let p = 0; p < facts.length; p++) {
+    pcRoom.push(2 * facts[p].cfg.insns.length + 8 * perProgram[p].entries.length);
+    pcTotal += pcRoom[p];
+    blocks = Math.max(blocks, facts[p].cfg.blockCount);
+  }
+  const pcBuffer = new Int32Array(pcTotal);
+  let pcNext = 0;
+  const arena = Scratch.take(scratchBytes(blocks));
+  const work = graphWork(blocks, arena);
+  const programsOut: LoweredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) {
+    programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
+  }
+  Scratch.release(arena);
+
+  const exportNames = declareExports(shape, common, facts, perProgram);
+  if (options.name !== undefined) mb.setNames(options.name, names);
+  const built = mb.finish();
+  // The bodies are copied into the module: their writers can serve the next compile.
+  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
+
+  const out: CompiledProgram[] = [];
+  for (let p = 0, at = 0; p < facts.length; p++) {
+    const f = facts[p];
+    const { lowered, functions, pcs } = programsOut[p];
+    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
+    at += lowered.length;
+    out.push({
+      bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
+      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
+    });
+  }
+  return out;
+}
+
+/** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
+function declareImports(
+  mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
+): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'> {
+  const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
+  const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
+  slots.push('host');
   const common = {
-    host,
+    host: 0,
     hostType,
     subType,
     tail: -1,
@@ -1575,17 +1638,18 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
-      common.intrinsicImports.set(imp.name, { slot: slot(imp.name), type: mb.typeIndex(imp.params, imp.results) });
+      common.intrinsicImports.set(imp.name, { slot: slots.push(imp.name) - 1, type: mb.typeIndex(imp.params, imp.results) });
     }
   }
   mb.importTable('env', 'fns', slots.length);
   if (tailImport) common.tail = mb.importFunc('env', 'tailEnter', mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
-  mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
+  mb.importMemory('env', 'memory', shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
   common.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
-  for (const [name, type] of SHARED_GLOBALS) {
-    const g = mb.importGlobal('env', name, type, true);
+  for (let k = 0; k < SHARED_GLOBALS.length; k++) {
+    const name = SHARED_GLOBALS[k][0];
+    const g = mb.importGlobal('env', name, SHARED_GLOBALS[k][1], true);
     if (name === 'fuel') common.fuel = g;
     else if (name === 'depth') common.depth = g;
     else if (name === 'pktData') common.pktData = g;
@@ -1597,19 +1661,15 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     common.tailId = mb.importGlobal('env', 'tailId', I32, true);
     common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
-  const selfs = programs.map((_, p) => mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
+  return common;
+}
 
-  // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
-  const isRun = form.kind === 'run';
-  const entryPc = form.kind === 'callback' ? form.pc : 0;
-  const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
-  const names: string[] = [];
-  const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
-  const perProgram: DeclaredProgram[] = [];
-  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p].cfg, selfs[p], p));
-
-  // Each program's fault function, after every program's eBPF functions, when its code has a run-time check
-  // (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+/**
+ * Each program's fault function, after every program's eBPF functions, when its code has a run-time check
+ * (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+ */
+function declareFaults(shape: ModuleShape, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[]): void {
+  const { mb, verified, batch, names } = shape;
   const faultType = mb.typeIndex([I32, I32, I64], []);
   for (let p = 0; p < perProgram.length; p++) {
     if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) continue;
@@ -1622,21 +1682,13 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     mb.setBody(index.fault, [], w);
     names.push(batch ? `p${p}_fault` : 'fault');
   }
+}
 
-  // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
-  const pcRoom = perProgram.map((pp, p) => 2 * facts[p].cfg.insns.length + 8 * pp.entries.length);
-  const pcBuffer = new Int32Array(pcRoom.reduce((a, b) => a + b, 0));
-  let pcNext = 0;
-  // The graph and structurer arrays of every function of the module, one at a time.
-  const blocks = facts.reduce((most, f) => Math.max(most, f.cfg.blockCount), 0);
-  const arena = Scratch.take(scratchBytes(blocks));
-  const work = graphWork(blocks, arena);
-  const programsOut: LoweredProgram[] = [];
-  for (let p = 0; p < facts.length; p++) {
-    programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
-  }
-  Scratch.release(arena);
-
+/** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
+function declareExports(
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+): string[] {
+  const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
   if (isRun) {
     for (let p = 0; p < perProgram.length; p++) {
@@ -1666,24 +1718,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       mb.exportFunc('enter', funcIndex[0]);
     }
   }
-  if (options.name !== undefined) mb.setNames(options.name, names);
-  const built = mb.finish();
-  // The bodies are copied into the module: their writers can serve the next compile.
-  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
-
-  const out: CompiledProgram[] = [];
-  for (let p = 0, at = 0; p < facts.length; p++) {
-    const f = facts[p];
-    const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
-    at += lowered.length;
-    out.push({
-      bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
-      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
-    });
-  }
-  return out;
+  return exportNames;
 }
 
 /**

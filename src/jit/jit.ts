@@ -25,7 +25,7 @@ import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { JitCache, bucketName, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
 import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
@@ -150,6 +150,12 @@ interface PendingLoad {
   readonly verified: boolean;
 }
 
+/** Whether `list` holds a load of the same program as `p`. */
+function hasTwin(list: readonly PendingLoad[], p: PendingLoad): boolean {
+  for (const q of list) if (q.flags === p.flags && sameBytes(q.key, p.key)) return true;
+  return false;
+}
+
 /** A module as the value of a `self` import: an externref global takes any JavaScript value (TypeScript's ImportValue lists only wasm objects). */
 const selfImport = (m: JitModule) => m as unknown as WebAssembly.ImportValue;
 
@@ -182,7 +188,8 @@ class JitModule {
    * imports, bound once, are the first program's, so none may be per-program (Jit.loadAll keeps those apart).
    */
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
-    const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
+    const mods: JitModule[] = [];
+    for (let k = 0; k < compiled.length; k++) mods.push(new JitModule(jit, codes[k], compiled[k]));
     const env = mods[0].imports();
     for (let k = 1; k < mods.length; k++) env[`self${k}`] = selfImport(mods[k]);
     const instance = new WebAssembly.Instance(module, { env });
@@ -328,6 +335,9 @@ export class Jit {
     return this.stackRegion.start + STACK_GUARD + k * FRAME_SPAN;
   }
 
+  /** intrinsicFor, as the compiler takes it (made once). */
+  private readonly intrinsicOf = (id: number) => this.intrinsicFor(id);
+
   /** The intrinsic for helper `id` when this Jit's table holds the helper it stands for. */
   intrinsicFor(id: number): JitIntrinsic | undefined {
     return this.useIntrinsics ? intrinsicFor(this.helpers, id, this.space) : undefined;
@@ -366,10 +376,18 @@ export class Jit {
    */
   loadAll(programs: readonly (readonly Insn[])[], options: JitLoadOptions = {}): JitProgram[] {
     const verified = options.verified ?? false;
-    const taken = programs.map((insns) => this.take(insns, verified));
-    for (const t of taken) if (!(t instanceof JitProgram)) this.pending.push(t);
+    const taken: (JitProgram | PendingLoad)[] = [];
+    for (let k = 0; k < programs.length; k++) taken.push(this.take(programs[k], verified));
+    const loaded: JitProgram[] = [];
+    for (const t of taken) {
+      if (t instanceof JitProgram) loaded.push(t);
+      else {
+        this.pending.push(t);
+        loaded.push(t.program);
+      }
+    }
     this.flush();
-    return taken.map((t) => (t instanceof JitProgram ? t : t.program));
+    return loaded;
   }
 
   /**
@@ -421,10 +439,10 @@ export class Jit {
         }
         // The same program loaded twice before its first use: compiled once, as load would have.
         const same = seen.get(p.bucket);
-        if (same?.some((q) => q.flags === p.flags && sameBytes(q.key, p.key))) twins.push(p);
+        if (same && hasTwin(same, p)) twins.push(p);
         else {
           missing.push(p);
-          seen.set(p.bucket, [...(same ?? []), p]);
+          if (same) same.push(p); else seen.set(p.bucket, [p]);
         }
       }
       if (missing.length > 0) this.compileLoads(missing, verified);
@@ -439,22 +457,27 @@ export class Jit {
   /** Compile `loads` (validated, unchanged, not in the cache) into one module and bind each program to it. */
   private compileLoads(loads: readonly PendingLoad[], verified: boolean): void {
     let compiled: CompiledProgram[], module: WebAssembly.Module;
+    const insns: (readonly Insn[])[] = [], checked: (readonly (Opcode | null)[])[] = [];
+    for (const p of loads) {
+      insns.push(p.insns);
+      checked.push(p.rows);
+    }
     try {
-      compiled = compileBatch(loads.map((p) => p.insns), {
-        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified, checked: loads.map((p) => p.rows),
-      });
+      compiled = compileBatch(insns, { shared: this.space.shared, intrinsic: this.intrinsicOf, name: this.cache.nextName(), verified, checked });
       const what = loads.length === 1 ? `this program (${loads[0].insns.length} slots)` : `these ${loads.length} programs`;
       module = this.compileModule(compiled[0].bytes, what);
     } catch (err) {
       for (const p of loads) p.program.bind(undefined, err as Error);
       return;
     }
-    const codes = compiled.map((c, j) => new ProgramCode(loads[j].insns, c.cfg.rows, this.shared, verified));
+    const codes: ProgramCode[] = [];
+    for (let j = 0; j < loads.length; j++) codes.push(new ProgramCode(loads[j].insns, compiled[j].cfg.rows, this.shared, verified));
     const mods = JitModule.batch(this, codes, compiled, module);
-    loads.forEach((p, j) => {
+    for (let j = 0; j < loads.length; j++) {
+      const p = loads[j];
       this.cache.set(p.key, p.flags, { compiled: compiled[j], module }, p.bucket);
       p.program.bind(mods[j]);
-    });
+    }
   }
 
   /** A cached module instantiated for `insns`. */
@@ -468,7 +491,7 @@ export class Jit {
    */
   private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; bucket: string; perProgram: boolean } {
     const calls: number[] = [];
-    const { key, bucket } = encodeKey(insns, calls);
+    const { key, hash } = encodeKey(insns, calls);
     const ids: number[] = [];
     let perProgram = false, knowsMaps = false;
     for (let k = 0; k < calls.length; k++) {
@@ -482,7 +505,7 @@ export class Jit {
     }
     let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${ids.sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
     if (knowsMaps) flags += this.descriptorsKey(insns);
-    return { key, flags, bucket: bucket(flags), perProgram };
+    return { key, flags, bucket: bucketName(hash, key.length, flags), perProgram };
   }
 
   /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
@@ -524,7 +547,7 @@ export class Jit {
     let entry: CachedModule | undefined = this.cachedModule(insns, key, flags, bucket);
     if (!entry) {
       const compiled = compileProgram(insns, {
-        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(), verified,
+        shared: this.space.shared, intrinsic: this.intrinsicOf, form, name: this.cache.nextName(), verified,
       });
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry, bucket);

@@ -17,7 +17,7 @@ import {
 import { EbpfError } from '../../src/internal/errors.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
-import { bucketOf, encodeKey, sameInsns } from '../../src/jit/cache.js';
+import { bucketName, bucketOf, encodeKey, sameInsns } from '../../src/jit/cache.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
@@ -293,9 +293,9 @@ test('a cache key made in one pass is encodeInsns\' bytes, bucketOf\'s bucket an
     { ...call(7), src: 1 }, ...lddw(3, 0xfedcba9876543210n), { ...exit(), off: 0x1234 }, call(-5),
   ];
   const calls: number[] = [];
-  const { key, bucket } = encodeKey(prog, calls);
+  const { key, hash } = encodeKey(prog, calls);
   assert.deepEqual(key, encodeInsns(prog));
-  assert.equal(bucket('uv1/run'), bucketOf(key, 'uv1/run'));
+  assert.equal(bucketName(hash, key.length, 'uv1/run'), bucketOf(key, 'uv1/run'));
   assert.deepEqual(calls, [BPF_FUNC_ktime_get_ns, -5]);
   assert.ok(sameInsns(prog, key));
   assert.ok(!sameInsns([...prog.slice(0, -1), call(-6)], key));
