@@ -119,7 +119,7 @@ import {
 import { EbpfError } from '../internal/errors.js';
 import { calleeArities } from './arity.js';
 import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
-import type { JitIntrinsic } from './intrinsics.js';
+import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
 import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
@@ -1210,28 +1210,52 @@ class FunctionLowering implements BlockLowering {
   }
 
   private callHelper(pc: number, id: number): void {
-    const { w, m, f } = this;
     this.flush();
-    const intrinsic = m.intrinsics.get(id);
-    if (intrinsic) {
-      intrinsic.emit({
-        w,
-        getReg: (r) => this.get(r),
-        setReg: (r) => this.set(r),
-        temp32: (k) => (k === 0 ? f.t32 : f.ea),
-        callImport: (name) => {
-          const imp = m.intrinsicImports.get(name)!;
-          callSlot(w, imp.slot, imp.type);
-        },
-        generic: () => this.genericHelper(pc, id),
-        takePendingTail: () => this.takePendingTail(pc),
-        syncOut: () => this.syncOut(),
-        syncIn: () => this.syncIn(pc),
-        constReg: (r) => loadedConstant(this.cfg, pc, r),
-      });
-      return;
-    }
+    const intrinsic = this.m.intrinsics.get(id);
+    if (intrinsic) intrinsic.emit(new IntrinsicSite(this, pc, id));
+    else this.genericHelper(pc, id);
+  }
+
+  /** @internal For IntrinsicSite: push register r. */
+  getReg(r: number): void {
+    this.get(r);
+  }
+
+  /** @internal For IntrinsicSite: pop register r. */
+  setReg(r: number): void {
+    this.set(r);
+  }
+
+  /** @internal For IntrinsicSite: intrinsic k's i32 temporary. */
+  temp32(k: 0 | 1): number {
+    return k === 0 ? this.f.t32 : this.f.ea;
+  }
+
+  /** @internal For IntrinsicSite: call the intrinsic import `name`. */
+  callImport(name: string): void {
+    const imp = this.m.intrinsicImports.get(name)!;
+    callSlot(this.w, imp.slot, imp.type);
+  }
+
+  /** @internal For IntrinsicSite: the generic call of helper `id` at `pc`, its sync steps, a pending tail call, a constant register. */
+  siteGeneric(pc: number, id: number): void {
     this.genericHelper(pc, id);
+  }
+
+  siteSyncOut(): void {
+    this.syncOut();
+  }
+
+  siteSyncIn(pc: number): void {
+    this.syncIn(pc);
+  }
+
+  siteTail(pc: number): void {
+    this.takePendingTail(pc);
+  }
+
+  siteConst(pc: number, r: number): bigint | undefined {
+    return loadedConstant(this.cfg, pc, r);
   }
 
   /** The helper through its import: r0 from r1–r5, the shared state synchronised around it. */
@@ -1358,6 +1382,30 @@ class FunctionLowering implements BlockLowering {
     for (let i = pc + 1; i < cfg.blockEnd[block]; i++) if (cfg.rows[i] !== null) rest++;
     return rest;
   }
+}
+
+/**
+ * What an intrinsic writes its code through at the helper call of `id` at
+ * `pc`: an object per call site, not a set of closures (V8 holds a
+ * closure's optimised code weakly, and optimised the same ones again after
+ * each collection).
+ */
+class IntrinsicSite implements IntrinsicEmitter {
+  readonly w: ByteWriter;
+
+  constructor(private readonly l: FunctionLowering, private readonly pc: number, private readonly id: number) {
+    this.w = l.w;
+  }
+
+  getReg(r: number): void { this.l.getReg(r); }
+  setReg(r: number): void { this.l.setReg(r); }
+  temp32(k: 0 | 1): number { return this.l.temp32(k); }
+  callImport(name: string): void { this.l.callImport(name); }
+  generic(): void { this.l.siteGeneric(this.pc, this.id); }
+  takePendingTail(): void { this.l.siteTail(this.pc); }
+  syncOut(): void { this.l.siteSyncOut(); }
+  syncIn(): void { this.l.siteSyncIn(this.pc); }
+  constReg(r: number): bigint | undefined { return this.l.siteConst(this.pc, r); }
 }
 
 /**
