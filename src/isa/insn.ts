@@ -162,6 +162,25 @@ function unknownReason(ins: Insn): string {
   return `opcode ${hex(ins.code)} with ${field}=${ins[field]} is undefined; ${field} must be one of ${allowed}`;
 }
 
+/** Bits of FIELD_MASKS: the fields a row needs zero, and the ones that must name a register. */
+const ZERO_DST = 1, ZERO_SRC = 2, ZERO_OFF = 4, ZERO_IMM = 8, REG_DST = 16, REG_SRC = 32;
+
+/**
+ * For each opcode byte that has one row and no `match` (most), what
+ * fieldProblem asks of the fields, found by asking it: the common valid
+ * instruction is then checked with a few comparisons, and fieldProblem
+ * words the problem of one that fails them; -1 for the other bytes.
+ */
+const FIELD_MASKS = Int8Array.from({ length: 256 }, (_, code) => {
+  const list = rowsForCode(code);
+  if (list.length !== 1 || list[0].match) return -1;
+  const r = list[0];
+  const fails = (fields: Partial<Insn>) => fieldProblem(r, { code, dst: 0, src: 0, off: 0, imm: 0, ...fields }) !== null;
+  return (fails({ dst: 1 }) ? ZERO_DST : fails({ dst: MAX_BPF_REG }) ? REG_DST : 0)
+    | (fails({ src: 1 }) ? ZERO_SRC : fails({ src: MAX_BPF_REG }) ? REG_SRC : 0)
+    | (fails({ off: 1 }) ? ZERO_OFF : 0) | (fails({ imm: 1 }) ? ZERO_IMM : 0);
+});
+
 /**
  * Check that every slot is a defined instruction with its reserved fields
  * zero, and that each LD_IMM64 has its second half. Returns each slot's row;
@@ -171,10 +190,17 @@ export function decodeProgram(insns: readonly Insn[]): (Opcode | null)[] {
   const ops: (Opcode | null)[] = new Array(insns.length);
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i];
-    const row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
-    if (!row) throw new InstructionError(i, unknownReason(ins));
-    const problem = fieldProblem(row, ins);
-    if (problem) throw new InstructionError(i, problem);
+    const m = FIELD_MASKS[ins.code & 0xff];
+    let row: Opcode | undefined;
+    if (m >= 0 && !((m & ZERO_DST && ins.dst !== 0) || (m & ZERO_SRC && ins.src !== 0) || (m & ZERO_OFF && ins.off !== 0)
+      || (m & ZERO_IMM && ins.imm !== 0) || (m & REG_DST && !(ins.dst < MAX_BPF_REG)) || (m & REG_SRC && !(ins.src < MAX_BPF_REG)))) {
+      row = rowsForCode(ins.code)[0];
+    } else {
+      row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
+      if (!row) throw new InstructionError(i, unknownReason(ins));
+      const problem = fieldProblem(row, ins);
+      if (problem) throw new InstructionError(i, problem);
+    }
     ops[i] = row;
     if (row.format === 'lddw') {
       const next = insns[i + 1];

@@ -7,6 +7,7 @@
  * finds the module (and its pc map) a wasm frame belongs to.
  */
 import { EbpfError } from '../internal/errors.js';
+import { BPF_CALL, BPF_JMP, type Insn } from '../isa/index.js';
 import type { CompiledProgram } from './compile.js';
 
 /** A compiled program and its module, ready to instantiate against any runtime's memory. */
@@ -28,10 +29,6 @@ export class JitCache {
   /** The programs of each module name (several for a batch module). */
   private readonly byName = new Map<string, CompiledProgram[]>();
   private serial = 0;
-  /** The last lookup's key and bucket: a load sets what it just missed, and need not hash the bytes again. */
-  private lastKey: Uint8Array | undefined;
-  private lastFlags = '';
-  private lastBucket = '';
 
   constructor(readonly maxEntries = 256) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new EbpfError('EINVAL', `maxEntries must be a positive integer, got ${maxEntries}`);
@@ -51,14 +48,13 @@ export class JitCache {
     return this.byName.get(name)?.find((c) => c.functions.some((f) => f.index === func));
   }
 
-  get(key: Uint8Array, flags: string): CachedModule | undefined {
-    this.lastKey = key;
-    this.lastFlags = flags;
-    this.lastBucket = bucketOf(key, flags);
-    return this.buckets.get(this.lastBucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
+  /** The module cached for `key` and `flags`; `bucket`: bucketOf(key, flags), when the caller has it. */
+  get(key: Uint8Array, flags: string, bucket = bucketOf(key, flags)): CachedModule | undefined {
+    return this.buckets.get(bucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
   }
 
-  set(key: Uint8Array, flags: string, entry: CachedModule): void {
+  /** Cache `entry` for `key` and `flags`; `bucket` as get takes it. */
+  set(key: Uint8Array, flags: string, entry: CachedModule, bucket = bucketOf(key, flags)): void {
     if (this.order.length >= this.maxEntries) {
       const old = this.order.shift()!;
       const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
@@ -69,13 +65,15 @@ export class JitCache {
         if (left.length) this.byName.set(name, left); else this.byName.delete(name);
       }
     }
-    const bucket = key === this.lastKey && flags === this.lastFlags ? this.lastBucket : bucketOf(key, flags);
     const list = this.buckets.get(bucket) ?? [];
     list.push({ key, flags, entry });
     this.buckets.set(bucket, list);
     this.order.push({ bucket, entry });
     const name = entry.compiled.name;
-    if (name !== undefined) this.byName.set(name, [...(this.byName.get(name) ?? []), entry.compiled]);
+    if (name !== undefined) {
+      const named = this.byName.get(name);
+      if (named) named.push(entry.compiled); else this.byName.set(name, [entry.compiled]);
+    }
   }
 
   clear(): void {
@@ -85,21 +83,62 @@ export class JitCache {
   }
 }
 
-/** FNV-1a of the bytes (by 32-bit words where they are aligned: a quarter of the steps), with the length and flags. */
-function bucketOf(key: Uint8Array, flags: string): string {
-  let h = 0x811c9dc5;
+const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
+
+/** The bucket of a key: its hash, length and flags. */
+export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
+
+/** FNV-1a of the key's little-endian 32-bit words (a quarter of the steps of bytes), with the length and flags. */
+export function bucketOf(key: Uint8Array, flags: string): string {
+  let h = FNV_BASIS;
   let i = 0;
-  if ((key.byteOffset & 3) === 0) {
-    const words = new Int32Array(key.buffer, key.byteOffset, key.length >> 2);
-    for (; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
-    i <<= 2;
-  }
-  for (; i < key.length; i++) h = Math.imul(h ^ key[i], 0x01000193);
-  return `${(h >>> 0).toString(16)}:${key.length}:${flags}`;
+  for (; i + 4 <= key.length; i += 4) h = Math.imul(h ^ (key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24)), FNV_PRIME);
+  for (; i < key.length; i++) h = Math.imul(h ^ key[i], FNV_PRIME);
+  return bucketName(h, key.length, flags);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/**
+ * A program's cache key in one pass over its instructions: their bytes as
+ * encodeInsns encodes them (little-endian; each field truncated to its
+ * width), their hash (bucketName(hash, key.length, flags) is bucketOf's bucket), and the imm
+ * of each helper call (code BPF_JMP | BPF_CALL, src 0), appended to `calls`.
+ */
+export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8Array; hash: number } {
+  const key = new Uint8Array(insns.length * 8);
+  let h = FNV_BASIS;
+  for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
+    const ins = insns[i];
+    const code = ins.code & 0xff, src = ins.src & 0xf, off = ins.off, imm = ins.imm;
+    const regs = (src << 4) | (ins.dst & 0xf);
+    key[p] = code;
+    key[p + 1] = regs;
+    key[p + 2] = off;
+    key[p + 3] = off >> 8;
+    key[p + 4] = imm;
+    key[p + 5] = imm >> 8;
+    key[p + 6] = imm >> 16;
+    key[p + 7] = imm >> 24;
+    h = Math.imul(Math.imul(h ^ (code | (regs << 8) | (off << 16)), FNV_PRIME) ^ imm, FNV_PRIME);
+    if (code === (BPF_JMP | BPF_CALL) && src === 0) calls.push(imm | 0);
+  }
+  return { key, hash: h };
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether `insns` still encode (little-endian, as encodeInsns) to `key`: nothing allocated. */
+export function sameInsns(insns: readonly Insn[], key: Uint8Array): boolean {
+  if (key.length !== insns.length * 8) return false;
+  for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
+    const ins = insns[i];
+    const off = ins.off, imm = ins.imm;
+    if (key[p] !== (ins.code & 0xff) || key[p + 1] !== (((ins.src & 0xf) << 4) | (ins.dst & 0xf))) return false;
+    if (key[p + 2] !== (off & 0xff) || key[p + 3] !== ((off >> 8) & 0xff)) return false;
+    if (((key[p + 4] | (key[p + 5] << 8) | (key[p + 6] << 16) | (key[p + 7] << 24)) ^ imm) !== 0) return false;
+  }
   return true;
 }

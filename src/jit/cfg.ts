@@ -8,7 +8,7 @@
  * instruction that something jumps to. Calls do not end blocks: a
  * bpf-to-bpf call becomes a wasm call that returns to the next instruction.
  */
-import { InstructionError, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
+import { BPF_JMP, BPF_JMP32, InstructionError, bpfClass, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
 
 export const enum Term {
   /** Falls through into the next block. */
@@ -81,14 +81,14 @@ const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
 
 /**
  * Zeroed typed arrays for what a compile needs only while it runs (the
- * graph of each function, the structurer's arrays), carved from a buffer
- * that serves the next compile too: a Carver's buffer per function and
- * per array was a good part of what compiling a small function costs.
- * `at` and `reset` give back what was carved since.
+ * arrays of the functions' graphs and of the structurer, the blocks'
+ * leaders), carved from a buffer that serves the next compile too: a
+ * Carver's buffer per function and per array was a good part of what
+ * compiling a small function costs.
  */
 export class Scratch {
   private buffer: ArrayBuffer;
-  at = 0;
+  private at = 0;
 
   private constructor(bytes: number) {
     this.buffer = new ArrayBuffer(bytes);
@@ -106,11 +106,6 @@ export class Scratch {
   /** Give back a scratch none of whose arrays is read any more. */
   static release(s: Scratch): void {
     if (spare.length < MAX_SPARE && s.buffer.byteLength <= MAX_SPARE_BYTES) spare.push(s);
-  }
-
-  /** Give back what was carved since `at` was `mark`. */
-  reset(mark: number): void {
-    this.at = mark;
   }
 
   /** The byte offset of `bytes` more, 8-aligned, or -1 when they do not fit. */
@@ -137,26 +132,45 @@ export class Scratch {
   }
 }
 
-/** Validate `insns` and build its graph. Throws InstructionError naming the slot. */
-export function buildCfg(insns: readonly Insn[]): ProgramCfg {
+/**
+ * Validate `insns` for the JIT: validateProgram's rules, and no kfunc
+ * calls. Returns each slot's row. Throws InstructionError naming the slot.
+ */
+export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
   const rows = validateProgram(insns);
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i]?.format === 'call_kfunc') {
+      throw new InstructionError(i, `call kfunc (btf id ${insns[i].imm}): kernel functions exist only in the kernel, not in the JIT`);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Build the graph of `insns`, validating them first (checkProgram) unless
+ * `rows` says what checkProgram returned for them. Throws InstructionError naming the slot.
+ */
+export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[] = checkProgram(insns)): ProgramCfg {
   const n = insns.length;
-  const scratch = Scratch.take(n + 1);
+  const scratch = Scratch.take(2 * n + 16);
   const leader = scratch.u8(n + 1);
+  /** 1 at each call target. */
+  const called = scratch.u8(n);
   leader[0] = 1;
-  const calls: number[] = [];
+  let callSites = 0;
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (row === null) continue;
-    const ins = insns[i];
-    if (row.format === 'call_kfunc') {
-      throw new InstructionError(i, `call kfunc (btf id ${ins.imm}): kernel functions exist only in the kernel, not in the JIT`);
-    }
-    const to = jumpTarget(row, ins, i);
+    // Only jump-class instructions jump, call or exit: the others are most of a program.
+    const cls = bpfClass(row.code);
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
+    const to = jumpTarget(row, insns[i], i);
     if (to !== undefined) {
       leader[to] = 1;
-      if (row.format === 'call_local') calls.push(to);
-      else leader[i + 1] = 1;
+      if (row.format === 'call_local') {
+        called[to] = 1;
+        callSites++;
+      } else leader[i + 1] = 1;
     } else if (row.format === 'exit') {
       leader[i + 1] = 1;
     }
@@ -209,7 +223,8 @@ export function buildCfg(insns: readonly Insn[]): ProgramCfg {
         succ[2 * k] = next;
     }
   }
+  const targets: number[] = [];
+  if (callSites > 0) for (let i = 0; i < n; i++) if (called[i]) targets.push(i);
   Scratch.release(scratch);
-  const targets = [...new Set(calls)].sort((x, y) => x - y);
   return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls: targets };
 }

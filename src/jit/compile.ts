@@ -119,9 +119,9 @@ import {
 import { EbpfError } from '../internal/errors.js';
 import { calleeArities } from './arity.js';
 import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
-import type { JitIntrinsic } from './intrinsics.js';
+import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -175,6 +175,8 @@ export interface CompileOptions {
   name?: string;
   /** The program passed the verifier: no instruction budget (see the module comment). */
   verified?: boolean;
+  /** Each program's rows as checkProgram returned them, when the caller checked the programs already (not checked again). */
+  checked?: readonly (readonly (Opcode | null)[])[];
 }
 
 export interface CompiledProgram {
@@ -379,12 +381,10 @@ function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 
  * where that code sits in the module, in place, making the pc map.
  */
 class PcPairs {
-  pairs: Int32Array;
   count = 0;
 
-  constructor(capacity: number) {
-    this.pairs = new Int32Array(capacity);
-  }
+  /** `pairs`: room for the pairs, a part of the buffer of every program of the module (one allocation, not one each). */
+  constructor(public pairs: Int32Array) {}
 
   push(offset: number, pc: number): void {
     if (this.count + 2 > this.pairs.length) {
@@ -430,16 +430,19 @@ class FunctionLowering implements BlockLowering {
     /** The program's [code offset, pc] pairs, this function's appended after the ones before it. */
     private readonly pcs: PcPairs,
     /** A tail-call entry's window of its frame to zero on entry (tailWindow), relative to r10. */
-    private readonly zeroOnEntry?: readonly [number, number],
+    private readonly zeroOnEntry: readonly [number, number] | undefined,
+    /** Whether the program may write r10 or has may_goto somewhere (ProgramFacts): then this function's instructions are scanned for them. */
+    scan: boolean,
   ) {
     let insns = 0;
     let r10Written = false;
     let mayGoto = false;
     // Index loops, not for-of: this runs once per function, too few times for V8 to optimise the iterator away.
     const nodes = graph.nodes;
-    for (let v = 0; v < nodes.length; v++) {
+    for (let v = 0; v < graph.n; v++) {
       const block = nodes[v];
       insns += cfg.blockInsns[block];
+      if (!scan) continue;
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
@@ -447,7 +450,8 @@ class FunctionLowering implements BlockLowering {
         if (row.format === 'may_goto') mayGoto = true;
       }
     }
-    this.w = ByteWriter.take(64 + 16 * insns);
+    // What lowering emits: about 7 bytes an instruction in verified code, 15 with the budget and the 4 GiB checks.
+    this.w = ByteWriter.take(64 + (m.budget ? 24 : 12) * insns);
     this.pcFrom = pcs.count;
     this.labelLocal = f.label;
     this.counts = m.budget;
@@ -1206,28 +1210,52 @@ class FunctionLowering implements BlockLowering {
   }
 
   private callHelper(pc: number, id: number): void {
-    const { w, m, f } = this;
     this.flush();
-    const intrinsic = m.intrinsics.get(id);
-    if (intrinsic) {
-      intrinsic.emit({
-        w,
-        getReg: (r) => this.get(r),
-        setReg: (r) => this.set(r),
-        temp32: (k) => (k === 0 ? f.t32 : f.ea),
-        callImport: (name) => {
-          const imp = m.intrinsicImports.get(name)!;
-          callSlot(w, imp.slot, imp.type);
-        },
-        generic: () => this.genericHelper(pc, id),
-        takePendingTail: () => this.takePendingTail(pc),
-        syncOut: () => this.syncOut(),
-        syncIn: () => this.syncIn(pc),
-        constReg: (r) => loadedConstant(this.cfg, pc, r),
-      });
-      return;
-    }
+    const intrinsic = this.m.intrinsics.get(id);
+    if (intrinsic) intrinsic.emit(new IntrinsicSite(this, pc, id));
+    else this.genericHelper(pc, id);
+  }
+
+  /** @internal For IntrinsicSite: push register r. */
+  getReg(r: number): void {
+    this.get(r);
+  }
+
+  /** @internal For IntrinsicSite: pop register r. */
+  setReg(r: number): void {
+    this.set(r);
+  }
+
+  /** @internal For IntrinsicSite: intrinsic k's i32 temporary. */
+  temp32(k: 0 | 1): number {
+    return k === 0 ? this.f.t32 : this.f.ea;
+  }
+
+  /** @internal For IntrinsicSite: call the intrinsic import `name`. */
+  callImport(name: string): void {
+    const imp = this.m.intrinsicImports.get(name)!;
+    callSlot(this.w, imp.slot, imp.type);
+  }
+
+  /** @internal For IntrinsicSite: the generic call of helper `id` at `pc`, its sync steps, a pending tail call, a constant register. */
+  siteGeneric(pc: number, id: number): void {
     this.genericHelper(pc, id);
+  }
+
+  siteSyncOut(): void {
+    this.syncOut();
+  }
+
+  siteSyncIn(pc: number): void {
+    this.syncIn(pc);
+  }
+
+  siteTail(pc: number): void {
+    this.takePendingTail(pc);
+  }
+
+  siteConst(pc: number, r: number): bigint | undefined {
+    return loadedConstant(this.cfg, pc, r);
   }
 
   /** The helper through its import: r0 from r1–r5, the shared state synchronised around it. */
@@ -1357,6 +1385,30 @@ class FunctionLowering implements BlockLowering {
 }
 
 /**
+ * What an intrinsic writes its code through at the helper call of `id` at
+ * `pc`: an object per call site, not a set of closures (V8 holds a
+ * closure's optimised code weakly, and optimised the same ones again after
+ * each collection).
+ */
+class IntrinsicSite implements IntrinsicEmitter {
+  readonly w: ByteWriter;
+
+  constructor(private readonly l: FunctionLowering, private readonly pc: number, private readonly id: number) {
+    this.w = l.w;
+  }
+
+  getReg(r: number): void { this.l.getReg(r); }
+  setReg(r: number): void { this.l.setReg(r); }
+  temp32(k: 0 | 1): number { return this.l.temp32(k); }
+  callImport(name: string): void { this.l.callImport(name); }
+  generic(): void { this.l.siteGeneric(this.pc, this.id); }
+  takePendingTail(): void { this.l.siteTail(this.pc); }
+  syncOut(): void { this.l.siteSyncOut(); }
+  syncIn(): void { this.l.siteSyncIn(this.pc); }
+  constReg(r: number): bigint | undefined { return this.l.siteConst(this.pc, r); }
+}
+
+/**
  * The value an lddw put in register `r` earlier in the block of `pc`, when
  * nothing between wrote `r` (a map's address, typically), else undefined.
  */
@@ -1401,10 +1453,6 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
  */
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
-  const reach = (from: number, to: number) => {
-    lo = Math.min(lo, from);
-    hi = Math.max(hi, to);
-  };
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
   const fp = new Array<number>(11).fill(NaN);
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
@@ -1440,20 +1488,31 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
           break;
         case 'ldx':
           if (dst === 10) escapes = true;
-          if (!Number.isNaN(fp[src])) reach(fp[src] + ins.off, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (!Number.isNaN(fp[src])) {
+            lo = Math.min(lo, fp[src] + ins.off);
+            hi = Math.max(hi, fp[src] + ins.off + sizeBytes(bpfSize(ins.code)));
+          }
           fp[dst] = NaN;
           break;
         case 'st': case 'stx': case 'atomic':
           if (row.format !== 'st' && !Number.isNaN(fp[src])) escapes = true;
           if (row.format === 'atomic' && ins.imm === BPF_CMPXCHG && !Number.isNaN(fp[0])) escapes = true;
-          if (!Number.isNaN(fp[dst])) reach(fp[dst] + ins.off, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          if (!Number.isNaN(fp[dst])) {
+            lo = Math.min(lo, fp[dst] + ins.off);
+            hi = Math.max(hi, fp[dst] + ins.off + sizeBytes(bpfSize(ins.code)));
+          }
           if (row.format === 'atomic') {
             if (ins.imm === BPF_CMPXCHG) fp[0] = NaN;
             else if (ins.imm & BPF_FETCH) fp[src] = NaN;
           }
           break;
         case 'call_helper': case 'callx':
-          for (let r = 1; r <= 5; r++) if (!Number.isNaN(fp[r])) reach(fp[r], STACK_GUARD);
+          for (let r = 1; r <= 5; r++) {
+            if (!Number.isNaN(fp[r])) {
+              lo = Math.min(lo, fp[r]);
+              hi = Math.max(hi, STACK_GUARD);
+            }
+          }
           if (row.format === 'callx' && !Number.isNaN(fp[dst])) escapes = true;
           for (let r = 0; r <= 5; r++) fp[r] = NaN;
           break;
@@ -1499,24 +1558,29 @@ interface ProgramFacts {
   usesTail: boolean;
   /** Whether the program has atomic instructions (a misaligned one faults). */
   usesAtomic: boolean;
+  /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
+  scan: boolean;
 }
 
-function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramFacts {
-  const cfg = buildCfg(insns);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false };
+/** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
+function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
+  const cfg = buildCfg(insns, checked);
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
     if (!row) continue;
     if (row.format === 'call_helper') {
       const id = insns[pc].imm;
-      const intrinsic = options.intrinsic?.(id);
-      if (intrinsic) facts.intrinsics.set(id, intrinsic);
+      const found = intrinsic?.(id);
+      if (found) facts.intrinsics.set(id, found);
       if (id === BPF_FUNC_tail_call) facts.usesTail = true;
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     if (row.format === 'atomic') facts.usesAtomic = true;
+    // The verifier refuses a write to r10 (frame pointer is read only).
+    if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
   }
   return facts;
 }
@@ -1524,7 +1588,9 @@ function programFacts(insns: readonly Insn[], options: CompileOptions): ProgramF
 function compileModule(programs: readonly (readonly Insn[])[], options: CompileOptions): CompiledProgram[] {
   const form = options.form ?? { kind: 'run' };
   const batch = programs.length > 1;
-  const facts = programs.map((insns) => programFacts(insns, options));
+  const { intrinsic, checked } = options;
+  const facts: ProgramFacts[] = [];
+  for (let p = 0; p < programs.length; p++) facts.push(programFacts(programs[p], intrinsic, checked?.[p], options.verified ?? false));
   if (form.kind === 'callback') {
     const { cfg } = facts[0];
     if (form.pc < 0 || form.pc >= cfg.insns.length || cfg.rows[form.pc] === null) {
@@ -1532,19 +1598,81 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     }
   }
   const intrinsics = new Map<number, JitIntrinsic>();
-  for (const f of facts) for (const [id, i] of f.intrinsics) intrinsics.set(id, i);
+  let tailImport = false;
+  for (let p = 0; p < facts.length; p++) {
+    facts[p].intrinsics.forEach((i, id) => intrinsics.set(id, i));
+    if (facts[p].usesTail) tailImport = true;
+  }
   const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
-  const tailImport = facts.some((f) => f.usesTail);
 
   const mb = new ModuleBuilder();
-  const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const verified = options.verified ?? false;
-  const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   const slots: string[] = [];
-  const slot = (name: string) => slots.push(name) - 1;
-  const host = slot('host');
+  const common = declareImports(mb, intrinsics, intrinsicList, slots, tailImport, options.shared, verified);
+  const subType = common.subType;
+  const selfs: number[] = [];
+  for (let p = 0; p < programs.length; p++) selfs.push(mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
+
+  // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
+  const isRun = form.kind === 'run';
+  const entryPc = form.kind === 'callback' ? form.pc : 0;
+  const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
+  const names: string[] = [];
+  const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
+  const perProgram: DeclaredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p].cfg, selfs[p], p));
+
+  declareFaults(shape, facts, perProgram);
+
+  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry; and
+  // the graph and structurer arrays of every function of the module, one at a time, for the largest program.
+  const pcRoom: number[] = [];
+  let pcTotal = 0, blocks = 0;
+  for (let p = 0; p < facts.length; p++) {
+    pcRoom.push(2 * facts[p].cfg.insns.length + 8 * perProgram[p].entries.length);
+    pcTotal += pcRoom[p];
+    blocks = Math.max(blocks, facts[p].cfg.blockCount);
+  }
+  const pcBuffer = new Int32Array(pcTotal);
+  let pcNext = 0;
+  const arena = Scratch.take(scratchBytes(blocks));
+  const work = graphWork(blocks, arena);
+  const programsOut: LoweredProgram[] = [];
+  for (let p = 0; p < facts.length; p++) {
+    programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
+  }
+  Scratch.release(arena);
+
+  const exportNames = declareExports(shape, common, facts, perProgram);
+  if (options.name !== undefined) mb.setNames(options.name, names);
+  const built = mb.finish();
+  // The bodies are copied into the module: their writers can serve the next compile.
+  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
+
+  const out: CompiledProgram[] = [];
+  for (let p = 0, at = 0; p < facts.length; p++) {
+    const f = facts[p];
+    const { lowered, functions, pcs } = programsOut[p];
+    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
+    at += lowered.length;
+    out.push({
+      bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
+      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
+      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
+    });
+  }
+  return out;
+}
+
+/** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
+function declareImports(
+  mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
+): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'> {
+  const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
+  const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
+  slots.push('host');
   const common = {
-    host,
+    host: 0,
     hostType,
     subType,
     tail: -1,
@@ -1558,17 +1686,18 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   };
   for (const intrinsic of intrinsicList) {
     for (const imp of intrinsic.imports) {
-      common.intrinsicImports.set(imp.name, { slot: slot(imp.name), type: mb.typeIndex(imp.params, imp.results) });
+      common.intrinsicImports.set(imp.name, { slot: slots.push(imp.name) - 1, type: mb.typeIndex(imp.params, imp.results) });
     }
   }
   mb.importTable('env', 'fns', slots.length);
   if (tailImport) common.tail = mb.importFunc('env', 'tailEnter', mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
-  mb.importMemory('env', 'memory', options.shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
+  mb.importMemory('env', 'memory', shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
   common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
   common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
   common.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
-  for (const [name, type] of SHARED_GLOBALS) {
-    const g = mb.importGlobal('env', name, type, true);
+  for (let k = 0; k < SHARED_GLOBALS.length; k++) {
+    const name = SHARED_GLOBALS[k][0];
+    const g = mb.importGlobal('env', name, SHARED_GLOBALS[k][1], true);
     if (name === 'fuel') common.fuel = g;
     else if (name === 'depth') common.depth = g;
     else if (name === 'pktData') common.pktData = g;
@@ -1580,80 +1709,40 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     common.tailId = mb.importGlobal('env', 'tailId', I32, true);
     common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
-  const selfs = programs.map((_, p) => mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
+  return common;
+}
 
-  // Every program's eBPF functions first (their code offsets line up with `lowered`), then the entry wrappers.
-  const isRun = form.kind === 'run';
-  const entryPc = form.kind === 'callback' ? form.pc : 0;
-  const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
-  const names: string[] = [];
-  const perProgram = facts.map((f, p) => {
-    const { cfg } = f;
-    const index = programIndex(common, selfs[p], stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
-    // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
-    const entries = isRun || verified ? [entryPc, ...cfg.calls] : [entryPc, ...cfg.calls.filter((t) => t !== entryPc)];
-    const prefix = batch ? `p${p}_` : '';
-    const funcIndex = entries.map((entry, k) => {
-      const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
-      const i = mb.declareFunc(kind === 'main' ? mainType : kind === 'callee' ? mb.typeIndex(calleeParams(index.arity.get(entry)!), [I64]) : subType);
-      if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
-      names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
-      return i;
-    });
-    return { index, entries, funcIndex };
-  });
-
-  // Each program's fault function, after every program's eBPF functions, when its code has a run-time check
-  // (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+/**
+ * Each program's fault function, after every program's eBPF functions, when its code has a run-time check
+ * (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+ */
+function declareFaults(shape: ModuleShape, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[]): void {
+  const { mb, verified, batch, names } = shape;
   const faultType = mb.typeIndex([I32, I32, I64], []);
-  perProgram.forEach((pp, p) => {
-    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) return;
-    pp.index.fault = mb.declareFunc(faultType);
+  for (let p = 0; p < perProgram.length; p++) {
+    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) continue;
+    const { index } = perProgram[p];
+    index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
     for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
-    hostCall(w, pp.index, 1);
+    hostCall(w, index, 1);
     w.byte(Op.drop);
-    mb.setBody(pp.index.fault, [], w);
+    mb.setBody(index.fault, [], w);
     names.push(batch ? `p${p}_fault` : 'fault');
-  });
+  }
+}
 
-  const programsOut = facts.map((f, p) => {
-    const { cfg } = f;
-    const { index, entries, funcIndex } = perProgram[p];
-    const arena = Scratch.take(scratchBytes(cfg.blockCount));
-    const work = graphWork(cfg.blockCount, arena);
-    const functions: { entry: number; structured: boolean; index: number; main: boolean }[] = [];
-    const lowered: FunctionLowering[] = [];
-    // One pair per instruction (an lddw's two slots make one), a few more per function for its entry.
-    const pcs = new PcPairs(2 * cfg.insns.length + 8 * entries.length);
-    entries.forEach((entry, k) => {
-      const isMain = isRun && k === 0;
-      const isCallee = verified && k > 0;
-      const mark = arena.at;
-      const graph = functionGraph(cfg, cfg.blockOf[entry], work);
-      const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
-      // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
-      const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
-      const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry);
-      if (graph.reducible) emitStructured(graph, cfg, lowering, arena);
-      else emitDispatch(graph, cfg, lowering);
-      // Every path has returned: the end of the body is unreachable.
-      lowering.w.byte(Op.unreachable);
-      mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
-      functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
-      lowered.push(lowering);
-      arena.reset(mark);
-    });
-    Scratch.release(arena);
-    return { functions, lowered, pcs };
-  });
-
+/** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
+function declareExports(
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+): string[] {
+  const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
   if (isRun) {
-    perProgram.forEach((pp, p) => {
+    for (let p = 0; p < perProgram.length; p++) {
       exportNames.push(batch ? `run${p}` : 'run');
-      mb.exportFunc(exportNames[p], pp.funcIndex[0]);
-    });
+      mb.exportFunc(exportNames[p], perProgram[p].funcIndex[0]);
+    }
     // What a run left of the budget, which only an unverified program counts.
     if (!verified) {
       const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
@@ -1677,28 +1766,107 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
       mb.exportFunc('enter', funcIndex[0]);
     }
   }
-  if (options.name !== undefined) mb.setNames(options.name, names);
-  const built = mb.finish();
-  // The bodies are copied into the module: their writers can serve the next compile.
-  for (const { lowered } of programsOut) ByteWriter.release(lowered.map((l) => l.w));
+  return exportNames;
+}
 
-  let at = 0;
-  return facts.map((f, p) => {
-    const { lowered, functions, pcs } = programsOut[p];
-    const pcMap = pcs.pairs.subarray(0, pcs.count);
-    const tailSites = new Set<number>();
-    lowered.forEach((l, k) => {
-      const base = built.codeStarts[at++];
-      const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
-      for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
-      for (const site of l.tailSites) tailSites.add(base + site);
-    });
-    return {
-      bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
-      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
-      exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
-    };
-  });
+/**
+ * What every program of a module is compiled against. The work of each
+ * program and function is done by functions of this file, not closures
+ * made per compile: V8 holds a closure's optimised code weakly, so a
+ * collection threw it away between compiles and optimised it again, over
+ * and over (tens of milliseconds each, on the background threads).
+ */
+interface ModuleShape {
+  readonly mb: ModuleBuilder;
+  readonly form: ModuleForm;
+  readonly isRun: boolean;
+  readonly verified: boolean;
+  readonly batch: boolean;
+  readonly entryPc: number;
+  readonly mainType: number;
+  readonly subType: number;
+  /** The defined functions' names, in order. */
+  readonly names: string[];
+}
+
+/** A program's functions, declared: its index, its entries (the entry, then the call targets), their function indices. */
+interface DeclaredProgram {
+  readonly index: ModuleIndex;
+  readonly entries: readonly number[];
+  readonly funcIndex: readonly number[];
+}
+
+/** Program `p`'s index and functions, declared in the module. */
+function declareProgram(
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, cfg: ProgramCfg, self: number, p: number,
+): DeclaredProgram {
+  const { mb, isRun, verified, entryPc, names } = shape;
+  const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
+  // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
+  const entries = [entryPc];
+  for (const t of cfg.calls) if (isRun || verified || t !== entryPc) entries.push(t);
+  const prefix = shape.batch ? `p${p}_` : '';
+  const funcIndex: number[] = [];
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k];
+    const kind = k > 0 && verified ? 'callee' : isRun && k === 0 ? 'main' : 'sub';
+    const i = mb.declareFunc(kind === 'main' ? shape.mainType : kind === 'callee' ? mb.typeIndex(calleeParams(index.arity.get(entry)!), [I64]) : shape.subType);
+    if (k > 0 || !(isRun || verified)) index.subs.set(entry, i);
+    names.push(prefix + (kind === 'main' ? 'main' : kind === 'callee' ? `callee_${entry}` : `sub_${entry}`));
+    funcIndex.push(i);
+  }
+  return { index, entries, funcIndex };
+}
+
+/** A program's functions, lowered. */
+interface LoweredProgram {
+  readonly functions: { entry: number; structured: boolean; index: number; main: boolean }[];
+  readonly lowered: FunctionLowering[];
+  readonly pcs: PcPairs;
+}
+
+/** Lower each function of a program into its body. */
+function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredProgram, pcs: PcPairs, work: GraphWork): LoweredProgram {
+  const { cfg } = f;
+  const { index, entries, funcIndex } = declared;
+  const { isRun, verified, form } = shape;
+  const functions: LoweredProgram['functions'] = [];
+  const lowered: FunctionLowering[] = [];
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k];
+    const isMain = isRun && k === 0;
+    const isCallee = verified && k > 0;
+    const graph = functionGraph(cfg, cfg.blockOf[entry], work);
+    const frame = isMain ? MAIN_FRAME : isCallee ? CALLEE_FRAME : SUB_FRAME;
+    // An unverified tail-call entry that is also a call target leaves the zeroing to tailWrapper.
+    const zeroOnEntry = form.kind === 'tail' && k === 0 && !(cfg.calls.includes(entry) && !verified) ? tailWindow(index.zero) : undefined;
+    const lowering = new FunctionLowering(cfg, index, frame, isMain, isCallee, graph, pcs, zeroOnEntry, f.scan);
+    if (graph.reducible) emitStructured(graph, cfg, lowering);
+    else emitDispatch(graph, cfg, lowering);
+    // Every path has returned: the end of the body is unreachable.
+    lowering.w.byte(Op.unreachable);
+    shape.mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
+    functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
+    lowered.push(lowering);
+  }
+  return { functions, lowered, pcs };
+}
+
+/**
+ * A program's pc map and tail-call sites, made module offsets: its
+ * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
+ */
+function placeCode(lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number): { pcMap: Int32Array; tailSites: Set<number> } {
+  const pcMap = pcs.pairs.subarray(0, pcs.count);
+  const tailSites = new Set<number>();
+  for (let k = 0; k < lowered.length; k++) {
+    const l = lowered[k];
+    const base = codeStarts[at + k];
+    const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
+    for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
+    for (const site of l.tailSites) tailSites.add(base + site);
+  }
+  return { pcMap, tailSites };
 }
 
 /** host(pc, kind, a, b, c, d, e, f, self). */

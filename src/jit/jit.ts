@@ -18,14 +18,15 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, encodeInsns, sizeBytes, validateProgram, type Insn, type Opcode,
+  BPF_DW, BPF_IMM, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, sizeBytes, validateProgram, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, missingHelper, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, type CachedModule } from './cache.js';
+import { JitCache, bucketName, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
@@ -135,6 +136,26 @@ class ProgramCode implements IntrinsicProgram {
   }
 }
 
+/** A program Jit.load validated and has not compiled yet (Jit.flush compiles every pending one at once). */
+interface PendingLoad {
+  readonly program: JitProgram;
+  readonly insns: readonly Insn[];
+  /** What checkProgram returned for insns at the load (the compile does not check them again). */
+  readonly rows: readonly (Opcode | null)[];
+  /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
+  readonly key: Uint8Array;
+  readonly flags: string;
+  /** bucketOf(key, flags). */
+  readonly bucket: string;
+  readonly verified: boolean;
+}
+
+/** Whether `list` holds a load of the same program as `p`. */
+function hasTwin(list: readonly PendingLoad[], p: PendingLoad): boolean {
+  for (const q of list) if (q.flags === p.flags && sameBytes(q.key, p.key)) return true;
+  return false;
+}
+
 /** A module as the value of a `self` import: an externref global takes any JavaScript value (TypeScript's ImportValue lists only wasm objects). */
 const selfImport = (m: JitModule) => m as unknown as WebAssembly.ImportValue;
 
@@ -167,7 +188,8 @@ class JitModule {
    * imports, bound once, are the first program's, so none may be per-program (Jit.loadAll keeps those apart).
    */
   static batch(jit: Jit, codes: readonly ProgramCode[], compiled: readonly CompiledProgram[], module: WebAssembly.Module): JitModule[] {
-    const mods = compiled.map((c, k) => new JitModule(jit, codes[k], c));
+    const mods: JitModule[] = [];
+    for (let k = 0; k < compiled.length; k++) mods.push(new JitModule(jit, codes[k], compiled[k]));
     const env = mods[0].imports();
     for (let k = 1; k < mods.length; k++) env[`self${k}`] = selfImport(mods[k]);
     const instance = new WebAssembly.Instance(module, { env });
@@ -269,6 +291,8 @@ export class Jit {
   readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
   private pendingTail: JitModule | undefined;
+  /** Programs loaded and not yet compiled (flush). */
+  private pending: PendingLoad[] = [];
   private readonly useIntrinsics: boolean;
 
   constructor(space: AddressSpace, options: JitOptions = {}) {
@@ -311,88 +335,177 @@ export class Jit {
     return this.stackRegion.start + STACK_GUARD + k * FRAME_SPAN;
   }
 
+  /** intrinsicFor, as the compiler takes it (made once). */
+  private readonly intrinsicOf = (id: number) => this.intrinsicFor(id);
+
   /** The intrinsic for helper `id` when this Jit's table holds the helper it stands for. */
   intrinsicFor(id: number): JitIntrinsic | undefined {
     return this.useIntrinsics ? intrinsicFor(this.helpers, id, this.space) : undefined;
   }
 
-  /** Validate and compile a program (or take it from the cache). Throws InstructionError naming the instruction. */
+  /**
+   * Validate a program and take it (throws InstructionError naming the
+   * instruction). Its module comes from the cache, or it is compiled at its
+   * first use (a run, `compiled`, `wasm`, `wat`) together with every other
+   * program loaded since (flush): V8's cost per module (compiling it,
+   * instantiating it) is then paid once for all of them, as Jit.loadAll
+   * pays it for a collection. A program's instructions must not change
+   * between its load and its first use (if they do, that use fails).
+   */
   load(insns: readonly Insn[], options: JitLoadOptions = {}): JitProgram {
-    const main = this.instantiate(insns, { kind: 'run' }, undefined, options.verified ?? false);
-    return new JitProgram(this, main);
+    const taken = this.take(insns, options.verified ?? false);
+    if (taken instanceof JitProgram) return taken;
+    this.pending.push(taken);
+    return taken.program;
   }
 
-  /** Give the call stacks back to the address space. */
+  /** Give the call stacks back to the address space; a program loaded but never used fails at its first use. */
   dispose(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.program.bind(undefined, new EbpfError('EINVAL', 'the Jit was disposed before the program\'s first use compiled it'));
     this.space.release(this.stackRegion);
   }
 
   /**
    * Validate and compile several programs (or take them from the cache):
-   * the ones not in the cache are compiled into one module (compileBatch),
-   * compiled and instantiated once, then cached one by one as load caches
-   * them. Throws InstructionError naming the instruction (not the program:
-   * load each to find which).
-   *
-   * A program with a per-program intrinsic import (bpf_loop's table of its
-   * callbacks) gets a module of its own, as load makes it: one instance
-   * binds each import once, so a batch module could not give two programs
-   * their own tables, and naming such imports per program (as the host
-   * imports are) would spread through the compiler, the text printer and
-   * every instantiation for what is, in a collection, a rare program.
+   * load each, then compile them (with any other program loaded and not
+   * yet used) at once (flush). Throws InstructionError naming the
+   * instruction (not the program: load each to find which), and then
+   * takes none of them.
    */
   loadAll(programs: readonly (readonly Insn[])[], options: JitLoadOptions = {}): JitProgram[] {
     const verified = options.verified ?? false;
-    const mods: (JitModule | undefined)[] = [];
-    const missing: { k: number; key: Uint8Array; flags: string }[] = [];
-    programs.forEach((insns, k) => {
-      const { key, flags, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-      const entry = this.cachedModule(insns, key, flags);
-      if (entry) mods[k] = new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
-      else if (perProgram) mods[k] = this.instantiate(insns, { kind: 'run' }, undefined, verified);
-      else missing.push({ k, key, flags });
-    });
-    if (missing.length === 1) {
-      const { k } = missing[0];
-      mods[k] = this.instantiate(programs[k], { kind: 'run' }, undefined, verified);
-    } else if (missing.length > 1) {
-      const list = missing.map((m) => programs[m.k]);
-      const compiled = compileBatch(list, { shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), name: this.cache.nextName(), verified });
-      const module = this.compileModule(compiled[0].bytes, `these ${list.length} programs`);
-      const codes = compiled.map((c, j) => new ProgramCode(list[j], c.cfg.rows, this.shared, verified));
-      const batch = JitModule.batch(this, codes, compiled, module);
-      missing.forEach((m, j) => {
-        this.cache.set(m.key, m.flags, { compiled: compiled[j], module });
-        mods[m.k] = batch[j];
-      });
+    const taken: (JitProgram | PendingLoad)[] = [];
+    for (let k = 0; k < programs.length; k++) taken.push(this.take(programs[k], verified));
+    const loaded: JitProgram[] = [];
+    for (const t of taken) {
+      if (t instanceof JitProgram) loaded.push(t);
+      else {
+        this.pending.push(t);
+        loaded.push(t.program);
+      }
     }
-    return mods.map((m) => new JitProgram(this, m!));
+    this.flush();
+    return loaded;
+  }
+
+  /**
+   * A program from the cache (validated), one compiled alone now (it has a
+   * per-program intrinsic import: see flush), or the validated program
+   * waiting for flush.
+   */
+  private take(insns: readonly Insn[], verified: boolean): JitProgram | PendingLoad {
+    const { key, flags, bucket, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
+    const entry = this.cachedModule(insns, key, flags, bucket);
+    if (entry) return new JitProgram(this, this.moduleOf(insns, entry, verified));
+    if (perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified));
+    const rows = checkProgram(insns);
+    return { program: new JitProgram(this, undefined, insns), insns, rows, key, flags, bucket, verified };
+  }
+
+  /**
+   * @internal Compile the programs loaded and not yet used, into one module
+   * for the verified ones and one for the others (compileBatch; one
+   * instance each), cache them one by one as a compile alone would, and
+   * give each program its module. A program whose instructions changed
+   * since its load, or whose module does not compile, fails at its use.
+   *
+   * A program with a per-program intrinsic import (bpf_loop's table of its
+   * callbacks) is never pending (take compiles it alone): one instance
+   * binds each import once, so a batch module could not give two programs
+   * their own tables, and naming such imports per program (as the self
+   * imports are) would spread through the compiler, the text printer and
+   * every instantiation for what is, in a collection, a rare program.
+   */
+  flush(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    for (const verified of [true, false]) {
+      const missing: PendingLoad[] = [];
+      const twins: PendingLoad[] = [];
+      const seen = new Map<string, PendingLoad[]>();
+      for (const p of pending) {
+        if (p.verified !== verified) continue;
+        if (!sameInsns(p.insns, p.key)) {
+          p.program.bind(undefined, new EbpfError('EINVAL', `the program's instructions changed between its load and its first use (${p.insns.length} slots)`));
+          continue;
+        }
+        const entry = this.cache.get(p.key, p.flags, p.bucket);
+        if (entry) {
+          p.program.bind(this.moduleOf(p.insns, entry, verified));
+          continue;
+        }
+        // The same program loaded twice before its first use: compiled once, as load would have.
+        const same = seen.get(p.bucket);
+        if (same && hasTwin(same, p)) twins.push(p);
+        else {
+          missing.push(p);
+          if (same) same.push(p); else seen.set(p.bucket, [p]);
+        }
+      }
+      if (missing.length > 0) this.compileLoads(missing, verified);
+      for (const p of twins) {
+        const entry = this.cache.get(p.key, p.flags, p.bucket);
+        if (entry) p.program.bind(this.moduleOf(p.insns, entry, verified));
+        else this.compileLoads([p], verified);
+      }
+    }
+  }
+
+  /** Compile `loads` (validated, unchanged, not in the cache) into one module and bind each program to it. */
+  private compileLoads(loads: readonly PendingLoad[], verified: boolean): void {
+    let compiled: CompiledProgram[], module: WebAssembly.Module;
+    const insns: (readonly Insn[])[] = [], checked: (readonly (Opcode | null)[])[] = [];
+    for (const p of loads) {
+      insns.push(p.insns);
+      checked.push(p.rows);
+    }
+    try {
+      compiled = compileBatch(insns, { shared: this.space.shared, intrinsic: this.intrinsicOf, name: this.cache.nextName(), verified, checked });
+      const what = loads.length === 1 ? `this program (${loads[0].insns.length} slots)` : `these ${loads.length} programs`;
+      module = this.compileModule(compiled[0].bytes, what);
+    } catch (err) {
+      for (const p of loads) p.program.bind(undefined, err as Error);
+      return;
+    }
+    const codes: ProgramCode[] = [];
+    for (let j = 0; j < loads.length; j++) codes.push(new ProgramCode(loads[j].insns, compiled[j].cfg.rows, this.shared, verified));
+    const mods = JitModule.batch(this, codes, compiled, module);
+    for (let j = 0; j < loads.length; j++) {
+      const p = loads[j];
+      this.cache.set(p.key, p.flags, { compiled: compiled[j], module }, p.bucket);
+      p.program.bind(mods[j]);
+    }
+  }
+
+  /** A cached module instantiated for `insns`. */
+  private moduleOf(insns: readonly Insn[], entry: CachedModule, verified: boolean): JitModule {
+    return new JitModule(this, new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
   }
 
   /**
    * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
    * an intrinsic it uses has a per-program import (loadAll).
    */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; perProgram: boolean } {
-    const key = encodeInsns(insns);
-    const ids = new Set<number>();
+  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; bucket: string; perProgram: boolean } {
+    const calls: number[] = [];
+    const { key, hash } = encodeKey(insns, calls);
+    const ids: number[] = [];
     let perProgram = false, knowsMaps = false;
-    // The helper calls: candidates from the key's bytes (little-endian: src is the high nibble of byte 1),
-    // cheaper to scan than the instruction objects, then checked on the instruction.
-    for (let p = 0; p < key.length; p += 8) {
-      if (key[p] !== (BPF_JMP | BPF_CALL) || key[p + 1] >> 4 !== 0) continue;
-      const ins = insns[p >> 3];
-      if (ins.code !== (BPF_JMP | BPF_CALL) || ins.src !== 0) continue;
-      const imm = ins.imm;
-      const intrinsic = this.intrinsicFor(imm);
+    for (let k = 0; k < calls.length; k++) {
+      const id = calls[k];
+      if (ids.includes(id)) continue;
+      const intrinsic = this.intrinsicFor(id);
       if (!intrinsic) continue;
-      ids.add(imm);
+      ids.push(id);
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
       if (intrinsic.knowsMaps) knowsMaps = true;
     }
-    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${[...ids].sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
+    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${ids.sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
     if (knowsMaps) flags += this.descriptorsKey(insns);
-    return { key, flags, perProgram };
+    return { key, flags, bucket: bucketName(hash, key.length, flags), perProgram };
   }
 
   /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
@@ -422,22 +535,22 @@ export class Jit {
    * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
    * a valid one.
    */
-  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string): CachedModule | undefined {
-    const entry = this.cache.get(key, flags);
+  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket?: string): CachedModule | undefined {
+    const entry = this.cache.get(key, flags, bucket);
     if (entry) validateProgram(insns);
     return entry;
   }
 
   /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
   instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false): JitModule {
-    const { key, flags } = this.cacheKey(insns, form, verified);
-    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags);
+    const { key, flags, bucket } = this.cacheKey(insns, form, verified);
+    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags, bucket);
     if (!entry) {
       const compiled = compileProgram(insns, {
-        shared: this.space.shared, intrinsic: (id) => this.intrinsicFor(id), form, name: this.cache.nextName(), verified,
+        shared: this.space.shared, intrinsic: this.intrinsicOf, form, name: this.cache.nextName(), verified,
       });
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
-      this.cache.set(key, flags, entry);
+      this.cache.set(key, flags, entry, bucket);
     }
     return new JitModule(this, code ?? new ProgramCode(insns, entry.compiled.cfg.rows, this.shared, verified), entry.compiled, entry.module);
   }
@@ -654,16 +767,36 @@ export class Jit {
 }
 
 export class JitProgram {
-  readonly compiled: CompiledProgram;
-  private readonly exports: Exports;
+  private main: JitModule | undefined;
+  private exports: Exports | undefined;
+  /** Why the program has no module: its compile failed (Jit.flush). */
+  private failure: Error | undefined;
 
-  constructor(readonly jit: Jit, private readonly main: JitModule) {
-    this.compiled = main.compiled;
-    this.exports = main.exports;
+  /** @internal `main` undefined: the program waits for Jit.flush, which binds it. */
+  constructor(readonly jit: Jit, main: JitModule | undefined, private readonly source?: readonly Insn[]) {
+    if (main) this.bind(main);
+  }
+
+  /** @internal The program's module, or why it has none. */
+  bind(main: JitModule | undefined, failure?: Error): void {
+    this.main = main;
+    this.exports = main?.exports;
+    this.failure = failure;
+  }
+
+  /** The module, compiled now if the program waits for one (Jit.flush). */
+  private ready(): JitModule {
+    if (!this.main && !this.failure) this.jit.flush();
+    if (this.failure) throw this.failure;
+    return this.main!;
+  }
+
+  get compiled(): CompiledProgram {
+    return this.ready().compiled;
   }
 
   get insns(): readonly Insn[] {
-    return this.main.code.insns;
+    return this.main ? this.main.code.insns : this.source!;
   }
 
   /** The wasm module's bytes. */
@@ -677,7 +810,8 @@ export class JitProgram {
   }
 
   run(options: JitRunOptions = {}): JitRunResult {
-    const { jit, exports: x } = this;
+    const { jit } = this;
+    const x = this.exports ?? this.ready().exports;
     const { packet } = options;
     if (packet && !(Number.isInteger(packet.data) && Number.isInteger(packet.dataEnd) && packet.data >= 0 && packet.data <= packet.dataEnd && packet.dataEnd <= 2 ** 32)) {
       throw new EbpfError('EINVAL', `packet: data (${packet.data}) and dataEnd (${packet.dataEnd}) must be addresses below 2^32 with data <= dataEnd`);
@@ -694,12 +828,12 @@ export class JitProgram {
     jit.begin(options, false);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: U64(r0), insns: this.compiled.budget ? jit.maxInsns - x.left() : undefined };
+      const result = { r0: U64(r0), insns: this.main!.compiled.budget ? jit.maxInsns - x.left() : undefined };
       jit.returned();
       return result;
     } catch (err) {
       const result = jit.failed(err);
-      return this.compiled.budget ? result : { r0: result.r0 };
+      return this.main!.compiled.budget ? result : { r0: result.r0 };
     } finally {
       jit.end();
     }

@@ -64,6 +64,13 @@ export interface BlockLowering {
 }
 
 export interface FunctionGraph {
+  /**
+   * The function's node count: the arrays below hold the graph in their
+   * first n (2n, n + 1) entries. They are its GraphWork's, reused by the
+   * next function of the program (a dozen typed arrays per function were a
+   * good part of what a compile allocated).
+   */
+  readonly n: number;
   /** The function's blocks in reverse postorder; a block's position is its node number. */
   readonly nodes: Int32Array;
   /** Successor nodes, [2v] and [2v + 1] (-1: none), as in ProgramCfg.succ. */
@@ -78,9 +85,11 @@ export interface FunctionGraph {
   readonly predStart: Int32Array;
   readonly predList: Int32Array;
   readonly reducible: boolean;
+  /** The arrays, with the structurer's. */
+  readonly work: GraphWork;
 }
 
-/** Work arrays of functionGraph, blockCount long, reused for every function of a program. */
+/** The arrays of functionGraph and emitStructured, blockCount long (or 2, 1 more), made once per program for all its functions. */
 export interface GraphWork {
   /** All -1 between uses. */
   readonly scratch: Int32Array;
@@ -89,22 +98,51 @@ export interface GraphWork {
   readonly iter: Uint8Array;
   readonly stack: Int32Array;
   readonly post: Int32Array;
-  /** Where each function's arrays are carved (functionGraph, emitStructured), given back after it. */
-  readonly arena: Scratch;
+  // The graph's (FunctionGraph), and the ones functionGraph works with.
+  readonly nodes: Int32Array;
+  readonly succ: Int32Array;
+  readonly predStart: Int32Array;
+  readonly predList: Int32Array;
+  readonly fill: Int32Array;
+  readonly idom: Int32Array;
+  readonly childStart: Int32Array;
+  readonly childList: Int32Array;
+  readonly cfill: Int32Array;
+  readonly pre: Int32Array;
+  readonly postNum: Int32Array;
+  readonly it: Int32Array;
+  readonly loopHeader: Uint8Array;
+  readonly merge: Uint8Array;
+  // emitStructured's.
+  readonly loopAt: Int32Array;
+  readonly blockAt: Int32Array;
+  readonly pendIn: Float64Array;
+  readonly pendOut: Float64Array;
 }
 
-/** Bytes of `arena` a program of `blockCount` blocks may need: graphWork's, then one function's at a time. */
+/** Bytes of scratch a program of `blockCount` blocks needs for its GraphWork (graphWork). */
 export const scratchBytes = (blockCount: number) => 104 * blockCount + 512;
 
-export function graphWork(blockCount: number, arena: Scratch): GraphWork {
-  const c = arena;
-  return { scratch: c.i32(blockCount).fill(-1), disc: c.i32(blockCount), stack: c.i32(blockCount), post: c.i32(blockCount), iter: c.u8(blockCount), arena };
+export function graphWork(blockCount: number, c: Scratch): GraphWork {
+  const n = blockCount;
+  return {
+    scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
+    nodes: c.i32(n), succ: c.i32(2 * n), predStart: c.i32(n + 1), predList: c.i32(2 * n), fill: c.i32(n), idom: c.i32(n),
+    childStart: c.i32(n + 1), childList: c.i32(n), cfill: c.i32(n), pre: c.i32(n), postNum: c.i32(n), it: c.i32(n),
+    loopAt: c.i32(n), blockAt: c.i32(n), pendIn: c.f64(n), pendOut: c.f64(n),
+    iter: c.u8(n), loopHeader: c.u8(n), merge: c.u8(n),
+  };
 }
 
+/** Whether successor k of node v is one (not -1) and not the same as successor 0. */
+function distinctSucc(succ: Int32Array, v: number, k: number): boolean {
+  return succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
+}
 
 /**
  * The graph of the function entered at block `entry`: the blocks reachable
- * from it by jumps (not calls). `work` (graphWork) is left as it was found.
+ * from it by jumps (not calls), in `work`'s arrays (valid until the next
+ * call). `work`'s scratch arrays are left as they were found.
  */
 export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): FunctionGraph {
   const { scratch } = work;
@@ -131,13 +169,9 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
   const n = found;
   iter.fill(0, 0, n);
-  // Int32 arrays: nodes n, succ 2n, predStart n + 1, predList at most 2n, fill n, idom n, childStart n + 1,
-  // childList n - 1, cfill n, pre n, postNum n, it n; then loopHeader and merge, n bytes each.
-  const c = work.arena;
-  const nodes = c.i32(n);
+  const { nodes, succ, predStart, predList, fill, idom, childStart, childList, cfill, pre, postNum, it, loopHeader, merge } = work;
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
-  const succ = c.i32(2 * n);
   for (let v = 0; v < n; v++) {
     for (let k = 0; k < 2; k++) {
       const s = cfg.succ[2 * nodes[v] + k];
@@ -147,17 +181,14 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
 
   // Predecessors (distinct), as compressed rows.
-  const predStart = c.i32(n + 1);
-  const distinct = (v: number, k: number) => succ[2 * v + k] >= 0 && (k === 0 || succ[2 * v + 1] !== succ[2 * v]);
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predStart[succ[2 * v + k] + 1]++;
+  predStart.fill(0, 0, n + 1);
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predStart[succ[2 * v + k] + 1]++;
   for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
-  const predList = c.i32(predStart[n]);
-  const fill = c.i32(n);
-  fill.set(predStart.subarray(0, n));
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinct(v, k)) predList[fill[succ[2 * v + k]]++] = v;
+  for (let v = 0; v < n; v++) fill[v] = predStart[v];
+  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
-  const idom = c.i32(n).fill(-1);
+  idom.fill(-1, 0, n);
   idom[0] = 0;
   for (let changed = true; changed;) {
     changed = false;
@@ -182,22 +213,17 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
 
   // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests.
-  const childStart = c.i32(n + 1);
+  childStart.fill(0, 0, n + 1);
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
   for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
-  const childList = c.i32(Math.max(0, n - 1));
-  const cfill = c.i32(n);
-  cfill.set(childStart.subarray(0, n));
+  for (let v = 0; v < n; v++) cfill[v] = childStart[v];
   for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
-  const pre = c.i32(n);
-  const postNum = c.i32(n);
   {
     let clock = 0, top = 1;
     // The dominator tree's path from the root: at most n deep.
     const st = work.stack;
     st[0] = 0;
-    const it = c.i32(n);
-    it.set(childStart.subarray(0, n));
+    for (let v = 0; v < n; v++) it[v] = childStart[v];
     pre[0] = clock++;
     while (top > 0) {
       const v = st[top - 1];
@@ -211,71 +237,99 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
       }
     }
   }
-  const dominates = (a: number, b: number) => pre[a] <= pre[b] && postNum[b] <= postNum[a];
 
-  const loopHeader = c.u8(n);
-  const merge = c.u8(n);
   let reducible = true;
   for (let v = 0; v < n; v++) {
     let forward = 0;
+    loopHeader[v] = 0;
     for (let j = predStart[v]; j < predStart[v + 1]; j++) {
       const p = predList[j];
       if (p < v) forward++;
       else {
         loopHeader[v] = 1;
-        if (!dominates(v, p)) reducible = false;
+        // v dominates p: p is in v's dominator subtree.
+        if (!(pre[v] <= pre[p] && postNum[p] <= postNum[v])) reducible = false;
       }
     }
-    if (forward >= 2) merge[v] = 1;
+    merge[v] = forward >= 2 ? 1 : 0;
   }
-  return { nodes, succ, idom, loopHeader, merge, childStart, childList, predStart, predList, reducible };
+  return { n, nodes, succ, idom, loopHeader, merge, childStart, childList, predStart, predList, reducible, work };
 }
 
 const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
 const enum Ctx { loop, block, if }
 
-/** Emit the function as structured control flow (the graph must be reducible). */
-export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering, c: Scratch): void {
-  const { w } = out;
-  const n = g.nodes.length;
-  // The enclosing constructs, innermost last; where each node's loop and follow-block sit in it.
-  const ctx: Ctx[] = [];
-  const loopAt = c.i32(n).fill(-1);
-  const blockAt = c.i32(n).fill(-1);
-  // Tasks: [kind, a, b] triples on a stack.
-  const tasks: number[] = [Task.tree, 0, 0];
+/**
+ * The state of emitStructured and its branch emitters (methods, not
+ * closures made per function: V8 holds a closure's optimised code weakly,
+ * and optimised it again after each collection that threw it away).
+ */
+class Structurer {
+  /** The enclosing constructs, innermost last. */
+  readonly ctx: Ctx[] = [];
+  /** Tasks: [kind, a, b] triples on a stack. */
+  readonly tasks: number[] = [Task.tree, 0, 0];
+  readonly w: ByteWriter;
+  /** Where each node's loop and follow-block sit in ctx. */
+  readonly loopAt: Int32Array;
+  readonly blockAt: Int32Array;
+  readonly pendIn: Float64Array;
+  readonly pendOut: Float64Array;
 
-  const brDepth = (pos: number) => ctx.length - 1 - pos;
+  constructor(readonly g: FunctionGraph, readonly out: BlockLowering) {
+    const { n } = g;
+    this.w = out.w;
+    this.loopAt = g.work.loopAt.fill(-1, 0, n);
+    this.blockAt = g.work.blockAt.fill(-1, 0, n);
+    const { pendIn, pendOut } = pendingCounts(g, out);
+    this.pendIn = pendIn;
+    this.pendOut = pendOut;
+  }
+
+  /** The branch depth of the construct at `pos` in ctx. */
+  brDepth(pos: number): number {
+    return this.ctx.length - 1 - pos;
+  }
+
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
-  const labelFor = (x: number, t: number): number => {
-    if (t <= x) return brDepth(loopAt[t]);
-    if (g.merge[t]) return brDepth(blockAt[t]);
+  labelFor(x: number, t: number): number {
+    if (t <= x) return this.brDepth(this.loopAt[t]);
+    if (this.g.merge[t]) return this.brDepth(this.blockAt[t]);
     return -1;
-  };
-  const { pendIn, pendOut } = pendingCounts(g, out, c);
-  const branch = (x: number, t: number) => {
-    const depth = labelFor(x, t);
+  }
+
+  branch(x: number, t: number): void {
+    const depth = this.labelFor(x, t);
     if (depth >= 0) {
-      out.settle(pendOut[x], pendIn[t]);
-      w.byte(Op.br);
-      w.u32(depth);
+      this.out.settle(this.pendOut[x], this.pendIn[t]);
+      this.w.byte(Op.br);
+      this.w.u32(depth);
     } else {
-      tasks.push(Task.tree, t, 0);
+      this.tasks.push(Task.tree, t, 0);
     }
-  };
+  }
+
   /** A conditional branch x → t on the condition on the stack, to label `depth`. */
-  const branchIf = (x: number, t: number, depth: number) => {
-    if (pendOut[x] === pendIn[t]) {
+  branchIf(x: number, t: number, depth: number): void {
+    const { w } = this;
+    if (this.pendOut[x] === this.pendIn[t]) {
       w.byte(Op.brIf);
       w.u32(depth);
       return;
     }
     w.byte2(Op.if, ValType.void);
-    out.settle(pendOut[x], pendIn[t]);
+    this.out.settle(this.pendOut[x], this.pendIn[t]);
     w.byte(Op.br);
     w.u32(depth + 1);
     w.byte(Op.end);
-  };
+  }
+}
+
+/** Emit the function as structured control flow (the graph must be reducible). */
+export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
+  const { w } = out;
+  const st = new Structurer(g, out);
+  const { ctx, tasks, loopAt, blockAt, pendIn } = st;
 
   while (tasks.length > 0) {
     const b = tasks.pop()!;
@@ -311,26 +365,26 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
             out.exit(block);
             break;
           case Term.fall: case Term.jump:
-            branch(a, g.succ[2 * a]);
+            st.branch(a, g.succ[2 * a]);
             break;
           default: {
             const taken = g.succ[2 * a], next = g.succ[2 * a + 1];
             out.condition(block);
             if (taken === next) {
               w.byte(Op.drop);
-              branch(a, taken);
+              st.branch(a, taken);
               break;
             }
-            const lt = labelFor(a, taken);
+            const lt = st.labelFor(a, taken);
             if (lt >= 0) {
-              branchIf(a, taken, lt);
-              branch(a, next);
+              st.branchIf(a, taken, lt);
+              st.branch(a, next);
               break;
             }
-            const ln = labelFor(a, next);
+            const ln = st.labelFor(a, next);
             if (ln >= 0) {
               w.byte(Op.i32Eqz);
-              branchIf(a, next, ln);
+              st.branchIf(a, next, ln);
               tasks.push(Task.tree, taken, 0);
               break;
             }
@@ -342,7 +396,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         break;
       }
       case Task.branch:
-        branch(a, b);
+        st.branch(a, b);
         break;
       case Task.else:
         w.byte(Op.else);
@@ -372,9 +426,9 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, out: BlockLowering, c: Scratch): { pendIn: Float64Array; pendOut: Float64Array } {
-  const n = g.nodes.length;
-  const pendIn = c.f64(n), pendOut = c.f64(n);
+function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+  const { n } = g;
+  const pendIn = g.work.pendIn.fill(0, 0, n), pendOut = g.work.pendOut.fill(0, 0, n);
   if (!out.counts) return { pendIn, pendOut };
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;
@@ -406,9 +460,9 @@ function pendingCounts(g: FunctionGraph, out: BlockLowering, c: Scratch): { pend
  */
 export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
   const { w } = out;
-  const n = g.nodes.length;
+  const { n } = g;
   // Layout: blocks in slot order; the label starts at the entry's place.
-  const order = Array.from(g.nodes.keys()).sort((x, y) => g.nodes[x] - g.nodes[y]);
+  const order = Array.from(g.nodes.subarray(0, n).keys()).sort((x, y) => g.nodes[x] - g.nodes[y]);
   const slot = new Int32Array(n);
   order.forEach((v, k) => { slot[v] = k; });
   w.byte(Op.i32Const);

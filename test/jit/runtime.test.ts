@@ -12,10 +12,12 @@ import {
 } from '../../src/helpers/index.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
-  BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, insn, type Insn,
+  BPF_SUB, BPF_W, BPF_X, InstructionError, MAX_BPF_STACK, encodeInsns, insn, type Insn,
 } from '../../src/isa/index.js';
+import { EbpfError } from '../../src/internal/errors.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
+import { bucketName, bucketOf, encodeKey, sameInsns } from '../../src/jit/cache.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
@@ -222,12 +224,15 @@ test('modules are cached by program: loading again, or in another Jit sharing th
   const p1 = a.load(prog);
   const p2 = a.load(prog.map((i) => ({ ...i })));
   const p3 = b.load(prog);
-  assert.equal(cache.size, 1);
+  // A load compiles at the program's first use (here: compiled), with the other programs loaded before it.
   assert.equal(p1.compiled, p2.compiled);
+  assert.equal(cache.size, 1);
   assert.equal(p1.compiled, p3.compiled);
   assert.equal(p3.run().r0, 1n);
-  a.load([call(BPF_FUNC_get_prandom_u32), exit()]);
-  new Jit(shared, { cache, intrinsics: false }).load([call(BPF_FUNC_get_prandom_u32), exit()]).jit.dispose();
+  assert.ok(a.load([call(BPF_FUNC_get_prandom_u32), exit()]).compiled);
+  const plain = new Jit(shared, { cache, intrinsics: false });
+  assert.ok(plain.load([call(BPF_FUNC_get_prandom_u32), exit()]).compiled);
+  plain.dispose();
   assert.equal(cache.size, 3, 'the intrinsics in use are part of the key');
   // dst 16 encodes as dst 0 in the key: the program is still refused, not given the valid one's module.
   assert.throws(() => a.load([{ ...mov(0, 1), dst: 16 }, exit()]), InstructionError);
@@ -237,9 +242,9 @@ test('modules are cached by program: loading again, or in another Jit sharing th
   const small = new JitCache(2);
   const c = new Jit(shared, { cache: small });
   const first = c.load([mov(0, 1), exit()]).compiled;
-  c.load([mov(0, 2), exit()]);
+  assert.ok(c.load([mov(0, 2), exit()]).compiled);
   assert.equal(c.load([mov(0, 1), exit()]).compiled, first);
-  c.load([mov(0, 3), exit()]);
+  assert.ok(c.load([mov(0, 3), exit()]).compiled);
   assert.equal(small.size, 2);
   assert.notEqual(c.load([mov(0, 1), exit()]).compiled, first, 'the oldest module was dropped');
   c.dispose();
@@ -282,6 +287,42 @@ test('loadAll compiles the programs it does not have into one module; each runs,
   assert.throws(() => jit.loadAll([[mov(0, 1), exit()], [mov(0, 1)]]), InstructionError);
   jit.dispose();
   failing.dispose();
+});
+
+test('a cache key made in one pass is encodeInsns\' bytes, bucketOf\'s bucket and the helper calls', () => {
+  const prog = [
+    mov(0, -1), { ...mov(1, 0x7fffffff), off: -32768 }, { ...mov(2, 1), dst: 16, src: 17 }, call(BPF_FUNC_ktime_get_ns),
+    { ...call(7), src: 1 }, ...lddw(3, 0xfedcba9876543210n), { ...exit(), off: 0x1234 }, call(-5),
+  ];
+  const calls: number[] = [];
+  const { key, hash } = encodeKey(prog, calls);
+  assert.deepEqual(key, encodeInsns(prog));
+  assert.equal(bucketName(hash, key.length, 'uv1/run'), bucketOf(key, 'uv1/run'));
+  assert.deepEqual(calls, [BPF_FUNC_ktime_get_ns, -5]);
+  assert.ok(sameInsns(prog, key));
+  assert.ok(!sameInsns([...prog.slice(0, -1), call(-6)], key));
+});
+
+test('programs loaded one by one compile at the first use of one of them, into one module; a changed or abandoned one fails at its use', () => {
+  const jit = new Jit(shared);
+  const programs = [1, 2, 3].map((k) => [mov(0, k), exit()]);
+  const loaded = programs.map((p) => jit.load(p));
+  const verified = jit.load([mov(0, 9), exit()], { verified: true });
+  assert.equal(loaded[2].run().r0, 3n);
+  assert.equal(new Set(loaded.map((p) => p.compiled.bytes)).size, 1, 'the three share one module');
+  assert.notEqual(verified.compiled.bytes, loaded[0].compiled.bytes, 'verified programs have a module of their own');
+  assert.deepEqual([...loaded, verified].map((p) => p.run().r0), [1n, 2n, 3n, 9n]);
+  assert.equal(jit.load(programs[1]).compiled, loaded[1].compiled, 'each is cached as its own');
+  const changed = [mov(0, 4), exit()];
+  const early = jit.load(changed);
+  const other = jit.load([mov(0, 5), exit()]);
+  changed[0] = mov(0, 6);
+  assert.throws(() => early.run(), (e: unknown) => e instanceof EbpfError && e.code === 'EINVAL' && /changed between its load and its first use/.test(e.message));
+  assert.equal(other.run().r0, 5n, 'the others of its batch are not affected');
+  assert.throws(() => jit.load([{ ...mov(0, 1), dst: 11 }, exit()]), InstructionError, 'validated at the load');
+  const abandoned = jit.load([mov(0, 7), exit()]);
+  jit.dispose();
+  assert.throws(() => abandoned.run(), (e: unknown) => e instanceof EbpfError && e.code === 'EINVAL' && /disposed/.test(e.message));
 });
 
 test('the rotate idiom, address sums and byte-swapped 16-bit loads, which the JIT fuses, compute what the interpreter computes', () => {

@@ -134,79 +134,82 @@ export class ModuleBuilder {
     const out = ByteWriter.take(total + 1024);
     out.raw(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
 
-    this.section(out, Section.type, this.types.length, (w) => {
-      for (const t of this.types) {
-        w.byte(0x60);
-        w.u32(t.params.length);
-        for (const p of t.params) w.byte(p);
-        w.u32(t.results.length);
-        for (const r of t.results) w.byte(r);
+    // Sections written in line (closures made per module lose their optimised code to each collection).
+    const w = out;
+    let at = this.begin(out, Section.type, this.types.length);
+    for (const t of this.types) {
+      w.byte(0x60);
+      w.u32(t.params.length);
+      for (const p of t.params) w.byte(p);
+      w.u32(t.results.length);
+      for (const r of t.results) w.byte(r);
+    }
+    this.end(out, at);
+    at = this.begin(out, Section.import, this.imports.length);
+    for (const imp of this.imports) {
+      w.name(imp.module);
+      w.name(imp.name);
+      w.byte(imp.kind);
+      if (imp.kind === ExternKind.func) w.u32(imp.type!);
+      else if (imp.kind === ExternKind.memory) {
+        const m = imp.memory!;
+        w.byte((m.max !== undefined ? 1 : 0) | (m.shared ? 2 : 0));
+        w.u32(m.min);
+        if (m.max !== undefined) w.u32(m.max);
+      } else if (imp.kind === ExternKind.table) {
+        w.byte(0x70);
+        w.byte(0);
+        w.u32(imp.tableMin!);
+      } else {
+        w.byte(imp.global!.type);
+        w.byte(imp.global!.mutable ? 1 : 0);
       }
-    });
-    this.section(out, Section.import, this.imports.length, (w) => {
-      for (const imp of this.imports) {
-        w.name(imp.module);
-        w.name(imp.name);
-        w.byte(imp.kind);
-        if (imp.kind === ExternKind.func) w.u32(imp.type!);
-        else if (imp.kind === ExternKind.memory) {
-          const m = imp.memory!;
-          w.byte((m.max !== undefined ? 1 : 0) | (m.shared ? 2 : 0));
-          w.u32(m.min);
-          if (m.max !== undefined) w.u32(m.max);
-        } else if (imp.kind === ExternKind.table) {
-          w.byte(0x70);
-          w.byte(0);
-          w.u32(imp.tableMin!);
-        } else {
-          w.byte(imp.global!.type);
-          w.byte(imp.global!.mutable ? 1 : 0);
-        }
+    }
+    this.end(out, at);
+    at = this.begin(out, Section.function, this.funcs.length);
+    for (const t of this.funcs) w.u32(t);
+    this.end(out, at);
+    at = this.begin(out, Section.global, this.globals.length);
+    for (const g of this.globals) {
+      w.byte(g.type);
+      w.byte(g.mutable ? 1 : 0);
+      if (g.type === ValType.i64) {
+        w.byte(Op.i64Const);
+        w.s64(g.init ?? 0, (g.init ?? 0) < 0 ? -1 : 0);
+      } else {
+        w.byte(Op.i32Const);
+        w.s32(g.init ?? 0);
       }
-    });
-    this.section(out, Section.function, this.funcs.length, (w) => {
-      for (const t of this.funcs) w.u32(t);
-    });
-    this.section(out, Section.global, this.globals.length, (w) => {
-      for (const g of this.globals) {
-        w.byte(g.type);
-        w.byte(g.mutable ? 1 : 0);
-        if (g.type === ValType.i64) {
-          w.byte(Op.i64Const);
-          w.s64(g.init ?? 0, (g.init ?? 0) < 0 ? -1 : 0);
-        } else {
-          w.byte(Op.i32Const);
-          w.s32(g.init ?? 0);
-        }
-        w.byte(Op.end);
-      }
-    });
-    this.section(out, Section.export, this.exports.length, (w) => {
-      for (const e of this.exports) {
-        w.name(e.name);
-        w.byte(e.kind);
-        w.u32(e.index);
-      }
-    });
+      w.byte(Op.end);
+    }
+    this.end(out, at);
+    at = this.begin(out, Section.export, this.exports.length);
+    for (const e of this.exports) {
+      w.name(e.name);
+      w.byte(e.kind);
+      w.u32(e.index);
+    }
+    this.end(out, at);
 
     const codeStarts: number[] = [];
-    this.section(out, Section.code, this.bodies.length, (w) => {
-      this.bodies.forEach((b, k) => {
-        if (!b) throw new Error(`internal: function ${k + this.importedFuncs} has no body`);
-        const runs = localRuns(b.locals);
-        let declSize = u32Size(runs.length);
-        for (const [count] of runs) declSize += u32Size(count) + 1;
-        w.u32(declSize + b.code.length + 1);
-        w.u32(runs.length);
-        for (const [count, type] of runs) {
-          w.u32(count);
-          w.byte(type);
-        }
-        codeStarts.push(w.length);
-        w.raw(b.code.bytes.subarray(0, b.code.length));
-        w.byte(Op.end);
-      });
-    });
+    at = this.begin(out, Section.code, this.bodies.length);
+    for (let k = 0; k < this.bodies.length; k++) {
+      const b = this.bodies[k];
+      if (!b) throw new Error(`internal: function ${k + this.importedFuncs} has no body`);
+      const runs = localRuns(b.locals);
+      let declSize = u32Size(runs.length / 2);
+      for (let r = 0; r < runs.length; r += 2) declSize += u32Size(runs[r]) + 1;
+      w.u32(declSize + b.code.length + 1);
+      w.u32(runs.length / 2);
+      for (let r = 0; r < runs.length; r += 2) {
+        w.u32(runs[r]);
+        w.byte(runs[r + 1]);
+      }
+      codeStarts.push(w.length);
+      w.raw(b.code.bytes.subarray(0, b.code.length));
+      w.byte(Op.end);
+    }
+    this.end(out, at);
     if (this.names) this.nameSection(out, this.names.module, this.names.funcs);
     const bytes = out.finish();
     ByteWriter.release([out]);
@@ -236,15 +239,22 @@ export class ModuleBuilder {
     out.patchU32(size, out.length - start);
   }
 
-  /** A section: id, size placeholder, count, contents. Empty sections are left out. */
-  private section(out: ByteWriter, id: Section, count: number, write: (w: ByteWriter) => void): void {
-    if (count === 0) return;
+  /**
+   * Start a section: id, size placeholder, count; returns where the
+   * placeholder is (end patches it), or -1 for an empty section, left out.
+   */
+  private begin(out: ByteWriter, id: Section, count: number): number {
+    if (count === 0) return -1;
     out.byte(id);
     const size = out.placeholder();
-    const start = out.length;
     out.u32(count);
-    write(out);
-    out.patchU32(size, out.length - start);
+    return size;
+  }
+
+  /** End the section begin started: its size. */
+  private end(out: ByteWriter, size: number): void {
+    if (size < 0) return;
+    out.patchU32(size, out.length - size - 5);
   }
 }
 
@@ -255,13 +265,18 @@ function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
   return true;
 }
 
-/** Consecutive locals of one type, as the binary declares them. */
-function localRuns(locals: readonly ValType[]): [number, ValType][] {
-  const runs: [number, ValType][] = [];
+/** A cache, not state: the runs of each list of locals (the compiler's are a few constant lists). */
+const runsOf = new WeakMap<readonly ValType[], readonly number[]>();
+
+/** Consecutive locals of one type, as the binary declares them: count, type, count, type, … */
+function localRuns(locals: readonly ValType[]): readonly number[] {
+  let runs = runsOf.get(locals) as number[] | undefined;
+  if (runs) return runs;
+  runs = [];
   for (const t of locals) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === t) last[0]++;
-    else runs.push([1, t]);
+    if (runs.length > 0 && runs[runs.length - 1] === t) runs[runs.length - 2]++;
+    else runs.push(1, t);
   }
+  runsOf.set(locals, runs);
   return runs;
 }

@@ -9,8 +9,14 @@ const utf8 = new TextEncoder();
 
 /** Writers given back with ByteWriter.release, for take to reuse. */
 const spare: ByteWriter[] = [];
-/** At most this many spare writers, none larger than this many bytes, are kept. */
-const MAX_SPARE = 32, MAX_SPARE_BYTES = 1 << 20;
+/**
+ * At most this many spare writers (a batch of programs holds a body for each
+ * of its functions until its module is built), none larger than this many
+ * bytes, and this many bytes in all, are kept.
+ */
+const MAX_SPARE = 1024, MAX_SPARE_BYTES = 1 << 20, MAX_SPARE_TOTAL = 1 << 22;
+/** The bytes of the spare writers' buffers. */
+let spareBytes = 0;
 
 export class ByteWriter {
   bytes: Uint8Array;
@@ -29,6 +35,7 @@ export class ByteWriter {
   static take(capacity: number): ByteWriter {
     const w = spare.pop();
     if (!w) return new ByteWriter(capacity);
+    spareBytes -= w.bytes.length;
     w.length = 0;
     w.ensure(capacity);
     return w;
@@ -36,7 +43,12 @@ export class ByteWriter {
 
   /** Give back writers from take whose bytes nothing reads any more. */
   static release(writers: readonly ByteWriter[]): void {
-    for (const w of writers) if (spare.length < MAX_SPARE && w.bytes.length <= MAX_SPARE_BYTES) spare.push(w);
+    for (const w of writers) {
+      if (spare.length < MAX_SPARE && w.bytes.length <= MAX_SPARE_BYTES && spareBytes + w.bytes.length <= MAX_SPARE_TOTAL) {
+        spare.push(w);
+        spareBytes += w.bytes.length;
+      }
+    }
   }
 
   /** Room for `n` more bytes. */
