@@ -129,3 +129,22 @@ test('loads through pointer chains up to the shipped BTF\'s frontier: the kernel
   }
   assert.ok(stubs > 0, 'some struct one hop beyond the frontier is known only by name');
 });
+
+test('the frontier: every struct within SOCK_BTF_DEPTH hops is whole; one hop beyond, a load through a stub is refused by name', () => {
+  const hops = structsByHop();
+  const isStub = (id: number) => {
+    const t = sockBtf().types[id];
+    return (t.kind === 'struct' || t.kind === 'union') && t.members.length === 0 && t.size > 0;
+  };
+  for (let hop = 1; hop <= SOCK_BTF_DEPTH; hop++) {
+    assert.deepEqual(hops[hop - 1].filter((r) => isStub(r.id)).map((r) => btfTypeName(r.id)), [], `hop ${hop}: structs without members`);
+  }
+  const stubs = hops[SOCK_BTF_DEPTH].filter((r) => isStub(r.id));
+  assert.ok(stubs.length > 0, `hop ${SOCK_BTF_DEPTH + 1} has stubs`);
+  for (const r of stubs) {
+    const insns = assemble(program(r.helper, [...walk(r.chain), 'r2 = *(u8 *)(r1 + 0)']), { helperId: helperIdByName });
+    const o = verify(insns, { progType: 'sched_cls', license: 'GPL', logLevel: 1 });
+    const name = btfTypeName(r.id);
+    assert.equal(o.error?.message.split('\n').pop(), `struct ${name} is known to this verifier only by name: loads through ptr_${name} are not supported yet`);
+  }
+});
