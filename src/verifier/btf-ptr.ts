@@ -1,8 +1,8 @@
 /**
  * PTR_TO_BTF_ID: pointers to kernel structs, typed by the kernel's own BTF.
  * The structs are those of the shipped vmlinux subset (src/platform/sock-btf.ts:
- * the socket structs the bpf_skc_to_* helpers return, with all they hold by
- * value), parsed once on first use. What a load through such a pointer reads
+ * the socket structs the bpf_skc_to_* helpers return and every struct within a
+ * few pointer hops of them, with all they hold by value), parsed once on first use. What a load through such a pointer reads
  * is decided as kernel/bpf/btf.c decides it (`btf_struct_walk`,
  * `btf_struct_access`), and whether a pointer is a socket a helper takes as
  * `btf_struct_ids_match` does: a tcp_sock is a sock_common through its first
@@ -35,7 +35,7 @@ export function btfTypeName(id: number): string {
   return sockBtf().types[id]?.name || '(anon)';
 }
 
-/** A struct known only through pointers: the subset keeps its name and size, not its members. */
+/** A struct beyond the subset's pointer-hop frontier: the subset keeps its name and size, not its members. */
 export function btfIsStub(id: number): boolean {
   const t = sockBtf().types[id];
   return (t.kind === 'struct' || t.kind === 'union') && t.members.length === 0 && t.size > 0;

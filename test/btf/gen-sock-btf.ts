@@ -2,12 +2,14 @@
  * Generate src/platform/sock-btf.ts: the subset of this machine's vmlinux BTF
  * (/sys/kernel/btf/vmlinux) that the socket casts (bpf_skc_to_*) need — the
  * kernel's socket structs with every type they hold by value, so that sizes
- * and member offsets are the kernel's. A struct or union reached only through
- * a pointer is kept as a named struct of its size without members; other
+ * and member offsets are the kernel's, and every struct or union within
+ * SOCK_BTF_DEPTH pointer hops of them, kept whole the same way. A struct or
+ * union further away is kept as a named struct of its size without members; other
  * pointer targets (functions, void, pointers) become void; an int or enum
  * target stays. Deterministic: the same vmlinux gives the same file.
  *
  * Usage: npx tsc -p . && node dist/test/btf/gen-sock-btf.js [/path/to/vmlinux-btf]
+ *        node dist/test/btf/gen-sock-btf.js --sizes [/path/to/vmlinux-btf]   (what each depth would ship)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -21,6 +23,13 @@ export const SOCK_BTF_ROOTS = [
   'sock_common', 'sock', 'inet_sock', 'inet_connection_sock', 'tcp_sock', 'tcp6_sock', 'udp_sock', 'udp6_sock',
   'inet_timewait_sock', 'tcp_timewait_sock', 'request_sock', 'tcp_request_sock', 'unix_sock', 'mptcp_sock',
 ] as const;
+
+/**
+ * How many pointer hops from the roots a struct may be and still be kept whole
+ * (beyond: a stub of its size). On Linux 6.18 the BTF is 26 KB at 0 hops, 64 KB
+ * at 1, 119 KB at 2, 194 KB at 3 and 253 KB at 4: 3 is the deepest under 250 KB.
+ */
+export const SOCK_BTF_DEPTH = 3;
 
 /** Members the runtime fills in (src/helpers/sock.ts), by struct: their offsets and sizes go into the generated file. */
 const RUNTIME_FIELDS: Record<string, readonly string[]> = {
@@ -51,7 +60,7 @@ function layout(btf: Btf): { sizes: Record<string, number>; fields: Record<strin
   return { sizes, fields };
 }
 
-function subset(src: Btf): Btf {
+function subset(src: Btf, depth: number): Btf {
   const out: BtfType[] = [{ kind: 'void', name: '' }];
   const full = new Map<number, number>();
   const stub = new Map<number, number>();
@@ -114,24 +123,40 @@ function subset(src: Btf): Btf {
     if (id === undefined) throw new Error(`vmlinux BTF has no struct ${name}`);
     return id;
   });
-  // First the structs kept whole (the roots and what they hold by value), so a pointer to one is never a stub.
+  // First the structs kept whole (the roots, what they hold by value, and so on for each pointer hop up to `depth`),
+  // so a pointer to one is never a stub.
   const wanted = new Set<number>();
-  const collect = (id: number): void => {
-    const t = src.types[id];
-    if (wanted.has(id) || t.kind === 'ptr' || t.kind === 'void') return;
-    wanted.add(id);
-    if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) collect(m.type);
-    else if (t.kind === 'array') collect(t.type);
-    else if ('type' in t) collect(t.type);
-  };
-  for (const id of roots) collect(id);
+  let frontier = roots;
+  for (let hop = 0; frontier.length; hop++) {
+    const next: number[] = [];
+    const collect = (id: number): void => {
+      const t = src.types[id];
+      if (t.kind === 'ptr') {
+        const target = skip(t.type);
+        const k = src.types[target].kind;
+        if ((k === 'struct' || k === 'union') && !wanted.has(target)) next.push(target);
+        return;
+      }
+      if (wanted.has(id) || t.kind === 'void') return;
+      wanted.add(id);
+      if (t.kind === 'struct' || t.kind === 'union') for (const m of t.members) collect(m.type);
+      else if (t.kind === 'array') collect(t.type);
+      else if ('type' in t) collect(t.type);
+    };
+    for (const id of frontier) collect(id);
+    frontier = hop < depth ? next : [];
+  }
   for (const id of roots) byValue(id);
   return { types: out };
 }
 
 /** The text of src/platform/sock-btf.ts generated from vmlinux BTF bytes of Linux `kernel`. */
-export function renderSockBtf(vmlinux: Uint8Array, kernel: string): string {
-  const btf = subset(parseBtf(vmlinux, 'vmlinux').btf);
+export function renderSockBtf(vmlinux: Uint8Array, kernel: string, depth = SOCK_BTF_DEPTH): string {
+  return render(parseBtf(vmlinux, 'vmlinux').btf, kernel, depth).text;
+}
+
+function render(src: Btf, kernel: string, depth: number): { text: string; btf: Btf; bytes: Uint8Array } {
+  const btf = subset(src, depth);
   const bytes = marshalBtf(btf).bytes;
   const b64 = Buffer.from(bytes).toString('base64');
   const { sizes, fields } = layout(btf);
@@ -139,13 +164,14 @@ export function renderSockBtf(vmlinux: Uint8Array, kernel: string): string {
     `  ${struct}: {\n${Object.entries(f).map(([n, [o, z]]) => `    ${n}: { offset: ${o}, size: ${z} },`).join('\n')}\n  },`);
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 100) lines.push(`  '${b64.slice(i, i + 100)}',`);
-  return `/**
+  const text = `/**
  * GENERATED by test/btf/gen-sock-btf.ts from the vmlinux BTF of Linux ${kernel}: do not edit.
  * Regenerate: npx tsc -p . && node dist/test/btf/gen-sock-btf.js [/sys/kernel/btf/vmlinux]
  *
  * The kernel's socket structs (${SOCK_BTF_ROOTS.join(', ')})
- * with every type they hold by value, as raw little-endian BTF (${bytes.length} bytes, ${btf.types.length - 1} types),
- * base64. Structs reached only through pointers are named structs of their size without members.
+ * with every type they hold by value and every struct within ${depth} pointer hops of them, kept whole too,
+ * as raw little-endian BTF (${bytes.length} bytes, ${btf.types.length - 1} types), base64.
+ * Structs further away are named structs of their size without members.
  */
 
 /** The Linux release the BTF was taken from. */
@@ -166,9 +192,19 @@ export const SOCK_BTF_FIELDS = {
 ${fieldLines.join('\n')}
 } as const;
 `;
+  return { text, btf, bytes };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  if (process.argv[2] === '--sizes') {
+    // What each depth would ship: BTF bytes, types, and the generated source.
+    const src = parseBtf(readFileSync(process.argv[3] ?? '/sys/kernel/btf/vmlinux'), 'vmlinux').btf;
+    for (let depth = 0; depth <= 5; depth++) {
+      const { text, btf, bytes } = render(src, release(), depth);
+      console.log(`depth ${depth}: ${bytes.length} BTF bytes, ${btf.types.length - 1} types, ${text.length} bytes of source`);
+    }
+    process.exit(0);
+  }
   const text = renderSockBtf(readFileSync(process.argv[2] ?? '/sys/kernel/btf/vmlinux'), release());
   writeFileSync(join(repoRoot, 'src', 'platform', 'sock-btf.ts'), text);
   console.log(`src/platform/sock-btf.ts: ${text.length} bytes of source`);

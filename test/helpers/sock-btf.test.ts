@@ -87,6 +87,10 @@ for (const engine of ENGINES) {
     assert.equal(castRun(engine, 'established', 'bpf_skc_to_tcp_sock', 'r1 = *(u64 *)(r0 + 656)\nr8 = *(u32 *)(r1 + 8)\nr8 += 7'), 7);
     const listWalk = 'r1 = *(u64 *)(r0 + 336)\nr1 = *(u64 *)(r1 + 8)\nr2 = *(u64 *)(r1 + 0)\nr8 = 9\nif r2 == 0 goto +1\nr8 = 1';
     assert.equal(castRun(engine, 'established', 'bpf_skc_to_tcp_sock', listWalk), 9);
+    // Pointers to structs the shipped BTF describes whole, several hops deep: skc_net.net->ns.inum, sk_socket->file->f_inode->i_ino.
+    assert.equal(castRun(engine, 'established', 'bpf_skc_to_tcp_sock', 'r1 = *(u64 *)(r0 + 48)\nr8 = *(u32 *)(r1 + 176)\nr8 += 5'), 5);
+    const fileInode = 'r1 = *(u64 *)(r0 + 288)\nr1 = *(u64 *)(r1 + 16)\nr1 = *(u64 *)(r1 + 32)\nr8 = *(u64 *)(r1 + 64)\nr8 += 3';
+    assert.equal(castRun(engine, 'established', 'bpf_skc_to_tcp_sock', fileInode), 3);
   });
 
   test(`${engine}: a looked-up socket is released through its cast`, () => {
