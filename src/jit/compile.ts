@@ -199,6 +199,11 @@ export interface CompiledProgram {
   readonly usesTail: boolean;
   /** Module offsets of the calls to the tail import (a frame waiting there is replaced, in the interpreter). */
   readonly tailSites: ReadonlySet<number>;
+  /**
+   * Where inlined callees' code is: triples [from, to) of module offsets and the pc of the call it stands
+   * for (a frame in that code is the callee's, called from that pc: the call chain has both).
+   */
+  readonly inlined: Int32Array;
   readonly form: ModuleForm;
   readonly name: string | undefined;
   /** Each compiled eBPF function (the entry first), by wasm function index. */
@@ -388,6 +393,7 @@ interface ModuleIndex {
 }
 
 const NO_INLINE: ReadonlyMap<number, boolean> = new Map();
+const NO_SITES = new Int32Array(0);
 
 /**
  * A program's index: the module's, with what is the program's own (written out: spreading an object
@@ -434,6 +440,8 @@ class FunctionLowering implements BlockLowering {
   readonly pcFrom: number;
   /** Offsets in this function's code of its calls to the tail import. */
   readonly tailSites: number[] = [];
+  /** Triples [from, to, call pc] of the inlined callees' code, offsets in this function's code (CompiledProgram.inlined). */
+  readonly inlineSites: number[] = [];
   /** The local of each register: the function's (Frame.reg), or an inlined callee's (inlineReg). */
   private reg: number[];
   /** The local of r10 - MAX_BPF_STACK: the function's, or an inlined callee's. */
@@ -1406,13 +1414,14 @@ class FunctionLowering implements BlockLowering {
    * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
    * leave.
    */
-  private inline(target: number): void {
+  private inline(pc: number, target: number): void {
     const { w, f, cfg, pcs } = this;
     const start = w.length, pcStart = pcs.count;
     const made = this.inlineCode?.get(target);
     if (made) {
       w.raw(made.code);
       for (let k = 0; k < made.pairs.length; k += 2) pcs.push(start + made.pairs[k], made.pairs[k + 1]);
+      this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
       return;
@@ -1444,6 +1453,7 @@ class FunctionLowering implements BlockLowering {
     this.inlined = false;
     this.eaReg = -1;
     this.setAt = -1;
+    this.inlineSites.push(start, w.length, pc);
     const pairs = pcs.pairs.slice(pcStart, pcs.count);
     for (let k = 0; k < pairs.length; k += 2) pairs[k] -= start;
     (this.inlineCode ??= new Map()).set(target, { code: w.bytes.slice(start, w.length), pairs });
@@ -1452,7 +1462,7 @@ class FunctionLowering implements BlockLowering {
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     if (m.inline.has(target)) {
-      this.inline(target);
+      this.inline(pc, target);
       return;
     }
     if (m.verified) {
@@ -1769,11 +1779,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0, at = 0; p < facts.length; p++) {
     const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
+    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, built.codeStarts, at);
     at += lowered.length;
     out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
-      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
+      usesTail: f.usesTail, tailSites, inlined, form, name: options.name, functions,
       exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
     });
   }
@@ -1914,9 +1924,9 @@ interface DeclaredProgram {
 
 /**
  * The call targets of a verified program compiled into their callers (FunctionLowering.inline) rather
- * than as functions: a leaf (it calls no bpf-to-bpf function, no callx, no helper: a helper may read the
- * call chain from the wasm frames), with no may_goto (its count is per function) and no LD_ABS/LD_IND
- * (which may end the run from a function), of at most
+ * than as functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its
+ * depth, the call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per
+ * function) and no LD_ABS/LD_IND (which may end the run from a function), of at most
  * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
  * tail call returns from the function that takes it).
  */
@@ -1935,7 +1945,7 @@ function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): Read
         const row = cfg.rows[pc];
         if (!row) continue;
         switch (row.format) {
-          case 'call_local': case 'call_helper': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false;
+          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false;
         }
         if (readsR10(cfg.insns[pc], row)) r10 = true;
       }
@@ -2024,17 +2034,29 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
  * A program's pc map and tail-call sites, made module offsets: its
  * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
  */
-function placeCode(lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number): { pcMap: Int32Array; tailSites: Set<number> } {
+function placeCode(
+  lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number,
+): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array } {
   const pcMap = pcs.pairs.subarray(0, pcs.count);
   const tailSites = new Set<number>();
+  let sites = 0;
+  for (let k = 0; k < lowered.length; k++) sites += lowered[k].inlineSites.length;
+  const inlined = sites === 0 ? NO_SITES : new Int32Array(sites);
+  sites = 0;
   for (let k = 0; k < lowered.length; k++) {
     const l = lowered[k];
     const base = codeStarts[at + k];
     const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
     for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
     for (const site of l.tailSites) tailSites.add(base + site);
+    const own = l.inlineSites;
+    for (let j = 0; j < own.length; j += 3) {
+      inlined[sites++] = base + own[j];
+      inlined[sites++] = base + own[j + 1];
+      inlined[sites++] = own[j + 2];
+    }
   }
-  return { pcMap, tailSites };
+  return { pcMap, tailSites, inlined };
 }
 
 /** host(pc, kind, a, b, c, d, e, f, self). */

@@ -248,6 +248,12 @@ test('the call chain (bpf_get_stack\'s frames) is the interpreter\'s: innermost 
   assert.deepEqual(jitChains, chains);
   assert.equal(jitChains.length, 3);
   assert.equal(jitChains[2].length, 2, 'f at its call of 901, main at its call of f');
+  // Verified, g is compiled into cb, and f into main (compile.ts, inlinedCallees): the chains are the same.
+  chains.splice(0);
+  const verified = p.jit.load(asm(text), { verified: true });
+  assert.deepEqual(verified.compiled.funcNames, ['main']);
+  verified.run();
+  assert.deepEqual(chains.splice(0), jitChains);
 });
 
 test('bpf_map_lookup_elem on an array runs inline; other maps, and what is not a map, go to the helper', () => {
