@@ -609,12 +609,17 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(alignLog2);
     this.w.u32(offset);
   }
-  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable. */
+  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable: through the fault function, or in verified code the host call itself. */
   private fault(pc: number, kind: Fault, pushArg: () => void): void {
     this.i32c(pc);
     this.i32c(HostCall.fault - kind);
     pushArg();
-    this.w.byte(Op.call); this.w.u32(this.m.fault);
+    if (this.m.fault >= 0) {
+      this.w.byte(Op.call); this.w.u32(this.m.fault);
+    } else {
+      hostCall(this.w, this.m, 1);
+      this.w.byte(Op.drop);
+    }
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
@@ -1679,8 +1684,6 @@ interface ProgramFacts {
   usesCallx: boolean;
   usesPacket: boolean;
   usesTail: boolean;
-  /** Whether the program has atomic instructions (a misaligned one faults). */
-  usesAtomic: boolean;
   /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
   scan: boolean;
 }
@@ -1688,7 +1691,7 @@ interface ProgramFacts {
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1701,7 +1704,6 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
-    if (row.format === 'atomic') facts.usesAtomic = true;
     // The verifier refuses a write to r10 (frame pointer is read only).
     if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
   }
@@ -1752,7 +1754,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
-  declareFaults(shape, facts, perProgram);
+  declareFaults(shape, perProgram);
 
   // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry.
   const pcRoom: number[] = [];
@@ -1839,14 +1841,16 @@ function declareImports(
 }
 
 /**
- * Each program's fault function, after every program's eBPF functions, when its code has a run-time check
- * (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+ * Each unverified program's fault function, after every program's eBPF functions: its many run-time checks
+ * (the budget, the 4 GiB addresses) call it. Verified code has few (atomics, packet loads), each making
+ * the host call itself: a function more costs V8 more per module (validated on its worker threads) than
+ * those few calls' code.
  */
-function declareFaults(shape: ModuleShape, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[]): void {
+function declareFaults(shape: ModuleShape, perProgram: readonly DeclaredProgram[]): void {
   const { mb, verified, batch, names } = shape;
+  if (verified) return;
   const faultType = mb.typeIndex([I32, I32, I64], []);
   for (let p = 0; p < perProgram.length; p++) {
-    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) continue;
     const { index } = perProgram[p];
     index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
