@@ -356,7 +356,7 @@ interface ModuleIndex {
   /** The global holding the program's `self` (the host import's last argument). */
   self: number;
   hostType: number;
-  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
+  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check; -1 in verified code (each check makes the call). */
   fault: number;
   /** The tailEnter import's function index, or -1 when the module takes no tail call. */
   tail: number;
