@@ -85,6 +85,13 @@
  * bpf_loop code call it with; when it is also a call target it is compiled
  * twice.
  *
+ * A verified program's small leaf callees (inlinedCallees) are not
+ * functions at all: each call site holds the callee's code (its pcs kept in
+ * the pc map), on its own frame and its own r6–r9 and r10 in locals of
+ * their own, its exits a br out of the block around it. V8 validates a
+ * module of more than one function on its worker threads, a cost per
+ * module that a one-function module does not pay.
+ *
  * The budget is counted per basic block (its instruction count), the
  * subtraction deferred to where the budget is read or paths with different
  * counts meet (structure.ts's BlockLowering), and checked at loop headers
@@ -192,6 +199,11 @@ export interface CompiledProgram {
   readonly usesTail: boolean;
   /** Module offsets of the calls to the tail import (a frame waiting there is replaced, in the interpreter). */
   readonly tailSites: ReadonlySet<number>;
+  /**
+   * Where inlined callees' code is: triples [from, to) of module offsets and the pc of the call it stands
+   * for (a frame in that code is the callee's, called from that pc: the call chain has both).
+   */
+  readonly inlined: Int32Array;
   readonly form: ModuleForm;
   readonly name: string | undefined;
   /** Each compiled eBPF function (the entry first), by wasm function index. */
@@ -230,6 +242,8 @@ interface Frame {
   fp: number;
   label: number;
   ea: number;
+  /** The first of the locals of an inlined callee (INLINE_LOCALS), after the frame's own. */
+  inl: number;
   /** Types of the locals after the parameters. */
   locals: ValType[];
 }
@@ -239,24 +253,24 @@ const I64 = ValType.i64, I32 = ValType.i32;
 /** Main: params r1–r5, budget, pktData, pktLen; locals r0, r6–r10, fuel, two i64 temps, five i32 temps. */
 const MAIN_FRAME: Frame = {
   reg: [8, 0, 1, 2, 3, 4, 9, 10, 11, 12, 13], fuel: 14, depth: -1, tmpA: 15, tmpB: 16,
-  loops: 17, t32: 18, fp: 19, label: 20, ea: 21,
+  loops: 17, t32: 18, fp: 19, label: 20, ea: 21, inl: 22,
   locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
 };
 const MAIN_BUDGET = 5, MAIN_PKT_DATA = 6, MAIN_PKT_LEN = 7;
 /** Subprograms: params r0–r9, depth, fuel; locals r10, two i64 temps, five i32 temps. */
 const SUB_FRAME: Frame = {
   reg: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12], fuel: 11, depth: 10, tmpA: 13, tmpB: 14,
-  loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
+  loops: 15, t32: 16, fp: 17, label: 18, ea: 19, inl: 20,
   locals: [I64, I64, I64, I32, I32, I32, I32, I32],
 };
 /**
  * A verified program's bpf-to-bpf call targets: params r1–r5, depth; locals r0, r6–r10, fuel (unused: no
  * budget), two i64 temps, five i32 temps.
  */
-/** Its parameters are the depth and r1..rN (calleeParams); r(N+1)..r5 are the first of its locals (calleeLocals). */
+/** Its parameters are the depth and r1..rN (calleeParams); r(N+1)..r5 are the first of its locals (CALLEE_LOCALS). */
 const CALLEE_FRAME: Frame = {
   reg: [6, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11], fuel: 12, depth: 0, tmpA: 13, tmpB: 14,
-  loops: 15, t32: 16, fp: 17, label: 18, ea: 19,
+  loops: 15, t32: 16, fp: 17, label: 18, ea: 19, inl: 20,
   locals: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I32],
 };
 /** (depth, r1..rn) → r0: the calling convention of a verified program's bpf-to-bpf calls (see the module comment). */
@@ -264,7 +278,21 @@ const CALLEE_PARAMS: readonly (readonly ValType[])[] = [0, 1, 2, 3, 4, 5].map((n
 const calleeParams = (n: number): readonly ValType[] => CALLEE_PARAMS[n];
 /** A callee's declared locals: r(n+1)..r5, then CALLEE_FRAME's (made once per arity: one per callee was garbage). */
 const CALLEE_LOCALS: readonly (readonly ValType[])[] = [0, 1, 2, 3, 4, 5].map((n) => [...Array<ValType>(5 - n).fill(I64), ...CALLEE_FRAME.locals]);
-const calleeLocals = (n: number): readonly ValType[] => CALLEE_LOCALS[n];
+/**
+ * An inlined callee's own r6–r9 and r10, and its fp (Frame.inl): its r0–r5 are the caller's locals (r0 its
+ * result, r1–r5 clobbered as after a call), its r6–r9 must not touch the caller's.
+ */
+const INLINE_LOCALS: readonly ValType[] = [I64, I64, I64, I64, I64, I32];
+const MAIN_LOCALS_INLINING = [...MAIN_FRAME.locals, ...INLINE_LOCALS];
+const CALLEE_LOCALS_INLINING: readonly (readonly ValType[])[] = CALLEE_LOCALS.map((l) => [...l, ...INLINE_LOCALS]);
+const SUB_LOCALS_INLINING = [...SUB_FRAME.locals, ...INLINE_LOCALS];
+/**
+ * A verified program's leaf callees of at most this many instructions are compiled into their callers
+ * (FunctionLowering.inline): V8 validates a module of more than one function on its worker threads, tens of
+ * microseconds of CPU per module, where a module of one function costs nothing more; and a call costs more
+ * than a few instructions' code.
+ */
+export const INLINE_MAX_INSNS = 32;
 const MAIN_PARAMS = [I64, I64, I64, I64, I64, ValType.f64, I32, I32];
 export const SUB_PARAMS = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I64];
 export const SUB_RESULTS = [I64, I64, I64, I64, I64, I64, I64];
@@ -328,7 +356,7 @@ interface ModuleIndex {
   /** The global holding the program's `self` (the host import's last argument). */
   self: number;
   hostType: number;
-  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check. */
+  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check; -1 in verified code (each check makes the call). */
   fault: number;
   /** The tailEnter import's function index, or -1 when the module takes no tail call. */
   tail: number;
@@ -343,6 +371,9 @@ interface ModuleIndex {
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
   subs: Map<number, number>;
+  /** The call targets compiled into their callers (inlinedCallees): whether each reads r10; and the graph arrays their code is structured with. */
+  inline: ReadonlyMap<number, boolean>;
+  inlineWork: GraphWork | undefined;
   frameTop: number;
   stackStart: number;
   stackSize: number;
@@ -361,14 +392,17 @@ interface ModuleIndex {
   verified: boolean;
 }
 
+const NO_INLINE: ReadonlyMap<number, boolean> = new Map();
+const NO_SITES = new Int32Array(0);
+
 /**
  * A program's index: the module's, with what is the program's own (written out: spreading an object
  * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
  */
-function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
+function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
     host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
-    arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), frameTop: c.frameTop,
+    arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
     stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
     pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified,
   };
@@ -406,7 +440,21 @@ class FunctionLowering implements BlockLowering {
   readonly pcFrom: number;
   /** Offsets in this function's code of its calls to the tail import. */
   readonly tailSites: number[] = [];
-  private readonly reg: number[];
+  /** Triples [from, to, call pc] of the inlined callees' code, offsets in this function's code (CompiledProgram.inlined). */
+  readonly inlineSites: number[] = [];
+  /** The local of each register: the function's (Frame.reg), or an inlined callee's (inlineReg). */
+  private reg: number[];
+  /** The local of r10 - MAX_BPF_STACK: the function's, or an inlined callee's. */
+  private fp: number;
+  /** Whether the code being lowered is an inlined callee's (one frame deeper; its exits leave its block). */
+  private inlined = false;
+  /** Whether the inlined callee's code is in a block (its exits branch out of it). */
+  private inlineBlock = false;
+  /**
+   * Each inlined callee's code in this function, and its pc pairs (offsets from the code's start), made at
+   * its first call site and copied at the others: the same bytes, for the same locals.
+   */
+  private inlineCode: Map<number, { code: Uint8Array; pairs: Int32Array }> | undefined;
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
   /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
@@ -456,6 +504,7 @@ class FunctionLowering implements BlockLowering {
     this.labelLocal = f.label;
     this.counts = m.budget;
     this.reg = f.reg;
+    this.fp = f.fp;
     this.fpValid = !r10Written;
     this.prologue(mayGoto);
   }
@@ -560,12 +609,17 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(alignLog2);
     this.w.u32(offset);
   }
-  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable. */
+  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable: through the fault function, or in verified code the host call itself. */
   private fault(pc: number, kind: Fault, pushArg: () => void): void {
     this.i32c(pc);
     this.i32c(HostCall.fault - kind);
     pushArg();
-    this.w.byte(Op.call); this.w.u32(this.m.fault);
+    if (this.m.fault >= 0) {
+      this.w.byte(Op.call); this.w.u32(this.m.fault);
+    } else {
+      hostCall(this.w, this.m, 1);
+      this.w.byte(Op.drop);
+    }
     this.w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
@@ -742,9 +796,17 @@ class FunctionLowering implements BlockLowering {
     }
   }
 
-  exit(block: number): void {
+  exit(block: number, nesting: number): void {
     const pc = this.cfg.blockLast[block];
     this.mark(pc);
+    if (this.inlined) {
+      // An inlined callee's exit ends the callee: out of the block around its code.
+      if (this.inlineBlock) {
+        this.w.byte(Op.br);
+        this.w.u32(nesting);
+      }
+      return;
+    }
     this.returnSequence(pc);
   }
 
@@ -861,7 +923,7 @@ class FunctionLowering implements BlockLowering {
   private address(pc: number, base: number, off: number, ea: number): number {
     const { w } = this;
     if (base === 10 && this.fpValid && off >= -MAX_BPF_STACK) {
-      w.byte2(Op.localGet, this.f.fp);
+      w.byte2(Op.localGet, this.fp);
       return off + MAX_BPF_STACK;
     }
     this.checkAbove4GiB(pc, base, off);
@@ -1278,13 +1340,13 @@ class FunctionLowering implements BlockLowering {
    * verifier): its registers stay unpublished.
    */
   private syncOut(): void {
-    const { w, f, m } = this;
+    const { w, m } = this;
     if (!m.verified) {
       this.flush();
       this.getFuel();
       w.byte(Op.globalSet); w.u32(m.fuel);
     }
-    if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
+    this.pushDepth();
     w.byte(Op.globalSet); w.u32(m.depth);
     if (m.verified) return;
     for (const r of [0, 6, 7, 8, 9]) {
@@ -1320,7 +1382,7 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.i32Const, 0);
     w.byte(Op.globalSet); w.u32(m.tailFlag);
     for (let r = 0; r <= 9; r++) this.get(r);
-    if (this.isMain) w.byte2(Op.i32Const, 0); else w.byte2(Op.localGet, f.depth);
+    this.pushDepth();
     this.budgetValue();
     w.byte2(Op.localGet, f.t32);
     this.tailSites.push(w.length);
@@ -1340,8 +1402,74 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.end);
   }
 
+  /** Push the frame depth of the code being lowered: the function's, one more in an inlined callee. */
+  private pushDepth(): void {
+    const { w, f } = this;
+    if (this.isMain) w.byte2(Op.i32Const, this.inlined ? 1 : 0);
+    else {
+      w.byte2(Op.localGet, f.depth);
+      if (this.inlined) { w.byte2(Op.i32Const, 1); w.byte(Op.i32Add); }
+    }
+  }
+
+  /**
+   * A verified program's leaf callee (inlinedCallees) in line, at its call: its instructions with their
+   * own pcs (a fault in it is at its instruction), on the next frame (its r10 one frame up from the
+   * caller's, as the call would give it), its r6–r9 and r10 in locals of its own (the caller's r6–r9
+   * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
+   * leave.
+   */
+  private inline(pc: number, target: number): void {
+    const { w, f, cfg, pcs } = this;
+    const start = w.length, pcStart = pcs.count;
+    const made = this.inlineCode?.get(target);
+    if (made) {
+      w.raw(made.code);
+      for (let k = 0; k < made.pairs.length; k += 2) pcs.push(start + made.pairs[k], made.pairs[k + 1]);
+      this.inlineSites.push(start, w.length, pc);
+      this.eaReg = -1;
+      this.setAt = -1;
+      return;
+    }
+    // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
+    this.setAt = -1;
+    const own = this.reg;
+    if (this.m.inline.get(target)) {
+      this.get(10);
+      this.i64c(FRAME_SPAN);
+      w.byte(Op.i64Add);
+      w.byte2(Op.localTee, f.inl + 4);
+      w.byte(Op.i32WrapI64);
+      this.i32c(MAX_BPF_STACK);
+      w.byte(Op.i32Sub);
+      w.byte2(Op.localSet, f.inl + 5);
+    }
+    this.reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
+    this.fp = f.inl + 5;
+    this.inlined = true;
+    const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
+    // A callee of one block ends at its exit, where its code does: no block to leave.
+    this.inlineBlock = graph.n > 1;
+    if (this.inlineBlock) w.byte2(Op.block, ValType.void);
+    emitStructured(graph, cfg, this);
+    if (this.inlineBlock) w.byte(Op.end);
+    this.reg = own;
+    this.fp = f.fp;
+    this.inlined = false;
+    this.eaReg = -1;
+    this.setAt = -1;
+    this.inlineSites.push(start, w.length, pc);
+    const pairs = pcs.pairs.slice(pcStart, pcs.count);
+    for (let k = 0; k < pairs.length; k += 2) pairs[k] -= start;
+    (this.inlineCode ??= new Map()).set(target, { code: w.bytes.slice(start, w.length), pairs });
+  }
+
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
+    if (m.inline.has(target)) {
+      this.inline(pc, target);
+      return;
+    }
     if (m.verified) {
       if (this.isMain) this.i32c(1);
       else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
@@ -1556,8 +1684,6 @@ interface ProgramFacts {
   usesCallx: boolean;
   usesPacket: boolean;
   usesTail: boolean;
-  /** Whether the program has atomic instructions (a misaligned one faults). */
-  usesAtomic: boolean;
   /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
   scan: boolean;
 }
@@ -1565,7 +1691,7 @@ interface ProgramFacts {
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, usesAtomic: false, scan: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1578,7 +1704,6 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
     }
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
-    if (row.format === 'atomic') facts.usesAtomic = true;
     // The verifier refuses a write to r10 (frame pointer is read only).
     if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
   }
@@ -1619,24 +1744,27 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const mainType = mb.typeIndex(MAIN_PARAMS, [I64]);
   const names: string[] = [];
   const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
+  // The graph and structurer arrays of every function of the module, one at a time, for the largest
+  // program; and in verified code a second set, for the inlined callees structured within a function.
+  let blocks = 0;
+  for (let p = 0; p < facts.length; p++) blocks = Math.max(blocks, facts[p].cfg.blockCount);
+  const arena = Scratch.take((verified ? 2 : 1) * scratchBytes(blocks));
+  const work = graphWork(blocks, arena);
+  const inlineWork = verified ? graphWork(blocks, arena) : undefined;
   const perProgram: DeclaredProgram[] = [];
-  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p].cfg, selfs[p], p));
+  for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
-  declareFaults(shape, facts, perProgram);
+  declareFaults(shape, perProgram);
 
-  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry; and
-  // the graph and structurer arrays of every function of the module, one at a time, for the largest program.
+  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry.
   const pcRoom: number[] = [];
-  let pcTotal = 0, blocks = 0;
+  let pcTotal = 0;
   for (let p = 0; p < facts.length; p++) {
     pcRoom.push(2 * facts[p].cfg.insns.length + 8 * perProgram[p].entries.length);
     pcTotal += pcRoom[p];
-    blocks = Math.max(blocks, facts[p].cfg.blockCount);
   }
   const pcBuffer = new Int32Array(pcTotal);
   let pcNext = 0;
-  const arena = Scratch.take(scratchBytes(blocks));
-  const work = graphWork(blocks, arena);
   const programsOut: LoweredProgram[] = [];
   for (let p = 0; p < facts.length; p++) {
     programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
@@ -1653,11 +1781,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0, at = 0; p < facts.length; p++) {
     const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites } = placeCode(lowered, pcs, built.codeStarts, at);
+    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, built.codeStarts, at);
     at += lowered.length;
     out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
-      usesTail: f.usesTail, tailSites, form, name: options.name, functions,
+      usesTail: f.usesTail, tailSites, inlined, form, name: options.name, functions,
       exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
     });
   }
@@ -1667,7 +1795,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 /** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
 function declareImports(
   mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
-): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'> {
+): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'> {
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   slots.push('host');
@@ -1713,14 +1841,16 @@ function declareImports(
 }
 
 /**
- * Each program's fault function, after every program's eBPF functions, when its code has a run-time check
- * (a verified program without atomics or packet loads has none: every function costs V8 time to compile).
+ * Each unverified program's fault function, after every program's eBPF functions: its many run-time checks
+ * (the budget, the 4 GiB addresses) call it. Verified code has few (atomics, packet loads), each making
+ * the host call itself: a function more costs V8 more per module (validated on its worker threads) than
+ * those few calls' code.
  */
-function declareFaults(shape: ModuleShape, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[]): void {
+function declareFaults(shape: ModuleShape, perProgram: readonly DeclaredProgram[]): void {
   const { mb, verified, batch, names } = shape;
+  if (verified) return;
   const faultType = mb.typeIndex([I32, I32, I64], []);
   for (let p = 0; p < perProgram.length; p++) {
-    if (verified && !facts[p].usesAtomic && !facts[p].usesPacket) continue;
     const { index } = perProgram[p];
     index.fault = mb.declareFunc(faultType);
     const w = new ByteWriter(24);
@@ -1734,7 +1864,7 @@ function declareFaults(shape: ModuleShape, facts: readonly ProgramFacts[], perPr
 
 /** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
 function declareExports(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
 ): string[] {
   const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
@@ -1796,15 +1926,63 @@ interface DeclaredProgram {
   readonly funcIndex: readonly number[];
 }
 
-/** Program `p`'s index and functions, declared in the module. */
+/**
+ * The call targets of a verified program compiled into their callers (FunctionLowering.inline) rather
+ * than as functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its
+ * depth, the call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per
+ * function) and no LD_ABS/LD_IND (which may end the run from a function), of at most
+ * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
+ * tail call returns from the function that takes it).
+ */
+function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, boolean> {
+  const { cfg } = f;
+  if (cfg.calls.length === 0 || f.usesTail) return NO_INLINE;
+  const out = new Map<number, boolean>();
+  for (const t of cfg.calls) {
+    if (t === entryPc) continue;
+    const g = functionGraph(cfg, cfg.blockOf[t], work);
+    let insns = 0, leaf = g.reducible, r10 = false;
+    for (let v = 0; v < g.n && leaf; v++) {
+      const block = g.nodes[v];
+      insns += cfg.blockInsns[block];
+      for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
+        const row = cfg.rows[pc];
+        if (!row) continue;
+        switch (row.format) {
+          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false;
+        }
+        if (readsR10(cfg.insns[pc], row)) r10 = true;
+      }
+    }
+    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, r10);
+  }
+  return out;
+}
+
+/** Whether an instruction may read r10 (an inlined callee that does not needs no r10 of its own). */
+function readsR10(ins: Insn, row: Opcode): boolean {
+  switch (row.format) {
+    case 'alu_reg': case 'jmp_reg': case 'ldx': case 'stx': case 'atomic': return ins.src === 10 || ins.dst === 10;
+    case 'alu_imm': case 'jmp_imm': case 'neg': case 'endian': case 'st': return ins.dst === 10;
+    default: return false;
+  }
+}
+
+/** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees (verified code). */
 function declareProgram(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity'>, cfg: ProgramCfg, self: number, p: number,
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, f: ProgramFacts, self: number, p: number,
+  inlineWork: GraphWork | undefined,
 ): DeclaredProgram {
   const { mb, isRun, verified, entryPc, names } = shape;
+  const { cfg } = f;
   const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
-  // The entry, then the call targets: unverified, an entry of another form than run is its own call target.
+  if (inlineWork) {
+    index.inline = inlinedCallees(f, entryPc, inlineWork);
+    index.inlineWork = inlineWork;
+  }
+  // The entry, then the call targets not inlined: unverified, an entry of another form than run is its own call target.
   const entries = [entryPc];
-  for (const t of cfg.calls) if (isRun || verified || t !== entryPc) entries.push(t);
+  for (const t of cfg.calls) if ((isRun || verified || t !== entryPc) && !index.inline.has(t)) entries.push(t);
   const prefix = shape.batch ? `p${p}_` : '';
   const funcIndex: number[] = [];
   for (let k = 0; k < entries.length; k++) {
@@ -1845,7 +2023,11 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
     else emitDispatch(graph, cfg, lowering);
     // Every path has returned: the end of the body is unreachable.
     lowering.w.byte(Op.unreachable);
-    shape.mb.setBody(funcIndex[k], isCallee ? calleeLocals(index.arity.get(entry)!) : frame.locals, lowering.w);
+    const inlines = index.inline.size > 0;
+    const locals = isCallee
+      ? (inlines ? CALLEE_LOCALS_INLINING : CALLEE_LOCALS)[index.arity.get(entry)!]
+      : inlines ? (isMain ? MAIN_LOCALS_INLINING : SUB_LOCALS_INLINING) : frame.locals;
+    shape.mb.setBody(funcIndex[k], locals, lowering.w);
     functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
     lowered.push(lowering);
   }
@@ -1856,17 +2038,29 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
  * A program's pc map and tail-call sites, made module offsets: its
  * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
  */
-function placeCode(lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number): { pcMap: Int32Array; tailSites: Set<number> } {
+function placeCode(
+  lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number,
+): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array } {
   const pcMap = pcs.pairs.subarray(0, pcs.count);
   const tailSites = new Set<number>();
+  let sites = 0;
+  for (let k = 0; k < lowered.length; k++) sites += lowered[k].inlineSites.length;
+  const inlined = sites === 0 ? NO_SITES : new Int32Array(sites);
+  sites = 0;
   for (let k = 0; k < lowered.length; k++) {
     const l = lowered[k];
     const base = codeStarts[at + k];
     const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
     for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
     for (const site of l.tailSites) tailSites.add(base + site);
+    const own = l.inlineSites;
+    for (let j = 0; j < own.length; j += 3) {
+      inlined[sites++] = base + own[j];
+      inlined[sites++] = base + own[j + 1];
+      inlined[sites++] = own[j + 2];
+    }
   }
-  return { pcMap, tailSites };
+  return { pcMap, tailSites, inlined };
 }
 
 /** host(pc, kind, a, b, c, d, e, f, self). */

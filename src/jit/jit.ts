@@ -650,9 +650,11 @@ export class Jit {
 
   /**
    * The call chain, innermost first, as instruction byte offsets: the wasm
-   * frames of a stack trace, each mapped through its module's pc map. A
-   * frame waiting in a tail call is not there in the interpreter (the
-   * target replaced it), so it is left out.
+   * frames of a stack trace, each mapped through its module's pc map (a
+   * frame in an inlined callee's code stands for two: the callee's and its
+   * caller's at the call, CompiledProgram.inlined). A frame waiting in a
+   * tail call is not there in the interpreter (the target replaced it), so
+   * it is left out.
    */
   private callChain(): bigint[] {
     const limit = Error.stackTraceLimit;
@@ -666,7 +668,13 @@ export class Jit {
     const chain: bigint[] = [];
     for (const m of stack.matchAll(FRAME)) {
       const at = this.locate(m[1], Number(m[2]), parseInt(m[3], 16));
-      if (at && !at.compiled.tailSites.has(at.offset)) chain.push(BigInt(at.pc * 8));
+      if (!at || at.compiled.tailSites.has(at.offset)) continue;
+      chain.push(BigInt(at.pc * 8));
+      // In an inlined callee's code: the callee's frame, then its caller's at the call.
+      const inlined = at.compiled.inlined;
+      for (let k = 0; k < inlined.length; k += 3) {
+        if (at.offset >= inlined[k] && at.offset < inlined[k + 1]) chain.push(BigInt(inlined[k + 2] * 8));
+      }
     }
     return chain;
   }

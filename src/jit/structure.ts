@@ -53,8 +53,8 @@ export interface BlockLowering {
   settle(from: number, to: number): void;
   /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
   condition(block: number): void;
-  /** Block b's exit instruction. */
-  exit(block: number): void;
+  /** Block b's exit instruction, inside `nesting` constructs of the function's code (a br that far leaves it). */
+  exit(block: number, nesting: number): void;
   /** The budget check of a backward jump at `pc` in the dispatch loop (nothing pending). */
   budgetCheck(pc: number): void;
   /** An i32 local for the dispatch loop's label. */
@@ -362,7 +362,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
           case Term.exit:
-            out.exit(block);
+            out.exit(block, ctx.length);
             break;
           case Term.fall: case Term.jump:
             st.branch(a, g.succ[2 * a]);
@@ -508,7 +508,8 @@ export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLoweri
     const pc = cfg.blockLast[block];
     switch (cfg.term[block]) {
       case Term.exit:
-        out.exit(block);
+        // Inside the blocks of slots k+1 … n-1 and the loop.
+        out.exit(block, n - k);
         break;
       case Term.fall: case Term.jump:
         jump(k, g.succ[2 * v], pc);

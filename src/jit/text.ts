@@ -10,9 +10,11 @@ import { printWat, type WatNames } from './wasm/wat.js';
 export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperName: (id: number) => string | undefined): string {
   const r = (k: number) => `r${k}`;
   const temps = ['fuel', 'tmp_a', 'tmp_b', 'loops', 't32', 'fp', 'label', 'ea'];
-  const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
-  const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1)];
-  const calleeLocals = ['depth', r(1), r(2), r(3), r(4), r(5), r(0), r(6), r(7), r(8), r(9), r(10), ...temps];
+  // An inlined callee's own registers and fp follow a function's locals (compile.ts, INLINE_LOCALS).
+  const inlined = ['in_r6', 'in_r7', 'in_r8', 'in_r9', 'in_r10', 'in_fp'];
+  const mainLocals = [r(1), r(2), r(3), r(4), r(5), 'budget', 'pkt_data', 'pkt_len', r(0), r(6), r(7), r(8), r(9), r(10), ...temps, ...inlined];
+  const subLocals = [...Array.from({ length: 10 }, (_, k) => r(k)), 'depth', 'fuel', r(10), ...temps.slice(1), ...inlined];
+  const calleeLocals = ['depth', r(1), r(2), r(3), r(4), r(5), r(0), r(6), r(7), r(8), r(9), r(10), ...temps, ...inlined];
   const lines = disassemble(insns, { indexes: true, helperName }).split('\n');
   const byPc = new Map<number, string>();
   let li = 0;

@@ -203,7 +203,8 @@ test('verified: a call passes r1-r5 and returns r0, the caller keeps r6-r9; in c
     exit`;
   assert.equal(p.run(calls, 0n, undefined, true), 124n);
   const compiled = p.jit.load(asm(calls), { verified: true }).compiled;
-  assert.deepEqual(compiled.funcNames.filter((n) => /^(callee|sub)_/.test(n)), ['callee_8', 'callee_17']);
+  // g, a small leaf, is compiled into f (compile.ts, inlinedCallees).
+  assert.deepEqual(compiled.funcNames.filter((n) => /^(callee|sub)_/.test(n)), ['callee_8']);
   install(2, 'seven', 'r0 = 7\nexit');
   assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(2)}`, 0n, undefined, true), 107n);
   assert.equal(p.run(`call sub\nr0 += 100\nexit\nsub:\n${jump(3)}`, 0n, undefined, true), 199n);
@@ -247,6 +248,12 @@ test('the call chain (bpf_get_stack\'s frames) is the interpreter\'s: innermost 
   assert.deepEqual(jitChains, chains);
   assert.equal(jitChains.length, 3);
   assert.equal(jitChains[2].length, 2, 'f at its call of 901, main at its call of f');
+  // Verified, g is compiled into cb, and f into main (compile.ts, inlinedCallees): the chains are the same.
+  chains.splice(0);
+  const verified = p.jit.load(asm(text), { verified: true });
+  assert.deepEqual(verified.compiled.funcNames, ['main']);
+  verified.run();
+  assert.deepEqual(chains.splice(0), jitChains);
 });
 
 test('bpf_map_lookup_elem on an array runs inline; other maps, and what is not a map, go to the helper', () => {
