@@ -9,18 +9,37 @@
 import type { Insn, Opcode } from '../isa/index.js';
 import type { VerifierState } from './state.js';
 
-/** Successors of one instruction inside its subprogram (`bpf_insn_successors`): calls return to the next one. */
-function successors(insns: readonly Insn[], rows: readonly (Opcode | null)[], i: number): number[] {
-  const row = rows[i];
-  if (!row) return [];
-  switch (row.format) {
-    case 'exit': return [];
-    case 'ja': return [i + insns[i].off + 1];
-    case 'ja32': return [i + insns[i].imm + 1];
-    case 'jmp_reg': case 'jmp_imm': case 'may_goto': return [i + 1, i + insns[i].off + 1];
-    case 'lddw': return [i + 2];
-    default: return [i + 1];
+/**
+ * Successors of each instruction inside its subprogram (`bpf_insn_successors`):
+ * calls return to the next one. Flat arrays (up to two, -1 for none, out of
+ * range dropped) built once: Tarjan's search below and the liveness fixpoint
+ * look at an instruction's successors again each time they come back to it.
+ */
+export function successorTable(insns: readonly Insn[], rows: readonly (Opcode | null)[]): { succ1: Int32Array; succ2: Int32Array } {
+  const n = insns.length;
+  const succ1 = new Int32Array(n).fill(-1), succ2 = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (!row) continue;
+    let a = -1, b = -1;
+    switch (row.format) {
+      case 'exit': break;
+      case 'ja': a = i + insns[i].off + 1; break;
+      case 'ja32': a = i + insns[i].imm + 1; break;
+      case 'jmp_reg': case 'jmp_imm': case 'may_goto': a = i + 1; b = i + insns[i].off + 1; break;
+      case 'lddw': a = i + 2; break;
+      default: a = i + 1;
+    }
+    if (a < 0 || a >= n) a = -1;
+    if (b < 0 || b >= n) b = -1;
+    if (a < 0) {
+      a = b;
+      b = -1;
+    }
+    succ1[i] = a;
+    succ2[i] = b;
   }
+  return { succ1, succ2 };
 }
 
 /**
@@ -37,6 +56,7 @@ export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null
   const NOT_ON_STACK = 0x7fffffff;
   const stack: number[] = [];
   const dfs: number[] = [];
+  const { succ1, succ2 } = successorTable(insns, rows);
   let nextPre = 1;
   let nextScc = 1;
   for (let i = 0; i < n; i++) {
@@ -50,8 +70,9 @@ export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null
         low[w] = pre[w] = nextPre++;
         stack.push(w);
       }
-      const succ = successors(insns, rows, w).filter((s) => s >= 0 && s < n);
-      for (const s of succ) {
+      for (let k = 0; k < 2; k++) {
+        const s = k === 0 ? succ1[w] : succ2[w];
+        if (s < 0) break;
         if (pre[s]) {
           low[w] = Math.min(low[w], low[s]);
         } else {
@@ -63,7 +84,7 @@ export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null
         dfs.pop();
         continue;
       }
-      const assign = stack[stack.length - 1] !== w || succ.includes(w);
+      const assign = stack[stack.length - 1] !== w || succ1[w] === w || succ2[w] === w;
       let t: number;
       do {
         t = stack.pop() as number;
