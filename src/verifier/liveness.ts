@@ -6,18 +6,7 @@
  * and state comparison.
  */
 import { insnUseDef, type Insn, type Opcode } from '../isa/index.js';
-
-function successors(insns: readonly Insn[], row: Opcode, i: number): number[] {
-  const ins = insns[i];
-  switch (row.format) {
-    case 'exit': return [];
-    case 'ja': return [i + ins.off + 1];
-    case 'ja32': return [i + ins.imm + 1];
-    case 'jmp_reg': case 'jmp_imm': case 'may_goto': return [i + 1, i + ins.off + 1];
-    case 'lddw': return [i + 2];
-    default: return [i + 1];
-  }
-}
+import { successorTable } from './scc.js';
 
 /** Live-in register masks per instruction (0 for the second slot of lddw). */
 export function computeLiveRegisters(insns: readonly Insn[], rows: readonly (Opcode | null)[],
@@ -26,16 +15,13 @@ export function computeLiveRegisters(insns: readonly Insn[], rows: readonly (Opc
   const liveIn = new Array<number>(n).fill(0);
   // Flat arrays (use, def, up to two successors or -1): the fixpoint passes run over every instruction several times.
   const use = new Int32Array(n), def = new Int32Array(n);
-  const succ1 = new Int32Array(n).fill(-1), succ2 = new Int32Array(n).fill(-1);
+  const { succ1, succ2 } = successorTable(insns, rows);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (!row) continue;
     const ud = insnUseDef(insns[i], row, helperArgs);
     use[i] = ud.use;
     def[i] = ud.def;
-    const succ = successors(insns, row, i).filter((t) => t >= 0 && t < n);
-    if (succ.length > 0) succ1[i] = succ[0];
-    if (succ.length > 1) succ2[i] = succ[1];
   }
   let changed = true;
   while (changed) {
