@@ -143,8 +143,18 @@ export interface VerifierState {
   mayGotoDepth?: number;
 }
 
+/**
+ * The not_init registers of every checkpoint's state: a checkpoint is only
+ * compared with later states and has its scalars marked precise, never
+ * written otherwise, so they share this one (frozen: a write would throw).
+ * The spilled register of a slot that holds no spill shares it too, in every
+ * state: it is only written in place while the slot holds a spill, and a
+ * spill always stores a register of its own first.
+ */
+const sharedNotInit: RegState = Object.freeze(notInit());
+
 export function emptySlot(): StackSlot {
-  return { slotType: new Array<SlotType>(BPF_REG_SIZE).fill('invalid'), spilledPtr: notInit() };
+  return { slotType: new Array<SlotType>(BPF_REG_SIZE).fill('invalid'), spilledPtr: sharedNotInit };
 }
 
 export function newFrame(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -155,12 +165,6 @@ export function newFrame(frameno: number, callsite: number, subprogno: number): 
   return { regs, stack: [], frameno, callsite, subprogno, inCallbackFn: false, callbackDepth: 0 };
 }
 
-/**
- * The not_init registers of every checkpoint's state: a checkpoint is only
- * compared with later states and has its scalars marked precise, never
- * written otherwise, so they share this one (frozen: a write would throw).
- */
-const checkpointNotInit: RegState = Object.freeze(notInit());
 
 /**
  * A deep copy, at every branch and checkpoint. Field by field as copyReg
@@ -169,15 +173,19 @@ const checkpointNotInit: RegState = Object.freeze(notInit());
  * For a `checkpoint`, not_init registers are not copied.
  */
 export function cloneState(s: VerifierState, checkpoint = false): VerifierState {
-  const copy1 = (r: RegState): RegState => (checkpoint && r.type === 'not_init' ? checkpointNotInit : copyReg(r));
   const frames: FuncState[] = [];
   for (const f of s.frames) {
     const regs: RegState[] = [];
-    for (let r = 0; r < f.regs.length; r++) regs.push(copy1(f.regs[r]));
+    for (let r = 0; r < f.regs.length; r++) {
+      const reg = f.regs[r];
+      regs.push(checkpoint && reg.type === 'not_init' ? sharedNotInit : copyReg(reg));
+    }
     const stack: StackSlot[] = [];
     for (let spi = 0; spi < f.stack.length; spi++) {
       const slot = f.stack[spi];
-      stack.push({ slotType: slot.slotType.slice(), spilledPtr: copy1(slot.spilledPtr) });
+      const ptr = slot.spilledPtr;
+      const shared = ptr.type === 'not_init' && (checkpoint || slot.slotType[BPF_REG_SIZE - 1] !== 'spill');
+      stack.push({ slotType: slot.slotType.slice(), spilledPtr: shared ? sharedNotInit : copyReg(ptr) });
     }
     const frame: Required<FuncState> = {
       regs, stack, frameno: f.frameno, callsite: f.callsite, subprogno: f.subprogno,
