@@ -99,20 +99,25 @@ function agree(t: TestContext, what: string, type: 'sched_cls' | 'xdp', text: st
   return r.kernel.retval;
 }
 
+/** The lookups that find each socket of the world (openWorld), by name: the tuple and how to look it up. */
+function worldLookups(ports: Record<string, number>): Record<string, [Tuple, Partial<LookupOptions>]> {
+  return {
+    listener: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, {}],
+    accepted: [{ saddr: '127.0.0.1', sport: ports.client, daddr: '127.0.0.1', dport: ports.tcp }, {}],
+    client: [{ saddr: '127.0.0.1', sport: ports.tcp, daddr: '127.0.0.1', dport: ports.client }, {}],
+    udp: [{ saddr: '127.0.0.1', sport: 9, daddr: '127.0.0.1', dport: ports.udp }, { helper: 'bpf_sk_lookup_udp' }],
+    udpConnected: [{ saddr: '127.0.0.1', sport: ports.udp, daddr: '127.0.0.1', dport: ports.udpc }, { helper: 'bpf_sk_lookup_udp' }],
+    listener6: [{ saddr: '::1', sport: 1, daddr: '::1', dport: ports.tcp6 }, {}],
+    skc: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, { helper: 'bpf_skc_lookup_tcp' }],
+  };
+}
+
 test('socket lookups on real sockets: every struct bpf_sock field as the kernel reads it', async (t) => {
   if (!kernelOrSkip(t)) return;
   const world = await openWorld();
   try {
     const { ports, sockets } = world;
-    const tuples: Record<string, [Tuple, Partial<LookupOptions>]> = {
-      listener: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, {}],
-      accepted: [{ saddr: '127.0.0.1', sport: ports.client, daddr: '127.0.0.1', dport: ports.tcp }, {}],
-      client: [{ saddr: '127.0.0.1', sport: ports.tcp, daddr: '127.0.0.1', dport: ports.client }, {}],
-      udp: [{ saddr: '127.0.0.1', sport: 9, daddr: '127.0.0.1', dport: ports.udp }, { helper: 'bpf_sk_lookup_udp' }],
-      udpConnected: [{ saddr: '127.0.0.1', sport: ports.udp, daddr: '127.0.0.1', dport: ports.udpc }, { helper: 'bpf_sk_lookup_udp' }],
-      listener6: [{ saddr: '::1', sport: 1, daddr: '::1', dport: ports.tcp6 }, {}],
-      skc: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, { helper: 'bpf_skc_lookup_tcp' }],
-    };
+    const tuples = worldLookups(ports);
     let compared = 0;
     for (const [name, [tuple, o]] of Object.entries(tuples)) {
       // A socket records the receive queue of a packet it takes (sk_rx_queue_set): the test's traffic and its timing decide
@@ -261,13 +266,8 @@ test('bpf_skc_to_* on real sockets: sock_common, sock and tcp_sock fields read a
   const world = await openWorld();
   try {
     const { ports, sockets } = world;
-    const tuples: Record<string, [Tuple, Partial<LookupOptions>]> = {
-      listener: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, {}],
-      accepted: [{ saddr: '127.0.0.1', sport: ports.client, daddr: '127.0.0.1', dport: ports.tcp }, {}],
-      udp: [{ saddr: '127.0.0.1', sport: 9, daddr: '127.0.0.1', dport: ports.udp }, { helper: 'bpf_sk_lookup_udp' }],
-      listener6: [{ saddr: '::1', sport: 1, daddr: '::1', dport: ports.tcp6 }, {}],
-      skc: [{ saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: ports.tcp }, { helper: 'bpf_skc_lookup_tcp' }],
-    };
+    const { listener, accepted, udp, listener6, skc } = worldLookups(ports);
+    const tuples = { listener, accepted, udp, listener6, skc };
     const S = SOCK_BTF_FIELDS.sock, T = SOCK_BTF_FIELDS.tcp_sock;
     const load = (f: { offset: number; size: number }, at = 0) => `r8 = *(${({ 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const)[f.size as 1 | 2 | 4 | 8]} *)(r0 + ${f.offset + at})`;
     // What a lookup finds, through each cast: -2 when the cast gives NULL.
