@@ -45,7 +45,8 @@ export function typeById(btf: Btf, id: number): BtfType {
   return t;
 }
 
-const isModifier = (t: BtfType): t is Extract<BtfType, { type: number }> =>
+/** A typedef or a qualifier (const, volatile, restrict, type tag): a name for the type it refers to. */
+export const isModifier = (t: BtfType): t is Extract<BtfType, { kind: 'typedef' | 'volatile' | 'const' | 'restrict' | 'type_tag' }> =>
   t.kind === 'typedef' || t.kind === 'volatile' || t.kind === 'const' || t.kind === 'restrict' || t.kind === 'type_tag';
 
 /** Follow typedefs and qualifiers (const, volatile, restrict, type tags) to the type they name. */

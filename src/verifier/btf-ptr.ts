@@ -8,7 +8,7 @@
  * `btf_struct_ids_match` does: a tcp_sock is a sock_common through its first
  * members.
  */
-import { parseBtf, typeByName, type Btf, type BtfComposite, type BtfType } from '../btf/index.js';
+import { isModifier, parseBtf, skipModsAndTypedefs, typeByName, type Btf, type BtfComposite, type BtfType } from '../btf/index.js';
 import { SOCK_BTF_BASE64 } from '../platform/index.js';
 
 let parsed: Btf | undefined;
@@ -39,21 +39,6 @@ export function btfTypeName(id: number): string {
 export function btfIsStub(id: number): boolean {
   const t = sockBtf().types[id];
   return (t.kind === 'struct' || t.kind === 'union') && t.members.length === 0 && t.size > 0;
-}
-
-type BtfModifier = Extract<BtfType, { kind: 'typedef' | 'volatile' | 'const' | 'restrict' | 'type_tag' }>;
-
-const isModifier = (t: BtfType): t is BtfModifier =>
-  t.kind === 'typedef' || t.kind === 'volatile' || t.kind === 'const' || t.kind === 'restrict' || t.kind === 'type_tag';
-
-/** `btf_type_skip_modifiers` (typedefs included): the id and type underneath. */
-function skipModifiers(btf: Btf, id: number): { id: number; t: BtfType } {
-  let t = btf.types[id];
-  for (let n = 0; isModifier(t) && n < 32; n++) {
-    id = t.type;
-    t = btf.types[id];
-  }
-  return { id, t };
 }
 
 const isStruct = (t: BtfType): t is BtfComposite => t.kind === 'struct' || t.kind === 'union';
@@ -95,9 +80,8 @@ type Walk =
 function structWalk(btf: Btf, id: number, off: number, size: number, flag: { untrusted: boolean }): Walk {
   // The kernel compares the offset as a u32: a negative one is past every struct.
   off >>>= 0;
-  let t = skipModifiers(btf, id).t;
+  let t = skipModsAndTypedefs(btf, id).type;
   for (;;) {
-    if (isModifier(t)) t = skipModifiers(btf, t.type).t;
     const tname = t.name || '(anon)';
     if (!isStruct(t)) return { kind: 'error', message: `Type '${tname}' is not a struct` };
     const vlen = t.members.length;
@@ -105,12 +89,12 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flag: { unt
     if (off + size > t.size) {
       // A flexible array at the end may be indexed past the struct's size.
       const last = t.members[vlen - 1];
-      const arr = last && skipModifiers(btf, last.type).t;
+      const arr = last && skipModsAndTypedefs(btf, last.type).type;
       const beyond = { kind: 'error' as const, message: `access beyond struct ${tname} at off ${off} size ${size}` };
       if (!arr || arr.kind !== 'array' || arr.nelems !== 0) return beyond;
       const moff = last.bitOffset / 8;
       if (off < moff) return beyond;
-      const elem = skipModifiers(btf, arr.type).t;
+      const elem = skipModsAndTypedefs(btf, arr.type).type;
       if (elem.kind === 'int') return { kind: 'scalar' };
       if (!isStruct(elem)) return beyond;
       off = (off - moff) % elem.size;
@@ -151,8 +135,8 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flag: { unt
         if (msize !== size || off !== moff) {
           return { kind: 'error', message: `cannot access ptr member ${mname} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
         }
-        const target = skipModifiers(btf, mtype.type);
-        return isStruct(target.t) ? { kind: 'ptr', id: target.id, fieldName: member.name } : { kind: 'ptrUntrusted' };
+        const target = skipModsAndTypedefs(btf, mtype.type);
+        return isStruct(target.type) ? { kind: 'ptr', id: target.id, fieldName: member.name } : { kind: 'ptrUntrusted' };
       }
       if (off + size > mtrueEnd && !flag.untrusted) {
         return { kind: 'error', message: `access beyond the end of member ${mname} (mend:${mtrueEnd}) in struct ${tname} with off ${off} size ${size}` };
