@@ -6,16 +6,15 @@
  * and state comparison.
  */
 import { insnUseDef, type Insn, type Opcode } from '../isa/index.js';
-import { successorTable } from './scc.js';
+import type { SuccessorTable } from './scc.js';
 
 /** Live-in register masks per instruction (0 for the second slot of lddw). */
-export function computeLiveRegisters(insns: readonly Insn[], rows: readonly (Opcode | null)[],
+export function computeLiveRegisters(insns: readonly Insn[], rows: readonly (Opcode | null)[], { succ1, succ2 }: SuccessorTable,
   helperArgs: (id: number) => number): number[] {
   const n = insns.length;
   const liveIn = new Array<number>(n).fill(0);
-  // Flat arrays (use, def, up to two successors or -1): the fixpoint passes run over every instruction several times.
+  // Flat arrays (use, def; the successors are a table too): the fixpoint passes run over every instruction several times.
   const use = new Int32Array(n), def = new Int32Array(n);
-  const { succ1, succ2 } = successorTable(insns, rows);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (!row) continue;

@@ -15,7 +15,12 @@ import type { VerifierState } from './state.js';
  * range dropped) built once: Tarjan's search below and the liveness fixpoint
  * look at an instruction's successors again each time they come back to it.
  */
-export function successorTable(insns: readonly Insn[], rows: readonly (Opcode | null)[]): { succ1: Int32Array; succ2: Int32Array } {
+export interface SuccessorTable {
+  readonly succ1: Int32Array;
+  readonly succ2: Int32Array;
+}
+
+export function successorTable(insns: readonly Insn[], rows: readonly (Opcode | null)[]): SuccessorTable {
   const n = insns.length;
   const succ1 = new Int32Array(n).fill(-1), succ2 = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -48,15 +53,14 @@ export function successorTable(insns: readonly Insn[], rows: readonly (Opcode | 
  * loop gets 0. (Linux 6.18 does not count a callback-calling helper call as
  * a loop by itself; later kernels do.)
  */
-export function computeScc(insns: readonly Insn[], rows: readonly (Opcode | null)[]): Int32Array {
-  const n = insns.length;
+export function computeScc({ succ1, succ2 }: SuccessorTable): Int32Array {
+  const n = succ1.length;
   const scc = new Int32Array(n);
   const pre = new Int32Array(n);
   const low = new Int32Array(n);
   const NOT_ON_STACK = 0x7fffffff;
   const stack: number[] = [];
   const dfs: number[] = [];
-  const { succ1, succ2 } = successorTable(insns, rows);
   let nextPre = 1;
   let nextScc = 1;
   for (let i = 0; i < n; i++) {

@@ -33,7 +33,7 @@ import {
   type PrecisionLog,
 } from './precision.js';
 import { regsExactMatcher, statesEqual } from './prune.js';
-import { computeScc, sccCallchain } from './scc.js';
+import { computeScc, sccCallchain, successorTable, type SuccessorTable } from './scc.js';
 import { isSockType, sockAccessValid } from './sock.js';
 import { btfIsStub, btfStructAccess, btfStructId, btfStructIdsMatch, btfTypeName } from './btf-ptr.js';
 import {
@@ -269,6 +269,8 @@ class Env {
   readonly bucketStates = new Map<number, number>();
   /** Live registers before each instruction. */
   readonly liveIn: number[];
+  /** Each instruction's successors inside its subprogram, for the register liveness and the SCCs. */
+  readonly successors: SuccessorTable;
   /** Live stack slots (live-stack.ts), made once the CFG is known. */
   liveStack!: StackLiveness;
   readonly stack: Branch[] = [];
@@ -327,7 +329,8 @@ class Env {
     };
     this.funcLinkage = funcLinkages(options);
     this.prunePoints = new SmallSet(insns.length);
-    this.liveIn = computeLiveRegisters(insns, this.rows, (id) => this.prog.proto(id)?.args.length ?? 5);
+    this.successors = successorTable(insns, this.rows);
+    this.liveIn = computeLiveRegisters(insns, this.rows, this.successors, (id) => this.prog.proto(id)?.args.length ?? 5);
     this.precisionLog = level > 1 ? {
       write: (text) => this.verbose(text),
       insn: (i) => formatInsn(this.insns, i, this.disasm),
@@ -598,7 +601,7 @@ function check(insns: readonly Insn[], options: VerifyOptions, walkLevel: 0 | 1 
     checkCfg(env);
     if (!options.funcInfo?.length && !options.lineInfo?.length) checkAbnormalReturn(env);
     env.initLiveStack();
-    env.scc = computeScc(env.insns, env.rows);
+    env.scc = computeScc(env.successors);
     doCheck(env, mainEntryState(), 0);
     checkGlobalFuncs(env);
   } catch (err) {
