@@ -48,13 +48,13 @@ export class JitCache {
     return this.byName.get(name)?.find((c) => c.functions.some((f) => f.index === func));
   }
 
-  /** The module cached for `key` and `flags`; `bucket`: bucketOf(key, flags), when the caller has it. */
-  get(key: Uint8Array, flags: string, bucket = bucketOf(key, flags)): CachedModule | undefined {
+  /** The module cached for `key` and `flags`, in `bucket` (bucketName of the key's hash, encodeKey). */
+  get(key: Uint8Array, flags: string, bucket: string): CachedModule | undefined {
     return this.buckets.get(bucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
   }
 
   /** Cache `entry` for `key` and `flags`; `bucket` as get takes it. */
-  set(key: Uint8Array, flags: string, entry: CachedModule, bucket = bucketOf(key, flags)): void {
+  set(key: Uint8Array, flags: string, entry: CachedModule, bucket: string): void {
     if (this.order.length >= this.maxEntries) {
       const old = this.order.shift()!;
       const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
@@ -85,22 +85,13 @@ export class JitCache {
 
 const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
-/** The bucket of a key: its hash, length and flags. */
+/** The bucket of a key: its hash (FNV-1a of its little-endian 32-bit words, encodeKey), length and flags. */
 export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
-
-/** FNV-1a of the key's little-endian 32-bit words (a quarter of the steps of bytes), with the length and flags. */
-export function bucketOf(key: Uint8Array, flags: string): string {
-  let h = FNV_BASIS;
-  let i = 0;
-  for (; i + 4 <= key.length; i += 4) h = Math.imul(h ^ (key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24)), FNV_PRIME);
-  for (; i < key.length; i++) h = Math.imul(h ^ key[i], FNV_PRIME);
-  return bucketName(h, key.length, flags);
-}
 
 /**
  * A program's cache key in one pass over its instructions: their bytes as
  * encodeInsns encodes them (little-endian; each field truncated to its
- * width), their hash (bucketName(hash, key.length, flags) is bucketOf's bucket), and the imm
+ * width), their hash (for bucketName), and the imm
  * of each helper call (code BPF_JMP | BPF_CALL, src 0), appended to `calls`.
  */
 export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8Array; hash: number } {

@@ -145,7 +145,7 @@ interface PendingLoad {
   /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
   readonly key: Uint8Array;
   readonly flags: string;
-  /** bucketOf(key, flags). */
+  /** bucketName(key's hash, its length, flags). */
   readonly bucket: string;
   readonly verified: boolean;
 }
@@ -535,7 +535,7 @@ export class Jit {
    * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
    * a valid one.
    */
-  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket?: string): CachedModule | undefined {
+  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket: string): CachedModule | undefined {
     const entry = this.cache.get(key, flags, bucket);
     if (entry) validateProgram(insns);
     return entry;
