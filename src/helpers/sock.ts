@@ -391,7 +391,8 @@ export class SocketTable implements SocketResolver {
 
   private place(s: Omit<Sock, 'region' | 'address' | 'tcpAddress' | 'kernelAddress' | 'kernelRegion' | 'held'>, type = s.protocol === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM): Sock {
     const region = this.space.alloc(`sock:${s.cookie}`, SOCK_SIZE + SIZEOF_BPF_TCP_SOCK, 'data', false);
-    const kernelRegion = this.space.alloc(`sock:${s.cookie}:${kernelStruct(s)}`, SOCK_BTF_SIZES[kernelStruct(s)], 'data', false);
+    const struct = kernelStruct(s);
+    const kernelRegion = this.space.alloc(`sock:${s.cookie}:${struct}`, SOCK_BTF_SIZES[struct], 'data', false);
     const sock: Sock = {
       ...s, region, address: region.start, tcpAddress: region.start + SOCK_SIZE, kernelRegion, kernelAddress: kernelRegion.start, held: 0,
     };
