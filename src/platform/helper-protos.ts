@@ -91,6 +91,8 @@ export interface BpfFuncProto {
   pktAccess: boolean;
   /** May sleep: callable only from sleepable programs. */
   mightSleep: boolean;
+  /** May move or resize the packet (`bpf_helper_changes_pkt_data`): the verifier invalidates packet pointers after it. */
+  changesPktData: boolean;
   ret: HelperRet;
   /** arg1..arg5; the call ignores registers past the last. */
   args: readonly HelperArg[];
@@ -153,6 +155,18 @@ interface ProtoSpec {
   allowed?: HelperAllowed;
 }
 
+/**
+ * `bpf_helper_changes_pkt_data` (net/core/filter.c, 6.18): the helpers that may move or resize the packet.
+ * A tail call is not one of them (it returns only when no program ran), but it makes the subprogram it is
+ * in one that changes packet data for its callers.
+ */
+const CHANGES_PKT_DATA: ReadonlySet<string> = new Set([
+  'clone_redirect', 'l3_csum_replace', 'l4_csum_replace', 'lwt_push_encap', 'lwt_seg6_action', 'lwt_seg6_adjust_srh',
+  'lwt_seg6_store_bytes', 'msg_pop_data', 'msg_pull_data', 'msg_push_data', 'skb_adjust_room', 'skb_change_head',
+  'skb_change_proto', 'skb_change_tail', 'skb_pull_data', 'skb_store_bytes', 'skb_vlan_pop', 'skb_vlan_push',
+  'store_hdr_opt', 'xdp_adjust_head', 'xdp_adjust_meta', 'xdp_adjust_tail',
+]);
+
 function proto(helper: string, spec: ProtoSpec = {}): BpfFuncProto {
   const id = helperIdByName(helper);
   if (id === undefined) throw new EbpfError('EPLATFORM', `helper prototypes: unknown helper '${helper}'`);
@@ -170,6 +184,7 @@ function proto(helper: string, spec: ProtoSpec = {}): BpfFuncProto {
     gplOnly: spec.gpl ?? false,
     pktAccess: spec.pkt ?? false,
     mightSleep: spec.sleep ?? false,
+    changesPktData: CHANGES_PKT_DATA.has(helper),
     ret: { ...ret, ...(spec.retBtf ? { btfStruct: spec.retBtf } : {}), ...(spec.retSizeArg ? { sizeArg: spec.retSizeArg } : {}) },
     args,
     refs: { ...spec.refs, ...(release >= 0 ? { release: release + 1 } : {}) },

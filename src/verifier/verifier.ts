@@ -15,7 +15,7 @@ import {
   InstructionError, decodeProgram, imm64, type Insn, type Opcode,
 } from '../isa/index.js';
 import { helperName } from '../platform/helper-ids.js';
-import { mapFuncCompatible, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
+import { helperProtosById, mapFuncCompatible, type BpfFuncProto, type HelperArg } from '../platform/helper-protos.js';
 import { BPF_F_SLEEPABLE, mapTypeByName, mapTypeName, type MapTypeName } from '../platform/uapi.js';
 import {
   S64_MIN, U32_MAX, boundsInconsistent, markKnown, markUnbounded32, markUnknown, regBoundsSync, s64,
@@ -275,6 +275,8 @@ class Env {
   liveStack!: StackLiveness;
   readonly stack: Branch[] = [];
   subprogStarts: number[] = [0];
+  /** Per subprogram: whether calling it may move the packet (markChangesPktData). */
+  changesPktData: Uint8Array = new Uint8Array(1);
   /** insn index → subprog's max stack depth (bytes), as `update_stack_depth` records it. */
   readonly stackDepth: number[] = [];
   readonly prunePoints: SmallSet;
@@ -439,6 +441,40 @@ function findSubprogs(env: Env): void {
     }
   });
   env.subprogStarts = [...starts].sort((a, b) => a - b);
+  markChangesPktData(env);
+}
+
+/**
+ * `mark_subprog_changes_pkt_data` and `merge_callee_effects`: a subprogram changes packet data when it calls
+ * a helper that does, tail-calls, or calls a subprogram that changes it. A call of a global function that
+ * does invalidates the caller's packet pointers (its body is verified on its own).
+ */
+function markChangesPktData(env: Env): void {
+  const { insns, rows, subprogStarts } = env;
+  const n = subprogStarts.length;
+  const changes = new Uint8Array(n);
+  const callees: number[][] = Array.from({ length: n }, () => []);
+  let sub = 0;
+  for (let i = 0; i < insns.length; i++) {
+    while (sub + 1 < n && subprogStarts[sub + 1] <= i) sub++;
+    const row = rows[i];
+    if (row?.format === 'call_local') callees[sub].push(subprogOf(env, i + insns[i].imm + 1));
+    else if (row?.format === 'call_helper') {
+      const name = helperName(insns[i].imm);
+      if (name === 'bpf_tail_call' || helperProtosById(insns[i].imm).some((p) => p.changesPktData)) changes[sub] = 1;
+    }
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let s = 0; s < n; s++) {
+      if (changes[s]) continue;
+      if (callees[s].some((c) => changes[c])) {
+        changes[s] = 1;
+        changed = true;
+      }
+    }
+  }
+  env.changesPktData = changes;
 }
 
 /** `check_subprogs` and `check_cfg`: every jump in range, no fall off the end, no unreachable instruction. */
@@ -2245,6 +2281,7 @@ function callGlobalFunc(env: Env, state: VerifierState, idx: number, subprog: nu
   if (state.refs.some((r) => r.lockMap !== undefined)) {
     throw new Reject(idx, 'global function calls are not allowed while holding a lock,\nuse static function instead');
   }
+  if (env.changesPktData[subprog]) clearAllPktPointers(env, state);
   env.calledGlobals.add(subprog);
   const f = cur(state);
   for (let r = 1; r <= 5; r++) f.regs[r] = notInit();
@@ -2255,6 +2292,14 @@ function callGlobalFunc(env: Env, state: VerifierState, idx: number, subprog: nu
   onlyR0.regs.add(0);
   const r0 = stateStr(env, f, onlyR0);
   return { kind: 'next', idx: idx + 1, log: `Func#${subprog} ('${name}') is global and assumed valid.\n${idx + 1}:${r0}\n`, print: 'log' };
+}
+
+/** `clear_all_pkt_pointers`: after a call that may move the packet, every packet pointer of every frame is a number. */
+function clearAllPktPointers(env: Env, state: VerifierState): void {
+  if (env.prog.spec.packetAccess === 'none') return;
+  forEachReg(state, (r) => {
+    if (isPkt(r) || r.type === 'pkt_end') Object.assign(r, unknownScalar());
+  });
 }
 
 /** `btf_prepare_func_args`: the state a global function is verified from. */
@@ -2814,13 +2859,10 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
       if (r.refObjId === releaseId) Object.assign(r, unknownScalar());
     });
   }
-  // `clear_all_pkt_pointers`: the kernel does it after helpers that change packet data. src/platform does not
-  // say which those are yet, so every helper that is given the context counts as one (sound, stricter).
-  if (proto.args.some((a) => a.type === 'ARG_PTR_TO_CTX') && env.prog.spec.packetAccess !== 'none') {
-    forEachReg(state, (r) => {
-      if (isPkt(r) || r.type === 'pkt_end') Object.assign(r, unknownScalar());
-    });
-  }
+  // A tail call that happens does not come back; in a subprogram it returns to the caller from the tail-called
+  // program, which may have changed the packet. The kernel walks that return as a branch of its own
+  // (its log differs from ours there); invalidating the packet pointers of every frame here is as strict.
+  if (proto.changesPktData || (proto.helper === 'bpf_tail_call' && state.frames.length > 1)) clearAllPktPointers(env, state);
   const callback = callbackSubprog >= 0 ? pushCallbackCall(env, state, idx, proto, callbackSubprog, scratch) : undefined;
   const f = cur(state);
   for (let r = 1; r <= 5; r++) {
