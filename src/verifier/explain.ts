@@ -390,7 +390,7 @@ function packetChanger(ctx: RejectionContext, idx: number): { insn: number; help
   if (ctx.prog.spec.packetAccess === 'none') return null;
   for (const { insn } of walkBack(ctx, idx)) {
     const proto = protoOf(ctx, ctx.insns[insn]);
-    if (proto?.args.some((a) => a.type === 'ARG_PTR_TO_CTX')) return { insn, helper: proto.helper };
+    if (proto && (proto.changesPktData || proto.helper === 'bpf_tail_call')) return { insn, helper: proto.helper };
   }
   return null;
 }
