@@ -1,0 +1,278 @@
+/*
+ * The packet helpers that change or summarise an skb (and bpf_csum_diff,
+ * bpf_check_mtu for XDP too), each driven by the test through ctx_in: the
+ * arguments come in __sk_buff's cb[] (and mark), what the program saw after
+ * the call goes back in cb[], and the helper's return value is the program's.
+ * test/runtime/helpers.test.ts runs them on every engine and on the kernel.
+ */
+#include "common.h"
+#include <linux/if_ether.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CSUM_BUF 64
+/* One 4-byte load of a context field (clang would otherwise merge neighbours into loads the verifier refuses). */
+#define READ(field) (*(volatile __u32 *)&(field))
+
+/*
+ * bpf_csum_diff over two 64-byte stack buffers loaded from the packet at
+ * offsets 14 and 78: cb[0] = from_size, cb[1] = to_size, cb[2] = seed,
+ * cb[3] = which pointers are NULL (1: from, 2: to, 3: both; sizes then 0).
+ */
+SEC("tc")
+int csum_diff_tc(struct __sk_buff *skb)
+{
+	__u8 from[CSUM_BUF], to[CSUM_BUF];
+	__u32 from_size = skb->cb[0], to_size = skb->cb[1], seed = skb->cb[2];
+
+	if (bpf_skb_load_bytes(skb, 14, from, CSUM_BUF) || bpf_skb_load_bytes(skb, 14 + CSUM_BUF, to, CSUM_BUF))
+		return -1;
+	if (from_size > CSUM_BUF || to_size > CSUM_BUF)
+		return -2;
+	switch (skb->cb[3]) {
+	case 1:
+		return bpf_csum_diff(NULL, 0, (__be32 *)to, to_size, seed);
+	case 2:
+		return bpf_csum_diff((__be32 *)from, from_size, NULL, 0, seed);
+	case 3:
+		return bpf_csum_diff(NULL, 0, NULL, 0, seed);
+	default:
+		return bpf_csum_diff((__be32 *)from, from_size, (__be32 *)to, to_size, seed);
+	}
+}
+
+/* bpf_csum_diff on packet pointers in XDP: the IPv4 header against the UDP header, results written over the MACs. */
+SEC("xdp")
+int csum_diff_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 *out = data;
+
+	if (data + 14 + 20 + 8 > end)
+		return XDP_ABORTED;
+	out[0] = bpf_csum_diff(data + 14, 20, data + 34, 8, 0);
+	out[1] = bpf_csum_diff(data + 14, 20, NULL, 0, 0xffff);
+	out[2] = bpf_csum_diff(NULL, 0, data + 34, 7, 0x12345678);
+	return XDP_PASS;
+}
+
+/* bpf_skb_pull_data(cb[0]); cb[1] = data_end - data and cb[2] = len afterwards. */
+SEC("tc")
+int pull_data(struct __sk_buff *skb)
+{
+	long ret = bpf_skb_pull_data(skb, skb->cb[0]);
+
+	skb->cb[1] = skb->data_end - skb->data;
+	skb->cb[2] = skb->len;
+	return ret;
+}
+
+/* bpf_csum_update(cb[0]), then bpf_csum_level with the levels in the bytes of mark (0xff ends), each result in cb[i]. */
+SEC("tc")
+int csum_level(struct __sk_buff *skb)
+{
+	__u32 ops = skb->mark;
+	long upd = bpf_csum_update(skb, skb->cb[0]);
+
+	for (int i = 0; i < 4; i++) {
+		__u32 op = (ops >> (8 * i)) & 0xff;
+
+		if (op == 0xff)
+			break;
+		skb->cb[i] = bpf_csum_level(skb, op);
+	}
+	return upd;
+}
+
+/*
+ * bpf_skb_load_bytes_relative(cb[0], 16-byte buffer, cb[1] + 1 bytes (1 to 16), start cb[2]);
+ * the buffer (pre-filled with 0xaa) into cb[0..3].
+ */
+static __always_inline long load_relative(struct __sk_buff *skb)
+{
+	__u8 buf[16];
+	__u32 off = skb->cb[0], len = (skb->cb[1] & 15) + 1, hdr = skb->cb[2];
+	long ret;
+
+	__builtin_memset(buf, 0xaa, sizeof(buf));
+	ret = bpf_skb_load_bytes_relative(skb, off, buf, len, hdr);
+	__builtin_memcpy((void *)skb->cb, buf, sizeof(buf));
+	return ret;
+}
+
+SEC("tc")
+int load_relative_tc(struct __sk_buff *skb)
+{
+	return load_relative(skb);
+}
+
+SEC("socket")
+int load_relative_sk(struct __sk_buff *skb)
+{
+	return load_relative(skb);
+}
+
+/* What every resizing helper reports: len, the pointers' distance, the protocol and the hash. */
+static __always_inline void report(struct __sk_buff *skb)
+{
+	skb->cb[1] = READ(skb->len);
+	skb->cb[2] = skb->data_end - skb->data;
+	skb->cb[3] = READ(skb->protocol);
+	skb->cb[4] = READ(skb->hash);
+}
+
+/* bpf_skb_change_tail(cb[0], flags mark). */
+SEC("tc")
+int change_tail(struct __sk_buff *skb)
+{
+	long ret = bpf_skb_change_tail(skb, skb->cb[0], skb->mark);
+
+	report(skb);
+	return ret;
+}
+
+/* bpf_skb_change_head(cb[0], flags mark), then 0x5a over the first new byte when it worked. */
+SEC("tc")
+int change_head(struct __sk_buff *skb)
+{
+	long ret = bpf_skb_change_head(skb, skb->cb[0], skb->mark);
+	__u8 *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (!ret && data + 1 <= end)
+		data[0] = 0x5a;
+	report(skb);
+	return ret;
+}
+
+/*
+ * bpf_skb_adjust_room(cb[0], mode cb[1], flags cb[2] | cb[3] << 32), after
+ * bpf_csum_level(BPF_CSUM_LEVEL_INC) when cb[4] is set; the checksum level
+ * (BPF_CSUM_LEVEL_QUERY) afterwards in cb[0].
+ */
+SEC("tc")
+int adjust_room(struct __sk_buff *skb)
+{
+	__u64 flags = skb->cb[2] | (__u64)skb->cb[3] << 32;
+	long ret;
+
+	if (skb->cb[4])
+		bpf_csum_level(skb, BPF_CSUM_LEVEL_INC);
+	ret = bpf_skb_adjust_room(skb, (__s32)skb->cb[0], skb->cb[1], flags);
+	report(skb);
+	skb->cb[0] = bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY);
+	return ret;
+}
+
+/*
+ * Up to three VLAN operations, cb[0..2]: 0 pops, 0xffffffff does nothing,
+ * anything else pushes (proto << 16 | tci). Each result in a byte of cb[0];
+ * cb[1..4] = vlan_present, vlan_tci, vlan_proto, protocol; returns len.
+ */
+SEC("tc")
+int vlan(struct __sk_buff *skb)
+{
+	__u32 ops[3] = { skb->cb[0], skb->cb[1], skb->cb[2] };
+	__u32 rets = 0;
+
+	for (int i = 0; i < 3; i++) {
+		long ret = 0;
+
+		if (ops[i] == 0)
+			ret = bpf_skb_vlan_pop(skb);
+		else if (ops[i] != 0xffffffff)
+			ret = bpf_skb_vlan_push(skb, bpf_htons(ops[i] >> 16), ops[i] & 0xffff);
+		rets |= (__u32)(ret & 0xff) << (8 * i);
+	}
+	skb->cb[0] = rets;
+	skb->cb[1] = READ(skb->vlan_present);
+	skb->cb[2] = READ(skb->vlan_tci);
+	skb->cb[3] = READ(skb->vlan_proto);
+	skb->cb[4] = READ(skb->protocol);
+	return skb->len;
+}
+
+/* bpf_skb_change_proto(htons(cb[0]), flags mark). */
+SEC("tc")
+int change_proto(struct __sk_buff *skb)
+{
+	long ret;
+
+	bpf_set_hash(skb, 0x1234);
+	ret = bpf_skb_change_proto(skb, bpf_htons(skb->cb[0]), skb->mark);
+	report(skb);
+	return ret;
+}
+
+/*
+ * The hash helpers: set_hash(cb[0]) then the recalculated hash in cb[1];
+ * set_hash_invalid, hash in cb[2]; set_hash(0), recalc in cb[3];
+ * bpf_skb_store_bytes with BPF_F_INVALIDATE_HASH after set_hash(7), hash in cb[4].
+ */
+SEC("tc")
+int hashes(struct __sk_buff *skb)
+{
+	__u8 byte = 0;
+
+	bpf_set_hash(skb, skb->cb[0]);
+	skb->cb[1] = bpf_get_hash_recalc(skb);
+	bpf_set_hash_invalid(skb);
+	skb->cb[2] = skb->hash;
+	bpf_set_hash(skb, 0);
+	skb->cb[3] = bpf_get_hash_recalc(skb);
+	bpf_set_hash(skb, 7);
+	if (bpf_skb_load_bytes(skb, 0, &byte, 1) || bpf_skb_store_bytes(skb, 0, &byte, 1, BPF_F_INVALIDATE_HASH))
+		return -1;
+	skb->cb[4] = skb->hash;
+	return 0;
+}
+
+/* bpf_skb_ecn_set_ce. */
+SEC("tc")
+int ecn_set_ce(struct __sk_buff *skb)
+{
+	return bpf_skb_ecn_set_ce(skb);
+}
+
+/* bpf_check_mtu(ifindex cb[0], mtu_len cb[1], len_diff cb[2], flags cb[3]); mtu_len afterwards in cb[1]. */
+SEC("tc")
+int check_mtu_tc(struct __sk_buff *skb)
+{
+	__u32 mtu = skb->cb[1];
+	long ret = bpf_check_mtu(skb, skb->cb[0], &mtu, (__s32)skb->cb[2], skb->cb[3]);
+
+	skb->cb[1] = mtu;
+	return ret;
+}
+
+/* The same in XDP, the arguments in the packet after the MACs (u32 ifindex, mtu_len, len_diff, flags); mtu_len written back. */
+SEC("xdp")
+int check_mtu_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 *args = data + 12;
+	__u32 mtu;
+	long ret;
+
+	if ((void *)(args + 4) > end)
+		return -1;
+	mtu = args[1];
+	ret = bpf_check_mtu(ctx, args[0], &mtu, (__s32)args[2], args[3]);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	args = data + 12;
+	if ((void *)(args + 4) > end)
+		return -1;
+	args[1] = mtu;
+	return ret;
+}
+
+/* The classid and realm helpers of a test run: cb[0..2]. */
+SEC("tc")
+int classid(struct __sk_buff *skb)
+{
+	skb->cb[0] = bpf_get_cgroup_classid(skb);
+	skb->cb[1] = bpf_skb_cgroup_classid(skb);
+	skb->cb[2] = bpf_get_route_realm(skb);
+	return 0;
+}
