@@ -201,6 +201,9 @@ export function helperCases(): HelperCase[] {
   cases.push({ name: 'ecn_set_ce short ipv4', program: 'ecn_set_ce', data: etherFrame(0x0800, 30) });
   cases.push({ name: 'ecn_set_ce short ipv6', program: 'ecn_set_ce', data: etherFrame(0x86dd, 50) });
   cases.push({ name: 'ecn_set_ce vlan-tagged ipv4', program: 'ecn_set_ce', data: taggedPacket(0x0102) });
+  for (const [what, data] of [['ipv4 ect', tosPacket(0x02)], ['ipv4 not ect', tosPacket(0x00)], ['ipv6 ect', udp6Packet(4, 0x01)]] as const) {
+    cases.push({ name: `ecn_set_ce cgroup_skb ${what}`, program: 'ecn_cgroup', data });
+  }
 
   // bpf_check_mtu against lo (MTU 65536, hard_header_len 14).
   const mtu: [number, number, number, number][] = [
@@ -217,5 +220,24 @@ export function helperCases(): HelperCase[] {
   }
 
   tc('classid and realm', 'classid', udp, []);
+
+  // Calls in a row: each sees the headers, protocol, tag and encapsulation the ones before it left.
+  const op = (code: number, arg = 0): number => ((code << 24) | (arg & 0xffffff)) >>> 0;
+  const HEAD = 1, TAIL = 2, NET = 3, MAC = 4, ENCAP = 5, PUSH = 6, POPV = 7, PROTO = 8, PULL = 9;
+  const sequences: [string, Uint8Array, number[]][] = [
+    ['head then mac room', udp, [op(HEAD, 14), op(MAC, 8)]],
+    ['head then tail below the network header', udp, [op(HEAD, 14), op(TAIL, 27), op(TAIL, 28)]],
+    ['encap twice', udp, [op(ENCAP, 28), op(ENCAP, 28)]],
+    ['encap then tail', udp, [op(ENCAP, 28), op(TAIL, 100)]],
+    ['encap then shrink below the outer header', udp, [op(ENCAP, 28), op(NET, -60 & 0xffff)]],
+    ['push then adjust at mac', udp, [op(PUSH, 3), op(MAC, 4), op(POPV)]],
+    ['push push then adjust at net', udp, [op(PUSH, 3), op(PUSH, 4), op(NET, 4)]],
+    ['push push then proto', udp, [op(PUSH, 3), op(PUSH, 4), op(PROTO, 0x86dd)]],
+    ['proto there and back', udp, [op(PROTO, 0x86dd), op(PROTO, 0x0800), op(PULL, 0)]],
+    ['head then push push pop', udp, [op(HEAD, 6), op(PUSH, 1), op(PUSH, 2), op(POPV)]],
+    ['grow past a page then shrink', udp, [op(TAIL, 5000), op(HEAD, 3000), op(NET, -0xfff & 0xffff), op(PULL, 8000)]],
+    ['tagged frame pushed then adjusted', tagged, [op(PUSH, 9), op(PUSH, 10), op(MAC, 6), op(POPV)]],
+  ];
+  for (const [what, data, cb] of sequences) tc(`sequence ${what}`, 'sequence', data, cb);
   return cases;
 }

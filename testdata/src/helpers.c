@@ -276,3 +276,52 @@ int classid(struct __sk_buff *skb)
 	skb->cb[2] = bpf_get_route_realm(skb);
 	return 0;
 }
+
+/* bpf_skb_ecn_set_ce where data is the network header (cgroup_skb): 1 when the packet is now CE. */
+SEC("cgroup_skb/egress")
+int ecn_cgroup(struct __sk_buff *skb)
+{
+	return bpf_skb_ecn_set_ce(skb) & 1;
+}
+
+/*
+ * Up to four resizing calls in a row, cb[0..3] each (op << 24 | arg), op 0
+ * ending the list: 1 change_head(arg), 2 change_tail(arg), 3/4 adjust_room
+ * at NET/MAC by (s16)arg, 5 adjust_room MAC by arg with ENCAP_L3_IPV4 |
+ * ENCAP_L4_UDP, 6 vlan_push(802.1Q, arg), 7 vlan_pop, 8 change_proto(arg),
+ * 9 pull_data(arg). The results, a byte each, in cb[0]; then len, the
+ * pointers' distance, protocol and (vlan_present << 16 | vlan_tci).
+ */
+SEC("tc")
+int sequence(struct __sk_buff *skb)
+{
+	__u32 ops[4] = { skb->cb[0], skb->cb[1], skb->cb[2], skb->cb[3] };
+	__u32 rets = 0;
+
+	for (int i = 0; i < 4; i++) {
+		__u32 op = ops[i] >> 24, arg = ops[i] & 0xffffff;
+		long ret;
+
+		switch (op) {
+		case 1: ret = bpf_skb_change_head(skb, arg, 0); break;
+		case 2: ret = bpf_skb_change_tail(skb, arg, 0); break;
+		case 3: ret = bpf_skb_adjust_room(skb, (__s16)arg, BPF_ADJ_ROOM_NET, 0); break;
+		case 4: ret = bpf_skb_adjust_room(skb, (__s16)arg, BPF_ADJ_ROOM_MAC, 0); break;
+		case 5: ret = bpf_skb_adjust_room(skb, arg, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP); break;
+		case 6: ret = bpf_skb_vlan_push(skb, bpf_htons(0x8100), arg); break;
+		case 7: ret = bpf_skb_vlan_pop(skb); break;
+		case 8: ret = bpf_skb_change_proto(skb, bpf_htons(arg), 0); break;
+		case 9: ret = bpf_skb_pull_data(skb, arg); break;
+		default: ret = 0x7f; break;
+		}
+		if (ret == 0x7f)
+			break;
+		rets |= (__u32)(ret & 0xff) << (8 * i);
+	}
+	skb->cb[0] = rets;
+	skb->cb[1] = READ(skb->len);
+	skb->cb[2] = skb->data_end - skb->data;
+	skb->cb[3] = READ(skb->protocol);
+	skb->cb[4] = READ(skb->vlan_present) << 16 | READ(skb->vlan_tci);
+	return 0;
+}
