@@ -84,6 +84,12 @@ export const CHECKSUM_UNNECESSARY = 1;
 export interface SkbState {
   /** The buffer the packet lives in; the resizing helpers move the packet to a bigger one when it lacks room. */
   region: Region;
+  /**
+   * The buffers the packet left, released when the run ends: LD_ABS/LD_IND
+   * keep reading the packet where the run began (the engines take its
+   * bounds once), so those bytes must stay readable until then.
+   */
+  retired: Region[];
   /** Bytes from data to the MAC header: 0 when data is at it, -ETH_HLEN once eth_type_trans pulled it. */
   macOffset: number;
   /** skb->mac_len: 0 in a test run until a helper resets it. */

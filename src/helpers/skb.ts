@@ -149,7 +149,7 @@ function reserve(ctx: HelperContext, f: PacketFrame, s: SkbState, head: number, 
   const bytes = ctx.space.bytes;
   bytes.copyWithin(at, f.start, f.start + used);
   const delta = at - f.start;
-  ctx.space.release(s.region);
+  s.retired.push(s.region);
   s.region = region;
   f.start = region.start;
   f.end = region.start + region.size;
@@ -198,7 +198,11 @@ function resetChecksumUnnecessary(s: SkbState): void {
 export function csumPartial(bytes: Uint8Array, at: number, len: number, seed: number): number {
   let sum = seed >>> 0;
   let i = 0;
-  for (; i + 4 <= len; i += 4) sum += (bytes[at + i] | (bytes[at + i + 1] << 8) | (bytes[at + i + 2] << 16) | (bytes[at + i + 3] << 24)) >>> 0;
+  for (; i + 4 <= len; i += 4) {
+    sum += (bytes[at + i] | (bytes[at + i + 1] << 8) | (bytes[at + i + 2] << 16) | (bytes[at + i + 3] << 24)) >>> 0;
+    // Fold before the sum leaves the integers a double holds exactly (megabytes of map value).
+    if (sum > 2 ** 52) sum = ((sum - 1) % 0xffffffff) + 1;
+  }
   let tail = 0;
   for (let k = 0; i + k < len; k++) tail += bytes[at + i + k] * 2 ** (8 * k);
   sum += tail;

@@ -279,7 +279,7 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
     kind: 'skb', ctx: skbRegion.start, start: buffer.start, end: buffer.start + PAGE_SIZE,
     data: start, dataEnd: mac + size, dataMeta: start, networkOffset: isL2 ? ETH_HLEN : 0,
     skb: {
-      region: buffer, macOffset: isL2 ? 0 : -ETH_HLEN, macLen: 0, ipSummed: CHECKSUM_NONE, csumLevel: 0, swHash: false, encapsulation: false,
+      region: buffer, retired: [], macOffset: isL2 ? 0 : -ETH_HLEN, macLen: 0, ipSummed: CHECKSUM_NONE, csumLevel: 0, swHash: false, encapsulation: false,
     },
   };
   const skbBytes = () => space.bytes.subarray(skbRegion.start, skbRegion.start + SKB_SIZE);
@@ -323,8 +323,8 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
     release() {
       if (sk) input.sockets!.releaseTestRunSocket(sk);
       space.release(skbRegion);
-      // The skb helpers may have moved the packet to a bigger buffer.
-      space.release(frame.skb!.region);
+      // The skb helpers may have moved the packet to bigger buffers.
+      for (const region of [...frame.skb!.retired, frame.skb!.region]) space.release(region);
     },
   };
 }

@@ -16,6 +16,7 @@ import { loadCollection, type EngineKind, type LoadedCollection } from '../../sr
 import { toHex } from '../../src/internal/bytes.js';
 import { repoRoot } from '../paths.js';
 import { kernelOrSkip } from '../kernel/env.js';
+import { csumPartial } from '../../src/helpers/skb.js';
 import { helperCases } from './helper-cases.js';
 
 const object = join(repoRoot, 'testdata', 'obj', 'helpers.o');
@@ -256,3 +257,28 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
     }
   });
 }
+
+test('csumPartial: x86-64 csum_partial over any length and alignment, megabytes included', () => {
+  /** The reference: the sum of the little-endian u32 words (tail zero-padded) and the seed, folded with end-around carry. */
+  const reference = (bytes: Uint8Array, at: number, len: number, seed: number): number => {
+    let sum = BigInt(seed);
+    let chunk = 0;
+    for (let i = 0; i < len; i += 4) {
+      for (let k = 0; k < 4 && i + k < len; k++) chunk += bytes[at + i + k] * 2 ** (8 * k);
+      if ((i & 0xffff) === 0) {
+        sum += BigInt(chunk);
+        chunk = 0;
+      }
+    }
+    sum += BigInt(chunk);
+    return sum === 0n ? 0 : Number(((sum - 1n) % 0xffffffffn) + 1n);
+  };
+  // 2 MiB, half of it 0xff (a map value can be megabytes).
+  const bytes = new Uint8Array(1 << 21).fill(0xff);
+  for (let i = 0; i < 1 << 20; i++) bytes[i] = (i * 131 + (i >> 7)) & 0xff;
+  for (const [at, len, seed] of [[0, 0, 0], [0, 0, 7], [1, 3, 0], [3, 17, 0xffffffff], [5, 64, 0x80000000], [0, 1 << 21, 0], [1, (1 << 21) - 9, 0xdeadbeef]]) {
+    assert.equal(csumPartial(bytes, at, len, seed), reference(bytes, at, len, seed), `at ${at}, ${len} bytes, seed 0x${seed.toString(16)}`);
+  }
+  assert.equal(csumPartial(new Uint8Array(8), 0, 8, 0), 0, 'zeros and a zero seed sum to 0');
+  assert.equal(csumPartial(new Uint8Array(8).fill(0xff), 0, 8, 0), 0xffffffff, 'a nonzero sum never folds to 0');
+});
