@@ -11,6 +11,8 @@ export interface HelperCase {
   program: string;
   data: Uint8Array;
   ctx?: Uint8Array;
+  /** Runs on the same skb, which keeps what each run's helpers did to it. */
+  repeat?: number;
 }
 
 /** __sk_buff offsets the cases fill. */
@@ -239,5 +241,12 @@ export function helperCases(): HelperCase[] {
     ['tagged frame pushed then adjusted', tagged, [op(PUSH, 9), op(PUSH, 10), op(MAC, 6), op(POPV)]],
   ];
   for (const [what, data, cb] of sequences) tc(`sequence ${what}`, 'sequence', data, cb);
+
+  // Repeated runs: the kernel runs the program again on the skb the last run left.
+  const repeated: [string, number[], number, number][] = [
+    ['change_head', [4], 0, 3], ['change_tail', [200], 0, 2], ['vlan', [push(ETH_P_8021Q, 5), NONE, NONE], 0, 3],
+    ['adjust_room', [1000, ADJ.NET, 0, 0, 0], 0, 5], ['csum_level', [0], levels(LEVEL.INC, LEVEL.INC, LEVEL.QUERY), 3],
+  ];
+  for (const [program, cb, mark, repeat] of repeated) cases.push({ name: `${program} repeated ${repeat} times`, program, data: ip6, ctx: skbArgs(cb, mark), repeat });
   return cases;
 }

@@ -216,6 +216,11 @@ const KERNEL: Record<string, Expected> = {
   "sequence head then push push pop": [0, '00000000000000000000000000000000000008004500002600010000401166c50a0000010a00000130393039001272380102030405060708090a', '000000003a0000003a0000000004000001000100'],
   "sequence grow past a page then shrink": [0, '3905:354e2c70883830a8', '000000f4410f0000410f00000800000000000000'],
   "sequence tagged frame pushed then adjusted": [0, '0000000000000000000000008100012308004500001e00010000401166cd0a0000010a00000130393039000a79321234', '0000f40030000000300000008100000009000100'],
+  "change_head repeated 3 times": [0, '86:bb1510bc2d991834', '04000000560000005600000086dd000000000000'],
+  "change_tail repeated 2 times": [0, '200:4e325ed06ac7aa10', 'c8000000c8000000c800000086dd000000000000'],
+  "vlan repeated 3 times": [82, '82:1c5626715b43214e', '0000000001000000050000008100000081000000'],
+  "adjust_room repeated 5 times": [-22, '1074:701160ac9c7f9362', 'f3ffffff320400003204000086dd000000000000'],
+  "csum_level repeated 3 times": [-524, '00000000000000000000000086dd6000000000141140000000000000000000000000000000010000000000000000000000000000000230393039001400000102030405060708090a0b0c', '0000000000000000030000000000000000000000'],
 };
 
 /** The bytes as the table pins them. */
@@ -243,7 +248,7 @@ for (const engine of ['interp', 'jit', 'kernel'] as const) {
       for (const k of helperCases()) {
         let got: Expected;
         try {
-          const r = c.programs[k.program].testRun({ data: k.data, ctx: k.ctx });
+          const r = c.programs[k.program].testRun({ data: k.data, ctx: k.ctx, repeat: k.repeat });
           got = [r.retval | 0, pinned(r.dataOut), k.ctx ? toHex(r.ctxOut.subarray(48, 68)) : ''];
         } catch (err) {
           const e = err as { errnoName?: string; code?: string };
