@@ -357,8 +357,8 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
         setProtocol(ctx, f, old.proto);
       }
       setVlanTag(ctx, f, { proto, tci: u32(tciArg) & 0xffff });
-      s.macLen = macHeaderLen(f, s);
     }
+    s.macLen = macHeaderLen(f, s);
     syncContext(ctx, f);
     return ret;
   };
@@ -415,20 +415,24 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     return BigInt(ecnSetCeOf(ctx, f, s));
   };
 
-  /** long bpf_check_mtu(skb, u32 ifindex, u32 *mtu_len, s32 len_diff, u64 flags) against lo. */
-  const checkMtuSkb = (ctx: HelperContext, skb: bigint, ifindex: bigint, mtuLen: bigint, lenDiff: bigint, flags: bigint): bigint => {
-    const { f } = skbOf(runs, skb, 'bpf_check_mtu');
+  /**
+   * long bpf_check_mtu(ctx, u32 ifindex, u32 *mtu_len, s32 len_diff, u64 flags) against lo; the
+   * skb and XDP variants differ (BPF_MTU_CHK_SEGS, the length measured). Errors leave *mtu_len.
+   */
+  const checkMtu = (ctx: HelperContext, r1: bigint, ifindex: bigint, mtuLen: bigint, lenDiff: bigint, flags: bigint): bigint => {
+    const xdp = runs.current?.kind === 'xdp';
+    const f = frameOf(runs, r1, xdp ? 'xdp' : 'skb', 'bpf_check_mtu');
     const at = helperAccess(ctx, mtuLen, 4, true);
     const v = view(ctx);
     const given = v.getUint32(at, true);
-    if (flags & ~BPF_MTU_CHK_SEGS) return helperErr('EINVAL');
+    if (xdp ? flags : flags & ~BPF_MTU_CHK_SEGS) return helperErr('EINVAL');
     if (flags & BPF_MTU_CHK_SEGS && (lenDiff & 0xffffffffn || given)) return helperErr('EINVAL');
     const mtu = deviceMtu(ifindex);
     if (mtu === undefined) return helperErr('ENODEV');
-    const devLen = mtu + ETH_HLEN;
     const len = ((given ? given + ETH_HLEN : skbLen(f)) + s32(lenDiff)) | 0;
     v.setUint32(at, mtu, true);
-    return len <= devLen ? BPF_MTU_CHK_RET_SUCCESS : BPF_MTU_CHK_RET_FRAG_NEEDED;
+    // A GSO skb longer than the MTU may still pass as segments; a test run's skb is never GSO.
+    return len <= mtu + ETH_HLEN ? BPF_MTU_CHK_RET_SUCCESS : BPF_MTU_CHK_RET_FRAG_NEEDED;
   };
 
   /** u32 bpf_get_cgroup_classid(skb): the net_cls class of the current task; a runtime has no net_cls cgroup. */
@@ -461,7 +465,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     { id: BPF_FUNC_set_hash, name: 'bpf_set_hash', fn: setHash },
     { id: BPF_FUNC_set_hash_invalid, name: 'bpf_set_hash_invalid', fn: setHashInvalid },
     { id: BPF_FUNC_skb_ecn_set_ce, name: 'bpf_skb_ecn_set_ce', fn: ecnSetCe },
-    { id: BPF_FUNC_check_mtu, name: 'bpf_check_mtu', fn: (ctx, r1, r2, r3, r4, r5) => checkMtu(runs, checkMtuSkb, ctx, r1, r2, r3, r4, r5) },
+    { id: BPF_FUNC_check_mtu, name: 'bpf_check_mtu', fn: checkMtu },
     { id: BPF_FUNC_get_cgroup_classid, name: 'bpf_get_cgroup_classid', fn: cgroupClassid },
     { id: BPF_FUNC_skb_cgroup_classid, name: 'bpf_skb_cgroup_classid', fn: skbCgroupClassid },
     { id: BPF_FUNC_get_route_realm, name: 'bpf_get_route_realm', fn: routeRealm },
@@ -472,28 +476,6 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
 function deviceMtu(ifindex: bigint): number | undefined {
   const i = u32(ifindex);
   return i === 0 || i === LOOPBACK_IFINDEX ? LOOPBACK_MTU : undefined;
-}
-
-/** bpf_check_mtu for XDP (bpf_xdp_check_mtu): no flags, the linear part's length. */
-function checkMtuXdp(ctx: HelperContext, f: PacketFrame, ifindex: bigint, mtuLen: bigint, lenDiff: bigint, flags: bigint): bigint {
-  const at = helperAccess(ctx, mtuLen, 4, true);
-  const v = view(ctx);
-  const given = v.getUint32(at, true);
-  if (flags) return helperErr('EINVAL');
-  const mtu = deviceMtu(ifindex);
-  if (mtu === undefined) return helperErr('ENODEV');
-  const len = ((given ? given + ETH_HLEN : f.dataEnd - f.data) + s32(lenDiff)) | 0;
-  v.setUint32(at, mtu, true);
-  return len > mtu + ETH_HLEN ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
-}
-
-/** bpf_check_mtu dispatches on the program's type: the skb and the XDP variants differ. */
-function checkMtu(
-  runs: PacketRuns, skbVariant: (ctx: HelperContext, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint,
-  ctx: HelperContext, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint,
-): bigint {
-  if (runs.current?.kind === 'xdp') return checkMtuXdp(ctx, frameOf(runs, r1, 'xdp', 'bpf_check_mtu'), r2, r3, r4, r5);
-  return skbVariant(ctx, r1, r2, r3, r4, r5);
 }
 
 /** The body of bpf_skb_adjust_room, before the checksum reset and the pointer update. */
@@ -607,14 +589,15 @@ function vlanPopOf(ctx: HelperContext, f: PacketFrame, s: SkbState): bigint {
 function protocolPastVlans(ctx: HelperContext, f: PacketFrame, s: SkbState): number {
   let proto = protocolOf(ctx, f);
   if (vlanTag(ctx, f) || !isVlan(proto)) return proto;
-  let depth = s.macLen ? s.macLen - VLAN_HLEN : ETH_HLEN;
   if (s.macLen && s.macLen < VLAN_HLEN) return 0;
+  let depth = s.macLen ? s.macLen - VLAN_HLEN : ETH_HLEN;
   const v = view(ctx);
-  for (let left = VLAN_MAX_DEPTH; isVlan(proto); left--) {
-    if (left === 0 || f.data + depth + VLAN_HLEN > f.dataEnd) return 0;
+  let parse = VLAN_MAX_DEPTH;
+  do {
+    if (f.data + depth + VLAN_HLEN > f.dataEnd || --parse === 0) return 0;
     proto = v.getUint16(f.data + depth + 2, false);
     depth += VLAN_HLEN;
-  }
+  } while (isVlan(proto));
   return proto;
 }
 
