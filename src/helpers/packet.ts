@@ -67,7 +67,7 @@ const offsetOf = (ctx: ContextSpec, name: string): number => ctx.fields.find((f)
 /** Offsets of the context fields the helpers keep up to date, from src/platform's layouts. */
 const XDP_MD = { data: offsetOf(XDP_CTX, 'data'), dataEnd: offsetOf(XDP_CTX, 'data_end'), dataMeta: offsetOf(XDP_CTX, 'data_meta') } as const;
 export const SKB = {
-  len: offsetOf(TC_CTX, 'len'), hash: offsetOf(TC_CTX, 'hash'), data: offsetOf(TC_CTX, 'data'), dataEnd: offsetOf(TC_CTX, 'data_end'),
+  len: offsetOf(TC_CTX, 'len'), pktType: offsetOf(TC_CTX, 'pkt_type'), hash: offsetOf(TC_CTX, 'hash'), data: offsetOf(TC_CTX, 'data'), dataEnd: offsetOf(TC_CTX, 'data_end'),
   dataMeta: offsetOf(TC_CTX, 'data_meta'), protocol: offsetOf(TC_CTX, 'protocol'), vlanPresent: offsetOf(TC_CTX, 'vlan_present'),
   vlanTci: offsetOf(TC_CTX, 'vlan_tci'), vlanProto: offsetOf(TC_CTX, 'vlan_proto'),
 } as const;

@@ -3,7 +3,7 @@
  * bpf_csum_diff (XDP too), bpf_skb_pull_data, bpf_csum_update,
  * bpf_csum_level, bpf_skb_load_bytes_relative, bpf_skb_change_tail,
  * bpf_skb_change_head, bpf_skb_adjust_room, bpf_skb_vlan_push/pop,
- * bpf_skb_change_proto, bpf_set_hash(_invalid), bpf_skb_ecn_set_ce,
+ * bpf_skb_change_proto, bpf_skb_change_type, bpf_set_hash(_invalid), bpf_skb_ecn_set_ce,
  * bpf_check_mtu (skb and XDP), and the classid/realm getters.
  *
  * They act on the frame of the run in progress (PacketRuns.current) and its
@@ -31,6 +31,7 @@ export const BPF_FUNC_skb_vlan_pop = 19;
 export const BPF_FUNC_get_route_realm = 24;
 export const BPF_FUNC_csum_diff = 28;
 export const BPF_FUNC_skb_change_proto = 31;
+export const BPF_FUNC_skb_change_type = 32;
 export const BPF_FUNC_skb_change_tail = 38;
 export const BPF_FUNC_skb_pull_data = 39;
 export const BPF_FUNC_csum_update = 40;
@@ -63,6 +64,8 @@ export const BPF_SKB_MAX_LEN = 16064;
 const LOOPBACK_IFINDEX = 1;
 const LOOPBACK_MTU = 65536;
 const SKB_MAX_CSUM_LEVEL = 3;
+/** The last skb->pkt_type bpf_skb_change_type may set or leave (PACKET_HOST 0 … PACKET_OTHERHOST 3). */
+const PACKET_OTHERHOST = 3;
 
 const BPF_HDR_START_MAC = 0;
 const BPF_HDR_START_NET = 1;
@@ -435,10 +438,20 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     return len <= mtu + ETH_HLEN ? BPF_MTU_CHK_RET_SUCCESS : BPF_MTU_CHK_RET_FRAG_NEEDED;
   };
 
-  /** u32 bpf_get_cgroup_classid(skb): the net_cls class of the current task; a runtime has no net_cls cgroup. */
-  const cgroupClassid = (_ctx: HelperContext, skb: bigint): bigint => {
-    frameOf(runs, skb, 'skb', 'bpf_get_cgroup_classid');
-    return 0n;
+  /**
+   * u32 bpf_get_cgroup_classid(skb) in tc, bpf_get_cgroup_classid_curr() (the same id, no argument)
+   * elsewhere: the net_cls class of the current task, or of the skb's socket in softirq. A runtime
+   * has no net_cls cgroup, so both are 0, as for a task in the root cgroup.
+   */
+  const cgroupClassid = (): bigint => 0n;
+
+  /** long bpf_skb_change_type(skb, u32 type): only between PACKET_HOST and PACKET_OTHERHOST. */
+  const changeType = (ctx: HelperContext, skb: bigint, type: bigint): bigint => {
+    const f = frameOf(runs, skb, 'skb', 'bpf_skb_change_type');
+    const v = view(ctx);
+    if (v.getUint32(f.ctx + SKB.pktType, true) > PACKET_OTHERHOST || u32(type) > PACKET_OTHERHOST) return helperErr('EINVAL');
+    v.setUint32(f.ctx + SKB.pktType, u32(type), true);
+    return ok;
   };
   /** u64 bpf_skb_cgroup_classid(skb): the class of the skb's socket's cgroup; the test run's socket has none. */
   const skbCgroupClassid = (_ctx: HelperContext, skb: bigint): bigint => {
@@ -467,6 +480,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     { id: BPF_FUNC_skb_ecn_set_ce, name: 'bpf_skb_ecn_set_ce', fn: ecnSetCe },
     { id: BPF_FUNC_check_mtu, name: 'bpf_check_mtu', fn: checkMtu },
     { id: BPF_FUNC_get_cgroup_classid, name: 'bpf_get_cgroup_classid', fn: cgroupClassid },
+    { id: BPF_FUNC_skb_change_type, name: 'bpf_skb_change_type', fn: changeType },
     { id: BPF_FUNC_skb_cgroup_classid, name: 'bpf_skb_cgroup_classid', fn: skbCgroupClassid },
     { id: BPF_FUNC_get_route_realm, name: 'bpf_get_route_realm', fn: routeRealm },
   ];

@@ -222,6 +222,13 @@ export function helperCases(): HelperCase[] {
   }
 
   tc('classid and realm', 'classid', udp, []);
+  cases.push({ name: 'classid of the current task in xdp', program: 'classid_xdp', data: udp });
+
+  // bpf_skb_change_type among PACKET_HOST..PACKET_OTHERHOST, from a frame to us (0) and to a multicast MAC (2).
+  const multicast = udpPacket({ dstMac: [0x01, 0, 0x5e, 0, 0, 1] });
+  for (const [what, data] of [['host', udp], ['multicast', multicast]] as const) {
+    for (const type of [0, 1, 3, 4, 7, 0xffffffff]) tc(`change_type ${what} to ${type}`, 'change_type', data, [type]);
+  }
 
   // Calls in a row: each sees the headers, protocol, tag and encapsulation the ones before it left.
   const op = (code: number, arg = 0): number => ((code << 24) | (arg & 0xffffff)) >>> 0;

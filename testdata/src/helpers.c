@@ -325,3 +325,24 @@ int sequence(struct __sk_buff *skb)
 	skb->cb[4] = READ(skb->vlan_present) << 16 | READ(skb->vlan_tci);
 	return 0;
 }
+
+/* bpf_skb_change_type(cb[0]); pkt_type before and after in cb[1], cb[2]. */
+SEC("tc")
+int change_type(struct __sk_buff *skb)
+{
+	__u32 before = READ(skb->pkt_type);
+	long ret = bpf_skb_change_type(skb, skb->cb[0]);
+
+	skb->cb[1] = before;
+	skb->cb[2] = READ(skb->pkt_type);
+	return ret;
+}
+
+/* bpf_get_cgroup_classid_curr, helper 17 outside tc: the current task's net_cls class. */
+SEC("xdp")
+int classid_xdp(struct xdp_md *ctx)
+{
+	__u32 (*classid_curr)(void) = (void *)BPF_FUNC_get_cgroup_classid;
+
+	return classid_curr();
+}
