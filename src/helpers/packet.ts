@@ -101,6 +101,25 @@ export interface SkbState {
   swHash: boolean;
   /** skb->encapsulation, set by bpf_skb_adjust_room's encapsulation flags. */
   encapsulation: boolean;
+  /** The tunnel metadata bpf_skb_set_tunnel_key attached (the skb's metadata dst); a test run's skb has none. */
+  tunnel?: TunnelInfo;
+}
+
+/** struct ip_tunnel_info as the tunnel helpers fill and read it. */
+export interface TunnelInfo {
+  ipv6: boolean;
+  id: number;
+  tos: number;
+  ttl: number;
+  /** The IPv6 flow label (network order value, masked to 20 bits). */
+  label: number;
+  /** key.tun_flags: IP_TUNNEL_*_BIT bits. */
+  flags: number;
+  /** key.u.ipv4/ipv6 src and dst, as the bytes of the bpf_tunnel_key fields they came from (4 or 16). */
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** The options bpf_skb_set_tunnel_opt gave (options_len bytes). */
+  options: Uint8Array;
 }
 
 /** The packet of one run, as the helpers see and move it (addresses in the runtime's memory). */

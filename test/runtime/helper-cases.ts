@@ -249,6 +249,35 @@ export function helperCases(): HelperCase[] {
   ];
   for (const [what, data, cb] of sequences) tc(`sequence ${what}`, 'sequence', data, cb);
 
+  // Tunnel metadata: mark bits say which calls run (see helpers.c), cb = [set flags, set size, get flags, get size, option length].
+  const T = { SET: 1, SET_OPT: 2, GET_OPT: 4, LABEL: 8, EXT: 16, V6: 32, SMALL: 64 } as const;
+  const TUN = { IPV6: 1, ZERO_CSUM_TX: 2, DONT_FRAGMENT: 4, SEQ_NUMBER: 8, NO_TUNNEL_KEY: 16, FLAGS: 16 } as const;
+  const tunnelData = udpPacket({ payload: Array.from({ length: 58 }, (_, i) => i) });
+  const tunnels: [string, number, number[]][] = [
+    ['get without a key', 0, [0, 44, 0, 44, 0]],
+    ['set then get', T.SET, [0, 44, 0, 44, 0]],
+    ['set then get with flags', T.SET, [0, 44, TUN.FLAGS, 44, 0]],
+    ['set every flag then get with flags', T.SET, [TUN.ZERO_CSUM_TX | TUN.DONT_FRAGMENT | TUN.SEQ_NUMBER | TUN.NO_TUNNEL_KEY, 44, TUN.FLAGS, 44, 0]],
+    ['set ipv4 get ipv6', T.SET, [0, 44, TUN.IPV6, 44, 0]],
+    ['set ipv6 get ipv6', T.SET | T.V6 | T.LABEL, [TUN.IPV6, 44, TUN.IPV6, 44, 0]],
+    ['set ipv6 get ipv4', T.SET | T.V6, [TUN.IPV6, 44, 0, 44, 0]],
+    ['set ipv4 with a label', T.SET | T.LABEL, [0, 44, 0, 44, 0]],
+    ['set with tunnel_ext', T.SET | T.EXT, [0, 44, 0, 44, 0]],
+    ['set with an unknown flag', T.SET, [1 << 5, 44, 0, 44, 0]],
+    ['get with an unknown flag', T.SET, [0, 44, 2, 44, 0]],
+    ...[28, 24, 22, 8, 20].map((size): [string, number, number[]] => [`set size ${size}`, T.SET, [0, size, TUN.FLAGS, 44, 0]]),
+    ...[28, 24, 22, 8, 20].map((size): [string, number, number[]] => [`get size ${size}`, T.SET, [0, 44, 0, size, 0]]),
+    ['get size 8 of an ipv6 key', T.SET | T.V6, [TUN.IPV6, 44, TUN.IPV6, 8, 0]],
+    ['options', T.SET | T.SET_OPT | T.GET_OPT, [0, 44, TUN.FLAGS, 44, 1]],
+    ['options of 16', T.SET | T.SET_OPT | T.GET_OPT, [0, 44, 0, 44, 2]],
+    ['options of 6', T.SET | T.SET_OPT | T.GET_OPT, [0, 44, 0, 44, 3]],
+    ['options without a key', T.SET_OPT | T.GET_OPT, [0, 44, 0, 44, 1]],
+    ['no options to get', T.SET | T.GET_OPT, [0, 44, 0, 44, 0]],
+    ['options longer than the buffer', T.SET | T.SET_OPT | T.GET_OPT | T.SMALL, [0, 44, 0, 44, 1]],
+    ['options of 4 into 4', T.SET | T.SET_OPT | T.GET_OPT | T.SMALL, [0, 44, 0, 44, 0]],
+  ];
+  for (const [what, mark, cb] of tunnels) tc(`tunnel ${what}`, 'tunnel', tunnelData, cb, mark);
+
   // Repeated runs: the kernel runs the program again on the skb the last run left.
   const repeated: [string, number[], number, number][] = [
     ['change_head', [4], 0, 3], ['change_tail', [200], 0, 2], ['vlan', [push(ETH_P_8021Q, 5), NONE, NONE], 0, 3],

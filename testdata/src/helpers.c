@@ -346,3 +346,75 @@ int classid_xdp(struct xdp_md *ctx)
 
 	return classid_curr();
 }
+
+/*
+ * The tunnel metadata helpers. mark: bit 0 sets the key (flags cb[0], size
+ * cb[1]; bit 3 gives it a flow label, bit 4 a tunnel_ext, bit 5 IPv6
+ * addresses), bit 1 sets 2 << (cb[4] & 3) bytes of options (4, 8 or 16; 3: 6),
+ * bit 2 reads them back (16 bytes, or 4 when bit 6 is set). The key is read
+ * with flags cb[2] and size cb[3] into bytes 0..43 of the packet (0xaa
+ * where it writes nothing), the options into bytes 44..59 (0xbb likewise).
+ * The results, a byte each (set key, get key, set options, get options), in cb[0].
+ */
+SEC("tc")
+int tunnel(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key key = {}, out;
+	__u8 opt[16], got[16];
+	__u32 mark = skb->mark, set_flags = skb->cb[0], set_size = skb->cb[1], get_flags = skb->cb[2], get_size = skb->cb[3];
+	__u32 opt_len = skb->cb[4] & 3;
+	long set = 0x7f, get, set_opt = 0x7f, get_opt = 0x7f;
+
+	for (int i = 0; i < 16; i++)
+		opt[i] = i + 1;
+	__builtin_memset(&out, 0xaa, sizeof(out));
+	__builtin_memset(got, 0xbb, sizeof(got));
+	key.tunnel_id = 0x11223344;
+	key.tunnel_tos = 0x10;
+	key.tunnel_ttl = 64;
+	if (mark & 32) {
+		key.remote_ipv6[0] = 0x000080fe;
+		key.remote_ipv6[3] = 0x01000000;
+		key.local_ipv6[0] = 0x000080fe;
+		key.local_ipv6[3] = 0x02000000;
+	} else {
+		key.remote_ipv4 = 0x0a000001;
+		key.local_ipv4 = 0x0a000002;
+	}
+	if (mark & 8)
+		key.tunnel_label = 0xfff12345;
+	if (mark & 16)
+		key.tunnel_ext = 1;
+	if (mark & 1) {
+		switch (set_size) {
+		case 28: set = bpf_skb_set_tunnel_key(skb, &key, 28, set_flags); break;
+		case 24: set = bpf_skb_set_tunnel_key(skb, &key, 24, set_flags); break;
+		case 22: set = bpf_skb_set_tunnel_key(skb, &key, 22, set_flags); break;
+		case 8: set = bpf_skb_set_tunnel_key(skb, &key, 8, set_flags); break;
+		case 20: set = bpf_skb_set_tunnel_key(skb, &key, 20, set_flags); break;
+		default: set = bpf_skb_set_tunnel_key(skb, &key, sizeof(key), set_flags); break;
+		}
+	}
+	if (mark & 2) {
+		switch (opt_len) {
+		case 0: set_opt = bpf_skb_set_tunnel_opt(skb, opt, 4); break;
+		case 1: set_opt = bpf_skb_set_tunnel_opt(skb, opt, 8); break;
+		case 2: set_opt = bpf_skb_set_tunnel_opt(skb, opt, 16); break;
+		default: set_opt = bpf_skb_set_tunnel_opt(skb, opt, 6); break;
+		}
+	}
+	switch (get_size) {
+	case 28: get = bpf_skb_get_tunnel_key(skb, &out, 28, get_flags); break;
+	case 24: get = bpf_skb_get_tunnel_key(skb, &out, 24, get_flags); break;
+	case 22: get = bpf_skb_get_tunnel_key(skb, &out, 22, get_flags); break;
+	case 8: get = bpf_skb_get_tunnel_key(skb, &out, 8, get_flags); break;
+	case 20: get = bpf_skb_get_tunnel_key(skb, &out, 20, get_flags); break;
+	default: get = bpf_skb_get_tunnel_key(skb, &out, sizeof(out), get_flags); break;
+	}
+	if (mark & 4)
+		get_opt = mark & 64 ? bpf_skb_get_tunnel_opt(skb, got, 4) : bpf_skb_get_tunnel_opt(skb, got, 16);
+	if (bpf_skb_store_bytes(skb, 0, &out, sizeof(out), 0) || bpf_skb_store_bytes(skb, sizeof(out), got, sizeof(got), 0))
+		return -1;
+	skb->cb[0] = (set & 0xff) | (get & 0xff) << 8 | (set_opt & 0xff) << 16 | (__u32)(get_opt & 0xff) << 24;
+	return 0;
+}
