@@ -25,6 +25,7 @@ OBJECTS=(
   kconfig:kconfig.c:bpfel
   bench:bench.c:bpfel
   sockets:sockets.c:bpfel
+  helpers:helpers.c:bpfel
 )
 
 mkdir -p obj

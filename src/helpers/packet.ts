@@ -12,6 +12,7 @@
  * the kernel's (as two boots of a kernel do).
  */
 import { jhash } from '../maps/jhash.js';
+import type { Region } from '../memory/index.js';
 import { TC_CTX, XDP_CTX, type ContextSpec } from '../platform/index.js';
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
@@ -65,10 +66,61 @@ const INT_MAX = 0x7fffffff;
 const offsetOf = (ctx: ContextSpec, name: string): number => ctx.fields.find((f) => f.name === name)!.offset;
 /** Offsets of the context fields the helpers keep up to date, from src/platform's layouts. */
 const XDP_MD = { data: offsetOf(XDP_CTX, 'data'), dataEnd: offsetOf(XDP_CTX, 'data_end'), dataMeta: offsetOf(XDP_CTX, 'data_meta') } as const;
-const SKB = {
-  len: offsetOf(TC_CTX, 'len'), hash: offsetOf(TC_CTX, 'hash'), data: offsetOf(TC_CTX, 'data'), dataEnd: offsetOf(TC_CTX, 'data_end'),
-  dataMeta: offsetOf(TC_CTX, 'data_meta'),
+export const SKB = {
+  len: offsetOf(TC_CTX, 'len'), pktType: offsetOf(TC_CTX, 'pkt_type'), hash: offsetOf(TC_CTX, 'hash'), data: offsetOf(TC_CTX, 'data'), dataEnd: offsetOf(TC_CTX, 'data_end'),
+  dataMeta: offsetOf(TC_CTX, 'data_meta'), protocol: offsetOf(TC_CTX, 'protocol'), vlanPresent: offsetOf(TC_CTX, 'vlan_present'),
+  vlanTci: offsetOf(TC_CTX, 'vlan_tci'), vlanProto: offsetOf(TC_CTX, 'vlan_proto'),
 } as const;
+
+/** CHECKSUM_NONE / CHECKSUM_UNNECESSARY: the states of skb->ip_summed a test run's skb can be in (no device computed a sum). */
+export const CHECKSUM_NONE = 0;
+export const CHECKSUM_UNNECESSARY = 1;
+
+/**
+ * What an skb keeps besides its bytes and the __sk_buff fields the program
+ * reads (protocol, the VLAN tag and the hash live there, as the kernel's
+ * context reads them): header positions, checksum state, the buffer.
+ */
+export interface SkbState {
+  /** The buffer the packet lives in; the resizing helpers move the packet to a bigger one when it lacks room. */
+  region: Region;
+  /**
+   * The buffers the packet left, released when the run ends: LD_ABS/LD_IND
+   * keep reading the packet where the run began (the engines take its
+   * bounds once), so those bytes must stay readable until then.
+   */
+  retired: Region[];
+  /** Bytes from data to the MAC header: 0 when data is at it, -ETH_HLEN once eth_type_trans pulled it. */
+  macOffset: number;
+  /** skb->mac_len: 0 in a test run until a helper resets it. */
+  macLen: number;
+  /** skb->ip_summed (CHECKSUM_NONE or CHECKSUM_UNNECESSARY) and skb->csum_level. */
+  ipSummed: number;
+  csumLevel: number;
+  /** skb->sw_hash: the hash was set (bpf_set_hash or a recalculation) and bpf_get_hash_recalc keeps it, even 0. */
+  swHash: boolean;
+  /** skb->encapsulation, set by bpf_skb_adjust_room's encapsulation flags. */
+  encapsulation: boolean;
+  /** The tunnel metadata bpf_skb_set_tunnel_key attached (the skb's metadata dst); a test run's skb has none. */
+  tunnel?: TunnelInfo;
+}
+
+/** struct ip_tunnel_info as the tunnel helpers fill and read it. */
+export interface TunnelInfo {
+  ipv6: boolean;
+  id: number;
+  tos: number;
+  ttl: number;
+  /** The IPv6 flow label (network order value, masked to 20 bits). */
+  label: number;
+  /** key.tun_flags: IP_TUNNEL_*_BIT bits. */
+  flags: number;
+  /** key.u.ipv4/ipv6 src and dst, as the bytes of the bpf_tunnel_key fields they came from (4 or 16). */
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** The options bpf_skb_set_tunnel_opt gave (options_len bytes). */
+  options: Uint8Array;
+}
 
 /** The packet of one run, as the helpers see and move it (addresses in the runtime's memory). */
 export interface PacketFrame {
@@ -90,6 +142,8 @@ export interface PacketFrame {
   redirect?: { ifindex: number; flags: number };
   /** skb: the packet is at tc ingress (skb_at_tc_ingress), where bpf_sk_assign may steer it; a test run's is not. */
   tcIngress?: boolean;
+  /** skb: the state the skb helpers read and change. */
+  skb?: SkbState;
 }
 
 /** The run in progress of one runtime (runs do not nest). */
@@ -99,10 +153,10 @@ export class PacketRuns {
   hashKey: number | undefined;
 }
 
-const u32 = (v: bigint): number => Number(v & 0xffffffffn);
-const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+export const u32 = (v: bigint): number => Number(v & 0xffffffffn);
+export const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
-function frameOf(runs: PacketRuns, ctxArg: bigint, kind: 'xdp' | 'skb' | undefined, helper: string): PacketFrame {
+export function frameOf(runs: PacketRuns, ctxArg: bigint, kind: 'xdp' | 'skb' | undefined, helper: string): PacketFrame {
   const f = runs.current;
   if (!f) throw new RuntimeError(`${helper}: no packet run in progress (the helper is for packet programs)`);
   if (BigInt(f.ctx) !== ctxArg) throw new RuntimeError(`${helper}: 0x${ctxArg.toString(16)} is not the program's context (0x${f.ctx.toString(16)})`);
@@ -110,7 +164,7 @@ function frameOf(runs: PacketRuns, ctxArg: bigint, kind: 'xdp' | 'skb' | undefin
   return f;
 }
 
-function view(ctx: HelperContext): DataView {
+export function view(ctx: HelperContext): DataView {
   const b = ctx.space.bytes;
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -132,22 +186,28 @@ export function syncContext(ctx: HelperContext, f: PacketFrame): void {
 
 // ---- one's complement checksums (include/net/checksum.h) -------------------------------------
 
-const csumAdd = (a: number, b: number): number => {
+export const csumAdd = (a: number, b: number): number => {
   const s = (a >>> 0) + (b >>> 0);
   return (s + (s > 0xffffffff ? 1 : 0)) >>> 0;
 };
-const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
+export const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
 /** csum_fold: 32 bits folded to 16, complemented. */
 const csumFold = (sum: number): number => {
   let s = (sum & 0xffff) + (sum >>> 16);
   s = (s & 0xffff) + (s >>> 16);
   return ~s & 0xffff;
 };
-const csum16Add = (csum: number, addend: number): number => {
+export const csum16Add = (csum: number, addend: number): number => {
   const r = (csum + addend) & 0xffff;
   return (r + (r < addend ? 1 : 0)) & 0xffff;
 };
 const csum16Sub = (csum: number, addend: number): number => csum16Add(csum, ~addend & 0xffff);
+
+/** skb_clear_hash: hash 0, and the next bpf_get_hash_recalc computes it again. */
+export function clearHash(ctx: HelperContext, f: PacketFrame): void {
+  view(ctx).setUint32(f.ctx + SKB.hash, 0, true);
+  if (f.skb) f.skb.swHash = false;
+}
 
 /** xdp_get_buff_len: the bytes of the frame from data, fragments included. */
 export function buffLen(f: PacketFrame): number {
@@ -288,7 +348,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     if (offset + size > f.dataEnd - f.data) return helperErr('EFAULT');
     const at = helperAccess(ctx, from, size, false);
     ctx.space.bytes.copyWithin(f.data + offset, at, at + size);
-    if (flags & BigInt(BPF_F_INVALIDATE_HASH)) view(ctx).setUint32(f.ctx + SKB.hash, 0, true);
+    if (flags & BigInt(BPF_F_INVALIDATE_HASH)) clearHash(ctx, f);
     return 0n;
   };
   /** The 16-bit checksum field at `offset` of the packet, after the kernel's checks; or -errno. */
@@ -356,12 +416,12 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     const f = frameOf(runs, skb, 'skb', 'bpf_get_hash_recalc');
     const v = view(ctx);
     const known = v.getUint32(f.ctx + SKB.hash, true);
-    if (known) return BigInt(known);
+    if (known || f.skb?.swHash) return BigInt(known);
     runs.hashKey ??= ctx.random() >>> 0;
     const flow = flowKeys(ctx.space.bytes, f);
-    if (!flow) return 0n;
-    const hash = jhash(flow, 0, flow.length, runs.hashKey) || 1;
+    const hash = flow ? jhash(flow, 0, flow.length, runs.hashKey) || 1 : 0;
     v.setUint32(f.ctx + SKB.hash, hash >>> 0, true);
+    if (f.skb) f.skb.swHash = true;
     return BigInt(hash >>> 0);
   };
   return [

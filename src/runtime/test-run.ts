@@ -20,7 +20,7 @@
  */
 import type { AddressSpace, Region } from '../memory/index.js';
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, PlatformError, SK_LOOKUP_CTX, TC_CTX, XDP_CTX, programType, type ContextSpec, type CtxField } from '../platform/index.js';
-import { ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
+import { CHECKSUM_NONE, ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
 import { AF_INET, AF_INET6, type SkLookupRun, type SocketTable } from '../helpers/sock.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
@@ -64,6 +64,10 @@ const PAGE_SIZE = 4096;
 const XDP_PACKET_HEADROOM = 256;
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64. */
 const SKB_HEADROOM = 64;
+const ETH_P_IP = 0x0800;
+const ETH_P_IPV6 = 0x86dd;
+const IPV4_HLEN = 20;
+const IPV6_HLEN = 40;
 /** The loopback device of the test run's network namespace. */
 const LOOPBACK_IFINDEX = 1;
 const GSO_LEGACY_MAX_SIZE = 65536;
@@ -250,6 +254,10 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
   if (size < ETH_HLEN || size > maxData) refuse(input, 'EINVAL', `the packet must be ${ETH_HLEN} to ${maxData} bytes, got ${size}`);
   const skbIn = ctxInit(input, SKB_SIZE);
   const len = isL2 ? size : size - ETH_HLEN;
+  const proto = ethProtocol(data);
+  // The kernel takes an IP frame only with its whole base header.
+  const ipHeader = proto === ETH_P_IP ? IPV4_HLEN : proto === ETH_P_IPV6 ? IPV6_HLEN : 0;
+  if (size < ETH_HLEN + ipHeader) refuse(input, 'EINVAL', `an IP frame must hold its ${ipHeader}-byte header: ${size} bytes is too short`);
   const ifindex = LOOPBACK_IFINDEX;
   if (skbIn) {
     for (const [from, to, what] of SKB_ZERO_RANGES) {
@@ -270,6 +278,9 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
   const frame: PacketFrame = {
     kind: 'skb', ctx: skbRegion.start, start: buffer.start, end: buffer.start + PAGE_SIZE,
     data: start, dataEnd: mac + size, dataMeta: start, networkOffset: isL2 ? ETH_HLEN : 0,
+    skb: {
+      region: buffer, retired: [], macOffset: isL2 ? 0 : -ETH_HLEN, macLen: 0, ipSummed: CHECKSUM_NONE, csumLevel: 0, swHash: false, encapsulation: false,
+    },
   };
   const skbBytes = () => space.bytes.subarray(skbRegion.start, skbRegion.start + SKB_SIZE);
   if (skbIn) skbBytes().set(skbIn);
@@ -277,7 +288,6 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
   // The kernel's test run gives the skb a socket of its own (skb->sk), addressed as the packet is.
   const sk = input.sockets?.testRunSocket(data);
   if (sk) c.setBigUint64(SKB.sk, BigInt(sk.address), true);
-  const proto = ethProtocol(data);
   c.setUint32(SKB.ifindex, ifindex, true);
   c.setUint32(SKB.pktType, pktType(data), true);
   c.setUint32(SKB.protocol, ((proto & 0xff) << 8) | (proto >> 8), true);
@@ -313,7 +323,8 @@ function prepareSkb(input: RunInput, isL2: boolean, directAccess: boolean): Prep
     release() {
       if (sk) input.sockets!.releaseTestRunSocket(sk);
       space.release(skbRegion);
-      space.release(buffer);
+      // The skb helpers may have moved the packet to bigger buffers.
+      for (const region of [...frame.skb!.retired, frame.skb!.region]) space.release(region);
     },
   };
 }
