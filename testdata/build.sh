@@ -26,6 +26,7 @@ OBJECTS=(
   bench:bench.c:bpfel
   sockets:sockets.c:bpfel
   helpers:helpers.c:bpfel
+  pkt_changes:pkt_changes.c:bpfel
 )
 
 mkdir -p obj
