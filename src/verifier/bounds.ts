@@ -187,19 +187,79 @@ function update32(b: ScalarBounds): void {
   b.u32Max = Math.min(b.u32Max, (value | mask) >>> 0);
 }
 
-/** `__update_reg64_bounds`. */
-function update64(): void {
+/** `tnum_step` of the loaded tnum, in STEP: its smallest member above hi:lo (its value below it, its largest from there on). */
+const STEP = new Uint32Array(2);
+function tnumStep(hi: number, lo: number): void {
+  const vh = W[VAL + HI], vl = W[VAL + LO], mh = W[MASK + HI], ml = W[MASK + LO];
+  const th = (vh | mh) >>> 0, tl = (vl | ml) >>> 0;
+  if (hi > th || (hi === th && lo >= tl)) return void (STEP[0] = th, STEP[1] = tl);
+  if (hi < vh || (hi === vh && lo < vl)) return void (STEP[0] = vh, STEP[1] = vl);
+  // x = z + 1 (no carry out: z is below the largest member); the smallest member from x up keeps x's bits above
+  // the highest fixed bit where x differs from the tnum.
+  const xl = (lo + 1) >>> 0, xh = xl === 0 ? (hi + 1) >>> 0 : hi;
+  const dh = ((xh & ~mh) ^ vh) >>> 0, dl = ((xl & ~ml) ^ vl) >>> 0;
+  if (dh === 0 && dl === 0) return void (STEP[0] = xh, STEP[1] = xl);
+  const h = dh !== 0 ? 63 - Math.clz32(dh) : 31 - Math.clz32(dl);
+  if (bitOf(vh, vl, h)) {
+    // x has 0 where the tnum has a fixed 1: x's bits above, that 1, the tnum's least below.
+    STEP[0] = ((xh & highH(h + 1)) | (vh & ~highH(h + 1))) >>> 0;
+    STEP[1] = ((xl & highL(h + 1)) | (vl & ~highL(h + 1))) >>> 0;
+    return;
+  }
+  // x has 1 where the tnum has a fixed 0: the lowest unknown bit above it that x leaves 0 becomes 1, the tnum's least below.
+  const ch = (mh & ~xh & highH(h + 1)) >>> 0, cl = (ml & ~xl & highL(h + 1)) >>> 0;
+  const j = cl !== 0 ? 31 - Math.clz32(cl & -cl) : 63 - Math.clz32(ch & -ch);
+  STEP[0] = ((xh & highH(j + 1)) | (j >= 32 ? 1 << (j - 32) : 0) | (vh & ~highH(j))) >>> 0;
+  STEP[1] = ((xl & highL(j + 1)) | (j < 32 ? 1 << j : 0) | (vl & ~highL(j))) >>> 0;
+}
+
+/** `tnum_step`: the smallest member of `t` above `z` (t's value when z is below it, its largest member from there on). */
+export function tnumStepOf(t: Tnum, z: bigint): bigint {
+  B[4] = t.value;
+  B[5] = t.mask;
+  B[0] = z;
+  tnumStep(W[UMIN + HI], W[UMIN + LO]);
+  return (BigInt(STEP[0]) << 32n) | BigInt(STEP[1]);
+}
+
+/** The halves of the mask of bits k..63. */
+const highH = (k: number): number => (k <= 32 ? 0xffffffff : k >= 64 ? 0 : (0xffffffff << (k - 32)) >>> 0);
+const highL = (k: number): number => (k >= 32 ? 0 : (0xffffffff << k) >>> 0);
+const bitOf = (hi: number, lo: number, k: number): boolean => ((k >= 32 ? hi >>> (k - 32) : lo >>> k) & 1) === 1;
+
+/** markKnown on the loaded bounds: hi:lo. */
+function markLoadedKnown(b: ScalarBounds, hi: number, lo: number): void {
+  for (const f of [VAL, UMIN, UMAX, SMIN, SMAX]) set64(f, hi, lo);
+  set64(MASK, 0, 0);
+  b.u32Min = b.u32Max = lo;
+  b.s32Min = b.s32Max = lo | 0;
+}
+
+/** `__update_reg64_bounds`: the bounds from the tnum, and the one value they share with it, if only one. */
+function update64(b: ScalarBounds): void {
   const vh = W[VAL + HI], vl = W[VAL + LO], mh = W[MASK + HI], ml = W[MASK + LO];
   maxS(SMIN, vh | (mh & 0x80000000), vl);
   minS(SMAX, vh | (mh & 0x7fffffff), vl | ml);
   maxU(UMIN, vh, vl);
   minU(UMAX, vh | mh, vl | ml);
+  const uh = W[UMIN + HI], ul = W[UMIN + LO], th = (vh | mh) >>> 0, tl = (vl | ml) >>> 0;
+  tnumStep(uh, ul);
+  const nh = STEP[0], nl = STEP[1];
+  const above = (hi: number, lo: number): boolean => hi > W[UMAX + HI] || (hi === W[UMAX + HI] && lo > W[UMAX + LO]);
+  if (((uh & ~mh) >>> 0) === vh && ((ul & ~ml) >>> 0) === vl) {
+    if (above(nh, nl)) markLoadedKnown(b, uh, ul);
+  } else if (nh === th && nl === tl) {
+    markLoadedKnown(b, th, tl);
+  } else if (!above(nh, nl)) {
+    tnumStep(nh, nl);
+    if (above(STEP[0], STEP[1])) markLoadedKnown(b, nh, nl);
+  }
 }
 
 /** `__update_reg64_bounds` (the 32-bit ranges are numbers already: updateReg32Bounds). */
 export function updateReg64Bounds(b: ScalarBounds): void {
   loadBounds(b);
-  update64();
+  update64(b);
   storeBounds(b);
 }
 
@@ -348,7 +408,7 @@ export function regBoundsSync(b: ScalarBounds): void {
   if (syncFixpoint(b)) return;
   loadBounds(b);
   update32(b);
-  update64();
+  update64(b);
   for (let i = 0; i < 2; i++) {
     reg32DeduceBounds(b);
     reg64DeduceBounds();
@@ -356,7 +416,7 @@ export function regBoundsSync(b: ScalarBounds): void {
   }
   boundOffset(b);
   update32(b);
-  update64();
+  update64(b);
   storeBounds(b);
 }
 

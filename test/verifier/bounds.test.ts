@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  regBoundOffset, regBoundsSync, updateReg64Bounds, updateRegBounds, type ScalarBounds,
+  regBoundOffset, regBoundsSync, tnumStepOf, updateReg64Bounds, updateRegBounds, type ScalarBounds,
 } from '../../src/verifier/bounds.js';
 import type { Tnum } from '../../src/verifier/tnum.js';
 import { boundsOfSet, show, value64, valueSet } from './model.js';
@@ -43,12 +43,40 @@ function update32(b: ScalarBounds): void {
   b.u32Max = Math.min(b.u32Max, u32(value | mask));
 }
 
+/**
+ * tnum_step by its definition: the smallest member above z differs from z first (from the top) at a bit
+ * where z has 0 and the member 1, keeps z's bits above it (which must fit the tnum) and is least below.
+ */
+function tnumStepRef(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  for (let i = 0n; i < 64n; i++) {
+    const above = U64 & ~((2n << i) - 1n);
+    const fits = ((z & above & ~t.mask) ^ (t.value & above)) === 0n;
+    if (fits && !((z >> i) & 1n) && ((t.mask | t.value) >> i) & 1n) return (z & above) | (1n << i) | (t.value & ((1n << i) - 1n));
+  }
+  throw new Error('no member above z below tmax');
+}
+
 function update64(b: ScalarBounds): void {
   const t = b.varOff;
   b.smin = max(b.smin, s64(t.value | (t.mask & (1n << 63n))));
   b.smax = min(b.smax, s64(t.value | (t.mask & ((1n << 63n) - 1n))));
   b.umin = max(b.umin, t.value);
   b.umax = min(b.umax, t.value | t.mask);
+  const next = tnumStepRef(t, b.umin), tmax = t.value | t.mask;
+  const uminIn = (b.umin & ~t.mask) === t.value;
+  const known = (v: bigint): void => {
+    b.varOff = { value: v, mask: 0n };
+    b.umin = b.umax = v;
+    b.smin = b.smax = s64(v);
+    b.u32Min = b.u32Max = lo32(v);
+    b.s32Min = b.s32Max = s32(lo32(v));
+  };
+  if (uminIn && next > b.umax) known(b.umin);
+  else if (!uminIn && next === tmax) known(tmax);
+  else if (!uminIn && next <= b.umax && tnumStepRef(t, next) > b.umax) known(next);
 }
 
 function deduce32(b: ScalarBounds): void {
@@ -199,3 +227,30 @@ for (const [name, arb] of [['any bounds', anyBounds], ['near-consistent bounds',
     }), { numRuns: 2000 });
   });
 }
+
+/** A tnum with a few unknown bits anywhere (its members can be listed), or any tnum. */
+const tnumArb = fc.oneof(
+  fc.tuple(value64, fc.array(fc.integer({ min: 0, max: 63 }), { maxLength: 10 })).map(([v, bits]): Tnum => {
+    const mask = bits.reduce((m, k) => m | (1n << BigInt(k)), 0n);
+    return { value: v & ~mask, mask };
+  }),
+  fc.tuple(value64, value64).map(([v, m]): Tnum => ({ value: v & ~m, mask: m })),
+);
+
+test('tnum_step is the smallest member above z (listed members; the definition for any tnum)', () => {
+  fc.assert(fc.property(tnumArb, value64, (t, z) => {
+    assert.equal(tnumStepOf(t, z), tnumStepRef(t, z), `t=(${t.value}; ${t.mask}) z=${z}`);
+    const popcount = t.mask.toString(2).replace(/0/g, '').length;
+    if (popcount > 10) return;
+    const members: bigint[] = [];
+    for (let k = 0n; k < 1n << BigInt(popcount); k++) {
+      let v = t.value, bit = 0n;
+      for (let i = 0n; i < 64n; i++) if ((t.mask >> i) & 1n) { if ((k >> bit) & 1n) v |= 1n << i; bit++; }
+      members.push(v);
+    }
+    members.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const tmax = members[members.length - 1];
+    const expected = z < t.value ? t.value : z >= tmax ? tmax : members.find((v) => v > z)!;
+    assert.equal(tnumStepOf(t, z), expected);
+  }), { numRuns: 3000 });
+});
