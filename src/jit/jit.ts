@@ -25,7 +25,7 @@ import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, missingHelper, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, bucketName, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { JitCache, bucketName, encodeKey, sameKeys, sameInsns, type CachedModule } from './cache.js';
 import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
@@ -143,7 +143,7 @@ interface PendingLoad {
   /** What checkProgram returned for insns at the load (the compile does not check them again). */
   readonly rows: readonly (Opcode | null)[];
   /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
-  readonly key: Uint8Array;
+  readonly key: Int32Array;
   readonly flags: string;
   /** bucketName(key's hash, its length, flags). */
   readonly bucket: string;
@@ -152,7 +152,7 @@ interface PendingLoad {
 
 /** Whether `list` holds a load of the same program as `p`. */
 function hasTwin(list: readonly PendingLoad[], p: PendingLoad): boolean {
-  for (const q of list) if (q.flags === p.flags && sameBytes(q.key, p.key)) return true;
+  for (const q of list) if (q.flags === p.flags && sameKeys(q.key, p.key)) return true;
   return false;
 }
 
@@ -489,7 +489,7 @@ export class Jit {
    * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
    * an intrinsic it uses has a per-program import (loadAll).
    */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; bucket: string; perProgram: boolean } {
+  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Int32Array; flags: string; bucket: string; perProgram: boolean } {
     const calls: number[] = [];
     const { key, hash } = encodeKey(insns, calls);
     const ids: number[] = [];
@@ -535,7 +535,7 @@ export class Jit {
    * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
    * a valid one.
    */
-  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket: string): CachedModule | undefined {
+  private cachedModule(insns: readonly Insn[], key: Int32Array, flags: string, bucket: string): CachedModule | undefined {
     const entry = this.cache.get(key, flags, bucket);
     if (entry) validateProgram(insns);
     return entry;

@@ -296,18 +296,23 @@ function fnv1aWords(bytes: Uint8Array): number {
   return h;
 }
 
-test('a cache key made in one pass is encodeInsns\' bytes, their FNV-1a hash and the helper calls', () => {
+test('a cache key made in one pass is encodeInsns\' bytes as little-endian words, their FNV-1a hash and the helper calls', () => {
   const prog = [
     mov(0, -1), { ...mov(1, 0x7fffffff), off: -32768 }, { ...mov(2, 1), dst: 16, src: 17 }, call(BPF_FUNC_ktime_get_ns),
     { ...call(7), src: 1 }, ...lddw(3, 0xfedcba9876543210n), { ...exit(), off: 0x1234 }, call(-5),
   ];
   const calls: number[] = [];
   const { key, hash } = encodeKey(prog, calls);
-  assert.deepEqual(key, encodeInsns(prog));
-  assert.equal(bucketName(hash, key.length, 'uv1/run'), bucketName(fnv1aWords(key), key.length, 'uv1/run'));
+  const bytes = encodeInsns(prog);
+  const view = new DataView(bytes.buffer);
+  assert.deepEqual(key, Int32Array.from({ length: bytes.length / 4 }, (_, k) => view.getInt32(4 * k, true)));
+  assert.equal(bucketName(hash, key.length, 'uv1/run'), bucketName(fnv1aWords(bytes), key.length, 'uv1/run'));
   assert.deepEqual(calls, [BPF_FUNC_ktime_get_ns, -5]);
   assert.ok(sameInsns(prog, key));
   assert.ok(!sameInsns([...prog.slice(0, -1), call(-6)], key));
+  for (const field of ['code', 'dst', 'src', 'off', 'imm'] as const) {
+    assert.ok(!sameInsns([{ ...prog[0], [field]: prog[0][field] + 1 }, ...prog.slice(1)], key), `a change of ${field}`);
+  }
 });
 
 test('programs loaded one by one compile at the first use of one of them, into one module; a changed or abandoned one fails at its use', () => {
