@@ -197,6 +197,8 @@ const MATCH_FIELD = new Uint8Array(256);
 const MATCHED: { values: number[]; rows: Opcode[]; masks: number[] }[] = [];
 /** 1 for the opcode bytes of lddw, which takes two slots. */
 const LDDW = new Uint8Array(256);
+/** 1 where an instruction that passes the plain row's mask is the plain row's (its match field is 0, no matched row's value). */
+const PLAIN_FIRST = new Uint8Array(256);
 for (let code = 0; code < 256; code++) {
   const list = rowsForCode(code);
   // lookupOpcode takes the last row without a match, and the first row of a matched value.
@@ -208,20 +210,26 @@ for (let code = 0; code < 256; code++) {
   MATCH_FIELD[code] = field === 'src' ? MATCH_SRC : field === 'off' ? MATCH_OFF : field === 'imm' ? MATCH_IMM : 0;
   MATCHED.push({ values: matched.map((r) => r.match!.value), rows: matched, masks: matched.map(fieldMask) });
   if (list.some((r) => r.format === 'lddw')) LDDW[code] = 1;
+  // The fields that pass the plain row's mask select it when they zero the match field and no matched row is for 0.
+  const zeroes = field === 'src' ? ZERO_SRC : field === 'off' ? ZERO_OFF : field === 'imm' ? ZERO_IMM : 0;
+  if (plain && (FIELD_MASK[code] & zeroes) !== 0 && !matched.some((r) => r.match!.value === 0)) PLAIN_FIRST[code] = 1;
 }
 
 /**
- * decodeProgram, appending to `branches` (when given) the slot of every
- * jump-class instruction (jumps, calls, exit) in slot order.
+ * decodeProgram, appending to `marks` (when given) the slot of every
+ * jump-class instruction (jumps, calls, exit) and of every lddw in slot
+ * order, and writing into `words` (when given) the slots as encodeInsns
+ * encodes them (little-endian), two 32-bit words a slot.
  */
-function decodeSlots(insns: readonly Insn[], branches: number[] | undefined): (Opcode | null)[] {
+function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words: Int32Array | undefined): (Opcode | null)[] {
   const ops: (Opcode | null)[] = new Array(insns.length);
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i];
     const c = ins.code & 0xff;
     let row = PLAIN[c], m = FIELD_MASK[c];
-    const field = MATCH_FIELD[c];
-    if (field !== 0) {
+    // The row without a match first when it cannot take a matched row's instruction (PLAIN_FIRST): mov, div, mod.
+    if (MATCH_FIELD[c] !== 0 && (PLAIN_FIRST[c] === 0 || failsMask(ins, m))) {
+      const field = MATCH_FIELD[c];
       const v = field === MATCH_SRC ? ins.src : field === MATCH_OFF ? ins.off : ins.imm;
       const { values, rows, masks } = MATCHED[c];
       for (let k = 0; k < values.length; k++) {
@@ -239,7 +247,11 @@ function decodeSlots(insns: readonly Insn[], branches: number[] | undefined): (O
       if (problem) throw new InstructionError(i, problem);
     }
     ops[i] = row;
-    if (branches !== undefined && ((c & 7) === BPF_JMP || (c & 7) === BPF_JMP32)) branches.push(i);
+    if (words !== undefined) {
+      words[2 * i] = c | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
+      words[2 * i + 1] = ins.imm;
+    }
+    if (marks !== undefined && ((c & 7) === BPF_JMP || (c & 7) === BPF_JMP32 || LDDW[c] === 1)) marks.push(i);
     if (LDDW[c] === 1) {
       const next = insns[i + 1];
       if (!next) throw new InstructionError(i, 'lddw is the last slot: its second half (the high 32 bits) is missing');
@@ -247,6 +259,10 @@ function decodeSlots(insns: readonly Insn[], branches: number[] | undefined): (O
         throw new InstructionError(i + 1, `second slot of lddw must have opcode, dst, src and off all 0 (got opcode ${hex(next.code)})`);
       }
       ops[++i] = null;
+      if (words !== undefined) {
+        words[2 * i] = 0;
+        words[2 * i + 1] = next.imm;
+      }
     }
   }
   return ops;
@@ -258,7 +274,7 @@ function decodeSlots(insns: readonly Insn[], branches: number[] | undefined): (O
  * the second slot of an LD_IMM64 gets `null`.
  */
 export function decodeProgram(insns: readonly Insn[]): (Opcode | null)[] {
-  return decodeSlots(insns, undefined);
+  return decodeSlots(insns, undefined, undefined);
 }
 
 /** The slot a jump or local call at slot `i` names (pc-relative), or undefined for other instructions. */
@@ -275,16 +291,23 @@ export function jumpTarget(row: Opcode, ins: Insn, i: number): number | undefine
  * verifier: it is not empty, every jump and local call lands on an
  * instruction of the program (not the second half of an lddw), and the last
  * instruction does not fall off the end. Throws InstructionError naming the slot.
- * `branches`, when given, receives the slot of every jump-class instruction
- * (jumps, calls, exit) in slot order: what a control-flow graph is built from.
+ *
+ * From the same pass, what an engine builds and keys a program by: `marks`
+ * (when given) receives in slot order the slot of every instruction that
+ * is not one slot of straight-line code, the jump-class ones (jumps, calls,
+ * exit) and each lddw; `words` (when given, two per slot) receives the
+ * slots as encodeInsns encodes them (little-endian) in 32-bit words.
  */
-export function validateProgram(insns: readonly Insn[], branches: number[] = []): (Opcode | null)[] {
+export function validateProgram(insns: readonly Insn[], marks: number[] = [], words?: Int32Array): (Opcode | null)[] {
   if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
-  const from = branches.length;
-  const rows = decodeSlots(insns, branches);
+  if (words !== undefined && words.length !== 2 * insns.length) {
+    throw new EbpfError('EINVAL', `words holds ${words.length} 32-bit words, not 2 for each of the ${insns.length} slots`);
+  }
+  const from = marks.length;
+  const rows = decodeSlots(insns, marks, words);
   const n = insns.length;
-  for (let k = from; k < branches.length; k++) {
-    const i = branches[k];
+  for (let k = from; k < marks.length; k++) {
+    const i = marks[k];
     const row = rows[i]!;
     const to = jumpTarget(row, insns[i], i);
     if (to === undefined) continue;

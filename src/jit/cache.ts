@@ -7,7 +7,7 @@
  * finds the module (and its pc map) a wasm frame belongs to.
  */
 import { EbpfError } from '../internal/errors.js';
-import { BPF_CALL, BPF_JMP, type Insn } from '../isa/index.js';
+import type { Insn } from '../isa/index.js';
 import type { CompiledProgram } from './compile.js';
 
 /** A compiled program and its module, ready to instantiate against any runtime's memory. */
@@ -85,32 +85,18 @@ export class JitCache {
 
 const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
-/** The bucket of a key: its hash (FNV-1a of its words, encodeKey), length and flags. */
+/** The bucket of a key: its hash (hashKey), length and flags. */
 export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
 
-/** The first word of a slot's key: encodeInsns' first four bytes (little-endian) as one 32-bit number. */
-const slotWord = (ins: Insn) => (ins.code & 0xff) | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
-
 /**
- * A program's cache key in one pass over its instructions: two 32-bit
- * words a slot, the little-endian words of the bytes encodeInsns gives
- * (each field truncated to its width), their hash (FNV-1a of the words, for
- * bucketName), and the imm of each helper call (code BPF_JMP | BPF_CALL,
- * src 0), appended to `calls`. Words, not bytes: a quarter of the stores
- * and of the comparisons of a lookup.
+ * FNV-1a of a program's key: its slots as encodeInsns encodes them
+ * (little-endian), in 32-bit words, two a slot, as validateProgram writes
+ * them while it checks the program (one pass over the instructions for both).
  */
-export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Int32Array; hash: number } {
-  const key = new Int32Array(insns.length * 2);
+export function hashKey(key: Int32Array): number {
   let h = FNV_BASIS;
-  for (let i = 0, p = 0; i < insns.length; i++, p += 2) {
-    const ins = insns[i];
-    const w = slotWord(ins), imm = ins.imm | 0;
-    key[p] = w;
-    key[p + 1] = imm;
-    h = Math.imul(Math.imul(h ^ w, FNV_PRIME) ^ imm, FNV_PRIME);
-    if ((w & 0xf0ff) === (BPF_JMP | BPF_CALL)) calls.push(imm);
-  }
-  return { key, hash: h };
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], FNV_PRIME);
+  return h;
 }
 
 export function sameKeys(a: Int32Array, b: Int32Array): boolean {
@@ -119,12 +105,13 @@ export function sameKeys(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
-/** Whether `insns` still encode to `key` (encodeKey): nothing allocated. */
+/** Whether `insns` still encode to `key` (hashKey): nothing allocated. */
 export function sameInsns(insns: readonly Insn[], key: Int32Array): boolean {
   if (key.length !== insns.length * 2) return false;
   for (let i = 0, p = 0; i < insns.length; i++, p += 2) {
     const ins = insns[i];
-    if (key[p] !== slotWord(ins) || key[p + 1] !== (ins.imm | 0)) return false;
+    const w = (ins.code & 0xff) | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
+    if (key[p] !== w || key[p + 1] !== (ins.imm | 0)) return false;
   }
   return true;
 }

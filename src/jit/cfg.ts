@@ -134,12 +134,14 @@ export class Scratch {
 
 /**
  * Validate `insns` for the JIT: validateProgram's rules, and no kfunc
- * calls. Returns each slot's row. Throws InstructionError naming the slot.
+ * calls. Returns each slot's row; `marks` and `words` as validateProgram
+ * fills them. Throws InstructionError naming the slot.
  */
-export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
-  const branches: number[] = [];
-  const rows = validateProgram(insns, branches);
-  for (const i of branches) {
+export function checkProgram(insns: readonly Insn[], marks: number[] = [], words?: Int32Array): (Opcode | null)[] {
+  const from = marks.length;
+  const rows = validateProgram(insns, marks, words);
+  for (let k = from; k < marks.length; k++) {
+    const i = marks[k];
     if (rows[i]!.format === 'call_kfunc') {
       throw new InstructionError(i, `call kfunc (btf id ${insns[i].imm}): kernel functions exist only in the kernel, not in the JIT`);
     }
