@@ -183,36 +183,38 @@ const MATCH_SRC = 1, MATCH_OFF = 2, MATCH_IMM = 3;
 
 /**
  * decodeProgram's view of the table, by opcode byte: the row without a
- * `match` and its field mask (FIELD_MASK, -1 when the byte has none), and
- * for the bytes whose rows differ by a field, that field (MATCH_FIELD) and
- * each matched row with its value and mask (MATCHED; the rows of a byte
+ * `match` (PLAIN) and its field mask (in INFO), and for the bytes whose
+ * rows differ by a field, that field (in INFO) and each matched row with
+ * its value and mask (MATCHED; the rows of a byte
  * all match on one field, as unknownReason words it). The common valid
  * instruction then finds its row and checks its fields with a few loads
  * and comparisons, no search and no string; lookupOpcode and fieldProblem
  * word the problem of one that fails them.
  */
 const PLAIN: (Opcode | undefined)[] = [];
-const FIELD_MASK = new Int8Array(256);
-const MATCH_FIELD = new Uint8Array(256);
 const MATCHED: { values: number[]; rows: Opcode[]; masks: number[] }[] = [];
-/** 1 for the opcode bytes of lddw, which takes two slots. */
-const LDDW = new Uint8Array(256);
-/** 1 where an instruction that passes the plain row's mask is the plain row's (its match field is 0, no matched row's value). */
-const PLAIN_FIRST = new Uint8Array(256);
+/**
+ * Per opcode byte, in one word (one load a slot): the plain row's field mask (bits 0–5), the match
+ * field (bits 8–9, MATCH_SRC…), PLAIN_FIRST, LDDW (the byte takes two slots), and MARK (validateProgram's marks).
+ */
+const INFO = new Int32Array(256);
+const MATCH_SHIFT = 8, PLAIN_FIRST = 1 << 10, LDDW = 1 << 11, MARK = 1 << 12;
 for (let code = 0; code < 256; code++) {
   const list = rowsForCode(code);
   // lookupOpcode takes the last row without a match, and the first row of a matched value.
   const plain = list.filter((r) => !r.match).pop();
   PLAIN.push(plain);
-  FIELD_MASK[code] = plain ? fieldMask(plain) : -1;
+  const mask = plain ? fieldMask(plain) : 0;
   const matched = list.filter((r) => r.match);
   const field = matched[0]?.match?.field;
-  MATCH_FIELD[code] = field === 'src' ? MATCH_SRC : field === 'off' ? MATCH_OFF : field === 'imm' ? MATCH_IMM : 0;
+  let info = mask | ((field === 'src' ? MATCH_SRC : field === 'off' ? MATCH_OFF : field === 'imm' ? MATCH_IMM : 0) << MATCH_SHIFT);
   MATCHED.push({ values: matched.map((r) => r.match!.value), rows: matched, masks: matched.map(fieldMask) });
-  if (list.some((r) => r.format === 'lddw')) LDDW[code] = 1;
+  if (list.some((r) => r.format === 'lddw')) info |= LDDW | MARK;
+  if ((code & 7) === BPF_JMP || (code & 7) === BPF_JMP32) info |= MARK;
   // The fields that pass the plain row's mask select it when they zero the match field and no matched row is for 0.
   const zeroes = field === 'src' ? ZERO_SRC : field === 'off' ? ZERO_OFF : field === 'imm' ? ZERO_IMM : 0;
-  if (plain && (FIELD_MASK[code] & zeroes) !== 0 && !matched.some((r) => r.match!.value === 0)) PLAIN_FIRST[code] = 1;
+  if (plain && (mask & zeroes) !== 0 && !matched.some((r) => r.match!.value === 0)) info |= PLAIN_FIRST;
+  INFO[code] = info;
 }
 
 /**
@@ -226,10 +228,11 @@ function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words:
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i];
     const c = ins.code & 0xff;
-    let row = PLAIN[c], m = FIELD_MASK[c];
+    const info = INFO[c];
+    let row = PLAIN[c], m = info & 0x3f;
+    const field = info >> MATCH_SHIFT & 3;
     // The row without a match first when it cannot take a matched row's instruction (PLAIN_FIRST): mov, div, mod.
-    if (MATCH_FIELD[c] !== 0 && (PLAIN_FIRST[c] === 0 || failsMask(ins, m))) {
-      const field = MATCH_FIELD[c];
+    if (field !== 0 && ((info & PLAIN_FIRST) === 0 || failsMask(ins, m))) {
       const v = field === MATCH_SRC ? ins.src : field === MATCH_OFF ? ins.off : ins.imm;
       const { values, rows, masks } = MATCHED[c];
       for (let k = 0; k < values.length; k++) {
@@ -251,8 +254,8 @@ function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words:
       words[2 * i] = c | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
       words[2 * i + 1] = ins.imm;
     }
-    if (marks !== undefined && ((c & 7) === BPF_JMP || (c & 7) === BPF_JMP32 || LDDW[c] === 1)) marks.push(i);
-    if (LDDW[c] === 1) {
+    if (marks !== undefined && (info & MARK) !== 0) marks.push(i);
+    if ((info & LDDW) !== 0) {
       const next = insns[i + 1];
       if (!next) throw new InstructionError(i, 'lddw is the last slot: its second half (the high 32 bits) is missing');
       if (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
