@@ -74,7 +74,7 @@ export class Carver {
   }
 }
 
-/** Scratch buffers given back with Scratch.release, for take to reuse (a cache, not state: each is zeroed as it is carved). */
+/** Scratch buffers given back with Scratch.release, for take to reuse (a cache, not state: what a use carves is zeroed). */
 const spare: Scratch[] = [];
 /** At most this many spare buffers, none larger than this many bytes, are kept. */
 const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
@@ -84,11 +84,17 @@ const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
  * arrays of the functions' graphs and of the structurer, the blocks'
  * leaders), carved from a buffer that serves the next compile too: a
  * Carver's buffer per function and per array was a good part of what
- * compiling a small function costs.
+ * compiling a small function costs. What the last use wrote is zeroed in
+ * one stroke when the buffer is taken again, as far as the new use asked
+ * for room (a fill per carved array was a good part of what carving costs);
+ * an array carved past that, where the last use wrote, is zeroed as it is carved.
  */
 export class Scratch {
   private buffer: ArrayBuffer;
   private at = 0;
+  /** [dirtyFrom, dirtyTo): bytes a past use wrote and no one has zeroed since. */
+  private dirtyFrom = 0;
+  private dirtyTo = 0;
 
   private constructor(bytes: number) {
     this.buffer = new ArrayBuffer(bytes);
@@ -98,37 +104,50 @@ export class Scratch {
   static take(bytes: number): Scratch {
     const s = spare.pop();
     if (!s) return new Scratch(Math.max(4096, bytes));
-    if (s.buffer.byteLength < bytes) s.buffer = new ArrayBuffer(Math.max(bytes, 2 * s.buffer.byteLength));
     s.at = 0;
+    if (s.buffer.byteLength < bytes) {
+      s.buffer = new ArrayBuffer(Math.max(bytes, 2 * s.buffer.byteLength));
+      s.dirtyFrom = s.dirtyTo = 0;
+    } else {
+      const clean = Math.min(s.dirtyTo, bytes);
+      if (clean > 0) new Uint8Array(s.buffer, 0, clean).fill(0);
+      s.dirtyFrom = clean;
+    }
     return s;
   }
 
   /** Give back a scratch none of whose arrays is read any more. */
   static release(s: Scratch): void {
+    s.dirtyTo = Math.max(s.dirtyTo, s.at);
+    s.dirtyFrom = 0;
     if (spare.length < MAX_SPARE && s.buffer.byteLength <= MAX_SPARE_BYTES) spare.push(s);
   }
 
-  /** The byte offset of `bytes` more, 8-aligned, or -1 when they do not fit. */
+  /** The byte offset of `bytes` more, 8-aligned and zeroed, or -1 when they do not fit. */
   private carve(bytes: number): number {
     const at = (this.at + 7) & ~7;
     if (at + bytes > this.buffer.byteLength) return -1;
     this.at = at + bytes;
+    if (at + bytes > this.dirtyFrom && at < this.dirtyTo) {
+      const from = Math.max(at, this.dirtyFrom);
+      new Uint8Array(this.buffer, from, Math.min(at + bytes, this.dirtyTo) - from).fill(0);
+    }
     return at;
   }
 
   i32(n: number): Int32Array {
     const at = this.carve(4 * n);
-    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n);
   }
 
   f64(n: number): Float64Array {
     const at = this.carve(8 * n);
-    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n);
   }
 
   u8(n: number): Uint8Array {
     const at = this.carve(n);
-    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n);
   }
 }
 
