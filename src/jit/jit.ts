@@ -506,13 +506,15 @@ export class Jit {
     const marks: number[] = [];
     const key = new Int32Array(2 * insns.length);
     const rows = checkProgram(insns, marks, key);
-    const ids: number[] = [];
+    /** The helpers the program calls (each looked up once), and those of them that have an intrinsic. */
+    const called: number[] = [], ids: number[] = [];
     let perProgram = false, knowsMaps = false;
     for (let k = 0; k < marks.length; k++) {
       const pc = marks[k];
       if (rows[pc]!.format !== 'call_helper') continue;
       const id = insns[pc].imm;
-      if (ids.includes(id)) continue;
+      if (called.includes(id)) continue;
+      called.push(id);
       const intrinsic = this.intrinsicFor(id);
       if (!intrinsic) continue;
       ids.push(id);
