@@ -11,7 +11,7 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import type { ByteOrder } from '../internal/bytes.js';
-import { BPF_INSN_SIZE, BPF_REG_10, MAX_BPF_REG } from './constants.js';
+import { BPF_INSN_SIZE, BPF_JMP, BPF_JMP32, BPF_REG_10, MAX_BPF_REG } from './constants.js';
 import { lookupOpcode, rowsForCode, type Opcode } from './table.js';
 
 export interface Insn {
@@ -162,24 +162,114 @@ function unknownReason(ins: Insn): string {
   return `opcode ${hex(ins.code)} with ${field}=${ins[field]} is undefined; ${field} must be one of ${allowed}`;
 }
 
-/** Bits of FIELD_MASKS: the fields a row needs zero, and the ones that must name a register. */
+/** Bits of a row's field mask: the fields it needs zero, and the ones that must name a register. */
 const ZERO_DST = 1, ZERO_SRC = 2, ZERO_OFF = 4, ZERO_IMM = 8, REG_DST = 16, REG_SRC = 32;
 
-/**
- * For each opcode byte that has one row and no `match` (most), what
- * fieldProblem asks of the fields, found by asking it: the common valid
- * instruction is then checked with a few comparisons, and fieldProblem
- * words the problem of one that fails them; -1 for the other bytes.
- */
-const FIELD_MASKS = Int8Array.from({ length: 256 }, (_, code) => {
-  const list = rowsForCode(code);
-  if (list.length !== 1 || list[0].match) return -1;
-  const r = list[0];
-  const fails = (fields: Partial<Insn>) => fieldProblem(r, { code, dst: 0, src: 0, off: 0, imm: 0, ...fields }) !== null;
+/** What fieldProblem asks of the fields of a `row` instruction, found by asking it (its match field is free). */
+function fieldMask(r: Opcode): number {
+  const fails = (fields: Partial<Insn>) => fieldProblem(r, { code: r.code, dst: 0, src: 0, off: 0, imm: 0, ...fields }) !== null;
   return (fails({ dst: 1 }) ? ZERO_DST : fails({ dst: MAX_BPF_REG }) ? REG_DST : 0)
     | (fails({ src: 1 }) ? ZERO_SRC : fails({ src: MAX_BPF_REG }) ? REG_SRC : 0)
     | (fails({ off: 1 }) ? ZERO_OFF : 0) | (fails({ imm: 1 }) ? ZERO_IMM : 0);
-});
+}
+
+/** Whether the fields of `ins` fail `mask` (fieldProblem then says how). */
+const failsMask = (ins: Insn, m: number): boolean =>
+  ((m & ZERO_DST) !== 0 && ins.dst !== 0) || ((m & ZERO_SRC) !== 0 && ins.src !== 0) || ((m & ZERO_OFF) !== 0 && ins.off !== 0)
+  || ((m & ZERO_IMM) !== 0 && ins.imm !== 0) || ((m & REG_DST) !== 0 && !(ins.dst < MAX_BPF_REG)) || ((m & REG_SRC) !== 0 && !(ins.src < MAX_BPF_REG));
+
+/** Which field tells the rows of an opcode byte apart (Match.field): numbered, for decodeProgram's tables. */
+const MATCH_SRC = 1, MATCH_OFF = 2, MATCH_IMM = 3;
+
+/**
+ * decodeProgram's view of the table, by opcode byte: the row without a
+ * `match` (PLAIN) and its field mask (in INFO), and for the bytes whose
+ * rows differ by a field, that field (in INFO) and each matched row with
+ * its value and mask (MATCHED; the rows of a byte
+ * all match on one field, as unknownReason words it). The common valid
+ * instruction then finds its row and checks its fields with a few loads
+ * and comparisons, no search and no string; lookupOpcode and fieldProblem
+ * word the problem of one that fails them.
+ */
+const PLAIN: (Opcode | undefined)[] = [];
+const MATCHED: { values: number[]; rows: Opcode[]; masks: number[] }[] = [];
+/**
+ * Per opcode byte, in one word (one load a slot): the plain row's field mask (bits 0–5), the match
+ * field (bits 8–9, MATCH_SRC…), PLAIN_FIRST, LDDW (the byte takes two slots), and MARK (validateProgram's marks).
+ */
+const INFO = new Int32Array(256);
+const MATCH_SHIFT = 8, PLAIN_FIRST = 1 << 10, LDDW = 1 << 11, MARK = 1 << 12;
+for (let code = 0; code < 256; code++) {
+  const list = rowsForCode(code);
+  // lookupOpcode takes the last row without a match, and the first row of a matched value.
+  const plain = list.filter((r) => !r.match).pop();
+  PLAIN.push(plain);
+  const mask = plain ? fieldMask(plain) : 0;
+  const matched = list.filter((r) => r.match);
+  const field = matched[0]?.match?.field;
+  let info = mask | ((field === 'src' ? MATCH_SRC : field === 'off' ? MATCH_OFF : field === 'imm' ? MATCH_IMM : 0) << MATCH_SHIFT);
+  MATCHED.push({ values: matched.map((r) => r.match!.value), rows: matched, masks: matched.map(fieldMask) });
+  if (list.some((r) => r.format === 'lddw')) info |= LDDW | MARK;
+  if ((code & 7) === BPF_JMP || (code & 7) === BPF_JMP32) info |= MARK;
+  // The fields that pass the plain row's mask select it when they zero the match field and no matched row is for 0.
+  const zeroes = field === 'src' ? ZERO_SRC : field === 'off' ? ZERO_OFF : field === 'imm' ? ZERO_IMM : 0;
+  if (plain && (mask & zeroes) !== 0 && !matched.some((r) => r.match!.value === 0)) info |= PLAIN_FIRST;
+  INFO[code] = info;
+}
+
+/**
+ * decodeProgram, appending to `marks` (when given) the slot of every
+ * jump-class instruction (jumps, calls, exit) and of every lddw in slot
+ * order, and writing into `words` (when given) the slots as encodeInsns
+ * encodes them (little-endian), two 32-bit words a slot.
+ */
+function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words: Int32Array | undefined): (Opcode | null)[] {
+  const ops: (Opcode | null)[] = new Array(insns.length);
+  for (let i = 0; i < insns.length; i++) {
+    const ins = insns[i];
+    const c = ins.code & 0xff;
+    const info = INFO[c];
+    let row = PLAIN[c], m = info & 0x3f;
+    const field = info >> MATCH_SHIFT & 3;
+    // The row without a match first when it cannot take a matched row's instruction (PLAIN_FIRST): mov, div, mod.
+    if (field !== 0 && ((info & PLAIN_FIRST) === 0 || failsMask(ins, m))) {
+      const v = field === MATCH_SRC ? ins.src : field === MATCH_OFF ? ins.off : ins.imm;
+      const { values, rows, masks } = MATCHED[c];
+      for (let k = 0; k < values.length; k++) {
+        if (values[k] === v) {
+          row = rows[k];
+          m = masks[k];
+          break;
+        }
+      }
+    }
+    if (row === undefined || failsMask(ins, m)) {
+      row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
+      if (!row) throw new InstructionError(i, unknownReason(ins));
+      const problem = fieldProblem(row, ins);
+      if (problem) throw new InstructionError(i, problem);
+    }
+    ops[i] = row;
+    if (words !== undefined) {
+      words[2 * i] = c | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
+      words[2 * i + 1] = ins.imm;
+    }
+    if (marks !== undefined && (info & MARK) !== 0) marks.push(i);
+    if ((info & LDDW) !== 0) {
+      const next = insns[i + 1];
+      if (!next) throw new InstructionError(i, 'lddw is the last slot: its second half (the high 32 bits) is missing');
+      if (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+        throw new InstructionError(i + 1, `second slot of lddw must have opcode, dst, src and off all 0 (got opcode ${hex(next.code)})`);
+      }
+      ops[++i] = null;
+      if (words !== undefined) {
+        words[2 * i] = 0;
+        words[2 * i + 1] = next.imm;
+      }
+    }
+  }
+  return ops;
+}
 
 /**
  * Check that every slot is a defined instruction with its reserved fields
@@ -187,31 +277,7 @@ const FIELD_MASKS = Int8Array.from({ length: 256 }, (_, code) => {
  * the second slot of an LD_IMM64 gets `null`.
  */
 export function decodeProgram(insns: readonly Insn[]): (Opcode | null)[] {
-  const ops: (Opcode | null)[] = new Array(insns.length);
-  for (let i = 0; i < insns.length; i++) {
-    const ins = insns[i];
-    const m = FIELD_MASKS[ins.code & 0xff];
-    let row: Opcode | undefined;
-    if (m >= 0 && !((m & ZERO_DST && ins.dst !== 0) || (m & ZERO_SRC && ins.src !== 0) || (m & ZERO_OFF && ins.off !== 0)
-      || (m & ZERO_IMM && ins.imm !== 0) || (m & REG_DST && !(ins.dst < MAX_BPF_REG)) || (m & REG_SRC && !(ins.src < MAX_BPF_REG)))) {
-      row = rowsForCode(ins.code)[0];
-    } else {
-      row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
-      if (!row) throw new InstructionError(i, unknownReason(ins));
-      const problem = fieldProblem(row, ins);
-      if (problem) throw new InstructionError(i, problem);
-    }
-    ops[i] = row;
-    if (row.format === 'lddw') {
-      const next = insns[i + 1];
-      if (!next) throw new InstructionError(i, 'lddw is the last slot: its second half (the high 32 bits) is missing');
-      if (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
-        throw new InstructionError(i + 1, `second slot of lddw must have opcode, dst, src and off all 0 (got opcode ${hex(next.code)})`);
-      }
-      ops[++i] = null;
-    }
-  }
-  return ops;
+  return decodeSlots(insns, undefined, undefined);
 }
 
 /** The slot a jump or local call at slot `i` names (pc-relative), or undefined for other instructions. */
@@ -228,21 +294,31 @@ export function jumpTarget(row: Opcode, ins: Insn, i: number): number | undefine
  * verifier: it is not empty, every jump and local call lands on an
  * instruction of the program (not the second half of an lddw), and the last
  * instruction does not fall off the end. Throws InstructionError naming the slot.
+ *
+ * From the same pass, what an engine builds and keys a program by: `marks`
+ * (when given) receives in slot order the slot of every instruction that
+ * is not one slot of straight-line code, the jump-class ones (jumps, calls,
+ * exit) and each lddw; `words` (when given, two per slot) receives the
+ * slots as encodeInsns encodes them (little-endian) in 32-bit words.
  */
-export function validateProgram(insns: readonly Insn[]): (Opcode | null)[] {
+export function validateProgram(insns: readonly Insn[], marks: number[] = [], words?: Int32Array): (Opcode | null)[] {
   if (insns.length === 0) throw new InstructionError(0, 'the program is empty');
-  const rows = decodeProgram(insns);
+  if (words !== undefined && words.length !== 2 * insns.length) {
+    throw new EbpfError('EINVAL', `words holds ${words.length} 32-bit words, not 2 for each of the ${insns.length} slots`);
+  }
+  const from = marks.length;
+  const rows = decodeSlots(insns, marks, words);
   const n = insns.length;
-  for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    if (row === null) continue;
+  for (let k = from; k < marks.length; k++) {
+    const i = marks[k];
+    const row = rows[i]!;
     const to = jumpTarget(row, insns[i], i);
     if (to === undefined) continue;
     if (to < 0 || to >= n) throw new InstructionError(i, `${row.mnemonic} to ${to} leaves the program (instructions 0 to ${n - 1})`);
     if (rows[to] === null) throw new InstructionError(i, `${row.mnemonic} to ${to} lands in the middle of the lddw at ${to - 1}`);
   }
   const last = rows[n - 1];
-  if (last === null || !['exit', 'ja', 'ja32'].includes(last.format)) {
+  if (last === null || !(last.format === 'exit' || last.format === 'ja' || last.format === 'ja32')) {
     const at = last === null ? n - 2 : n - 1;
     throw new InstructionError(at, `${(last ?? rows[n - 2])!.mnemonic} is the last instruction: execution would fall off the end of the program (it must end with exit or a jump)`);
   }

@@ -58,17 +58,16 @@ function solveArities(cfg: ProgramCfg, arity: Map<number, number>, scratch: Scra
   const seen = scratch.u8(blockCount);
   const stack = calls.map((t) => blockOf[t]);
   for (const b of stack) seen[b] = 1;
-  const order: number[] = [];
   while (stack.length > 0) {
     const b = stack.pop()!;
-    order.push(b);
     for (let k = 0; k < 2; k++) {
       const s = succ[2 * b + k];
       if (s >= 0 && !seen[s]) { seen[s] = 1; stack.push(s); }
     }
   }
-  // Later blocks first: liveness flows backwards, mostly from higher slots to lower.
-  order.sort((x, y) => y - x);
+  // The blocks reached, later ones first: liveness flows backwards, mostly from higher slots to lower.
+  const order: number[] = [];
+  for (let b = blockCount - 1; b >= 0; b--) if (seen[b]) order.push(b);
   const use = scratch.u8(blockCount), def = scratch.u8(blockCount), live = scratch.u8(blockCount);
   /** Call sites: [block, target, what the block wrote before the call] triples. */
   const sites: number[] = [];

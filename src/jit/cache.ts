@@ -7,7 +7,7 @@
  * finds the module (and its pc map) a wasm frame belongs to.
  */
 import { EbpfError } from '../internal/errors.js';
-import { BPF_CALL, BPF_JMP, type Insn } from '../isa/index.js';
+import type { Insn } from '../isa/index.js';
 import type { CompiledProgram } from './compile.js';
 
 /** A compiled program and its module, ready to instantiate against any runtime's memory. */
@@ -17,7 +17,7 @@ export interface CachedModule {
 }
 
 interface Entry {
-  key: Uint8Array;
+  key: Int32Array;
   flags: string;
   entry: CachedModule;
 }
@@ -49,12 +49,12 @@ export class JitCache {
   }
 
   /** The module cached for `key` and `flags`, in `bucket` (bucketName of the key's hash, encodeKey). */
-  get(key: Uint8Array, flags: string, bucket: string): CachedModule | undefined {
-    return this.buckets.get(bucket)?.find((e) => e.flags === flags && sameBytes(e.key, key))?.entry;
+  get(key: Int32Array, flags: string, bucket: string): CachedModule | undefined {
+    return this.buckets.get(bucket)?.find((e) => e.flags === flags && sameKeys(e.key, key))?.entry;
   }
 
   /** Cache `entry` for `key` and `flags`; `bucket` as get takes it. */
-  set(key: Uint8Array, flags: string, entry: CachedModule, bucket: string): void {
+  set(key: Int32Array, flags: string, entry: CachedModule, bucket: string): void {
     if (this.order.length >= this.maxEntries) {
       const old = this.order.shift()!;
       const list = this.buckets.get(old.bucket)!.filter((e) => e.entry !== old.entry);
@@ -85,51 +85,33 @@ export class JitCache {
 
 const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
-/** The bucket of a key: its hash (FNV-1a of its little-endian 32-bit words, encodeKey), length and flags. */
+/** The bucket of a key: its hash (hashKey), length and flags. */
 export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
 
 /**
- * A program's cache key in one pass over its instructions: their bytes as
- * encodeInsns encodes them (little-endian; each field truncated to its
- * width), their hash (for bucketName), and the imm
- * of each helper call (code BPF_JMP | BPF_CALL, src 0), appended to `calls`.
+ * FNV-1a of a program's key: its slots as encodeInsns encodes them
+ * (little-endian), in 32-bit words, two a slot, as validateProgram writes
+ * them while it checks the program (one pass over the instructions for both).
  */
-export function encodeKey(insns: readonly Insn[], calls: number[]): { key: Uint8Array; hash: number } {
-  const key = new Uint8Array(insns.length * 8);
+export function hashKey(key: Int32Array): number {
   let h = FNV_BASIS;
-  for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
-    const ins = insns[i];
-    const code = ins.code & 0xff, src = ins.src & 0xf, off = ins.off, imm = ins.imm;
-    const regs = (src << 4) | (ins.dst & 0xf);
-    key[p] = code;
-    key[p + 1] = regs;
-    key[p + 2] = off;
-    key[p + 3] = off >> 8;
-    key[p + 4] = imm;
-    key[p + 5] = imm >> 8;
-    key[p + 6] = imm >> 16;
-    key[p + 7] = imm >> 24;
-    h = Math.imul(Math.imul(h ^ (code | (regs << 8) | (off << 16)), FNV_PRIME) ^ imm, FNV_PRIME);
-    if (code === (BPF_JMP | BPF_CALL) && src === 0) calls.push(imm | 0);
-  }
-  return { key, hash: h };
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i], FNV_PRIME);
+  return h;
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameKeys(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** Whether `insns` still encode (little-endian, as encodeInsns) to `key`: nothing allocated. */
-export function sameInsns(insns: readonly Insn[], key: Uint8Array): boolean {
-  if (key.length !== insns.length * 8) return false;
-  for (let i = 0, p = 0; i < insns.length; i++, p += 8) {
+/** Whether `insns` still encode to `key` (hashKey): nothing allocated. */
+export function sameInsns(insns: readonly Insn[], key: Int32Array): boolean {
+  if (key.length !== insns.length * 2) return false;
+  for (let i = 0, p = 0; i < insns.length; i++, p += 2) {
     const ins = insns[i];
-    const off = ins.off, imm = ins.imm;
-    if (key[p] !== (ins.code & 0xff) || key[p + 1] !== (((ins.src & 0xf) << 4) | (ins.dst & 0xf))) return false;
-    if (key[p + 2] !== (off & 0xff) || key[p + 3] !== ((off >> 8) & 0xff)) return false;
-    if (((key[p + 4] | (key[p + 5] << 8) | (key[p + 6] << 16) | (key[p + 7] << 24)) ^ imm) !== 0) return false;
+    const w = (ins.code & 0xff) | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
+    if (key[p] !== w || key[p + 1] !== (ins.imm | 0)) return false;
   }
   return true;
 }

@@ -8,7 +8,7 @@
  * instruction that something jumps to. Calls do not end blocks: a
  * bpf-to-bpf call becomes a wasm call that returns to the next instruction.
  */
-import { BPF_JMP, BPF_JMP32, InstructionError, bpfClass, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
+import { BPF_JMP, BPF_JMP32, BPF_LD, InstructionError, jumpTarget, validateProgram, type Insn, type Opcode } from '../isa/index.js';
 
 export const enum Term {
   /** Falls through into the next block. */
@@ -74,7 +74,7 @@ export class Carver {
   }
 }
 
-/** Scratch buffers given back with Scratch.release, for take to reuse (a cache, not state: each is zeroed as it is carved). */
+/** Scratch buffers given back with Scratch.release, for take to reuse (a cache, not state: what a use carves is zeroed). */
 const spare: Scratch[] = [];
 /** At most this many spare buffers, none larger than this many bytes, are kept. */
 const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
@@ -84,11 +84,17 @@ const MAX_SPARE = 4, MAX_SPARE_BYTES = 1 << 22;
  * arrays of the functions' graphs and of the structurer, the blocks'
  * leaders), carved from a buffer that serves the next compile too: a
  * Carver's buffer per function and per array was a good part of what
- * compiling a small function costs.
+ * compiling a small function costs. What the last use wrote is zeroed in
+ * one stroke when the buffer is taken again, as far as the new use asked
+ * for room (a fill per carved array was a good part of what carving costs);
+ * an array carved past that, where the last use wrote, is zeroed as it is carved.
  */
 export class Scratch {
   private buffer: ArrayBuffer;
   private at = 0;
+  /** [dirtyFrom, dirtyTo): bytes a past use wrote and no one has zeroed since. */
+  private dirtyFrom = 0;
+  private dirtyTo = 0;
 
   private constructor(bytes: number) {
     this.buffer = new ArrayBuffer(bytes);
@@ -98,53 +104,72 @@ export class Scratch {
   static take(bytes: number): Scratch {
     const s = spare.pop();
     if (!s) return new Scratch(Math.max(4096, bytes));
-    if (s.buffer.byteLength < bytes) s.buffer = new ArrayBuffer(Math.max(bytes, 2 * s.buffer.byteLength));
     s.at = 0;
+    if (s.buffer.byteLength < bytes) {
+      s.buffer = new ArrayBuffer(Math.max(bytes, 2 * s.buffer.byteLength));
+      s.dirtyFrom = s.dirtyTo = 0;
+    } else {
+      const clean = Math.min(s.dirtyTo, bytes);
+      if (clean > 0) new Uint8Array(s.buffer, 0, clean).fill(0);
+      s.dirtyFrom = clean;
+    }
     return s;
   }
 
   /** Give back a scratch none of whose arrays is read any more. */
   static release(s: Scratch): void {
+    s.dirtyTo = Math.max(s.dirtyTo, s.at);
+    s.dirtyFrom = 0;
     if (spare.length < MAX_SPARE && s.buffer.byteLength <= MAX_SPARE_BYTES) spare.push(s);
   }
 
-  /** The byte offset of `bytes` more, 8-aligned, or -1 when they do not fit. */
+  /** The byte offset of `bytes` more, 8-aligned and zeroed, or -1 when they do not fit. */
   private carve(bytes: number): number {
     const at = (this.at + 7) & ~7;
     if (at + bytes > this.buffer.byteLength) return -1;
     this.at = at + bytes;
+    if (at + bytes > this.dirtyFrom && at < this.dirtyTo) {
+      const from = Math.max(at, this.dirtyFrom);
+      new Uint8Array(this.buffer, from, Math.min(at + bytes, this.dirtyTo) - from).fill(0);
+    }
     return at;
   }
 
   i32(n: number): Int32Array {
     const at = this.carve(4 * n);
-    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n);
   }
 
   f64(n: number): Float64Array {
     const at = this.carve(8 * n);
-    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n);
   }
 
   u8(n: number): Uint8Array {
     const at = this.carve(n);
-    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n).fill(0);
+    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n);
   }
 }
 
 /**
  * Validate `insns` for the JIT: validateProgram's rules, and no kfunc
- * calls. Returns each slot's row. Throws InstructionError naming the slot.
+ * calls. Returns each slot's row; `marks` and `words` as validateProgram
+ * fills them. Throws InstructionError naming the slot.
  */
-export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
-  const rows = validateProgram(insns);
-  for (let i = 0; i < rows.length; i++) {
-    if (rows[i]?.format === 'call_kfunc') {
+export function checkProgram(insns: readonly Insn[], marks: number[] = [], words?: Int32Array): (Opcode | null)[] {
+  const from = marks.length;
+  const rows = validateProgram(insns, marks, words);
+  for (let k = from; k < marks.length; k++) {
+    const i = marks[k];
+    if (rows[i]!.format === 'call_kfunc') {
       throw new InstructionError(i, `call kfunc (btf id ${insns[i].imm}): kernel functions exist only in the kernel, not in the JIT`);
     }
   }
   return rows;
 }
+
+/** Bits of buildCfg's flags per slot. */
+const LEADER = 1, CALLED = 2;
 
 /**
  * Build the graph of `insns`, validating them first (checkProgram) unless
@@ -152,32 +177,38 @@ export function checkProgram(insns: readonly Insn[]): (Opcode | null)[] {
  */
 export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[] = checkProgram(insns)): ProgramCfg {
   const n = insns.length;
-  const scratch = Scratch.take(2 * n + 16);
-  const leader = scratch.u8(n + 1);
-  /** 1 at each call target. */
-  const called = scratch.u8(n);
-  leader[0] = 1;
-  let callSites = 0;
+  const scratch = Scratch.take(n + 16);
+  /** LEADER at each slot that starts a block, and CALLED too at each call target. */
+  const leader = scratch.u8(n);
+  leader[0] = LEADER;
+  let blockCount = 1;
+  /** The second slot of each lddw, in order: a slot of no instruction. */
+  const halves: number[] = [];
   for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    if (row === null) continue;
-    // Only jump-class instructions jump, call or exit: the others are most of a program.
-    const cls = bpfClass(row.code);
+    // Only jump-class instructions jump, call or exit, and only class LD has two-slot ones: the others are most of a program.
+    const row = rows[i]!;
+    const cls = row.code & 7;
+    if (cls === BPF_LD) {
+      if (row.format === 'lddw') halves.push(++i);
+      continue;
+    }
     if (cls !== BPF_JMP && cls !== BPF_JMP32) continue;
     const to = jumpTarget(row, insns[i], i);
+    let next = -1;
     if (to !== undefined) {
-      leader[to] = 1;
-      if (row.format === 'call_local') {
-        called[to] = 1;
-        callSites++;
-      } else leader[i + 1] = 1;
-    } else if (row.format === 'exit') {
-      leader[i + 1] = 1;
+      if (leader[to] === 0) blockCount++;
+      if (row.format === 'call_local') leader[to] = LEADER | CALLED;
+      else {
+        leader[to] |= LEADER;
+        next = i + 1;
+      }
+    } else if (row.format === 'exit') next = i + 1;
+    if (next > 0 && next < n && leader[next] === 0) {
+      leader[next] = LEADER;
+      blockCount++;
     }
   }
 
-  let blockCount = 0;
-  for (let i = 0; i < n; i++) if (leader[i]) blockCount++;
   const c = new Carver(4 * (6 * blockCount + n) + blockCount);
   const blockStart = c.i32(blockCount);
   const blockEnd = c.i32(blockCount);
@@ -186,25 +217,28 @@ export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[
   const blockOf = c.i32(n);
   const succ = c.i32(2 * blockCount).fill(-1);
   const term = c.u8(blockCount);
-  let b = -1;
-  for (let i = 0; i < n; i++) {
-    if (leader[i]) {
-      b++;
-      blockStart[b] = i;
-      if (b > 0) blockEnd[b - 1] = i;
+  /** The call targets, in slot order. */
+  const calls: number[] = [];
+  for (let b = 0, i = 0, h = 0; b < blockCount; b++) {
+    const start = i;
+    blockStart[b] = start;
+    if (leader[start] & CALLED) calls.push(start);
+    do blockOf[i++] = b; while (i < n && leader[i] === 0);
+    blockEnd[b] = i;
+    let count = i - start;
+    while (h < halves.length && halves[h] < i) {
+      count--;
+      h++;
     }
-    blockOf[i] = b;
-    if (rows[i] !== null) {
-      blockInsns[b]++;
-      blockLast[b] = i;
-    }
+    blockInsns[b] = count;
+    blockLast[b] = rows[i - 1] === null ? i - 2 : i - 1;
   }
-  blockEnd[blockCount - 1] = n;
+  Scratch.release(scratch);
 
   for (let k = 0; k < blockCount; k++) {
     const i = blockLast[k];
     const row = rows[i]!;
-    const next = blockEnd[k] < n ? blockOf[blockEnd[k]] : -1;
+    const next = blockEnd[k] < n ? k + 1 : -1;
     switch (row.format) {
       case 'jmp_reg': case 'jmp_imm': case 'may_goto':
         term[k] = Term.cond;
@@ -223,8 +257,5 @@ export function buildCfg(insns: readonly Insn[], rows: readonly (Opcode | null)[
         succ[2 * k] = next;
     }
   }
-  const targets: number[] = [];
-  if (callSites > 0) for (let i = 0; i < n; i++) if (called[i]) targets.push(i);
-  Scratch.release(scratch);
-  return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls: targets };
+  return { insns, rows, blockCount, blockStart, blockEnd, blockOf, blockLast, blockInsns, term, succ, calls };
 }

@@ -18,14 +18,14 @@
  */
 import { EbpfError } from '../internal/errors.js';
 import {
-  BPF_DW, BPF_IMM, BPF_LD, MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, sizeBytes, validateProgram, type Insn, type Opcode,
+  MAX_BPF_STACK, MAX_CALL_FRAMES, bpfSize, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import type { AddressSpace, Region } from '../memory/index.js';
 import {
   BPF_FUNC_tail_call, DEFAULT_MAX_INSNS, MAX_TAIL_CALL_CNT, RuntimeError, createHelperContext, createHelperTable, memoryFault, missingHelper, releaseHeldLocks, type DeferredCallback,
   type EngineHooks, type HelperContext, type HelperDef, type HelperHost, type HelperTable, type PacketContext, type ProgramHandle,
 } from '../helpers/index.js';
-import { JitCache, bucketName, encodeKey, sameBytes, sameInsns, type CachedModule } from './cache.js';
+import { JitCache, bucketName, hashKey, sameKeys, sameInsns, type CachedModule } from './cache.js';
 import { checkProgram } from './cfg.js';
 import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
@@ -143,16 +143,27 @@ interface PendingLoad {
   /** What checkProgram returned for insns at the load (the compile does not check them again). */
   readonly rows: readonly (Opcode | null)[];
   /** The cache's key and flags (Jit.cacheKey); the key also says what the instructions were at the load. */
-  readonly key: Uint8Array;
+  readonly key: Int32Array;
   readonly flags: string;
-  /** bucketName(key's hash, its length, flags). */
+  /** bucketName(hashKey(key), its length, flags). */
   readonly bucket: string;
   readonly verified: boolean;
 }
 
+/** What Jit.cacheKey finds for a program: its key in the cache, and its rows (checkProgram). */
+interface ProgramKey {
+  readonly key: Int32Array;
+  readonly flags: string;
+  /** bucketName(hashKey(key), its length, flags). */
+  readonly bucket: string;
+  /** Whether an intrinsic the program uses has a per-program import (Jit.flush). */
+  readonly perProgram: boolean;
+  readonly rows: readonly (Opcode | null)[];
+}
+
 /** Whether `list` holds a load of the same program as `p`. */
 function hasTwin(list: readonly PendingLoad[], p: PendingLoad): boolean {
-  for (const q of list) if (q.flags === p.flags && sameBytes(q.key, p.key)) return true;
+  for (const q of list) if (q.flags === p.flags && sameKeys(q.key, p.key)) return true;
   return false;
 }
 
@@ -396,12 +407,11 @@ export class Jit {
    * waiting for flush.
    */
   private take(insns: readonly Insn[], verified: boolean): JitProgram | PendingLoad {
-    const { key, flags, bucket, perProgram } = this.cacheKey(insns, { kind: 'run' }, verified);
-    const entry = this.cachedModule(insns, key, flags, bucket);
+    const k = this.cacheKey(insns, { kind: 'run' }, verified);
+    const entry = this.cache.get(k.key, k.flags, k.bucket);
     if (entry) return new JitProgram(this, this.moduleOf(insns, entry, verified));
-    if (perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified));
-    const rows = checkProgram(insns);
-    return { program: new JitProgram(this, undefined, insns), insns, rows, key, flags, bucket, verified };
+    if (k.perProgram) return new JitProgram(this, this.instantiate(insns, { kind: 'run' }, undefined, verified, k));
+    return { program: new JitProgram(this, undefined, insns), insns, rows: k.rows, key: k.key, flags: k.flags, bucket: k.bucket, verified };
   }
 
   /**
@@ -486,17 +496,25 @@ export class Jit {
   }
 
   /**
-   * What the cache keys a program's module by: its bytes, and the flags that shape its code; and whether
-   * an intrinsic it uses has a per-program import (loadAll).
+   * Validate a program (checkProgram: throws InstructionError naming the instruction) and find what
+   * the cache keys its module by, from the same pass: its bytes (hashKey), and the flags that shape
+   * its code; and whether an intrinsic it uses has a per-program import (loadAll). The key holds
+   * each field only to its width (a dst of 16 encodes as 0), so a cache hit is for a valid program
+   * only because the program is validated first.
    */
-  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): { key: Uint8Array; flags: string; bucket: string; perProgram: boolean } {
-    const calls: number[] = [];
-    const { key, hash } = encodeKey(insns, calls);
-    const ids: number[] = [];
+  private cacheKey(insns: readonly Insn[], form: ModuleForm, verified: boolean): ProgramKey {
+    const marks: number[] = [];
+    const key = new Int32Array(2 * insns.length);
+    const rows = checkProgram(insns, marks, key);
+    /** The helpers the program calls (each looked up once), and those of them that have an intrinsic. */
+    const called: number[] = [], ids: number[] = [];
     let perProgram = false, knowsMaps = false;
-    for (let k = 0; k < calls.length; k++) {
-      const id = calls[k];
-      if (ids.includes(id)) continue;
+    for (let k = 0; k < marks.length; k++) {
+      const pc = marks[k];
+      if (rows[pc]!.format !== 'call_helper') continue;
+      const id = insns[pc].imm;
+      if (called.includes(id)) continue;
+      called.push(id);
       const intrinsic = this.intrinsicFor(id);
       if (!intrinsic) continue;
       ids.push(id);
@@ -504,20 +522,18 @@ export class Jit {
       if (intrinsic.knowsMaps) knowsMaps = true;
     }
     let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${ids.sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
-    if (knowsMaps) flags += this.descriptorsKey(insns);
-    return { key, flags, bucket: bucketName(hash, key.length, flags), perProgram };
+    if (knowsMaps) flags += this.descriptorsKey(insns, rows, marks);
+    return { key, flags, bucket: bucketName(hashKey(key), key.length, flags), perProgram, rows };
   }
 
-  /** The descriptors at the addresses the program's lddw load, as the map intrinsics may specialise on them. */
-  private descriptorsKey(insns: readonly Insn[]): string {
+  /** The descriptors at the addresses the program's lddw load (among `marks`, checkProgram's), as the map intrinsics may specialise on them. */
+  private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[]): string {
     let out = '';
-    for (let pc = 0; pc + 1 < insns.length; pc++) {
-      const ins = insns[pc];
-      if (ins.code !== (BPF_LD | BPF_IMM | BPF_DW)) continue;
-      const addr = BigInt.asUintN(64, (BigInt(insns[pc + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+    for (const pc of marks) {
+      if (rows[pc]!.format !== 'lddw') continue;
+      const addr = BigInt.asUintN(64, (BigInt(insns[pc + 1].imm) << 32n) | BigInt(insns[pc].imm >>> 0));
       const desc = descriptorAt(this.space, addr);
       if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
-      pc++;
     }
     return out;
   }
@@ -531,23 +547,15 @@ export class Jit {
   }
 
   /**
-   * The cached module of `insns`. Its key holds each field only to its width (a dst of 16 encodes
-   * as 0), so a hit is validated as a compile would be: an invalid program never gets the module of
-   * a valid one.
+   * @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or
+   * from the cache, instantiated for this Jit; `k`: the program's cacheKey in `form`, when the caller has it.
    */
-  private cachedModule(insns: readonly Insn[], key: Uint8Array, flags: string, bucket: string): CachedModule | undefined {
-    const entry = this.cache.get(key, flags, bucket);
-    if (entry) validateProgram(insns);
-    return entry;
-  }
-
-  /** @internal The module of `insns` (or of `code`, a program already loaded) in `form`, compiled or from the cache, instantiated for this Jit. */
-  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false): JitModule {
-    const { key, flags, bucket } = this.cacheKey(insns, form, verified);
-    let entry: CachedModule | undefined = this.cachedModule(insns, key, flags, bucket);
+  instantiate(insns: readonly Insn[], form: ModuleForm, code?: ProgramCode, verified = code?.verified ?? false, k = this.cacheKey(insns, form, verified)): JitModule {
+    const { key, flags, bucket } = k;
+    let entry: CachedModule | undefined = this.cache.get(key, flags, bucket);
     if (!entry) {
       const compiled = compileProgram(insns, {
-        shared: this.space.shared, intrinsic: this.intrinsicOf, form, name: this.cache.nextName(), verified,
+        shared: this.space.shared, intrinsic: this.intrinsicOf, form, name: this.cache.nextName(), verified, checked: [k.rows],
       });
       entry = { compiled, module: this.compileModule(compiled.bytes, `this program (${insns.length} slots)`) };
       this.cache.set(key, flags, entry, bucket);

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   OPCODES, decodeInsns, encodeInsns, decodeProgram, InstructionError, lookupOpcode, ldImm64, imm64, validateProgram,
+  type Format,
 } from '../../src/isa/index.js';
 import { parseHexBytes } from '../../src/internal/bytes.js';
 import { conformanceNegative } from '../paths.js';
@@ -64,6 +65,49 @@ test('decodeProgram names the slot and the reason', () => {
   bad([{ code: 0x18, dst: 1, src: 0, off: 0, imm: 0 }], /last slot/);
   bad([{ code: 0x18, dst: 1, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], /insn 1: second slot of lddw/);
   assert.throws(() => decodeInsns(new Uint8Array(12)), /not a multiple of 8/);
+});
+
+/** What each format asks of the fields it does not use as its match (the table in table.ts, written out again as the test's oracle). */
+const FIELD_RULES: Record<Format, Record<'dst' | 'src' | 'off' | 'imm', 'reg' | 'zero' | 'any'>> = {
+  alu_reg: { dst: 'reg', src: 'reg', off: 'zero', imm: 'zero' }, alu_imm: { dst: 'reg', src: 'zero', off: 'zero', imm: 'any' },
+  neg: { dst: 'reg', src: 'zero', off: 'zero', imm: 'zero' }, endian: { dst: 'reg', src: 'zero', off: 'zero', imm: 'any' },
+  jmp_reg: { dst: 'reg', src: 'reg', off: 'any', imm: 'zero' }, jmp_imm: { dst: 'reg', src: 'zero', off: 'any', imm: 'any' },
+  ja: { dst: 'zero', src: 'zero', off: 'any', imm: 'zero' }, ja32: { dst: 'zero', src: 'zero', off: 'zero', imm: 'any' },
+  may_goto: { dst: 'zero', src: 'any', off: 'any', imm: 'zero' }, call_helper: { dst: 'zero', src: 'any', off: 'zero', imm: 'any' },
+  call_local: { dst: 'zero', src: 'any', off: 'zero', imm: 'any' }, call_kfunc: { dst: 'zero', src: 'any', off: 'any', imm: 'any' },
+  callx: { dst: 'reg', src: 'zero', off: 'zero', imm: 'zero' }, exit: { dst: 'zero', src: 'zero', off: 'zero', imm: 'zero' },
+  lddw: { dst: 'reg', src: 'any', off: 'zero', imm: 'any' }, ldx: { dst: 'reg', src: 'reg', off: 'any', imm: 'zero' },
+  st: { dst: 'reg', src: 'zero', off: 'any', imm: 'any' }, stx: { dst: 'reg', src: 'reg', off: 'any', imm: 'zero' },
+  atomic: { dst: 'reg', src: 'reg', off: 'any', imm: 'any' }, ldabs: { dst: 'zero', src: 'zero', off: 'zero', imm: 'any' },
+  ldind: { dst: 'zero', src: 'reg', off: 'zero', imm: 'any' },
+};
+
+test('decodeProgram takes an instruction exactly when lookupOpcode finds its row and every other field fits the row\'s format', () => {
+  const exit = { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 };
+  let taken = 0, refused = 0;
+  for (const row of OPCODES) {
+    const base = { code: row.code, dst: 0, src: 0, off: 0, imm: 0, ...(row.match ? { [row.match.field]: row.match.value } : {}) };
+    for (const field of ['dst', 'src', 'off', 'imm'] as const) {
+      for (const v of [0, 1, 8, 10, 11, 16, -1]) {
+        const ins = { ...base, [field]: v };
+        const prog = row.format === 'lddw' ? [ins, { ...exit, code: 0 }, exit] : [ins, exit];
+        const target = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
+        const fits = target !== undefined && (['dst', 'src', 'off', 'imm'] as const).every((f) => {
+          const rule = target.match?.field === f ? 'any' : FIELD_RULES[target.format][f];
+          return rule === 'any' || (rule === 'reg' ? ins[f] < 11 : ins[f] === 0);
+        });
+        const what = `${row.mnemonic} with ${field}=${v}`;
+        if (fits) {
+          assert.equal(decodeProgram(prog)[0], target, what);
+          taken++;
+        } else {
+          assert.throws(() => decodeProgram(prog), (e: unknown) => e instanceof InstructionError && e.index === 0, what);
+          refused++;
+        }
+      }
+    }
+  }
+  assert.ok(taken > 500 && refused > 500);
 });
 
 test('every unused-field encoding of the negative conformance suite is rejected', () => {

@@ -17,7 +17,8 @@ import {
 import { EbpfError } from '../../src/internal/errors.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
-import { bucketName, encodeKey, sameInsns } from '../../src/jit/cache.js';
+import { bucketName, hashKey, sameInsns } from '../../src/jit/cache.js';
+import { checkProgram } from '../../src/jit/cfg.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
@@ -289,25 +290,33 @@ test('loadAll compiles the programs it does not have into one module; each runs,
   failing.dispose();
 });
 
-/** FNV-1a over the little-endian 32-bit words of `bytes`: what encodeKey's hash must be. */
+/** FNV-1a over the little-endian 32-bit words of `bytes`: what hashKey must give for their key. */
 function fnv1aWords(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i + 4 <= bytes.length; i += 4) h = Math.imul(h ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)), 0x01000193);
   return h;
 }
 
-test('a cache key made in one pass is encodeInsns\' bytes, their FNV-1a hash and the helper calls', () => {
+test('a cache key, made while the program is checked, is encodeInsns\' bytes as little-endian words; its hash is their FNV-1a; marks find the calls', () => {
   const prog = [
-    mov(0, -1), { ...mov(1, 0x7fffffff), off: -32768 }, { ...mov(2, 1), dst: 16, src: 17 }, call(BPF_FUNC_ktime_get_ns),
-    { ...call(7), src: 1 }, ...lddw(3, 0xfedcba9876543210n), { ...exit(), off: 0x1234 }, call(-5),
+    mov(0, -1), mov(1, 0x7fffffff), stx(BPF_DW, 10, 1, -32768), jmp(BPF_JEQ, 1, 7, 3), call(BPF_FUNC_ktime_get_ns),
+    ...lddw(3, 0xfedcba9876543210n), exit(),
   ];
-  const calls: number[] = [];
-  const { key, hash } = encodeKey(prog, calls);
-  assert.deepEqual(key, encodeInsns(prog));
-  assert.equal(bucketName(hash, key.length, 'uv1/run'), bucketName(fnv1aWords(key), key.length, 'uv1/run'));
-  assert.deepEqual(calls, [BPF_FUNC_ktime_get_ns, -5]);
+  const marks: number[] = [];
+  const key = new Int32Array(2 * prog.length);
+  checkProgram(prog, marks, key);
+  const bytes = encodeInsns(prog);
+  const view = new DataView(bytes.buffer);
+  assert.deepEqual(key, Int32Array.from({ length: bytes.length / 4 }, (_, k) => view.getInt32(4 * k, true)));
+  assert.equal(bucketName(hashKey(key), key.length, 'uv1/run'), bucketName(fnv1aWords(bytes), key.length, 'uv1/run'));
+  assert.deepEqual(marks, [3, 4, 5, 7], 'the jump, the call, the lddw and the exit');
   assert.ok(sameInsns(prog, key));
-  assert.ok(!sameInsns([...prog.slice(0, -1), call(-6)], key));
+  assert.ok(!sameInsns([...prog.slice(0, -1), call(1)], key));
+  for (const field of ['code', 'dst', 'src', 'off', 'imm'] as const) {
+    assert.ok(!sameInsns([{ ...prog[0], [field]: prog[0][field] + 1 }, ...prog.slice(1)], key), `a change of ${field}`);
+  }
+  assert.throws(() => checkProgram(prog, [], new Int32Array(prog.length)), (e: unknown) => e instanceof EbpfError && e.code === 'EINVAL');
+  assert.throws(() => checkProgram([{ ...call(1), src: 2 }, exit()]), (e: unknown) => e instanceof InstructionError && /^insn 0: call kfunc/.test(e.message));
 });
 
 test('programs loaded one by one compile at the first use of one of them, into one module; a changed or abandoned one fails at its use', () => {
