@@ -125,10 +125,10 @@ import {
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
 import { calleeArities } from './arity.js';
-import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
+import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -371,8 +371,8 @@ interface ModuleIndex {
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
   subs: Map<number, number>;
-  /** The call targets compiled into their callers (inlinedCallees): whether each reads r10; and the graph arrays their code is structured with. */
-  inline: ReadonlyMap<number, boolean>;
+  /** The call targets compiled into their callers (inlinedCallees), and the graph arrays their code is structured with. */
+  inline: ReadonlyMap<number, InlinedCallee>;
   inlineWork: GraphWork | undefined;
   frameTop: number;
   stackStart: number;
@@ -392,7 +392,15 @@ interface ModuleIndex {
   verified: boolean;
 }
 
-const NO_INLINE: ReadonlyMap<number, boolean> = new Map();
+/** A call target compiled into its callers (inlinedCallees). */
+interface InlinedCallee {
+  /** Whether its code reads r10 (then it needs an r10 of its own). */
+  readonly readsR10: boolean;
+  /** Its instructions: the pc pairs each call site's copy adds. */
+  readonly insns: number;
+}
+
+const NO_INLINE: ReadonlyMap<number, InlinedCallee> = new Map();
 const NO_SITES = new Int32Array(0);
 
 /**
@@ -1434,7 +1442,7 @@ class FunctionLowering implements BlockLowering {
     // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
     this.setAt = -1;
     const own = this.reg;
-    if (this.m.inline.get(target)) {
+    if (this.m.inline.get(target)!.readsR10) {
       this.get(10);
       this.i64c(FRAME_SPAN);
       w.byte(Op.i64Add);
@@ -1686,12 +1694,14 @@ interface ProgramFacts {
   usesTail: boolean;
   /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
   scan: boolean;
+  /** The pcs of its bpf-to-bpf calls. */
+  callSites: number[];
 }
 
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false, callSites: [] };
   const rows = cfg.rows;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
@@ -1701,7 +1711,7 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
       const found = intrinsic?.(id);
       if (found) facts.intrinsics.set(id, found);
       if (id === BPF_FUNC_tail_call) facts.usesTail = true;
-    }
+    } else if (row.format === 'call_local') facts.callSites.push(pc);
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
     if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     // The verifier refuses a write to r10 (frame pointer is read only).
@@ -1748,19 +1758,22 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   // program; and in verified code a second set, for the inlined callees structured within a function.
   let blocks = 0;
   for (let p = 0; p < facts.length; p++) blocks = Math.max(blocks, facts[p].cfg.blockCount);
-  const arena = Scratch.take((verified ? 2 : 1) * scratchBytes(blocks));
-  const work = graphWork(blocks, arena);
-  const inlineWork = verified ? graphWork(blocks, arena) : undefined;
+  const work = takeGraphWork(blocks);
+  const inlineWork = verified ? takeGraphWork(blocks) : undefined;
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
   declareFaults(shape, perProgram);
 
-  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry.
+  // One pc pair per instruction (an lddw's two slots make one) and per instruction of an inlined callee at
+  // each call site, a few more per function for its entry.
   const pcRoom: number[] = [];
   let pcTotal = 0;
   for (let p = 0; p < facts.length; p++) {
-    pcRoom.push(2 * facts[p].cfg.insns.length + 8 * perProgram[p].entries.length);
+    const { callSites, cfg } = facts[p], { inline } = perProgram[p].index;
+    let inlined = 0;
+    if (inline.size > 0) for (let k = 0; k < callSites.length; k++) inlined += inline.get(callSites[k] + cfg.insns[callSites[k]].imm + 1)?.insns ?? 0;
+    pcRoom.push(2 * (cfg.insns.length + inlined) + 8 * perProgram[p].entries.length);
     pcTotal += pcRoom[p];
   }
   const pcBuffer = new Int32Array(pcTotal);
@@ -1769,7 +1782,8 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0; p < facts.length; p++) {
     programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
   }
-  Scratch.release(arena);
+  releaseGraphWork(work);
+  if (inlineWork) releaseGraphWork(inlineWork);
 
   const exportNames = declareExports(shape, common, facts, perProgram);
   if (options.name !== undefined) mb.setNames(options.name, names);
@@ -1934,10 +1948,10 @@ interface DeclaredProgram {
  * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
  * tail call returns from the function that takes it).
  */
-function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, boolean> {
+function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, InlinedCallee> {
   const { cfg } = f;
   if (cfg.calls.length === 0 || f.usesTail) return NO_INLINE;
-  const out = new Map<number, boolean>();
+  const out = new Map<number, InlinedCallee>();
   for (const t of cfg.calls) {
     if (t === entryPc) continue;
     const g = functionGraph(cfg, cfg.blockOf[t], work);
@@ -1954,7 +1968,7 @@ function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): Read
         if (readsR10(cfg.insns[pc], row)) r10 = true;
       }
     }
-    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, r10);
+    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, { readsR10: r10, insns });
   }
   return out;
 }

@@ -27,7 +27,7 @@
  */
 import { ByteWriter } from './wasm/writer.js';
 import { Op, ValType } from './wasm/opcodes.js';
-import { Term, type ProgramCfg, type Scratch } from './cfg.js';
+import { Scratch, Term, type ProgramCfg } from './cfg.js';
 
 /**
  * What the structurer asks of the code generator, per block.
@@ -89,8 +89,13 @@ export interface FunctionGraph {
   readonly work: GraphWork;
 }
 
-/** The arrays of functionGraph and emitStructured, blockCount long (or 2, 1 more), made once per program for all its functions. */
+/**
+ * The arrays of functionGraph and emitStructured, `capacity` long (or 2, 1
+ * more), for every function of programs of up to `capacity` blocks; kept
+ * from one compile to the next (takeGraphWork).
+ */
 export interface GraphWork {
+  readonly capacity: number;
   /** All -1 between uses. */
   readonly scratch: Int32Array;
   readonly disc: Int32Array;
@@ -120,13 +125,37 @@ export interface GraphWork {
   readonly pendOut: Float64Array;
 }
 
-/** Bytes of scratch a program of `blockCount` blocks needs for its GraphWork (graphWork). */
-export const scratchBytes = (blockCount: number) => 104 * blockCount + 512;
+/** GraphWorks given back with releaseGraphWork, for takeGraphWork to reuse (a cache, not state: see GraphWork). */
+const spareWork: GraphWork[] = [];
+/** At most this many spare GraphWorks, none for more than this many blocks, are kept. */
+const MAX_SPARE_WORK = 4, MAX_SPARE_WORK_BLOCKS = 1 << 16;
 
-export function graphWork(blockCount: number, c: Scratch): GraphWork {
+/**
+ * A GraphWork for programs of up to `blockCount` blocks: a spare one when one is large enough (the two
+ * dozen arrays carved and filled at every compile were a part of what a small program's compile costs).
+ */
+export function takeGraphWork(blockCount: number): GraphWork {
+  for (let k = spareWork.length - 1; k >= 0; k--) {
+    const work = spareWork[k];
+    if (work.capacity < blockCount) continue;
+    spareWork[k] = spareWork[spareWork.length - 1];
+    spareWork.pop();
+    return work;
+  }
+  const n = Math.max(64, blockCount);
+  return graphWork(n, Scratch.take(104 * n + 512));
+}
+
+/** Give back a GraphWork from takeGraphWork that nothing uses any more (its scratch and iter as functionGraph leaves them). */
+export function releaseGraphWork(work: GraphWork): void {
+  if (spareWork.length < MAX_SPARE_WORK && work.capacity <= MAX_SPARE_WORK_BLOCKS) spareWork.push(work);
+}
+
+/** The arrays carved from `c`, which the GraphWork keeps (never released to Scratch). */
+function graphWork(blockCount: number, c: Scratch): GraphWork {
   const n = blockCount;
   return {
-    scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
+    capacity: n, scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
     nodes: c.i32(n), succ: c.i32(2 * n), predStart: c.i32(n + 1), predList: c.i32(2 * n), fill: c.i32(n), idom: c.i32(n),
     childStart: c.i32(n + 1), childList: c.i32(n), cfill: c.i32(n), pre: c.i32(n), postNum: c.i32(n), it: c.i32(n),
     loopAt: c.i32(n), blockAt: c.i32(n), pendIn: c.f64(n), pendOut: c.f64(n),
