@@ -120,7 +120,7 @@
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
   BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
-  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_XCHG, BPF_XOR,
+  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
@@ -342,6 +342,9 @@ function writesR10(ins: Insn, row: Opcode): boolean {
     default: return false;
   }
 }
+
+/** The codes of `mov64 dst, src` and `or64 dst, src` (a row's code is its instruction's: each row is one code). */
+const ALU64_MOV_X = BPF_ALU64 | BPF_MOV | BPF_X, ALU64_OR_X = BPF_ALU64 | BPF_OR | BPF_X;
 
 /** Whether the instruction at `pc` is the ALU64 operation `op` in `format` (a module function: no closure per instruction). */
 function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: number): boolean {
@@ -652,11 +655,14 @@ class FunctionLowering implements BlockLowering {
     const last = cfg.blockLast[block];
     const end = cfg.term[block] === Term.fall ? last + 1 : last;
     this.eaReg = -1;
+    const { rows } = cfg;
     for (let pc = start; pc < end; pc++) {
-      if (cfg.rows[pc] === null) continue;
-      if (this.rotation(pc, end)) pc += 3;
-      else if (this.swappedLoad(pc, end)) pc += 1;
-      else this.lower(pc, block);
+      const row = rows[pc];
+      if (row === null) continue;
+      // Only a 64-bit register move starts a rotation, only a load a swapped load.
+      if (row.code === ALU64_MOV_X && this.rotation(pc, end)) pc += 3;
+      else if (row.format === 'ldx' && this.swappedLoad(pc, end)) pc += 1;
+      else this.lower(pc, block, row);
     }
   }
 
@@ -668,9 +674,9 @@ class FunctionLowering implements BlockLowering {
    */
   private rotation(pc: number, end: number): boolean {
     const { cfg } = this;
-    if (pc + 3 >= end || cfg.rows[pc]!.format !== 'alu_reg') return false;
+    if (pc + 3 >= end || cfg.rows[pc + 3]?.code !== ALU64_OR_X) return false;
     const i0 = cfg.insns[pc], i1 = cfg.insns[pc + 1], i2 = cfg.insns[pc + 2], i3 = cfg.insns[pc + 3];
-    if (!isAlu64(cfg, pc, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !isAlu64(cfg, pc + 3, 'alu_reg', BPF_OR)) return false;
+    if (i0.off !== 0 || i0.dst === i0.src) return false;
     const a = i0.dst, b = i0.src;
     const shl = isAlu64(cfg, pc + 1, 'alu_imm', BPF_LSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_LSH) ? i2 : undefined;
     const shr = isAlu64(cfg, pc + 1, 'alu_imm', BPF_RSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_RSH) ? i2 : undefined;
@@ -697,7 +703,7 @@ class FunctionLowering implements BlockLowering {
    */
   private swappedLoad(pc: number, end: number): boolean {
     const { cfg, w } = this;
-    if (pc + 1 >= end || cfg.rows[pc]!.format !== 'ldx' || cfg.rows[pc + 1]!.format !== 'endian') return false;
+    if (pc + 1 >= end || cfg.rows[pc + 1]!.format !== 'endian') return false;
     const ld = cfg.insns[pc], sw = cfg.insns[pc + 1];
     if (bpfSize(ld.code) !== BPF_H || bpfMode(ld.code) === BPF_MEMSX || sw.dst !== ld.dst || sw.imm !== 16) return false;
     if (bpfClass(sw.code) !== BPF_ALU64 && bpfSrc(sw.code) !== BPF_TO_BE) return false;
@@ -840,9 +846,8 @@ class FunctionLowering implements BlockLowering {
 
   // ---- instructions ----
 
-  private lower(pc: number, block: number): void {
+  private lower(pc: number, block: number, row: Opcode): void {
     const ins = this.cfg.insns[pc];
-    const row = this.cfg.rows[pc]!;
     const ea = this.eaReg;
     this.eaReg = -1;
     this.mark(pc);
@@ -1574,6 +1579,9 @@ function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefi
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
 const ZERO_BY_STORES = 128;
 
+/** stackZeroing's copies of r10, by register (one array for every call: it is all set before it is read). */
+const COPIES = new Float64Array(11);
+
 /** The whole stack region, a window [lo, hi) around frame 0's r10, or nothing. */
 export type StackZeroing = 'all' | readonly [number, number] | null;
 
@@ -1590,10 +1598,16 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
-  const fp = new Array<number>(11).fill(NaN);
+  const fp = COPIES;
+  for (let r = 0; r <= 9; r++) fp[r] = NaN;
+  fp[10] = 0;
+  /** The registers r0–r9 that a move may have made copies of r10 in the block (most blocks have none: nothing to reset or check). */
+  let copies = 0;
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
-    fp.fill(NaN);
-    fp[10] = 0;
+    if (copies !== 0) {
+      for (let r = 0; r <= 9; r++) fp[r] = NaN;
+      copies = 0;
+    }
     for (let pc = cfg.blockStart[b]; pc < cfg.blockEnd[b] && !escapes; pc++) {
       const row = cfg.rows[pc];
       if (!row) continue;
@@ -1603,7 +1617,10 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
         case 'call_local': return 'all';
         case 'alu_reg':
           if (dst === 10) escapes = true;
-          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) fp[dst] = fp[src];
+          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) {
+            fp[dst] = fp[src];
+            copies |= 1 << dst;
+          }
           else if (!Number.isNaN(fp[src]) || !Number.isNaN(fp[dst])) escapes = true;
           break;
         case 'alu_imm':
@@ -1657,7 +1674,7 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
           break;
       }
     }
-    if (cfg.term[b] !== Term.exit) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
+    if (cfg.term[b] !== Term.exit && copies !== 0) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
   }
   // Frame 0's r10 sits STACK_GUARD + MAX_BPF_STACK bytes into the region.
   const top = STACK_GUARD + MAX_BPF_STACK;

@@ -123,6 +123,8 @@ export interface GraphWork {
   readonly blockAt: Int32Array;
   readonly pendIn: Float64Array;
   readonly pendOut: Float64Array;
+  /** Its task stack: a function of n nodes pushes at most 9n + 1 tasks of three entries. */
+  readonly tasks: Int32Array;
 }
 
 /** GraphWorks given back with releaseGraphWork, for takeGraphWork to reuse (a cache, not state: see GraphWork). */
@@ -143,7 +145,7 @@ export function takeGraphWork(blockCount: number): GraphWork {
     return work;
   }
   const n = Math.max(64, blockCount);
-  return graphWork(n, Scratch.take(104 * n + 512));
+  return graphWork(n, Scratch.take(212 * n + 512));
 }
 
 /** Give back a GraphWork from takeGraphWork that nothing uses any more (its scratch and iter as functionGraph leaves them). */
@@ -158,7 +160,7 @@ function graphWork(blockCount: number, c: Scratch): GraphWork {
     capacity: n, scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
     nodes: c.i32(n), succ: c.i32(2 * n), predStart: c.i32(n + 1), predList: c.i32(2 * n), fill: c.i32(n), idom: c.i32(n),
     childStart: c.i32(n + 1), childList: c.i32(n), cfill: c.i32(n), pre: c.i32(n), postNum: c.i32(n), it: c.i32(n),
-    loopAt: c.i32(n), blockAt: c.i32(n), pendIn: c.f64(n), pendOut: c.f64(n),
+    loopAt: c.i32(n), blockAt: c.i32(n), tasks: c.i32(27 * n + 3), pendIn: c.f64(n), pendOut: c.f64(n),
     iter: c.u8(n), loopHeader: c.u8(n), merge: c.u8(n),
   };
 }
@@ -286,7 +288,6 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
 }
 
 const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
-const enum Ctx { loop, block, if }
 
 /**
  * The state of emitStructured and its branch emitters (methods, not
@@ -294,12 +295,13 @@ const enum Ctx { loop, block, if }
  * and optimised it again after each collection that threw it away).
  */
 class Structurer {
-  /** The enclosing constructs, innermost last. */
-  readonly ctx: Ctx[] = [];
-  /** Tasks: [kind, a, b] triples on a stack. */
-  readonly tasks: number[] = [Task.tree, 0, 0];
+  /** The enclosing constructs (loop, block, if): the position the next one takes. */
+  depth = 0;
+  /** Tasks: [kind, a, b] triples on a stack (GraphWork.tasks), `top` entries; the first is the entry's tree. */
+  tasks: Int32Array;
+  top = 3;
   readonly w: ByteWriter;
-  /** Where each node's loop and follow-block sit in ctx. */
+  /** Where each node's loop and follow-block sit among the enclosing constructs. */
   readonly loopAt: Int32Array;
   readonly blockAt: Int32Array;
   readonly pendIn: Float64Array;
@@ -308,6 +310,10 @@ class Structurer {
   constructor(readonly g: FunctionGraph, readonly out: BlockLowering) {
     const { n } = g;
     this.w = out.w;
+    this.tasks = g.work.tasks;
+    this.tasks[0] = Task.tree;
+    this.tasks[1] = 0;
+    this.tasks[2] = 0;
     this.loopAt = g.work.loopAt.fill(-1, 0, n);
     this.blockAt = g.work.blockAt.fill(-1, 0, n);
     const { pendIn, pendOut } = pendingCounts(g, out);
@@ -315,9 +321,23 @@ class Structurer {
     this.pendOut = pendOut;
   }
 
-  /** The branch depth of the construct at `pos` in ctx. */
+  /** Push the task [kind, a, b]. */
+  push(kind: Task, a: number, b: number): void {
+    if (this.top + 3 > this.tasks.length) {
+      const grown = new Int32Array(2 * this.tasks.length);
+      grown.set(this.tasks);
+      this.tasks = grown;
+    }
+    const { tasks } = this;
+    tasks[this.top] = kind;
+    tasks[this.top + 1] = a;
+    tasks[this.top + 2] = b;
+    this.top += 3;
+  }
+
+  /** The branch depth of the construct at position `pos`. */
   brDepth(pos: number): number {
-    return this.ctx.length - 1 - pos;
+    return this.depth - 1 - pos;
   }
 
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
@@ -334,7 +354,7 @@ class Structurer {
       this.w.byte(Op.br);
       this.w.u32(depth);
     } else {
-      this.tasks.push(Task.tree, t, 0);
+      this.push(Task.tree, t, 0);
     }
   }
 
@@ -358,22 +378,20 @@ class Structurer {
 export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
   const { w } = out;
   const st = new Structurer(g, out);
-  const { ctx, tasks, loopAt, blockAt, pendIn } = st;
+  const { loopAt, blockAt, pendIn } = st;
 
-  while (tasks.length > 0) {
-    const b = tasks.pop()!;
-    const a = tasks.pop()!;
-    const kind = tasks.pop()! as Task;
+  while (st.top > 0) {
+    const at = st.top -= 3;
+    const kind = st.tasks[at] as Task, a = st.tasks[at + 1], b = st.tasks[at + 2];
     switch (kind) {
       case Task.tree: {
         if (g.loopHeader[a]) {
           w.byte2(Op.loop, ValType.void);
-          loopAt[a] = ctx.length;
-          ctx.push(Ctx.loop);
-          tasks.push(Task.endLoop, a, 0);
+          loopAt[a] = st.depth++;
+          st.push(Task.endLoop, a, 0);
         }
         // The merge children are wrapped last child outermost: scan the dominator-tree children from the end.
-        tasks.push(Task.within, a, g.childStart[a + 1] - 1);
+        st.push(Task.within, a, g.childStart[a + 1] - 1);
         break;
       }
       case Task.within: {
@@ -382,16 +400,17 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         if (j >= g.childStart[a]) {
           const y = g.childList[j];
           w.byte2(Op.block, ValType.void);
-          blockAt[y] = ctx.length;
-          ctx.push(Ctx.block);
-          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, j - 1);
+          blockAt[y] = st.depth++;
+          st.push(Task.tree, y, 0);
+          st.push(Task.endBlock, y, 0);
+          st.push(Task.within, a, j - 1);
           break;
         }
         const block = g.nodes[a];
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
           case Term.exit:
-            out.exit(block, ctx.length);
+            out.exit(block, st.depth);
             break;
           case Term.fall: case Term.jump:
             st.branch(a, g.succ[2 * a]);
@@ -414,12 +433,15 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
             if (ln >= 0) {
               w.byte(Op.i32Eqz);
               st.branchIf(a, next, ln);
-              tasks.push(Task.tree, taken, 0);
+              st.push(Task.tree, taken, 0);
               break;
             }
             w.byte2(Op.if, ValType.void);
-            ctx.push(Ctx.if);
-            tasks.push(Task.endIf, 0, 0, Task.branch, a, next, Task.else, 0, 0, Task.branch, a, taken);
+            st.depth++;
+            st.push(Task.endIf, 0, 0);
+            st.push(Task.branch, a, next);
+            st.push(Task.else, 0, 0);
+            st.push(Task.branch, a, taken);
           }
         }
         break;
@@ -431,16 +453,16 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         w.byte(Op.else);
         break;
       case Task.endIf:
-        ctx.pop();
+        st.depth--;
         w.byte(Op.end);
         break;
       case Task.endBlock:
-        ctx.pop();
+        st.depth--;
         blockAt[a] = -1;
         w.byte(Op.end);
         break;
       case Task.endLoop:
-        ctx.pop();
+        st.depth--;
         loopAt[a] = -1;
         w.byte(Op.end);
         break;
