@@ -180,6 +180,7 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   // Depth-first search from the entry, iteratively, for the postorder (in the caller's arrays: no garbage per block).
   const { disc, iter, stack, post } = work;
   let found = 1, depth = 1, done = 0;
+  stack[0] = 0;
   disc[0] = entry;
   scratch[entry] = 0;
   while (depth > 0) {
@@ -203,17 +204,27 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   const { nodes, succ, predStart, predList, fill, idom, childStart, childList, cfill, pre, postNum, it, loopHeader, merge } = work;
   for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
   for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
+  // The successors by node, counting each node's distinct predecessors (compressed rows, below).
+  predStart.fill(0, 0, n + 1);
+  /** Whether some edge goes back (to its own node or an earlier one in RPO): without one the graph has no loop. */
+  let back = false;
   for (let v = 0; v < n; v++) {
-    for (let k = 0; k < 2; k++) {
-      const s = cfg.succ[2 * nodes[v] + k];
-      succ[2 * v + k] = s < 0 ? -1 : scratch[s];
+    const s0 = cfg.succ[2 * nodes[v]], s1 = cfg.succ[2 * nodes[v] + 1];
+    const t0 = s0 < 0 ? -1 : scratch[s0], t1 = s1 < 0 ? -1 : scratch[s1];
+    succ[2 * v] = t0;
+    succ[2 * v + 1] = t1;
+    if (t0 >= 0) {
+      predStart[t0 + 1]++;
+      if (t0 <= v) back = true;
+    }
+    if (t1 >= 0 && t1 !== t0) {
+      predStart[t1 + 1]++;
+      if (t1 <= v) back = true;
     }
   }
   for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
 
   // Predecessors (distinct), as compressed rows.
-  predStart.fill(0, 0, n + 1);
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predStart[succ[2 * v + k] + 1]++;
   for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
   for (let v = 0; v < n; v++) fill[v] = predStart[v];
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
@@ -241,15 +252,17 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
         changed = true;
       }
     }
+    // Without a back edge every node's predecessors come before it in RPO: the first pass is the fixed point.
+    if (!back) break;
   }
 
-  // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests.
+  // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests (of back edges: none, none needed).
   childStart.fill(0, 0, n + 1);
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
   for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
   for (let v = 0; v < n; v++) cfill[v] = childStart[v];
   for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
-  {
+  if (back) {
     let clock = 0, top = 1;
     // The dominator tree's path from the root: at most n deep.
     const st = work.stack;
