@@ -442,6 +442,14 @@ class PcPairs {
   }
 }
 
+/** An inlined callee's code in a function (FunctionLowering.inline): [from, to) of its code, [pairsFrom, pairsTo) of the program's pc pairs. */
+interface InlineCode {
+  readonly from: number;
+  readonly to: number;
+  readonly pairsFrom: number;
+  readonly pairsTo: number;
+}
+
 /** Lowers one function: the structurer drives it block by block. */
 class FunctionLowering implements BlockLowering {
   readonly w: ByteWriter;
@@ -462,10 +470,11 @@ class FunctionLowering implements BlockLowering {
   /** Whether the inlined callee's code is in a block (its exits branch out of it). */
   private inlineBlock = false;
   /**
-   * Each inlined callee's code in this function, and its pc pairs (offsets from the code's start), made at
-   * its first call site and copied at the others: the same bytes, for the same locals.
+   * Each inlined callee's code in this function, made at its first call site and copied at the others
+   * (the same bytes, for the same locals): where it is in this function's code, and its pc pairs in the
+   * program's (no copy of either: they stay where they were written).
    */
-  private inlineCode: Map<number, { code: Uint8Array; pairs: Int32Array }> | undefined;
+  private inlineCode: Map<number, InlineCode> | undefined;
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
   /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
@@ -1437,8 +1446,8 @@ class FunctionLowering implements BlockLowering {
     const start = w.length, pcStart = pcs.count;
     const made = this.inlineCode?.get(target);
     if (made) {
-      w.raw(made.code);
-      for (let k = 0; k < made.pairs.length; k += 2) pcs.push(start + made.pairs[k], made.pairs[k + 1]);
+      w.copyWithin(made.from, made.to);
+      for (let k = made.pairsFrom; k < made.pairsTo; k += 2) pcs.push(start + pcs.pairs[k] - made.from, pcs.pairs[k + 1]);
       this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
@@ -1472,9 +1481,7 @@ class FunctionLowering implements BlockLowering {
     this.eaReg = -1;
     this.setAt = -1;
     this.inlineSites.push(start, w.length, pc);
-    const pairs = pcs.pairs.slice(pcStart, pcs.count);
-    for (let k = 0; k < pairs.length; k += 2) pairs[k] -= start;
-    (this.inlineCode ??= new Map()).set(target, { code: w.bytes.slice(start, w.length), pairs });
+    (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
   }
 
   private callLocal(pc: number, target: number, block: number): void {
@@ -1783,21 +1790,33 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   declareFaults(shape, perProgram);
 
   // One pc pair per instruction (an lddw's two slots make one) and per instruction of an inlined callee at
-  // each call site, a few more per function for its entry.
-  const pcRoom: number[] = [];
+  // each call site, a few more per function for its entry; then a triple per inlined call site
+  // (CompiledProgram.inlined). Every program's in one buffer: an allocation each was a part of what a small
+  // program's compile costs.
+  const pcRoom: number[] = [], siteRoom: number[] = [];
   let pcTotal = 0;
   for (let p = 0; p < facts.length; p++) {
     const { callSites, cfg } = facts[p], { inline } = perProgram[p].index;
-    let inlined = 0;
-    if (inline.size > 0) for (let k = 0; k < callSites.length; k++) inlined += inline.get(callSites[k] + cfg.insns[callSites[k]].imm + 1)?.insns ?? 0;
+    let inlined = 0, sites = 0;
+    if (inline.size > 0) {
+      for (let k = 0; k < callSites.length; k++) {
+        const callee = inline.get(callSites[k] + cfg.insns[callSites[k]].imm + 1);
+        if (!callee) continue;
+        inlined += callee.insns;
+        sites++;
+      }
+    }
     pcRoom.push(2 * (cfg.insns.length + inlined) + 8 * perProgram[p].entries.length);
-    pcTotal += pcRoom[p];
+    siteRoom.push(3 * sites);
+    pcTotal += pcRoom[p] + siteRoom[p];
   }
   const pcBuffer = new Int32Array(pcTotal);
   let pcNext = 0;
   const programsOut: LoweredProgram[] = [];
+  const siteBuffers: Int32Array[] = [];
   for (let p = 0; p < facts.length; p++) {
     programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
+    siteBuffers.push(siteRoom[p] === 0 ? NO_SITES : pcBuffer.subarray(pcNext, pcNext += siteRoom[p]));
   }
   releaseGraphWork(work);
   if (inlineWork) releaseGraphWork(inlineWork);
@@ -1812,7 +1831,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0, at = 0; p < facts.length; p++) {
     const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, built.codeStarts, at);
+    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, siteBuffers[p], built.codeStarts, at);
     at += lowered.length;
     out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
@@ -2067,16 +2086,17 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
 
 /**
  * A program's pc map and tail-call sites, made module offsets: its
- * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
+ * functions' code starts at codeStarts[at], codeStarts[at + 1], …; its
+ * inlined call sites in `siteRoom` when they fill it exactly.
  */
 function placeCode(
-  lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number,
+  lowered: readonly FunctionLowering[], pcs: PcPairs, siteRoom: Int32Array, codeStarts: readonly number[], at: number,
 ): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array } {
   const pcMap = pcs.pairs.subarray(0, pcs.count);
   const tailSites = new Set<number>();
   let sites = 0;
   for (let k = 0; k < lowered.length; k++) sites += lowered[k].inlineSites.length;
-  const inlined = sites === 0 ? NO_SITES : new Int32Array(sites);
+  const inlined = sites === 0 ? NO_SITES : sites === siteRoom.length ? siteRoom : new Int32Array(sites);
   sites = 0;
   for (let k = 0; k < lowered.length; k++) {
     const l = lowered[k];

@@ -79,6 +79,13 @@ export class ByteWriter {
     this.length += data.length;
   }
 
+  /** Append a copy of what was written at [from, to) (no copy of it made on the way). */
+  copyWithin(from: number, to: number): void {
+    this.ensure(to - from);
+    this.bytes.copyWithin(this.length, from, to);
+    this.length += to - from;
+  }
+
   /** Unsigned LEB128 of a value in [0, 2^32). */
   u32(v: number): void {
     this.ensure(5);
@@ -165,15 +172,4 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.bytes.slice(0, this.length);
   }
-}
-
-/** Bytes of the unsigned LEB128 encoding of `v`. */
-export function u32Size(v: number): number {
-  let n = 1;
-  v >>>= 0;
-  while (v >= 0x80) {
-    v >>>= 7;
-    n++;
-  }
-  return n;
 }
