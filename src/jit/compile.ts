@@ -1732,8 +1732,11 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
     if (!row) continue;
     if (row.format === 'call_helper') {
       const id = insns[pc].imm;
-      const found = intrinsic?.(id);
-      if (found) facts.intrinsics.set(id, found);
+      // A helper's intrinsic is the same at each of its calls: asked once (a program calls a few helpers, often).
+      if (intrinsic && !facts.intrinsics.has(id)) {
+        const found = intrinsic(id);
+        if (found) facts.intrinsics.set(id, found);
+      }
       if (id === BPF_FUNC_tail_call) facts.usesTail = true;
     } else if (row.format === 'call_local') facts.callSites.push(pc);
     if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;

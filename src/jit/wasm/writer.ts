@@ -88,6 +88,11 @@ export class ByteWriter {
 
   /** Unsigned LEB128 of a value in [0, 2^32). */
   u32(v: number): void {
+    // Most are one byte: a local, a global, a branch depth, an offset.
+    if (v >= 0 && v < 0x80) {
+      this.byte(v);
+      return;
+    }
     this.ensure(5);
     v >>>= 0;
     while (v >= 0x80) {
@@ -99,6 +104,11 @@ export class ByteWriter {
 
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): void {
+    // Most are one byte: small constants.
+    if (v >= -0x40 && v < 0x40) {
+      this.byte(v & 0x7f);
+      return;
+    }
     this.ensure(5);
     v |= 0;
     for (;;) {
