@@ -120,7 +120,7 @@
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
   BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
-  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
+  BPF_LD, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
@@ -432,13 +432,16 @@ class PcPairs {
   constructor(public pairs: Int32Array) {}
 
   push(offset: number, pc: number): void {
-    if (this.count + 2 > this.pairs.length) {
-      const grown = new Int32Array(2 * this.pairs.length);
-      grown.set(this.pairs);
-      this.pairs = grown;
-    }
+    if (this.count + 2 > this.pairs.length) this.grow();
     this.pairs[this.count++] = offset;
     this.pairs[this.count++] = pc;
+  }
+
+  /** Out of line (V8 inlines push, at every instruction, within a budget of bytecode per function). */
+  private grow(): void {
+    const grown = new Int32Array(2 * this.pairs.length);
+    grown.set(this.pairs);
+    this.pairs = grown;
   }
 }
 
@@ -1730,19 +1733,23 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
     if (!row) continue;
-    if (row.format === 'call_helper') {
-      const id = insns[pc].imm;
-      // A helper's intrinsic is the same at each of its calls: asked once (a program calls a few helpers, often).
-      if (intrinsic && !facts.intrinsics.has(id)) {
-        const found = intrinsic(id);
-        if (found) facts.intrinsics.set(id, found);
-      }
-      if (id === BPF_FUNC_tail_call) facts.usesTail = true;
-    } else if (row.format === 'call_local') facts.callSites.push(pc);
-    if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
-    if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     // The verifier refuses a write to r10 (frame pointer is read only).
-    if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
+    if (!verified && writesR10(insns[pc], row)) facts.scan = true;
+    // Calls and may_goto are of the JMP class, LD_ABS/LD_IND of LD: most instructions are neither.
+    const cls = bpfClass(row.code);
+    if (cls === BPF_JMP) {
+      if (row.format === 'call_helper') {
+        const id = insns[pc].imm;
+        // A helper's intrinsic is the same at each of its calls: asked once (a program calls a few helpers, often).
+        if (intrinsic && !facts.intrinsics.has(id)) {
+          const found = intrinsic(id);
+          if (found) facts.intrinsics.set(id, found);
+        }
+        if (id === BPF_FUNC_tail_call) facts.usesTail = true;
+      } else if (row.format === 'call_local') facts.callSites.push(pc);
+      else if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
+      else if (row.format === 'may_goto') facts.scan = true;
+    } else if (cls === BPF_LD && (row.format === 'ldabs' || row.format === 'ldind')) facts.usesPacket = true;
   }
   return facts;
 }

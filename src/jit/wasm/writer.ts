@@ -88,11 +88,12 @@ export class ByteWriter {
 
   /** Unsigned LEB128 of a value in [0, 2^32). */
   u32(v: number): void {
-    // Most are one byte: a local, a global, a branch depth, an offset.
-    if (v >= 0 && v < 0x80) {
-      this.byte(v);
-      return;
-    }
+    // Most are one byte: a local, a global, a branch depth, an offset (the rest out of line: V8 then inlines this).
+    if (v >= 0 && v < 0x80) this.byte(v);
+    else this.u32Wide(v);
+  }
+
+  private u32Wide(v: number): void {
     this.ensure(5);
     v >>>= 0;
     while (v >= 0x80) {
@@ -105,10 +106,11 @@ export class ByteWriter {
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): void {
     // Most are one byte: small constants.
-    if (v >= -0x40 && v < 0x40) {
-      this.byte(v & 0x7f);
-      return;
-    }
+    if (v >= -0x40 && v < 0x40) this.byte(v & 0x7f);
+    else this.s32Wide(v);
+  }
+
+  private s32Wide(v: number): void {
     this.ensure(5);
     v |= 0;
     for (;;) {
@@ -124,13 +126,12 @@ export class ByteWriter {
 
   /** Signed LEB128 of the 64-bit integer hi:lo (two 32-bit halves). */
   s64(lo: number, hi: number): void {
-    lo |= 0;
-    hi |= 0;
     // Most constants are 32-bit sign extensions: their encoding is s32's.
-    if (hi === lo >> 31) {
-      this.s32(lo);
-      return;
-    }
+    if ((hi | 0) === (lo | 0) >> 31) this.s32(lo | 0);
+    else this.s64Wide(lo | 0, hi | 0);
+  }
+
+  private s64Wide(lo: number, hi: number): void {
     this.ensure(10);
     for (;;) {
       const b = lo & 0x7f;
