@@ -1772,7 +1772,14 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     facts[p].intrinsics.forEach((i, id) => intrinsics.set(id, i));
     if (facts[p].usesTail) tailImport = true;
   }
-  const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
+  // By id (an insertion sort of a few: no spread and closure per module).
+  const intrinsicList: JitIntrinsic[] = [];
+  for (const i of intrinsics.values()) {
+    let k = intrinsicList.length;
+    intrinsicList.push(i);
+    for (; k > 0 && intrinsicList[k - 1].id > i.id; k--) intrinsicList[k] = intrinsicList[k - 1];
+    intrinsicList[k] = i;
+  }
 
   const mb = new ModuleBuilder();
   const verified = options.verified ?? false;

@@ -264,11 +264,21 @@ const PREAMBLE = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
 
 /** A cache, not state: the encoded declarations of each list of locals (the compiler's are a few constant lists). */
 const declsOf = new WeakMap<readonly ValType[], Uint8Array>();
+/** The list localDecls was last asked about, and its declarations (most bodies of a module have the same locals). */
+let lastLocals: readonly ValType[] | undefined;
+let lastDecl: Uint8Array = new Uint8Array(0);
 
 /** A body's local declarations: the count of runs of consecutive locals of one type, then each run's count and type. */
 function localDecls(locals: readonly ValType[]): Uint8Array {
+  if (locals === lastLocals) return lastDecl;
   let decl = declsOf.get(locals);
-  if (decl) return decl;
+  if (!decl) decl = encodeLocals(locals);
+  lastLocals = locals;
+  lastDecl = decl;
+  return decl;
+}
+
+function encodeLocals(locals: readonly ValType[]): Uint8Array {
   const runs: number[] = [];
   for (const t of locals) {
     if (runs.length > 0 && runs[runs.length - 1] === t) runs[runs.length - 2]++;
@@ -280,7 +290,7 @@ function localDecls(locals: readonly ValType[]): Uint8Array {
     w.u32(runs[r]);
     w.byte(runs[r + 1]);
   }
-  decl = w.finish();
+  const decl = w.finish();
   declsOf.set(locals, decl);
   return decl;
 }
