@@ -156,6 +156,9 @@ export const enum Fault {
   above4GiB = 5,
 }
 
+/** The registers a helper call publishes in the shared globals (syncOut). */
+const PUBLISHED = [0, 6, 7, 8, 9];
+
 /** The `kind` of a host call that is not a helper's id. */
 export const enum HostCall {
   callx = -1,
@@ -393,6 +396,8 @@ interface ModuleIndex {
   budget: boolean;
   /** Whether bpf-to-bpf calls use the verified convention (calleeParams). */
   verified: boolean;
+  /** hostCall's code by the count of arguments pushed, made at its first use: the same bytes at each call. */
+  hostCalls: (Uint8Array | undefined)[];
 }
 
 /** A call target compiled into its callers (inlinedCallees). */
@@ -410,12 +415,12 @@ const NO_SITES = new Int32Array(0);
  * A program's index: the module's, with what is the program's own (written out: spreading an object
  * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
  */
-function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
+function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
     host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
     arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
     stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
-    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified,
+    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [],
   };
 }
 
@@ -1374,7 +1379,7 @@ class FunctionLowering implements BlockLowering {
     this.pushDepth();
     w.byte(Op.globalSet); w.u32(m.depth);
     if (m.verified) return;
-    for (const r of [0, 6, 7, 8, 9]) {
+    for (const r of PUBLISHED) {
       this.get(r);
       w.byte(Op.globalSet); w.u32(m.regs[r]);
     }
@@ -1444,7 +1449,7 @@ class FunctionLowering implements BlockLowering {
    * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
    * leave.
    */
-  private inline(pc: number, target: number): void {
+  private inline(pc: number, target: number, callee: InlinedCallee): void {
     const { w, f, cfg, pcs } = this;
     const start = w.length, pcStart = pcs.count;
     const made = this.inlineCode?.get(target);
@@ -1459,7 +1464,7 @@ class FunctionLowering implements BlockLowering {
     // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
     this.setAt = -1;
     const own = this.reg;
-    if (this.m.inline.get(target)!.readsR10) {
+    if (callee.readsR10) {
       this.get(10);
       this.i64c(FRAME_SPAN);
       w.byte(Op.i64Add);
@@ -1489,8 +1494,9 @@ class FunctionLowering implements BlockLowering {
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
-    if (m.inline.has(target)) {
-      this.inline(pc, target);
+    const callee = m.inline.get(target);
+    if (callee) {
+      this.inline(pc, target, callee);
       return;
     }
     if (m.verified) {
@@ -1862,7 +1868,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 /** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
 function declareImports(
   mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
-): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'> {
+): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'> {
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   slots.push('host');
@@ -1931,7 +1937,7 @@ function declareFaults(shape: ModuleShape, perProgram: readonly DeclaredProgram[
 
 /** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
 function declareExports(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
 ): string[] {
   const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
@@ -2037,7 +2043,7 @@ function readsR10(ins: Insn, row: Opcode): boolean {
 
 /** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees (verified code). */
 function declareProgram(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, f: ProgramFacts, self: number, p: number,
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, f: ProgramFacts, self: number, p: number,
   inlineWork: GraphWork | undefined,
 ): DeclaredProgram {
   const { mb, isRun, verified, entryPc, names } = shape;
@@ -2136,9 +2142,15 @@ export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64, ValType.exte
 
 /** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0, then the program's self. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
+  w.raw(m.hostCalls[pushed] ??= hostCallCode(m, pushed));
+}
+
+function hostCallCode(m: ModuleIndex, pushed: number): Uint8Array {
+  const w = new ByteWriter(32);
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
   w.byte(Op.globalGet); w.u32(m.self);
   callSlot(w, m.host, m.hostType);
+  return w.finish();
 }
 
 /** Call the imported function in slot `slot` of the table `fns` (CompiledProgram.slots), of function type `type`. */
