@@ -200,12 +200,20 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
     }
   }
   const n = found;
-  iter.fill(0, 0, n);
   const { nodes, succ, predStart, predList, fill, idom, childStart, childList, cfill, pre, postNum, it, loopHeader, merge } = work;
-  for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
-  for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
+  // In one loop (a typed array's fill is a call into C++, costlier than a small graph's loop): the nodes in
+  // RPO, iter back to 0 for the next graph, this one's counts of predecessors and children, its dominators unknown.
+  predStart[0] = 0;
+  childStart[0] = 0;
+  for (let i = 0; i < n; i++) {
+    nodes[i] = disc[post[n - 1 - i]];
+    scratch[nodes[i]] = i;
+    iter[i] = 0;
+    predStart[i + 1] = 0;
+    childStart[i + 1] = 0;
+    idom[i] = -1;
+  }
   // The successors by node, counting each node's distinct predecessors (compressed rows, below).
-  predStart.fill(0, 0, n + 1);
   /** Whether some edge goes back (to its own node or an earlier one in RPO): without one the graph has no loop. */
   let back = false;
   for (let v = 0; v < n; v++) {
@@ -230,7 +238,6 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
-  idom.fill(-1, 0, n);
   idom[0] = 0;
   for (let changed = true; changed;) {
     changed = false;
@@ -257,7 +264,6 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   }
 
   // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests (of back edges: none, none needed).
-  childStart.fill(0, 0, n + 1);
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
   for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
   for (let v = 0; v < n; v++) cfill[v] = childStart[v];
@@ -327,11 +333,15 @@ class Structurer {
     this.tasks[0] = Task.tree;
     this.tasks[1] = 0;
     this.tasks[2] = 0;
-    this.loopAt = g.work.loopAt.fill(-1, 0, n);
-    this.blockAt = g.work.blockAt.fill(-1, 0, n);
-    const { pendIn, pendOut } = pendingCounts(g, out);
-    this.pendIn = pendIn;
-    this.pendOut = pendOut;
+    this.loopAt = g.work.loopAt;
+    this.blockAt = g.work.blockAt;
+    for (let v = 0; v < n; v++) {
+      this.loopAt[v] = -1;
+      this.blockAt[v] = -1;
+    }
+    pendingCounts(g, out);
+    this.pendIn = g.work.pendIn;
+    this.pendOut = g.work.pendOut;
   }
 
   /** Push the task [kind, a, b]. */
@@ -485,15 +495,21 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
 
 /**
  * The pending count (see BlockLowering) each node is entered with and
- * leaves with. A node is entered with the count most of its forward
+ * leaves with, in the graph's pendIn and pendOut. A node is entered with the count most of its forward
  * predecessors leave (the first of them on a tie; the entry with 0), so
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+function pendingCounts(g: FunctionGraph, out: BlockLowering): void {
   const { n } = g;
-  const pendIn = g.work.pendIn.fill(0, 0, n), pendOut = g.work.pendOut.fill(0, 0, n);
-  if (!out.counts) return { pendIn, pendOut };
+  const { pendIn, pendOut } = g.work;
+  if (!out.counts) {
+    for (let v = 0; v < n; v++) {
+      pendIn[v] = 0;
+      pendOut[v] = 0;
+    }
+    return;
+  }
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;
     for (let j = g.predStart[v]; j < g.predStart[v + 1]; j++) {
@@ -510,7 +526,6 @@ function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64A
     pendIn[v] = best;
     pendOut[v] = out.pendingAfter(block, best);
   }
-  return { pendIn, pendOut };
 }
 
 /**

@@ -74,9 +74,16 @@ export class ByteWriter {
   }
 
   raw(data: Uint8Array): void {
-    this.ensure(data.length);
-    this.bytes.set(data, this.length);
-    this.length += data.length;
+    const n = data.length;
+    this.ensure(n);
+    // A few bytes (the compiler's fixed sequences) by a loop: set is a builtin call, costlier than them.
+    if (n <= 16) {
+      const { bytes } = this;
+      for (let k = 0; k < n; k++) bytes[this.length + k] = data[k];
+    } else {
+      this.bytes.set(data, this.length);
+    }
+    this.length += n;
   }
 
   /** Append a copy of what was written at [from, to) (no copy of it made on the way). */
