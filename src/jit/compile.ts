@@ -1731,11 +1731,23 @@ interface ProgramFacts {
   callSites: number[];
 }
 
+/**
+ * The helper ids below its length that programFacts asked for an intrinsic in the program it scans, marked
+ * with that scan's stamp (a cache, not state: a helper without an intrinsic was asked again at each call).
+ */
+const ASKED = new Int32Array(256);
+let askStamp = 0;
+
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
   const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false, callSites: [] };
   const rows = cfg.rows;
+  if (askStamp === 0x3fffffff) {
+    ASKED.fill(0);
+    askStamp = 0;
+  }
+  const stamp = ++askStamp;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
     if (!row) continue;
@@ -1747,7 +1759,8 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
       if (row.format === 'call_helper') {
         const id = insns[pc].imm;
         // A helper's intrinsic is the same at each of its calls: asked once (a program calls a few helpers, often).
-        if (intrinsic && !facts.intrinsics.has(id)) {
+        if (intrinsic && !facts.intrinsics.has(id) && !(id >>> 0 < ASKED.length && ASKED[id] === stamp)) {
+          if (id >>> 0 < ASKED.length) ASKED[id] = stamp;
           const found = intrinsic(id);
           if (found) facts.intrinsics.set(id, found);
         }
