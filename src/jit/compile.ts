@@ -863,74 +863,87 @@ class FunctionLowering implements BlockLowering {
 
   // ---- instructions ----
 
+  /**
+   * The instruction at `pc`: a dispatch to a method per kind (each of which V8 optimises with its own budget
+   * of inlined code; one method for all ran out of it).
+   */
   private lower(pc: number, block: number, row: Opcode): void {
     const ins = this.cfg.insns[pc];
     const ea = this.eaReg;
     this.eaReg = -1;
     this.mark(pc);
     switch (row.format) {
-      case 'alu_reg': case 'alu_imm': case 'neg':
-        if (bpfClass(ins.code) === BPF_ALU64) {
-          if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
-            // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
-            this.get32(ins.dst);
-            if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
-            this.w.byte(Op.i32Add);
-            this.w.byte2(Op.localSet, this.f.ea);
-            this.alu64(ins, row);
-            this.eaReg = ins.dst;
-            return;
-          }
-          this.alu64(ins, row);
-        } else this.alu32(ins, row);
-        return;
+      case 'alu_reg': case 'alu_imm': case 'neg': this.alu(pc, block, ins, row); return;
       case 'endian': this.endian(ins); return;
-      case 'lddw':
-        this.w.byte(Op.i64Const);
-        this.w.s64(ins.imm, this.cfg.insns[pc + 1].imm);
-        this.set(ins.dst);
-        return;
-      case 'ldx': {
-        const offset = this.address(pc, ins.src, ins.off, ea);
-        this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
-        this.set(ins.dst);
-        if (ins.dst !== ea) this.eaReg = ea;
-        return;
-      }
-      case 'st': {
-        const size = bpfSize(ins.code);
-        const offset = this.address(pc, ins.dst, ins.off, ea);
-        if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
-        this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
-        this.eaReg = ea;
-        return;
-      }
-      case 'stx': {
-        const offset = this.address(pc, ins.dst, ins.off, ea);
-        this.get(ins.src);
-        this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
-        this.eaReg = ea;
-        return;
-      }
+      case 'lddw': this.lddw(pc, ins); return;
+      case 'ldx': this.ldx(pc, ins, ea); return;
+      case 'st': this.st(pc, ins, ea); return;
+      case 'stx': this.stx(pc, ins, ea); return;
       case 'atomic': this.atomic(pc, ins); return;
       case 'ldabs': case 'ldind': this.loadPacket(pc, ins, block); return;
       case 'call_helper': this.callHelper(pc, ins.imm); return;
-      case 'callx': {
-        const { w } = this;
-        this.syncOut();
-        this.i32c(pc);
-        this.i32c(HostCall.callx);
-        this.get(ins.dst);
-        for (let r = 1; r <= 5; r++) this.get(r);
-        hostCall(w, this.m, 6);
-        this.set(0);
-        this.syncIn(pc);
-        return;
-      }
+      case 'callx': this.callx(pc, ins); return;
       case 'call_local': this.callLocal(pc, pc + ins.imm + 1, block); return;
       default:
         throw new Error(`internal: ${row.mnemonic} at ${pc} reached the instruction lowering`);
     }
+  }
+
+  private alu(pc: number, block: number, ins: Insn, row: Opcode): void {
+    if (bpfClass(ins.code) !== BPF_ALU64) {
+      this.alu32(ins, row);
+      return;
+    }
+    if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
+      // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
+      this.get32(ins.dst);
+      if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
+      this.w.byte(Op.i32Add);
+      this.w.byte2(Op.localSet, this.f.ea);
+      this.alu64(ins, row);
+      this.eaReg = ins.dst;
+      return;
+    }
+    this.alu64(ins, row);
+  }
+
+  private lddw(pc: number, ins: Insn): void {
+    this.w.byte(Op.i64Const);
+    this.w.s64(ins.imm, this.cfg.insns[pc + 1].imm);
+    this.set(ins.dst);
+  }
+
+  private ldx(pc: number, ins: Insn, ea: number): void {
+    const offset = this.address(pc, ins.src, ins.off, ea);
+    this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
+    this.set(ins.dst);
+    if (ins.dst !== ea) this.eaReg = ea;
+  }
+
+  private st(pc: number, ins: Insn, ea: number): void {
+    const size = bpfSize(ins.code);
+    const offset = this.address(pc, ins.dst, ins.off, ea);
+    if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
+    this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
+    this.eaReg = ea;
+  }
+
+  private stx(pc: number, ins: Insn, ea: number): void {
+    const offset = this.address(pc, ins.dst, ins.off, ea);
+    this.get(ins.src);
+    this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
+    this.eaReg = ea;
+  }
+
+  private callx(pc: number, ins: Insn): void {
+    this.syncOut();
+    this.i32c(pc);
+    this.i32c(HostCall.callx);
+    this.get(ins.dst);
+    for (let r = 1; r <= 5; r++) this.get(r);
+    hostCall(this.w, this.m, 6);
+    this.set(0);
+    this.syncIn(pc);
   }
 
   /** Whether the instruction after `pc`, in its block, is a load or store based on register `r`. */
