@@ -95,8 +95,9 @@ export class ByteWriter {
 
   /** Unsigned LEB128 of a value in [0, 2^32). */
   u32(v: number): void {
-    // Most are one byte: a local, a global, a branch depth, an offset (the rest out of line: V8 then inlines this).
+    // Most are one byte (a local, a global, a branch depth) or two (a stack offset); the rest out of line: V8 then inlines this.
     if (v >= 0 && v < 0x80) this.byte(v);
+    else if (v >= 0x80 && v < 0x4000) this.byte2((v & 0x7f) | 0x80, v >>> 7);
     else this.u32Wide(v);
   }
 
@@ -112,8 +113,9 @@ export class ByteWriter {
 
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): void {
-    // Most are one byte: small constants.
+    // Most are one byte (small constants) or two (a pc).
     if (v >= -0x40 && v < 0x40) this.byte(v & 0x7f);
+    else if (v >= -0x2000 && v < 0x2000) this.byte2((v & 0x7f) | 0x80, (v >> 7) & 0x7f);
     else this.s32Wide(v);
   }
 
