@@ -230,11 +230,13 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
       if (t1 <= v) back = true;
     }
   }
-  for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
 
-  // Predecessors (distinct), as compressed rows.
-  for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
-  for (let v = 0; v < n; v++) fill[v] = predStart[v];
+  // Predecessors (distinct), as compressed rows; scratch back to -1.
+  for (let v = 0; v < n; v++) {
+    scratch[nodes[v]] = -1;
+    predStart[v + 1] += predStart[v];
+    fill[v] = predStart[v];
+  }
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
@@ -265,8 +267,10 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
 
   // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests (of back edges: none, none needed).
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
-  for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
-  for (let v = 0; v < n; v++) cfill[v] = childStart[v];
+  for (let v = 0; v < n; v++) {
+    childStart[v + 1] += childStart[v];
+    cfill[v] = childStart[v];
+  }
   for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
   if (back) {
     let clock = 0, top = 1;
