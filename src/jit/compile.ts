@@ -442,6 +442,18 @@ class PcPairs {
     this.pairs[this.count++] = pc;
   }
 
+  /** Push again the pairs [from, to) (a copy of code), their offsets moved by `delta`. */
+  copy(from: number, to: number, delta: number): void {
+    while (this.count + (to - from) > this.pairs.length) this.grow();
+    const { pairs } = this;
+    let at = this.count;
+    for (let k = from; k < to; k += 2) {
+      pairs[at++] = pairs[k] + delta;
+      pairs[at++] = pairs[k + 1];
+    }
+    this.count = at;
+  }
+
   /** Out of line (V8 inlines push, at every instruction, within a budget of bytecode per function). */
   private grow(): void {
     const grown = new Int32Array(2 * this.pairs.length);
@@ -1468,7 +1480,7 @@ class FunctionLowering implements BlockLowering {
     const made = this.inlineCode?.get(target);
     if (made) {
       w.copyWithin(made.from, made.to);
-      for (let k = made.pairsFrom; k < made.pairsTo; k += 2) pcs.push(start + pcs.pairs[k] - made.from, pcs.pairs[k + 1]);
+      pcs.copy(made.pairsFrom, made.pairsTo, start - made.from);
       this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
