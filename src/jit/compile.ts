@@ -120,15 +120,15 @@
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
   BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
-  BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_XCHG, BPF_XOR,
+  BPF_LD, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
 import { calleeArities } from './arity.js';
-import { buildCfg, Scratch, Term, type ProgramCfg } from './cfg.js';
+import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, graphWork, scratchBytes, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
+import { emitDispatch, emitStructured, functionGraph, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -155,6 +155,9 @@ export const enum Fault {
   /** An access of an unverified program whose 64-bit address is 4 GiB or more; arg = the address. */
   above4GiB = 5,
 }
+
+/** The registers a helper call publishes in the shared globals (syncOut). */
+const PUBLISHED = [0, 6, 7, 8, 9];
 
 /** The `kind` of a host call that is not a helper's id. */
 export const enum HostCall {
@@ -343,6 +346,9 @@ function writesR10(ins: Insn, row: Opcode): boolean {
   }
 }
 
+/** The codes of `mov64 dst, src` and `or64 dst, src` (a row's code is its instruction's: each row is one code). */
+const ALU64_MOV_X = BPF_ALU64 | BPF_MOV | BPF_X, ALU64_OR_X = BPF_ALU64 | BPF_OR | BPF_X;
+
 /** Whether the instruction at `pc` is the ALU64 operation `op` in `format` (a module function: no closure per instruction). */
 function isAlu64(cfg: ProgramCfg, pc: number, format: Opcode['format'], op: number): boolean {
   const code = cfg.insns[pc].code;
@@ -371,8 +377,8 @@ interface ModuleIndex {
   /** Each intrinsic import's table slot and function type. */
   intrinsicImports: Map<string, { slot: number; type: number }>;
   subs: Map<number, number>;
-  /** The call targets compiled into their callers (inlinedCallees): whether each reads r10; and the graph arrays their code is structured with. */
-  inline: ReadonlyMap<number, boolean>;
+  /** The call targets compiled into their callers (inlinedCallees), and the graph arrays their code is structured with. */
+  inline: ReadonlyMap<number, InlinedCallee>;
   inlineWork: GraphWork | undefined;
   frameTop: number;
   stackStart: number;
@@ -390,21 +396,31 @@ interface ModuleIndex {
   budget: boolean;
   /** Whether bpf-to-bpf calls use the verified convention (calleeParams). */
   verified: boolean;
+  /** hostCall's code by the count of arguments pushed, made at its first use: the same bytes at each call. */
+  hostCalls: (Uint8Array | undefined)[];
 }
 
-const NO_INLINE: ReadonlyMap<number, boolean> = new Map();
+/** A call target compiled into its callers (inlinedCallees). */
+interface InlinedCallee {
+  /** Whether its code reads r10 (then it needs an r10 of its own). */
+  readonly readsR10: boolean;
+  /** Its instructions: the pc pairs each call site's copy adds. */
+  readonly insns: number;
+}
+
+const NO_INLINE: ReadonlyMap<number, InlinedCallee> = new Map();
 const NO_SITES = new Int32Array(0);
 
 /**
  * A program's index: the module's, with what is the program's own (written out: spreading an object
  * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
  */
-function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
+function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
     host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
     arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
     stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
-    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified,
+    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [],
   };
 }
 
@@ -421,14 +437,37 @@ class PcPairs {
   constructor(public pairs: Int32Array) {}
 
   push(offset: number, pc: number): void {
-    if (this.count + 2 > this.pairs.length) {
-      const grown = new Int32Array(2 * this.pairs.length);
-      grown.set(this.pairs);
-      this.pairs = grown;
-    }
+    if (this.count + 2 > this.pairs.length) this.grow();
     this.pairs[this.count++] = offset;
     this.pairs[this.count++] = pc;
   }
+
+  /** Push again the pairs [from, to) (a copy of code), their offsets moved by `delta`. */
+  copy(from: number, to: number, delta: number): void {
+    while (this.count + (to - from) > this.pairs.length) this.grow();
+    const { pairs } = this;
+    let at = this.count;
+    for (let k = from; k < to; k += 2) {
+      pairs[at++] = pairs[k] + delta;
+      pairs[at++] = pairs[k + 1];
+    }
+    this.count = at;
+  }
+
+  /** Out of line (V8 inlines push, at every instruction, within a budget of bytecode per function). */
+  private grow(): void {
+    const grown = new Int32Array(2 * this.pairs.length);
+    grown.set(this.pairs);
+    this.pairs = grown;
+  }
+}
+
+/** An inlined callee's code in a function (FunctionLowering.inline): [from, to) of its code, [pairsFrom, pairsTo) of the program's pc pairs. */
+interface InlineCode {
+  readonly from: number;
+  readonly to: number;
+  readonly pairsFrom: number;
+  readonly pairsTo: number;
 }
 
 /** Lowers one function: the structurer drives it block by block. */
@@ -451,10 +490,11 @@ class FunctionLowering implements BlockLowering {
   /** Whether the inlined callee's code is in a block (its exits branch out of it). */
   private inlineBlock = false;
   /**
-   * Each inlined callee's code in this function, and its pc pairs (offsets from the code's start), made at
-   * its first call site and copied at the others: the same bytes, for the same locals.
+   * Each inlined callee's code in this function, made at its first call site and copied at the others
+   * (the same bytes, for the same locals): where it is in this function's code, and its pc pairs in the
+   * program's (no copy of either: they stay where they were written).
    */
-  private inlineCode: Map<number, { code: Uint8Array; pairs: Int32Array }> | undefined;
+  private inlineCode: Map<number, InlineCode> | undefined;
   /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
   private readonly fpValid: boolean;
   /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
@@ -644,11 +684,14 @@ class FunctionLowering implements BlockLowering {
     const last = cfg.blockLast[block];
     const end = cfg.term[block] === Term.fall ? last + 1 : last;
     this.eaReg = -1;
+    const { rows } = cfg;
     for (let pc = start; pc < end; pc++) {
-      if (cfg.rows[pc] === null) continue;
-      if (this.rotation(pc, end)) pc += 3;
-      else if (this.swappedLoad(pc, end)) pc += 1;
-      else this.lower(pc, block);
+      const row = rows[pc];
+      if (row === null) continue;
+      // Only a 64-bit register move starts a rotation, only a load a swapped load.
+      if (row.code === ALU64_MOV_X && this.rotation(pc, end)) pc += 3;
+      else if (row.format === 'ldx' && this.swappedLoad(pc, end)) pc += 1;
+      else this.lower(pc, block, row);
     }
   }
 
@@ -660,9 +703,9 @@ class FunctionLowering implements BlockLowering {
    */
   private rotation(pc: number, end: number): boolean {
     const { cfg } = this;
-    if (pc + 3 >= end || cfg.rows[pc]!.format !== 'alu_reg') return false;
+    if (pc + 3 >= end || cfg.rows[pc + 3]?.code !== ALU64_OR_X) return false;
     const i0 = cfg.insns[pc], i1 = cfg.insns[pc + 1], i2 = cfg.insns[pc + 2], i3 = cfg.insns[pc + 3];
-    if (!isAlu64(cfg, pc, 'alu_reg', BPF_MOV) || i0.off !== 0 || i0.dst === i0.src || !isAlu64(cfg, pc + 3, 'alu_reg', BPF_OR)) return false;
+    if (i0.off !== 0 || i0.dst === i0.src) return false;
     const a = i0.dst, b = i0.src;
     const shl = isAlu64(cfg, pc + 1, 'alu_imm', BPF_LSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_LSH) ? i2 : undefined;
     const shr = isAlu64(cfg, pc + 1, 'alu_imm', BPF_RSH) ? i1 : isAlu64(cfg, pc + 2, 'alu_imm', BPF_RSH) ? i2 : undefined;
@@ -689,7 +732,7 @@ class FunctionLowering implements BlockLowering {
    */
   private swappedLoad(pc: number, end: number): boolean {
     const { cfg, w } = this;
-    if (pc + 1 >= end || cfg.rows[pc]!.format !== 'ldx' || cfg.rows[pc + 1]!.format !== 'endian') return false;
+    if (pc + 1 >= end || cfg.rows[pc + 1]!.format !== 'endian') return false;
     const ld = cfg.insns[pc], sw = cfg.insns[pc + 1];
     if (bpfSize(ld.code) !== BPF_H || bpfMode(ld.code) === BPF_MEMSX || sw.dst !== ld.dst || sw.imm !== 16) return false;
     if (bpfClass(sw.code) !== BPF_ALU64 && bpfSrc(sw.code) !== BPF_TO_BE) return false;
@@ -832,75 +875,87 @@ class FunctionLowering implements BlockLowering {
 
   // ---- instructions ----
 
-  private lower(pc: number, block: number): void {
+  /**
+   * The instruction at `pc`: a dispatch to a method per kind (each of which V8 optimises with its own budget
+   * of inlined code; one method for all ran out of it).
+   */
+  private lower(pc: number, block: number, row: Opcode): void {
     const ins = this.cfg.insns[pc];
-    const row = this.cfg.rows[pc]!;
     const ea = this.eaReg;
     this.eaReg = -1;
     this.mark(pc);
     switch (row.format) {
-      case 'alu_reg': case 'alu_imm': case 'neg':
-        if (bpfClass(ins.code) === BPF_ALU64) {
-          if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
-            // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
-            this.get32(ins.dst);
-            if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
-            this.w.byte(Op.i32Add);
-            this.w.byte2(Op.localSet, this.f.ea);
-            this.alu64(ins, row);
-            this.eaReg = ins.dst;
-            return;
-          }
-          this.alu64(ins, row);
-        } else this.alu32(ins, row);
-        return;
+      case 'alu_reg': case 'alu_imm': case 'neg': this.alu(pc, block, ins, row); return;
       case 'endian': this.endian(ins); return;
-      case 'lddw':
-        this.w.byte(Op.i64Const);
-        this.w.s64(ins.imm, this.cfg.insns[pc + 1].imm);
-        this.set(ins.dst);
-        return;
-      case 'ldx': {
-        const offset = this.address(pc, ins.src, ins.off, ea);
-        this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
-        this.set(ins.dst);
-        if (ins.dst !== ea) this.eaReg = ea;
-        return;
-      }
-      case 'st': {
-        const size = bpfSize(ins.code);
-        const offset = this.address(pc, ins.dst, ins.off, ea);
-        if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
-        this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
-        this.eaReg = ea;
-        return;
-      }
-      case 'stx': {
-        const offset = this.address(pc, ins.dst, ins.off, ea);
-        this.get(ins.src);
-        this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
-        this.eaReg = ea;
-        return;
-      }
+      case 'lddw': this.lddw(pc, ins); return;
+      case 'ldx': this.ldx(pc, ins, ea); return;
+      case 'st': this.st(pc, ins, ea); return;
+      case 'stx': this.stx(pc, ins, ea); return;
       case 'atomic': this.atomic(pc, ins); return;
       case 'ldabs': case 'ldind': this.loadPacket(pc, ins, block); return;
       case 'call_helper': this.callHelper(pc, ins.imm); return;
-      case 'callx': {
-        const { w } = this;
-        this.syncOut();
-        this.i32c(pc);
-        this.i32c(HostCall.callx);
-        this.get(ins.dst);
-        for (let r = 1; r <= 5; r++) this.get(r);
-        hostCall(w, this.m, 6);
-        this.set(0);
-        this.syncIn(pc);
-        return;
-      }
+      case 'callx': this.callx(pc, ins); return;
       case 'call_local': this.callLocal(pc, pc + ins.imm + 1, block); return;
       default:
         throw new Error(`internal: ${row.mnemonic} at ${pc} reached the instruction lowering`);
     }
+  }
+
+  private alu(pc: number, block: number, ins: Insn, row: Opcode): void {
+    if (bpfClass(ins.code) !== BPF_ALU64) {
+      this.alu32(ins, row);
+      return;
+    }
+    if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
+      // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
+      this.get32(ins.dst);
+      if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
+      this.w.byte(Op.i32Add);
+      this.w.byte2(Op.localSet, this.f.ea);
+      this.alu64(ins, row);
+      this.eaReg = ins.dst;
+      return;
+    }
+    this.alu64(ins, row);
+  }
+
+  private lddw(pc: number, ins: Insn): void {
+    this.w.byte(Op.i64Const);
+    this.w.s64(ins.imm, this.cfg.insns[pc + 1].imm);
+    this.set(ins.dst);
+  }
+
+  private ldx(pc: number, ins: Insn, ea: number): void {
+    const offset = this.address(pc, ins.src, ins.off, ea);
+    this.memarg(LOAD_OPS[bpfSize(ins.code)][bpfMode(ins.code) === BPF_MEMSX ? 1 : 0], ALIGN[bpfSize(ins.code)], offset);
+    this.set(ins.dst);
+    if (ins.dst !== ea) this.eaReg = ea;
+  }
+
+  private st(pc: number, ins: Insn, ea: number): void {
+    const size = bpfSize(ins.code);
+    const offset = this.address(pc, ins.dst, ins.off, ea);
+    if (size === BPF_DW) this.i64c(ins.imm); else this.i32c(ins.imm);
+    this.memarg(STORE_IMM_OPS[size], ALIGN[size], offset);
+    this.eaReg = ea;
+  }
+
+  private stx(pc: number, ins: Insn, ea: number): void {
+    const offset = this.address(pc, ins.dst, ins.off, ea);
+    this.get(ins.src);
+    this.memarg(STORE_OPS[bpfSize(ins.code)], ALIGN[bpfSize(ins.code)], offset);
+    this.eaReg = ea;
+  }
+
+  private callx(pc: number, ins: Insn): void {
+    this.syncOut();
+    this.i32c(pc);
+    this.i32c(HostCall.callx);
+    this.get(ins.dst);
+    for (let r = 1; r <= 5; r++) this.get(r);
+    hostCall(this.w, this.m, 6);
+    this.set(0);
+    this.syncIn(pc);
   }
 
   /** Whether the instruction after `pc`, in its block, is a load or store based on register `r`. */
@@ -1349,7 +1404,7 @@ class FunctionLowering implements BlockLowering {
     this.pushDepth();
     w.byte(Op.globalSet); w.u32(m.depth);
     if (m.verified) return;
-    for (const r of [0, 6, 7, 8, 9]) {
+    for (const r of PUBLISHED) {
       this.get(r);
       w.byte(Op.globalSet); w.u32(m.regs[r]);
     }
@@ -1419,13 +1474,13 @@ class FunctionLowering implements BlockLowering {
    * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
    * leave.
    */
-  private inline(pc: number, target: number): void {
+  private inline(pc: number, target: number, callee: InlinedCallee): void {
     const { w, f, cfg, pcs } = this;
     const start = w.length, pcStart = pcs.count;
     const made = this.inlineCode?.get(target);
     if (made) {
-      w.raw(made.code);
-      for (let k = 0; k < made.pairs.length; k += 2) pcs.push(start + made.pairs[k], made.pairs[k + 1]);
+      w.copyWithin(made.from, made.to);
+      pcs.copy(made.pairsFrom, made.pairsTo, start - made.from);
       this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
@@ -1434,7 +1489,7 @@ class FunctionLowering implements BlockLowering {
     // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
     this.setAt = -1;
     const own = this.reg;
-    if (this.m.inline.get(target)) {
+    if (callee.readsR10) {
       this.get(10);
       this.i64c(FRAME_SPAN);
       w.byte(Op.i64Add);
@@ -1459,15 +1514,14 @@ class FunctionLowering implements BlockLowering {
     this.eaReg = -1;
     this.setAt = -1;
     this.inlineSites.push(start, w.length, pc);
-    const pairs = pcs.pairs.slice(pcStart, pcs.count);
-    for (let k = 0; k < pairs.length; k += 2) pairs[k] -= start;
-    (this.inlineCode ??= new Map()).set(target, { code: w.bytes.slice(start, w.length), pairs });
+    (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
   }
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
-    if (m.inline.has(target)) {
-      this.inline(pc, target);
+    const callee = m.inline.get(target);
+    if (callee) {
+      this.inline(pc, target, callee);
       return;
     }
     if (m.verified) {
@@ -1566,6 +1620,9 @@ function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefi
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
 const ZERO_BY_STORES = 128;
 
+/** stackZeroing's copies of r10, by register (one array for every call: it is all set before it is read). */
+const COPIES = new Float64Array(11);
+
 /** The whole stack region, a window [lo, hi) around frame 0's r10, or nothing. */
 export type StackZeroing = 'all' | readonly [number, number] | null;
 
@@ -1582,10 +1639,16 @@ export type StackZeroing = 'all' | readonly [number, number] | null;
 export function stackZeroing(cfg: ProgramCfg): StackZeroing {
   let lo = Infinity, hi = -Infinity, escapes = false;
   /** Per register, r10 + this when it holds a copy of r10 (within the block being scanned), else NaN. */
-  const fp = new Array<number>(11).fill(NaN);
+  const fp = COPIES;
+  for (let r = 0; r <= 9; r++) fp[r] = NaN;
+  fp[10] = 0;
+  /** The registers r0–r9 that a move may have made copies of r10 in the block (most blocks have none: nothing to reset or check). */
+  let copies = 0;
   for (let b = 0; b < cfg.blockCount && !escapes; b++) {
-    fp.fill(NaN);
-    fp[10] = 0;
+    if (copies !== 0) {
+      for (let r = 0; r <= 9; r++) fp[r] = NaN;
+      copies = 0;
+    }
     for (let pc = cfg.blockStart[b]; pc < cfg.blockEnd[b] && !escapes; pc++) {
       const row = cfg.rows[pc];
       if (!row) continue;
@@ -1595,7 +1658,10 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
         case 'call_local': return 'all';
         case 'alu_reg':
           if (dst === 10) escapes = true;
-          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) fp[dst] = fp[src];
+          else if (bpfClass(ins.code) === BPF_ALU64 && bpfOp(ins.code) === BPF_MOV && ins.off === 0) {
+            fp[dst] = fp[src];
+            copies |= 1 << dst;
+          }
           else if (!Number.isNaN(fp[src]) || !Number.isNaN(fp[dst])) escapes = true;
           break;
         case 'alu_imm':
@@ -1649,7 +1715,7 @@ export function stackZeroing(cfg: ProgramCfg): StackZeroing {
           break;
       }
     }
-    if (cfg.term[b] !== Term.exit) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
+    if (cfg.term[b] !== Term.exit && copies !== 0) for (let r = 0; r <= 9; r++) if (!Number.isNaN(fp[r])) escapes = true;
   }
   // Frame 0's r10 sits STACK_GUARD + MAX_BPF_STACK bytes into the region.
   const top = STACK_GUARD + MAX_BPF_STACK;
@@ -1686,26 +1752,48 @@ interface ProgramFacts {
   usesTail: boolean;
   /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
   scan: boolean;
+  /** The pcs of its bpf-to-bpf calls. */
+  callSites: number[];
 }
+
+/**
+ * The helper ids below its length that programFacts asked for an intrinsic in the program it scans, marked
+ * with that scan's stamp (a cache, not state: a helper without an intrinsic was asked again at each call).
+ */
+const ASKED = new Int32Array(256);
+let askStamp = 0;
 
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false, callSites: [] };
   const rows = cfg.rows;
+  if (askStamp === 0x3fffffff) {
+    ASKED.fill(0);
+    askStamp = 0;
+  }
+  const stamp = ++askStamp;
   for (let pc = 0; pc < rows.length; pc++) {
     const row = rows[pc];
     if (!row) continue;
-    if (row.format === 'call_helper') {
-      const id = insns[pc].imm;
-      const found = intrinsic?.(id);
-      if (found) facts.intrinsics.set(id, found);
-      if (id === BPF_FUNC_tail_call) facts.usesTail = true;
-    }
-    if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
-    if (row.format === 'ldabs' || row.format === 'ldind') facts.usesPacket = true;
     // The verifier refuses a write to r10 (frame pointer is read only).
-    if (row.format === 'may_goto' || (!verified && writesR10(insns[pc], row))) facts.scan = true;
+    if (!verified && writesR10(insns[pc], row)) facts.scan = true;
+    // Calls and may_goto are of the JMP class, LD_ABS/LD_IND of LD: most instructions are neither.
+    const cls = bpfClass(row.code);
+    if (cls === BPF_JMP) {
+      if (row.format === 'call_helper') {
+        const id = insns[pc].imm;
+        // A helper's intrinsic is the same at each of its calls: asked once (a program calls a few helpers, often).
+        if (intrinsic && !facts.intrinsics.has(id) && !(id >>> 0 < ASKED.length && ASKED[id] === stamp)) {
+          if (id >>> 0 < ASKED.length) ASKED[id] = stamp;
+          const found = intrinsic(id);
+          if (found) facts.intrinsics.set(id, found);
+        }
+        if (id === BPF_FUNC_tail_call) facts.usesTail = true;
+      } else if (row.format === 'call_local') facts.callSites.push(pc);
+      else if (row.format === 'callx') facts.usesCallx = facts.usesTail = true;
+      else if (row.format === 'may_goto') facts.scan = true;
+    } else if (cls === BPF_LD && (row.format === 'ldabs' || row.format === 'ldind')) facts.usesPacket = true;
   }
   return facts;
 }
@@ -1728,7 +1816,14 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     facts[p].intrinsics.forEach((i, id) => intrinsics.set(id, i));
     if (facts[p].usesTail) tailImport = true;
   }
-  const intrinsicList = [...intrinsics.values()].sort((a, b) => a.id - b.id);
+  // By id (an insertion sort of a few: no spread and closure per module).
+  const intrinsicList: JitIntrinsic[] = [];
+  for (const i of intrinsics.values()) {
+    let k = intrinsicList.length;
+    intrinsicList.push(i);
+    for (; k > 0 && intrinsicList[k - 1].id > i.id; k--) intrinsicList[k] = intrinsicList[k - 1];
+    intrinsicList[k] = i;
+  }
 
   const mb = new ModuleBuilder();
   const verified = options.verified ?? false;
@@ -1748,28 +1843,44 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   // program; and in verified code a second set, for the inlined callees structured within a function.
   let blocks = 0;
   for (let p = 0; p < facts.length; p++) blocks = Math.max(blocks, facts[p].cfg.blockCount);
-  const arena = Scratch.take((verified ? 2 : 1) * scratchBytes(blocks));
-  const work = graphWork(blocks, arena);
-  const inlineWork = verified ? graphWork(blocks, arena) : undefined;
+  const work = takeGraphWork(blocks);
+  const inlineWork = verified ? takeGraphWork(blocks) : undefined;
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
   declareFaults(shape, perProgram);
 
-  // One pc pair per instruction (an lddw's two slots make one), a few more per function for its entry.
-  const pcRoom: number[] = [];
+  // One pc pair per instruction (an lddw's two slots make one) and per instruction of an inlined callee at
+  // each call site, a few more per function for its entry; then a triple per inlined call site
+  // (CompiledProgram.inlined). Every program's in one buffer: an allocation each was a part of what a small
+  // program's compile costs.
+  const pcRoom: number[] = [], siteRoom: number[] = [];
   let pcTotal = 0;
   for (let p = 0; p < facts.length; p++) {
-    pcRoom.push(2 * facts[p].cfg.insns.length + 8 * perProgram[p].entries.length);
-    pcTotal += pcRoom[p];
+    const { callSites, cfg } = facts[p], { inline } = perProgram[p].index;
+    let inlined = 0, sites = 0;
+    if (inline.size > 0) {
+      for (let k = 0; k < callSites.length; k++) {
+        const callee = inline.get(callSites[k] + cfg.insns[callSites[k]].imm + 1);
+        if (!callee) continue;
+        inlined += callee.insns;
+        sites++;
+      }
+    }
+    pcRoom.push(2 * (cfg.insns.length + inlined) + 8 * perProgram[p].entries.length);
+    siteRoom.push(3 * sites);
+    pcTotal += pcRoom[p] + siteRoom[p];
   }
   const pcBuffer = new Int32Array(pcTotal);
   let pcNext = 0;
   const programsOut: LoweredProgram[] = [];
+  const siteBuffers: Int32Array[] = [];
   for (let p = 0; p < facts.length; p++) {
     programsOut.push(lowerProgram(shape, facts[p], perProgram[p], new PcPairs(pcBuffer.subarray(pcNext, pcNext += pcRoom[p])), work));
+    siteBuffers.push(siteRoom[p] === 0 ? NO_SITES : pcBuffer.subarray(pcNext, pcNext += siteRoom[p]));
   }
-  Scratch.release(arena);
+  releaseGraphWork(work);
+  if (inlineWork) releaseGraphWork(inlineWork);
 
   const exportNames = declareExports(shape, common, facts, perProgram);
   if (options.name !== undefined) mb.setNames(options.name, names);
@@ -1781,7 +1892,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0, at = 0; p < facts.length; p++) {
     const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, built.codeStarts, at);
+    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, siteBuffers[p], built.codeStarts, at);
     at += lowered.length;
     out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
@@ -1795,7 +1906,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 /** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
 function declareImports(
   mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
-): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'> {
+): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'> {
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   slots.push('host');
@@ -1864,7 +1975,7 @@ function declareFaults(shape: ModuleShape, perProgram: readonly DeclaredProgram[
 
 /** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
 function declareExports(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
 ): string[] {
   const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
@@ -1934,10 +2045,10 @@ interface DeclaredProgram {
  * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
  * tail call returns from the function that takes it).
  */
-function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, boolean> {
+function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, InlinedCallee> {
   const { cfg } = f;
   if (cfg.calls.length === 0 || f.usesTail) return NO_INLINE;
-  const out = new Map<number, boolean>();
+  const out = new Map<number, InlinedCallee>();
   for (const t of cfg.calls) {
     if (t === entryPc) continue;
     const g = functionGraph(cfg, cfg.blockOf[t], work);
@@ -1954,7 +2065,7 @@ function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): Read
         if (readsR10(cfg.insns[pc], row)) r10 = true;
       }
     }
-    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, r10);
+    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, { readsR10: r10, insns });
   }
   return out;
 }
@@ -1970,7 +2081,7 @@ function readsR10(ins: Insn, row: Opcode): boolean {
 
 /** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees (verified code). */
 function declareProgram(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork'>, f: ProgramFacts, self: number, p: number,
+  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, f: ProgramFacts, self: number, p: number,
   inlineWork: GraphWork | undefined,
 ): DeclaredProgram {
   const { mb, isRun, verified, entryPc, names } = shape;
@@ -2036,16 +2147,17 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
 
 /**
  * A program's pc map and tail-call sites, made module offsets: its
- * functions' code starts at codeStarts[at], codeStarts[at + 1], ….
+ * functions' code starts at codeStarts[at], codeStarts[at + 1], …; its
+ * inlined call sites in `siteRoom` when they fill it exactly.
  */
 function placeCode(
-  lowered: readonly FunctionLowering[], pcs: PcPairs, codeStarts: readonly number[], at: number,
+  lowered: readonly FunctionLowering[], pcs: PcPairs, siteRoom: Int32Array, codeStarts: readonly number[], at: number,
 ): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array } {
   const pcMap = pcs.pairs.subarray(0, pcs.count);
   const tailSites = new Set<number>();
   let sites = 0;
   for (let k = 0; k < lowered.length; k++) sites += lowered[k].inlineSites.length;
-  const inlined = sites === 0 ? NO_SITES : new Int32Array(sites);
+  const inlined = sites === 0 ? NO_SITES : sites === siteRoom.length ? siteRoom : new Int32Array(sites);
   sites = 0;
   for (let k = 0; k < lowered.length; k++) {
     const l = lowered[k];
@@ -2068,9 +2180,15 @@ export const HOST_PARAMS = [I32, I32, I64, I64, I64, I64, I64, I64, ValType.exte
 
 /** Call host with `pushed` of its six i64 arguments on the stack (pc and kind below them); the rest are 0, then the program's self. */
 function hostCall(w: ByteWriter, m: ModuleIndex, pushed: number): void {
+  w.raw(m.hostCalls[pushed] ??= hostCallCode(m, pushed));
+}
+
+function hostCallCode(m: ModuleIndex, pushed: number): Uint8Array {
+  const w = new ByteWriter(32);
   for (let k = pushed; k < 6; k++) w.byte2(Op.i64Const, 0);
   w.byte(Op.globalGet); w.u32(m.self);
   callSlot(w, m.host, m.hostType);
+  return w.finish();
 }
 
 /** Call the imported function in slot `slot` of the table `fns` (CompiledProgram.slots), of function type `type`. */

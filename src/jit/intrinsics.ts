@@ -491,5 +491,6 @@ export function intrinsicFor(helpers: HelperTable, id: number, space?: AddressSp
     if (!known) bySpace.set(space, (known = intrinsics((addr) => descriptorAt(space, addr))));
     list = known;
   }
-  return list.find((i) => i.id === id && i.matches(def));
+  for (let k = 0; k < list.length; k++) if (list[k].id === id && list[k].matches(def)) return list[k];
+  return undefined;
 }

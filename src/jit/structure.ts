@@ -27,7 +27,7 @@
  */
 import { ByteWriter } from './wasm/writer.js';
 import { Op, ValType } from './wasm/opcodes.js';
-import { Term, type ProgramCfg, type Scratch } from './cfg.js';
+import { Scratch, Term, type ProgramCfg } from './cfg.js';
 
 /**
  * What the structurer asks of the code generator, per block.
@@ -89,8 +89,13 @@ export interface FunctionGraph {
   readonly work: GraphWork;
 }
 
-/** The arrays of functionGraph and emitStructured, blockCount long (or 2, 1 more), made once per program for all its functions. */
+/**
+ * The arrays of functionGraph and emitStructured, `capacity` long (or 2, 1
+ * more), for every function of programs of up to `capacity` blocks; kept
+ * from one compile to the next (takeGraphWork).
+ */
 export interface GraphWork {
+  readonly capacity: number;
   /** All -1 between uses. */
   readonly scratch: Int32Array;
   readonly disc: Int32Array;
@@ -118,18 +123,44 @@ export interface GraphWork {
   readonly blockAt: Int32Array;
   readonly pendIn: Float64Array;
   readonly pendOut: Float64Array;
+  /** Its task stack: a function of n nodes pushes at most 9n + 1 tasks of three entries. */
+  readonly tasks: Int32Array;
 }
 
-/** Bytes of scratch a program of `blockCount` blocks needs for its GraphWork (graphWork). */
-export const scratchBytes = (blockCount: number) => 104 * blockCount + 512;
+/** GraphWorks given back with releaseGraphWork, for takeGraphWork to reuse (a cache, not state: see GraphWork). */
+const spareWork: GraphWork[] = [];
+/** At most this many spare GraphWorks, none for more than this many blocks, are kept. */
+const MAX_SPARE_WORK = 4, MAX_SPARE_WORK_BLOCKS = 1 << 16;
 
-export function graphWork(blockCount: number, c: Scratch): GraphWork {
+/**
+ * A GraphWork for programs of up to `blockCount` blocks: a spare one when one is large enough (the two
+ * dozen arrays carved and filled at every compile were a part of what a small program's compile costs).
+ */
+export function takeGraphWork(blockCount: number): GraphWork {
+  for (let k = spareWork.length - 1; k >= 0; k--) {
+    const work = spareWork[k];
+    if (work.capacity < blockCount) continue;
+    spareWork[k] = spareWork[spareWork.length - 1];
+    spareWork.pop();
+    return work;
+  }
+  const n = Math.max(64, blockCount);
+  return graphWork(n, Scratch.take(212 * n + 512));
+}
+
+/** Give back a GraphWork from takeGraphWork that nothing uses any more (its scratch and iter as functionGraph leaves them). */
+export function releaseGraphWork(work: GraphWork): void {
+  if (spareWork.length < MAX_SPARE_WORK && work.capacity <= MAX_SPARE_WORK_BLOCKS) spareWork.push(work);
+}
+
+/** The arrays carved from `c`, which the GraphWork keeps (never released to Scratch). */
+function graphWork(blockCount: number, c: Scratch): GraphWork {
   const n = blockCount;
   return {
-    scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
+    capacity: n, scratch: c.i32(n).fill(-1), disc: c.i32(n), stack: c.i32(n), post: c.i32(n),
     nodes: c.i32(n), succ: c.i32(2 * n), predStart: c.i32(n + 1), predList: c.i32(2 * n), fill: c.i32(n), idom: c.i32(n),
     childStart: c.i32(n + 1), childList: c.i32(n), cfill: c.i32(n), pre: c.i32(n), postNum: c.i32(n), it: c.i32(n),
-    loopAt: c.i32(n), blockAt: c.i32(n), pendIn: c.f64(n), pendOut: c.f64(n),
+    loopAt: c.i32(n), blockAt: c.i32(n), tasks: c.i32(27 * n + 3), pendIn: c.f64(n), pendOut: c.f64(n),
     iter: c.u8(n), loopHeader: c.u8(n), merge: c.u8(n),
   };
 }
@@ -149,6 +180,7 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
   // Depth-first search from the entry, iteratively, for the postorder (in the caller's arrays: no garbage per block).
   const { disc, iter, stack, post } = work;
   let found = 1, depth = 1, done = 0;
+  stack[0] = 0;
   disc[0] = entry;
   scratch[entry] = 0;
   while (depth > 0) {
@@ -168,27 +200,46 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
     }
   }
   const n = found;
-  iter.fill(0, 0, n);
   const { nodes, succ, predStart, predList, fill, idom, childStart, childList, cfill, pre, postNum, it, loopHeader, merge } = work;
-  for (let i = 0; i < n; i++) nodes[i] = disc[post[n - 1 - i]];
-  for (let i = 0; i < n; i++) scratch[nodes[i]] = i;
+  // In one loop (a typed array's fill is a call into C++, costlier than a small graph's loop): the nodes in
+  // RPO, iter back to 0 for the next graph, this one's counts of predecessors and children, its dominators unknown.
+  predStart[0] = 0;
+  childStart[0] = 0;
+  for (let i = 0; i < n; i++) {
+    nodes[i] = disc[post[n - 1 - i]];
+    scratch[nodes[i]] = i;
+    iter[i] = 0;
+    predStart[i + 1] = 0;
+    childStart[i + 1] = 0;
+    idom[i] = -1;
+  }
+  // The successors by node, counting each node's distinct predecessors (compressed rows, below).
+  /** Whether some edge goes back (to its own node or an earlier one in RPO): without one the graph has no loop. */
+  let back = false;
   for (let v = 0; v < n; v++) {
-    for (let k = 0; k < 2; k++) {
-      const s = cfg.succ[2 * nodes[v] + k];
-      succ[2 * v + k] = s < 0 ? -1 : scratch[s];
+    const s0 = cfg.succ[2 * nodes[v]], s1 = cfg.succ[2 * nodes[v] + 1];
+    const t0 = s0 < 0 ? -1 : scratch[s0], t1 = s1 < 0 ? -1 : scratch[s1];
+    succ[2 * v] = t0;
+    succ[2 * v + 1] = t1;
+    if (t0 >= 0) {
+      predStart[t0 + 1]++;
+      if (t0 <= v) back = true;
+    }
+    if (t1 >= 0 && t1 !== t0) {
+      predStart[t1 + 1]++;
+      if (t1 <= v) back = true;
     }
   }
-  for (let i = 0; i < n; i++) scratch[nodes[i]] = -1;
 
-  // Predecessors (distinct), as compressed rows.
-  predStart.fill(0, 0, n + 1);
-  for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predStart[succ[2 * v + k] + 1]++;
-  for (let v = 0; v < n; v++) predStart[v + 1] += predStart[v];
-  for (let v = 0; v < n; v++) fill[v] = predStart[v];
+  // Predecessors (distinct), as compressed rows; scratch back to -1.
+  for (let v = 0; v < n; v++) {
+    scratch[nodes[v]] = -1;
+    predStart[v + 1] += predStart[v];
+    fill[v] = predStart[v];
+  }
   for (let v = 0; v < n; v++) for (let k = 0; k < 2; k++) if (distinctSucc(succ, v, k)) predList[fill[succ[2 * v + k]]++] = v;
 
   // Immediate dominators (Cooper, Harvey and Kennedy: iterate in RPO to a fixed point).
-  idom.fill(-1, 0, n);
   idom[0] = 0;
   for (let changed = true; changed;) {
     changed = false;
@@ -210,15 +261,18 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
         changed = true;
       }
     }
+    // Without a back edge every node's predecessors come before it in RPO: the first pass is the fixed point.
+    if (!back) break;
   }
 
-  // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests.
-  childStart.fill(0, 0, n + 1);
+  // Dominator tree as compressed rows (children in RPO), and pre/post numbers for O(1) dominance tests (of back edges: none, none needed).
   for (let v = 1; v < n; v++) childStart[idom[v] + 1]++;
-  for (let v = 0; v < n; v++) childStart[v + 1] += childStart[v];
-  for (let v = 0; v < n; v++) cfill[v] = childStart[v];
+  for (let v = 0; v < n; v++) {
+    childStart[v + 1] += childStart[v];
+    cfill[v] = childStart[v];
+  }
   for (let v = 1; v < n; v++) childList[cfill[idom[v]]++] = v;
-  {
+  if (back) {
     let clock = 0, top = 1;
     // The dominator tree's path from the root: at most n deep.
     const st = work.stack;
@@ -257,7 +311,6 @@ export function functionGraph(cfg: ProgramCfg, entry: number, work: GraphWork): 
 }
 
 const enum Task { tree, within, endBlock, endLoop, branch, else, endIf }
-const enum Ctx { loop, block, if }
 
 /**
  * The state of emitStructured and its branch emitters (methods, not
@@ -265,12 +318,13 @@ const enum Ctx { loop, block, if }
  * and optimised it again after each collection that threw it away).
  */
 class Structurer {
-  /** The enclosing constructs, innermost last. */
-  readonly ctx: Ctx[] = [];
-  /** Tasks: [kind, a, b] triples on a stack. */
-  readonly tasks: number[] = [Task.tree, 0, 0];
+  /** The enclosing constructs (loop, block, if): the position the next one takes. */
+  depth = 0;
+  /** Tasks: [kind, a, b] triples on a stack (GraphWork.tasks), `top` entries; the first is the entry's tree. */
+  tasks: Int32Array;
+  top = 3;
   readonly w: ByteWriter;
-  /** Where each node's loop and follow-block sit in ctx. */
+  /** Where each node's loop and follow-block sit among the enclosing constructs. */
   readonly loopAt: Int32Array;
   readonly blockAt: Int32Array;
   readonly pendIn: Float64Array;
@@ -279,16 +333,38 @@ class Structurer {
   constructor(readonly g: FunctionGraph, readonly out: BlockLowering) {
     const { n } = g;
     this.w = out.w;
-    this.loopAt = g.work.loopAt.fill(-1, 0, n);
-    this.blockAt = g.work.blockAt.fill(-1, 0, n);
-    const { pendIn, pendOut } = pendingCounts(g, out);
-    this.pendIn = pendIn;
-    this.pendOut = pendOut;
+    this.tasks = g.work.tasks;
+    this.tasks[0] = Task.tree;
+    this.tasks[1] = 0;
+    this.tasks[2] = 0;
+    this.loopAt = g.work.loopAt;
+    this.blockAt = g.work.blockAt;
+    for (let v = 0; v < n; v++) {
+      this.loopAt[v] = -1;
+      this.blockAt[v] = -1;
+    }
+    pendingCounts(g, out);
+    this.pendIn = g.work.pendIn;
+    this.pendOut = g.work.pendOut;
   }
 
-  /** The branch depth of the construct at `pos` in ctx. */
+  /** Push the task [kind, a, b]. */
+  push(kind: Task, a: number, b: number): void {
+    if (this.top + 3 > this.tasks.length) {
+      const grown = new Int32Array(2 * this.tasks.length);
+      grown.set(this.tasks);
+      this.tasks = grown;
+    }
+    const { tasks } = this;
+    tasks[this.top] = kind;
+    tasks[this.top + 1] = a;
+    tasks[this.top + 2] = b;
+    this.top += 3;
+  }
+
+  /** The branch depth of the construct at position `pos`. */
   brDepth(pos: number): number {
-    return this.ctx.length - 1 - pos;
+    return this.depth - 1 - pos;
   }
 
   /** The label a branch x → t needs, or -1 when t is emitted inline. */
@@ -305,7 +381,7 @@ class Structurer {
       this.w.byte(Op.br);
       this.w.u32(depth);
     } else {
-      this.tasks.push(Task.tree, t, 0);
+      this.push(Task.tree, t, 0);
     }
   }
 
@@ -329,22 +405,20 @@ class Structurer {
 export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowering): void {
   const { w } = out;
   const st = new Structurer(g, out);
-  const { ctx, tasks, loopAt, blockAt, pendIn } = st;
+  const { loopAt, blockAt, pendIn } = st;
 
-  while (tasks.length > 0) {
-    const b = tasks.pop()!;
-    const a = tasks.pop()!;
-    const kind = tasks.pop()! as Task;
+  while (st.top > 0) {
+    const at = st.top -= 3;
+    const kind = st.tasks[at] as Task, a = st.tasks[at + 1], b = st.tasks[at + 2];
     switch (kind) {
       case Task.tree: {
         if (g.loopHeader[a]) {
           w.byte2(Op.loop, ValType.void);
-          loopAt[a] = ctx.length;
-          ctx.push(Ctx.loop);
-          tasks.push(Task.endLoop, a, 0);
+          loopAt[a] = st.depth++;
+          st.push(Task.endLoop, a, 0);
         }
         // The merge children are wrapped last child outermost: scan the dominator-tree children from the end.
-        tasks.push(Task.within, a, g.childStart[a + 1] - 1);
+        st.push(Task.within, a, g.childStart[a + 1] - 1);
         break;
       }
       case Task.within: {
@@ -353,16 +427,17 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         if (j >= g.childStart[a]) {
           const y = g.childList[j];
           w.byte2(Op.block, ValType.void);
-          blockAt[y] = ctx.length;
-          ctx.push(Ctx.block);
-          tasks.push(Task.tree, y, 0, Task.endBlock, y, 0, Task.within, a, j - 1);
+          blockAt[y] = st.depth++;
+          st.push(Task.tree, y, 0);
+          st.push(Task.endBlock, y, 0);
+          st.push(Task.within, a, j - 1);
           break;
         }
         const block = g.nodes[a];
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
           case Term.exit:
-            out.exit(block, ctx.length);
+            out.exit(block, st.depth);
             break;
           case Term.fall: case Term.jump:
             st.branch(a, g.succ[2 * a]);
@@ -385,12 +460,15 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
             if (ln >= 0) {
               w.byte(Op.i32Eqz);
               st.branchIf(a, next, ln);
-              tasks.push(Task.tree, taken, 0);
+              st.push(Task.tree, taken, 0);
               break;
             }
             w.byte2(Op.if, ValType.void);
-            ctx.push(Ctx.if);
-            tasks.push(Task.endIf, 0, 0, Task.branch, a, next, Task.else, 0, 0, Task.branch, a, taken);
+            st.depth++;
+            st.push(Task.endIf, 0, 0);
+            st.push(Task.branch, a, next);
+            st.push(Task.else, 0, 0);
+            st.push(Task.branch, a, taken);
           }
         }
         break;
@@ -402,16 +480,16 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         w.byte(Op.else);
         break;
       case Task.endIf:
-        ctx.pop();
+        st.depth--;
         w.byte(Op.end);
         break;
       case Task.endBlock:
-        ctx.pop();
+        st.depth--;
         blockAt[a] = -1;
         w.byte(Op.end);
         break;
       case Task.endLoop:
-        ctx.pop();
+        st.depth--;
         loopAt[a] = -1;
         w.byte(Op.end);
         break;
@@ -421,15 +499,21 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
 
 /**
  * The pending count (see BlockLowering) each node is entered with and
- * leaves with. A node is entered with the count most of its forward
+ * leaves with, in the graph's pendIn and pendOut. A node is entered with the count most of its forward
  * predecessors leave (the first of them on a tie; the entry with 0), so
  * that most forward edges subtract nothing; a back edge subtracts what the
  * loop's path spent.
  */
-function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64Array; pendOut: Float64Array } {
+function pendingCounts(g: FunctionGraph, out: BlockLowering): void {
   const { n } = g;
-  const pendIn = g.work.pendIn.fill(0, 0, n), pendOut = g.work.pendOut.fill(0, 0, n);
-  if (!out.counts) return { pendIn, pendOut };
+  const { pendIn, pendOut } = g.work;
+  if (!out.counts) {
+    for (let v = 0; v < n; v++) {
+      pendIn[v] = 0;
+      pendOut[v] = 0;
+    }
+    return;
+  }
   for (let v = 0; v < n; v++) {
     let best = 0, bestVotes = 0;
     for (let j = g.predStart[v]; j < g.predStart[v + 1]; j++) {
@@ -446,7 +530,6 @@ function pendingCounts(g: FunctionGraph, out: BlockLowering): { pendIn: Float64A
     pendIn[v] = best;
     pendOut[v] = out.pendingAfter(block, best);
   }
-  return { pendIn, pendOut };
 }
 
 /**

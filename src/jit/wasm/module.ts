@@ -5,7 +5,7 @@
  * so that nothing is copied twice; the module offset of each function's
  * code is reported, so that a trap's byte offset maps back to an eBPF pc.
  */
-import { ByteWriter, u32Size } from './writer.js';
+import { ByteWriter } from './writer.js';
 import { Op, ValType } from './opcodes.js';
 
 const enum Section { type = 1, import = 2, function = 3, global = 6, export = 7, code = 10 }
@@ -132,7 +132,7 @@ export class ModuleBuilder {
     let total = 8;
     for (const b of this.bodies) total += (b?.code.length ?? 0) + 16;
     const out = ByteWriter.take(total + 1024);
-    out.raw(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
+    out.raw(PREAMBLE);
 
     // Sections written in line (closures made per module lose their optimised code to each collection).
     const w = out;
@@ -196,15 +196,9 @@ export class ModuleBuilder {
     for (let k = 0; k < this.bodies.length; k++) {
       const b = this.bodies[k];
       if (!b) throw new Error(`internal: function ${k + this.importedFuncs} has no body`);
-      const runs = localRuns(b.locals);
-      let declSize = u32Size(runs.length / 2);
-      for (let r = 0; r < runs.length; r += 2) declSize += u32Size(runs[r]) + 1;
-      w.u32(declSize + b.code.length + 1);
-      w.u32(runs.length / 2);
-      for (let r = 0; r < runs.length; r += 2) {
-        w.u32(runs[r]);
-        w.byte(runs[r + 1]);
-      }
+      const decl = localDecls(b.locals);
+      w.u32(decl.length + b.code.length + 1);
+      w.raw(decl);
       codeStarts.push(w.length);
       w.raw(b.code.bytes.subarray(0, b.code.length));
       w.byte(Op.end);
@@ -265,18 +259,38 @@ function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
   return true;
 }
 
-/** A cache, not state: the runs of each list of locals (the compiler's are a few constant lists). */
-const runsOf = new WeakMap<readonly ValType[], readonly number[]>();
+/** The module's magic number and version. */
+const PREAMBLE = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
 
-/** Consecutive locals of one type, as the binary declares them: count, type, count, type, … */
-function localRuns(locals: readonly ValType[]): readonly number[] {
-  let runs = runsOf.get(locals) as number[] | undefined;
-  if (runs) return runs;
-  runs = [];
+/** A cache, not state: the encoded declarations of each list of locals (the compiler's are a few constant lists). */
+const declsOf = new WeakMap<readonly ValType[], Uint8Array>();
+/** The list localDecls was last asked about, and its declarations (most bodies of a module have the same locals). */
+let lastLocals: readonly ValType[] | undefined;
+let lastDecl: Uint8Array = new Uint8Array(0);
+
+/** A body's local declarations: the count of runs of consecutive locals of one type, then each run's count and type. */
+function localDecls(locals: readonly ValType[]): Uint8Array {
+  if (locals === lastLocals) return lastDecl;
+  let decl = declsOf.get(locals);
+  if (!decl) decl = encodeLocals(locals);
+  lastLocals = locals;
+  lastDecl = decl;
+  return decl;
+}
+
+function encodeLocals(locals: readonly ValType[]): Uint8Array {
+  const runs: number[] = [];
   for (const t of locals) {
     if (runs.length > 0 && runs[runs.length - 1] === t) runs[runs.length - 2]++;
     else runs.push(1, t);
   }
-  runsOf.set(locals, runs);
-  return runs;
+  const w = new ByteWriter(16);
+  w.u32(runs.length / 2);
+  for (let r = 0; r < runs.length; r += 2) {
+    w.u32(runs[r]);
+    w.byte(runs[r + 1]);
+  }
+  const decl = w.finish();
+  declsOf.set(locals, decl);
+  return decl;
 }

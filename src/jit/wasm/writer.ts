@@ -74,13 +74,34 @@ export class ByteWriter {
   }
 
   raw(data: Uint8Array): void {
-    this.ensure(data.length);
-    this.bytes.set(data, this.length);
-    this.length += data.length;
+    const n = data.length;
+    this.ensure(n);
+    // A few bytes (the compiler's fixed sequences) by a loop: set is a builtin call, costlier than them.
+    if (n <= 16) {
+      const { bytes } = this;
+      for (let k = 0; k < n; k++) bytes[this.length + k] = data[k];
+    } else {
+      this.bytes.set(data, this.length);
+    }
+    this.length += n;
+  }
+
+  /** Append a copy of what was written at [from, to) (no copy of it made on the way). */
+  copyWithin(from: number, to: number): void {
+    this.ensure(to - from);
+    this.bytes.copyWithin(this.length, from, to);
+    this.length += to - from;
   }
 
   /** Unsigned LEB128 of a value in [0, 2^32). */
   u32(v: number): void {
+    // Most are one byte (a local, a global, a branch depth) or two (a stack offset); the rest out of line: V8 then inlines this.
+    if (v >= 0 && v < 0x80) this.byte(v);
+    else if (v >= 0x80 && v < 0x4000) this.byte2((v & 0x7f) | 0x80, v >>> 7);
+    else this.u32Wide(v);
+  }
+
+  private u32Wide(v: number): void {
     this.ensure(5);
     v >>>= 0;
     while (v >= 0x80) {
@@ -92,6 +113,13 @@ export class ByteWriter {
 
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): void {
+    // Most are one byte (small constants) or two (a pc).
+    if (v >= -0x40 && v < 0x40) this.byte(v & 0x7f);
+    else if (v >= -0x2000 && v < 0x2000) this.byte2((v & 0x7f) | 0x80, (v >> 7) & 0x7f);
+    else this.s32Wide(v);
+  }
+
+  private s32Wide(v: number): void {
     this.ensure(5);
     v |= 0;
     for (;;) {
@@ -107,13 +135,12 @@ export class ByteWriter {
 
   /** Signed LEB128 of the 64-bit integer hi:lo (two 32-bit halves). */
   s64(lo: number, hi: number): void {
-    lo |= 0;
-    hi |= 0;
     // Most constants are 32-bit sign extensions: their encoding is s32's.
-    if (hi === lo >> 31) {
-      this.s32(lo);
-      return;
-    }
+    if ((hi | 0) === (lo | 0) >> 31) this.s32(lo | 0);
+    else this.s64Wide(lo | 0, hi | 0);
+  }
+
+  private s64Wide(lo: number, hi: number): void {
     this.ensure(10);
     for (;;) {
       const b = lo & 0x7f;
@@ -146,8 +173,13 @@ export class ByteWriter {
   placeholder(): number {
     const at = this.length;
     this.ensure(5);
-    this.bytes.fill(0x80, at, at + 4);
-    this.bytes[at + 4] = 0;
+    // Stores, not fill: a builtin call per section cost more than the section.
+    const { bytes } = this;
+    bytes[at] = 0x80;
+    bytes[at + 1] = 0x80;
+    bytes[at + 2] = 0x80;
+    bytes[at + 3] = 0x80;
+    bytes[at + 4] = 0;
     this.length += 5;
     return at;
   }
@@ -165,15 +197,4 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.bytes.slice(0, this.length);
   }
-}
-
-/** Bytes of the unsigned LEB128 encoding of `v`. */
-export function u32Size(v: number): number {
-  let n = 1;
-  v >>>= 0;
-  while (v >= 0x80) {
-    v >>>= 7;
-    n++;
-  }
-  return n;
 }
