@@ -55,6 +55,8 @@ export interface EngineHooks {
   tailCall(target: ProgramHandle | undefined): boolean;
   /** The running call chain, innermost first: each frame's current instruction as a byte offset (bpf_get_stack). */
   callChain(): bigint[];
+  /** A helper moved or resized the running skb's packet: LD_ABS and LD_IND read it where it now is, as in the kernel. */
+  packetMoved(packet: PacketContext): void;
 }
 
 /** A subprogram kept for later: calling it runs it as a run of its own. */
@@ -149,6 +151,8 @@ function noEngine(): EngineHooks {
     deferredCallback: () => refuse('callback'),
     tailCall: () => refuse('tail call'),
     callChain: () => refuse('call chain'),
+    // Without an engine nothing reads the packet with LD_ABS.
+    packetMoved: () => undefined,
   };
 }
 

@@ -85,9 +85,9 @@ export interface SkbState {
   /** The buffer the packet lives in; the resizing helpers move the packet to a bigger one when it lacks room. */
   region: Region;
   /**
-   * The buffers the packet left, released when the run ends: LD_ABS/LD_IND
-   * keep reading the packet where the run began (the engines take its
-   * bounds once), so those bytes must stay readable until then.
+   * The buffers the packet left, released when the run ends: a stale packet
+   * pointer of an unverified program reads the same bytes on both engines
+   * until then (the verifier refuses such reads).
    */
   retired: Region[];
   /** Bytes from data to the MAC header: 0 when data is at it, -ETH_HLEN once eth_type_trans pulled it. */
@@ -181,6 +181,7 @@ export function syncContext(ctx: HelperContext, f: PacketFrame): void {
     v.setUint32(f.ctx + SKB.data, f.data, true);
     v.setUint32(f.ctx + SKB.dataEnd, f.dataEnd, true);
     v.setUint32(f.ctx + SKB.dataMeta, f.dataMeta, true);
+    ctx.engine.packetMoved(f);
   }
 }
 

@@ -580,6 +580,12 @@ export class Jit {
         running('call chain');
         return this.callChain();
       },
+      // LD_ABS/LD_IND read the packet through these globals (a run without a packet has pktLen -1).
+      packetMoved: (packet) => {
+        if (!this.running || this.shared.pktLen.value === -1) return;
+        this.shared.pktData.value = packet.data | 0;
+        this.shared.pktLen.value = Math.min(packet.dataEnd - packet.data, 0x7fffffff);
+      },
     };
   }
 

@@ -116,6 +116,9 @@ export class Vm {
       deferredCallback: (pc) => this.deferred(running('callback').prog!, pc),
       tailCall: (target) => running('tail call').tailCall(target),
       callChain: () => running('call chain').callChain(),
+      packetMoved: (packet) => {
+        if (this.running && this.machine.packet) this.machine.packet = { data: packet.data, dataEnd: packet.dataEnd };
+      },
     };
   }
 

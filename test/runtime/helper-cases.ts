@@ -284,5 +284,13 @@ export function helperCases(): HelperCase[] {
     ['adjust_room', [1000, ADJ.NET, 0, 0, 0], 0, 5], ['csum_level', [0], levels(LEVEL.INC, LEVEL.INC, LEVEL.QUERY), 3],
   ];
   for (const [program, cb, mark, repeat] of repeated) cases.push({ name: `${program} repeated ${repeat} times`, program, data: ip6, ctx: skbArgs(cb, mark), repeat });
+  // LD_ABS/LD_IND after a call that moved or resized the packet: the packet as the call left it.
+  const resizes: [string, number[]][] = [
+    ['change_head 4, word at 0', [0, 4, 0]], ['change_head 4, word at 4', [0, 4, 4]], ['change_head 8, word at 48', [0, 8, 48]],
+    ['change_head 8, word at 56', [0, 8, 56]], ['change_tail 20, word at 16', [1, 20, 16]], ['change_tail 20, word at 17', [1, 20, 17]],
+    ['change_tail 100, word at 96', [1, 100, 96]], ['adjust_room +8, word at 12', [2, 8, 12]], ['adjust_room +8, word at 22', [2, 8, 22]],
+    ['adjust_room -4, word at 30', [2, -4 >>> 0, 30]], ['adjust_room -4, word at 46', [2, -4 >>> 0, 46]],
+  ];
+  for (const [what, cb] of resizes) tc(`ld_abs after ${what}`, 'ld_abs_after_resize', udp, cb);
   return cases;
 }

@@ -418,3 +418,31 @@ int tunnel(struct __sk_buff *skb)
 	skb->cb[0] = (set & 0xff) | (get & 0xff) << 8 | (set_opt & 0xff) << 16 | (__u32)(get_opt & 0xff) << 24;
 	return 0;
 }
+
+unsigned long long load_byte(void *skb, unsigned long long off) asm("llvm.bpf.load.byte");
+unsigned long long load_word(void *skb, unsigned long long off) asm("llvm.bpf.load.word");
+
+/*
+ * LD_ABS and LD_IND after a call that moves or resizes the packet read it
+ * where the call left it: cb[0] picks the call (0 bpf_skb_change_head by
+ * cb[1], 1 bpf_skb_change_tail to cb[1], 2 bpf_skb_adjust_room by cb[1] at
+ * the network header), cb[3] gets its result and cb[4] the byte at 0
+ * (LD_ABS); the program returns the word at cb[2] (LD_IND), or ends with 0
+ * when either read is outside the packet.
+ */
+SEC("tc")
+int ld_abs_after_resize(struct __sk_buff *skb)
+{
+	__u32 off = skb->cb[2];
+	long err;
+
+	if (skb->cb[0] == 0)
+		err = bpf_skb_change_head(skb, skb->cb[1], 0);
+	else if (skb->cb[0] == 1)
+		err = bpf_skb_change_tail(skb, skb->cb[1], 0);
+	else
+		err = bpf_skb_adjust_room(skb, (int)skb->cb[1], BPF_ADJ_ROOM_NET, 0);
+	skb->cb[3] = err;
+	skb->cb[4] = load_byte(skb, 0);
+	return load_word(skb, off);
+}
