@@ -57,7 +57,7 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   'sockets.o': { tc_find_socket: 'accept', tc_skb_sk: 'accept', sk_lookup_none: 'accept', sk_lookup_redirect: 'accept' },
   'legacy.o': { count_packets: 'accept' },
   'helpers.o': Object.fromEntries(
-    ['csum_diff_tc', 'csum_diff_xdp', 'pull_data', 'csum_level', 'load_relative_tc', 'load_relative_sk', 'change_tail', 'change_head', 'adjust_room', 'vlan', 'change_proto', 'hashes', 'ecn_set_ce', 'check_mtu_tc', 'check_mtu_xdp', 'classid', 'ecn_cgroup', 'sequence', 'change_type', 'classid_xdp', 'tunnel'].map((p) => [p, 'accept']),
+    ['csum_diff_tc', 'csum_diff_xdp', 'pull_data', 'csum_level', 'load_relative_tc', 'load_relative_sk', 'change_tail', 'change_head', 'adjust_room', 'vlan', 'change_proto', 'hashes', 'ecn_set_ce', 'check_mtu_tc', 'check_mtu_xdp', 'classid', 'ecn_cgroup', 'sequence', 'change_type', 'classid_xdp', 'tunnel', 'ld_abs_after_resize'].map((p) => [p, 'accept']),
   ),
   'core.o': { core_fields: 'accept', core_types: 'accept', core_enums: 'accept', core_bitfields: 'accept' },
   'pkt_changes.o': {
