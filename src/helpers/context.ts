@@ -72,7 +72,8 @@ export interface DeferredCallback {
 export class ProgramHandle {
   private readonly prepared = new WeakMap<object, unknown>();
 
-  constructor(readonly name: string, readonly insns: readonly Insn[]) {}
+  /** `verified`: the program passed the verifier, so an engine may run it in its verified form (the JIT's, without the budget). */
+  constructor(readonly name: string, readonly insns: readonly Insn[], readonly verified = false) {}
 
   /** The form `engine` runs this program in, made by `prepare` the first time `engine` asks. */
   preparedFor<T>(engine: object, prepare: (insns: readonly Insn[]) => T): T {

@@ -648,7 +648,7 @@ export class Jit {
     if (count >= MAX_TAIL_CALL_CNT) return false;
     this.tails.count.value = count + 1;
     if (target === undefined) return false;
-    this.pendingTail = target.preparedFor(this, (insns) => this.instantiate(insns, { kind: 'tail' }));
+    this.pendingTail = target.preparedFor(this, (insns) => this.instantiate(insns, { kind: 'tail' }, undefined, target.verified));
     this.tails.learn(miss, this.pendingTail.exports.enter);
     this.shared.tailPending.value = 1;
     return true;

@@ -268,7 +268,7 @@ export class Collection implements LoadedCollection {
         } catch (err) {
           return failed(p, err);
         }
-        ids.set(p.name, runtime.registry.registerProgram(new ProgramHandle(p.name, insns)));
+        ids.set(p.name, runtime.registry.registerProgram(new ProgramHandle(p.name, insns, verified)));
         programs[p.name] = new LocalProgram(runtime, p, prepared);
       });
       fillSlots(spec, (m) => maps[m], (name) => ids.get(name), (name) => maps[name]?.id);

@@ -177,7 +177,7 @@ function tailRun(engine: LocalEngine, a: GenProgram, b: GenProgram): { outcome: 
     const input = rt.space.alloc('input', INPUT_SIZE, 'data');
     rt.space.write(input.start, a.input);
     const slots = rt.registry.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 });
-    slots.update(u32Bytes(0), u32Bytes(rt.registry.registerProgram(new ProgramHandle('b', resolveFuncs(toInsns(b))))));
+    slots.update(u32Bytes(0), u32Bytes(rt.registry.registerProgram(new ProgramHandle('b', resolveFuncs(toInsns(b)), true))));
     // The map reference as the runtime resolves it: the map's address.
     const insns = resolveFuncs(toInsns(a)).map((ins) => (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_MAP_FD ? { ...ins, src: 0, imm: slots.address } : ins));
     const prog = rt.prepare(insns, true);
