@@ -7,7 +7,7 @@
  * As the kernel, imprecise scalars (those no decision below the old state
  * depended on, precision.ts) match anything; precise ones are compared.
  */
-import { BPF_REG_SIZE, type FuncState, type RegState, type VerifierState } from './state.js';
+import { BPF_REG_SIZE, unknownScalar, type FuncState, type RegState, type StackSlot, type VerifierState } from './state.js';
 import { tnumIn, tnumSame } from './tnum.js';
 
 /** old_id → cur_id, as `check_ids` builds it: one old id may stand for one current id only. */
@@ -86,11 +86,27 @@ export function regsafe(o: RegState, c: RegState, idmap: IdMap, exact: boolean, 
   }
 }
 
-/** `stacksafe`. With `allowUninit` (privileged), misc bytes stand for anything, uninitialised included. */
+/** What a 64-bit load of an all-misc slot gives: a scalar nothing is known about, never precise. */
+const UNBOUND: RegState = Object.freeze(unknownScalar());
+
+/**
+ * `scalar_reg_for_stack`: the scalar a 64-bit load of the slot gives, when it gives one: the spilled
+ * scalar, or UNBOUND for bytes that are all misc (or uninitialised, where that may be read).
+ */
+function scalarRegForStack(s: StackSlot, allowUninit: boolean): RegState | undefined {
+  if (s.slotType[0] === 'spill' && s.spilledPtr.type === 'scalar') return s.spilledPtr;
+  return s.slotType.every((t) => t === 'misc' || (t === 'invalid' && allowUninit)) ? UNBOUND : undefined;
+}
+
+/**
+ * `stacksafe`. With `allowUninit` (privileged), misc bytes stand for anything, uninitialised included.
+ * A spilled scalar and all-misc bytes compare as the scalars a load of them gives (either way round).
+ */
 function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, allowUninit: boolean, imprecise: boolean): boolean {
   for (let spi = 0; spi < o.stack.length; spi++) {
     const os = o.stack[spi];
     const cs = c.stack[spi];
+    let scalars = false;
     for (let j = 0; j < BPF_REG_SIZE; j++) {
       const ot = os.slotType[j];
       const ct = cs ? cs.slotType[j] : 'invalid';
@@ -101,10 +117,16 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: boolean, all
       if (ot === 'invalid') continue;
       if (allowUninit && ot === 'misc') continue;
       if (!cs) return false;
+      const oldReg = scalarRegForStack(os, allowUninit), curReg = oldReg && scalarRegForStack(cs, allowUninit);
+      if (oldReg && curReg) {
+        if (!regsafe(oldReg, curReg, idmap, exact, imprecise)) return false;
+        scalars = true;
+        break;
+      }
       if (ot === 'misc' && ct === 'zero') continue;
       if (ot !== ct) return false;
     }
-    if (os.slotType[BPF_REG_SIZE - 1] === 'spill' && !regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact, imprecise)) return false;
+    if (!scalars && os.slotType[BPF_REG_SIZE - 1] === 'spill' && !regsafe(os.spilledPtr, cs.spilledPtr, idmap, exact, imprecise)) return false;
   }
   if (exact && c.stack.length > o.stack.length) {
     return c.stack.slice(o.stack.length).every((s) => s.slotType.every((t) => t === 'invalid'));

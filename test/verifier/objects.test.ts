@@ -91,7 +91,6 @@ const KERNEL_CANNOT_LOAD: Record<string, string> = {
  */
 const LOG_DIFFERS: Record<string, string> = {
   'kconfig.o/read_kconfig': 'LINUX_HAS_SYSCALL_WRAPPER is 1 on the kernel and 0 on our engines, which have no syscall entry points',
-  'helpers.o/tunnel': 'the second path to insn 207 (after bpf_skb_store_bytes) is pruned by the kernel and walked again by our verifier: a state comparison not yet understood (same verdict; the logs agree up to there)',
   'pkt_changes.o/via_static_tail': 'the kernel walks a tail call in a subprogram as a return to the caller (R0 unknown, packet pointers invalid) and the failed tail call as a branch of its own; our verifier invalidates the packet pointers at the call and goes on (same verdict)',
 };
 
