@@ -42,6 +42,13 @@ export const TC_ACT_SHOT = 2;
 export const TC_ACT_REDIRECT = 7;
 
 export const ETH_HLEN = 14;
+export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+/** The fixed headers: an IPv4 header without options, an IPv6 header without extensions. */
+export const IPV4_HLEN = 20;
+export const IPV6_HLEN = 40;
+/** The device of a test run: lo. */
+export const LOOPBACK_IFINDEX = 1;
 /** sizeof(struct xdp_frame) on 64-bit: the start of the headroom the kernel keeps for itself. */
 export const XDP_FRAME_SIZE = 40;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)): the tailroom of an XDP frame. */

@@ -18,7 +18,7 @@ import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
 import { helperErr } from './errno.js';
 import {
-  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, SKB, clearHash, csum16Add, csumSub, frameOf, s32, syncContext, u32, view,
+  CHECKSUM_NONE, CHECKSUM_UNNECESSARY, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, IPV4_HLEN, IPV6_HLEN, LOOPBACK_IFINDEX, SKB, clearHash, csum16Add, csumSub, frameOf, s32, syncContext, u32, view,
   type PacketFrame, type PacketRuns, type SkbState,
 } from './packet.js';
 import { RuntimeError } from './errors.js';
@@ -45,8 +45,6 @@ export const BPF_FUNC_csum_level = 135;
 export const BPF_FUNC_skb_cgroup_classid = 151;
 export const BPF_FUNC_check_mtu = 163;
 
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
 const ETH_P_8021Q = 0x8100;
 const ETH_P_8021AD = 0x88a8;
 const ETH_P_802_3 = 0x0001;
@@ -54,14 +52,12 @@ const ETH_P_802_2 = 0x0004;
 /** ETH_P_802_3_MIN: ethertypes start here; below it is an 802.3 length. */
 const ETH_P_802_3_MIN = 0x0600;
 const VLAN_HLEN = 4;
+/** The destination and source MAC addresses: a VLAN tag goes right after them. */
+const ETH_ALEN_PAIR = 12;
 const VLAN_ETH_HLEN = 18;
 const VLAN_MAX_DEPTH = 8;
-const IPV4_HLEN = 20;
-const IPV6_HLEN = 40;
 /** BPF_SKB_MAX_LEN = SKB_MAX_ALLOC: four pages less the skb_shared_info. */
 export const BPF_SKB_MAX_LEN = 16064;
-/** The device of a test run: lo. */
-const LOOPBACK_IFINDEX = 1;
 const LOOPBACK_MTU = 65536;
 const SKB_MAX_CSUM_LEVEL = 3;
 /** The last skb->pkt_type bpf_skb_change_type may set or leave (PACKET_HOST 0 … PACKET_OTHERHOST 3). */
@@ -325,10 +321,7 @@ function skbHelpers(runs: PacketRuns): HelperDef[] {
     let ret = ok;
     if (flags || headRoom > 0x7fffffff || newLen > BPF_SKB_MAX_LEN) ret = helperErr('EINVAL');
     else {
-      reserve(ctx, f, s, headRoom, 0);
-      f.data -= headRoom;
-      f.dataMeta = f.data;
-      ctx.space.bytes.fill(0, f.data, f.data + headRoom);
+      insertAt(ctx, f, s, 0, headRoom);
       f.networkOffset += headRoom;
       s.macOffset = 0;
       s.macLen = macHeaderLen(f, s);
@@ -548,14 +541,10 @@ function adjustRoomOf(ctx: HelperContext, f: PacketFrame, s: SkbState, lenDiff: 
 
 /** __vlan_insert_tag at the MAC header: four bytes after the MAC addresses, the tag's proto and TCI big-endian. */
 function insertVlanTag(ctx: HelperContext, f: PacketFrame, s: SkbState, tag: VlanTag): void {
-  reserve(ctx, f, s, VLAN_HLEN, 0);
-  const bytes = ctx.space.bytes;
-  f.data -= VLAN_HLEN;
-  f.dataMeta = f.data;
-  bytes.copyWithin(f.data, f.data + VLAN_HLEN, f.data + VLAN_HLEN + 12);
+  insertAt(ctx, f, s, ETH_ALEN_PAIR, VLAN_HLEN);
   const v = view(ctx);
-  v.setUint16(f.data + 12, tag.proto, false);
-  v.setUint16(f.data + 14, tag.tci, false);
+  v.setUint16(f.data + ETH_ALEN_PAIR, tag.proto, false);
+  v.setUint16(f.data + ETH_ALEN_PAIR + 2, tag.tci, false);
   f.networkOffset += VLAN_HLEN;
   s.macLen += VLAN_HLEN;
 }
@@ -573,10 +562,8 @@ function popPacketTag(ctx: HelperContext, f: PacketFrame, s: SkbState): { tci: n
     const raw = f.data + VLAN_ETH_HLEN + 2 <= f.dataEnd ? v.getUint16(f.data + VLAN_ETH_HLEN, false) : 0;
     proto = raw === 0xffff ? ETH_P_802_3 : ETH_P_802_2;
   }
-  ctx.space.bytes.copyWithin(f.data + VLAN_HLEN, f.data, f.data + 12);
+  removeAt(ctx, f, ETH_ALEN_PAIR, VLAN_HLEN);
   setProtocol(ctx, f, proto);
-  f.data += VLAN_HLEN;
-  f.dataMeta = f.data;
   f.networkOffset -= VLAN_HLEN;
   if (f.networkOffset < ETH_HLEN) f.networkOffset = ETH_HLEN;
   s.macLen = macHeaderLen(f, s);

@@ -20,7 +20,10 @@
  */
 import type { AddressSpace, Region } from '../memory/index.js';
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE, PlatformError, SK_LOOKUP_CTX, TC_CTX, XDP_CTX, programType, type ContextSpec, type CtxField } from '../platform/index.js';
-import { CHECKSUM_NONE, ETH_HLEN, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext, type PacketFrame, type PacketRuns } from '../helpers/packet.js';
+import {
+  CHECKSUM_NONE, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, IPV4_HLEN, IPV6_HLEN, LOOPBACK_IFINDEX, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext,
+  type PacketFrame, type PacketRuns,
+} from '../helpers/packet.js';
 import type { HelperContext } from '../helpers/index.js';
 import { AF_INET, AF_INET6, type SkLookupRun, type SocketTable } from '../helpers/sock.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
@@ -64,12 +67,6 @@ const PAGE_SIZE = 4096;
 const XDP_PACKET_HEADROOM = 256;
 /** NET_SKB_PAD + NET_IP_ALIGN on x86-64. */
 const SKB_HEADROOM = 64;
-const ETH_P_IP = 0x0800;
-const ETH_P_IPV6 = 0x86dd;
-const IPV4_HLEN = 20;
-const IPV6_HLEN = 40;
-/** The loopback device of the test run's network namespace. */
-const LOOPBACK_IFINDEX = 1;
 const GSO_LEGACY_MAX_SIZE = 65536;
 const GSO_MAX_SEGS = 65535;
 const MAX_RAW_TP_CTX = 12 * 8;
