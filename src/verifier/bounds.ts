@@ -229,10 +229,19 @@ const bitOf = (hi: number, lo: number, k: number): boolean => ((k >= 32 ? hi >>>
 
 /** markKnown on the loaded bounds: hi:lo. */
 function markLoadedKnown(b: ScalarBounds, hi: number, lo: number): void {
-  for (const f of [VAL, UMIN, UMAX, SMIN, SMAX]) set64(f, hi, lo);
+  set64(VAL, hi, lo);
   set64(MASK, 0, 0);
+  set64(UMIN, hi, lo);
+  set64(UMAX, hi, lo);
+  set64(SMIN, hi, lo);
+  set64(SMAX, hi, lo);
   b.u32Min = b.u32Max = lo;
   b.s32Min = b.s32Max = lo | 0;
+}
+
+/** hi:lo is above the loaded umax. */
+function aboveUmax(hi: number, lo: number): boolean {
+  return hi > W[UMAX + HI] || (hi === W[UMAX + HI] && lo > W[UMAX + LO]);
 }
 
 /** `__update_reg64_bounds`: the bounds from the tnum, and the one value they share with it, if only one. */
@@ -245,14 +254,13 @@ function update64(b: ScalarBounds): void {
   const uh = W[UMIN + HI], ul = W[UMIN + LO], th = (vh | mh) >>> 0, tl = (vl | ml) >>> 0;
   tnumStep(uh, ul);
   const nh = STEP[0], nl = STEP[1];
-  const above = (hi: number, lo: number): boolean => hi > W[UMAX + HI] || (hi === W[UMAX + HI] && lo > W[UMAX + LO]);
   if (((uh & ~mh) >>> 0) === vh && ((ul & ~ml) >>> 0) === vl) {
-    if (above(nh, nl)) markLoadedKnown(b, uh, ul);
+    if (aboveUmax(nh, nl)) markLoadedKnown(b, uh, ul);
   } else if (nh === th && nl === tl) {
     markLoadedKnown(b, th, tl);
-  } else if (!above(nh, nl)) {
+  } else if (!aboveUmax(nh, nl)) {
     tnumStep(nh, nl);
-    if (above(STEP[0], STEP[1])) markLoadedKnown(b, nh, nl);
+    if (aboveUmax(STEP[0], STEP[1])) markLoadedKnown(b, nh, nl);
   }
 }
 
