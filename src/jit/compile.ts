@@ -5,12 +5,16 @@
  * Module shape (imports from "env"):
  *
  *   memory                    the runtime's AddressSpace memory (shared or not, as it is)
- *   frameTop, stackStart,     where frame 0's r10 points, and the call-stack region
- *   stackSize : i32           (imported, so one compiled module serves any runtime)
+ *   frameTop : i32            where frame 0's r10 points (imported, so one compiled
+ *                             module serves any runtime; the call-stack region is at
+ *                             a fixed offset from it)
  *   fuel : i64, depth : i32,  mutable, shared by every module of a runtime: the budget,
  *   r0, r6..r9 : i64,         and, around each helper call, the caller's frame depth
  *   pktData, pktLen : i32,    and registers (a callback starts from them, as in the
- *   tailPending : i32         interpreter), the packet, and the tail-call request flag
+ *   tailPending : i32         interpreter), the packet, and the tail-call request flag;
+ *                             only those the module's code reads or writes (moduleGlobals:
+ *                             V8 spends microseconds on each imported global at every
+ *                             instantiation)
  *   fns : table of funcref    the functions the module calls out to, by slot
  *                             (CompiledProgram.slots), with call_indirect: V8
  *                             compiles a wrapper for every imported function's
@@ -381,8 +385,6 @@ interface ModuleIndex {
   inline: ReadonlyMap<number, InlinedCallee>;
   inlineWork: GraphWork | undefined;
   frameTop: number;
-  stackStart: number;
-  stackSize: number;
   /** What the main function zeroes of the stack. */
   zero: StackZeroing;
   fuel: number;
@@ -419,7 +421,7 @@ function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 
   return {
     host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
     arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
-    stackStart: c.stackStart, stackSize: c.stackSize, zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
+    zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
     pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [],
   };
 }
@@ -595,9 +597,12 @@ class FunctionLowering implements BlockLowering {
   private zeroStack(zero: StackZeroing): void {
     const { w, m } = this;
     if (zero === 'all') {
-      w.byte(Op.globalGet); w.u32(m.stackStart);
+      // The call-stack region: frame 0's r10 is a guard and a frame's stack above its start.
+      w.byte(Op.globalGet); w.u32(m.frameTop);
+      this.i32c(STACK_GUARD + MAX_BPF_STACK);
+      w.byte(Op.i32Sub);
       w.byte2(Op.i32Const, 0);
-      w.byte(Op.globalGet); w.u32(m.stackSize);
+      this.i32c(STACK_SIZE);
       w.byte(0xfc); w.byte2(0x0b, 0x00);
       return;
     }
@@ -1828,7 +1833,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const mb = new ModuleBuilder();
   const verified = options.verified ?? false;
   const slots: string[] = [];
-  const common = declareImports(mb, intrinsics, intrinsicList, slots, tailImport, options.shared, verified);
+  const common = declareImports(mb, intrinsics, intrinsicList, slots, tailImport, options.shared, verified, form);
   const subType = common.subType;
   const selfs: number[] = [];
   for (let p = 0; p < programs.length; p++) selfs.push(mb.importGlobal('env', p === 0 ? 'self' : `self${p}`, ValType.externref, false));
@@ -1906,6 +1911,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 /** The module's shared index: its types and imports (all but the programs' self imports), declared in `mb`, with `slots` its table's. */
 function declareImports(
   mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
+  form: ModuleForm,
 ): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'> {
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
@@ -1919,7 +1925,7 @@ function declareImports(
     tailCount: -1,
     intrinsics,
     intrinsicImports: new Map<string, { slot: number; type: number }>(),
-    frameTop: -1, stackStart: -1, stackSize: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
+    frameTop: -1, fuel: -1, depth: -1, regs: [] as number[], pktData: -1, pktLen: -1, tailFlag: -1,
     budget: !verified,
     verified,
   };
@@ -1931,22 +1937,19 @@ function declareImports(
   mb.importTable('env', 'fns', slots.length);
   if (tailImport) common.tail = mb.importFunc('env', 'tailEnter', mb.typeIndex(TAIL_ENTER_PARAMS, SUB_RESULTS));
   mb.importMemory('env', 'memory', shared ? { min: 0, max: 65536, shared: true } : { min: 0, shared: false });
-  common.frameTop = mb.importGlobal('env', 'frameTop', I32, false);
-  common.stackStart = mb.importGlobal('env', 'stackStart', I32, false);
-  common.stackSize = mb.importGlobal('env', 'stackSize', I32, false);
-  for (let k = 0; k < SHARED_GLOBALS.length; k++) {
-    const name = SHARED_GLOBALS[k][0];
-    const g = mb.importGlobal('env', name, SHARED_GLOBALS[k][1], true);
-    if (name === 'fuel') common.fuel = g;
+  const globals = moduleGlobals(verified, form, tailImport);
+  for (let k = 0; k < globals.length; k++) {
+    const [name, type] = globals[k];
+    const g = mb.importGlobal('env', name, type, name !== 'frameTop');
+    if (name === 'frameTop') common.frameTop = g;
+    else if (name === 'fuel') common.fuel = g;
     else if (name === 'depth') common.depth = g;
     else if (name === 'pktData') common.pktData = g;
     else if (name === 'pktLen') common.pktLen = g;
     else if (name === 'tailPending') common.tailFlag = g;
+    else if (name === 'tailId') common.tailId = g;
+    else if (name === 'tailCount') common.tailCount = g;
     else common.regs[Number(name.slice(1))] = g;
-  }
-  if (tailImport) {
-    common.tailId = mb.importGlobal('env', 'tailId', I32, true);
-    common.tailCount = mb.importGlobal('env', 'tailCount', I32, true);
   }
   return common;
 }
@@ -2202,6 +2205,23 @@ export const SHARED_GLOBALS: readonly (readonly [string, ValType])[] = [
   ['fuel', I64], ['depth', I32], ['r0', I64], ['r6', I64], ['r7', I64], ['r8', I64], ['r9', I64],
   ['pktData', I32], ['pktLen', I32], ['tailPending', I32],
 ];
+
+/**
+ * The globals a module imports, in order (each program's self follows): frameTop (immutable), the budget,
+ * the depth and the packet always; r0 and r6–r9 where code reads or writes them (the publishing around
+ * an unverified program's helper calls, syncOut, and the callback wrapper); the tail-call ones in a module
+ * that may take a tail call (takePendingTail).
+ */
+export function moduleGlobals(verified: boolean, form: ModuleForm, tailImport: boolean): readonly (readonly [string, ValType])[] {
+  const regs = !verified || form.kind === 'callback';
+  const out: (readonly [string, ValType])[] = [['frameTop', I32]];
+  for (const g of SHARED_GLOBALS) {
+    const name = g[0];
+    if (name === 'tailPending' ? tailImport : regs || !(name === 'r0' || name === 'r6' || name === 'r7' || name === 'r8' || name === 'r9')) out.push(g);
+  }
+  if (tailImport) out.push(['tailId', I32], ['tailCount', I32]);
+  return out;
+}
 
 /**
  * callback(r1..r5) → r0: the function at `pc` on the frame after the

@@ -213,8 +213,6 @@ class JitModule {
     const env: WebAssembly.ModuleImports = {
       memory: jit.space.memory,
       frameTop: jit.frameStart(0) + MAX_BPF_STACK,
-      stackStart: jit.stackRegion.start,
-      stackSize: jit.stackRegion.size,
       fns: jit.functionTable(compiled, this.code),
       self: selfImport(this),
     };

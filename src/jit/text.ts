@@ -2,7 +2,7 @@
 import { disassemble } from '../asm/index.js';
 import type { Insn } from '../isa/index.js';
 import { createHelperTable, type HelperTable } from '../helpers/index.js';
-import { compileProgram, SHARED_GLOBALS, type CompiledProgram } from './compile.js';
+import { compileProgram, moduleGlobals, type CompiledProgram } from './compile.js';
 import { intrinsicFor } from './intrinsics.js';
 import { printWat, type WatNames } from './wasm/wat.js';
 
@@ -32,7 +32,7 @@ export function watOf(compiled: CompiledProgram, insns: readonly Insn[], helperN
     funcs: compiled.tailImport ? ['tailEnter', ...compiled.funcNames] : compiled.funcNames,
     slots: compiled.slots,
     globals: [
-      'frameTop', 'stackStart', 'stackSize', ...SHARED_GLOBALS.map(([name]) => name), ...(compiled.tailImport ? ['tailId', 'tailCount'] : []),
+      ...moduleGlobals(!compiled.budget, compiled.form, compiled.tailImport).map(([name]) => name),
       ...Array.from({ length: compiled.hosts }, (_, p) => (p === 0 ? 'self' : `self${p}`)),
     ],
     locals: compiled.funcNames.map((name) => (/(^|_)main$/.test(name) ? mainLocals : /(^|_)sub_\d+$/.test(name) ? subLocals : /(^|_)callee_\d+$/.test(name) ? calleeLocals : [])),

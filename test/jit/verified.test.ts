@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import { RuntimeError } from '../../src/helpers/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
-import { Jit } from '../../src/jit/index.js';
+import { Jit, compileProgram } from '../../src/jit/index.js';
 import { Runtime } from '../../src/runtime/index.js';
 
 /** 3,000 iterations of a four-instruction loop with a forward merge in it: some 12,000 instructions. */
@@ -50,6 +50,31 @@ test('the verified module has no budget code: no fuel checks, no per-edge subtra
     assert.doesNotMatch(verified.wat(), /local\.get \$fuel|call \$fault/);
     assert.match(budgeted.wat(), /local\.get \$fuel[\s\S]*call \$fault/);
     assert.ok(verified.wasm.length < budgeted.wasm.length);
+  } finally {
+    jit.dispose();
+  }
+});
+
+/** The globals a module imports, by name, in order. */
+const importedGlobals = (bytes: Uint8Array) =>
+  WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).filter((i) => i.kind === 'global').map((i) => i.name);
+
+test('a module imports only the globals its code uses: r0 and r6–r9 where registers are published, the tail-call ones where a tail call may be taken', () => {
+  const space = new AddressSpace();
+  const jit = new Jit(space);
+  try {
+    const helper = assemble('r1 = 0\ncall 5\nexit');
+    const base = ['frameTop', 'fuel', 'depth'], regs = ['r0', 'r6', 'r7', 'r8', 'r9'], pkt = ['pktData', 'pktLen'];
+    // Verified code does not publish its registers around a helper call; unverified code does (a callback starts from them).
+    assert.deepEqual(importedGlobals(jit.load(helper, { verified: true }).wasm), [...base, ...pkt, 'self']);
+    assert.deepEqual(importedGlobals(jit.load(helper).wasm), [...base, ...regs, ...pkt, 'self']);
+    const tail = assemble('r2 = 0\nr3 = 0\ncall 12\nr0 = 1\nexit');
+    assert.deepEqual(importedGlobals(jit.load(tail, { verified: true }).wasm), [...base, ...pkt, 'tailPending', 'tailId', 'tailCount', 'self']);
+    // A callback module starts from the caller's registers: it imports them, verified or not.
+    const callback = compileProgram(assemble('r0 = 0\nexit\nr0 = 1\nexit'), { shared: false, verified: true, form: { kind: 'callback', pc: 2 } });
+    assert.deepEqual(importedGlobals(callback.bytes), [...base, ...regs, ...pkt, 'self']);
+    // None imports the call-stack region's start and size: a fixed offset from frameTop, a constant.
+    assert.match(jit.load(assemble('call sub\nexit\nsub:\nr0 = 0\nexit')).wat(), /global\.get \$frameTop\n\s+i32\.const 576\n\s+i32\.sub\n\s+i32\.const 0\n\s+i32\.const 4672\n\s+memory\.fill/);
   } finally {
     jit.dispose();
   }

@@ -10,8 +10,6 @@
   (import "env" "tailEnter" (func $tailEnter (type 3) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i32) (result i64 i64 i64 i64 i64 i64 i64)))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
-  (import "env" "stackStart" (global $stackStart i32))
-  (import "env" "stackSize" (global $stackSize i32))
   (import "env" "fuel" (global $fuel (mut i64)))
   (import "env" "depth" (global $depth (mut i32)))
   (import "env" "r0" (global $r0 (mut i64)))
@@ -38,9 +36,11 @@
     global.set $pktLen
     i32.const 0
     global.set $tailCount
-    global.get $stackStart
+    global.get $frameTop
+    i32.const 576
+    i32.sub
     i32.const 0
-    global.get $stackSize
+    i32.const 4672
     memory.fill
     global.get $frameTop
     i64.extend_i32_u
