@@ -31,7 +31,7 @@ import {
   compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
 import { hostFunction, type HostFn } from './host-code.js';
-import { descriptorAt, intrinsicFor, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
+import { descriptorAt, intrinsicFor, type IntrinsicImport, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
 import { LoopCode } from './loop-code.js';
 import { TailCode, registerTailCode } from './tail-code.js';
 import { watOf } from './text.js';
@@ -334,10 +334,23 @@ export class Jit {
     let k = 0;
     table.set(k++, this.hostFn as unknown as () => void);
     for (const intrinsic of compiled.intrinsics) {
-      for (const imp of intrinsic.imports) table.set(k++, imp.value(this.context, code) as () => void);
+      for (const imp of intrinsic.imports) {
+        let value = imp.perProgram ? undefined : this.importValues.get(imp);
+        if (!value) {
+          value = imp.value(this.context, code) as () => void;
+          if (!imp.perProgram) this.importValues.set(imp, value);
+        }
+        table.set(k++, value);
+      }
     }
     return table;
   }
+
+  /**
+   * The values of the intrinsics' imports that are the same for every program (not perProgram), made
+   * once per Jit: some are a wasm function made of a JavaScript one, an instance each.
+   */
+  private readonly importValues = new Map<IntrinsicImport, () => void>();
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
   frameStart(k: number): number {

@@ -180,6 +180,26 @@ test('helpers: the host services, a replaced entry, failures located at the call
     (e: unknown) => e instanceof RuntimeError && e.message === 'pc 0: helper bpf_ktime_get_ns (#5) is not implemented by this runtime');
 });
 
+test('an intrinsic import the same for every program is made once per Jit: each module\'s table holds that one function', () => {
+  let t = 0n;
+  const jit = new Jit(shared, { host: { clock: { monotonicNs: () => ++t, bootNs: () => 0n } } });
+  try {
+    // Each used before the next load: a module each.
+    const a = jit.load([mov(1, 0), call(BPF_FUNC_ktime_get_ns), exit()]);
+    assert.equal(a.run().r0, 1n);
+    const b = jit.load([mov(1, 1), call(BPF_FUNC_ktime_get_ns), exit()]);
+    assert.equal(b.run().r0, 2n);
+    assert.deepEqual(a.compiled.slots, ['host', 'ktime_get_ns']);
+    assert.notEqual(a.compiled.bytes, b.compiled.bytes, 'two modules');
+    const table = (p: JitProgram) => jit.functionTable(p.compiled, undefined as never);
+    assert.equal(table(a).get(1), table(b).get(1));
+    assert.notEqual(table(a), table(b));
+    assert.notEqual(new Jit(shared).functionTable(a.compiled, undefined as never).get(1), table(a).get(1), 'another Jit, its own host');
+  } finally {
+    jit.dispose();
+  }
+});
+
 test('atomics: misaligned accesses fault with the address, on shared memory too', () => {
   const atomic = (size: number, imm: number, dst: number, src: number, off: number) => insn(BPF_STX | BPF_ATOMIC | size, dst, src, off, imm);
   const prog = [mov(1, 1), stdw(10, -16, 0), atomic(BPF_W, BPF_ADD, 10, 1, -10), mov(0, 0), exit()];
