@@ -208,21 +208,11 @@ class JitModule {
     return mods;
   }
 
+  /** The module's imports: its own table and self, on the Jit's (Jit.env: a module looks up only those it imports). */
   private imports(): WebAssembly.ModuleImports {
-    const { jit, compiled } = this;
-    const env: WebAssembly.ModuleImports = {
-      memory: jit.space.memory,
-      frameTop: jit.frameStart(0) + MAX_BPF_STACK,
-      fns: jit.functionTable(compiled, this.code),
-      self: selfImport(this),
-    };
-    // One by one: V8 spreads an object in a runtime call, a good part of an instantiation.
-    for (const [name] of SHARED_GLOBALS) env[name] = jit.shared[name];
-    if (compiled.tailImport) {
-      env.tailEnter = jit.tails.exports.enter;
-      env.tailId = jit.tails.pending;
-      env.tailCount = jit.tails.count;
-    }
+    const env = Object.create(this.jit.env) as WebAssembly.ModuleImports;
+    env.fns = this.jit.functionTable(this.compiled, this.code);
+    env.self = selfImport(this);
     return env;
   }
 
@@ -351,6 +341,22 @@ export class Jit {
    * once per Jit: some are a wasm function made of a JavaScript one, an instance each.
    */
   private readonly importValues = new Map<IntrinsicImport, () => void>();
+
+  /**
+   * @internal What every module of this Jit may import but its table and self (compile.ts, moduleGlobals;
+   * JitModule.imports): the memory, frameTop, the shared globals and the tail-call ones, made once.
+   */
+  get env(): WebAssembly.ModuleImports {
+    if (this.sharedEnv) return this.sharedEnv;
+    const env: WebAssembly.ModuleImports = { memory: this.space.memory, frameTop: this.frameStart(0) + MAX_BPF_STACK };
+    for (const [name] of SHARED_GLOBALS) env[name] = this.shared[name];
+    env.tailEnter = this.tails.exports.enter;
+    env.tailId = this.tails.pending;
+    env.tailCount = this.tails.count;
+    return (this.sharedEnv = env);
+  }
+
+  private sharedEnv: WebAssembly.ModuleImports | undefined;
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
   frameStart(k: number): number {
