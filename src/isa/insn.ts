@@ -173,10 +173,10 @@ function fieldMask(r: Opcode): number {
     | (fails({ off: 1 }) ? ZERO_OFF : 0) | (fails({ imm: 1 }) ? ZERO_IMM : 0);
 }
 
-/** Whether the fields of `ins` fail `mask` (fieldProblem then says how). */
-const failsMask = (ins: Insn, m: number): boolean =>
-  ((m & ZERO_DST) !== 0 && ins.dst !== 0) || ((m & ZERO_SRC) !== 0 && ins.src !== 0) || ((m & ZERO_OFF) !== 0 && ins.off !== 0)
-  || ((m & ZERO_IMM) !== 0 && ins.imm !== 0) || ((m & REG_DST) !== 0 && !(ins.dst < MAX_BPF_REG)) || ((m & REG_SRC) !== 0 && !(ins.src < MAX_BPF_REG));
+/** The field-mask bits that fields of these values fail: a row's mask and these share a bit when the fields do not fit it (fieldProblem then says how). */
+const failedBits = (dst: number, src: number, off: number, imm: number): number =>
+  (dst !== 0 ? ZERO_DST : 0) | (src !== 0 ? ZERO_SRC : 0) | (off !== 0 ? ZERO_OFF : 0) | (imm !== 0 ? ZERO_IMM : 0)
+  | (dst < MAX_BPF_REG ? 0 : REG_DST) | (src < MAX_BPF_REG ? 0 : REG_SRC);
 
 /** Which field tells the rows of an opcode byte apart (Match.field): numbered, for decodeProgram's tables. */
 const MATCH_SRC = 1, MATCH_OFF = 2, MATCH_IMM = 3;
@@ -227,13 +227,15 @@ function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words:
   const ops: (Opcode | null)[] = new Array(insns.length);
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i];
-    const c = ins.code & 0xff;
+    // Each field read once (the loads, not the tests, are most of a slot's cost).
+    const c = ins.code & 0xff, dst = ins.dst, src = ins.src, off = ins.off, imm = ins.imm;
+    const failed = failedBits(dst, src, off, imm);
     const info = INFO[c];
     let row = PLAIN[c], m = info & 0x3f;
     const field = info >> MATCH_SHIFT & 3;
     // The row without a match first when it cannot take a matched row's instruction (PLAIN_FIRST): mov, div, mod.
-    if (field !== 0 && ((info & PLAIN_FIRST) === 0 || failsMask(ins, m))) {
-      const v = field === MATCH_SRC ? ins.src : field === MATCH_OFF ? ins.off : ins.imm;
+    if (field !== 0 && ((info & PLAIN_FIRST) === 0 || (failed & m) !== 0)) {
+      const v = field === MATCH_SRC ? src : field === MATCH_OFF ? off : imm;
       const { values, rows, masks } = MATCHED[c];
       for (let k = 0; k < values.length; k++) {
         if (values[k] === v) {
@@ -243,7 +245,7 @@ function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words:
         }
       }
     }
-    if (row === undefined || failsMask(ins, m)) {
+    if (row === undefined || (failed & m) !== 0) {
       row = lookupOpcode(ins.code, ins.src, ins.off, ins.imm);
       if (!row) throw new InstructionError(i, unknownReason(ins));
       const problem = fieldProblem(row, ins);
@@ -251,8 +253,8 @@ function decodeSlots(insns: readonly Insn[], marks: number[] | undefined, words:
     }
     ops[i] = row;
     if (words !== undefined) {
-      words[2 * i] = c | ((ins.dst & 0xf) << 8) | ((ins.src & 0xf) << 12) | (ins.off << 16);
-      words[2 * i + 1] = ins.imm;
+      words[2 * i] = c | ((dst & 0xf) << 8) | ((src & 0xf) << 12) | (off << 16);
+      words[2 * i + 1] = imm;
     }
     if (marks !== undefined && (info & MARK) !== 0) marks.push(i);
     if ((info & LDDW) !== 0) {
