@@ -546,10 +546,13 @@ export class Jit {
   /** The descriptors at the addresses the program's lddw load (among `marks`, checkProgram's), as the map intrinsics may specialise on them. */
   private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[]): string {
     let out = '';
-    for (const pc of marks) {
+    for (let k = 0; k < marks.length; k++) {
+      const pc = marks[k];
       if (rows[pc]!.format !== 'lddw') continue;
-      const addr = BigInt.asUintN(64, (BigInt(insns[pc + 1].imm) << 32n) | BigInt(insns[pc].imm >>> 0));
-      const desc = descriptorAt(this.space, addr);
+      // No descriptor is at 0 or at 4 GiB and above (beyond any memory): no BigInt made for those.
+      const addr = insns[pc].imm >>> 0;
+      if (insns[pc + 1].imm !== 0 || addr === 0) continue;
+      const desc = descriptorAt(this.space, BigInt(addr));
       if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
     }
     return out;
