@@ -1004,7 +1004,18 @@ class FunctionLowering implements BlockLowering {
    */
   private checkAbove4GiB(pc: number, base: number, off: number): void {
     if (!this.m.budget) return;
-    const { w, f } = this;
+    const { w, f, cfg } = this;
+    // A base an lddw loaded just before (a map value's address, typically) is known: in range, no check;
+    // else a fault for sure, at that address.
+    const at = loadedAt(cfg, pc, base, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW));
+    if (at >= 0) {
+      const lo = (cfg.insns[at].imm >>> 0) + off;
+      const carry = lo < 0 ? -1 : lo >= 2 ** 32 ? 1 : 0;
+      const hi = (cfg.insns[at + 1].imm + carry) | 0;
+      if (hi === 0) return;
+      this.fault(pc, Fault.above4GiB, () => { w.byte(Op.i64Const); w.s64(lo - carry * 2 ** 32, hi); });
+      return;
+    }
     this.get(base);
     if (off !== 0) { this.i64c(off); w.byte(Op.i64Add); }
     w.byte2(Op.localTee, f.tmpA);
@@ -1613,27 +1624,36 @@ class IntrinsicSite implements IntrinsicEmitter {
  * nothing between wrote `r` (a map's address, typically), else undefined.
  */
 function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefined {
-  for (let i = pc - 1; i >= cfg.blockStart[cfg.blockOf[pc]]; i--) {
+  const i = loadedAt(cfg, pc, r, cfg.blockStart[cfg.blockOf[pc]]);
+  return i < 0 ? undefined : BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(cfg.insns[i].imm >>> 0));
+}
+
+/** The pc of the lddw whose value register `r` holds at `pc`, at `from` or after in the block of `pc`, nothing between writing `r`; else -1. */
+function loadedAt(cfg: ProgramCfg, pc: number, r: number, from: number): number {
+  for (let i = pc - 1; i >= from; i--) {
     const row = cfg.rows[i];
     if (!row) continue;
     const ins = cfg.insns[i];
     switch (row.format) {
       case 'lddw':
-        if (ins.dst === r) return BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+        if (ins.dst === r) return i;
         break;
       case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'ldx':
-        if (ins.dst === r) return undefined;
+        if (ins.dst === r) return -1;
         break;
       case 'atomic':
-        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return undefined;
+        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return -1;
         break;
       case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
-        if (r <= 5) return undefined;
+        if (r <= 5) return -1;
         break;
     }
   }
-  return undefined;
+  return -1;
 }
+
+/** How far back (in slots) checkAbove4GiB looks for the lddw of an access's base: compilers load a map value's address just before its use. */
+const KNOWN_BASE_WINDOW = 8;
 
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
 const ZERO_BY_STORES = 128;

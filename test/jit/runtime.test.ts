@@ -19,6 +19,7 @@ import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
 import { bucketName, hashKey, sameInsns } from '../../src/jit/cache.js';
 import { checkProgram } from '../../src/jit/cfg.js';
+import { Fault } from '../../src/jit/compile.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
 
@@ -81,6 +82,48 @@ test('with the verifier off, stray stores land inside the runtime memory or trap
   const high = 0xffff_0000_0000_0000n + BigInt(jit.frameStart(0));
   assert.throws(() => jit.load([...lddw(1, high), stdw(1, 0, 9), exit()]).run(), runtimeError(new RegExp(`^pc 2: invalid write of 8 bytes at 0x${high.toString(16)} \\(address above 4 GiB\\)$`)));
   assert.equal(new DataView(space.memory.buffer).getBigUint64(jit.frameStart(0), true), 0n);
+});
+
+test('a run-time check traps at a site the module records: no fault function, no left export, the same RuntimeError', () => {
+  const jit = new Jit(shared);
+  try {
+    const prog = jit.load([mov(1, -1), mov(0, 0), stx(BPF_B, 1, 1, 0), exit()]);
+    const { compiled } = prog;
+    assert.deepEqual(compiled.funcNames, ['main']);
+    assert.deepEqual(WebAssembly.Module.exports(new WebAssembly.Module(prog.wasm as BufferSource)).map((e) => e.name), ['run']);
+    // The 4 GiB check of pc 2, then the budget check at the exit (pc 3): pairs [module offset, pc << 3 | kind].
+    const sites = Array.from({ length: compiled.faults.length / 2 }, (_, k) => compiled.faults[2 * k + 1]);
+    assert.deepEqual(sites, [2 << 3 | Fault.above4GiB, 3 << 3 | Fault.budget]);
+    assert.equal(prog.wasm[compiled.faults[0]], 0x00, 'the site is an unreachable');
+    for (let k = 0; k < 2; k++) {
+      assert.throws(() => prog.run(), runtimeError(/^pc 2: invalid write of 1 byte at 0xffffffffffffffff \(address above 4 GiB\)$/));
+    }
+    // The budget left after a run that counted: what the interpreter counts, and again after a fault.
+    assert.deepEqual(jit.load([mov(0, 3), alu64i(BPF_ADD, 0, 4), exit()]).run(), { r0: 7n, insns: 3 });
+  } finally {
+    jit.dispose();
+  }
+});
+
+test('a base an lddw just loaded needs no 4 GiB check when its address is in range, and faults for sure when it is not', () => {
+  const jit = new Jit(shared);
+  try {
+    const addr = BigInt(jit.frameStart(0));
+    const inRange = [...lddw(1, addr), stdw(1, 8, 7), ldx(BPF_DW, 0, 1, 8), exit()];
+    const prog = jit.load(inRange);
+    assert.deepEqual(prog.run(), { r0: 7n, insns: 4 });
+    assert.deepEqual(Array.from(prog.compiled.faults).filter((_, k) => k % 2 === 1), [4 << 3 | Fault.budget]);
+    // An address that wraps past 2^64 into the low 4 GiB is in range; one that wraps below 0 is not.
+    const wraps = [...lddw(1, 2n ** 64n - 8n + addr), stdw(1, 16, 9), ldx(BPF_DW, 0, 1, 16), exit()];
+    assert.deepEqual(run(wraps), interp(wraps));
+    assert.equal(run(wraps).r0, 9n);
+    assert.throws(() => run([...lddw(1, 8n), stdw(1, -16, 7), exit()]), runtimeError(/^pc 2: invalid write of 8 bytes at 0xfffffffffffffff8 \(address above 4 GiB\)$/));
+    assert.throws(() => run([...lddw(1, 2n ** 32n - 8n), ldx(BPF_DW, 0, 1, 8), exit()]), runtimeError(/^pc 2: invalid read of 8 bytes at 0x100000000 \(address above 4 GiB\)$/));
+    // Written between the lddw and the access: checked at run time.
+    assert.throws(() => run([...lddw(1, 1n << 40n), mov(2, 0), alu64(BPF_ADD, 1, 2), stdw(1, 0, 1), exit()]), runtimeError(/^pc 4: invalid write of 8 bytes at 0x10000000000 \(address above 4 GiB\)$/));
+  } finally {
+    jit.dispose();
+  }
 });
 
 test('the instruction budget: a runaway loop ends with a RuntimeError; counts agree with the interpreter', () => {
