@@ -1017,14 +1017,18 @@ class FunctionLowering implements BlockLowering {
       return;
     }
     this.get(base);
-    if (off !== 0) { this.i64c(off); w.byte(Op.i64Add); }
-    w.byte2(Op.localTee, f.tmpA);
+    // The address is the base itself (offset 0, most accesses), or their sum in a temporary.
+    if (off !== 0) {
+      this.i64c(off);
+      w.byte(Op.i64Add);
+      w.byte2(Op.localTee, f.tmpA);
+    }
     this.i64c(32);
     w.byte(Op.i64ShrU);
     // The high half, exact in 32 bits: non-zero faults.
     w.byte(Op.i32WrapI64);
     w.byte2(Op.if, ValType.void);
-    this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, f.tmpA));
+    this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, off !== 0 ? f.tmpA : this.reg[base]));
     w.byte(Op.end);
   }
 

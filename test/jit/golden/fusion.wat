@@ -62,12 +62,11 @@
     i64.add
     local.tee $r3
     ;; 6: (61) r4 = *(u32 *)(r3 +0)
-    local.tee $tmp_a
     i64.const 32
     i64.shr_u
     i32.wrap_i64
     if  ;; label = @1
-      local.get $tmp_a
+      local.get $r3
       global.set $fuel
       unreachable
     end
