@@ -779,12 +779,13 @@ export class Jit {
     FRAME.lastIndex = 0;
     const m = FRAME.exec(String(err.stack));
     FRAME.lastIndex = 0;
-    const at = m ? this.locate(m[1], Number(m[2]), parseInt(m[3], 16)) : undefined;
-    const site = at ? faultAt(at.compiled.faults, at.offset) : undefined;
-    if (at && site !== undefined) {
-      const { insns, rows } = at.compiled.cfg;
-      return faultError(this, insns, rows, site >> 3, site & 7, this.shared.fuel.value as bigint);
+    // A check's site by its offset alone (the pc map may have no instruction before it: a loop of one jump).
+    const faulted = m && m[1] !== undefined ? this.cache.named(m[1], Number(m[2])) : undefined;
+    const site = faulted ? faultAt(faulted.faults, parseInt(m![3], 16)) : undefined;
+    if (faulted && site !== undefined) {
+      return faultError(this, faulted.cfg.insns, faulted.cfg.rows, site >> 3, site & 7, this.shared.fuel.value as bigint);
     }
+    const at = m ? this.locate(m[1], Number(m[2]), parseInt(m[3], 16)) : undefined;
     if (at && /out of bounds/.test(err.message)) {
       const row = at.compiled.cfg.rows[at.pc];
       const format = row?.format ?? '';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import {
-  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, HelperTable, RuntimeError, createHelperTable,
+  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, HelperTable, RuntimeError, contextHelpers, createHelperTable,
 } from '../../src/helpers/index.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
@@ -22,6 +22,8 @@ import { checkProgram } from '../../src/jit/cfg.js';
 import { Fault } from '../../src/jit/compile.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
+import { withCb } from '../helpers/hook-programs.js';
+import { asm } from '../helpers/util.js';
 
 const shared = new AddressSpace();
 
@@ -98,11 +100,43 @@ test('a run-time check traps at a site the module records: no fault function, no
     for (let k = 0; k < 2; k++) {
       assert.throws(() => prog.run(), runtimeError(/^pc 2: invalid write of 1 byte at 0xffffffffffffffff \(address above 4 GiB\)$/));
     }
+    // A loop of one jump has no instruction code before its check: the site alone locates it.
+    assert.throws(() => run([ja(-1), exit()], { maxInsns: 100 }), runtimeError(/^pc 0: instruction budget of 100 exhausted \(option maxInsns\)$/));
     // The budget left after a run that counted: what the interpreter counts, and again after a fault.
     assert.deepEqual(jit.load([mov(0, 3), alu64i(BPF_ADD, 0, 4), exit()]).run(), { r0: 7n, insns: 3 });
   } finally {
     jit.dispose();
   }
+});
+
+test('a run-time check that traps in a callback fails the run at the callback\'s instruction, as in the interpreter', () => {
+  const loop = (body: string) => asm(withCb(`
+      r1 = 3
+      r2 = CB ll
+      r3 = -1
+      r4 = 0
+      call bpf_loop
+      exit
+    cb:
+      ${body}
+      r0 = 0
+      exit`));
+  const helpers = createHelperTable(contextHelpers());
+  const fails = (insns: Insn[], maxInsns?: number) => [new Jit(shared, { helpers, maxInsns }), new Vm(shared, { helpers, checked: false, maxInsns })].map((engine) => {
+    try {
+      engine.load(insns).run();
+    } catch (e) {
+      return e instanceof RuntimeError ? [e.message, e.pc] : e;
+    } finally {
+      engine.dispose();
+    }
+    return 'ran';
+  });
+  const [jitFault, interpFault] = fails(loop('r0 = *(u64 *)(r2 + 0)'));
+  assert.deepEqual(jitFault, ['pc 7: invalid read of 8 bytes at 0xffffffffffffffff (address above 4 GiB)', 7]);
+  assert.deepEqual(jitFault, interpFault);
+  const [jitBudget] = fails(loop('l: goto l'), 1000);
+  assert.match(String((jitBudget as unknown[])[0]), /^pc 7: instruction budget of 1000 exhausted \(option maxInsns\)$/);
 });
 
 test('a base an lddw just loaded needs no 4 GiB check when its address is in range, and keeps it when it is not', () => {
