@@ -139,6 +139,35 @@ test('a run-time check that traps in a callback fails the run at the callback\'s
   assert.match(String((jitBudget as unknown[])[0]), /^pc 7: instruction budget of 1000 exhausted \(option maxInsns\)$/);
 });
 
+test('an inlined callee\'s code copied to a second call site has its own fault sites, at the same pcs', () => {
+  const jit = new Jit(shared);
+  try {
+    const prog = jit.load(assemble(`
+      r1 = 0
+      call f
+      r1 = 2
+      call f
+      exit
+    f:
+      *(u64 *)(r10 - 16) = 0
+      r2 = r10
+      r2 += -16
+      r2 += r1
+      lock *(u32 *)(r2 + 0) += r1
+      r0 = 0
+      exit`), { verified: true });
+    const { compiled } = prog;
+    assert.deepEqual([...compiled.funcNames], ['main']);
+    const sites = Array.from({ length: compiled.faults.length / 2 }, (_, k) => compiled.faults[2 * k + 1]);
+    assert.deepEqual(sites, [9 << 3 | Fault.misaligned, 9 << 3 | Fault.misaligned]);
+    assert.ok(compiled.faults[0] < compiled.faults[2]);
+    const addr = jit.frameStart(1) + MAX_BPF_STACK - 14;
+    assert.throws(() => prog.run(), runtimeError(new RegExp(`^pc 9: misaligned atomic access of 4 bytes at 0x${addr.toString(16)}$`)));
+  } finally {
+    jit.dispose();
+  }
+});
+
 test('a base an lddw just loaded needs no 4 GiB check when its address is in range, and keeps it when it is not', () => {
   const jit = new Jit(shared);
   try {
