@@ -115,8 +115,9 @@
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its
  * pc, through the map from code offsets to pcs kept here). This is the
  * interpreter's unchecked mode. An unverified program's address of 4 GiB or
- * more faults as in the interpreter (a check before each access); a verified
- * program never computes one, and has no such check.
+ * more faults as in the interpreter (a check before each access, but for a
+ * base an lddw loaded just before and known in range); a verified program
+ * never computes one, and has no such check.
  */
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
