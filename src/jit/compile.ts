@@ -26,7 +26,8 @@
  *                             helper (kind = its id, a..e = r1..r5, r0 = result),
  *                             callx (a = the id register), the end of the run from
  *                             a subprogram (LD_ABS/LD_IND out of the packet; a = the
- *                             budget), a run-time check's fault (never returns);
+ *                             budget), the callback wrapper's depth fault (never
+ *                             returns; every other run-time check traps, Fault);
  *                             a wasm function calling the JavaScript (host-code.ts),
  *                             one per Jit: `self` says which program calls
  *     <intrinsic imports>     narrow host calls of the intrinsics (intrinsics.ts)
@@ -49,10 +50,10 @@
  *
  *   run(r1..r5, budget, pktData, pktLen) → r0
  *                             the main function; the budget is an f64 (no BigInt on
- *                             the way in), pktLen -1 when there is no packet
- *   left() → f64              (unverified programs) the budget the last run left (a
- *                             wasm call is far cheaper from JavaScript than reading
- *                             a Global)
+ *                             the way in), pktLen -1 when there is no packet; what
+ *                             is left of it is in `fuel` at the end (the Jit reads
+ *                             it through a function of its own: a function more in
+ *                             every module cost V8 more than the code of that one)
  *   callback(r1..r5) → r0     (callback form) the function at the entry pc on the
  *                             next frame, registers and budget from the shared state
  *   entry(r0..r9, depth, fuel) → (r0..r5, fuel)
@@ -118,8 +119,9 @@
  * wasm bounds check is the only one (a trap becomes a RuntimeError at its
  * pc, through the map from code offsets to pcs kept here). This is the
  * interpreter's unchecked mode. An unverified program's address of 4 GiB or
- * more faults as in the interpreter (a check before each access); a verified
- * program never computes one, and has no such check.
+ * more faults as in the interpreter (a check before each access, but for a
+ * base an lddw loaded just before and known in range); a verified program
+ * never computes one, and has no such check.
  */
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
@@ -144,11 +146,17 @@ export const STACK_GUARD = 64;
 export const FRAME_SPAN = MAX_BPF_STACK + STACK_GUARD;
 export const STACK_SIZE = STACK_GUARD + MAX_CALL_FRAMES * FRAME_SPAN;
 
-/** The `kind` argument of the fault import. */
+/**
+ * What a run-time check faults on. A check traps (`unreachable`) at a site
+ * CompiledProgram.faults records with its pc and kind; an argument only the
+ * run knows (an address) is stored in the `fuel` global first, which the
+ * run, ending there, needs no more. The callback wrapper's depth check makes
+ * the host call instead (HostCall.fault).
+ */
 export const enum Fault {
   /** The instruction budget is spent. */
   budget = 0,
-  /** A bpf-to-bpf call beyond MAX_CALL_FRAMES; arg = the call's target. */
+  /** A bpf-to-bpf call beyond MAX_CALL_FRAMES (the call's target names it). */
   depth = 1,
   /** An atomic access at a misaligned address; arg = the address. */
   misaligned = 2,
@@ -168,7 +176,7 @@ export const enum HostCall {
   callx = -1,
   /** The end of the run from a subprogram (LD_ABS/LD_IND outside the packet); a = the budget left. */
   abort = -2,
-  /** A fault: kind = fault - Fault.x, a = its argument. */
+  /** A fault of the callback wrapper: kind = fault - Fault.callbackDepth, a = the callback's entry pc. */
   fault = -16,
 }
 
@@ -206,6 +214,8 @@ export interface CompiledProgram {
   readonly usesTail: boolean;
   /** Module offsets of the calls to the tail import (a frame waiting there is replaced, in the interpreter). */
   readonly tailSites: ReadonlySet<number>;
+  /** The run-time checks' fault sites: pairs [module offset of the `unreachable`, pc << 3 | Fault], by offset. */
+  readonly faults: Int32Array;
   /**
    * Where inlined callees' code is: triples [from, to) of module offsets and the pc of the call it stands
    * for (a frame in that code is the callee's, called from that pc: the call chain has both).
@@ -366,8 +376,6 @@ interface ModuleIndex {
   /** The global holding the program's `self` (the host import's last argument). */
   self: number;
   hostType: number;
-  /** The program's fault(pc, kind, arg) function: its host call, in one place rather than at every check; -1 in verified code (each check makes the call). */
-  fault: number;
   /** The tailEnter import's function index, or -1 when the module takes no tail call. */
   tail: number;
   /** The global holding the pending tail call's entry in it (-1: the helper's, through JavaScript). */
@@ -419,7 +427,7 @@ const NO_SITES = new Int32Array(0);
  */
 function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
-    host: c.host, self, hostType: c.hostType, fault: -1, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
+    host: c.host, self, hostType: c.hostType, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
     arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
     zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
     pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [],
@@ -481,6 +489,8 @@ class FunctionLowering implements BlockLowering {
   readonly pcFrom: number;
   /** Offsets in this function's code of its calls to the tail import. */
   readonly tailSites: number[] = [];
+  /** Pairs [offset in this function's code of a fault site's `unreachable`, pc << 3 | Fault] (CompiledProgram.faults). */
+  readonly faultSites: number[] = [];
   /** Triples [from, to, call pc] of the inlined callees' code, offsets in this function's code (CompiledProgram.inlined). */
   readonly inlineSites: number[] = [];
   /** The local of each register: the function's (Frame.reg), or an inlined callee's (inlineReg). */
@@ -654,18 +664,18 @@ class FunctionLowering implements BlockLowering {
     this.w.byte(alignLog2);
     this.w.u32(offset);
   }
-  /** A fault at `pc` (its argument pushed by `pushArg`), then unreachable: through the fault function, or in verified code the host call itself. */
-  private fault(pc: number, kind: Fault, pushArg: () => void): void {
-    this.i32c(pc);
-    this.i32c(HostCall.fault - kind);
-    pushArg();
-    if (this.m.fault >= 0) {
-      this.w.byte(Op.call); this.w.u32(this.m.fault);
-    } else {
-      hostCall(this.w, this.m, 1);
-      this.w.byte(Op.drop);
+  /**
+   * A fault at `pc`: its argument, if it has one only the run knows, pushed by `pushArg` and stored in the
+   * fuel global, then a trap at a site the fault table records (Fault): no call, no constants.
+   */
+  private fault(pc: number, kind: Fault, pushArg?: () => void): void {
+    const { w } = this;
+    if (pushArg) {
+      pushArg();
+      w.byte(Op.globalSet); w.u32(this.m.fuel);
     }
-    this.w.byte(Op.unreachable);
+    this.faultSites.push(w.length, pc << 3 | kind);
+    w.byte(Op.unreachable);
   }
   private mark(pc: number): void {
     this.pcs.push(this.w.length, pc);
@@ -683,7 +693,7 @@ class FunctionLowering implements BlockLowering {
       this.i64c(this.pending);
       w.byte(Op.i64LtS);
       w.byte2(Op.if, ValType.void);
-      this.fault(start, Fault.budget, () => this.i64c(0));
+      this.fault(start, Fault.budget);
       w.byte(Op.end);
     }
     const last = cfg.blockLast[block];
@@ -801,7 +811,7 @@ class FunctionLowering implements BlockLowering {
     this.i64c(0);
     w.byte(Op.i64LtS);
     w.byte2(Op.if, ValType.void);
-    this.fault(pc, Fault.budget, () => this.i64c(0));
+    this.fault(pc, Fault.budget);
     w.byte(Op.end);
   }
 
@@ -1000,16 +1010,25 @@ class FunctionLowering implements BlockLowering {
    */
   private checkAbove4GiB(pc: number, base: number, off: number): void {
     if (!this.m.budget) return;
-    const { w, f } = this;
+    const { w, f, cfg } = this;
+    // A base an lddw loaded just before (a map value's address, typically) is known: in range, no check.
+    // Out of range (an unrelocated pseudo lddw) it keeps the check: a bare trap would make the rest of its
+    // block dead code, which V8 does not compile, and a benchmark of such programs would measure less.
+    const at = loadedAt(cfg, pc, base, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW));
+    if (at >= 0 && below4GiB(cfg.insns[at].imm, cfg.insns[at + 1].imm, off)) return;
     this.get(base);
-    if (off !== 0) { this.i64c(off); w.byte(Op.i64Add); }
-    w.byte2(Op.localTee, f.tmpA);
+    // The address is the base itself (offset 0, most accesses), or their sum in a temporary.
+    if (off !== 0) {
+      this.i64c(off);
+      w.byte(Op.i64Add);
+      w.byte2(Op.localTee, f.tmpA);
+    }
     this.i64c(32);
     w.byte(Op.i64ShrU);
     // The high half, exact in 32 bits: non-zero faults.
     w.byte(Op.i32WrapI64);
     w.byte2(Op.if, ValType.void);
-    this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, f.tmpA));
+    this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, off !== 0 ? f.tmpA : this.reg[base]));
     w.byte(Op.end);
   }
 
@@ -1273,7 +1292,7 @@ class FunctionLowering implements BlockLowering {
     this.i32c(0);
     w.byte(Op.i32LtS);
     w.byte2(Op.if, ValType.void);
-    this.fault(pc, Fault.noPacket, () => this.i64c(0));
+    this.fault(pc, Fault.noPacket);
     w.byte(Op.end);
     if (bpfMode(ins.code) === BPF_IND) {
       this.get32(ins.src);
@@ -1486,6 +1505,7 @@ class FunctionLowering implements BlockLowering {
     if (made) {
       w.copyWithin(made.from, made.to);
       pcs.copy(made.pairsFrom, made.pairsTo, start - made.from);
+      this.copyFaultSites(made.from, made.to, start - made.from);
       this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
@@ -1522,6 +1542,14 @@ class FunctionLowering implements BlockLowering {
     (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
   }
 
+  /** Record again the fault sites in [from, to) of this function's code, copied `delta` bytes further. */
+  private copyFaultSites(from: number, to: number, delta: number): void {
+    const sites = this.faultSites;
+    for (let k = 0, n = sites.length; k < n; k += 2) {
+      if (sites[k] >= from && sites[k] < to) sites.push(sites[k] + delta, sites[k + 1]);
+    }
+  }
+
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     const callee = m.inline.get(target);
@@ -1547,7 +1575,7 @@ class FunctionLowering implements BlockLowering {
       this.i32c(MAX_CALL_FRAMES - 1);
       w.byte(Op.i32GeU);
       w.byte2(Op.if, ValType.void);
-      this.fault(pc, Fault.depth, () => this.i64c(target));
+      this.fault(pc, Fault.depth);
       w.byte(Op.end);
     }
     for (let r = 0; r <= 9; r++) this.get(r);
@@ -1600,27 +1628,42 @@ class IntrinsicSite implements IntrinsicEmitter {
  * nothing between wrote `r` (a map's address, typically), else undefined.
  */
 function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefined {
-  for (let i = pc - 1; i >= cfg.blockStart[cfg.blockOf[pc]]; i--) {
+  const i = loadedAt(cfg, pc, r, cfg.blockStart[cfg.blockOf[pc]]);
+  return i < 0 ? undefined : BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(cfg.insns[i].imm >>> 0));
+}
+
+/** The pc of the lddw whose value register `r` holds at `pc`, at `from` or after in the block of `pc`, nothing between writing `r`; else -1. */
+function loadedAt(cfg: ProgramCfg, pc: number, r: number, from: number): number {
+  for (let i = pc - 1; i >= from; i--) {
     const row = cfg.rows[i];
     if (!row) continue;
     const ins = cfg.insns[i];
     switch (row.format) {
       case 'lddw':
-        if (ins.dst === r) return BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(ins.imm >>> 0));
+        if (ins.dst === r) return i;
         break;
       case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'ldx':
-        if (ins.dst === r) return undefined;
+        if (ins.dst === r) return -1;
         break;
       case 'atomic':
-        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return undefined;
+        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return -1;
         break;
       case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
-        if (r <= 5) return undefined;
+        if (r <= 5) return -1;
         break;
     }
   }
-  return undefined;
+  return -1;
 }
+
+/** Whether the 64-bit sum of hi:lo (two 32-bit halves) and `off`, modulo 2^64, is below 4 GiB. */
+function below4GiB(lo: number, hi: number, off: number): boolean {
+  const sum = (lo >>> 0) + off;
+  return ((hi + (sum < 0 ? -1 : sum >= 2 ** 32 ? 1 : 0)) | 0) === 0;
+}
+
+/** How far back (in slots) checkAbove4GiB looks for the lddw of an access's base: compilers load a map value's address just before its use. */
+const KNOWN_BASE_WINDOW = 8;
 
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */
 const ZERO_BY_STORES = 128;
@@ -1741,7 +1784,7 @@ export function compileProgram(insns: readonly Insn[], options: CompileOptions):
  * module (compiling it, instantiating it) is paid once for all of them. Each
  * program has its own functions, its own host import (`host`, `host1`, …,
  * so that a helper call knows its program) and its own export (`run0`,
- * `run1`, …); the other imports and `left` are shared. Throws
+ * `run1`, …); the other imports are shared. Throws
  * InstructionError for an invalid program.
  */
 export function compileBatch(programs: readonly (readonly Insn[])[], options: Omit<CompileOptions, 'form'>): CompiledProgram[] {
@@ -1853,8 +1896,6 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
-  declareFaults(shape, perProgram);
-
   // One pc pair per instruction (an lddw's two slots make one) and per instruction of an inlined callee at
   // each call site, a few more per function for its entry; then a triple per inlined call site
   // (CompiledProgram.inlined). Every program's in one buffer: an allocation each was a part of what a small
@@ -1887,7 +1928,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   releaseGraphWork(work);
   if (inlineWork) releaseGraphWork(inlineWork);
 
-  const exportNames = declareExports(shape, common, facts, perProgram);
+  const exportNames = declareExports(shape, facts, perProgram);
   if (options.name !== undefined) mb.setNames(options.name, names);
   const built = mb.finish();
   // The bodies are copied into the module: their writers can serve the next compile.
@@ -1897,11 +1938,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   for (let p = 0, at = 0; p < facts.length; p++) {
     const f = facts[p];
     const { lowered, functions, pcs } = programsOut[p];
-    const { pcMap, tailSites, inlined } = placeCode(lowered, pcs, siteBuffers[p], built.codeStarts, at);
+    const { pcMap, tailSites, inlined, faults } = placeCode(lowered, pcs, siteBuffers[p], built.codeStarts, at);
     at += lowered.length;
     out.push({
       bytes: built.bytes, cfg: f.cfg, pcMap, intrinsics: intrinsicList, usesCallx: f.usesCallx, usesPacket: f.usesPacket,
-      usesTail: f.usesTail, tailSites, inlined, form, name: options.name, functions,
+      usesTail: f.usesTail, tailSites, faults, inlined, form, name: options.name, functions,
       exportName: exportNames[p] ?? form.kind, hosts: programs.length, slots, tailImport, funcNames: names, budget: common.budget,
     });
   }
@@ -1954,31 +1995,9 @@ function declareImports(
   return common;
 }
 
-/**
- * Each unverified program's fault function, after every program's eBPF functions: its many run-time checks
- * (the budget, the 4 GiB addresses) call it. Verified code has few (atomics, packet loads), each making
- * the host call itself: a function more costs V8 more per module (validated on its worker threads) than
- * those few calls' code.
- */
-function declareFaults(shape: ModuleShape, perProgram: readonly DeclaredProgram[]): void {
-  const { mb, verified, batch, names } = shape;
-  if (verified) return;
-  const faultType = mb.typeIndex([I32, I32, I64], []);
-  for (let p = 0; p < perProgram.length; p++) {
-    const { index } = perProgram[p];
-    index.fault = mb.declareFunc(faultType);
-    const w = new ByteWriter(24);
-    for (let k = 0; k < 3; k++) w.byte2(Op.localGet, k);
-    hostCall(w, index, 1);
-    w.byte(Op.drop);
-    mb.setBody(index.fault, [], w);
-    names.push(batch ? `p${p}_fault` : 'fault');
-  }
-}
-
 /** The module's exports by its form (and their wrappers); returns each program's entry export in a run module. */
 function declareExports(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
+  shape: ModuleShape, facts: readonly ProgramFacts[], perProgram: readonly DeclaredProgram[],
 ): string[] {
   const { mb, form, isRun, verified, batch, entryPc, names } = shape;
   const exportNames: string[] = [];
@@ -1986,16 +2005,6 @@ function declareExports(
     for (let p = 0; p < perProgram.length; p++) {
       exportNames.push(batch ? `run${p}` : 'run');
       mb.exportFunc(exportNames[p], perProgram[p].funcIndex[0]);
-    }
-    // What a run left of the budget, which only an unverified program counts.
-    if (!verified) {
-      const left = mb.declareFunc(mb.typeIndex([], [ValType.f64]));
-      const w = new ByteWriter(8);
-      w.byte(Op.globalGet); w.u32(common.fuel);
-      w.byte(Op.f64ConvertI64S);
-      mb.setBody(left, [], w);
-      mb.exportFunc('left', left);
-      names.push('left');
     }
   } else if (form.kind === 'callback') {
     mb.exportFunc('callback', callbackWrapper(mb, perProgram[0].index, perProgram[0].funcIndex[0], entryPc));
@@ -2155,11 +2164,16 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
  */
 function placeCode(
   lowered: readonly FunctionLowering[], pcs: PcPairs, siteRoom: Int32Array, codeStarts: readonly number[], at: number,
-): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array } {
+): { pcMap: Int32Array; tailSites: Set<number>; inlined: Int32Array; faults: Int32Array } {
   const pcMap = pcs.pairs.subarray(0, pcs.count);
   const tailSites = new Set<number>();
-  let sites = 0;
-  for (let k = 0; k < lowered.length; k++) sites += lowered[k].inlineSites.length;
+  let sites = 0, faultCount = 0;
+  for (let k = 0; k < lowered.length; k++) {
+    sites += lowered[k].inlineSites.length;
+    faultCount += lowered[k].faultSites.length;
+  }
+  const faults = faultCount === 0 ? NO_SITES : new Int32Array(faultCount);
+  faultCount = 0;
   const inlined = sites === 0 ? NO_SITES : sites === siteRoom.length ? siteRoom : new Int32Array(sites);
   sites = 0;
   for (let k = 0; k < lowered.length; k++) {
@@ -2168,6 +2182,12 @@ function placeCode(
     const end = k + 1 < lowered.length ? lowered[k + 1].pcFrom : pcs.count;
     for (let j = l.pcFrom; j < end; j += 2) pcMap[j] += base;
     for (const site of l.tailSites) tailSites.add(base + site);
+    // In code order (a copy of an inlined callee's code, and its sites, is made where the code ends).
+    const traps = l.faultSites;
+    for (let j = 0; j < traps.length; j += 2) {
+      faults[faultCount++] = base + traps[j];
+      faults[faultCount++] = traps[j + 1];
+    }
     const own = l.inlineSites;
     for (let j = 0; j < own.length; j += 3) {
       inlined[sites++] = base + own[j];
@@ -2175,7 +2195,19 @@ function placeCode(
       inlined[sites++] = own[j + 2];
     }
   }
-  return { pcMap, tailSites, inlined };
+  return { pcMap, tailSites, inlined, faults };
+}
+
+/** The fault site (pc << 3 | Fault) whose `unreachable` is at module offset `offset`, if there is one there (CompiledProgram.faults). */
+export function faultAt(faults: Int32Array, offset: number): number | undefined {
+  let lo = 0, hi = faults.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = faults[2 * mid];
+    if (at === offset) return faults[2 * mid + 1];
+    if (at < offset) lo = mid + 1; else hi = mid - 1;
+  }
+  return undefined;
 }
 
 /** host(pc, kind, a, b, c, d, e, f, self). */

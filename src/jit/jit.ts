@@ -28,8 +28,9 @@ import {
 import { JitCache, bucketName, hashKey, sameKeys, sameInsns, type CachedModule } from './cache.js';
 import { checkProgram } from './cfg.js';
 import {
-  compileBatch, compileProgram, Fault, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
+  compileBatch, compileProgram, Fault, faultAt, HostCall, pcAt, SHARED_GLOBALS, STACK_GUARD, FRAME_SPAN, STACK_SIZE, type CompiledProgram, type ModuleForm,
 } from './compile.js';
+import { budgetReader } from './budget-code.js';
 import { hostFunction, type HostFn } from './host-code.js';
 import { descriptorAt, intrinsicFor, type IntrinsicImport, type IntrinsicProgram, type JitIntrinsic } from './intrinsics.js';
 import { LoopCode } from './loop-code.js';
@@ -94,6 +95,29 @@ const U64 = (v: bigint) => BigInt.asUintN(64, v);
 /** A wasm frame of a stack trace: the module's name, the function index and the byte offset. */
 const FRAME = /wasm:\/\/wasm\/(?:([A-Za-z0-9_]+)-)?[0-9a-f]+:wasm-function\[(\d+)\]:0x([0-9a-f]+)/g;
 
+/**
+ * A run-time check's fault at `pc` as the interpreter reports it: `arg` the address (4 GiB, misaligned) or
+ * the callback's entry pc (callback depth); a call's target is its instruction's.
+ */
+function faultError(jit: Jit, insns: readonly Insn[], rows: readonly (Opcode | null)[], pc: number, kind: Fault, arg: bigint): RuntimeError {
+  switch (kind) {
+    case Fault.budget:
+      return new RuntimeError(`instruction budget of ${jit.maxInsns} exhausted (option maxInsns)`, { pc });
+    case Fault.depth:
+      return new RuntimeError(`call to ${pc + insns[pc].imm + 1} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc });
+    case Fault.misaligned: {
+      const size = sizeBytes(bpfSize(insns[pc].code));
+      return new RuntimeError(`misaligned atomic access of ${size} bytes at 0x${arg.toString(16)}`, { pc, addr: arg, size });
+    }
+    case Fault.callbackDepth:
+      return new RuntimeError(`callback at ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc: jit.currentPc });
+    case Fault.above4GiB:
+      return memoryFault(rows[pc]?.format !== 'ldx', arg, sizeBytes(bpfSize(insns[pc].code)), 'address above 4 GiB', pc);
+    default:
+      return new RuntimeError('ld_abs/ld_ind read the packet, but the run has none (pass packet: { data, dataEnd })', { pc });
+  }
+}
+
 /** Call a helper as the interpreter does: unsigned arguments, errors located at `pc`, a bigint result. */
 function invokeHelper(def: HelperDef, ctx: HelperContext, pc: number, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint): bigint {
   let ret: unknown;
@@ -110,7 +134,6 @@ function invokeHelper(def: HelperDef, ctx: HelperContext, pc: number, a: bigint,
 
 interface Exports {
   run(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, budget: number, pktData: number, pktLen: number): bigint;
-  left(): number;
   callback(r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint;
   entry: unknown;
   enter(...args: (bigint | number)[]): bigint[];
@@ -191,7 +214,7 @@ class JitModule {
   private bind(instance: WebAssembly.Instance): void {
     const x = instance.exports;
     const { compiled } = this;
-    this.exports = (compiled.exportName === 'run' || compiled.form.kind !== 'run' ? x : { run: x[compiled.exportName], left: x.left }) as unknown as Exports;
+    this.exports = (compiled.exportName === 'run' || compiled.form.kind !== 'run' ? x : { run: x[compiled.exportName] }) as unknown as Exports;
   }
 
   /**
@@ -225,7 +248,7 @@ class JitModule {
       return this.call(pc, Number(id), b, c, d, e, f);
     }
     if (kind === HostCall.abort) throw new Abort(a);
-    throw this.fault(pc, HostCall.fault - kind, a);
+    throw faultError(this.jit, this.code.insns, this.code.rows, pc, HostCall.fault - kind, a);
   }
 
   /** Call helper `id` from instruction `pc` of this module's program; hooks see both. */
@@ -243,29 +266,6 @@ class JitModule {
       jit.currentPc = outerPc;
     }
   }
-
-  private fault(pc: number, kind: Fault, arg: bigint): RuntimeError {
-    const { jit } = this;
-    switch (kind) {
-      case Fault.budget:
-        return new RuntimeError(`instruction budget of ${jit.maxInsns} exhausted (option maxInsns)`, { pc });
-      case Fault.depth:
-        return new RuntimeError(`call to ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc });
-      case Fault.misaligned: {
-        const size = sizeBytes(bpfSize(this.code.insns[pc].code));
-        return new RuntimeError(`misaligned atomic access of ${size} bytes at 0x${arg.toString(16)}`, { pc, addr: arg, size });
-      }
-      case Fault.callbackDepth:
-        return new RuntimeError(`callback at ${arg} needs frame ${MAX_CALL_FRAMES + 1}: at most ${MAX_CALL_FRAMES} frames`, { pc: jit.currentPc });
-      case Fault.above4GiB: {
-        const ins = this.code.insns[pc];
-        const format = this.code.rows[pc]?.format;
-        return memoryFault(format !== 'ldx', arg, sizeBytes(bpfSize(ins.code)), 'address above 4 GiB', pc);
-      }
-      default:
-        return new RuntimeError('ld_abs/ld_ind read the packet, but the run has none (pass packet: { data, dataEnd })', { pc });
-    }
-  }
 }
 
 export class Jit {
@@ -278,6 +278,8 @@ export class Jit {
   readonly stackRegion: Region;
   /** @internal The globals every module of this Jit imports (compile.ts, SHARED_GLOBALS). */
   readonly shared: Record<string, WebAssembly.Global>;
+  /** @internal The value of the shared fuel global: what the last run of an unverified program left of its budget. */
+  readonly left: () => number;
   /** @internal The module whose helper call is under way, and that call's pc (for the hooks). */
   current: JitModule | undefined;
   /** @internal */
@@ -308,6 +310,7 @@ export class Jit {
     this.stackRegion = space.alloc('stack', STACK_SIZE, 'stack');
     this.shared = Object.fromEntries(SHARED_GLOBALS.map(([name, type]) =>
       [name, new WebAssembly.Global({ value: type === ValType.i64 ? 'i64' : 'i32', mutable: true }, type === ValType.i64 ? 0n : 0)]));
+    this.left = budgetReader(this.shared.fuel);
     this.tails = new TailCode(space.memory, space.shared, this.shared.tailPending, (...args) => this.enterTail(args));
     registerTailCode(this.context, this.tails);
   }
@@ -788,11 +791,20 @@ export class Jit {
     this.running = false;
   }
 
-  /** A wasm trap as the interpreter reports the fault: located at its pc through the module's pc map. */
+  /**
+   * A wasm trap as the interpreter reports the fault: located at its pc through the module's pc map; a
+   * run-time check's trap by its site (CompiledProgram.faults), its argument in the fuel global.
+   */
   private trapError(err: WebAssembly.RuntimeError): RuntimeError {
     FRAME.lastIndex = 0;
     const m = FRAME.exec(String(err.stack));
     FRAME.lastIndex = 0;
+    // A check's site by its offset alone (the pc map may have no instruction before it: a loop of one jump).
+    const faulted = m && m[1] !== undefined ? this.cache.named(m[1], Number(m[2])) : undefined;
+    const site = faulted ? faultAt(faulted.faults, parseInt(m![3], 16)) : undefined;
+    if (faulted && site !== undefined) {
+      return faultError(this, faulted.cfg.insns, faulted.cfg.rows, site >> 3, site & 7, this.shared.fuel.value as bigint);
+    }
     const at = m ? this.locate(m[1], Number(m[2]), parseInt(m[3], 16)) : undefined;
     if (at && /out of bounds/.test(err.message)) {
       const row = at.compiled.cfg.rows[at.pc];
@@ -870,7 +882,7 @@ export class JitProgram {
     jit.begin(options, false);
     try {
       const r0 = x.run(r1, r2, r3, r4, r5, jit.maxInsns, pktData, pktLen);
-      const result = { r0: U64(r0), insns: this.main!.compiled.budget ? jit.maxInsns - x.left() : undefined };
+      const result = { r0: U64(r0), insns: this.main!.compiled.budget ? jit.maxInsns - jit.left() : undefined };
       jit.returned();
       return result;
     } catch (err) {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import {
-  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, HelperTable, RuntimeError, createHelperTable,
+  BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_ns, HelperTable, RuntimeError, contextHelpers, createHelperTable,
 } from '../../src/helpers/index.js';
 import {
   BPF_ABS, BPF_ADD, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_DW, BPF_H, BPF_IND, BPF_JCOND, BPF_JEQ, BPF_JMP, BPF_LD, BPF_STX,
@@ -19,8 +19,11 @@ import { AddressSpace } from '../../src/memory/index.js';
 import { Jit, JitCache, JitProgram, type JitOptions, type JitRunOptions } from '../../src/jit/index.js';
 import { bucketName, hashKey, sameInsns } from '../../src/jit/cache.js';
 import { checkProgram } from '../../src/jit/cfg.js';
+import { Fault } from '../../src/jit/compile.js';
 import { BPF_MAX_LOOPS, Vm } from '../../src/vm/index.js';
 import { alu64, alu64i, call, callLocal, exit, ja, jmp, ldx, lddw, mov, movr, st, stdw, stx } from '../vm/util.js';
+import { withCb } from '../helpers/hook-programs.js';
+import { asm } from '../helpers/util.js';
 
 const shared = new AddressSpace();
 
@@ -81,6 +84,109 @@ test('with the verifier off, stray stores land inside the runtime memory or trap
   const high = 0xffff_0000_0000_0000n + BigInt(jit.frameStart(0));
   assert.throws(() => jit.load([...lddw(1, high), stdw(1, 0, 9), exit()]).run(), runtimeError(new RegExp(`^pc 2: invalid write of 8 bytes at 0x${high.toString(16)} \\(address above 4 GiB\\)$`)));
   assert.equal(new DataView(space.memory.buffer).getBigUint64(jit.frameStart(0), true), 0n);
+});
+
+test('a run-time check traps at a site the module records: no fault function, no left export, the same RuntimeError', () => {
+  const jit = new Jit(shared);
+  try {
+    const prog = jit.load([mov(1, -1), mov(0, 0), stx(BPF_B, 1, 1, 0), exit()]);
+    const { compiled } = prog;
+    assert.deepEqual(compiled.funcNames, ['main']);
+    assert.deepEqual(WebAssembly.Module.exports(new WebAssembly.Module(prog.wasm as BufferSource)).map((e) => e.name), ['run']);
+    // The 4 GiB check of pc 2, then the budget check at the exit (pc 3): pairs [module offset, pc << 3 | kind].
+    const sites = Array.from({ length: compiled.faults.length / 2 }, (_, k) => compiled.faults[2 * k + 1]);
+    assert.deepEqual(sites, [2 << 3 | Fault.above4GiB, 3 << 3 | Fault.budget]);
+    assert.equal(prog.wasm[compiled.faults[0]], 0x00, 'the site is an unreachable');
+    for (let k = 0; k < 2; k++) {
+      assert.throws(() => prog.run(), runtimeError(/^pc 2: invalid write of 1 byte at 0xffffffffffffffff \(address above 4 GiB\)$/));
+    }
+    // A loop of one jump has no instruction code before its check: the site alone locates it.
+    assert.throws(() => run([ja(-1), exit()], { maxInsns: 100 }), runtimeError(/^pc 0: instruction budget of 100 exhausted \(option maxInsns\)$/));
+    // The budget left after a run that counted: what the interpreter counts, and again after a fault.
+    assert.deepEqual(jit.load([mov(0, 3), alu64i(BPF_ADD, 0, 4), exit()]).run(), { r0: 7n, insns: 3 });
+  } finally {
+    jit.dispose();
+  }
+});
+
+test('a run-time check that traps in a callback fails the run at the callback\'s instruction, as in the interpreter', () => {
+  const loop = (body: string) => asm(withCb(`
+      r1 = 3
+      r2 = CB ll
+      r3 = -1
+      r4 = 0
+      call bpf_loop
+      exit
+    cb:
+      ${body}
+      r0 = 0
+      exit`));
+  const helpers = createHelperTable(contextHelpers());
+  const fails = (insns: Insn[], maxInsns?: number) => [new Jit(shared, { helpers, maxInsns }), new Vm(shared, { helpers, checked: false, maxInsns })].map((engine) => {
+    try {
+      engine.load(insns).run();
+    } catch (e) {
+      return e instanceof RuntimeError ? [e.message, e.pc] : e;
+    } finally {
+      engine.dispose();
+    }
+    return 'ran';
+  });
+  const [jitFault, interpFault] = fails(loop('r0 = *(u64 *)(r2 + 0)'));
+  assert.deepEqual(jitFault, ['pc 7: invalid read of 8 bytes at 0xffffffffffffffff (address above 4 GiB)', 7]);
+  assert.deepEqual(jitFault, interpFault);
+  const [jitBudget] = fails(loop('l: goto l'), 1000);
+  assert.match(String((jitBudget as unknown[])[0]), /^pc 7: instruction budget of 1000 exhausted \(option maxInsns\)$/);
+});
+
+test('an inlined callee\'s code copied to a second call site has its own fault sites, at the same pcs', () => {
+  const jit = new Jit(shared);
+  try {
+    const prog = jit.load(assemble(`
+      r1 = 0
+      call f
+      r1 = 2
+      call f
+      exit
+    f:
+      *(u64 *)(r10 - 16) = 0
+      r2 = r10
+      r2 += -16
+      r2 += r1
+      lock *(u32 *)(r2 + 0) += r1
+      r0 = 0
+      exit`), { verified: true });
+    const { compiled } = prog;
+    assert.deepEqual([...compiled.funcNames], ['main']);
+    const sites = Array.from({ length: compiled.faults.length / 2 }, (_, k) => compiled.faults[2 * k + 1]);
+    assert.deepEqual(sites, [9 << 3 | Fault.misaligned, 9 << 3 | Fault.misaligned]);
+    assert.ok(compiled.faults[0] < compiled.faults[2]);
+    const addr = jit.frameStart(1) + MAX_BPF_STACK - 14;
+    assert.throws(() => prog.run(), runtimeError(new RegExp(`^pc 9: misaligned atomic access of 4 bytes at 0x${addr.toString(16)}$`)));
+  } finally {
+    jit.dispose();
+  }
+});
+
+test('a base an lddw just loaded needs no 4 GiB check when its address is in range, and keeps it when it is not', () => {
+  const jit = new Jit(shared);
+  try {
+    const addr = BigInt(jit.frameStart(0));
+    const inRange = [...lddw(1, addr), stdw(1, 8, 7), ldx(BPF_DW, 0, 1, 8), exit()];
+    const prog = jit.load(inRange);
+    assert.deepEqual(prog.run(), { r0: 7n, insns: 4 });
+    assert.deepEqual(Array.from(prog.compiled.faults).filter((_, k) => k % 2 === 1), [4 << 3 | Fault.budget]);
+    // An address that wraps past 2^64 into the low 4 GiB is in range; one that wraps below 0 is not.
+    const wraps = [...lddw(1, 2n ** 64n - 8n + addr), stdw(1, 16, 9), ldx(BPF_DW, 0, 1, 16), exit()];
+    assert.deepEqual(run(wraps), interp(wraps));
+    assert.equal(run(wraps).r0, 9n);
+    assert.throws(() => run([...lddw(1, 8n), stdw(1, -16, 7), exit()]), runtimeError(/^pc 2: invalid write of 8 bytes at 0xfffffffffffffff8 \(address above 4 GiB\)$/));
+    assert.throws(() => run([...lddw(1, 2n ** 32n - 8n), ldx(BPF_DW, 0, 1, 8), exit()]), runtimeError(/^pc 2: invalid read of 8 bytes at 0x100000000 \(address above 4 GiB\)$/));
+    // Written between the lddw and the access: checked at run time.
+    assert.throws(() => run([...lddw(1, 1n << 40n), mov(2, 0), alu64(BPF_ADD, 1, 2), stdw(1, 0, 1), exit()]), runtimeError(/^pc 4: invalid write of 8 bytes at 0x10000000000 \(address above 4 GiB\)$/));
+  } finally {
+    jit.dispose();
+  }
 });
 
 test('the instruction budget: a runaway loop ends with a RuntimeError; counts agree with the interpreter', () => {

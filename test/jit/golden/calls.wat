@@ -4,8 +4,6 @@
   (type (;2;) (func (result i32)))
   (type (;3;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i32) (result i64 i64 i64 i64 i64 i64 i64)))
   (type (;4;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;5;) (func (param i32 i32 i64)))
-  (type (;6;) (func (result f64)))
   (import "env" "fns" (table 2 funcref))
   (import "env" "tailEnter" (func $tailEnter (type 3) (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64 i32) (result i64 i64 i64 i64 i64 i64 i64)))
   (import "env" "memory" (memory 0))
@@ -24,7 +22,6 @@
   (import "env" "tailCount" (global $tailCount (mut i32)))
   (import "env" "self" (global $self externref))
   (export "run" (func $main))
-  (export "left" (func $left))
   (func $main (type 4) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
@@ -157,10 +154,6 @@
       i64.const 0
       i64.lt_s
       if  ;; label = @2
-        i32.const 6
-        i32.const -16
-        i64.const 0
-        call $fault
         unreachable
       end
       local.get $fuel
@@ -178,10 +171,6 @@
     i64.const 0
     i64.lt_s
     if  ;; label = @1
-      i32.const 8
-      i32.const -16
-      i64.const 0
-      call $fault
       unreachable
     end
     local.get $fuel
@@ -283,23 +272,5 @@
     local.get $fuel
     return
     unreachable
-  )
-  (func $fault (type 5) (param $l0 i32) (param $l1 i32) (param $l2 i64)
-    local.get $l0
-    local.get $l1
-    local.get $l2
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    global.get $self
-    i32.const 0
-    call_indirect (type 1)  ;; $host
-    drop
-  )
-  (func $left (type 6) (result f64)
-    global.get $fuel
-    f64.convert_i64_s
   )
 )

@@ -2,8 +2,6 @@
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
   (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64 externref) (result i64)))
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;3;) (func (param i32 i32 i64)))
-  (type (;4;) (func (result f64)))
   (import "env" "fns" (table 1 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
@@ -18,7 +16,6 @@
   (import "env" "pktLen" (global $pktLen (mut i32)))
   (import "env" "self" (global $self externref))
   (export "run" (func $main))
-  (export "left" (func $left))
   (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32)
     local.get $budget
@@ -62,15 +59,12 @@
     i64.add
     local.tee $r3
     ;; 6: (61) r4 = *(u32 *)(r3 +0)
-    local.tee $tmp_a
     i64.const 32
     i64.shr_u
     i32.wrap_i64
     if  ;; label = @1
-      i32.const 6
-      i32.const -21
-      local.get $tmp_a
-      call $fault
+      local.get $r3
+      global.set $fuel
       unreachable
     end
     local.get $ea
@@ -85,10 +79,8 @@
     i64.shr_u
     i32.wrap_i64
     if  ;; label = @1
-      i32.const 7
-      i32.const -21
       local.get $tmp_a
-      call $fault
+      global.set $fuel
       unreachable
     end
     local.get $ea
@@ -103,10 +95,8 @@
     i64.shr_u
     i32.wrap_i64
     if  ;; label = @1
-      i32.const 8
-      i32.const -21
       local.get $tmp_a
-      call $fault
+      global.set $fuel
       unreachable
     end
     local.get $ea
@@ -131,10 +121,6 @@
     i64.const 0
     i64.lt_s
     if  ;; label = @1
-      i32.const 11
-      i32.const -16
-      i64.const 0
-      call $fault
       unreachable
     end
     local.get $fuel
@@ -142,23 +128,5 @@
     local.get $r0
     return
     unreachable
-  )
-  (func $fault (type 3) (param $l0 i32) (param $l1 i32) (param $l2 i64)
-    local.get $l0
-    local.get $l1
-    local.get $l2
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    global.get $self
-    i32.const 0
-    call_indirect (type 1)  ;; $host
-    drop
-  )
-  (func $left (type 4) (result f64)
-    global.get $fuel
-    f64.convert_i64_s
   )
 )
