@@ -92,6 +92,9 @@ class Abort {
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 
+/** Jit.traceLimit when the run left Error.stackTraceLimit as it was. */
+const NO_TRACE_LIMIT = Symbol('no trace limit');
+
 /** A wasm frame of a stack trace: the module's name, the function index and the byte offset. */
 const FRAME = /wasm:\/\/wasm\/(?:([A-Za-z0-9_]+)-)?[0-9a-f]+:wasm-function\[(\d+)\]:0x([0-9a-f]+)/g;
 
@@ -286,6 +289,8 @@ export class Jit {
   currentPc = 0;
   /** @internal Set while a program of this Jit runs: runs do not nest. */
   running = false;
+  /** The user's Error.stackTraceLimit while a run raises it to 1 (begin), else NO_TRACE_LIMIT. */
+  private traceLimit: unknown = NO_TRACE_LIMIT;
   /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
   readonly tails: TailCode;
   /** @internal The host import of every module (compile.ts): the calling program passes its JitModule. */
@@ -758,6 +763,12 @@ export class Jit {
     run.attachCookie = attachCookie === undefined ? 0n : U64(attachCookie);
     this.running = true;
     if (tails) this.tails.count.value = 0;
+    // A trap is located by the wasm frame at the top of its stack trace (trapError): a run needs that one frame.
+    const limit = Error.stackTraceLimit;
+    if (!(limit >= 1)) {
+      this.traceLimit = limit;
+      Error.stackTraceLimit = 1;
+    }
   }
 
   /** @internal A run returned: holding a spin lock is its error. */
@@ -789,6 +800,10 @@ export class Jit {
     }
     this.current = undefined;
     this.running = false;
+    if (this.traceLimit !== NO_TRACE_LIMIT) {
+      Error.stackTraceLimit = this.traceLimit as number;
+      this.traceLimit = NO_TRACE_LIMIT;
+    }
   }
 
   /**

@@ -109,6 +109,18 @@ test('a run-time check traps at a site the module records: no fault function, no
   }
 });
 
+test('a fault is located with Error.stackTraceLimit at 0 too (a run needs the trap\'s frame), and the limit is the user\'s again after', () => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    assert.throws(() => run([ja(-1), exit()], { maxInsns: 100 }), runtimeError(/^pc 0: instruction budget of 100 exhausted \(option maxInsns\)$/));
+    assert.throws(() => run([mov(1, -1), mov(0, 0), stx(BPF_B, 1, 1, 0), exit()]), runtimeError(/^pc 2: invalid write of 1 byte at 0xffffffffffffffff \(address above 4 GiB\)$/));
+    assert.equal(Error.stackTraceLimit, 0);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+});
+
 test('a run-time check that traps in a callback fails the run at the callback\'s instruction, as in the interpreter', () => {
   const loop = (body: string) => asm(withCb(`
       r1 = 3
