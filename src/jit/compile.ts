@@ -85,12 +85,15 @@
  * bpf_loop code call it with; when it is also a call target it is compiled
  * twice.
  *
- * A verified program's small leaf callees (inlinedCallees) are not
- * functions at all: each call site holds the callee's code (its pcs kept in
- * the pc map), on its own frame and its own r6–r9 and r10 in locals of
- * their own, its exits a br out of the block around it. V8 validates a
- * module of more than one function on its worker threads, a cost per
- * module that a one-function module does not pay.
+ * Small leaf callees (inlinedCallees) are not functions at all: each call
+ * site holds the callee's code (its pcs kept in the pc map), on its own
+ * frame and its own r6–r9 and r10 in locals of their own, its exits a br
+ * out of the block around it. V8 validates a module of more than one
+ * function on its worker threads, a cost per module that a one-function
+ * module does not pay. In an unverified program the inlined code keeps a
+ * call's semantics: the depth check at the call, the budget counted as in
+ * a called function, the callee starting from the caller's r6–r9 (the
+ * ones it writes copied into its locals, the others read in the caller's).
  *
  * The budget is counted per basic block (its instruction count), the
  * subtraction deferred to where the budget is read or paths with different
@@ -406,6 +409,18 @@ interface InlinedCallee {
   readonly readsR10: boolean;
   /** Its instructions: the pc pairs each call site's copy adds. */
   readonly insns: number;
+  /**
+   * In an unverified program, the registers of r6–r9 its code writes (bit r): those get locals of their
+   * own, set from the caller's on entry; it reads the others in the caller's locals. 0 in verified code.
+   */
+  readonly writes: number;
+  /** Whether its code reads the budget (a helper call publishes it, a loop header checks it): then it starts from a settled one. */
+  readonly readsBudget: boolean;
+  /**
+   * The count its code leaves pending at its end, for the caller to subtract with its own: of a callee of one
+   * block without a helper call, all its instructions; else 0 (its exits subtract what they counted).
+   */
+  readonly pendingAfter: number;
 }
 
 const NO_INLINE: ReadonlyMap<number, InlinedCallee> = new Map();
@@ -495,8 +510,8 @@ class FunctionLowering implements BlockLowering {
    * program's (no copy of either: they stay where they were written).
    */
   private inlineCode: Map<number, InlineCode> | undefined;
-  /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
-  private readonly fpValid: boolean;
+  /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local (an inlined callee's own, in its code). */
+  private fpValid: boolean;
   /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
   private pending = 0;
   /** The register whose low 32 bits the ea local holds (set by an add that feeds a memory access), or -1. */
@@ -755,7 +770,11 @@ class FunctionLowering implements BlockLowering {
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
         case 'call_helper': case 'callx': case 'ldabs': case 'ldind': p = 0; break;
-        case 'call_local': p = this.restOfBlock(pc, block); break;
+        case 'call_local': {
+          const callee = this.m.inline.get(pc + cfg.insns[pc].imm + 1);
+          p = callee ? (callee.readsBudget ? this.restOfBlock(pc, block) : p) + callee.pendingAfter : this.restOfBlock(pc, block);
+          break;
+        }
       }
     }
     return p;
@@ -843,8 +862,9 @@ class FunctionLowering implements BlockLowering {
     const pc = this.cfg.blockLast[block];
     this.mark(pc);
     if (this.inlined) {
-      // An inlined callee's exit ends the callee: out of the block around its code.
+      // An inlined callee's exit ends the callee: out of the block around its code, what it counted subtracted.
       if (this.inlineBlock) {
+        this.flush();
         this.w.byte(Op.br);
         this.w.u32(nesting);
       }
@@ -1468,11 +1488,12 @@ class FunctionLowering implements BlockLowering {
   }
 
   /**
-   * A verified program's leaf callee (inlinedCallees) in line, at its call: its instructions with their
-   * own pcs (a fault in it is at its instruction), on the next frame (its r10 one frame up from the
-   * caller's, as the call would give it), its r6–r9 and r10 in locals of its own (the caller's r6–r9
-   * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
-   * leave.
+   * A leaf callee (inlinedCallees) in line, at its call: its instructions with their own pcs (a fault in
+   * it is at its instruction), on the next frame (its r10 one frame up from the caller's, as the call
+   * would give it), its r6–r9 and r10 in locals of its own (the caller's r6–r9 survive), r0–r5 the
+   * caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits leave. In an
+   * unverified program the callee starts from the caller's r6–r9, as in the interpreter: it reads the ones
+   * it never writes in the caller's locals, and copies the others into its own on entry.
    */
   private inline(pc: number, target: number, callee: InlinedCallee): void {
     const { w, f, cfg, pcs } = this;
@@ -1481,47 +1502,76 @@ class FunctionLowering implements BlockLowering {
     if (made) {
       w.copyWithin(made.from, made.to);
       pcs.copy(made.pairsFrom, made.pairsTo, start - made.from);
-      this.inlineSites.push(start, w.length, pc);
-      this.eaReg = -1;
+    } else {
+      // The code must not depend on what precedes it (a read of the register just set or of the budget just settled, teeing it), to be copied.
       this.setAt = -1;
-      return;
+      this.settledAt = -1;
+      const own = this.reg, fpValid = this.fpValid;
+      this.inlined = true;
+      if (callee.readsR10) {
+        if (fpValid) {
+          this.get(10);
+          this.i64c(FRAME_SPAN);
+          w.byte(Op.i64Add);
+        } else {
+          // An unverified caller may have moved its r10: the next frame's top from the depth, as a call computes it.
+          w.byte(Op.globalGet); w.u32(this.m.frameTop);
+          this.pushDepth();
+          this.i32c(FRAME_SPAN);
+          w.byte(Op.i32Mul);
+          w.byte(Op.i32Add);
+          w.byte(Op.i64ExtendI32U);
+        }
+        w.byte2(Op.localTee, f.inl + 4);
+        w.byte(Op.i32WrapI64);
+        this.i32c(MAX_BPF_STACK);
+        w.byte(Op.i32Sub);
+        w.byte2(Op.localSet, f.inl + 5);
+      }
+      const reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
+      if (!this.m.verified) {
+        for (let r = 6; r <= 9; r++) {
+          if ((callee.writes & (1 << r)) === 0) reg[r] = own[r];
+          else { w.byte2(Op.localGet, own[r]); w.byte2(Op.localSet, reg[r]); }
+        }
+      }
+      this.reg = reg;
+      this.fp = f.inl + 5;
+      // The callee never writes its r10 (inlinedCallees).
+      this.fpValid = true;
+      const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
+      // A callee of one block ends at its exit, where its code does: no block to leave.
+      this.inlineBlock = graph.n > 1;
+      if (this.inlineBlock) w.byte2(Op.block, ValType.void);
+      emitStructured(graph, cfg, this);
+      if (this.inlineBlock) w.byte(Op.end);
+      this.reg = own;
+      this.fp = f.fp;
+      this.fpValid = fpValid;
+      this.inlined = false;
+      (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
     }
-    // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
-    this.setAt = -1;
-    const own = this.reg;
-    if (callee.readsR10) {
-      this.get(10);
-      this.i64c(FRAME_SPAN);
-      w.byte(Op.i64Add);
-      w.byte2(Op.localTee, f.inl + 4);
-      w.byte(Op.i32WrapI64);
-      this.i32c(MAX_BPF_STACK);
-      w.byte(Op.i32Sub);
-      w.byte2(Op.localSet, f.inl + 5);
-    }
-    this.reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
-    this.fp = f.inl + 5;
-    this.inlined = true;
-    const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
-    // A callee of one block ends at its exit, where its code does: no block to leave.
-    this.inlineBlock = graph.n > 1;
-    if (this.inlineBlock) w.byte2(Op.block, ValType.void);
-    emitStructured(graph, cfg, this);
-    if (this.inlineBlock) w.byte(Op.end);
-    this.reg = own;
-    this.fp = f.fp;
-    this.inlined = false;
+    this.inlineSites.push(start, w.length, pc);
     this.eaReg = -1;
     this.setAt = -1;
-    this.inlineSites.push(start, w.length, pc);
-    (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
+    this.settledAt = -1;
   }
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     const callee = m.inline.get(target);
     if (callee) {
+      // Unverified: after the check of the frame it needs, the callee's code counts what it runs. One that
+      // reads the budget starts from it settled as a called function's (the rest of this block stays
+      // pending, pendingAfter); the count of one that does not just adds to what is pending.
+      let base = 0;
+      if (m.budget) {
+        base = callee.readsBudget ? this.restOfBlock(pc, block) : this.pending;
+        this.settle(this.pending, base);
+        if (!this.isMain) this.depthCheck(pc, target);
+      }
       this.inline(pc, target, callee);
+      if (m.budget) this.pending = base + callee.pendingAfter;
       return;
     }
     if (m.verified) {
@@ -1537,14 +1587,7 @@ class FunctionLowering implements BlockLowering {
     // itself, the local being set from the callee's result anyway.
     const from = this.pending, to = this.restOfBlock(pc, block);
     this.pending = to;
-    if (!this.isMain) {
-      w.byte2(Op.localGet, f.depth);
-      this.i32c(MAX_CALL_FRAMES - 1);
-      w.byte(Op.i32GeU);
-      w.byte2(Op.if, ValType.void);
-      this.fault(pc, Fault.depth, () => this.i64c(target));
-      w.byte(Op.end);
-    }
+    if (!this.isMain) this.depthCheck(pc, target);
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
@@ -1555,6 +1598,17 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.call); w.u32(m.subs.get(target)!);
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
+  }
+
+  /** A subprogram's call at `pc`: a fault when the callee would need a frame beyond MAX_CALL_FRAMES (main's calls never do). */
+  private depthCheck(pc: number, target: number): void {
+    const { w, f } = this;
+    w.byte2(Op.localGet, f.depth);
+    this.i32c(MAX_CALL_FRAMES - 1);
+    w.byte(Op.i32GeU);
+    w.byte2(Op.if, ValType.void);
+    this.fault(pc, Fault.depth, () => this.i64c(target));
+    w.byte(Op.end);
   }
 
   /** Instructions of `block` after the one at `pc` (counted on entry, not yet run). */
@@ -1840,11 +1894,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
   // The graph and structurer arrays of every function of the module, one at a time, for the largest
-  // program; and in verified code a second set, for the inlined callees structured within a function.
+  // program; and a second set, for the inlined callees structured within a function.
   let blocks = 0;
   for (let p = 0; p < facts.length; p++) blocks = Math.max(blocks, facts[p].cfg.blockCount);
   const work = takeGraphWork(blocks);
-  const inlineWork = verified ? takeGraphWork(blocks) : undefined;
+  const inlineWork = takeGraphWork(blocks);
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
@@ -1880,7 +1934,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     siteBuffers.push(siteRoom[p] === 0 ? NO_SITES : pcBuffer.subarray(pcNext, pcNext += siteRoom[p]));
   }
   releaseGraphWork(work);
-  if (inlineWork) releaseGraphWork(inlineWork);
+  releaseGraphWork(inlineWork);
 
   const exportNames = declareExports(shape, common, facts, perProgram);
   if (options.name !== undefined) mb.setNames(options.name, names);
@@ -2038,36 +2092,50 @@ interface DeclaredProgram {
 }
 
 /**
- * The call targets of a verified program compiled into their callers (FunctionLowering.inline) rather
- * than as functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its
- * depth, the call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per
- * function) and no LD_ABS/LD_IND (which may end the run from a function), of at most
- * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
- * tail call returns from the function that takes it).
+ * The call targets of a program compiled into their callers (FunctionLowering.inline) rather than as
+ * functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its depth, the
+ * call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per function)
+ * and no LD_ABS/LD_IND (which may end the run from a function), of at most INLINE_MAX_INSNS
+ * instructions, not the module's entry, in a program that does not tail call (a pending tail call
+ * returns from the function that takes it); in an unverified program, one that does not write r10.
  */
-function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, InlinedCallee> {
+function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork, verified: boolean): ReadonlyMap<number, InlinedCallee> {
   const { cfg } = f;
   if (cfg.calls.length === 0 || f.usesTail) return NO_INLINE;
   const out = new Map<number, InlinedCallee>();
   for (const t of cfg.calls) {
     if (t === entryPc) continue;
     const g = functionGraph(cfg, cfg.blockOf[t], work);
-    let insns = 0, leaf = g.reducible, r10 = false;
+    let insns = 0, leaf = g.reducible, r10 = false, writes = 0, readsBudget = false;
     for (let v = 0; v < g.n && leaf; v++) {
       const block = g.nodes[v];
       insns += cfg.blockInsns[block];
+      if (g.loopHeader[v]) readsBudget = true;
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
         switch (row.format) {
-          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false;
+          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false; break;
+          case 'call_helper': readsBudget = true;
         }
         if (readsR10(cfg.insns[pc], row)) r10 = true;
+        if (!verified) writes |= regWritten(cfg.insns[pc], row);
       }
     }
-    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, { readsR10: r10, insns });
+    if (leaf && insns <= INLINE_MAX_INSNS && (writes & (1 << 10)) === 0) {
+      out.set(t, { readsR10: r10, insns, writes, readsBudget, pendingAfter: g.n === 1 && !readsBudget ? insns : 0 });
+    }
   }
   return out;
+}
+
+/** The register an instruction may write besides r0–r5 at a call (a cmpxchg's r0, a fetching atomic's src), as a bit mask. */
+function regWritten(ins: Insn, row: Opcode): number {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
+    case 'atomic': return ins.imm === BPF_CMPXCHG ? 1 : (ins.imm & BPF_FETCH) !== 0 ? 1 << ins.src : 0;
+    default: return 0;
+  }
 }
 
 /** Whether an instruction may read r10 (an inlined callee that does not needs no r10 of its own). */
@@ -2079,7 +2147,7 @@ function readsR10(ins: Insn, row: Opcode): boolean {
   }
 }
 
-/** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees (verified code). */
+/** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees. */
 function declareProgram(
   shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, f: ProgramFacts, self: number, p: number,
   inlineWork: GraphWork | undefined,
@@ -2088,7 +2156,7 @@ function declareProgram(
   const { cfg } = f;
   const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
   if (inlineWork) {
-    index.inline = inlinedCallees(f, entryPc, inlineWork);
+    index.inline = inlinedCallees(f, entryPc, inlineWork, verified);
     index.inlineWork = inlineWork;
   }
   // The entry, then the call targets not inlined: unverified, an entry of another form than run is its own call target.
