@@ -1502,76 +1502,70 @@ class FunctionLowering implements BlockLowering {
     if (made) {
       w.copyWithin(made.from, made.to);
       pcs.copy(made.pairsFrom, made.pairsTo, start - made.from);
-    } else {
-      // The code must not depend on what precedes it (a read of the register just set or of the budget just settled, teeing it), to be copied.
+      this.inlineSites.push(start, w.length, pc);
+      this.eaReg = -1;
       this.setAt = -1;
       this.settledAt = -1;
-      const own = this.reg, fpValid = this.fpValid;
-      this.inlined = true;
-      if (callee.readsR10) {
-        if (fpValid) {
-          this.get(10);
-          this.i64c(FRAME_SPAN);
-          w.byte(Op.i64Add);
-        } else {
-          // An unverified caller may have moved its r10: the next frame's top from the depth, as a call computes it.
-          w.byte(Op.globalGet); w.u32(this.m.frameTop);
-          this.pushDepth();
-          this.i32c(FRAME_SPAN);
-          w.byte(Op.i32Mul);
-          w.byte(Op.i32Add);
-          w.byte(Op.i64ExtendI32U);
-        }
-        w.byte2(Op.localTee, f.inl + 4);
-        w.byte(Op.i32WrapI64);
-        this.i32c(MAX_BPF_STACK);
-        w.byte(Op.i32Sub);
-        w.byte2(Op.localSet, f.inl + 5);
-      }
-      const reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
-      if (!this.m.verified) {
-        for (let r = 6; r <= 9; r++) {
-          if ((callee.writes & (1 << r)) === 0) reg[r] = own[r];
-          else { w.byte2(Op.localGet, own[r]); w.byte2(Op.localSet, reg[r]); }
-        }
-      }
-      this.reg = reg;
-      this.fp = f.inl + 5;
-      // The callee never writes its r10 (inlinedCallees).
-      this.fpValid = true;
-      const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
-      // A callee of one block ends at its exit, where its code does: no block to leave.
-      this.inlineBlock = graph.n > 1;
-      if (this.inlineBlock) w.byte2(Op.block, ValType.void);
-      emitStructured(graph, cfg, this);
-      if (this.inlineBlock) w.byte(Op.end);
-      this.reg = own;
-      this.fp = f.fp;
-      this.fpValid = fpValid;
-      this.inlined = false;
-      (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
+      return;
     }
-    this.inlineSites.push(start, w.length, pc);
+    // The code must not depend on what precedes it (a read of the register just set or of the budget just settled, teeing it), to be copied.
+    this.setAt = -1;
+    this.settledAt = -1;
+    const own = this.reg, fpValid = this.fpValid;
+    this.inlined = true;
+    if (callee.readsR10) {
+      if (fpValid) {
+        this.get(10);
+        this.i64c(FRAME_SPAN);
+        w.byte(Op.i64Add);
+      } else {
+        // An unverified caller may have moved its r10: the next frame's top from the depth, as a call computes it.
+        w.byte(Op.globalGet); w.u32(this.m.frameTop);
+        this.pushDepth();
+        this.i32c(FRAME_SPAN);
+        w.byte(Op.i32Mul);
+        w.byte(Op.i32Add);
+        w.byte(Op.i64ExtendI32U);
+      }
+      w.byte2(Op.localTee, f.inl + 4);
+      w.byte(Op.i32WrapI64);
+      this.i32c(MAX_BPF_STACK);
+      w.byte(Op.i32Sub);
+      w.byte2(Op.localSet, f.inl + 5);
+    }
+    const reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
+    if (!this.m.verified) {
+      for (let r = 6; r <= 9; r++) {
+        if ((callee.writes & (1 << r)) === 0) reg[r] = own[r];
+        else { w.byte2(Op.localGet, own[r]); w.byte2(Op.localSet, reg[r]); }
+      }
+    }
+    this.reg = reg;
+    this.fp = f.inl + 5;
+    // The callee never writes its r10 (inlinedCallees).
+    this.fpValid = true;
+    const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
+    // A callee of one block ends at its exit, where its code does: no block to leave.
+    this.inlineBlock = graph.n > 1;
+    if (this.inlineBlock) w.byte2(Op.block, ValType.void);
+    emitStructured(graph, cfg, this);
+    if (this.inlineBlock) w.byte(Op.end);
+    this.reg = own;
+    this.fp = f.fp;
+    this.fpValid = fpValid;
+    this.inlined = false;
     this.eaReg = -1;
     this.setAt = -1;
     this.settledAt = -1;
+    this.inlineSites.push(start, w.length, pc);
+    (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
   }
 
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     const callee = m.inline.get(target);
-    if (callee) {
-      // Unverified: after the check of the frame it needs, the callee's code counts what it runs. One that
-      // reads the budget starts from it settled as a called function's (the rest of this block stays
-      // pending, pendingAfter); the count of one that does not just adds to what is pending.
-      let base = 0;
-      if (m.budget) {
-        base = callee.readsBudget ? this.restOfBlock(pc, block) : this.pending;
-        this.settle(this.pending, base);
-        if (!this.isMain) this.depthCheck(pc, target);
-      }
+    if (callee && m.verified) {
       this.inline(pc, target, callee);
-      if (m.budget) this.pending = base + callee.pendingAfter;
       return;
     }
     if (m.verified) {
@@ -1587,7 +1581,23 @@ class FunctionLowering implements BlockLowering {
     // itself, the local being set from the callee's result anyway.
     const from = this.pending, to = this.restOfBlock(pc, block);
     this.pending = to;
-    if (!this.isMain) this.depthCheck(pc, target);
+    if (!this.isMain) {
+      w.byte2(Op.localGet, f.depth);
+      this.i32c(MAX_CALL_FRAMES - 1);
+      w.byte(Op.i32GeU);
+      w.byte2(Op.if, ValType.void);
+      this.fault(pc, Fault.depth, () => this.i64c(target));
+      w.byte(Op.end);
+    }
+    if (callee) {
+      // Inlined, the callee's code counts what it runs: one that reads the budget starts from it settled as
+      // above; the count of one that does not just adds to what is pending (pendingAfter).
+      const base = callee.readsBudget ? to : from;
+      this.settle(from, base);
+      this.inline(pc, target, callee);
+      this.pending = base + callee.pendingAfter;
+      return;
+    }
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
     else { w.byte2(Op.localGet, f.depth); this.i32c(1); w.byte(Op.i32Add); }
@@ -1598,17 +1608,6 @@ class FunctionLowering implements BlockLowering {
     w.byte(Op.call); w.u32(m.subs.get(target)!);
     w.byte2(Op.localSet, f.fuel);
     for (let r = 5; r >= 0; r--) this.set(r);
-  }
-
-  /** A subprogram's call at `pc`: a fault when the callee would need a frame beyond MAX_CALL_FRAMES (main's calls never do). */
-  private depthCheck(pc: number, target: number): void {
-    const { w, f } = this;
-    w.byte2(Op.localGet, f.depth);
-    this.i32c(MAX_CALL_FRAMES - 1);
-    w.byte(Op.i32GeU);
-    w.byte2(Op.if, ValType.void);
-    this.fault(pc, Fault.depth, () => this.i64c(target));
-    w.byte(Op.end);
   }
 
   /** Instructions of `block` after the one at `pc` (counted on entry, not yet run). */
