@@ -131,7 +131,9 @@ import { calleeArities } from './arity.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
+import {
+  emitDispatch, emitStructured, functionGraph, pendingCounts, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork,
+} from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -417,8 +419,9 @@ interface InlinedCallee {
   /** Whether its code reads the budget (a helper call publishes it, a loop header checks it): then it starts from a settled one. */
   readonly readsBudget: boolean;
   /**
-   * The count its code leaves pending at its end, for the caller to subtract with its own: of a callee of one
-   * block without a helper call, all its instructions; else 0 (its exits subtract what they counted).
+   * The count its code leaves pending at its end, for the caller to subtract with its own (unverified code): of
+   * a callee that does not read the budget, what the structurer leaves pending at its first exit (the others
+   * settle to it); else 0 (its exits subtract what they counted).
    */
   readonly pendingAfter: number;
 }
@@ -504,6 +507,8 @@ class FunctionLowering implements BlockLowering {
   private inlined = false;
   /** Whether the inlined callee's code is in a block (its exits branch out of it). */
   private inlineBlock = false;
+  /** What the inlined callee's exits leave pending (InlinedCallee.pendingAfter). */
+  private inlineExit = 0;
   /**
    * Each inlined callee's code in this function, made at its first call site and copied at the others
    * (the same bytes, for the same locals): where it is in this function's code, and its pc pairs in the
@@ -862,9 +867,9 @@ class FunctionLowering implements BlockLowering {
     const pc = this.cfg.blockLast[block];
     this.mark(pc);
     if (this.inlined) {
-      // An inlined callee's exit ends the callee: out of the block around its code, what it counted subtracted.
+      // An inlined callee's exit ends the callee: out of the block around its code, leaving pending what the caller expects.
+      this.settle(this.pending, this.inlineExit);
       if (this.inlineBlock) {
-        this.flush();
         this.w.byte(Op.br);
         this.w.u32(nesting);
       }
@@ -1547,6 +1552,7 @@ class FunctionLowering implements BlockLowering {
     const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
     // A callee of one block ends at its exit, where its code does: no block to leave.
     this.inlineBlock = graph.n > 1;
+    this.inlineExit = callee.pendingAfter;
     if (this.inlineBlock) w.byte2(Op.block, ValType.void);
     emitStructured(graph, cfg, this);
     if (this.inlineBlock) w.byte(Op.end);
@@ -2122,10 +2128,29 @@ function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork, verif
       }
     }
     if (leaf && insns <= INLINE_MAX_INSNS && (writes & (1 << 10)) === 0) {
-      out.set(t, { readsR10: r10, insns, writes, readsBudget, pendingAfter: g.n === 1 && !readsBudget ? insns : 0 });
+      const pendingAfter = verified || readsBudget ? 0 : g.n === 1 ? insns : exitPending(g, cfg);
+      out.set(t, { readsR10: r10, insns, writes, readsBudget, pendingAfter });
     }
   }
   return out;
+}
+
+/** What an inlined callee that reads no budget leaves pending at its first exit, as the structurer will lower it (pendingCounts). */
+function exitPending(g: FunctionGraph, cfg: ProgramCfg): number {
+  pendingCounts(g, new LeafCounts(cfg));
+  for (let v = 0; v < g.n; v++) if (cfg.term[g.nodes[v]] === Term.exit) return g.work.pendOut[v];
+  return 0;
+}
+
+/** The pending counts of code that never reads the budget: each block adds its instructions. */
+class LeafCounts {
+  readonly counts = true;
+
+  constructor(private readonly cfg: ProgramCfg) {}
+
+  pendingAfter(block: number, pending: number): number {
+    return pending + this.cfg.blockInsns[block];
+  }
 }
 
 /** The register an instruction may write besides r0–r5 at a call (a cmpxchg's r0, a fetching atomic's src), as a bit mask. */

@@ -167,6 +167,36 @@ test('the budget counts the call, every callee instruction and its exit; it runs
   assert.ok('error' in inLoop && /^instruction budget of 12 exhausted/.test(inLoop.error));
 });
 
+test('an inlined callee\'s exits of different counts leave the caller the same pending count', () => {
+  // k reads no budget: its first exit's count is carried into main's, the other exit settles to it.
+  const text = (x: number) => `
+    r1 = ${x}
+    call k
+    r6 = r0
+    r1 = 1
+    call k
+    r0 += r6
+    exit
+  k:
+    if r1 > 2 goto big
+    r0 = 1
+    exit
+  big:
+    r0 = 2
+    r0 += r1
+    r0 *= 3
+    exit`;
+  for (const x of [0, 5]) {
+    const { out, subs } = both(text(x));
+    assert.deepEqual(subs, []);
+    assert.ok('insns' in out && out.insns !== undefined);
+    assert.equal(out.insns, 7 + 3 + (x > 2 ? 5 : 3));
+    const short = both(text(x), { maxInsns: out.insns - 1 });
+    assert.deepEqual(short.out, { pc: 6, error: `instruction budget of ${out.insns - 1} exhausted (option maxInsns)` });
+    assert.deepEqual(short.interp, short.out);
+  }
+});
+
 test('a leaf inlined in a subprogram faults at its call when it would need a frame beyond MAX_CALL_FRAMES', () => {
   // s recurses r1 times, then calls the leaf f: main is frame 1, s's calls frames 2.., f one more.
   const text = (n: number) => `

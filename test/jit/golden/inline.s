@@ -2,7 +2,8 @@
 # block, twice (its count joins the caller's pending one; it writes r7,
 # so r7 gets a local of its own set from the caller's, and reads the
 # caller's r6 in place); g, two blocks, on the next frame (its own r10),
-# its exit a br out of the block around its code.
+# its exit a br out of the block around its code, leaving its count
+# pending for main's exit to subtract.
 r6 = 3
 r7 = 4
 r1 = 5

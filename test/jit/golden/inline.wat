@@ -117,10 +117,6 @@
         br 0 (;@2;)
       end
       ;; 19: (95) exit
-      local.get $fuel
-      i64.const 3
-      i64.sub
-      local.set $fuel
       br 0 (;@1;)
     end
     ;; 8: (0f) r0 += r6
@@ -134,7 +130,7 @@
     local.set $r0
     ;; 10: (95) exit
     local.get $fuel
-    i64.const 19
+    i64.const 22
     i64.sub
     local.tee $fuel
     i64.const 0
