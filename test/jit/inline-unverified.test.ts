@@ -223,6 +223,21 @@ test('a leaf inlined in a subprogram faults at its call when it would need a fra
   assert.deepEqual(both(text(7)).out, { pc: 7, error: 'call to 9 needs frame 9: at most 8 frames' });
 });
 
+test('a callee with LD_ABS/LD_IND (which may end the run) or callx, or in a program that tail calls, stays a function', () => {
+  const three: HelperDef = { id: 903, name: 'three', fn: () => 3n };
+  for (const body of ['r0 = *(u8 *)skb[0]', 'r2 = 903\n    callx r2', 'r0 = 1']) {
+    const tail = body === 'r0 = 1' ? 'r2 = 0\n    r3 = 0\n    call bpf_tail_call\n    ' : '';
+    const { subs } = both(`
+    r6 = r1
+    call f
+    ${tail}exit
+  f:
+    ${body}
+    exit`, { extra: [three] });
+    assert.equal(subs.length, 1, body);
+  }
+});
+
 test('a fault in an inlined callee is at its instruction: a helper\'s, an address above 4 GiB, a misaligned atomic', () => {
   const fails: HelperDef = {
     id: 902, name: 'fails',
