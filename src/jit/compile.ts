@@ -90,12 +90,15 @@
  * bpf_loop code call it with; when it is also a call target it is compiled
  * twice.
  *
- * A verified program's small leaf callees (inlinedCallees) are not
- * functions at all: each call site holds the callee's code (its pcs kept in
- * the pc map), on its own frame and its own r6–r9 and r10 in locals of
- * their own, its exits a br out of the block around it. V8 validates a
- * module of more than one function on its worker threads, a cost per
- * module that a one-function module does not pay.
+ * Small leaf callees (inlinedCallees) are not functions at all: each call
+ * site holds the callee's code (its pcs kept in the pc map), on its own
+ * frame and its own r6–r9 and r10 in locals of their own, its exits a br
+ * out of the block around it. V8 validates a module of more than one
+ * function on its worker threads, a cost per module that a one-function
+ * module does not pay. In an unverified program the inlined code keeps a
+ * call's semantics: the depth check at the call, the budget counted as in
+ * a called function, the callee starting from the caller's r6–r9 (the
+ * ones it writes copied into its locals, the others read in the caller's).
  *
  * The budget is counted per basic block (its instruction count), the
  * subtraction deferred to where the budget is read or paths with different
@@ -134,7 +137,9 @@ import { calleeArities } from './arity.js';
 import { buildCfg, Term, type ProgramCfg } from './cfg.js';
 import type { IntrinsicEmitter, JitIntrinsic } from './intrinsics.js';
 import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
-import { emitDispatch, emitStructured, functionGraph, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork } from './structure.js';
+import {
+  emitDispatch, emitStructured, functionGraph, pendingCounts, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork,
+} from './structure.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -416,6 +421,19 @@ interface InlinedCallee {
   readonly readsR10: boolean;
   /** Its instructions: the pc pairs each call site's copy adds. */
   readonly insns: number;
+  /**
+   * In an unverified program, the registers of r6–r9 its code writes (bit r): those get locals of their
+   * own, set from the caller's on entry; it reads the others in the caller's locals. 0 in verified code.
+   */
+  readonly writes: number;
+  /** Whether its code reads the budget (a helper call publishes it, a loop header checks it): then it starts from a settled one. */
+  readonly readsBudget: boolean;
+  /**
+   * The count its code leaves pending at its end, for the caller to subtract with its own (unverified code): of
+   * a callee that does not read the budget, what the structurer leaves pending at its first exit (the others
+   * settle to it); else 0 (its exits subtract what they counted).
+   */
+  readonly pendingAfter: number;
 }
 
 const NO_INLINE: ReadonlyMap<number, InlinedCallee> = new Map();
@@ -501,14 +519,16 @@ class FunctionLowering implements BlockLowering {
   private inlined = false;
   /** Whether the inlined callee's code is in a block (its exits branch out of it). */
   private inlineBlock = false;
+  /** What the inlined callee's exits leave pending (InlinedCallee.pendingAfter). */
+  private inlineExit = 0;
   /**
    * Each inlined callee's code in this function, made at its first call site and copied at the others
    * (the same bytes, for the same locals): where it is in this function's code, and its pc pairs in the
    * program's (no copy of either: they stay where they were written).
    */
   private inlineCode: Map<number, InlineCode> | undefined;
-  /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local. */
-  private readonly fpValid: boolean;
+  /** Whether r10 keeps its entry value throughout, so that frame accesses can use the fp local (an inlined callee's own, in its code). */
+  private fpValid: boolean;
   /** Instructions entered but not yet subtracted from the budget local (see BlockLowering). */
   private pending = 0;
   /** The register whose low 32 bits the ea local holds (set by an add that feeds a memory access), or -1. */
@@ -770,7 +790,11 @@ class FunctionLowering implements BlockLowering {
     for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
       switch (cfg.rows[pc]?.format) {
         case 'call_helper': case 'callx': case 'ldabs': case 'ldind': p = 0; break;
-        case 'call_local': p = this.restOfBlock(pc, block); break;
+        case 'call_local': {
+          const callee = this.m.inline.get(pc + cfg.insns[pc].imm + 1);
+          p = callee ? (callee.readsBudget ? this.restOfBlock(pc, block) : p) + callee.pendingAfter : this.restOfBlock(pc, block);
+          break;
+        }
       }
     }
     return p;
@@ -858,7 +882,8 @@ class FunctionLowering implements BlockLowering {
     const pc = this.cfg.blockLast[block];
     this.mark(pc);
     if (this.inlined) {
-      // An inlined callee's exit ends the callee: out of the block around its code.
+      // An inlined callee's exit ends the callee: out of the block around its code, leaving pending what the caller expects.
+      this.settle(this.pending, this.inlineExit);
       if (this.inlineBlock) {
         this.w.byte(Op.br);
         this.w.u32(nesting);
@@ -1492,11 +1517,12 @@ class FunctionLowering implements BlockLowering {
   }
 
   /**
-   * A verified program's leaf callee (inlinedCallees) in line, at its call: its instructions with their
-   * own pcs (a fault in it is at its instruction), on the next frame (its r10 one frame up from the
-   * caller's, as the call would give it), its r6–r9 and r10 in locals of its own (the caller's r6–r9
-   * survive), r0–r5 the caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits
-   * leave.
+   * A leaf callee (inlinedCallees) in line, at its call: its instructions with their own pcs (a fault in
+   * it is at its instruction), on the next frame (its r10 one frame up from the caller's, as the call
+   * would give it), its r6–r9 and r10 in locals of its own (the caller's r6–r9 survive), r0–r5 the
+   * caller's (r0 its result, r1–r5 clobbered as after a call), in a block its exits leave. In an
+   * unverified program the callee starts from the caller's r6–r9, as in the interpreter: it reads the ones
+   * it never writes in the caller's locals, and copies the others into its own on entry.
    */
   private inline(pc: number, target: number, callee: InlinedCallee): void {
     const { w, f, cfg, pcs } = this;
@@ -1509,35 +1535,59 @@ class FunctionLowering implements BlockLowering {
       this.inlineSites.push(start, w.length, pc);
       this.eaReg = -1;
       this.setAt = -1;
+      this.settledAt = -1;
       return;
     }
-    // The code must not depend on what precedes it (a read of the register just set, teeing it), to be copied.
+    // The code must not depend on what precedes it (a read of the register just set or of the budget just settled, teeing it), to be copied.
     this.setAt = -1;
-    const own = this.reg;
+    this.settledAt = -1;
+    const own = this.reg, fpValid = this.fpValid;
+    this.inlined = true;
     if (callee.readsR10) {
-      this.get(10);
-      this.i64c(FRAME_SPAN);
-      w.byte(Op.i64Add);
+      if (fpValid) {
+        this.get(10);
+        this.i64c(FRAME_SPAN);
+        w.byte(Op.i64Add);
+      } else {
+        // An unverified caller may have moved its r10: the next frame's top from the depth, as a call computes it.
+        w.byte(Op.globalGet); w.u32(this.m.frameTop);
+        this.pushDepth();
+        this.i32c(FRAME_SPAN);
+        w.byte(Op.i32Mul);
+        w.byte(Op.i32Add);
+        w.byte(Op.i64ExtendI32U);
+      }
       w.byte2(Op.localTee, f.inl + 4);
       w.byte(Op.i32WrapI64);
       this.i32c(MAX_BPF_STACK);
       w.byte(Op.i32Sub);
       w.byte2(Op.localSet, f.inl + 5);
     }
-    this.reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
+    const reg = [own[0], own[1], own[2], own[3], own[4], own[5], f.inl, f.inl + 1, f.inl + 2, f.inl + 3, f.inl + 4];
+    if (!this.m.verified) {
+      for (let r = 6; r <= 9; r++) {
+        if ((callee.writes & (1 << r)) === 0) reg[r] = own[r];
+        else { w.byte2(Op.localGet, own[r]); w.byte2(Op.localSet, reg[r]); }
+      }
+    }
+    this.reg = reg;
     this.fp = f.inl + 5;
-    this.inlined = true;
+    // The callee never writes its r10 (inlinedCallees).
+    this.fpValid = true;
     const graph = functionGraph(cfg, cfg.blockOf[target], this.m.inlineWork!);
     // A callee of one block ends at its exit, where its code does: no block to leave.
     this.inlineBlock = graph.n > 1;
+    this.inlineExit = callee.pendingAfter;
     if (this.inlineBlock) w.byte2(Op.block, ValType.void);
     emitStructured(graph, cfg, this);
     if (this.inlineBlock) w.byte(Op.end);
     this.reg = own;
     this.fp = f.fp;
+    this.fpValid = fpValid;
     this.inlined = false;
     this.eaReg = -1;
     this.setAt = -1;
+    this.settledAt = -1;
     this.inlineSites.push(start, w.length, pc);
     (this.inlineCode ??= new Map()).set(target, { from: start, to: w.length, pairsFrom: pcStart, pairsTo: pcs.count });
   }
@@ -1553,7 +1603,7 @@ class FunctionLowering implements BlockLowering {
   private callLocal(pc: number, target: number, block: number): void {
     const { w, f, m } = this;
     const callee = m.inline.get(target);
-    if (callee) {
+    if (callee && m.verified) {
       this.inline(pc, target, callee);
       return;
     }
@@ -1577,6 +1627,15 @@ class FunctionLowering implements BlockLowering {
       w.byte2(Op.if, ValType.void);
       this.fault(pc, Fault.depth);
       w.byte(Op.end);
+    }
+    if (callee) {
+      // Inlined, the callee's code counts what it runs: one that reads the budget starts from it settled as
+      // above; the count of one that does not just adds to what is pending (pendingAfter).
+      const base = callee.readsBudget ? to : from;
+      this.settle(from, base);
+      this.inline(pc, target, callee);
+      this.pending = base + callee.pendingAfter;
+      return;
     }
     for (let r = 0; r <= 9; r++) this.get(r);
     if (this.isMain) this.i32c(1);
@@ -1888,11 +1947,11 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
   const names: string[] = [];
   const shape: ModuleShape = { mb, form, isRun, verified, batch, entryPc, mainType, subType, names };
   // The graph and structurer arrays of every function of the module, one at a time, for the largest
-  // program; and in verified code a second set, for the inlined callees structured within a function.
+  // program; and a second set, for the inlined callees structured within a function.
   let blocks = 0;
   for (let p = 0; p < facts.length; p++) blocks = Math.max(blocks, facts[p].cfg.blockCount);
   const work = takeGraphWork(blocks);
-  const inlineWork = verified ? takeGraphWork(blocks) : undefined;
+  const inlineWork = takeGraphWork(blocks);
   const perProgram: DeclaredProgram[] = [];
   for (let p = 0; p < facts.length; p++) perProgram.push(declareProgram(shape, common, facts[p], selfs[p], p, inlineWork));
 
@@ -1926,7 +1985,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
     siteBuffers.push(siteRoom[p] === 0 ? NO_SITES : pcBuffer.subarray(pcNext, pcNext += siteRoom[p]));
   }
   releaseGraphWork(work);
-  if (inlineWork) releaseGraphWork(inlineWork);
+  releaseGraphWork(inlineWork);
 
   const exportNames = declareExports(shape, facts, perProgram);
   if (options.name !== undefined) mb.setNames(options.name, names);
@@ -2050,36 +2109,69 @@ interface DeclaredProgram {
 }
 
 /**
- * The call targets of a verified program compiled into their callers (FunctionLowering.inline) rather
- * than as functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its
- * depth, the call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per
- * function) and no LD_ABS/LD_IND (which may end the run from a function), of at most
- * INLINE_MAX_INSNS instructions, not the module's entry, in a program that does not tail call (a pending
- * tail call returns from the function that takes it).
+ * The call targets of a program compiled into their callers (FunctionLowering.inline) rather than as
+ * functions: a leaf (it calls no bpf-to-bpf function, no callx; helpers it may call, at its depth, the
+ * call chain knowing its code by CompiledProgram.inlined), with no may_goto (its count is per function)
+ * and no LD_ABS/LD_IND (which may end the run from a function), of at most INLINE_MAX_INSNS
+ * instructions, not the module's entry, in a program that does not tail call (a pending tail call
+ * returns from the function that takes it); in an unverified program, one that does not write r10.
  */
-function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork): ReadonlyMap<number, InlinedCallee> {
+function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork, verified: boolean): ReadonlyMap<number, InlinedCallee> {
   const { cfg } = f;
   if (cfg.calls.length === 0 || f.usesTail) return NO_INLINE;
   const out = new Map<number, InlinedCallee>();
   for (const t of cfg.calls) {
     if (t === entryPc) continue;
     const g = functionGraph(cfg, cfg.blockOf[t], work);
-    let insns = 0, leaf = g.reducible, r10 = false;
+    let insns = 0, leaf = g.reducible, r10 = false, writes = 0, readsBudget = false;
     for (let v = 0; v < g.n && leaf; v++) {
       const block = g.nodes[v];
       insns += cfg.blockInsns[block];
+      if (g.loopHeader[v]) readsBudget = true;
       for (let pc = cfg.blockStart[block]; pc < cfg.blockEnd[block]; pc++) {
         const row = cfg.rows[pc];
         if (!row) continue;
         switch (row.format) {
-          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false;
+          case 'call_local': case 'callx': case 'may_goto': case 'ldabs': case 'ldind': leaf = false; break;
+          case 'call_helper': readsBudget = true;
         }
         if (readsR10(cfg.insns[pc], row)) r10 = true;
+        if (!verified) writes |= regWritten(cfg.insns[pc], row);
       }
     }
-    if (leaf && insns <= INLINE_MAX_INSNS) out.set(t, { readsR10: r10, insns });
+    if (leaf && insns <= INLINE_MAX_INSNS && (writes & (1 << 10)) === 0) {
+      const pendingAfter = verified || readsBudget ? 0 : g.n === 1 ? insns : exitPending(g, cfg);
+      out.set(t, { readsR10: r10, insns, writes, readsBudget, pendingAfter });
+    }
   }
   return out;
+}
+
+/** What an inlined callee that reads no budget leaves pending at its first exit, as the structurer will lower it (pendingCounts). */
+function exitPending(g: FunctionGraph, cfg: ProgramCfg): number {
+  pendingCounts(g, new LeafCounts(cfg));
+  for (let v = 0; v < g.n; v++) if (cfg.term[g.nodes[v]] === Term.exit) return g.work.pendOut[v];
+  return 0;
+}
+
+/** The pending counts of code that never reads the budget: each block adds its instructions. */
+class LeafCounts {
+  readonly counts = true;
+
+  constructor(private readonly cfg: ProgramCfg) {}
+
+  pendingAfter(block: number, pending: number): number {
+    return pending + this.cfg.blockInsns[block];
+  }
+}
+
+/** The register an instruction may write besides r0–r5 at a call (a cmpxchg's r0, a fetching atomic's src), as a bit mask. */
+function regWritten(ins: Insn, row: Opcode): number {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
+    case 'atomic': return ins.imm === BPF_CMPXCHG ? 1 : (ins.imm & BPF_FETCH) !== 0 ? 1 << ins.src : 0;
+    default: return 0;
+  }
 }
 
 /** Whether an instruction may read r10 (an inlined callee that does not needs no r10 of its own). */
@@ -2091,7 +2183,7 @@ function readsR10(ins: Insn, row: Opcode): boolean {
   }
 }
 
-/** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees (verified code). */
+/** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees. */
 function declareProgram(
   shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, f: ProgramFacts, self: number, p: number,
   inlineWork: GraphWork | undefined,
@@ -2100,7 +2192,7 @@ function declareProgram(
   const { cfg } = f;
   const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
   if (inlineWork) {
-    index.inline = inlinedCallees(f, entryPc, inlineWork);
+    index.inline = inlinedCallees(f, entryPc, inlineWork, verified);
     index.inlineWork = inlineWork;
   }
   // The entry, then the call targets not inlined: unverified, an entry of another form than run is its own call target.

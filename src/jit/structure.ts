@@ -502,9 +502,10 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
  * leaves with, in the graph's pendIn and pendOut. A node is entered with the count most of its forward
  * predecessors leave (the first of them on a tie; the entry with 0), so
  * that most forward edges subtract nothing; a back edge subtracts what the
- * loop's path spent.
+ * loop's path spent. (Exported for compile.ts, which asks it what an
+ * inlined callee's exits leave pending before lowering the callee.)
  */
-function pendingCounts(g: FunctionGraph, out: BlockLowering): void {
+export function pendingCounts(g: FunctionGraph, out: Pick<BlockLowering, 'counts' | 'pendingAfter'>): void {
   const { n } = g;
   const { pendIn, pendOut } = g.work;
   if (!out.counts) {
