@@ -2,13 +2,9 @@
   (type (;0;) (func (param i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i64) (result i64 i64 i64 i64 i64 i64 i64)))
   (type (;1;) (func (param i32 i32 i64 i64 i64 i64 i64 i64 externref) (result i64)))
   (type (;2;) (func (param i64 i64 i64 i64 i64 f64 i32 i32) (result i64)))
-  (type (;3;) (func (param i32 i32 i64)))
-  (type (;4;) (func (result f64)))
   (import "env" "fns" (table 1 funcref))
   (import "env" "memory" (memory 0))
   (import "env" "frameTop" (global $frameTop i32))
-  (import "env" "stackStart" (global $stackStart i32))
-  (import "env" "stackSize" (global $stackSize i32))
   (import "env" "fuel" (global $fuel (mut i64)))
   (import "env" "depth" (global $depth (mut i32)))
   (import "env" "r0" (global $r0 (mut i64)))
@@ -18,10 +14,8 @@
   (import "env" "r9" (global $r9 (mut i64)))
   (import "env" "pktData" (global $pktData (mut i32)))
   (import "env" "pktLen" (global $pktLen (mut i32)))
-  (import "env" "tailPending" (global $tailPending (mut i32)))
   (import "env" "self" (global $self externref))
   (export "run" (func $main))
-  (export "left" (func $left))
   (func $main (type 2) (param $r1 i64) (param $r2 i64) (param $r3 i64) (param $r4 i64) (param $r5 i64) (param $budget f64) (param $pkt_data i32) (param $pkt_len i32) (result i64)
     (local $r0 i64) (local $r6 i64) (local $r7 i64) (local $r8 i64) (local $r9 i64) (local $r10 i64) (local $fuel i64) (local $tmp_a i64) (local $tmp_b i64) (local $loops i32) (local $t32 i32) (local $fp i32) (local $label i32) (local $ea i32) (local $in_r6 i64) (local $in_r7 i64) (local $in_r8 i64) (local $in_r9 i64) (local $in_r10 i64) (local $in_fp i32)
     local.get $budget
@@ -31,9 +25,11 @@
     global.set $pktData
     local.get $pkt_len
     global.set $pktLen
-    global.get $stackStart
+    global.get $frameTop
+    i32.const 576
+    i32.sub
     i32.const 0
-    global.get $stackSize
+    i32.const 4672
     memory.fill
     global.get $frameTop
     i64.extend_i32_u
@@ -136,10 +132,6 @@
     i64.const 0
     i64.lt_s
     if  ;; label = @1
-      i32.const 10
-      i32.const -16
-      i64.const 0
-      call $fault
       unreachable
     end
     local.get $fuel
@@ -147,23 +139,5 @@
     local.get $r0
     return
     unreachable
-  )
-  (func $fault (type 3) (param $l0 i32) (param $l1 i32) (param $l2 i64)
-    local.get $l0
-    local.get $l1
-    local.get $l2
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    i64.const 0
-    global.get $self
-    i32.const 0
-    call_indirect (type 1)  ;; $host
-    drop
-  )
-  (func $left (type 4) (result f64)
-    global.get $fuel
-    f64.convert_i64_s
   )
 )
