@@ -51,3 +51,18 @@ export function insnUseDef(ins: Insn, row: Opcode, helperArgs: (id: number) => n
   if (cls === BPF_LD) return { use: 0, def: bit(ins.dst) };
   return { use: 0, def: 0 };
 }
+
+/**
+ * The registers an instruction itself writes, r0–r10 as a bitmask. Unlike
+ * insnUseDef's def (the kernel's liveness), r10 counts, and a helper call or
+ * legacy packet load writes r0 only: what a call clobbers besides, and a
+ * bpf-to-bpf call's result, are its engine's business.
+ */
+export function regsWritten(ins: Insn, row: Opcode): number {
+  switch (row.format) {
+    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
+    case 'atomic': return ins.imm === BPF_CMPXCHG ? 1 : (ins.imm & BPF_FETCH) !== 0 ? 1 << ins.src : 0;
+    case 'call_helper': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind': return 1;
+    default: return 0;
+  }
+}

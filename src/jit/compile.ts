@@ -130,7 +130,7 @@ import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
   BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
   BPF_LD, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
-  MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, sizeBytes, type Insn, type Opcode,
+  MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, regsWritten, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
 import { EbpfError } from '../internal/errors.js';
 import { calleeArities } from './arity.js';
@@ -357,13 +357,7 @@ const STORE_IMM_OPS: Readonly<Record<number, Op>> = {
 };
 
 /** Whether an instruction may write r10 (then frame-relative addressing cannot assume r10 is the frame top). */
-function writesR10(ins: Insn, row: Opcode): boolean {
-  switch (row.format) {
-    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return ins.dst === 10;
-    case 'atomic': return ins.imm !== BPF_CMPXCHG && (ins.imm & BPF_FETCH) !== 0 && ins.src === 10;
-    default: return false;
-  }
-}
+const writesR10 = (ins: Insn, row: Opcode): boolean => (regsWritten(ins, row) & (1 << 10)) !== 0;
 
 /** The codes of `mov64 dst, src` and `or64 dst, src` (a row's code is its instruction's: each row is one code). */
 const ALU64_MOV_X = BPF_ALU64 | BPF_MOV | BPF_X, ALU64_OR_X = BPF_ALU64 | BPF_OR | BPF_X;
@@ -1697,19 +1691,12 @@ function loadedAt(cfg: ProgramCfg, pc: number, r: number, from: number): number 
     const row = cfg.rows[i];
     if (!row) continue;
     const ins = cfg.insns[i];
+    if (row.format === 'lddw' && ins.dst === r) return i;
+    if ((regsWritten(ins, row) & (1 << r)) !== 0) return -1;
     switch (row.format) {
-      case 'lddw':
-        if (ins.dst === r) return i;
-        break;
-      case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'ldx':
-        if (ins.dst === r) return -1;
-        break;
-      case 'atomic':
-        if (r === (ins.imm === BPF_CMPXCHG ? 0 : ins.src) && (ins.imm & BPF_FETCH) !== 0) return -1;
-        break;
+      // A call clobbers r0–r5.
       case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
         if (r <= 5) return -1;
-        break;
     }
   }
   return -1;
@@ -2136,7 +2123,7 @@ function inlinedCallees(f: ProgramFacts, entryPc: number, work: GraphWork, verif
           case 'call_helper': readsBudget = true;
         }
         if (readsR10(cfg.insns[pc], row)) r10 = true;
-        if (!verified) writes |= regWritten(cfg.insns[pc], row);
+        if (!verified) writes |= regsWritten(cfg.insns[pc], row);
       }
     }
     if (leaf && insns <= INLINE_MAX_INSNS && (writes & (1 << 10)) === 0) {
@@ -2162,15 +2149,6 @@ class LeafCounts {
 
   pendingAfter(block: number, pending: number): number {
     return pending + this.cfg.blockInsns[block];
-  }
-}
-
-/** The register an instruction may write besides r0–r5 at a call (a cmpxchg's r0, a fetching atomic's src), as a bit mask. */
-function regWritten(ins: Insn, row: Opcode): number {
-  switch (row.format) {
-    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx': return 1 << ins.dst;
-    case 'atomic': return ins.imm === BPF_CMPXCHG ? 1 : (ins.imm & BPF_FETCH) !== 0 ? 1 << ins.src : 0;
-    default: return 0;
   }
 }
 

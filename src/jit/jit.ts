@@ -293,6 +293,11 @@ export class Jit {
   private traceLimit: unknown = NO_TRACE_LIMIT;
   /** @internal Tail calls in wasm (tail-code.ts): the run's tail_call_cnt, the targets' entries. */
   readonly tails: TailCode;
+  /**
+   * @internal What every module of this Jit may import but its table and self (compile.ts, moduleGlobals;
+   * JitModule.imports): the memory, frameTop, the shared globals and the tail-call ones.
+   */
+  readonly env: WebAssembly.ModuleImports;
   /** @internal The host import of every module (compile.ts): the calling program passes its JitModule. */
   readonly hostFn: HostFn = hostFunction((pc, kind, a, b, c, d, e, f, self) => (self as JitModule).host(pc, kind, a, b, c, d, e, f));
   /** The tail call the helper asked for. */
@@ -318,6 +323,11 @@ export class Jit {
     this.left = budgetReader(this.shared.fuel);
     this.tails = new TailCode(space.memory, space.shared, this.shared.tailPending, (...args) => this.enterTail(args));
     registerTailCode(this.context, this.tails);
+    this.env = { memory: space.memory, frameTop: this.frameStart(0) + MAX_BPF_STACK };
+    for (const [name] of SHARED_GLOBALS) this.env[name] = this.shared[name];
+    this.env.tailEnter = this.tails.exports.enter;
+    this.env.tailId = this.tails.pending;
+    this.env.tailCount = this.tails.count;
   }
 
   /**
@@ -349,22 +359,6 @@ export class Jit {
    * once per Jit: some are a wasm function made of a JavaScript one, an instance each.
    */
   private readonly importValues = new Map<IntrinsicImport, () => void>();
-
-  /**
-   * @internal What every module of this Jit may import but its table and self (compile.ts, moduleGlobals;
-   * JitModule.imports): the memory, frameTop, the shared globals and the tail-call ones, made once.
-   */
-  get env(): WebAssembly.ModuleImports {
-    if (this.sharedEnv) return this.sharedEnv;
-    const env: WebAssembly.ModuleImports = { memory: this.space.memory, frameTop: this.frameStart(0) + MAX_BPF_STACK };
-    for (const [name] of SHARED_GLOBALS) env[name] = this.shared[name];
-    env.tailEnter = this.tails.exports.enter;
-    env.tailId = this.tails.pending;
-    env.tailCount = this.tails.count;
-    return (this.sharedEnv = env);
-  }
-
-  private sharedEnv: WebAssembly.ModuleImports | undefined;
 
   /** The lowest address of frame k's MAX_BPF_STACK bytes of stack; r10 points just past them. */
   frameStart(k: number): number {
@@ -814,24 +808,25 @@ export class Jit {
     FRAME.lastIndex = 0;
     const m = FRAME.exec(String(err.stack));
     FRAME.lastIndex = 0;
+    const compiled = m && m[1] !== undefined ? this.cache.named(m[1], Number(m[2])) : undefined;
+    const offset = m ? parseInt(m[3], 16) : 0;
     // A check's site by its offset alone (the pc map may have no instruction before it: a loop of one jump).
-    const faulted = m && m[1] !== undefined ? this.cache.named(m[1], Number(m[2])) : undefined;
-    const site = faulted ? faultAt(faulted.faults, parseInt(m![3], 16)) : undefined;
-    if (faulted && site !== undefined) {
-      return faultError(this, faulted.cfg.insns, faulted.cfg.rows, site >> 3, site & 7, this.shared.fuel.value as bigint);
+    const site = compiled ? faultAt(compiled.faults, offset) : undefined;
+    if (compiled && site !== undefined) {
+      return faultError(this, compiled.cfg.insns, compiled.cfg.rows, site >> 3, site & 7, this.shared.fuel.value as bigint);
     }
-    const at = m ? this.locate(m[1], Number(m[2]), parseInt(m[3], 16)) : undefined;
-    if (at && /out of bounds/.test(err.message)) {
-      const row = at.compiled.cfg.rows[at.pc];
+    const pc = compiled ? pcAt(compiled.pcMap, offset) : undefined;
+    if (compiled && pc !== undefined && /out of bounds/.test(err.message)) {
+      const row = compiled.cfg.rows[pc];
       const format = row?.format ?? '';
       if (['ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind'].includes(format)) {
-        const size = sizeBytes(bpfSize(at.compiled.cfg.insns[at.pc].code));
+        const size = sizeBytes(bpfSize(compiled.cfg.insns[pc].code));
         const write = format === 'st' || format === 'stx' || format === 'atomic';
         const bytes = this.space.memory.buffer.byteLength;
-        return new RuntimeError(`invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} (outside the memory of ${bytes} bytes)`, { pc: at.pc, size, cause: err });
+        return new RuntimeError(`invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} (outside the memory of ${bytes} bytes)`, { pc, size, cause: err });
       }
     }
-    return new RuntimeError(`wasm trap: ${err.message}`, { pc: at?.pc, cause: err });
+    return new RuntimeError(`wasm trap: ${err.message}`, { pc, cause: err });
   }
 }
 

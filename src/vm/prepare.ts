@@ -18,7 +18,7 @@
  * enough for V8 to compile it into a jump table.
  */
 import {
-  BPF_ALU64, BPF_CMPXCHG, BPF_FETCH, BPF_REG_0, BPF_REG_10, InstructionError, bpfClass, jumpTarget, validateProgram,
+  BPF_ALU64, BPF_REG_10, InstructionError, bpfClass, jumpTarget, regsWritten, validateProgram,
   type Insn, type Opcode,
 } from '../isa/index.js';
 
@@ -57,21 +57,6 @@ export interface PreparedProgram {
   readonly probe?: Uint8Array;
 }
 
-/** The registers an instruction writes (besides memory), for the r10 check and the trace. */
-export function regsWritten(ins: Insn, row: Opcode): number[] {
-  switch (row.format) {
-    case 'alu_reg': case 'alu_imm': case 'neg': case 'endian': case 'lddw': case 'ldx':
-      return [ins.dst];
-    case 'atomic':
-      if (ins.imm === BPF_CMPXCHG) return [BPF_REG_0];
-      return ins.imm & BPF_FETCH ? [ins.src] : [];
-    case 'call_helper': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
-      return [BPF_REG_0];
-    default:
-      return [];
-  }
-}
-
 /** Validate and predecode. Throws InstructionError naming the slot for anything the interpreter cannot run. */
 export function prepareProgram(insns: readonly Insn[], checked: boolean, probeLoads?: readonly number[]): PreparedProgram {
   const rows = validateProgram(insns);
@@ -88,7 +73,7 @@ export function prepareProgram(insns: readonly Insn[], checked: boolean, probeLo
     }
     const to = jumpTarget(row, ins, i);
     let op = variantCode(row) ?? ins.code;
-    if (checked && regsWritten(ins, row).includes(BPF_REG_10)) op = DISPATCH.writesR10;
+    if (checked && (regsWritten(ins, row) & (1 << BPF_REG_10)) !== 0) op = DISPATCH.writesR10;
     word[i] = op | (ins.dst << 9) | (ins.src << 17);
     imm[i] = ins.imm;
     if (to !== undefined) aux[i] = to;

@@ -8,9 +8,9 @@
  */
 import { formatInsn } from '../asm/index.js';
 import { u64FromHalves, u64Hex } from '../internal/bytes.js';
+import { regsWritten } from '../isa/index.js';
 import type { HelperTable } from '../helpers/index.js';
 import type { Machine } from './machine.js';
-import { regsWritten } from './prepare.js';
 
 /** BPF_LOG_ALIGNMENT and BPF_LOG_MIN_ALIGNMENT of the verifier log. */
 const LOG_ALIGNMENT = 40;
@@ -39,8 +39,9 @@ export function traceRun(m: Machine, limit: number, sink: (line: string) => void
       throw e;
     }
     const written = regsWritten(prog.insns[i], prog.rows[i]!);
-    if (written.length === 0) sink(line);
-    else sink(alignState(line) + written.map((r) => ` r${r}=${u64Hex(u64FromHalves(m.R[2 * r], m.R[2 * r + 1]))}`).join(''));
+    let regs = '';
+    for (let r = 0; r <= 10; r++) if ((written & (1 << r)) !== 0) regs += ` r${r}=${u64Hex(u64FromHalves(m.R[2 * r], m.R[2 * r + 1]))}`;
+    sink(regs === '' ? line : alignState(line) + regs);
     if (exited) return true;
   }
 }
