@@ -872,13 +872,13 @@ class FunctionLowering implements BlockLowering {
     }
   }
 
-  exit(block: number, nesting: number): void {
+  exit(block: number, nesting: number, last: boolean): void {
     const pc = this.cfg.blockLast[block];
     this.mark(pc);
     if (this.inlined) {
       // An inlined callee's exit ends the callee: out of the block around its code, leaving pending what the caller expects.
       this.settle(this.pending, this.inlineExit);
-      if (this.inlineBlock) {
+      if (this.inlineBlock && !(last && nesting === 0)) {
         this.w.byte(Op.br);
         this.w.u32(nesting);
       }
@@ -1402,6 +1402,12 @@ class FunctionLowering implements BlockLowering {
     this.genericHelper(pc, id);
   }
 
+  /** @internal For IntrinsicSite: push the pc of the call and the program's self (a fallback import's last arguments). */
+  siteArgs(pc: number): void {
+    this.i32c(pc);
+    this.w.byte(Op.globalGet); this.w.u32(this.m.self);
+  }
+
   siteSyncOut(): void {
     this.syncOut();
   }
@@ -1414,8 +1420,8 @@ class FunctionLowering implements BlockLowering {
     this.takePendingTail(pc);
   }
 
-  siteConst(pc: number, r: number): bigint | undefined {
-    return loadedConstant(this.cfg, pc, r);
+  siteAddress(pc: number, r: number): number | undefined {
+    return loadedAddress(this.cfg, pc, r);
   }
 
   /** The helper through its import: r0 from r1–r5, the shared state synchronised around it. */
@@ -1670,19 +1676,21 @@ class IntrinsicSite implements IntrinsicEmitter {
   temp32(k: 0 | 1): number { return this.l.temp32(k); }
   callImport(name: string): void { this.l.callImport(name); }
   generic(): void { this.l.siteGeneric(this.pc, this.id); }
+  site(): void { this.l.siteArgs(this.pc); }
   takePendingTail(): void { this.l.siteTail(this.pc); }
   syncOut(): void { this.l.siteSyncOut(); }
   syncIn(): void { this.l.siteSyncIn(this.pc); }
-  constReg(r: number): bigint | undefined { return this.l.siteConst(this.pc, r); }
+  constAddress(r: number): number | undefined { return this.l.siteAddress(this.pc, r); }
 }
 
 /**
  * The value an lddw put in register `r` earlier in the block of `pc`, when
- * nothing between wrote `r` (a map's address, typically), else undefined.
+ * nothing between wrote `r` and it is below 4 GiB (a map's address,
+ * typically), else undefined.
  */
-function loadedConstant(cfg: ProgramCfg, pc: number, r: number): bigint | undefined {
+function loadedAddress(cfg: ProgramCfg, pc: number, r: number): number | undefined {
   const i = loadedAt(cfg, pc, r, cfg.blockStart[cfg.blockOf[pc]]);
-  return i < 0 ? undefined : BigInt.asUintN(64, (BigInt(cfg.insns[i + 1].imm) << 32n) | BigInt(cfg.insns[i].imm >>> 0));
+  return i < 0 || cfg.insns[i + 1].imm !== 0 ? undefined : cfg.insns[i].imm >>> 0;
 }
 
 /** The pc of the lddw whose value register `r` holds at `pc`, at `from` or after in the block of `pc`, nothing between writing `r`; else -1. */

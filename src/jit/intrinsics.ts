@@ -40,8 +40,8 @@ import {
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import type { AddressSpace } from '../memory/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
-import { wasmFunction } from './host-code.js';
-import { mapCode } from './map-code.js';
+import { fallbackFunction, wasmFunction, type FallbackShape, type HostFn } from './host-code.js';
+import { mapCode, type MapCode } from './map-code.js';
 import type { LoopCode } from './loop-code.js';
 import { tailCodeOf } from './tail-code.js';
 import { Op, ValType } from './wasm/opcodes.js';
@@ -61,8 +61,8 @@ export interface IntrinsicImport {
   readonly name: string;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
-  /** The wasm function the import binds to (a funcref table holds it), for one runtime and program. */
-  value(ctx: HelperContext, program: IntrinsicProgram): (...args: never[]) => unknown;
+  /** The wasm function the import binds to (a funcref table holds it), for one runtime and program; `host`: the Jit's (host-code.ts). */
+  value(ctx: HelperContext, program: IntrinsicProgram, host: HostFn): (...args: never[]) => unknown;
   /** Whether `value` depends on the program: a module with this import holds one program (Jit.loadAll). */
   readonly perProgram?: boolean;
 }
@@ -80,14 +80,16 @@ export interface IntrinsicEmitter {
   callImport(name: string): void;
   /** The generic helper call through the host import, which sets r0. */
   generic(): void;
+  /** Push what a fallback import (host-code.ts, fallbackFunction) takes after the registers: the call's pc and the program's self. */
+  site(): void;
   /** Enter the program a tail call made pending (tail-code.ts), as after a helper call. */
   takePendingTail(): void;
   /** What the generic call does around its import: publish the budget, frame and r0, r6–r9 (a callback starts from them) … */
   syncOut(): void;
   /** … and take the budget back (and a pending tail call). */
   syncIn(): void;
-  /** The constant an lddw put in register r before the call, in its block, or undefined. */
-  constReg(r: number): bigint | undefined;
+  /** The address (below 4 GiB) an lddw put in register r before the call, in its block, or undefined. */
+  constAddress(r: number): number | undefined;
 }
 
 /**
@@ -115,11 +117,11 @@ export interface JitIntrinsic {
 }
 
 /** A helper without arguments whose value comes from one host call. */
-function hostValue(id: number, fn: HelperFn, name: string, result: ValType, value: IntrinsicImport['value']): JitIntrinsic {
+function hostValue(id: number, fn: HelperFn, name: string, result: ValType, value: (ctx: HelperContext) => () => unknown): JitIntrinsic {
   return {
     id,
     matches: (def) => def.fn === fn,
-    imports: [{ name, params: [], results: [result], value: (ctx, program) => wasmFunction(value(ctx, program), [], [result]) }],
+    imports: [{ name, params: [], results: [result], value: (ctx) => wasmFunction(value(ctx), [], [result]) }],
     emit(e) {
       e.callImport(name);
       if (result === ValType.i32) e.w.byte(Op.i64ExtendI32U);
@@ -181,16 +183,23 @@ function ifType(w: ByteWriter, t: number, type: number): void {
   w.byte2(Op.if, ValType.void);
 }
 
-/** r0 from an i64 import result, the generic helper when it is -1 (the fast path's "fall back"). */
-function setR0OrFallBack(e: IntrinsicEmitter): void {
-  const { w } = e;
+/**
+ * An import of a map-code.ts fast path `fast` with helper `id` as its fallback (fallbackFunction):
+ * fn(r1..rn, pc, self) → r0.
+ */
+function withFallback(name: string, id: number, shape: FallbackShape, fast: (code: MapCode) => (...args: never[]) => unknown): IntrinsicImport {
+  return {
+    name, params: [...shape.regs.map(() => ValType.i64), ValType.i32, ValType.externref], results: [ValType.i64],
+    value: (ctx, _program, host) => fallbackFunction(fast(code(ctx)), host, id, shape),
+  };
+}
+
+/** r0 = import `name` (withFallback) of r1..rn at this call. */
+function callWithFallback(e: IntrinsicEmitter, name: string, n: number): void {
+  for (let r = 1; r <= n; r++) e.getReg(r);
+  e.site();
+  e.callImport(name);
   e.setReg(0);
-  e.getReg(0);
-  w.byte2(Op.i64Const, 0x7f);
-  w.byte(Op.i64Eq);
-  w.byte2(Op.if, ValType.void);
-  e.generic();
-  w.byte(Op.end);
 }
 
 /** The map fast paths of this runtime's memory (map-code.ts). */
@@ -205,13 +214,11 @@ export interface MapDescriptor {
 }
 
 /** The descriptors of a runtime's memory, by address (undefined: no descriptor there). */
-export type Descriptors = (addr: bigint) => MapDescriptor | undefined;
+export type Descriptors = (addr: number) => MapDescriptor | undefined;
 
-/** The descriptor at `addr` of `space` as it stands, if one is there (whole, with its magic). */
-export function descriptorAt(space: AddressSpace, addr: bigint): MapDescriptor | undefined {
-  const view = space.view;
-  if (addr < 1n || addr + BigInt(DESC_END) > BigInt(view.byteLength)) return undefined;
-  const at = Number(addr);
+/** The descriptor at `at` (a 32-bit address) of the memory `view` as it stands, if one is there (whole, with its magic). */
+export function descriptorAt(view: DataView, at: number): MapDescriptor | undefined {
+  if (at < 1 || at + DESC_END > view.byteLength) return undefined;
   if (view.getUint32(at + DESC.magic, true) !== DESC_MAGIC) return undefined;
   return {
     type: view.getUint32(at + DESC.type, true), maxEntries: view.getUint32(at + DESC.maxEntries, true),
@@ -220,20 +227,16 @@ export function descriptorAt(space: AddressSpace, addr: bigint): MapDescriptor |
 }
 
 /**
- * Local `m` = the map pointer in register `r`. When the register holds an
- * address lddw loaded where the runtime has a descriptor at compile time,
- * that descriptor (the code is specialised for it: the Jit keys its cache
- * by it too); else undefined, with local `t` set at run time (mapType).
+ * The map register `r` points to, when it holds an address lddw loaded
+ * where the runtime has a descriptor at compile time: that descriptor (the
+ * code is specialised for it: the Jit keys its cache by it too). Else
+ * undefined, with local `m` = the pointer and `t` = the map's type set at
+ * run time (mapType).
  */
 function mapOf(e: IntrinsicEmitter, known: Descriptors | undefined, m: number, t: number, r: number): MapDescriptor | undefined {
-  const addr = known && e.constReg(r);
+  const addr = known && e.constAddress(r);
   const desc = addr === undefined ? undefined : known!(addr);
-  if (!desc) {
-    mapType(e, m, t, r);
-    return undefined;
-  }
-  e.w.byte(Op.i32Const); e.w.s32(Number(addr) | 0);
-  e.w.byte2(Op.localSet, m);
+  if (!desc) mapType(e, m, t, r);
   return desc;
 }
 
@@ -269,14 +272,8 @@ function arrayLookup(e: IntrinsicEmitter, m: number, k: number, desc: MapDescrip
   e.setReg(0);
 }
 
-/** r0 = the map-code.ts lookup `name` of the key at r2 in the map in local `m`, or the helper's. */
-function walkLookup(e: IntrinsicEmitter, m: number, name: string): void {
-  e.w.byte2(Op.localGet, m);
-  e.getReg(2);
-  e.w.byte(Op.i32WrapI64);
-  e.callImport(name);
-  setR0OrFallBack(e);
-}
+/** A lookup's registers: the map and the key, 32-bit addresses. */
+const LOOKUP: FallbackShape = { regs: [ValType.i32, ValType.i32], consts: [], answer: 'value' };
 
 /**
  * bpf_map_lookup_elem(map, key). On a BPF_MAP_TYPE_ARRAY: storage + index
@@ -292,8 +289,8 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
     matches: (def) => def.name === 'bpf_map_lookup_elem',
     knowsMaps: known !== undefined,
     imports: [
-      { name: 'map_hash_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).hashLookup },
-      { name: 'map_lpm_lookup', params: [ValType.i32, ValType.i32], results: [ValType.i64], value: (ctx) => code(ctx).lpmLookup },
+      withFallback('map_hash_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.hashLookup),
+      withFallback('map_lpm_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.lpmLookup),
     ],
     emit(e) {
       const { w } = e;
@@ -301,8 +298,8 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
       const desc = mapOf(e, known, m, k, 1);
       if (desc) {
         if (desc.type === BPF_MAP_TYPE.ARRAY) arrayLookup(e, m, k, desc);
-        else if (desc.type === BPF_MAP_TYPE.HASH) walkLookup(e, m, 'map_hash_lookup');
-        else if (desc.type === BPF_MAP_TYPE.LPM_TRIE) walkLookup(e, m, 'map_lpm_lookup');
+        else if (desc.type === BPF_MAP_TYPE.HASH) callWithFallback(e, 'map_hash_lookup', 2);
+        else if (desc.type === BPF_MAP_TYPE.LPM_TRIE) callWithFallback(e, 'map_lpm_lookup', 2);
         else e.generic();
         return;
       }
@@ -310,10 +307,10 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
       arrayLookup(e, m, k, undefined);
       w.byte(Op.else);
       ifType(w, k, BPF_MAP_TYPE.HASH);
-      walkLookup(e, m, 'map_hash_lookup');
+      callWithFallback(e, 'map_hash_lookup', 2);
       w.byte(Op.else);
       ifType(w, k, BPF_MAP_TYPE.LPM_TRIE);
-      walkLookup(e, m, 'map_lpm_lookup');
+      callWithFallback(e, 'map_lpm_lookup', 2);
       w.byte(Op.else);
       e.generic();
       w.byte(Op.end);
@@ -323,30 +320,26 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
   };
 }
 
+/** A reserve's registers: the ring's address, the size and the flags. */
+const RESERVE: FallbackShape = { regs: [ValType.i32, ValType.i64, ValType.i64], consts: [], answer: 'value' };
+
 /** bpf_ringbuf_reserve(ringbuf, size, flags) on a BPF_MAP_TYPE_RINGBUF: map-code.ts. */
 function ringbufReserve(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_ringbuf_reserve,
     matches: (def) => def.name === 'bpf_ringbuf_reserve',
     knowsMaps: known !== undefined,
-    imports: [{ name: 'ringbuf_reserve', params: [ValType.i32, ValType.i64, ValType.i64], results: [ValType.i64], value: (ctx) => code(ctx).ringbufReserve }],
+    imports: [withFallback('ringbuf_reserve', BPF_FUNC_ringbuf_reserve, RESERVE, (c) => c.ringbufReserve)],
     emit(e) {
       const { w } = e;
       const m = e.temp32(0), t = e.temp32(1);
       const desc = mapOf(e, known, m, t, 1);
-      const fast = () => {
-        w.byte2(Op.localGet, m);
-        e.getReg(2);
-        e.getReg(3);
-        e.callImport('ringbuf_reserve');
-        setR0OrFallBack(e);
-      };
       if (desc) {
-        if (desc.type === BPF_MAP_TYPE.RINGBUF) fast(); else e.generic();
+        if (desc.type === BPF_MAP_TYPE.RINGBUF) callWithFallback(e, 'ringbuf_reserve', 3); else e.generic();
         return;
       }
       ifType(w, t, BPF_MAP_TYPE.RINGBUF);
-      fast();
+      callWithFallback(e, 'ringbuf_reserve', 3);
       w.byte(Op.else);
       e.generic();
       w.byte(Op.end);
@@ -356,22 +349,13 @@ function ringbufReserve(known?: Descriptors): JitIntrinsic {
 
 /** bpf_ringbuf_submit / bpf_ringbuf_discard(sample, flags): map-code.ts, r0 = 0. */
 function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic {
+  const imp = discard ? 'ringbuf_discard' : 'ringbuf_submit';
   return {
     id,
     matches: (def) => def.name === name,
-    imports: [{ name: 'ringbuf_commit', params: [ValType.i64, ValType.i64, ValType.i32], results: [ValType.i32], value: (ctx) => code(ctx).ringbufCommit }],
+    imports: [withFallback(imp, id, { regs: [ValType.i64, ValType.i64], consts: [discard ? 1 : 0], answer: 'status' }, (c) => c.ringbufCommit)],
     emit(e) {
-      const { w } = e;
-      e.getReg(1);
-      e.getReg(2);
-      w.byte2(Op.i32Const, discard ? 1 : 0);
-      e.callImport('ringbuf_commit');
-      w.byte2(Op.if, ValType.void);
-      e.generic();
-      w.byte(Op.else);
-      w.byte2(Op.i64Const, 0);
-      e.setReg(0);
-      w.byte(Op.end);
+      callWithFallback(e, imp, 2);
     },
   };
 }
@@ -393,7 +377,8 @@ function tailCall(known?: Descriptors): JitIntrinsic {
       const m = e.temp32(0), t = e.temp32(1);
       const desc = mapOf(e, known, m, t, 2);
       const fast = () => {
-        w.byte2(Op.localGet, m);
+        e.getReg(2);
+        w.byte(Op.i32WrapI64);
         e.getReg(3);
         w.byte(Op.i32WrapI64);
         e.callImport('tail_call');
@@ -488,7 +473,7 @@ export function intrinsicFor(helpers: HelperTable, id: number, space?: AddressSp
   let list = INTRINSICS;
   if (space) {
     let known = bySpace.get(space);
-    if (!known) bySpace.set(space, (known = intrinsics((addr) => descriptorAt(space, addr))));
+    if (!known) bySpace.set(space, (known = intrinsics((addr) => descriptorAt(space.view, addr))));
     list = known;
   }
   for (let k = 0; k < list.length; k++) if (list[k].id === id && list[k].matches(def)) return list[k];

@@ -345,7 +345,7 @@ export class Jit {
       for (const imp of intrinsic.imports) {
         let value = imp.perProgram ? undefined : this.importValues.get(imp);
         if (!value) {
-          value = imp.value(this.context, code) as () => void;
+          value = imp.value(this.context, code, this.hostFn) as () => void;
           if (!imp.perProgram) this.importValues.set(imp, value);
         }
         table.set(k++, value);
@@ -548,13 +548,17 @@ export class Jit {
   /** The descriptors at the addresses the program's lddw load (among `marks`, checkProgram's), as the map intrinsics may specialise on them. */
   private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[]): string {
     let out = '';
+    const view = this.space.view;
+    /** Each address once (the key holds the instructions: a program loads a map's address at each of its uses). */
+    const seen: number[] = [];
     for (let k = 0; k < marks.length; k++) {
       const pc = marks[k];
       if (rows[pc]!.format !== 'lddw') continue;
-      // No descriptor is at 0 or at 4 GiB and above (beyond any memory): no BigInt made for those.
+      // No descriptor is at 0 or at 4 GiB and above (beyond any memory).
       const addr = insns[pc].imm >>> 0;
-      if (insns[pc + 1].imm !== 0 || addr === 0) continue;
-      const desc = descriptorAt(this.space, BigInt(addr));
+      if (insns[pc + 1].imm !== 0 || addr === 0 || seen.includes(addr)) continue;
+      seen.push(addr);
+      const desc = descriptorAt(view, addr);
       if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
     }
     return out;

@@ -53,8 +53,11 @@ export interface BlockLowering {
   settle(from: number, to: number): void;
   /** The i32 condition of block b's conditional terminator: nonzero when the jump is taken. */
   condition(block: number): void;
-  /** Block b's exit instruction, inside `nesting` constructs of the function's code (a br that far leaves it). */
-  exit(block: number, nesting: number): void;
+  /**
+   * Block b's exit instruction, inside `nesting` constructs of the function's code (a br that far leaves
+   * it); `last`: no code follows it in the function (an inlined callee's exit then falls out of it).
+   */
+  exit(block: number, nesting: number, last: boolean): void;
   /** The budget check of a backward jump at `pc` in the dispatch loop (nothing pending). */
   budgetCheck(pc: number): void;
   /** An i32 local for the dispatch loop's label. */
@@ -378,6 +381,9 @@ class Structurer {
     const depth = this.labelFor(x, t);
     if (depth >= 0) {
       this.out.settle(this.pendOut[x], this.pendIn[t]);
+      // Out of t's block just before its end (the next task ends it, and t's code follows): falls through.
+      const next = this.top - 3;
+      if (depth === 0 && this.tasks[next] === Task.endBlock && this.tasks[next + 1] === t) return;
       this.w.byte(Op.br);
       this.w.u32(depth);
     } else {
@@ -437,7 +443,7 @@ export function emitStructured(g: FunctionGraph, cfg: ProgramCfg, out: BlockLowe
         out.body(block, g.loopHeader[a] === 1, pendIn[a]);
         switch (cfg.term[block]) {
           case Term.exit:
-            out.exit(block, st.depth);
+            out.exit(block, st.depth, st.top === 0);
             break;
           case Term.fall: case Term.jump:
             st.branch(a, g.succ[2 * a]);
@@ -593,7 +599,7 @@ export function emitDispatch(g: FunctionGraph, cfg: ProgramCfg, out: BlockLoweri
     switch (cfg.term[block]) {
       case Term.exit:
         // Inside the blocks of slots k+1 … n-1 and the loop.
-        out.exit(block, n - k);
+        out.exit(block, n - k, false);
         break;
       case Term.fall: case Term.jump:
         jump(k, g.succ[2 * v], pc);

@@ -79,7 +79,6 @@
       i64.const 1
       i64.sub
       local.set $fuel
-      br 0 (;@1;)
     end
     ;; 8: (95) exit
     local.get $fuel

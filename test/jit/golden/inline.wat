@@ -110,10 +110,8 @@
         i64.const 2
         i64.sub
         local.set $fuel
-        br 0 (;@2;)
       end
       ;; 19: (95) exit
-      br 0 (;@1;)
     end
     ;; 8: (0f) r0 += r6
     local.get $r0
