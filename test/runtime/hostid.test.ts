@@ -11,7 +11,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import { assemble } from '../../src/asm/index.js';
@@ -298,19 +298,18 @@ test('an skb without a socket, or with one that is not full: no cookie, overflow
 
 // ---- the kernel as the oracle ------------------------------------------------------------------------------
 
-/** The cgroup v2 path of this process as cgroup ids (inode numbers of its directories), root first; undefined without cgroup v2. */
-function hostCgroup(): bigint[] | undefined {
+/** The cgroup v2 hierarchy's mount point and this process's cgroup in it; undefined without cgroup v2. */
+function cgroupV2(): { mount: string; path: string[] } | undefined {
   const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
   const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[f.indexOf('-') + 1] === 'cgroup2');
-  if (!line || !mount) return undefined;
-  const parts = line.slice(3).split('/').filter(Boolean);
-  return [0, ...parts.map((_, i) => i + 1)].map((n) => statSync(join(mount[4], ...parts.slice(0, n)), { bigint: true }).ino);
+  return line && mount ? { mount: mount[4], path: line.slice(3).split('/').filter(Boolean) } : undefined;
 }
 
-/** The host model of this process: its cgroup, its pid namespace, whether it is in the initial network namespace. */
-function thisProcess(): Omit<HelperHost, 'clock'> | undefined {
-  const cgroup = hostCgroup();
-  if (!cgroup) return undefined;
+/** The host model of this process: its cgroup path as ids (the inode numbers of its directories, root first), its pid namespace, its network namespace. */
+function thisProcess(): Omit<HelperHost, 'clock'> & { cgroup: bigint[] } | undefined {
+  const v2 = cgroupV2();
+  if (!v2) return undefined;
+  const cgroup = [0, ...v2.path.map((_, i) => i + 1)].map((n) => statSync(join(v2.mount, ...v2.path.slice(0, n)), { bigint: true }).ino);
   const ns = statSync('/proc/self/ns/pid', { bigint: true });
   // PROC_NET_INIT_INO: the initial network namespace; anywhere else its cookie is another one.
   const initNet = readlinkSync('/proc/self/ns/net') === 'net:[4026531833]';
@@ -320,30 +319,40 @@ function thisProcess(): Omit<HelperHost, 'clock'> | undefined {
   };
 }
 
-test('kernel: the task, its cgroup ancestors, the test run socket\'s cgroup, uid, cookie and namespaces as the kernel reports them for this process', (t) => {
+/** The snippets for every ancestor level from 0 to one past the cgroup's own `level`, and -1, five to a program. */
+function ancestorSnippets(level: number, snippet: (level: number) => string): string[][] {
+  const all = [...Array.from({ length: level + 2 }, (_, l) => l), -1].map(snippet);
+  return Array.from({ length: Math.ceil(all.length / 5) }, (_, i) => all.slice(5 * i, 5 * i + 5));
+}
+
+const SKB_SK = TC_CTX.fields.find((f) => f.name === 'sk')!.offset;
+
+/** A cgroup_skb program: like `program`, with r7 = bpf_sk_fullsock(skb->sk) for the snippets (cb untouched without one); it returns 1. */
+const skProgram = (...snippets: string[]): string => [
+  'r6 = r1', `r7 = *(u64 *)(r6 + ${SKB_SK})`, 'if r7 == 0 goto out', 'r1 = r7', 'call bpf_sk_fullsock', 'if r0 == 0 goto out', 'r7 = r0',
+  ...snippets.flatMap((s, i) => [s, `*(u32 *)(r6 + ${CB + 4 * i}) = r0`]),
+  'out:', 'r0 = 1', 'exit',
+].join('\n');
+
+/** Every comparison of the host-identity helpers between the kernel and our engines, for this process as it is now. */
+function compareWithKernel(t: TestContext): void {
   const host = thisProcess();
   if (!host) {
     t.skip('no cgroup v2 hierarchy on this machine');
     return;
   }
-  const cgroup = host.cgroup as bigint[];
+  const { cgroup } = host;
   const ns = host.pidNamespace!;
   const level = cgroup.length - 1;
   const programs = [
     program(
       call('bpf_get_current_cgroup_id'),
       `${call('bpf_get_current_cgroup_id')}\nr0 >>= 32`,
-      call('bpf_get_current_ancestor_cgroup_id', '0'),
-      call('bpf_get_current_ancestor_cgroup_id', String(level)),
-      call('bpf_get_current_ancestor_cgroup_id', String(level + 1)),
-    ),
-    program(
       call('bpf_skb_cgroup_id'),
-      call('bpf_skb_ancestor_cgroup_id', 'r6', '0'),
-      call('bpf_skb_ancestor_cgroup_id', 'r6', String(level)),
-      call('bpf_skb_ancestor_cgroup_id', 'r6', String(level + 1)),
-      call('bpf_get_current_ancestor_cgroup_id', '-1'),
+      `${call('bpf_skb_cgroup_id')}\nr0 >>= 32`,
     ),
+    ...ancestorSnippets(level, (l) => call('bpf_get_current_ancestor_cgroup_id', String(l))).map((s) => program(...s)),
+    ...ancestorSnippets(level, (l) => call('bpf_skb_ancestor_cgroup_id', 'r6', String(l))).map((s) => program(...s)),
     program(
       call('bpf_get_socket_uid'),
       // The socket's cookie: not 0, the same on a second call.
@@ -356,30 +365,61 @@ test('kernel: the task, its cgroup ancestors, the test run socket\'s cgroup, uid
     program(...nsPidTgid(BigInt(ns.dev!), BigInt(ns.ino!) + 1n)),
     program(...nsPidTgid(BigInt(ns.dev!), BigInt(ns.ino!), 4)),
   ];
+  const first = cbOut('kernel', programs[0], {}, t);
+  if (!first) return;
+  assert.deepEqual(first.slice(0, 4).map((v) => v >>> 0), [cgroup[level], cgroup[level], cgroup[level], cgroup[level]].map((id, i) => Number(i % 2 ? id >> 32n : id & 0xffffffffn)),
+    "the kernel: the task's cgroup id is its directory's inode, and the test run's socket is in it");
   for (const text of programs) {
-    const kernel = cbOut('kernel', text, {}, t);
-    if (!kernel) return;
+    const kernel = cbOut('kernel', text, {}, t)!;
     for (const engine of ENGINES) assert.deepEqual(cbOut(engine, text, { host }), kernel, `${engine} on\n${text}`);
   }
   // cgroup_skb: the socket pointer variants on skb->sk, the test run's socket, through bpf_sk_fullsock.
-  const sk = TC_CTX.fields.find((f) => f.name === 'sk')!.offset;
-  const skText = `
-    r6 = r1
-    r1 = *(u64 *)(r6 + ${sk})
-    if r1 == 0 goto out
-    call bpf_sk_fullsock
-    if r0 == 0 goto out
-    r7 = r0
-    ${[['bpf_sk_cgroup_id'], ['bpf_sk_ancestor_cgroup_id', 0], ['bpf_sk_ancestor_cgroup_id', level], ['bpf_sk_ancestor_cgroup_id', level + 1], ['bpf_sk_ancestor_cgroup_id', -1]]
-    .map(([helper, l], i) => `r1 = r7\nr2 = ${l ?? 0}\ncall ${helper}\n*(u32 *)(r6 + ${CB + 4 * i}) = r0`).join('\n')}
-  out:
-    r0 = 1
-    exit`;
-  const kernel = cbOut('kernel', skText, { type: 'cgroup_skb', retval: 1 }, t)!;
-  assert.equal(kernel[0], Number(cgroup[level] & 0xffffffffn), 'the kernel: the socket is in this process\'s cgroup');
-  for (const engine of ENGINES) assert.deepEqual(cbOut(engine, skText, { type: 'cgroup_skb', retval: 1, host }), kernel, engine);
+  const skPrograms = [
+    skProgram('r1 = r7\ncall bpf_sk_cgroup_id', 'r1 = r7\ncall bpf_sk_cgroup_id\nr0 >>= 32'),
+    ...ancestorSnippets(level, (l) => `r1 = r7\nr2 = ${l}\ncall bpf_sk_ancestor_cgroup_id`).map((s) => skProgram(...s)),
+  ];
+  for (const text of skPrograms) {
+    const kernel = cbOut('kernel', text, { type: 'cgroup_skb', retval: 1 }, t)!;
+    for (const engine of ENGINES) assert.deepEqual(cbOut(engine, text, { type: 'cgroup_skb', retval: 1, host }), kernel, `${engine} on\n${text}`);
+  }
   // The initial network namespace's cookie: Linux 6.18 numbers namespaces of every kind from one counter.
   if (/^6\.18\./.test(release()) && !host.netnsCookie) {
-    assert.deepEqual(cbOut('kernel', program(call('bpf_get_netns_cookie', '0')), {}, t)?.[0], Number(INIT_NET_COOKIE));
+    assert.equal(cbOut('kernel', program(call('bpf_get_netns_cookie', '0')), {}, t)![0], Number(INIT_NET_COOKIE));
+  }
+}
+
+test("kernel: the task's cgroup and its ancestors, the test run socket's cgroup, uid, cookie and namespaces as the kernel reports them for this process", (t) => {
+  compareWithKernel(t);
+});
+
+test('kernel: the same two cgroups deeper: this process moved into a cgroup of its own and back', (t) => {
+  const v2 = cgroupV2();
+  if (!v2 || !kernelOrSkip(t)) {
+    if (!v2) t.skip('no cgroup v2 hierarchy on this machine');
+    return;
+  }
+  const here = join(v2.mount, ...v2.path);
+  const outer = join(here, `ebpf-hostid-${process.pid}`);
+  const inner = join(outer, 'inner');
+  try {
+    mkdirSync(inner, { recursive: true });
+    writeFileSync(join(inner, 'cgroup.procs'), String(process.pid));
+  } catch (err) {
+    rmdirIfThere(inner);
+    rmdirIfThere(outer);
+    t.skip(`cannot make a cgroup here: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    assert.equal(thisProcess()!.cgroup.length, v2.path.length + 3, 'two levels deeper');
+    compareWithKernel(t);
+  } finally {
+    writeFileSync(join(here, 'cgroup.procs'), String(process.pid));
+    rmdirIfThere(inner);
+    rmdirIfThere(outer);
   }
 });
+
+function rmdirIfThere(dir: string): void {
+  if (existsSync(dir)) rmdirSync(dir);
+}
