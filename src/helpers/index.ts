@@ -27,6 +27,7 @@ export * from './timer.js';
 export * from './sock.js';
 export * from './host-id.js';
 export * from './sock-id.js';
+export * from './cgroup-array.js';
 
 import { formatHelpers } from './format.js';
 import { hostIdHelpers } from './host-id.js';

@@ -26,7 +26,7 @@ export const OVERFLOWUID = 65534;
 const SKB_SK = TC_CTX.fields.find((f) => f.name === 'sk')!.offset;
 
 /** The running skb's socket (skb->sk, from the __sk_buff the program reads), or undefined. */
-function skbSock(table: SocketTable, packets: PacketRuns, ctx: HelperContext, skb: bigint, helper: string): Sock | undefined {
+export function skbSock(table: SocketTable, packets: PacketRuns, ctx: HelperContext, skb: bigint, helper: string): Sock | undefined {
   const f = frameOf(packets, skb, 'skb', helper);
   const sk = view(ctx).getBigUint64(f.ctx + SKB_SK, true);
   if (sk === 0n) return undefined;
@@ -46,7 +46,7 @@ function sockArg(table: SocketTable, helper: string, sk: bigint): Sock {
 const isSkb = (packets: PacketRuns, r1: bigint): boolean => packets.current?.kind === 'skb' && BigInt(packets.current.ctx) === r1;
 
 /** The ids of the cgroup `sk` was made in, from the root down. */
-const cgroupOf = (ctx: HelperContext, sk: Sock): readonly bigint[] => sk.spec.cgroup?.map(BigInt) ?? ctx.cgroup;
+export const cgroupOf = (ctx: HelperContext, sk: Sock): readonly bigint[] => sk.spec.cgroup?.map(BigInt) ?? ctx.cgroup;
 
 /**
  * bpf_get_socket_cookie, bpf_get_socket_uid, bpf_get_netns_cookie,

@@ -11,24 +11,27 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import { assemble } from '../../src/asm/index.js';
-import type { CollectionSpec } from '../../src/elf/index.js';
+import type { CollectionSpec, MapSpec } from '../../src/elf/index.js';
 import {
   BPF_FUNC_get_current_ancestor_cgroup_id, BPF_FUNC_get_current_cgroup_id, BPF_FUNC_get_netns_cookie, BPF_FUNC_get_ns_current_pid_tgid,
   BPF_FUNC_get_socket_cookie, BPF_FUNC_get_socket_uid, BPF_FUNC_sk_ancestor_cgroup_id, BPF_FUNC_sk_cgroup_id, BPF_FUNC_skb_ancestor_cgroup_id,
   BPF_FUNC_skb_cgroup_id, HostOptionError, INIT_NET_COOKIE, NSFS_DEV, OVERFLOWUID, PROC_PID_INIT_INO, RuntimeError, SocketSpecError,
-  SocketTable, contextHelpers, createHelperTable, parseSocketSpec, socketHelpers, type HelperHost, type SocketSpec,
+  SocketTable, cgroupArrayHelpers, contextHelpers, createHelperTable, parseSocketSpec, socketHelpers, type HelperHost, type SocketSpec,
 } from '../../src/helpers/index.js';
 import { PacketRuns } from '../../src/helpers/packet.js';
 import { AddressSpace } from '../../src/memory/index.js';
-import { BPF_PROG_TYPE, TC_CTX, helperIdByName } from '../../src/platform/index.js';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE, TC_CTX, helperIdByName } from '../../src/platform/index.js';
+import { BPF_PSEUDO_MAP_IDX } from '../../src/isa/index.js';
+import { MapError, MapRegistry } from '../../src/maps/index.js';
 import { Vm } from '../../src/vm/index.js';
 import { Runtime, loadCollection, type EngineKind } from '../../src/runtime/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { ipv4Frame, tupleStores } from '../helpers/sock-util.js';
+import { u32le } from './packets.js';
 
 const ENGINES = ['interp', 'jit'] as const;
 const FRAME = ipv4Frame('10.1.0.1', '10.2.0.2');
@@ -38,11 +41,26 @@ const EINVAL = -22;
 type ProgType = 'sched_cls' | 'socket_filter' | 'cgroup_skb';
 const PROG_TYPES = { sched_cls: [BPF_PROG_TYPE.SCHED_CLS, 'tc'], socket_filter: [BPF_PROG_TYPE.SOCKET_FILTER, 'socket'], cgroup_skb: [BPF_PROG_TYPE.CGROUP_SKB, 'cgroup_skb/ingress'] } as const;
 
-/** A one-program collection of `type` from kernel-syntax assembly (a cgroup_skb program attaches at ingress, expected_attach_type 0). */
+/** What `r2 = CGROUPS ll` loads in a program: the collection's cgroup array. */
+const CGROUPS = 0x7ead_0001;
+
+/** The cgroup array a spec has when its program names CGROUPS: `maxEntries` u32 slots. */
+const cgroupArraySpec = (maxEntries: number): MapSpec => ({
+  name: 'cgroups', origin: 'btf', section: '.maps', type: BPF_MAP_TYPE.CGROUP_ARRAY, keySize: 4, valueSize: 4, maxEntries, flags: 0,
+  numaNode: 0, mapExtra: 0, pinning: 0, btfKeyTypeId: 0, btfValueTypeId: 0, initSlots: [], frozen: false,
+});
+
+/**
+ * A one-program collection of `type` from kernel-syntax assembly (a
+ * cgroup_skb program attaches at ingress, expected_attach_type 0); a
+ * `CGROUPS ll` constant becomes a reference to a cgroup array of 4 slots.
+ */
 function spec(type: ProgType, text: string): CollectionSpec {
-  const insns = assemble(text, { helperId: helperIdByName });
+  const insns = assemble(text.replaceAll('CGROUPS', String(CGROUPS)), { helperId: helperIdByName })
+    .map((ins) => (ins.code === 0x18 && ins.imm === CGROUPS ? { ...ins, src: BPF_PSEUDO_MAP_IDX, imm: 0 } : ins));
+  const maps = insns.some((ins) => ins.src === BPF_PSEUDO_MAP_IDX) ? [cgroupArraySpec(4)] : [];
   return {
-    byteOrder: 'le', license: 'GPL', kernelVersion: 0, maps: [], variables: [], btf: null,
+    byteOrder: 'le', license: 'GPL', kernelVersion: 0, maps, variables: [], btf: null,
     programs: [{
       name: 'prog', sectionName: PROG_TYPES[type][1], type: PROG_TYPES[type][0],
       expectedAttachType: 0, attachTo: '', flags: 0, license: 'GPL', kernelVersion: 0, insns,
@@ -69,6 +87,10 @@ const call = (helper: string, ...args: string[]): string => [
   `call ${helper}`,
 ].join('\n');
 
+/** bpf_current_task_under_cgroup(CGROUPS, i) or bpf_skb_under_cgroup(skb, CGROUPS, i) for the slots 0 to 4 (one past the array). */
+const underCgroup = (which: 'current' | 'skb'): string[] => [0, 1, 2, 3, 4].map((i) =>
+  which === 'current' ? `r1 = CGROUPS ll\nr2 = ${i}\ncall bpf_current_task_under_cgroup` : `r1 = r6\nr2 = CGROUPS ll\nr3 = ${i}\ncall bpf_skb_under_cgroup`);
+
 /** bpf_get_ns_current_pid_tgid(dev, ino, r10 - 8, size) on a buffer first filled with 0xff; r0 its result, the buffer's two u32 in r7, r8. */
 const nsPidTgid = (dev: bigint, ino: bigint, size = 8): string[] => [
   [
@@ -81,6 +103,8 @@ const nsPidTgid = (dev: bigint, ino: bigint, size = 8): string[] => [
 
 interface Options {
   host?: Omit<HelperHost, 'clock'>;
+  /** The cgroup array's slots (cgroup ids on our engines, cgroup directory fds on the kernel), 0 for an empty one. */
+  cgroups?: number[];
   sockets?: SocketSpec[];
   type?: ProgType;
   repeat?: number;
@@ -98,6 +122,9 @@ function cbOut(engine: EngineKind, text: string, o: Options & { retval?: number 
     c = loadCollection(spec(o.type ?? 'sched_cls', text), { engine, host: o.host, sockets: o.sockets });
   }
   try {
+    (o.cgroups ?? []).forEach((v, i) => {
+      if (v) c.maps.cgroups.update(u32le(i), u32le(v));
+    });
     const r = c.programs.prog.testRun({ data: o.data ?? FRAME, ctx: new Uint8Array(192), repeat: o.repeat });
     assert.equal(r.retval, o.retval ?? 0);
     const v = new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset + CB, 20);
@@ -238,6 +265,24 @@ for (const engine of ENGINES) {
     assert.equal(lookup(82, 'bpf_sk_ancestor_cgroup_id', { skc: true, sport: 4000 }), 0);
   });
 
+  test(`${engine}: cgroup arrays: the task and the skb's socket under a slot's cgroup (1) or not (0); -EAGAIN for an empty slot, -E2BIG past the array`, () => {
+    const host = { cgroup: [1, 10, 20] };
+    const cgroups = [1, 10, 30, 0];
+    assert.deepEqual(cbOut(engine, program(...underCgroup('current')), { host, cgroups }), [1, 1, 0, -11, -7]);
+    assert.deepEqual(cbOut(engine, program(...underCgroup('skb')), { host, cgroups }), [1, 1, 0, -11, -7]);
+    const sockets: SocketSpec[] = [];
+    assert.deepEqual(cbOut(engine, program(...underCgroup('skb')), { host: { cgroup: [1, 30] }, cgroups, sockets }), [1, 0, 1, -11, -7], 'the socket is in the host task\'s cgroup');
+    const c = loadCollection(spec('sched_cls', program(...underCgroup('current'))), { engine });
+    try {
+      assert.throws(() => c.maps.cgroups.update(u32le(0), u32le(0)), (e: unknown) => e instanceof MapError && e.errnoName === 'EBADF', 'no cgroup has id 0');
+      assert.throws(() => c.maps.cgroups.update(u32le(4), u32le(1)), (e: unknown) => e instanceof MapError && e.errnoName === 'E2BIG');
+      c.maps.cgroups.update(u32le(0), u32le(1));
+      assert.throws(() => c.maps.cgroups.lookup(u32le(0)), (e: unknown) => e instanceof MapError && e.errnoName === 'ENOTSUPP', 'userspace cannot read a cgroup array');
+    } finally {
+      c.dispose();
+    }
+  });
+
   test(`${engine}: an unverified program passing something else than the skb or a socket gets a RuntimeError naming the helper`, () => {
     const rt = new Runtime({ engine });
     for (const helper of ['bpf_get_socket_uid', 'bpf_skb_cgroup_id', 'bpf_get_netns_cookie', 'bpf_get_socket_cookie', 'bpf_sk_cgroup_id']) {
@@ -276,14 +321,20 @@ test('an skb without a socket, or with one that is not full: no cookie, overflow
   const packets = new PacketRuns();
   const skb = space.alloc('__sk_buff', TC_CTX.size, 'ctx', true);
   packets.current = { kind: 'skb', ctx: skb.start, start: 0, end: 0, data: 0, dataEnd: 0, dataMeta: 0, networkOffset: 0 };
-  const vm = new Vm(space, { helpers: createHelperTable([...contextHelpers(), ...socketHelpers(table, packets)]), host: { netnsCookie: 8, cgroup: [1, 2] } });
-  const r0 = (helper: string, r2 = 0, r1 = skb.start) => vm.load(assemble(`r1 = ${r1}\nr2 = ${r2}\ncall ${helper}\nexit`, { helperId: helperIdByName })).run({}).r0;
+  const registry = new MapRegistry(space);
+  const cgroups = registry.create({ type: 'cgroup_array', keySize: 4, valueSize: 4, maxEntries: 1 });
+  cgroups.update(u32le(0), u32le(1));
+  const helpers = createHelperTable([...contextHelpers(), ...socketHelpers(table, packets), ...cgroupArrayHelpers(registry, table, packets)]);
+  const vm = new Vm(space, { helpers, host: { netnsCookie: 8, cgroup: [1, 2] } });
+  const r0 = (helper: string, r2 = 0, r1 = skb.start) =>
+    vm.load(assemble(`r1 = ${r1}\nr2 = ${r2}\nr3 = 0\ncall ${helper}\nexit`, { helperId: helperIdByName })).run({}).r0;
   const sk = TC_CTX.fields.find((f) => f.name === 'sk')!.offset;
   for (const [what, address] of [['no socket', 0], ['a timewait socket', table.list()[0].address]] as const) {
     space.view.setBigUint64(skb.start + sk, BigInt(address), true);
     assert.equal(r0('bpf_get_socket_uid'), BigInt(OVERFLOWUID), what);
     assert.equal(r0('bpf_skb_cgroup_id'), 0n, what);
     assert.equal(r0('bpf_skb_ancestor_cgroup_id', 0), 0n, what);
+    assert.equal(r0('bpf_skb_under_cgroup', cgroups.address), BigInt.asUintN(64, -2n), `${what}: -ENOENT`);
   }
   space.view.setBigUint64(skb.start + sk, 0n, true);
   assert.equal(r0('bpf_get_socket_cookie'), 0n);
@@ -334,8 +385,12 @@ const skProgram = (...snippets: string[]): string => [
   'out:', 'r0 = 1', 'exit',
 ].join('\n');
 
-/** Every comparison of the host-identity helpers between the kernel and our engines, for this process as it is now. */
-function compareWithKernel(t: TestContext): void {
+/**
+ * Every comparison of the host-identity helpers between the kernel and our
+ * engines, for this process as it is now; `slots`: cgroup directories for the
+ * cgroup array (an fd of each for the kernel, its id for us), '' for an empty slot.
+ */
+function compareWithKernel(t: TestContext, slots: string[]): void {
   const host = thisProcess();
   if (!host) {
     t.skip('no cgroup v2 hierarchy on this machine');
@@ -382,6 +437,18 @@ function compareWithKernel(t: TestContext): void {
     const kernel = cbOut('kernel', text, { type: 'cgroup_skb', retval: 1 }, t)!;
     for (const engine of ENGINES) assert.deepEqual(cbOut(engine, text, { type: 'cgroup_skb', retval: 1, host }), kernel, `${engine} on\n${text}`);
   }
+  // Cgroup arrays.
+  const fds = slots.map((dir) => (dir ? openSync(dir, 'r') : 0));
+  try {
+    const ids = slots.map((dir) => (dir ? Number(statSync(dir, { bigint: true }).ino) : 0));
+    for (const which of ['current', 'skb'] as const) {
+      const text = program(...underCgroup(which));
+      const kernel = cbOut('kernel', text, { cgroups: fds }, t)!;
+      for (const engine of ENGINES) assert.deepEqual(cbOut(engine, text, { host, cgroups: ids }), kernel, `${engine}: ${which} under cgroups ${slots.join(', ')}`);
+    }
+  } finally {
+    for (const fd of fds) if (fd) closeSync(fd);
+  }
   // The initial network namespace's cookie: Linux 6.18 numbers namespaces of every kind from one counter.
   if (/^6\.18\./.test(release()) && !host.netnsCookie) {
     assert.equal(cbOut('kernel', program(call('bpf_get_netns_cookie', '0')), {}, t)![0], Number(INIT_NET_COOKIE));
@@ -389,7 +456,8 @@ function compareWithKernel(t: TestContext): void {
 }
 
 test("kernel: the task's cgroup and its ancestors, the test run socket's cgroup, uid, cookie and namespaces as the kernel reports them for this process", (t) => {
-  compareWithKernel(t);
+  const v2 = cgroupV2();
+  compareWithKernel(t, v2 ? [v2.mount, join(v2.mount, ...v2.path), '', ''] : []);
 });
 
 test('kernel: the same two cgroups deeper: this process moved into a cgroup of its own and back', (t) => {
@@ -401,21 +469,25 @@ test('kernel: the same two cgroups deeper: this process moved into a cgroup of i
   const here = join(v2.mount, ...v2.path);
   const outer = join(here, `ebpf-hostid-${process.pid}`);
   const inner = join(outer, 'inner');
+  const other = join(outer, 'other');
   try {
     mkdirSync(inner, { recursive: true });
+    mkdirSync(other);
     writeFileSync(join(inner, 'cgroup.procs'), String(process.pid));
   } catch (err) {
     rmdirIfThere(inner);
+    rmdirIfThere(other);
     rmdirIfThere(outer);
     t.skip(`cannot make a cgroup here: ${(err as Error).message}`);
     return;
   }
   try {
     assert.equal(thisProcess()!.cgroup.length, v2.path.length + 3, 'two levels deeper');
-    compareWithKernel(t);
+    compareWithKernel(t, [v2.mount, outer, other, '']);
   } finally {
     writeFileSync(join(here, 'cgroup.procs'), String(process.pid));
     rmdirIfThere(inner);
+    rmdirIfThere(other);
     rmdirIfThere(outer);
   }
 });
