@@ -212,7 +212,7 @@ function u32Option(option: string, v: unknown): number {
 }
 
 /** A cgroup path (root first) as bigint ids: at least the root, every id positive. */
-export function cgroupPath(option: string, path: unknown): bigint[] {
+function cgroupPath(option: string, path: unknown): bigint[] {
   if (!Array.isArray(path) || path.length === 0) throw new HostOptionError(option, 'must list the cgroup ids from the root cgroup (level 0) down, at least one');
   return path.map((id, level) => u64Option(`${option}[${level}]`, id, 1n));
 }
