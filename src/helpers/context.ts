@@ -6,6 +6,7 @@
  */
 import type { Insn } from '../isa/index.js';
 import type { AddressSpace } from '../memory/index.js';
+import { EbpfError } from '../internal/errors.js';
 import { RuntimeError, memoryFault } from './errors.js';
 
 export interface Clock {
@@ -29,6 +30,22 @@ export interface CurrentTask {
   gid: number;
   /** The task's name, at most TASK_COMM_LEN - 1 = 15 bytes. */
   comm: string;
+}
+
+/**
+ * The pid namespace the current task is active in, as
+ * bpf_get_ns_current_pid_tgid checks it: the nsfs device and inode that
+ * stat(2) of /proc/PID/ns/pid reports, and the task's ids seen from it.
+ */
+export interface PidNamespace {
+  /** st_dev of the namespace file (the nsfs mount's device); default NSFS_DEV. */
+  dev?: number;
+  /** st_ino of the namespace file; default PROC_PID_INIT_INO, the initial pid namespace. */
+  ino?: bigint | number;
+  /** The task's thread id seen from the namespace; default the task's pid (what the initial namespace sees). */
+  pid?: number;
+  /** The task's process id seen from the namespace; default the task's tgid. */
+  tgid?: number;
 }
 
 /**
@@ -109,6 +126,25 @@ export interface HelperHost {
   task?: CurrentTask;
   /** The stack bpf_get_stack(…, BPF_F_USER_STACK) reports, innermost first; default none. */
   userStack?: () => bigint[];
+  /**
+   * The current task's cgroup (cgroup v2) as the ids of its path from the
+   * root cgroup (level 0) down to its own: what bpf_get_current_cgroup_id
+   * (the last) and bpf_get_current_ancestor_cgroup_id(level) return, and the
+   * cgroup of the sockets the runtime makes on the task's behalf (the test
+   * run's skb->sk, as cgroup_sk_alloc takes the creator's). Default
+   * `[1n]`: the root cgroup (id 1), where the idle task is.
+   */
+  cgroup?: readonly (bigint | number)[];
+  /** The current task's pid namespace (bpf_get_ns_current_pid_tgid); default the initial one, on nsfs device NSFS_DEV. */
+  pidNamespace?: PidNamespace;
+  /**
+   * The cookie of the network namespace the runtime's sockets live in
+   * (bpf_get_netns_cookie of an skb with a socket); default the initial
+   * namespace's, initNetnsCookie.
+   */
+  netnsCookie?: bigint | number;
+  /** The cookie of the initial network namespace (bpf_get_netns_cookie(NULL)); default INIT_NET_COOKIE. */
+  initNetnsCookie?: bigint | number;
 }
 
 export interface HelperContext {
@@ -123,12 +159,72 @@ export interface HelperContext {
   readonly numaNode: number;
   readonly task: CurrentTask;
   readonly userStack: () => bigint[];
+  /** The current task's cgroup path: ids from the root (level 0) to its own cgroup, at least one. */
+  readonly cgroup: readonly bigint[];
+  readonly pidNamespace: Readonly<Required<PidNamespace>> & { readonly ino: bigint };
+  readonly netnsCookie: bigint;
+  readonly initNetnsCookie: bigint;
   /** The engine's hooks (callbacks, tail calls, the call chain). */
   readonly engine: EngineHooks;
   /** This run's values; the engine sets them at the start of each run. */
   readonly run: RunInfo;
   /** Addresses of the bpf_spin_locks the running program holds (at most one, as the verifier allows). */
   readonly heldLocks: Set<number>;
+}
+
+/** The id of the root cgroup of cgroup v2 (its kernfs node's). */
+export const ROOT_CGROUP_ID = 1n;
+/** PROC_PID_INIT_INO: the inode of the initial pid namespace, fixed by the kernel. */
+export const PROC_PID_INIT_INO = 0xeffffffcn;
+/**
+ * The device of the nsfs mount: an anonymous device the kernel numbers at
+ * boot, 4 (0:4) on the Linux 6.18 machines we checked; per machine, hence
+ * the pidNamespace.dev option.
+ */
+export const NSFS_DEV = 4;
+/**
+ * The cookie of the initial network namespace. A counter hands namespace
+ * cookies out as namespaces are made; Linux 6.18 numbers every kind of
+ * namespace from one counter, and the initial network namespace gets 3
+ * (older kernels number network namespaces alone and give it 1).
+ */
+export const INIT_NET_COOKIE = 3n;
+
+/** A bad host option: which one, and why. */
+export class HostOptionError extends EbpfError {
+  constructor(option: string, message: string) {
+    super('EHOST', `host.${option}: ${message}`);
+  }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** A u64 host value given as a bigint or a safe integer, checked to lie in [min, U64_MAX]. */
+function u64Option(option: string, v: unknown, min: bigint): bigint {
+  const big = typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+  if (typeof big !== 'bigint' || big < min || big > U64_MAX) throw new HostOptionError(option, `must be an integer from ${min} to 2^64-1, got ${String(v)}`);
+  return big;
+}
+
+function u32Option(option: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new HostOptionError(option, `must be an integer from 0 to 2^32-1, got ${String(v)}`);
+  return v;
+}
+
+/** A cgroup path (root first) as bigint ids: at least the root, every id positive. */
+function cgroupPath(option: string, path: unknown): bigint[] {
+  if (!Array.isArray(path) || path.length === 0) throw new HostOptionError(option, 'must list the cgroup ids from the root cgroup (level 0) down, at least one');
+  return path.map((id, level) => u64Option(`${option}[${level}]`, id, 1n));
+}
+
+function pidNamespaceOf(ns: PidNamespace | undefined, task: CurrentTask): HelperContext['pidNamespace'] {
+  if (ns !== undefined && (typeof ns !== 'object' || ns === null)) throw new HostOptionError('pidNamespace', 'must be an object { dev, ino, pid, tgid }');
+  return {
+    dev: ns?.dev === undefined ? NSFS_DEV : u32Option('pidNamespace.dev', ns.dev),
+    ino: ns?.ino === undefined ? PROC_PID_INIT_INO : u64Option('pidNamespace.ino', ns.ino, 0n),
+    pid: ns?.pid === undefined ? task.pid : u32Option('pidNamespace.pid', ns.pid),
+    tgid: ns?.tgid === undefined ? task.tgid : u32Option('pidNamespace.tgid', ns.tgid),
+  };
 }
 
 /** Kconfig's default tick rate (HZ_250). */
@@ -161,6 +257,8 @@ export function createHelperContext(
   space: AddressSpace, options: HelperHost & { checked?: boolean } = {}, engine: EngineHooks = noEngine(),
 ): HelperContext {
   const cpu = options.cpu ?? 0;
+  const task = options.task ?? { pid: 0, tgid: 0, uid: 0, gid: 0, comm: `swapper/${cpu}` };
+  const initNetnsCookie = options.initNetnsCookie === undefined ? INIT_NET_COOKIE : u64Option('initNetnsCookie', options.initNetnsCookie, 1n);
   return {
     space,
     checked: options.checked ?? true,
@@ -170,8 +268,12 @@ export function createHelperContext(
     hz: options.hz ?? DEFAULT_HZ,
     print: options.print ?? (() => undefined),
     numaNode: options.numaNode ?? 0,
-    task: options.task ?? { pid: 0, tgid: 0, uid: 0, gid: 0, comm: `swapper/${cpu}` },
+    task,
     userStack: options.userStack ?? (() => []),
+    cgroup: options.cgroup === undefined ? [ROOT_CGROUP_ID] : cgroupPath('cgroup', options.cgroup),
+    pidNamespace: pidNamespaceOf(options.pidNamespace, task),
+    netnsCookie: options.netnsCookie === undefined ? initNetnsCookie : u64Option('netnsCookie', options.netnsCookie, 1n),
+    initNetnsCookie,
     engine,
     run: { funcIp: 0n, attachCookie: 0n },
     heldLocks: new Set(),

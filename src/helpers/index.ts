@@ -25,8 +25,12 @@ export * from './lock.js';
 export * from './tail-call.js';
 export * from './timer.js';
 export * from './sock.js';
+export * from './host-id.js';
+export * from './sock-id.js';
+export * from './cgroup-array.js';
 
 import { formatHelpers } from './format.js';
+import { hostIdHelpers } from './host-id.js';
 import { lockHelpers } from './lock.js';
 import { loopHelpers } from './loop.js';
 import { probeHelpers } from './probe.js';
@@ -37,14 +41,14 @@ import { tracingHelpers } from './tracing.js';
 
 /**
  * The helpers that need nothing but the context and the engine's hooks
- * (clocks, current task, probe_read, strings, printf, bpf_loop, tracing,
- * spin locks). A runtime adds the groups bound to its objects:
+ * (clocks, current task and its cgroup and pid namespace, probe_read,
+ * strings, printf, bpf_loop, tracing, spin locks). A runtime adds the groups bound to its objects:
  * `tailCallHelpers(registry)`, `timerHelpers(clock, registry)` and the map
  * and packet helpers.
  */
 export function contextHelpers(): HelperDef[] {
   return [
     ...timeHelpers(), ...taskHelpers(), ...probeHelpers(), ...stringHelpers(), ...formatHelpers(), ...loopHelpers(),
-    ...tracingHelpers(), ...lockHelpers(),
+    ...tracingHelpers(), ...lockHelpers(), ...hostIdHelpers(),
   ];
 }

@@ -25,6 +25,7 @@ import { helperErr } from './errno.js';
 import { RuntimeError } from './errors.js';
 import { ETH_HLEN, type PacketRuns } from './packet.js';
 import type { HelperDef } from './table.js';
+import { socketIdHelpers } from './sock-id.js';
 
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
@@ -84,6 +85,14 @@ export interface SocketSpec {
   netns?: number;
   /** The socket's cookie; default its position in the table, from 1 (the next one free). */
   cookie?: bigint | number;
+  /** The owner's uid (sk_uid, bpf_get_socket_uid); default 0, root. */
+  uid?: number;
+  /**
+   * The cgroup the socket was made in (cgroup v2), as the ids of its path
+   * from the root cgroup down (bpf_sk_cgroup_id, bpf_skb_cgroup_id); default
+   * the current task's (HelperHost.cgroup).
+   */
+  cgroup?: readonly (bigint | number)[];
   /** struct bpf_tcp_sock values (TCP sockets); the rest are a fresh socket's. */
   tcp?: Partial<Record<TcpSockField, number | bigint>>;
 }
@@ -166,7 +175,7 @@ export function parseIp(text: string): Uint8Array | undefined {
 
 const SPEC_KEYS = new Set([
   'protocol', 'localIp', 'localPort', 'remoteIp', 'remotePort', 'state', 'v6only', 'boundDevIf', 'mark', 'priority',
-  'rxQueueMapping', 'reuseport', 'netns', 'cookie', 'tcp',
+  'rxQueueMapping', 'reuseport', 'netns', 'cookie', 'tcp', 'uid', 'cgroup',
 ]);
 
 function u32Of(where: string, name: string, v: unknown, max = 0xffffffff): number {
@@ -201,7 +210,14 @@ function resolveSpec(spec: SocketSpec, where: string): Omit<Sock, 'region' | 'ad
   if (state === 0) fail(where, 'state must be from 1 to 12');
   if (!tcp && state !== TCP_CLOSE && state !== TCP_ESTABLISHED) fail(where, 'a UDP socket is close (bound) or established (connected)');
   if ((state === TCP_TIME_WAIT || state === TCP_NEW_SYN_RECV) && !remotePort) fail(where, `a ${state === TCP_TIME_WAIT ? 'time_wait' : 'request (new_syn_recv)'} socket needs its peer (remoteIp, remotePort)`);
-  for (const name of ['boundDevIf', 'mark', 'priority'] as const) if (spec[name] !== undefined) u32Of(where, name, spec[name]);
+  for (const name of ['boundDevIf', 'mark', 'priority', 'uid'] as const) if (spec[name] !== undefined) u32Of(where, name, spec[name]);
+  if (spec.cgroup !== undefined) {
+    if (!Array.isArray(spec.cgroup) || spec.cgroup.length === 0) fail(where, 'cgroup must list the cgroup ids from the root cgroup down, at least one');
+    spec.cgroup.forEach((id, level) => {
+      const big = typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : id;
+      if (typeof big !== 'bigint' || big <= 0n || big >= 1n << 64n) fail(where, `cgroup[${level}] must be an integer from 1 to 2^64-1, got ${String(id)}`);
+    });
+  }
   if (spec.rxQueueMapping !== undefined && spec.rxQueueMapping !== -1) u32Of(where, 'rxQueueMapping', spec.rxQueueMapping, 0xfffe);
   if (spec.netns !== undefined) u32Of(where, 'netns', spec.netns, 0x7fffffff);
   for (const name of ['v6only', 'reuseport'] as const) {
@@ -315,6 +331,9 @@ export class SocketTable implements SocketResolver {
   private readonly byAddress = new Map<number, { sock: Sock; tcp: boolean }>();
   /** The sk_lookup test run in progress, if any. */
   lookupRun: SkLookupRun | undefined;
+  /** Cookies given on first use to sockets made without one (the test run's), and the last one given. */
+  private readonly generated = new WeakMap<Sock, bigint>();
+  private lastCookie = 0n;
 
   constructor(private readonly space: AddressSpace, specs: Iterable<SocketSpec> = []) {
     for (const spec of specs) this.add(spec);
@@ -373,6 +392,24 @@ export class SocketTable implements SocketResolver {
     if (!s) return undefined;
     const allowed = s.protocol === IPPROTO_UDP || s.state === TCP_ESTABLISHED || s.state === TCP_LISTEN;
     return allowed ? s.address : 0;
+  }
+
+  /**
+   * sock_gen_cookie: the socket's cookie. A socket made without one (the
+   * test run's) gets the next of the table's counter on first use, as the
+   * kernel's sockets take the next of its global counter, and keeps it;
+   * the kernel's struct sock then holds it too.
+   */
+  cookieOf(sock: Sock): bigint {
+    if (sock.cookie) return sock.cookie;
+    let cookie = this.generated.get(sock);
+    if (cookie === undefined) {
+      cookie = this.socks.reduce((top, s) => (s.cookie > top ? s.cookie : top), this.lastCookie) + 1n;
+      this.lastCookie = cookie;
+      this.generated.set(sock, cookie);
+      this.space.view.setBigUint64(sock.kernelAddress + KSK.skc_cookie.offset, cookie, true);
+    }
+    return cookie;
   }
 
   cookieAt(address: number): bigint {
@@ -447,6 +484,12 @@ export class SocketTable implements SocketResolver {
   /** sk_fullsock: not a request or timewait mini-socket. */
   static fullsock(s: Sock): boolean {
     return s.state !== TCP_TIME_WAIT && s.state !== TCP_NEW_SYN_RECV;
+  }
+
+  /** sk_to_full_sk, then sk_fullsock: the full socket `s` stands for, or undefined (a timewait socket, a request socket without its listener). */
+  fullSk(s: Sock): Sock | undefined {
+    const full = this.toFullSk(s);
+    return full && SocketTable.fullsock(full) ? full : undefined;
   }
 
   /** sk_to_full_sk: a request socket stands for its listener (undefined when the table has none). */
@@ -645,7 +688,8 @@ const SKC_CASTS: ReadonlyArray<readonly [string, (s: Sock) => boolean]> = [
  * bpf_sk_lookup_tcp, bpf_sk_lookup_udp, bpf_skc_lookup_tcp, bpf_sk_release,
  * bpf_sk_fullsock, bpf_tcp_sock, bpf_get_listener_sock, the bpf_skc_to_* casts and bpf_sk_assign,
  * on the sockets of `table`; bpf_sk_assign acts on the packet of `packets`
- * in tc, on the table's sk_lookup run in sk_lookup programs.
+ * in tc, on the table's sk_lookup run in sk_lookup programs. With them the
+ * helpers that report a socket's identities (sock-id.ts: cookies, uid, cgroup ids).
  */
 export function socketHelpers(table: SocketTable, packets: PacketRuns): HelperDef[] {
   return [
@@ -705,16 +749,18 @@ export function socketHelpers(table: SocketTable, packets: PacketRuns): HelperDe
         return tcSkAssign(table, packets, ctx, r1, r2, r3);
       },
     },
+    ...socketIdHelpers(table, packets),
   ];
 }
 
-const SPEC_NUMBERS = ['boundDevIf', 'mark', 'priority', 'rxQueueMapping', 'netns'] as const;
+const SPEC_NUMBERS = ['boundDevIf', 'mark', 'priority', 'rxQueueMapping', 'netns', 'uid'] as const;
 
 /**
  * A socket from one line of text, as `ebpf run --socket` takes it:
  * `PROTO LOCAL [REMOTE] [STATE] [key=value…] [reuseport] [v6only]`, where
  * LOCAL and REMOTE are `ADDR:PORT` (`[ADDR]:PORT` for IPv6), the keys are
- * SocketSpec's (`mark=5`, `boundDevIf=1`, `netns=3`, `cookie=9`…) and
+ * SocketSpec's (`mark=5`, `boundDevIf=1`, `netns=3`, `cookie=9`, `uid=1000`…),
+ * `cgroup=1/42/97` gives the cgroup path (ids from the root down) and
  * `tcp.NAME=N` sets a struct bpf_tcp_sock value:
  * `tcp 127.0.0.1:8080`, `tcp 10.0.0.1:80 10.0.0.2:40000 established mark=7`,
  * `udp [::1]:53 v6only`. The table checks the result (SocketSpecError).
@@ -744,12 +790,17 @@ export function parseSocketSpec(text: string): SocketSpec {
       spec[w] = true;
     } else if (kv) {
       const [, key, value] = kv;
+      if (key === 'cgroup') {
+        if (!/^\d+(\/\d+)*$/.test(value)) fail(where, `cgroup=${value}: the value is the cgroup ids from the root down, joined by /`);
+        spec.cgroup = value.split('/').map(BigInt);
+        continue;
+      }
       if (!/^-?(0x[0-9a-f]+|\d+)$/i.test(value)) fail(where, `${key}=${value}: the value is not an integer`);
       const n = BigInt(value);
       if (key.startsWith('tcp.')) tcp[key.slice(4)] = n <= 0xffffffffn ? Number(n) : n;
       else if (key === 'cookie') spec.cookie = n;
       else if ((SPEC_NUMBERS as readonly string[]).includes(key)) spec[key as (typeof SPEC_NUMBERS)[number]] = Number(n);
-      else fail(where, `unknown key '${key}' (known: ${[...SPEC_NUMBERS, 'cookie', 'tcp.NAME'].join(', ')})`);
+      else fail(where, `unknown key '${key}' (known: ${[...SPEC_NUMBERS, 'cookie', 'cgroup', 'tcp.NAME'].join(', ')})`);
     } else {
       fail(where, `'${w}' is neither a remote ADDR:PORT, a state (${Object.keys(TCP_STATES).join(', ')}), key=value, reuseport nor v6only`);
     }

@@ -1,17 +1,20 @@
 /**
  * The arrays whose values are references to other objects
  * (kernel/bpf/arraymap.c, "fd arrays"): BPF_MAP_TYPE_PROG_ARRAY (programs,
- * for tail calls), BPF_MAP_TYPE_ARRAY_OF_MAPS (inner maps) and, in
- * perf-event-array.ts, BPF_MAP_TYPE_PERF_EVENT_ARRAY (event buffers).
+ * for tail calls), BPF_MAP_TYPE_ARRAY_OF_MAPS (inner maps),
+ * BPF_MAP_TYPE_CGROUP_ARRAY (cgroups) and, in perf-event-array.ts,
+ * BPF_MAP_TYPE_PERF_EVENT_ARRAY (event buffers).
  *
  * Storage: `max_entries` u32 slots, 0 when empty:
  *   prog_array:     the id of a program handle registered with the registry
  *   array_of_maps:  the inner map's descriptor address (what a program's
  *                   lookup returns: slot(i) = storage + 4 * i)
+ *   cgroup_array:   the cgroup's id
  *
  * Userspace writes a slot with a u32 the way bpf(2) takes a file
- * descriptor: here a program id or a map id; a lookup answers with the id,
- * as the kernel answers with the object's id.
+ * descriptor: here a program id, a map id or a cgroup id (a runtime has no
+ * cgroup files to open); a lookup answers with the id, as the kernel answers
+ * with the object's id.
  */
 import { arrayNextKey } from './array.js';
 import { BpfMap, fail } from './map.js';
@@ -137,5 +140,33 @@ export class ArrayOfMapsMap extends FdArrayMap {
   inner(index: number): BpfMap | undefined {
     const ptr = this.slotValue(index);
     return ptr ? this.host.mapByAddress(ptr) : undefined;
+  }
+}
+
+/**
+ * BPF_MAP_TYPE_CGROUP_ARRAY: cgroups by index, for bpf_skb_under_cgroup and
+ * bpf_current_task_under_cgroup. Userspace writes a cgroup's id (cgroup v2,
+ * the inode number of its directory) where the kernel takes an fd of the
+ * directory, so an id must fit the u32 value; userspace cannot read a slot
+ * back (ENOTSUPP), as in the kernel.
+ */
+export class CgroupArrayMap extends FdArrayMap {
+  protected override readonly hasSysLookup = false;
+
+  protected override getPtr(value: Uint8Array): number {
+    const id = u32At(value, 0);
+    return id === 0 ? fail('EBADF') : id;
+  }
+
+  protected override putPtr(): void {}
+
+  protected override sysLookup(ptr: number): number {
+    return ptr;
+  }
+
+  /** The id of the cgroup at `index`, or undefined for an empty slot. */
+  cgroupId(index: number): bigint | undefined {
+    const id = this.slotValue(index);
+    return id ? BigInt(id) : undefined;
   }
 }

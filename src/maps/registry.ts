@@ -19,7 +19,7 @@ import { BPF_MAP_TYPE, mapTypeByName, mapTypeName } from '../platform/index.js';
 import { ArrayMap, arrayLayout } from './array.js';
 import { BloomFilterMap, BLOOM_DESC, bloomLayout } from './bloom-filter.js';
 import { ERRNO, MapError, type ErrnoName } from './errors.js';
-import { ArrayOfMapsMap, ProgArrayMap, fdArrayStorage } from './fd-array.js';
+import { ArrayOfMapsMap, CgroupArrayMap, ProgArrayMap, fdArrayStorage } from './fd-array.js';
 import { HashMap, hashLayout, initHash } from './hash.js';
 import { LpmTrieMap, initLpm, lpmLayout } from './lpm-trie.js';
 import { DESC, DESC_MAGIC, INNER, NO_SPIN_LOCK, SPIN_LOCK_SIZE, type BpfMap, type MapHost } from './map.js';
@@ -85,7 +85,7 @@ const CLASSES = new Map<number, MapClass>([
   [T.ARRAY_OF_MAPS, ArrayOfMapsMap], [T.HASH, HashMap], [T.PERCPU_HASH, HashMap], [T.LRU_HASH, HashMap],
   [T.LRU_PERCPU_HASH, HashMap], [T.HASH_OF_MAPS, HashMap], [T.LPM_TRIE, LpmTrieMap], [T.QUEUE, QueueStackMap],
   [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap], [T.STACK_TRACE, StackTraceMap],
-  [T.SOCKMAP, SockMap],
+  [T.SOCKMAP, SockMap], [T.CGROUP_ARRAY, CgroupArrayMap],
 ]);
 
 const CREATE = 'BPF_MAP_CREATE';
@@ -145,7 +145,7 @@ function checkHash(type: number, { keySize, valueSize, maxEntries, flags }: Attr
 function checkAttr(type: number, a: Attrs): void {
   const { keySize, valueSize, maxEntries, flags } = a;
   switch (type) {
-    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS:
+    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS: case T.CGROUP_ARRAY:
       needs(valueSize === 4, 'EINVAL', `value_size must be 4 (a file descriptor), got ${valueSize}`);
       needs(!(flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)), 'EINVAL', 'BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG do not apply');
       return checkArray(type, a);
@@ -201,7 +201,7 @@ function checkAttr(type: number, a: Attrs): void {
 function layout(type: number, a: Attrs, nrCpus: number): { desc: number; storage: number } {
   switch (type) {
     case T.ARRAY: case T.PERCPU_ARRAY: return arrayLayout(a.valueSize, a.maxEntries, nrCpus, type === T.PERCPU_ARRAY);
-    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS: case T.SOCKMAP: return { desc: DESC.specific, storage: fdArrayStorage(a.maxEntries) };
+    case T.PROG_ARRAY: case T.PERF_EVENT_ARRAY: case T.ARRAY_OF_MAPS: case T.SOCKMAP: case T.CGROUP_ARRAY: return { desc: DESC.specific, storage: fdArrayStorage(a.maxEntries) };
     case T.LPM_TRIE: return lpmLayout(a.keySize, a.valueSize, a.maxEntries);
     case T.QUEUE: case T.STACK: return queueStackLayout(a.valueSize, a.maxEntries);
     case T.BLOOM_FILTER: return bloomLayout(a.maxEntries, a.mapExtra);
