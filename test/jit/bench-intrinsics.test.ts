@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BPF_MAX_LOOPS, ProgramHandle, RuntimeError } from '../../src/helpers/index.js';
-import { RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
+import { RINGBUF_DESC, RingBufMap, u32Bytes, type BpfMap, type MapCreateAttr } from '../../src/maps/index.js';
 import type { Region } from '../../src/memory/index.js';
 import { Runtime, type EngineProgram } from '../../src/runtime/index.js';
 import { Jit, JitCache, type JitProgram } from '../../src/jit/index.js';
@@ -224,6 +224,32 @@ test('a hash lookup whose bucket is locked goes to the helper, which answers as 
     }
     assert.equal(twin.run(LOOKUP(maps[0].address), key, [1]), 0n);
     twin.sameMemory(maps, 'locked hash');
+  } finally {
+    twin.dispose();
+  }
+});
+
+test('a ring buffer reserve whose ring lock is held goes to the helper through the same import, with its pc', () => {
+  const twin = new Twin();
+  try {
+    const rings = twin.create({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 });
+    const reserve = (flags: number) => `
+      r1 = ${rings[0].address} ll
+      r2 = 8
+      r3 = ${flags}
+      call bpf_ringbuf_reserve
+      if r0 == 0 goto out
+      r1 = r0
+      r2 = 0
+      call bpf_ringbuf_submit
+      r0 = 1
+    out:
+      exit`;
+    assert.equal(twin.run(reserve(0), new Uint8Array(8), [131, 132]), 1n, 'reserved and submitted in wasm');
+    // The lock word held by this thread (its owner id): the fast path falls back, and the helper answers as the map does.
+    for (const [i, rt] of twin.sides.entries()) rt.space.view.setUint32(rings[i].address + RINGBUF_DESC.lock, rt.registry.mem.owner, true);
+    assert.equal(twin.run(reserve(0), new Uint8Array(8), [131, 132]), 0n, 'no sample while the lock is held');
+    twin.sameMemory(rings, 'locked ring');
   } finally {
     twin.dispose();
   }
