@@ -15,4 +15,5 @@ export * from './bloom-filter.js';
 export * from './ringbuf.js';
 export * from './stack-trace.js';
 export * from './sockmap.js';
+export * from './cgroup-storage.js';
 export * from './registry.js';

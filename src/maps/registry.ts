@@ -18,6 +18,7 @@ import { OutOfMemoryError } from '../memory/index.js';
 import { BPF_MAP_TYPE, mapTypeByName, mapTypeName } from '../platform/index.js';
 import { ArrayMap, arrayLayout } from './array.js';
 import { BloomFilterMap, BLOOM_DESC, bloomLayout } from './bloom-filter.js';
+import { CGROUP_STORAGE_DESC, CGROUP_STORAGE_ID_KEY_SIZE, CGROUP_STORAGE_KEY_SIZE, CGROUP_STORAGE_MAX_VALUE_SIZE, CgroupStorageMap } from './cgroup-storage.js';
 import { ERRNO, MapError, type ErrnoName } from './errors.js';
 import { ArrayOfMapsMap, CgroupArrayMap, ProgArrayMap, fdArrayStorage } from './fd-array.js';
 import { HashMap, hashLayout, initHash } from './hash.js';
@@ -85,7 +86,7 @@ const CLASSES = new Map<number, MapClass>([
   [T.ARRAY_OF_MAPS, ArrayOfMapsMap], [T.HASH, HashMap], [T.PERCPU_HASH, HashMap], [T.LRU_HASH, HashMap],
   [T.LRU_PERCPU_HASH, HashMap], [T.HASH_OF_MAPS, HashMap], [T.LPM_TRIE, LpmTrieMap], [T.QUEUE, QueueStackMap],
   [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap], [T.STACK_TRACE, StackTraceMap],
-  [T.SOCKMAP, SockMap], [T.CGROUP_ARRAY, CgroupArrayMap],
+  [T.SOCKMAP, SockMap], [T.CGROUP_ARRAY, CgroupArrayMap], [T.CGROUP_STORAGE, CgroupStorageMap], [T.PERCPU_CGROUP_STORAGE, CgroupStorageMap],
 ]);
 
 const CREATE = 'BPF_MAP_CREATE';
@@ -194,6 +195,16 @@ function checkAttr(type: number, a: Attrs): void {
       needs(!(flags & BPF_F_STACK_BUILD_ID), 'EINVAL', 'BPF_F_STACK_BUILD_ID: this runtime has no build ids to store');
       needs(maxEntries <= 2 ** 31, 'E2BIG', `max_entries ${maxEntries} is more than 2^31`);
       return;
+    case T.CGROUP_STORAGE: case T.PERCPU_CGROUP_STORAGE: {
+      // cgroup_storage_map_alloc.
+      const max = type === T.PERCPU_CGROUP_STORAGE ? Math.min(CGROUP_STORAGE_MAX_VALUE_SIZE, PCPU_MIN_UNIT_SIZE) : CGROUP_STORAGE_MAX_VALUE_SIZE;
+      needs(keySize === CGROUP_STORAGE_KEY_SIZE || keySize === CGROUP_STORAGE_ID_KEY_SIZE, 'EINVAL', `key_size must be ${CGROUP_STORAGE_KEY_SIZE} (struct bpf_cgroup_storage_key) or ${CGROUP_STORAGE_ID_KEY_SIZE} (a cgroup id), got ${keySize}`);
+      needs(valueSize !== 0, 'EINVAL', 'value_size must not be 0');
+      needs(valueSize <= max, 'E2BIG', `value_size ${valueSize} is above ${max}`);
+      flagsApply(flags, BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK);
+      needs(maxEntries === 0, 'EINVAL', `max_entries must be 0 (elements come with attachments), got ${maxEntries}`);
+      return;
+    }
   }
 }
 
@@ -207,6 +218,7 @@ function layout(type: number, a: Attrs, nrCpus: number): { desc: number; storage
     case T.BLOOM_FILTER: return bloomLayout(a.maxEntries, a.mapExtra);
     case T.RINGBUF: return ringbufLayout(a.maxEntries);
     case T.STACK_TRACE: return stackTraceLayout(a.valueSize, a.maxEntries);
+    case T.CGROUP_STORAGE: case T.PERCPU_CGROUP_STORAGE: return { desc: CGROUP_STORAGE_DESC.size, storage: 0 };
     default: return hashLayout(type, a.keySize, a.valueSize, a.maxEntries, nrCpus, a.flags);
   }
 }
@@ -331,7 +343,7 @@ export class MapRegistry implements MapHost {
       refuse('EINVAL', `a bpf_spin_lock at offset ${offset} does not fit a ${valueSize}-byte value`);
     }
     if (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) refuse('EACCES', 'a map with a bpf_spin_lock must be readable and writable by programs');
-    if (type !== T.HASH && type !== T.ARRAY) refuse('EOPNOTSUPP', `a bpf_spin_lock is not allowed in a ${mapTypeName(type)} value`);
+    if (type !== T.HASH && type !== T.ARRAY && type !== T.CGROUP_STORAGE) refuse('EOPNOTSUPP', `a bpf_spin_lock is not allowed in a ${mapTypeName(type)} value`);
   }
 
   private build(type: number, a: Attrs, name: string, attr: MapCreateAttr): BpfMap {

@@ -269,7 +269,7 @@ export class Collection implements LoadedCollection {
           return failed(p, err);
         }
         ids.set(p.name, runtime.registry.registerProgram(new ProgramHandle(p.name, insns, verified)));
-        programs[p.name] = new LocalProgram(runtime, p, prepared);
+        programs[p.name] = new LocalProgram(runtime, p, prepared, usedMaps(p, byIndex));
       });
       fillSlots(spec, (m) => maps[m], (name) => ids.get(name), (name) => maps[name]?.id);
       return new Collection(runtime, !options.runtime, spec, maps, programs);
@@ -327,10 +327,19 @@ export function fillSlots(
   }
 }
 
+/** The maps a program's LD_IMM64 instructions name (`used_maps`), in the order they first appear. */
+function usedMaps(p: ProgramSpec, byIndex: readonly BpfMap[]): BpfMap[] {
+  const used = new Set<BpfMap>();
+  p.insns.forEach((ins) => {
+    if (ins.code === LD_IMM64 && (ins.src === BPF_PSEUDO_MAP_IDX || ins.src === BPF_PSEUDO_MAP_IDX_VALUE) && byIndex[ins.imm]) used.add(byIndex[ins.imm]);
+  });
+  return [...used];
+}
+
 class LocalProgram implements LiveProgram {
   readonly name: string;
 
-  constructor(private readonly runtime: Runtime, readonly spec: ProgramSpec, private readonly prepared: EngineProgram) {
+  constructor(private readonly runtime: Runtime, readonly spec: ProgramSpec, private readonly prepared: EngineProgram, private readonly maps: readonly BpfMap[]) {
     this.name = spec.name;
   }
 
@@ -341,6 +350,8 @@ class LocalProgram implements LiveProgram {
       helpers: rt.helperContext, packets: rt.packets, sockets: rt.sockets, options,
     });
     rt.packets.current = run.frame;
+    // bpf_test_run: fresh cgroup storages for this run, shared by its repetitions and freed after.
+    const leaveStorages = rt.cgroupStorages.testRun(this.maps);
     try {
       let r0 = 0n;
       const start = performance.now();
@@ -353,6 +364,7 @@ class LocalProgram implements LiveProgram {
       return { retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };
     } finally {
       rt.packets.current = undefined;
+      leaveStorages();
       run.release();
     }
   }

@@ -420,13 +420,20 @@ const sizeBytes = (ins: Insn): number => [4, 2, 1, 8][(ins.code >> 3) & 3];
 
 /** `check_map_prog_compatibility` for every map an LD_IMM64 names (`resolve_pseudo_ldimm64`, before the walk). */
 function checkUsedMaps(env: Env): void {
+  /** `bpf_cgroup_storage_assign`: the program's cgroup storage map of each storage type. */
+  const cgroupStorage = new Map<string, number>();
   env.rows.forEach((row, i) => {
     const ins = env.insns[i];
     if (row?.format !== 'lddw' || ![BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX_VALUE].includes(ins.src)) return;
     const map = env.maps[ins.imm];
     if (!map) throw new Reject(i, `fd ${ins.imm} is not pointing to valid bpf_map`);
-    if (map.spinLockOff === undefined || env.prog.spec.mapUse.spinLock) return;
-    throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
+    if (map.spinLockOff !== undefined && !env.prog.spec.mapUse.spinLock) {
+      throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
+    }
+    const type = mapTypeOf(map);
+    if (type !== 'cgroup_storage' && type !== 'percpu_cgroup_storage') return;
+    if ((cgroupStorage.get(type) ?? ins.imm) !== ins.imm) throw new Reject(i, 'only one cgroup storage of each type is allowed');
+    cgroupStorage.set(type, ins.imm);
   });
 }
 
@@ -2851,6 +2858,11 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
     const key = regOf(state, 3);
     if (key.type === 'scalar' && tnumIsConst(key.varOff) && key.varOff.value < BigInt(env.maps[mapIndex].maxEntries)) demandPrecise(env, state, 3);
     checkResourceLeak(state, idx, true, 'tail_call');
+  }
+  // bpf_get_local_storage cannot fail, so it has no flags to refuse at run time: they must be 0 (`register_is_null`).
+  if (proto.helper === 'bpf_get_local_storage') {
+    const flags = regOf(state, 2);
+    if (flags.type !== 'scalar' || !tnumIsConst(flags.varOff) || flags.varOff.value !== 0n) throw new Reject(idx, "get_local_storage() doesn't support non-zero flags");
   }
   if (releaseId) {
     if (!state.refs.some((r) => r.id === releaseId)) throw new Reject(idx, `R1 must be referenced when passed to release function`);
