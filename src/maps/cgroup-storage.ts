@@ -59,8 +59,9 @@ export class CgroupStorageMap extends BpfMap {
   readonly storageType = cgroupStorageType(this.type);
   private readonly elemSize = round8(this.valueSize);
 
+  /** Called by BpfMap's constructor, before this class's fields exist. */
   protected override userValueSize(): number {
-    return this.percpu ? round8(this.valueSize) * this.nrCpus : this.valueSize;
+    return this.type === BPF_MAP_TYPE.PERCPU_CGROUP_STORAGE ? round8(this.valueSize) * this.nrCpus : this.valueSize;
   }
 
   /** The address of the value a program on `cpu` reaches in the storage at `storage` (an element's or a run's). */
