@@ -431,9 +431,13 @@ function checkUsedMaps(env: Env): void {
       throw new Reject(i, `${env.prog.spec.name === 'SOCKET_FILTER' ? 'socket filter' : 'tracing'} progs cannot use bpf_spin_lock yet`);
     }
     const type = mapTypeOf(map);
-    if (type !== 'cgroup_storage' && type !== 'percpu_cgroup_storage') return;
-    if ((cgroupStorage.get(type) ?? ins.imm) !== ins.imm) throw new Reject(i, 'only one cgroup storage of each type is allowed');
-    cgroupStorage.set(type, ins.imm);
+    if (type === 'cgroup_storage' || type === 'percpu_cgroup_storage') {
+      if ((cgroupStorage.get(type) ?? ins.imm) !== ins.imm) throw new Reject(i, 'only one cgroup storage of each type is allowed');
+      cgroupStorage.set(type, ins.imm);
+    }
+    // `map_direct_value_addr`: only arrays (and arenas) give their value's address.
+    const direct = ins.src === BPF_PSEUDO_MAP_VALUE || ins.src === BPF_PSEUDO_MAP_IDX_VALUE;
+    if (direct && type !== 'array' && type !== 'arena') throw new Reject(i, 'no direct value access support for this map type');
   });
 }
 
