@@ -28,6 +28,7 @@
  * element's layout but are linked nowhere: userspace never sees them.
  */
 import { BPF_MAP_TYPE } from '../platform/index.js';
+import { ERRNO, MapError } from './errors.js';
 import { DESC, BpfMap, fail } from './map.js';
 import { round8 } from './memory.js';
 import { BPF_ANY, BPF_EXIST, BPF_F_LOCK } from './uapi.js';
@@ -98,6 +99,10 @@ export class CgroupStorageMap extends BpfMap {
    * the storage's address (see valueAddress).
    */
   linkStorage(cgroupId: bigint, attachType: number): number {
+    this.checkCgroupId('linkStorage', cgroupId);
+    if (!Number.isInteger(attachType) || attachType < 0 || attachType > 0xffffffff) {
+      throw new MapError('linkStorage', ERRNO.EINVAL, `${this.what()}: attachType must be a u32 (enum bpf_attach_type), got ${String(attachType)}`);
+    }
     const found = this.find(cgroupId, attachType);
     if (found) return found;
     const e = this.allocStorage();
@@ -111,6 +116,7 @@ export class CgroupStorageMap extends BpfMap {
 
   /** What removing a cgroup does to this map (cgroup_bpf_release: bpf_cgroup_storage_unlink and free): its elements go. */
   unlinkCgroup(cgroupId: bigint): void {
+    this.checkCgroupId('unlinkCgroup', cgroupId);
     const mem = this.mem.refresh();
     const view = new DataView(mem.u8.buffer);
     let prev = this.address + CGROUP_STORAGE_DESC.first;
@@ -121,6 +127,12 @@ export class CgroupStorageMap extends BpfMap {
       } else {
         prev = e + ELEM.next;
       }
+    }
+  }
+
+  private checkCgroupId(command: string, cgroupId: unknown): void {
+    if (typeof cgroupId !== 'bigint' || cgroupId < 1n || cgroupId >= 1n << 64n) {
+      throw new MapError(command, ERRNO.EINVAL, `${this.what()}: a cgroup id is a u64 bigint from 1, got ${String(cgroupId)}`);
     }
   }
 

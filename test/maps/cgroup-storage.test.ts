@@ -202,6 +202,18 @@ test('removing a cgroup removes its elements; closing the map gives every elemen
   assert.equal(space.regions().length, regions);
 });
 
+test('linkStorage and unlinkCgroup refuse what is no cgroup id or attach type with EINVAL', () => {
+  const m = registry().create({ type: 'cgroup_storage', keySize: 16, valueSize: 8, maxEntries: 0 }) as CgroupStorageMap;
+  const einval = (e: unknown) => e instanceof MapError && e.errnoName === 'EINVAL';
+  assert.throws(() => m.linkStorage(0n, 0), einval);
+  assert.throws(() => m.linkStorage(1n << 64n, 0), einval);
+  assert.throws(() => m.linkStorage(5 as unknown as bigint, 0), einval);
+  assert.throws(() => m.linkStorage(5n, -1), einval);
+  assert.throws(() => m.linkStorage(5n, 1.5), einval);
+  assert.throws(() => m.unlinkCgroup(-1n), /a cgroup id is a u64 bigint from 1/);
+  assert.equal(m.nextKey(), undefined);
+});
+
 test('a bpf_spin_lock in a shared cgroup storage value: BPF_F_LOCK updates and lookups', () => {
   const r = registry();
   const m = r.create({ type: 'cgroup_storage', keySize: 8, valueSize: 16, maxEntries: 0, spinLockOffset: 0 }) as CgroupStorageMap;
