@@ -232,6 +232,8 @@ const MSS_CASES: { v: 4 | 6; th: TcpOptions; mss: number }[] = [
   // The option after a window scale; after a "silly" option of size 1 or an end of options, none is read.
   { v: 4, th: { options: [3, 3, 7, 1, 2, 4, 0x05, 0xa0] }, mss: 1440 }, { v: 4, th: { options: [8, 1, 2, 4, 0x05, 0xb4, 1, 1] }, mss: 536 },
   { v: 4, th: { options: [0, 0, 2, 4, 0x05, 0xb4, 1, 1] }, mss: 536 }, { v: 4, th: { options: [2, 4, 0x05, 0xb4, 2, 4, 0x05, 0x14] }, mss: 1300 },
+  // An MSS option cut off by the end of the header is not read.
+  { v: 4, th: { options: [1, 1, 1, 1, 1, 1, 2, 4] }, mss: 536 },
   { v: 6, th: {}, mss: 1220 }, { v: 6, th: { mss: 1220 }, mss: 1220 }, { v: 6, th: { mss: 1419 }, mss: 1220 }, { v: 6, th: { mss: 1420 }, mss: 1420 },
   { v: 6, th: { mss: 1460 }, mss: 1440 }, { v: 6, th: { mss: 8939 }, mss: 1440 }, { v: 6, th: { mss: 8940 }, mss: 8940 }, { v: 6, th: { mss: 65535 }, mss: 8940 },
   { v: 6, th: { mss: 536 }, mss: 1220 },
