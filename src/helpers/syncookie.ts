@@ -177,9 +177,9 @@ const bytesAt = (ctx: HelperContext, where: string, addr: bigint, size: number):
   return ctx.space.bytes.subarray(at, at + size);
 };
 
-/** The flow of an IP header at `iph` (IPv6 when `v6`) and the TCP header `th`. */
-function flowOf(ctx: HelperContext, helper: string, v6: boolean, iph: bigint, th: Uint8Array): Flow {
-  const ip = bytesAt(ctx, `${helper}: r${helper.startsWith('bpf_tcp_raw') ? 1 : 2} (iph)`, iph, v6 ? IPV6HDR : IPHDR);
+/** The flow of an IP header at `iph` (IPv6 when `v6`; `where` names the argument) and the TCP header `th`. */
+function flowOf(ctx: HelperContext, where: string, v6: boolean, iph: bigint, th: Uint8Array): Flow {
+  const ip = bytesAt(ctx, where, iph, v6 ? IPV6HDR : IPHDR);
   return v6
     ? { v6, saddr: ip.subarray(8, 24), daddr: ip.subarray(24, 40), th }
     : { v6, saddr: ip.subarray(12, 16), daddr: ip.subarray(16, 20), th };
@@ -199,14 +199,14 @@ function rawGen(ctx: HelperContext, v6: boolean, iph: bigint, thAddr: bigint, th
   const th = bytesAt(ctx, `${helper}: r2 (th)`, thAddr, len);
   if (len !== (th[12] >> 4) * 4) return helperErr('EINVAL');
   const mss = tcpParseMssOption(th) || (v6 ? IPV6_MSS_CLAMP : TCP_MSS_DEFAULT);
-  return genResult(initSequence(ctx, flowOf(ctx, helper, v6, iph, th), mss));
+  return genResult(initSequence(ctx, flowOf(ctx, `${helper}: r1 (iph)`, v6, iph, th), mss));
 }
 
 /** bpf_tcp_raw_check_syncookie_ipv4/6(iph, th): 0 for the ACK of a good cookie, else -EACCES. */
 function rawCheck(ctx: HelperContext, v6: boolean, iph: bigint, thAddr: bigint): bigint {
   const helper = `bpf_tcp_raw_check_syncookie_ipv${v6 ? 6 : 4}`;
   const th = bytesAt(ctx, `${helper}: r2 (th)`, thAddr, TCPHDR);
-  return cookieCheck(ctx, flowOf(ctx, helper, v6, iph, th)) > 0 ? 0n : helperErr('EACCES');
+  return cookieCheck(ctx, flowOf(ctx, `${helper}: r1 (iph)`, v6, iph, th)) > 0 ? 0n : helperErr('EACCES');
 }
 
 const TCP_LISTEN = TCP_STATES.listen;
@@ -294,7 +294,7 @@ function tcpGenSyncookie(table: SocketTable, stamps: OverflowStamps, ctx: Helper
   // tcp_get_syncookie_mss: only under a SYN flood unless always (2); no socket of ours has TCP_MAXSEG set.
   if (ctx.tcpSyncookies !== 2) return helperErr('ENOENT');
   const mss = tcpParseMssOption(th) || (version === 6 ? IPV6_MSS_CLAMP : TCP_MSS_DEFAULT);
-  const made = initSequence(ctx, flowOf(ctx, helper, version === 6, iph, th), mss);
+  const made = initSequence(ctx, flowOf(ctx, `${helper}: r2 (iph)`, version === 6, iph, th), mss);
   stamps.overflow(sock, jiffies32(ctx), ctx.hz);
   return genResult(made);
 }
@@ -319,7 +319,7 @@ function tcpCheckSyncookie(table: SocketTable, stamps: OverflowStamps, ctx: Help
   if (stamps.noRecentOverflow(sock, jiffies32(ctx), ctx.hz)) return helperErr('ENOENT');
   const version = ipVersion(ctx, helper, sock, iph, iphLen);
   if (typeof version === 'bigint') return version;
-  return cookieCheck(ctx, flowOf(ctx, helper, version === 6, iph, th)) > 0 ? 0n : helperErr('ENOENT');
+  return cookieCheck(ctx, flowOf(ctx, `${helper}: r2 (iph)`, version === 6, iph, th)) > 0 ? 0n : helperErr('ENOENT');
 }
 
 /**

@@ -459,7 +459,7 @@ test('kernel: raw_gen\'s MSS for each client MSS, its errnos, raw_check\'s -EACC
   }
 });
 
-/** A TCP listener, an accepted connection and a v6only listener on the loopback; their descriptions; closing them. */
+/** A TCP listener, an accepted connection, a v6only and a dual-stack listener on the loopback; their descriptions; closing them. */
 async function openListeners() {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -471,18 +471,22 @@ async function openListeners() {
   const server6 = net.createServer();
   await new Promise<void>((resolve) => server6.listen({ port: 0, host: '::1', ipv6Only: true }, resolve));
   const port6 = (server6.address() as net.AddressInfo).port;
+  const dual = net.createServer();
+  await new Promise<void>((resolve) => dual.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
+  const portDual = (dual.address() as net.AddressInfo).port;
   return {
-    port, port6, client: client.localPort!,
+    port, port6, portDual, client: client.localPort!,
     sockets: [
       { protocol: 'tcp', localIp: '127.0.0.1', localPort: port },
       { protocol: 'tcp', localIp: '127.0.0.1', localPort: port, remoteIp: '127.0.0.1', remotePort: client.localPort! },
       { protocol: 'tcp', localIp: '127.0.0.1', localPort: client.localPort!, remoteIp: '127.0.0.1', remotePort: port },
       { protocol: 'tcp', localIp: '::1', localPort: port6, v6only: true },
+      { protocol: 'tcp', localIp: '::', localPort: portDual },
     ] satisfies SocketSpec[],
     close: async () => {
       client.destroy();
       peer.destroy();
-      await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => server6.close(r))]);
+      await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => server6.close(r)), new Promise((r) => dual.close(r))]);
     },
   };
 }
@@ -499,6 +503,8 @@ test('kernel: bpf_tcp_gen_syncookie / check_syncookie on real sockets: a fresh l
     const listen4: Tuple = { saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: world.port };
     const listen6: Tuple = { saddr: '::1', sport: 1, daddr: '::1', dport: world.port6 };
     const conn: Tuple = { saddr: '127.0.0.1', sport: world.client, daddr: '127.0.0.1', dport: world.port };
+    const dual4: Tuple = { saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: world.portDual };
+    const dual6: Tuple = { saddr: '::1', sport: 1, daddr: '::1', dport: world.portDual };
     const syn = tcpHeader({ sport: 1, dport: world.port, mss: 1460 });
     const ackTh = tcpHeader({ sport: 1, dport: world.port, flags: ACK, ack: 0xdeadbeef });
     const gen = (iphLen: number, thLen: number) => `${sockCall('gen', iphLen, thLen)}\n${out(0)}\nr0 >>= 32\n${out(1)}`;
@@ -516,6 +522,9 @@ test('kernel: bpf_tcp_gen_syncookie / check_syncookie on real sockets: a fresh l
       ['gen: IPv6 header of 20 bytes', lo6, tcpHeader(), gen(20, 20), listen6],
       ['gen: IPv4 header, v6only listener', lo4, tcpHeader(), gen(20, 20), listen6],
       ['gen: an established socket', lo4, tcpHeader(), gen(20, 20), conn],
+      ['gen: IPv4 header, dual-stack listener', lo4, syn, sockRoundTrip(20, syn), dual4],
+      ['gen: IPv6 header, dual-stack listener', lo6, syn, sockRoundTrip(40, syn), dual6],
+      ['gen: IPv6 header of 20 bytes, dual-stack listener', lo6, tcpHeader(), gen(20, 20), dual6],
       ['check: th_len 19', lo4, ackTh, check(20, 19), listen4],
       ['check: SYN+ACK', lo4, tcpHeader({ flags: SYN | ACK }), check(20, 20), listen4],
       ['check: no ACK', lo4, tcpHeader({ flags: 0 }), check(20, 20), listen4],
