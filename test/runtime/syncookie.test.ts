@@ -459,6 +459,31 @@ test('kernel: raw_gen\'s MSS for each client MSS, its errnos, raw_check\'s -EACC
   }
 });
 
+test('kernel: the ACK of a cookie passes raw_check and altered ones do not; a cookie moves with the client\'s seq and the MSS index', (t) => {
+  for (const v of [4, 6] as const) {
+    const ip = v === 4 ? IP4 : IP6;
+    const syn = tcpHeader({ mss: 536 });
+    const roundTrip = agree(t, `IPv${v} round trip`, program(ip, syn, rawRoundTrip(v, syn)), {}, (cb) => cb.slice(1));
+    if (!roundTrip) return;
+    assert.deepEqual(roundTrip.slice(1, 3), [v === 4 ? 536 : 1220, 0]);
+    for (const [what, at, bits] of [['source port', TH_AT - 1, 1], ['seq', TH_AT - 5, 0x10], ['cookie', TH_AT - 10, 0x10], ['source address', IP_AT - (v === 4 ? 15 : 23), 1]] as const) {
+      const text = program(ip, syn, [
+        rawGen(v, syn.length), 'r8 = r0', toAck, `r0 = *(u8 *)(r10 - ${at})`, `r0 ^= ${bits}`, `*(u8 *)(r10 - ${at}) = r0`, rawCheck(v), out(0),
+      ].join('\n'));
+      assert.equal(agree(t, `IPv${v}: another ${what}`, text)?.[0], EACCES);
+    }
+    // The same SYN with seq + 1000, then with the largest MSS of the table: the cookie moves by 1000, then by the index, 3 (whatever the secret).
+    const moved = program(ip, syn, [
+      rawGen(v, syn.length), 'r8 = r0',
+      `r0 = *(u32 *)(r10 - ${TH_AT - 4})`, 'r0 = be32 r0', 'r0 += 1000', 'r0 = be32 r0', `*(u32 *)(r10 - ${TH_AT - 4}) = r0`,
+      rawGen(v, syn.length), 'r9 = r0', 'r0 -= r8', out(0),
+      'r0 = 0xff', `*(u8 *)(r10 - ${TH_AT - 24}) = r0`, `*(u8 *)(r10 - ${TH_AT - 25}) = r0`,
+      rawGen(v, syn.length), 'r7 = r0', 'r0 -= r9', out(1), 'r0 = r7', 'r0 >>= 32', out(2),
+    ].join('\n'));
+    assert.deepEqual(agree(t, `IPv${v}: seq and MSS`, moved)?.slice(0, 3), [1000, 3, v === 4 ? 1460 : 8940]);
+  }
+});
+
 /** A TCP listener, an accepted connection, a v6only and a dual-stack listener on the loopback; their descriptions; closing them. */
 async function openListeners() {
   const server = net.createServer();
