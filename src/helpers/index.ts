@@ -28,6 +28,7 @@ export * from './sock.js';
 export * from './host-id.js';
 export * from './sock-id.js';
 export * from './cgroup-array.js';
+export * from './syncookie.js';
 
 import { formatHelpers } from './format.js';
 import { hostIdHelpers } from './host-id.js';

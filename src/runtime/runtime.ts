@@ -20,6 +20,7 @@ import { skbResizeHelpers } from '../helpers/skb.js';
 import { tunnelHelpers } from '../helpers/tunnel.js';
 import { SocketTable, socketHelpers, type SocketSpec } from '../helpers/sock.js';
 import { cgroupArrayHelpers } from '../helpers/cgroup-array.js';
+import { syncookieHelpers } from '../helpers/syncookie.js';
 import {
   BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
 } from '../isa/index.js';
@@ -113,7 +114,7 @@ export class Runtime {
     this.helpers = createHelperTable([
       ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
       ...skbResizeHelpers(this.packets), ...tunnelHelpers(this.packets), ...stackidHelpers(r), ...socketHelpers(this.sockets, this.packets),
-      ...cgroupArrayHelpers(r, this.sockets, this.packets),
+      ...cgroupArrayHelpers(r, this.sockets, this.packets), ...syncookieHelpers(this.sockets),
       ...(options.helpers ?? []),
     ]);
     const host: HelperHost = { ...options.host, clock: this.clock };
