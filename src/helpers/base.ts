@@ -65,6 +65,9 @@ function tracePrintk(ctx: HelperContext, fmt: bigint, fmtSize: bigint, a1: bigin
 /** INITIAL_JIFFIES: jiffies start 5 minutes before their 32-bit wrap, so that wrap bugs show early. */
 const initialJiffies = (hz: number) => 0x100000000n - BigInt(300 * hz);
 
+/** get_jiffies_64 on the context's clock (bpf_jiffies64, the SYN cookies' minute counter). */
+export const jiffies64 = (ctx: HelperContext): bigint => U64(initialJiffies(ctx.hz) + (ctx.clock.monotonicNs() * BigInt(ctx.hz)) / 1_000_000_000n);
+
 /**
  * Implementations an engine may recognise by identity and run its own way
  * with the same meaning (the JIT calls the host service without BigInt
@@ -83,7 +86,7 @@ export function baseHelpers(): HelperDef[] {
     { id: BPF_FUNC_get_smp_processor_id, name: 'bpf_get_smp_processor_id', fn: bpfGetSmpProcessorId },
     {
       id: BPF_FUNC_jiffies64, name: 'bpf_jiffies64',
-      fn: (ctx) => U64(initialJiffies(ctx.hz) + (ctx.clock.monotonicNs() * BigInt(ctx.hz)) / 1_000_000_000n),
+      fn: jiffies64,
     },
     { id: BPF_FUNC_ktime_get_boot_ns, name: 'bpf_ktime_get_boot_ns', fn: bpfKtimeGetBootNs },
   ];

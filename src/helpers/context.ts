@@ -145,6 +145,14 @@ export interface HelperHost {
   netnsCookie?: bigint | number;
   /** The cookie of the initial network namespace (bpf_get_netns_cookie(NULL)); default INIT_NET_COOKIE. */
   initNetnsCookie?: bigint | number;
+  /**
+   * The secrets of the SYN cookies, 32 bytes per family: two SipHash keys
+   * (the kernel's syncookie_secret and syncookie6_secret, random per boot).
+   * Default DEFAULT_SYNCOOKIE_SECRET, fixed so that runs are reproducible.
+   */
+  syncookieSecret?: { ipv4?: Uint8Array; ipv6?: Uint8Array };
+  /** The net.ipv4.tcp_syncookies sysctl of the runtime's sockets' namespace: 0 off, 1 on SYN queue overflow, 2 always; default 1, the kernel's. */
+  tcpSyncookies?: number;
 }
 
 export interface HelperContext {
@@ -170,6 +178,10 @@ export interface HelperContext {
   readonly run: RunInfo;
   /** Addresses of the bpf_spin_locks the running program holds (at most one, as the verifier allows). */
   readonly heldLocks: Set<number>;
+  /** The SYN cookie secrets, 32 bytes per family. */
+  readonly syncookieSecret: { readonly ipv4: Uint8Array; readonly ipv6: Uint8Array };
+  /** net.ipv4.tcp_syncookies: 0, 1 or 2. */
+  readonly tcpSyncookies: number;
 }
 
 /** The id of the root cgroup of cgroup v2 (its kernfs node's). */
@@ -189,6 +201,17 @@ export const NSFS_DEV = 4;
  * (older kernels number network namespaces alone and give it 1).
  */
 export const INIT_NET_COOKIE = 3n;
+
+/**
+ * The SYN cookie secrets a runtime uses unless told otherwise: bytes 0x00
+ * to 0x1f for IPv4 (its first key is the SipHash paper's test key), 0x20 to
+ * 0x3f for IPv6. The kernel's are random per boot, so no value could match
+ * a real kernel's cookies; a fixed one makes ours reproducible.
+ */
+export const DEFAULT_SYNCOOKIE_SECRET: Readonly<{ ipv4: Uint8Array; ipv6: Uint8Array }> = Object.freeze({
+  ipv4: Uint8Array.from({ length: 32 }, (_, i) => i),
+  ipv6: Uint8Array.from({ length: 32 }, (_, i) => 32 + i),
+});
 
 /** A bad host option: which one, and why. */
 export class HostOptionError extends EbpfError {
@@ -225,6 +248,24 @@ function pidNamespaceOf(ns: PidNamespace | undefined, task: CurrentTask): Helper
     pid: ns?.pid === undefined ? task.pid : u32Option('pidNamespace.pid', ns.pid),
     tgid: ns?.tgid === undefined ? task.tgid : u32Option('pidNamespace.tgid', ns.tgid),
   };
+}
+
+/** One family's SYN cookie secret: a copy of the 32 bytes given, or the default's. */
+function syncookieKey(family: 'ipv4' | 'ipv6', given: unknown): Uint8Array {
+  if (given === undefined) return DEFAULT_SYNCOOKIE_SECRET[family];
+  if (!(given instanceof Uint8Array) || given.length !== 32) throw new HostOptionError(`syncookieSecret.${family}`, 'must be 32 bytes (two SipHash keys)');
+  return given.slice();
+}
+
+function syncookieSecretOf(secret: HelperHost['syncookieSecret']): HelperContext['syncookieSecret'] {
+  if (secret !== undefined && (typeof secret !== 'object' || secret === null)) throw new HostOptionError('syncookieSecret', 'must be an object { ipv4, ipv6 } of 32 bytes each');
+  return { ipv4: syncookieKey('ipv4', secret?.ipv4), ipv6: syncookieKey('ipv6', secret?.ipv6) };
+}
+
+function tcpSyncookiesOf(v: unknown): number {
+  if (v === undefined) return 1;
+  if (v !== 0 && v !== 1 && v !== 2) throw new HostOptionError('tcpSyncookies', `must be 0, 1 or 2 (net.ipv4.tcp_syncookies), got ${String(v)}`);
+  return v;
 }
 
 /** Kconfig's default tick rate (HZ_250). */
@@ -277,6 +318,8 @@ export function createHelperContext(
     engine,
     run: { funcIp: 0n, attachCookie: 0n },
     heldLocks: new Set(),
+    syncookieSecret: syncookieSecretOf(options.syncookieSecret),
+    tcpSyncookies: tcpSyncookiesOf(options.tcpSyncookies),
   };
 }
 

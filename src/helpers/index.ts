@@ -29,6 +29,7 @@ export * from './host-id.js';
 export * from './sock-id.js';
 export * from './cgroup-array.js';
 export * from './local-storage.js';
+export * from './syncookie.js';
 
 import { formatHelpers } from './format.js';
 import { hostIdHelpers } from './host-id.js';
