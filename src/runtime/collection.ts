@@ -341,6 +341,9 @@ class LocalProgram implements LiveProgram {
       helpers: rt.helperContext, packets: rt.packets, sockets: rt.sockets, options,
     });
     rt.packets.current = run.frame;
+    const effects = rt.helperContext.taskEffects;
+    effects.signals.length = 0;
+    effects.overrideReturn = undefined;
     try {
       let r0 = 0n;
       const start = performance.now();
@@ -350,7 +353,11 @@ class LocalProgram implements LiveProgram {
       }
       const durationNs = Math.round(((performance.now() - start) * 1e6) / run.repeat);
       const { dataOut, ctxOut, retval } = run.finish(r0);
-      return { retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };
+      const { signals, overrideReturn } = effects;
+      return {
+        retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs,
+        ...(signals.length ? { signals: signals.slice() } : {}), ...(overrideReturn === undefined ? {} : { overrideReturn }),
+      };
     } finally {
       rt.packets.current = undefined;
       run.release();
