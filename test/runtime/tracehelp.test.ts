@@ -18,6 +18,7 @@ import { BPF_F_SLEEPABLE, BPF_PROG_TYPE, helperIdByName } from '../../src/platfo
 import { Collection, loadCollection, type TestRunResult } from '../../src/runtime/index.js';
 import { verify } from '../../src/verifier/index.js';
 import { KernelError, type Kernel } from '../../src/kernel/index.js';
+import { runObjectProgram } from '../../src/cli/commands/run.js';
 import { kernelOrSkip } from '../kernel/env.js';
 
 const ENGINES = ['interp', 'jit'] as const;
@@ -271,6 +272,20 @@ test('override_return: a kprobe run reports the value the probed function return
     assert.equal(retval(r), -17, `${engine}: ax after the calls, + the helper's 0`);
     const none = run(engine, 'kprobe', 'r0 = 0\nexit', undefined, regs);
     assert.equal(none.overrideReturn, undefined, `${engine}: no call, no override`);
+  }
+});
+
+test('ebpf run reports the signals and the override of a run', () => {
+  for (const engine of ENGINES) {
+    const text = 'r6 = r1\nr1 = 12\ncall bpf_send_signal_thread\nr1 = r6\nr2 = -12\ncall bpf_override_return\nexit';
+    const c = Collection.load(spec('kprobe', text), { engine, host: { task: TASK } });
+    try {
+      const [report] = runObjectProgram(c, 'prog', { packets: [undefined] });
+      assert.deepEqual(report.signals, [{ pid: TASK.tgid, tid: TASK.pid, sig: 12, thread: true }], engine);
+      assert.equal(report.overrideReturn, '0xfffffffffffffff4', engine);
+    } finally {
+      c.dispose();
+    }
   }
 });
 
