@@ -9,7 +9,7 @@
  * TaskEffects, which the test run returns. "User memory" is the runtime's
  * one address space, as bpf_probe_read_user reads it (probe.ts).
  */
-import { helperAccess, type HelperContext, type SentSignal } from './context.js';
+import { argAccess, type HelperContext, type SentSignal } from './context.js';
 import { helperErr } from './errno.js';
 import { probeRead } from './probe.js';
 import type { HelperDef, HelperFn } from './table.js';
@@ -59,7 +59,7 @@ const sendSignal = (thread: boolean): HelperFn => (ctx, sigArg) => {
 function probeWriteUser(ctx: HelperContext, dst: bigint, src: bigint, lenArg: bigint): bigint {
   if (ctx.inInterrupt || isKernelThread(ctx) || ctx.task.exiting) return helperErr('EPERM');
   const len = Number(lenArg & 0xffffffffn);
-  const from = helperAccess(ctx, src, len, false);
+  const from = argAccess(ctx, 'bpf_probe_write_user: r2 (src)', src, len, false);
   if (dst === 0n || dst + BigInt(len) > 0x100000000n) return helperErr('EFAULT');
   const region = ctx.space.find(Number(dst), len);
   if (!region?.writable) return helperErr('EFAULT');
@@ -74,7 +74,7 @@ function probeWriteUser(ctx: HelperContext, dst: bigint, src: bigint, lenArg: bi
  * record it. 0.
  */
 function overrideReturn(ctx: HelperContext, regs: bigint, rc: bigint): bigint {
-  const at = helperAccess(ctx, regs + BigInt(PT_REGS_AX), 8, false);
+  const at = argAccess(ctx, 'bpf_override_return: r1 (regs)', regs + BigInt(PT_REGS_AX), 8, false);
   ctx.space.view.setBigUint64(at, rc, true);
   ctx.taskEffects.overrideReturn = rc;
   return 0n;

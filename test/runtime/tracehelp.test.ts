@@ -13,7 +13,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../../src/asm/index.js';
 import type { CollectionSpec } from '../../src/elf/index.js';
-import { HostOptionError, type HelperHost, type SentSignal } from '../../src/helpers/index.js';
+import { HostOptionError, RuntimeError, type HelperHost, type SentSignal } from '../../src/helpers/index.js';
 import { BPF_F_SLEEPABLE, BPF_PROG_TYPE, helperIdByName } from '../../src/platform/index.js';
 import { Collection, loadCollection, type TestRunResult } from '../../src/runtime/index.js';
 import { verify } from '../../src/verifier/index.js';
@@ -289,6 +289,21 @@ test('ebpf run reports the signals and the override of a run', () => {
   }
 });
 
+test('override_return and probe_write_user on memory the verifier would not have let through: a RuntimeError naming the argument (checked interpreter)', () => {
+  const cases: [string, RegExp][] = [
+    ['r1 = 0\nr2 = 1\ncall bpf_override_return\nexit', /bpf_override_return: r1 \(regs\): invalid read of 8 bytes at 0x50/],
+    ['r1 = r10\nr1 += -8\nr2 = 0\nr3 = 8\ncall bpf_probe_write_user\nexit', /bpf_probe_write_user: r2 \(src\): invalid read of 8 bytes at 0x0/],
+  ];
+  for (const [text, message] of cases) {
+    const c = Collection.load(spec('kprobe', text), { engine: 'interp', verify: false, host: { task: TASK } });
+    try {
+      assert.throws(() => c.programs.prog.testRun({ ctx: new Uint8Array(168) }), (err: unknown) => err instanceof RuntimeError && message.test(err.message));
+    } finally {
+      c.dispose();
+    }
+  }
+});
+
 test('override_return: kprobe programs only', () => {
   const insns = assemble('r2 = 0\ncall bpf_override_return\nexit', { helperId: helperIdByName });
   assert.equal(verify(insns, { progType: 'kprobe', license: 'GPL' }).error, null);
@@ -302,11 +317,11 @@ test('override_return: kprobe programs only', () => {
 /** This process as the host model's current task. */
 const SELF = { task: { pid: process.pid, tgid: process.pid, uid: 0, gid: 0, comm: 'node' } };
 
-/** retval of one raw_tp test run of `text` in the kernel; undefined after a skip. */
-function kernelRetval(t: TestContext, text: string): number | undefined {
+/** retval of one test run of `text` in the kernel (a raw_tp program unless `type` says otherwise); undefined after a skip. */
+function kernelRetval(t: TestContext, text: string, type: ProgType = 'raw_tracepoint'): number | undefined {
   const kernel = kernelOrSkip(t);
   if (!kernel) return undefined;
-  const c = loadCollection(spec('raw_tracepoint', text), { engine: 'kernel', kernel });
+  const c = loadCollection(spec(type, text), { engine: 'kernel', kernel });
   try {
     return c.programs.prog.testRun().retval | 0;
   } finally {
@@ -314,14 +329,22 @@ function kernelRetval(t: TestContext, text: string): number | undefined {
   }
 }
 
-test('kernel: send_signal return codes from a raw_tp test run (signal 0 and invalid ones only) match ours', (t) => {
+/**
+ * A raw_tp test run runs with preemption off, where the kernel checks the
+ * signal itself and sends from an irq_work; a syscall program's runs
+ * preemptible, where group_send_sig_info checks it: the same answers.
+ */
+test('kernel: send_signal return codes from raw_tp and syscall test runs (signal 0 and invalid ones only) match ours', (t) => {
   const cases = ['bpf_send_signal', 'bpf_send_signal_thread'].flatMap((h) => ['0', '65', '-1', '0x100000000 ll', '0x7fffffff'].map((sig) => callExit(h, sig)));
-  for (const text of cases) {
-    const kernel = kernelRetval(t, text);
-    if (kernel === undefined) return;
-    for (const engine of ENGINES) assert.equal(retval(run(engine, 'raw_tracepoint', text, SELF)), kernel, `${engine} on\n${text}`);
+  for (const type of ['raw_tracepoint', 'syscall'] as const) {
+    for (const text of cases) {
+      const kernel = kernelRetval(t, text, type);
+      if (kernel === undefined) return;
+      for (const engine of ENGINES) assert.equal(retval(run(engine, type, text, SELF)), kernel, `${engine}, ${type} on\n${text}`);
+    }
+    assert.equal(kernelRetval(t, callExit('bpf_send_signal', '0'), type), 0, `the kernel, ${type}: the test process may be signalled`);
+    assert.equal(kernelRetval(t, callExit('bpf_send_signal', '65'), type), EINVAL, `the kernel, ${type}: 65 is no signal`);
   }
-  assert.equal(kernelRetval(t, callExit('bpf_send_signal', '0')), 0, 'the kernel: the test process may be signalled');
 });
 
 /** The kernel's message when it withholds bpf_probe_write_user: without CAP_SYS_ADMIN, or locked down (integrity). */
