@@ -340,10 +340,10 @@ class LocalProgram implements LiveProgram {
       program: this.name, type: this.spec.type, attachType: this.spec.expectedAttachType, space: rt.space,
       helpers: rt.helperContext, packets: rt.packets, sockets: rt.sockets, options,
     });
-    rt.packets.current = run.frame;
     const effects = rt.helperContext.taskEffects;
     effects.signals.length = 0;
     effects.overrideReturn = undefined;
+    rt.packets.current = run.frame;
     try {
       let r0 = 0n;
       const start = performance.now();
