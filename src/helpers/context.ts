@@ -187,7 +187,8 @@ export interface HelperHost {
   /**
    * Whether programs run in interrupt context (hard or soft irq, NMI: the
    * kernel's in_interrupt()), where bpf_probe_write_user refuses with -EPERM;
-   * default false, the process context of a syscall or a test run.
+   * default false, the process context of a syscall or a test run (the
+   * default task, the idle task of a softirq, is refused as a kernel thread).
    */
   inInterrupt?: boolean;
 }
