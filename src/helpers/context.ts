@@ -30,6 +30,32 @@ export interface CurrentTask {
   gid: number;
   /** The task's name, at most TASK_COMM_LEN - 1 = 15 bytes. */
   comm: string;
+  /** PF_KTHREAD: a kernel thread, which has no user memory to write nor signals to take; default: pid 0 (the idle tasks are). */
+  kernelThread?: boolean;
+  /** PF_EXITING: the task is exiting; default false. */
+  exiting?: boolean;
+}
+
+/** A signal bpf_send_signal or bpf_send_signal_thread sent to the current task. */
+export interface SentSignal {
+  /** The process (the kernel's tgid) the signal went to. */
+  pid: number;
+  /** The thread (the kernel's pid) that was current. */
+  tid: number;
+  sig: number;
+  /** bpf_send_signal_thread: to that thread alone (PIDTYPE_PID); else to the whole process (PIDTYPE_TGID). */
+  thread: boolean;
+}
+
+/**
+ * What the helpers that act on the current task did during a run, for the
+ * run's result: the signals sent (in order) and the return value a kprobe
+ * program put in place of the probed function's (bpf_override_return; the
+ * last call's). A test run clears it before it starts.
+ */
+export interface TaskEffects {
+  readonly signals: SentSignal[];
+  overrideReturn: bigint | undefined;
 }
 
 /**
@@ -153,6 +179,18 @@ export interface HelperHost {
   syncookieSecret?: { ipv4?: Uint8Array; ipv6?: Uint8Array };
   /** The net.ipv4.tcp_syncookies sysctl of the runtime's sockets' namespace: 0 off, 1 on SYN queue overflow, 2 always; default 1, the kernel's. */
   tcpSyncookies?: number;
+  /**
+   * Called for each signal a program sends to the current task (the
+   * runtime never sends a real one); the run's TaskEffects record them too.
+   */
+  onSignal?: (signal: SentSignal) => void;
+  /**
+   * Whether programs run in interrupt context (hard or soft irq, NMI: the
+   * kernel's in_interrupt()), where bpf_probe_write_user refuses with -EPERM;
+   * default false, the process context of a syscall or a test run (the
+   * default task, the idle task of a softirq, is refused as a kernel thread).
+   */
+  inInterrupt?: boolean;
 }
 
 export interface HelperContext {
@@ -182,6 +220,10 @@ export interface HelperContext {
   readonly syncookieSecret: { readonly ipv4: Uint8Array; readonly ipv6: Uint8Array };
   /** net.ipv4.tcp_syncookies: 0, 1 or 2. */
   readonly tcpSyncookies: number;
+  readonly onSignal: (signal: SentSignal) => void;
+  readonly inInterrupt: boolean;
+  /** The current run's signals and override; the test run clears them first. */
+  readonly taskEffects: TaskEffects;
 }
 
 /** The id of the root cgroup of cgroup v2 (its kernfs node's). */
@@ -268,6 +310,18 @@ function tcpSyncookiesOf(v: unknown): number {
   return v;
 }
 
+function onSignalOf(v: unknown): (signal: SentSignal) => void {
+  if (v === undefined) return () => undefined;
+  if (typeof v !== 'function') throw new HostOptionError('onSignal', `must be a function, got ${typeof v}`);
+  return v as (signal: SentSignal) => void;
+}
+
+function booleanOption(option: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new HostOptionError(option, `must be true or false, got ${String(v)}`);
+  return v;
+}
+
 /** Kconfig's default tick rate (HZ_250). */
 const DEFAULT_HZ = 250;
 
@@ -320,6 +374,9 @@ export function createHelperContext(
     heldLocks: new Set(),
     syncookieSecret: syncookieSecretOf(options.syncookieSecret),
     tcpSyncookies: tcpSyncookiesOf(options.tcpSyncookies),
+    onSignal: onSignalOf(options.onSignal),
+    inInterrupt: booleanOption('inInterrupt', options.inInterrupt),
+    taskEffects: { signals: [], overrideReturn: undefined },
   };
 }
 

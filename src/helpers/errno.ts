@@ -1,6 +1,6 @@
 /** The errnos helpers return, as the u64 r0 a program sees (-errno, two's complement). */
 const NUMBERS = {
-  ENOENT: 2, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EDEADLK: 35,
+  EPERM: 1, ENOENT: 2, E2BIG: 7, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EDEADLK: 35,
   EPROTO: 71, EPROTOTYPE: 91, EPROTONOSUPPORT: 93, ESOCKTNOSUPPORT: 94, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, ENETUNREACH: 101, EALREADY: 114,
   /** The kernel-internal "operation not supported" that helpers return (not EOPNOTSUPP). */
   ENOTSUPP: 524,

@@ -30,7 +30,9 @@ export * from './sock-id.js';
 export * from './cgroup-array.js';
 export * from './local-storage.js';
 export * from './syncookie.js';
+export * from './current-task.js';
 
+import { currentTaskHelpers } from './current-task.js';
 import { formatHelpers } from './format.js';
 import { hostIdHelpers } from './host-id.js';
 import { lockHelpers } from './lock.js';
@@ -44,13 +46,14 @@ import { tracingHelpers } from './tracing.js';
 /**
  * The helpers that need nothing but the context and the engine's hooks
  * (clocks, current task and its cgroup and pid namespace, probe_read,
- * strings, printf, bpf_loop, tracing, spin locks). A runtime adds the groups bound to its objects:
+ * strings, printf, bpf_loop, tracing, spin locks, the helpers that act on
+ * the current task: signals, user memory, bpf_override_return). A runtime adds the groups bound to its objects:
  * `tailCallHelpers(registry)`, `timerHelpers(clock, registry)` and the map
  * and packet helpers.
  */
 export function contextHelpers(): HelperDef[] {
   return [
     ...timeHelpers(), ...taskHelpers(), ...probeHelpers(), ...stringHelpers(), ...formatHelpers(), ...loopHelpers(),
-    ...tracingHelpers(), ...lockHelpers(), ...hostIdHelpers(),
+    ...tracingHelpers(), ...lockHelpers(), ...hostIdHelpers(), ...currentTaskHelpers(),
   ];
 }

@@ -33,8 +33,8 @@ function readable(ctx: HelperContext, unsafe: bigint): { at: number; avail: numb
   return region ? { at, avail: region.start + region.size - at } : undefined;
 }
 
-/** long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr): 0 or -EFAULT. */
-const probeRead = (name: string): HelperFn => (ctx, dst, sizeArg, unsafe) => {
+/** long bpf_probe_read_kernel(void *dst, u32 size, const void *unsafe_ptr): 0 or -EFAULT (bpf_copy_from_user too). */
+export const probeRead = (name: string): HelperFn => (ctx, dst, sizeArg, unsafe) => {
   const size = Number(sizeArg & 0xffffffffn);
   if (size === 0) return 0n;
   const to = argAccess(ctx, `${name}: r1 (dst)`, dst, size, true);

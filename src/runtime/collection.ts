@@ -349,6 +349,9 @@ class LocalProgram implements LiveProgram {
       program: this.name, type: this.spec.type, attachType: this.spec.expectedAttachType, space: rt.space,
       helpers: rt.helperContext, packets: rt.packets, sockets: rt.sockets, options,
     });
+    const effects = rt.helperContext.taskEffects;
+    effects.signals.length = 0;
+    effects.overrideReturn = undefined;
     rt.packets.current = run.frame;
     // bpf_test_run: fresh cgroup storages for this run, shared by its repetitions and freed after.
     const leaveStorages = rt.cgroupStorages.testRun(this.maps);
@@ -361,7 +364,11 @@ class LocalProgram implements LiveProgram {
       }
       const durationNs = Math.round(((performance.now() - start) * 1e6) / run.repeat);
       const { dataOut, ctxOut, retval } = run.finish(r0);
-      return { retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs };
+      const { signals, overrideReturn } = effects;
+      return {
+        retval: retval ?? Number(r0 & 0xffffffffn), dataOut, ctxOut, durationNs,
+        ...(signals.length ? { signals: signals.slice() } : {}), ...(overrideReturn === undefined ? {} : { overrideReturn }),
+      };
     } finally {
       rt.packets.current = undefined;
       leaveStorages();

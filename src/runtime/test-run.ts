@@ -24,7 +24,7 @@ import {
   CHECKSUM_NONE, ETH_HLEN, ETH_P_IP, ETH_P_IPV6, IPV4_HLEN, IPV6_HLEN, LOOPBACK_IFINDEX, XDP_FRAG_SIZE, XDP_FRAME_SIZE, XDP_META_MAX, XDP_TAILROOM, syncContext,
   type PacketFrame, type PacketRuns,
 } from '../helpers/packet.js';
-import type { HelperContext } from '../helpers/index.js';
+import type { HelperContext, SentSignal } from '../helpers/index.js';
 import { AF_INET, AF_INET6, type SkLookupRun, type SocketTable } from '../helpers/sock.js';
 import { TestRunError, type TestRunErrno } from './errors.js';
 
@@ -45,6 +45,10 @@ export interface TestRunResult {
   ctxOut: Uint8Array;
   /** Mean duration of one run in nanoseconds (wall time on our engines, the kernel's own figure there). */
   durationNs: number;
+  /** Our engines: the signals the program sent to the current task (bpf_send_signal, bpf_send_signal_thread), when it sent any. */
+  signals?: SentSignal[];
+  /** Our engines, kprobe programs: the value bpf_override_return made the probed function return, when the program called it. */
+  overrideReturn?: bigint;
 }
 
 /** What the engine needs for a run, and how to collect its outputs afterwards. */

@@ -72,7 +72,7 @@ export function verifierInput(spec: CollectionSpec, name: string, options: Verif
     insns: p.insns,
     options: {
       progType: p.type, expectedAttachType: p.expectedAttachType, license: p.license, logLevel: options.logLevel ?? 1,
-      maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged, lineInfo: p.lineInfo,
+      maps: mapDescriptors(prepared, options.nrCpus), unprivileged: options.unprivileged, lineInfo: p.lineInfo, progFlags: p.flags,
       ...(prepared.btf ? { btf: prepared.btf, funcInfo: p.funcInfo } : {}),
     },
   };

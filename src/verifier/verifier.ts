@@ -102,6 +102,8 @@ export interface VerifyOptions {
   funcInfo?: readonly { insnOff: number; typeId: number }[];
   /** BTF line_info by instruction index: a rejection's summary names the C source line. */
   lineInfo?: readonly SourceLine[];
+  /** prog_flags of the load: BPF_F_SLEEPABLE makes the program sleepable (a syscall program's type makes it so anyway). */
+  progFlags?: number;
 }
 
 /** One BTF line_info record (the shape of src/elf's `LineInfo`; `insnOff` is an instruction index). */
@@ -230,6 +232,8 @@ class Env {
   readonly innerMapOf: number[];
   readonly level: number;
   readonly privileged: boolean;
+  /** `prog->sleepable`: it may call the helpers that might sleep. */
+  readonly sleepable: boolean;
   /** How the log prints an instruction: the kernel's format, 64-bit loads of maps resolved to addresses. */
   readonly disasm: DisasmOptions;
   readonly gpl: boolean;
@@ -321,6 +325,7 @@ class Env {
     this.logMapInfo = this.mapInfo.map((m, i) => ({ ...m, name: i < outer ? m.name?.slice(0, BPF_OBJ_NAME_LEN - 1) : undefined }));
     this.level = level;
     this.privileged = !options.unprivileged;
+    this.sleepable = ((this.prog.spec.loadFlags | (options.progFlags ?? 0)) & BPF_F_SLEEPABLE) !== 0;
     this.disasm = { format: 'kernel', helperName, pseudoImm: logPseudoImm(this.privileged) };
     this.gpl = /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(options.license ?? '');
     this.aux = insns.map(() => ({ seen: false }));
@@ -1793,7 +1798,7 @@ function checkPtrToBtfAccess(env: Env, idx: number, regno: number, reg: RegState
       else if (isTrustedReg(reg) || reg.rcu) {
         // `in_rcu_cs`: a program that cannot sleep runs inside one. Only req->sk (`BTF_TYPE_SAFE_RCU_OR_NULL`)
         // of these structs keeps its trust, as RCU-protected and maybe NULL; walking other pointers loses it.
-        if (env.prog.spec.loadFlags & BPF_F_SLEEPABLE) {
+        if (env.sleepable) {
           r.untrusted = true;
         } else if (tname === 'request_sock' && access.fieldName === 'sk') {
           r.rcu = true;
@@ -2714,6 +2719,7 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
   // `bpf_sk_base_func_proto`: the socket casts return kernel memory, so only CAP_PERFMON may call them.
   if (!proto || (!env.privileged && name.startsWith('bpf_skc_to_'))) throw new Reject(idx, `program of this type cannot use helper ${name}#${ins.imm}`);
   if (proto.gplOnly && !env.gpl) throw new Reject(idx, 'cannot call GPL-restricted function from non-GPL compatible program');
+  if (proto.mightSleep && !env.sleepable) throw new Reject(idx, 'helper call might sleep in a non-sleepable prog');
   let mapIndex = -1;
   let constSizeFor: { regno: number; reg: RegState; arg: HelperArg } | null = null;
   let releaseId = 0;

@@ -10,11 +10,11 @@
  * collection loads them); `--no-verify` skips that with a warning.
  */
 import { Command, Option } from 'commander';
-import { parseHexBytes, toHex } from '../../internal/bytes.js';
+import { parseHexBytes, toHex, u64Hex } from '../../internal/bytes.js';
 import type { Insn } from '../../isa/index.js';
 import { PROGRAM_TYPES, progTypeByName } from '../../platform/index.js';
 import { verify } from '../../verifier/index.js';
-import { SocketSpecError, checkSocketSpec, parseSocketSpec, type SocketSpec } from '../../helpers/index.js';
+import { SocketSpecError, checkSocketSpec, parseSocketSpec, type SentSignal, type SocketSpec } from '../../helpers/index.js';
 import { DEFAULT_ENGINE, parsePcap, PcapError, UnsupportedProgramError, type LoadedCollection, type TestRunResult } from '../../runtime/index.js';
 import { isElf, RAW_LICENSE, readProgram, readFileOrFail } from '../program-input.js';
 import { EXIT_FAILURE, EXIT_USAGE, InputError, UsageError } from '../report.js';
@@ -62,6 +62,10 @@ export interface ObjectRunReport {
   durationNs: number;
   dataOut: string;
   ctxOut: string;
+  /** Our engines: the signals the program sent to the current task. */
+  signals?: SentSignal[];
+  /** Our engines, kprobe programs: bpf_override_return's value, as a u64 in hex. */
+  overrideReturn?: string;
 }
 
 function parseRepeat(text: string): number {
@@ -116,13 +120,18 @@ export function runObjectProgram(c: LoadedCollection, program: string, inputs: O
     return {
       ...(many ? { packet: i } : {}),
       retval: r.retval, ...(verdict ? { verdict } : {}), durationNs: r.durationNs, dataOut: toHex(r.dataOut), ctxOut: toHex(r.ctxOut),
+      ...(r.signals ? { signals: r.signals } : {}), ...(r.overrideReturn === undefined ? {} : { overrideReturn: u64Hex(r.overrideReturn) }),
     };
   });
 }
 
 function formatReport(r: ObjectRunReport): string {
   const head = `${r.packet === undefined ? '' : `packet ${r.packet}: `}retval ${r.retval}${r.verdict ? ` (${r.verdict})` : ''}`;
-  return [head, ...(r.dataOut ? [`  data_out ${r.dataOut}`] : []), ...(r.ctxOut ? [`  ctx_out ${r.ctxOut}`] : [])].join('\n') + '\n';
+  return [
+    head, ...(r.dataOut ? [`  data_out ${r.dataOut}`] : []), ...(r.ctxOut ? [`  ctx_out ${r.ctxOut}`] : []),
+    ...(r.signals ?? []).map((g) => `  signal ${g.sig} to ${g.thread ? `thread ${g.tid} of ` : ''}process ${g.pid}`),
+    ...(r.overrideReturn === undefined ? [] : [`  override_return ${r.overrideReturn}`]),
+  ].join('\n') + '\n';
 }
 
 /** The one line `--no-verify` prints on stderr. */
