@@ -156,14 +156,7 @@ export class CgroupStorageMap extends BpfMap {
       out.set(mem.u8.subarray(at, at + this.elemSize * this.nrCpus));
       return 0;
     }
-    if (flags & BPF_F_LOCK) {
-      const err = this.copyValueLocked(at, out, 0, false);
-      if (err) return err;
-    } else {
-      this.copyValue(out, 0, mem.u8, at);
-    }
-    this.clearSpecial(out, 0);
-    return 0;
+    return this.copyValueOut(at, out, 0, flags);
   }
 
   protected override opUpdateSys(key: Uint8Array, value: Uint8Array, flags: number): number {

@@ -284,14 +284,7 @@ export class HashMap extends BpfMap {
       new DataView(out.buffer, out.byteOffset + at, 4).setUint32(0, inner ? inner.id : 0, true);
       return 0;
     }
-    if (flags & BPF_F_LOCK) {
-      const err = this.copyValueLocked(v, out, at, false);
-      if (err) return err;
-    } else {
-      this.copyValue(out, at, mem.u8, v);
-    }
-    this.clearSpecial(out, at);
-    return 0;
+    return this.copyValueOut(v, out, at, flags);
   }
 
   // ---- the update paths of hashtab.c ---------------------------------------------------------

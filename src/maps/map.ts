@@ -246,6 +246,21 @@ export abstract class BpfMap {
   }
 
   /**
+   * A value copied out to userspace at `at` of `out` (under its spin lock with BPF_F_LOCK), the lock
+   * word cleared: 0 or -errno. The caller has refreshed the memory views.
+   */
+  protected copyValueOut(mapValue: number, out: Uint8Array, at: number, flags: number): number {
+    if (flags & BPF_F_LOCK) {
+      const err = this.copyValueLocked(mapValue, out, at, false);
+      if (err) return err;
+    } else {
+      this.copyValue(out, at, this.mem.u8, mapValue);
+    }
+    this.clearSpecial(out, at);
+    return 0;
+  }
+
+  /**
    * copy_map_value_locked: copy while holding the spin lock of the map-side
    * value (`mapValue`, an address): the destination when `toMap`.
    */
