@@ -376,8 +376,12 @@ export class SocketTable implements SocketResolver {
     return this.place({ spec, family, protocol: 0, state: TCP_CLOSE, local, remote, cookie: 0n, hashed: false }, 0);
   }
 
+  /** Told the address of each socket that goes away (sk_destruct), for the storages kept with sockets. */
+  onRelease: ((address: number) => void) | undefined;
+
   /** Forget a socket made by testRunSocket. */
   releaseTestRunSocket(sock: Sock): void {
+    this.onRelease?.(sock.address);
     this.byAddress.delete(sock.address);
     this.byAddress.delete(sock.tcpAddress);
     this.byAddress.delete(sock.kernelAddress);
@@ -392,6 +396,11 @@ export class SocketTable implements SocketResolver {
     if (!s) return undefined;
     const allowed = s.protocol === IPPROTO_UDP || s.state === TCP_ESTABLISHED || s.state === TCP_LISTEN;
     return allowed ? s.address : 0;
+  }
+
+  sockAddress(cookie: bigint): number | undefined {
+    const s = this.list().find((x) => x.cookie === cookie);
+    return s && SocketTable.fullsock(s) ? s.address : undefined;
   }
 
   /**

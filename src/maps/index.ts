@@ -16,4 +16,5 @@ export * from './ringbuf.js';
 export * from './stack-trace.js';
 export * from './sockmap.js';
 export * from './cgroup-storage.js';
+export * from './sk-storage.js';
 export * from './registry.js';

@@ -28,10 +28,11 @@ import { MapMemory, isPowerOf2, round8 } from './memory.js';
 import { PerfEventArrayMap } from './perf-event-array.js';
 import { QS_DESC, QueueStackMap, queueStackLayout } from './queue-stack.js';
 import { RingBufMap, ringbufLayout } from './ringbuf.js';
+import { SK_STORAGE_DESC, SkStorageMap } from './sk-storage.js';
 import { SockMap, type SocketResolver } from './sockmap.js';
 import { PERF_EVENT_MAX_STACK, STACK_DESC, StackTraceMap, stackTraceLayout } from './stack-trace.js';
 import {
-  BPF_F_ACCESS_MASK, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
+  BPF_F_ACCESS_MASK, BPF_F_CLONE, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
   BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_STACK_BUILD_ID, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
 } from './uapi.js';
 
@@ -62,6 +63,9 @@ export interface MapCreateAttr {
   innerMap?: BpfMap;
   /** Offset of a `struct bpf_spin_lock` in the value, as the value's BTF says. */
   spinLockOffset?: number;
+  /** btf_key_type_id and btf_value_type_id: 0 or absent for a map without BTF (socket storage needs both). */
+  btfKeyTypeId?: number;
+  btfValueTypeId?: number;
 }
 
 export interface MapRegistryOptions {
@@ -87,6 +91,7 @@ const CLASSES = new Map<number, MapClass>([
   [T.LRU_PERCPU_HASH, HashMap], [T.HASH_OF_MAPS, HashMap], [T.LPM_TRIE, LpmTrieMap], [T.QUEUE, QueueStackMap],
   [T.STACK, QueueStackMap], [T.BLOOM_FILTER, BloomFilterMap], [T.RINGBUF, RingBufMap], [T.STACK_TRACE, StackTraceMap],
   [T.SOCKMAP, SockMap], [T.CGROUP_ARRAY, CgroupArrayMap], [T.CGROUP_STORAGE, CgroupStorageMap], [T.PERCPU_CGROUP_STORAGE, CgroupStorageMap],
+  [T.SK_STORAGE, SkStorageMap],
 ]);
 
 const CREATE = 'BPF_MAP_CREATE';
@@ -103,7 +108,7 @@ const refuse = (errno: ErrnoName, why: string): never => {
 
 const accessOk = (flags: number) => (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !== (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
 
-type Attrs = { keySize: number; valueSize: number; maxEntries: number; flags: number; mapExtra: bigint };
+type Attrs = { keySize: number; valueSize: number; maxEntries: number; flags: number; mapExtra: bigint; btf?: boolean };
 
 const needs = (ok: boolean, errno: ErrnoName, why: string): void => {
   if (!ok) refuse(errno, why);
@@ -205,6 +210,16 @@ function checkAttr(type: number, a: Attrs): void {
       needs(maxEntries === 0, 'EINVAL', `max_entries must be 0 (elements come with attachments), got ${maxEntries}`);
       return;
     }
+    case T.SK_STORAGE:
+      // bpf_local_storage_map_alloc_check: one EINVAL for all of these; BTF is demanded for userspace's socket dumps.
+      flagsApply(flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+      needs((flags & BPF_F_NO_PREALLOC) !== 0, 'EINVAL', 'socket storage needs BPF_F_NO_PREALLOC');
+      needs(maxEntries === 0, 'EINVAL', `max_entries must be 0 (storage comes with sockets), got ${maxEntries}`);
+      needs(keySize === 4, 'EINVAL', `key_size must be 4 (a socket), got ${keySize}`);
+      needs(valueSize !== 0, 'EINVAL', 'value_size must not be 0');
+      needs(a.btf === true, 'EINVAL', 'socket storage needs BTF for its key and value (btfKeyTypeId, btfValueTypeId)');
+      needs(valueSize <= CGROUP_STORAGE_MAX_VALUE_SIZE, 'E2BIG', `value_size ${valueSize} is above ${CGROUP_STORAGE_MAX_VALUE_SIZE}`);
+      return;
   }
 }
 
@@ -219,6 +234,7 @@ function layout(type: number, a: Attrs, nrCpus: number): { desc: number; storage
     case T.RINGBUF: return ringbufLayout(a.maxEntries);
     case T.STACK_TRACE: return stackTraceLayout(a.valueSize, a.maxEntries);
     case T.CGROUP_STORAGE: case T.PERCPU_CGROUP_STORAGE: return { desc: CGROUP_STORAGE_DESC.size, storage: 0 };
+    case T.SK_STORAGE: return { desc: SK_STORAGE_DESC.size, storage: 0 };
     default: return hashLayout(type, a.keySize, a.valueSize, a.maxEntries, nrCpus, a.flags);
   }
 }
@@ -294,6 +310,7 @@ export class MapRegistry implements MapHost {
     const keySize = u32('keySize', attr.keySize), valueSize = u32('valueSize', attr.valueSize);
     let maxEntries = u32('maxEntries', attr.maxEntries);
     const flags = u32('flags', attr.flags ?? 0);
+    const btfKey = u32('btfKeyTypeId', attr.btfKeyTypeId ?? 0), btfValue = u32('btfValueTypeId', attr.btfValueTypeId ?? 0);
     const mapExtra = attr.mapExtra ?? 0n;
     if (typeof mapExtra !== 'bigint' || mapExtra < 0n || mapExtra >= 1n << 64n) throw new MapError(CREATE, ERRNO.EINVAL, `mapExtra must be a u64 bigint, got ${String(mapExtra)}`);
     const name = attr.name ?? '';
@@ -306,7 +323,7 @@ export class MapRegistry implements MapHost {
         if (type === 0 || type >= Object.keys(T).length) refuse('EINVAL', `map type ${type} does not exist`);
         refuse('ENOTSUPP', `map type ${mapTypeName(type)} is not supported by this runtime`);
       }
-      checkAttr(type, { keySize, valueSize, maxEntries, flags, mapExtra });
+      checkAttr(type, { keySize, valueSize, maxEntries, flags, mapExtra, btf: btfKey !== 0 && btfValue !== 0 });
       if (type === T.ARRAY_OF_MAPS || type === T.HASH_OF_MAPS) this.checkInnerTemplate(attr.innerMap);
       if (attr.spinLockOffset !== undefined) this.checkSpinLock(type, flags, valueSize, attr.spinLockOffset);
       if (flags & BPF_F_NO_COMMON_LRU) {
@@ -343,7 +360,7 @@ export class MapRegistry implements MapHost {
       refuse('EINVAL', `a bpf_spin_lock at offset ${offset} does not fit a ${valueSize}-byte value`);
     }
     if (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) refuse('EACCES', 'a map with a bpf_spin_lock must be readable and writable by programs');
-    if (type !== T.HASH && type !== T.ARRAY && type !== T.CGROUP_STORAGE) refuse('EOPNOTSUPP', `a bpf_spin_lock is not allowed in a ${mapTypeName(type)} value`);
+    if (type !== T.HASH && type !== T.ARRAY && type !== T.CGROUP_STORAGE && type !== T.SK_STORAGE) refuse('EOPNOTSUPP', `a bpf_spin_lock is not allowed in a ${mapTypeName(type)} value`);
   }
 
   private build(type: number, a: Attrs, name: string, attr: MapCreateAttr): BpfMap {
@@ -502,6 +519,11 @@ export class MapRegistry implements MapHost {
     const region = this.space.alloc(name, size, 'map');
     this.allocated.set(region.start, region);
     return region.start;
+  }
+
+  /** A socket of the runtime is gone (sk_destruct's bpf_sk_storage_free): its storage in every socket storage map goes too. */
+  socketGone(address: number): void {
+    for (const map of this.maps()) if (map instanceof SkStorageMap) map.socketGone(address);
   }
 
   free(address: number): void {

@@ -18,6 +18,8 @@ import { BPF_EXIST, BPF_NOEXIST } from './uapi.js';
 export interface SocketResolver {
   /** The address of the struct bpf_sock of the socket with this cookie, if the runtime has one that a sockmap may hold. */
   sockmapAddress(cookie: bigint): number | undefined;
+  /** The address of the struct bpf_sock of the full socket with this cookie (one that has a file, for socket storage keys), if any. */
+  sockAddress(cookie: bigint): number | undefined;
   /** The cookie of the socket at `address`. */
   cookieAt(address: number): bigint;
   /** A program took a reference on the socket at `address` (a lookup), to give back with bpf_sk_release. */

@@ -291,6 +291,7 @@ function createMaps(runtime: Runtime, spec: CollectionSpec): BpfMap[] {
   const attr = (m: MapSpec, inner?: BpfMap) => ({
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, ...mapAttrs(m, registry.nrCpus), flags: m.flags,
     name: objectName(m.name), mapExtra: BigInt(m.mapExtra), innerMap: inner, spinLockOffset: spinLockOffset(spec.btf, m.btfValueTypeId),
+    ...(spec.btf && m.origin !== 'legacy' ? { btfKeyTypeId: m.btfKeyTypeId, btfValueTypeId: m.btfValueTypeId } : {}),
   });
   return spec.maps.map((m) => {
     try {
