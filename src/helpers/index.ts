@@ -29,6 +29,7 @@ export * from './host-id.js';
 export * from './sock-id.js';
 export * from './cgroup-array.js';
 export * from './local-storage.js';
+export * from './sk-storage.js';
 export * from './syncookie.js';
 export * from './current-task.js';
 

@@ -21,6 +21,7 @@ import { tunnelHelpers } from '../helpers/tunnel.js';
 import { SocketTable, socketHelpers, type SocketSpec } from '../helpers/sock.js';
 import { cgroupArrayHelpers } from '../helpers/cgroup-array.js';
 import { CgroupStorageRuns, localStorageHelpers } from '../helpers/local-storage.js';
+import { skStorageHelpers } from '../helpers/sk-storage.js';
 import { syncookieHelpers } from '../helpers/syncookie.js';
 import {
   BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE, type Insn,
@@ -114,10 +115,12 @@ export class Runtime {
     const r = this.registry;
     this.sockets = new SocketTable(this.space, options.sockets);
     r.sockets = this.sockets;
+    this.sockets.onRelease = (address) => r.socketGone(address);
     this.helpers = createHelperTable([
       ...contextHelpers(), ...mapHelpers(r), ...tailCallHelpers(r), ...timerHelpers(this.clock, r), ...packetHelpers(this.packets),
       ...skbResizeHelpers(this.packets), ...tunnelHelpers(this.packets), ...stackidHelpers(r), ...socketHelpers(this.sockets, this.packets),
       ...cgroupArrayHelpers(r, this.sockets, this.packets), ...localStorageHelpers(r, this.cgroupStorages), ...syncookieHelpers(this.sockets),
+      ...skStorageHelpers(r, this.sockets),
       ...(options.helpers ?? []),
     ]);
     const host: HelperHost = { ...options.host, clock: this.clock };

@@ -2744,6 +2744,8 @@ function checkHelperCall(env: Env, state: VerifierState, idx: number, ins: Insn,
         break;
       case 'ARG_PTR_TO_MAP_KEY':
       case 'ARG_PTR_TO_MAP_VALUE': {
+        // ARG_PTR_TO_MAP_VALUE_OR_NULL (bpf_sk_storage_get's initial value): a known NULL passes unchecked.
+        if (nullable && reg.type === 'scalar' && tnumIsConst(reg.varOff) && reg.varOff.value === 0n) break;
         if (!ARG_MEM_TYPES.includes(reg.type) || reg.maybeNull) throw typeError(ARG_MEM_EXPECTED);
         const map = env.maps[mapIndex];
         if (!map) throw new Reject(idx, `invalid map_ptr to access map->${arg.type === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
