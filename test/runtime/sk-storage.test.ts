@@ -20,7 +20,7 @@ import { BPF_PSEUDO_MAP_IDX } from '../../src/isa/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { BPF_F_NO_PREALLOC, MapRegistry, type SkStorageMap } from '../../src/maps/index.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperIdByName } from '../../src/platform/index.js';
-import { Collection, Runtime, loadCollection, type EngineKind } from '../../src/runtime/index.js';
+import { Collection, Runtime, loadCollection, verifyProgramOnKernel, verifyProgramSpec, type EngineKind } from '../../src/runtime/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { ipv4Frame } from '../helpers/sock-util.js';
 
@@ -142,27 +142,18 @@ test('get without F_CREATE, get with an initial value, delete twice, unknown fla
   onEveryEngine(t, 'tc', ANSWERS, [1, 3], [[1, 1, 0x1234, 0, ENOENT, 1], [1, 1, 0x1234, 0, ENOENT, 1]]);
 });
 
-/** Whether our verifier and (when reachable) the kernel's refuse `text`; both must agree. */
+/**
+ * Whether our verifier refuses `text`; when the kernel is reachable, its
+ * verdict, the instruction and the message are ours.
+ */
 function refused(t: TestContext, text: string): boolean {
-  let ours: boolean;
-  try {
-    loadCollection(spec('tc', text), { engine: 'interp' }).dispose();
-    ours = false;
-  } catch {
-    ours = true;
-  }
+  const ours = verifyProgramSpec(spec('tc', text), 'prog');
   const kernel = kernelOrSkip(t);
   if (kernel) {
-    let theirs: boolean;
-    try {
-      loadCollection(spec('tc', text), { engine: 'kernel', kernel }).dispose();
-      theirs = false;
-    } catch {
-      theirs = true;
-    }
-    assert.equal(ours, theirs, `the kernel ${theirs ? 'refuses' : 'accepts'}:\n${text}`);
+    const theirs = verifyProgramOnKernel(spec('tc', text), 'prog', { kernel });
+    assert.deepEqual({ accepted: ours.accepted, error: ours.error }, { accepted: theirs.accepted, error: theirs.error }, text);
   }
-  return ours;
+  return !ours.accepted;
 }
 
 test('the verifier: the map must be a socket storage, the socket non-NULL, and the storage map only for these helpers', (t) => {
@@ -176,6 +167,18 @@ test('the verifier: the map must be a socket storage, the socket non-NULL, and t
     'bpf_map_lookup_elem on a socket storage');
   assert.equal(refused(t, withSk('r3 = r10', 'r3 += -8', 'r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r1 = STG ll', 'r4 = 1', 'call bpf_sk_storage_get')), true,
     'an initial value smaller than value_size');
+  assert.equal(refused(t, lines('r2 = 0', 'r1 = STG ll', 'r3 = 0', 'r4 = 1', 'call bpf_sk_storage_get', 'r0 = 1', 'exit')), true, 'a NULL socket');
+  assert.equal(refused(t, lines('r2 = r1', 'r1 = STG ll', 'call bpf_sk_storage_delete', 'r0 = 1', 'exit')), true, 'the context as the socket');
+  assert.equal(refused(t, withSk('r1 = r2', 'call bpf_sk_fullsock', 'if r0 == 0 goto out', 'r2 = r0', 'r1 = STG ll', 'r3 = 0', 'r4 = 1', 'call bpf_sk_storage_get')), false,
+    'a sock from bpf_sk_fullsock');
+  assert.equal(refused(t, withSk('r1 = r2', 'call bpf_tcp_sock', 'if r0 == 0 goto out', 'r2 = r0', 'r1 = STG ll', 'call bpf_sk_storage_delete')), false,
+    'a tcp_sock from bpf_tcp_sock');
+  const lookup = (...use: string[]) => lines(
+    'r2 = 0', '*(u64 *)(r10 - 8) = r2', '*(u32 *)(r10 - 12) = r2', '*(u32 *)(r10 - 16) = r2', 'r2 = r10', 'r2 += -16', 'r3 = 12', 'r4 = -1', 'r5 = 0',
+    'call bpf_sk_lookup_tcp', 'if r0 == 0 goto out', 'r6 = r0', 'r2 = r0', ...use, 'out:', 'r0 = 1', 'exit');
+  assert.equal(refused(t, lookup('r1 = STG ll', 'r3 = 0', 'r4 = 1', 'call bpf_sk_storage_get', 'r1 = r6', 'call bpf_sk_release')), false,
+    'a looked-up socket, released after');
+  assert.equal(refused(t, lookup('r1 = STG ll', 'r3 = 0', 'r4 = 1', 'call bpf_sk_storage_get')), true, 'a looked-up socket never released');
 });
 
 // ---- the helpers on the sockets of a table ------------------------------------------------------------
@@ -217,6 +220,44 @@ test('a runtime drops the storage of a test run\'s socket with it: no region out
       const r = c.programs.prog.testRun({ data: FRAME, ctx: new Uint8Array(192), repeat: 2 });
       assert.equal(new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset + CB).getUint32(0, true), 2, engine);
       assert.equal(rt.space.regions().length, before, `${engine}: the run's socket and its storage are given back`);
+      c.dispose();
+    } finally {
+      rt.dispose();
+    }
+  }
+});
+
+/** cb[0] = ++n of the storage of the listener on 10.2.0.2:80 that bpf_sk_lookup_tcp finds (made on first use). */
+const LISTENER_COUNTER = lines(
+  'r6 = r1', 'r1 = 0x0100010a', '*(u32 *)(r10 - 16) = r1', 'r1 = 0x0200020a', '*(u32 *)(r10 - 12) = r1',
+  'r1 = 0xd204', '*(u16 *)(r10 - 8) = r1', 'r1 = 0x5000', '*(u16 *)(r10 - 6) = r1',
+  'r1 = r6', 'r2 = r10', 'r2 += -16', 'r3 = 12', 'r4 = -1', 'r5 = 0', 'call bpf_sk_lookup_tcp', 'if r0 == 0 goto out', 'r7 = r0',
+  'r1 = STG ll', 'r2 = r7', 'r3 = 0', 'r4 = 1', 'call bpf_sk_storage_get', 'if r0 == 0 goto release',
+  'r1 = *(u64 *)(r0 + 0)', 'r1 += 1', '*(u64 *)(r0 + 0) = r1', '*(u32 *)(r6 + 48) = r1',
+  'release:', 'r1 = r7', 'call bpf_sk_release',
+  'out:', 'r0 = 1', 'exit',
+);
+
+test('a table socket\'s storage outlives test runs, and userspace reads, writes and deletes it by the socket\'s cookie', () => {
+  for (const engine of ['interp', 'jit'] as const) {
+    const rt = new Runtime({ engine, sockets: [{ protocol: 'tcp', localIp: '10.2.0.2', localPort: 80, cookie: 5 }] });
+    try {
+      const c = Collection.load(spec('tc', LISTENER_COUNTER), { runtime: rt });
+      const counter = (repeat: number) => {
+        const r = c.programs.prog.testRun({ data: FRAME, ctx: new Uint8Array(192), repeat });
+        return new DataView(r.ctxOut.buffer, r.ctxOut.byteOffset + CB).getUint32(0, true);
+      };
+      const map = c.maps.stg;
+      const key = Uint8Array.of(5, 0, 0, 0);
+      assert.equal(map.lookup(key), undefined, `${engine}: no storage before a program makes it`);
+      assert.deepEqual([counter(2), counter(1), counter(3)], [2, 3, 6], `${engine}: the storage lives on`);
+      assert.equal(new DataView(map.lookup(key)!.buffer).getBigUint64(0, true), 6n, `${engine}: userspace reads it`);
+      const value = new Uint8Array(16);
+      new DataView(value.buffer).setBigUint64(0, 40n, true);
+      map.update(key, value, 0);
+      assert.equal(counter(1), 41, `${engine}: the program sees userspace's update`);
+      map.delete(key);
+      assert.equal(counter(1), 1, `${engine}: made anew after userspace deleted it`);
       c.dispose();
     } finally {
       rt.dispose();
