@@ -19,29 +19,20 @@ import { SOCK_BTF_FIELDS } from '../../src/platform/index.js';
 import { btfStructAccess, btfStructId } from '../../src/verifier/btf-ptr.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { repoRoot } from '../paths.js';
-import { ipv4Frame, lookupProgram, programSpec, skLookupCtx, SOCK_FIELDS, type LookupOptions, type Tuple } from './sock-util.js';
+import { ipv4Frame, listenTcp, lookupProgram, loopbackConnection, programSpec, skLookupCtx, SOCK_FIELDS, type LookupOptions, type Tuple } from './sock-util.js';
 
 const ENGINES: readonly EngineKind[] = ['kernel', 'interp', 'jit'];
 
 /** Listen, connect and bind on the loopback; the sockets as a table describes them; close them all. */
 async function openWorld(): Promise<{ sockets: SocketSpec[]; ports: Record<string, number>; close: () => Promise<void> }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const peer = await accepted;
+  const { server, port, client, peer } = await loopbackConnection();
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
   const udpc = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => udpc.bind(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => udpc.connect(udp.address().port, '127.0.0.1', resolve));
-  const server6 = net.createServer();
-  await new Promise<void>((resolve) => server6.listen({ port: 0, host: '::1', ipv6Only: true }, resolve));
-  const ports = {
-    tcp: port, client: client.localPort!, udp: udp.address().port, udpc: udpc.address().port, tcp6: (server6.address() as net.AddressInfo).port,
-  };
+  const { server: server6, port: port6 } = await listenTcp('::1', true);
+  const ports = { tcp: port, client: client.localPort!, udp: udp.address().port, udpc: udpc.address().port, tcp6: port6 };
   const sockets: SocketSpec[] = [
     { protocol: 'tcp', localIp: '127.0.0.1', localPort: ports.tcp },
     { protocol: 'tcp', localIp: '127.0.0.1', localPort: ports.tcp, remoteIp: '127.0.0.1', remotePort: ports.client },
@@ -220,9 +211,7 @@ test('sk_lookup test runs agree with the kernel: the context, bpf_sk_assign(NULL
 test('an sk_lookup program steers to a socket from a sockmap: the kernel with a real listener, ours with the same socket', async (t) => {
   const kernel = kernelOrSkip(t);
   if (!kernel) return;
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const { server, port } = await listenTcp('127.0.0.1');
   const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
   const spec = () => loadCollectionSpec(readFileSync(join(repoRoot, 'testdata', 'obj', 'sockets.o')));
   const key = new Uint8Array(4);

@@ -1,4 +1,5 @@
 /** Programs that look sockets up, and collections that run them as BPF_PROG_TEST_RUN does, on any engine. */
+import net from 'node:net';
 import type { CollectionSpec } from '../../src/elf/index.js';
 import { BPF_ATTACH_TYPE, BPF_PROG_TYPE } from '../../src/platform/index.js';
 import { parseIp } from '../../src/helpers/index.js';
@@ -105,4 +106,20 @@ export function skLookupCtx(o: { family: number; protocol: number; remoteIp: str
   ctx.set(l, l.length === 4 ? 40 : 44);
   v.setUint32(60, o.localPort, true);
   return ctx;
+}
+
+/** A TCP listener of this process on `host` (a port the system picks); `ipv6Only` for an IPv6 host. */
+export async function listenTcp(host: string, ipv6Only?: boolean): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen({ port: 0, host, ipv6Only }, resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+/** A listener on 127.0.0.1 and one connection to it, made and accepted: both ends of it. */
+export async function loopbackConnection(): Promise<{ server: net.Server; port: number; client: net.Socket; peer: net.Socket }> {
+  const { server, port } = await listenTcp('127.0.0.1');
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  return { server, port, client, peer: await accepted };
 }

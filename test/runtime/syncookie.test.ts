@@ -11,7 +11,6 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { CollectionSpec } from '../../src/elf/index.js';
 import {
@@ -23,7 +22,7 @@ import { BPF_PROG_TYPE, helperIdByName } from '../../src/platform/index.js';
 import { loadCollection, type EngineKind } from '../../src/runtime/index.js';
 import { kernelOrSkip } from '../kernel/env.js';
 import { asm } from '../helpers/util.js';
-import { ipv4Frame, tupleStores, type Tuple } from '../helpers/sock-util.js';
+import { ipv4Frame, listenTcp, loopbackConnection, tupleStores, type Tuple } from '../helpers/sock-util.js';
 
 const ENGINES = ['interp', 'jit'] as const;
 const FRAME = ipv4Frame('10.1.0.1', '10.2.0.2');
@@ -486,19 +485,9 @@ test('kernel: the ACK of a cookie passes raw_check and altered ones do not; a co
 
 /** A TCP listener, an accepted connection, a v6only and a dual-stack listener on the loopback; their descriptions; closing them. */
 async function openListeners() {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', resolve));
-  const peer = await accepted;
-  const server6 = net.createServer();
-  await new Promise<void>((resolve) => server6.listen({ port: 0, host: '::1', ipv6Only: true }, resolve));
-  const port6 = (server6.address() as net.AddressInfo).port;
-  const dual = net.createServer();
-  await new Promise<void>((resolve) => dual.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
-  const portDual = (dual.address() as net.AddressInfo).port;
+  const { server, port, client, peer } = await loopbackConnection();
+  const { server: server6, port: port6 } = await listenTcp('::1', true);
+  const { server: dual, port: portDual } = await listenTcp('::', false);
   return {
     port, port6, portDual, client: client.localPort!,
     sockets: [
