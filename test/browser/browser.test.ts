@@ -1,0 +1,91 @@
+/**
+ * The core in Chromium (chromium.ts): the page imports dist/test/browser/page.js,
+ * which imports the core entry as a browser application would, and runs the
+ * same checks as Node.js does here — the conformance suite on the JIT and
+ * the interpreter, over unshared and shared memory (wasm atomics on a
+ * SharedArrayBuffer), and clang's objects loaded as collections and
+ * test-run on both engines — and the results must be Node's, byte for byte.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { conformanceCases, negativeCases } from '../conformance-cases.js';
+import { repoRoot } from '../paths.js';
+import { BrowserPage, chromiumStatus } from './chromium.js';
+import { objectRuns, sandbox, type ConformanceCase, type EngineName } from './page.js';
+
+const status = chromiumStatus();
+const skip = status.path === undefined ? status.reason : false;
+let page: BrowserPage;
+
+before(async () => {
+  if (status.path !== undefined) page = await BrowserPage.open(status.path, '/dist/test/browser/page.js');
+});
+after(async () => {
+  await page?.close();
+});
+
+test('the page is a cross-origin isolated Chromium page with SharedArrayBuffer', { skip }, async () => {
+  const env = await page.call<{ crossOriginIsolated: boolean; sharedArrayBuffer: boolean; userAgent: string }>('environment');
+  assert.match(env.userAgent, /Chrome\//);
+  assert.equal(env.crossOriginIsolated, true);
+  assert.equal(env.sharedArrayBuffer, true);
+  assert.deepEqual(page.errors, []);
+});
+
+for (const engine of ['jit', 'interp'] as EngineName[]) {
+  for (const shared of [false, true]) {
+    test(`conformance tests/ in Chromium on the ${engine === 'jit' ? 'JIT' : 'interpreter'} (${shared ? 'shared' : 'unshared'} memory): 313 of 313`, { skip }, async () => {
+      const cases = conformanceCases();
+      assert.equal(cases.length, 313);
+      assert.deepEqual(await page.call('conformance', cases, engine, shared), { passed: 313, failures: [] });
+    });
+  }
+}
+
+test('conformance negative/ in Chromium: every raw program is refused with an InstructionError', { skip }, async () => {
+  const cases = negativeCases();
+  assert.ok(cases.length >= 40);
+  for (const engine of ['jit', 'interp'] as EngineName[]) {
+    assert.deepEqual(await page.call('conformance', cases, engine, false), { passed: cases.length, failures: [] }, engine);
+  }
+});
+
+test('a case that fails in the page is reported as a failure, not passed (the check can fail)', { skip }, async () => {
+  const [first] = conformanceCases().filter((c) => c.result !== undefined);
+  const wrong: ConformanceCase = { ...first, result: (BigInt(`0x${first.result!}`) ^ 1n).toString(16) };
+  const out = await page.call<{ passed: number; failures: string[] }>('conformance', [wrong], 'jit', false);
+  assert.equal(out.passed, 0);
+  assert.match(out.failures[0], new RegExp(`^${first.file}: r0=0x${first.result!}, expected`));
+});
+
+/**
+ * clang's objects, each verified as a collection loads it (the JIT leaves out its run-time checks), but for two
+ * our verifier refuses as a whole (a program of pkt_changes.o the kernel refuses too; programs.o's freplace
+ * program): loaded unverified, with the checks. Programs a packet cannot run give their errors, compared too.
+ */
+const OBJECTS: [name: string, verify: boolean][] = [
+  ['behaviour.o', true], ['bench.o', true], ['helpers.o', true], ['maps.o', true], ['subprogs.o', true], ['globals.o', true],
+  ['sockets.o', true], ['pkt_changes.o', false], ['programs.o', false],
+];
+const packet = Array.from({ length: 96 }, (_, i) => (i * 37 + 11) & 0xff);
+
+for (const [name, verify] of OBJECTS) {
+  test(`${name} in Chromium${verify ? '' : ' (unverified)'}: every program's test runs and the maps after them are Node's, on the JIT and the interpreter`, { skip }, async () => {
+    const object = Array.from(readFileSync(join(repoRoot, 'testdata', 'obj', name)));
+    const node = objectRuns(object, 'interp', packet, verify);
+    assert.equal(node.load, undefined, `${name} loads in Node: ${node.load}`);
+    assert.ok(node.runs.some((r) => r.retval !== undefined), `${name}: some program runs`);
+    assert.deepEqual(objectRuns(object, 'jit', packet, verify), node, `${name}: the JIT in Node`);
+    for (const engine of ['jit', 'interp'] as EngineName[]) {
+      assert.deepEqual(await page.call('objectRuns', object, engine, packet, verify), node, `${name}: ${engine} in Chromium`);
+    }
+  });
+}
+
+test('the JIT\'s sandbox in Chromium, verifier off: stray stores land in the runtime\'s memory or trap, as in Node', { skip }, async () => {
+  const node = sandbox();
+  assert.ok(node.bystander && node.js && node.highWrote === '0', 'the check holds in Node (test/jit/runtime.test.ts)');
+  assert.deepEqual(await page.call('sandbox'), node);
+});
