@@ -15,14 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { assemble } from '../src/asm/index.js';
-import { loadCollectionSpec } from '../src/elf/index.js';
-import { BPF_ALU64, BPF_CALL, BPF_EXIT, BPF_JMP, BPF_K, BPF_MOV, BPF_PSEUDO_CALL, type Insn } from '../src/isa/index.js';
-import { ProgramHandle, RuntimeError } from '../src/helpers/index.js';
-import { Jit, JitCache, type JitProgram } from '../src/jit/index.js';
+import type { Insn } from '../src/isa/index.js';
+import { Jit } from '../src/jit/index.js';
 import { KernelRunner, kernelStatus, openKernel } from '../src/kernel/index.js';
 import { AddressSpace } from '../src/memory/index.js';
 import { Collection, KernelCollection, type LoadedCollection } from '../src/runtime/index.js';
 import { Vm } from '../src/vm/index.js';
+import { CompileWork, type LoadMode, type Loaded } from './compile-work.js';
 import {
   INPUT_SIZE, JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, benchObject, drainRing, mapSnapshot, prepareBenchCollection,
 } from './jit-programs.js';
@@ -81,7 +80,7 @@ function nsPerRun(runs: (n: number) => void, { warm = 0.3, batch = 0.2, maxRuns 
   return samples[1];
 }
 
-const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+export const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
 interface Engines {
   run(insns: Insn[]): { r0: bigint; ns: number };
@@ -104,76 +103,28 @@ function engine(make: (space: AddressSpace) => { load(insns: Insn[]): { run(args
 }
 
 /**
- * How a pass loads the batch: one by one (Jit.load), each program then
- * used once (its `compiled`): the first use compiles every program loaded
- * before it, into one module; each used right after its load (a module
- * each: V8's fixed cost per module, paid 56 times); each run once right
- * after its load (a module each, and the machine code V8 makes at the
- * first call: what a user of one program at a time waits for); or all at
- * once (Jit.loadAll, as a collection loads them).
- */
-type LoadMode = 'one by one' | 'alone' | 'first run' | 'all';
-
-/**
  * Compile throughput (load: validate, emit wasm, compile the module,
- * instantiate) on the large object's 56 programs, loaded in each LoadMode,
- * and on one program made of all of them (main calls each as a
- * subprogram). Every program is made unique (a leading `r0 = salt`) so
- * that no cache, ours or V8's, helps. The window ends when every program
- * is ready to run: V8 compiles a wasm function's machine code at its
- * first call (the 'first run' rows count it for what each program's first
- * run calls, less what a later run of the program costs; the last three
- * rows count it for every function).
+ * instantiate) on the large object's 56 programs, loaded in each LoadMode
+ * (compile-work.ts), and on one program made of all of them (main calls
+ * each as a subprogram). Every program is made unique (a leading
+ * `r0 = salt`) so that no cache, ours or V8's, helps. The window ends when
+ * every program is ready to run: V8 compiles a wasm function's machine
+ * code at its first call (the 'first run' rows count it for what each
+ * program's first run calls, less what a later run of the program costs;
+ * the last three rows count it for every function).
  */
 export function compileRows(): BenchRow[] {
-  const large = new Uint8Array(gunzipSync(readFileSync(join(repoRoot, 'testdata', 'obj', 'large.o.gz'))));
-  // The programs as a collection runs them: its maps made, each lddw of a map relocated to the map's address
-  // (the instructions the collection registered for its programs, ids 1 to n).
-  const collection = Collection.load(loadCollectionSpec(large), { engine: 'interp', verify: false });
-  const { space, helpers, registry } = collection.runtime;
-  const programs: (readonly Insn[])[] = [];
-  for (let id = 1; registry.program(id) instanceof ProgramHandle; id++) programs.push((registry.program(id) as ProgramHandle).insns);
-  // The programs' context: zeros.
-  const ctx = BigInt(space.alloc('ctx', 4096, 'ctx').start);
-  const runOnce = (p: JitProgram): void => {
-    try {
-      p.run({ r1: ctx });
-    } catch (err) {
-      if (!(err instanceof RuntimeError)) throw err;
-    }
-  };
-  let salt = 0;
-  const mov0 = (): Insn => ({ code: BPF_ALU64 | BPF_MOV | BPF_K, dst: 0, src: 0, off: 0, imm: salt++ });
-  const combined = (): Insn[] => {
-    const head: Insn[] = [mov0()];
-    let at = programs.length + 2;
-    for (const p of programs) {
-      head.push({ code: BPF_JMP | BPF_CALL, dst: 0, src: BPF_PSEUDO_CALL, off: 0, imm: at - head.length - 1 });
-      at += p.length;
-    }
-    head.push({ code: BPF_JMP | BPF_EXIT, dst: 0, src: 0, off: 0, imm: 0 });
-    return [...head, ...programs.flat()];
-  };
-  const load = (jit: Jit, batch: Insn[][], mode: LoadMode, verified: boolean): void => {
-    if (mode === 'all') {
-      jit.loadAll(batch, { verified });
-    } else if (mode === 'alone') {
-      for (const insns of batch) void jit.load(insns, { verified }).compiled;
-    } else if (mode === 'first run') {
-      for (const insns of batch) runOnce(jit.load(insns, { verified }));
-    } else {
-      const loaded = batch.map((insns) => jit.load(insns, { verified }));
-      for (const p of loaded) void p.compiled;
-    }
-  };
+  const work = new CompileWork(new Uint8Array(gunzipSync(readFileSync(join(repoRoot, 'testdata', 'obj', 'large.o.gz')))));
   const pass = (make: () => Insn[][], mode: LoadMode, verified: boolean): number => {
     const batch = make();
-    const jit = new Jit(space, { cache: new JitCache(), helpers });
-    let secs = cpuSeconds(() => load(jit, batch, mode, verified));
+    let loaded: Loaded | undefined;
+    let secs = cpuSeconds(() => {
+      loaded = work.load(batch, mode, verified);
+    });
+    const { jit, programs } = loaded!;
     if (mode === 'first run') {
       // What the runs themselves cost, measured on a second run of each (its machine code made by then).
-      const programs = batch.map((insns) => jit.load(insns, { verified }));
-      secs -= cpuSeconds(() => { for (const p of programs) runOnce(p); });
+      secs -= cpuSeconds(() => { for (const p of programs) work.runOnce(p); });
     }
     jit.dispose();
     return batch.reduce((n, p) => n + p.length, 0) / secs / 1e6;
@@ -181,7 +132,8 @@ export function compileRows(): BenchRow[] {
   const budget: Anchor = { name: 'issue 6 budget', value: 1, source: 'issue 6: at least 1 million eBPF instructions per second of compile throughput' };
   // As a collection loads them: verified (our verifier accepts each, bench/verifier.ts), so the JIT leaves out
   // the budget, the 4 GiB checks and the full calling convention (compile.ts); then unverified (verify: false).
-  const salted = () => programs.map((p) => [mov0(), ...p]);
+  const salted = () => work.salted();
+  const combined = () => work.combined();
   const configs: [make: () => Insn[][], mode: LoadMode, verified: boolean][] = [
     [salted, 'one by one', true],
     [salted, 'alone', true],
@@ -191,7 +143,7 @@ export function compileRows(): BenchRow[] {
     [salted, 'alone', false],
     [salted, 'first run', false],
     [salted, 'all', false],
-    [() => [combined()], 'alone', false],
+    [combined, 'alone', false],
   ];
   // Steady state, as the run figures: every configuration runs for a while first, twice round, so that V8 has
   // optimised every path of our compiler (the first load in a fresh process runs it unoptimised, and V8 was still
@@ -208,13 +160,13 @@ export function compileRows(): BenchRow[] {
   try {
     eagerEach = median(Array.from({ length: 7 }, () => pass(salted, 'one by one', true)));
     eagerAlone = median(Array.from({ length: 7 }, () => pass(salted, 'alone', true)));
-    eager = median(Array.from({ length: 7 }, () => pass(() => [combined()], 'alone', false)));
+    eager = median(Array.from({ length: 7 }, () => pass(combined, 'alone', false)));
   } finally {
     setFlagsFromString('--wasm-lazy-compilation');
-    collection.dispose();
+    work.dispose();
   }
-  const total = programs.reduce((n, p) => n + p.length, 0);
-  const n = programs.length;
+  const total = work.total;
+  const n = work.programs.length;
   return [
     { name: `compile: ${n} programs of large.o, verified, loaded one by one (Jit.load), then each made ready to run`, value: eachVerified, unit: 'M insns/s', better: 'higher', anchor: budget, details: { insns: total } },
     { name: `compile: the same ${n} programs, verified, each used right after its load (a module each)`, value: aloneVerified, unit: 'M insns/s', better: 'higher', anchor: budget },
@@ -232,7 +184,7 @@ export function compileRows(): BenchRow[] {
 }
 
 /** One program's figures: ns per run on each engine. */
-interface Measured {
+export interface Measured {
   name: string;
   interp: number;
   jit: number;
@@ -246,7 +198,7 @@ interface Measured {
 const kernelRepeat = (jitNs: number, cap = Infinity) => Math.max(10, Math.min(1_000_000, cap, Math.round(0.25e9 / jitNs)));
 
 /** The compute-bound group: the assembly programs of jit-programs.ts, each alone on a fresh runtime. */
-function computeGroup(runner: KernelRunner | undefined): Measured[] {
+export function computeGroup(runner: KernelRunner | undefined): Measured[] {
   const interp = engine((space) => new Vm(space));
   // Loaded as verified, as the kernel runs them: its verifier accepts each (KernelRunner loads them below), so
   // they terminate and the JIT runs them without the instruction budget (the interpreter keeps counting it).

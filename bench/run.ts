@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { browserSuite } from './browser.js';
 import { interpSuite } from './interp.js';
 import { jitSuite } from './jit.js';
 import { benchLoad } from './load.js';
@@ -25,7 +26,7 @@ const loadSuite: Suite = {
   },
 };
 
-const SUITES: readonly Suite[] = [interpSuite, loadSuite, jitSuite, verifierSuite];
+const SUITES: readonly Suite[] = [interpSuite, loadSuite, jitSuite, verifierSuite, browserSuite];
 
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 

@@ -12,15 +12,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conformanceCases, negativeCases } from '../conformance-cases.js';
 import { repoRoot } from '../paths.js';
-import { BrowserPage, chromiumStatus } from './chromium.js';
+import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
 import { objectRuns, sandbox, type ConformanceCase, type EngineName } from './page.js';
 
-const status = chromiumStatus();
-const skip = status.path === undefined ? status.reason : false;
+const skip = browserTestSkip();
 let page: BrowserPage;
 
 before(async () => {
-  if (status.path !== undefined) page = await BrowserPage.open(status.path, '/dist/test/browser/page.js');
+  const { path } = chromiumStatus();
+  if (path !== undefined) page = await BrowserPage.open(path, '/dist/test/browser/page.js');
 });
 after(async () => {
   await page?.close();

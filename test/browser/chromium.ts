@@ -26,6 +26,18 @@ export function chromiumStatus(): { path: string } | { path: undefined; reason: 
   return path ? { path } : { path: undefined, reason: `no Chromium at ${CANDIDATES.join(', ')} (install Debian's chromium, or set $CHROMIUM)` };
 }
 
+/**
+ * The `skip` option of a browser test: why Chromium is missing, or false.
+ * In CI (CI=true) a missing Chromium is a failure, as a missing kernel is
+ * (test/kernel/env.ts): ensure-system-deps.sh installs it there.
+ */
+export function browserTestSkip(): string | false {
+  const status = chromiumStatus();
+  if (status.path !== undefined) return false;
+  if (process.env.CI === 'true') throw new Error(`browser tests must run in CI, but: ${status.reason}`);
+  return status.reason;
+}
+
 /** The only trees the server gives out: the compiled code and the test objects. */
 const SERVED = ['dist', 'testdata'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html' };
@@ -102,11 +114,15 @@ export class BrowserPage {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      // A module the page cannot fetch (a node: import, a path outside dist/) is only "failed to fetch" in the import's error.
+      page.on('response', (r) => {
+        if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
+      });
       const { port } = server.address() as AddressInfo;
       await page.goto(`http://127.0.0.1:${port}/?module=${encodeURIComponent(module)}`);
       await page.waitForFunction(() => (globalThis as { pageReady?: unknown }).pageReady !== undefined, undefined, { timeout: 30_000 });
       const ready = await page.evaluate(() => (globalThis as { pageReady?: unknown }).pageReady);
-      if (ready !== true) throw new Error(`the page could not import ${module}: ${String(ready)}`);
+      if (ready !== true) throw new Error(`the page could not import ${module}: ${String(ready)}${errors.length ? ` (${errors.join('; ')})` : ''}`);
       return new BrowserPage(browser, page, server, await browser.newBrowserCDPSession(), errors);
     } catch (err) {
       await browser?.close();
