@@ -8,8 +8,11 @@
  */
 import { assemble } from '../src/asm/index.js';
 import { Jit } from '../src/jit/index.js';
+import { loadCollectionSpec } from '../src/elf/index.js';
 import { AddressSpace } from '../src/memory/index.js';
+import { Collection } from '../src/runtime/collection.js';
 import { CompileWork, type LoadMode, type Loaded } from './compile-work.js';
+import { OBJECT_PROGRAMS, drainRing, prepareBenchCollection, ringMaxRuns } from './jit-programs.js';
 
 let work: CompileWork | undefined;
 /** The programs of the last compilePasses call, kept for rerun (their Jits disposed by the next call). */
@@ -53,26 +56,21 @@ export function release(): void {
 }
 
 /**
- * Nanoseconds per run of `source` (assembly) on the JIT, loaded as verified,
- * with `input` at r1 and r2 = its length: warm up, then the median of three
- * batches of at least `batchMs` each (wall time); and the program's r0.
+ * Nanoseconds per run, `runs(n)` doing n runs: warm up for `warmMs`, then
+ * the median of three batches of at least `batchMs` each (wall time), at
+ * most `maxRuns` runs between two calls of `reset` (untimed).
  */
-export function jitNsPerRun(source: string, input: readonly number[], warmMs = 300, batchMs = 200): { r0: string; ns: number } {
-  const space = new AddressSpace();
-  const region = space.alloc('input', input.length, 'data');
-  space.write(region.start, new Uint8Array(input));
-  const args = { r1: BigInt(region.start), r2: BigInt(input.length) };
-  const prog = new Jit(space).load(assemble(source), { verified: true });
-  const r0 = prog.run(args).r0;
+function nsPerRun(runs: (n: number) => void, warmMs: number, batchMs: number, maxRuns = Infinity, reset?: () => void): number {
   const timed = (n: number) => {
+    reset?.();
     const t = performance.now();
-    for (let i = 0; i < n; i++) prog.run(args);
+    runs(n);
     return performance.now() - t;
   };
   let n = 1;
-  for (let spent = 0; spent < warmMs; n *= 2) spent += timed(n);
+  for (let spent = 0; spent < warmMs; n = Math.min(2 * n, maxRuns)) spent += timed(n);
   n = 1;
-  while (timed(n) < batchMs / 4) n *= 2;
+  while (n < maxRuns && timed(n) < batchMs / 4) n = Math.min(2 * n, maxRuns);
   const samples = [0, 1, 2].map(() => {
     let runs = 0, ms = 0;
     while (ms < batchMs) {
@@ -81,5 +79,43 @@ export function jitNsPerRun(source: string, input: readonly number[], warmMs = 3
     }
     return (ms / runs) * 1e6;
   }).sort((a, b) => a - b);
-  return { r0: r0.toString(), ns: samples[1] };
+  return samples[1];
+}
+
+/**
+ * Nanoseconds per run of `source` (assembly) on the JIT, loaded as verified,
+ * with `input` at r1 and r2 = its length; and the program's r0.
+ */
+export function jitNsPerRun(source: string, input: readonly number[], warmMs = 300, batchMs = 200): { r0: string; ns: number } {
+  const space = new AddressSpace();
+  const region = space.alloc('input', input.length, 'data');
+  space.write(region.start, new Uint8Array(input));
+  const args = { r1: BigInt(region.start), r2: BigInt(input.length) };
+  const prog = new Jit(space).load(assemble(source), { verified: true });
+  const r0 = prog.run(args).r0;
+  return { r0: r0.toString(), ns: nsPerRun((n) => { for (let i = 0; i < n; i++) prog.run(args); }, warmMs, batchMs) };
+}
+
+/**
+ * Nanoseconds per run of one program of bench.o (`object`: its bytes) on
+ * the JIT, the object loaded as a verified collection and its maps filled
+ * as jit.ts fills them (prepareBenchCollection), run by test runs of
+ * `repeat` n on `input` (its ring buffer drained between batches, as in
+ * jit.ts); and its return value on a first run.
+ */
+export function objectNsPerRun(object: readonly number[], name: string, input: readonly number[], warmMs = 300, batchMs = 200): { retval: number; ns: number } {
+  const p = OBJECT_PROGRAMS.find((o) => o.name === name);
+  if (!p) throw new Error(`no bench.o program named ${name}`);
+  const c = Collection.load(loadCollectionSpec(new Uint8Array(object)), { engine: 'jit' });
+  try {
+    prepareBenchCollection(c);
+    const data = new Uint8Array(input);
+    const prog = c.programs[p.program];
+    const retval = prog.testRun({ data }).retval;
+    const { ring } = p;
+    const reset = ring === undefined ? undefined : () => { drainRing(c, ring.map); };
+    return { retval, ns: nsPerRun((n) => { prog.testRun({ data, repeat: n }); }, warmMs, batchMs, ringMaxRuns(c, p), reset) };
+  } finally {
+    c.dispose();
+  }
 }

@@ -14,12 +14,9 @@
  * testdata/src/bench.c (OBJECT_PROGRAMS below): they need maps, so they
  * load as a collection on each engine.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadCollectionSpec, type CollectionSpec } from '../src/elf/index.js';
+import { toHex } from '../src/internal/bytes.js';
 import { RingBufMap } from '../src/maps/index.js';
-import { Collection, mapEntries, type LoadedCollection, type LiveMap } from '../src/runtime/index.js';
+import { Collection, mapEntries, type LoadedCollection, type LiveMap } from '../src/runtime/collection.js';
 import { LOOPS } from './loops.js';
 
 export interface BenchProgram {
@@ -311,13 +308,6 @@ export const OBJECT_PROGRAMS: readonly ObjectBenchProgram[] = [
   },
 ];
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** testdata/obj/bench.o, parsed. */
-export function benchObject(): CollectionSpec {
-  return loadCollectionSpec(new Uint8Array(readFileSync(join(repoRoot, 'testdata', 'obj', 'bench.o'))));
-}
-
 /**
  * The routes of lpm_route: for the 32 destinations it looks up (the
  * packet's IPv4 destination plus i * 1.1.1.1), a /24, /16 or /12 around
@@ -349,11 +339,19 @@ export function prepareBenchCollection(c: LoadedCollection): void {
   for (const [key, value] of benchRoutes()) c.maps.routes.update(key, value);
 }
 
-const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '-');
+const hex = (b: Uint8Array | undefined) => (b ? toHex(b) : '-');
 
 /** A map's contents as sorted "key=value" lines (the kernel seeds its hash differently: order is not compared). */
 export function mapSnapshot(map: LiveMap): string[] {
   return mapEntries(map).map(([k, v]) => `${hex(k)}=${hex(v)}`).sort();
+}
+
+/**
+ * The most runs of `p` between two drains of its ring buffer (Infinity without one): a timed batch has no
+ * consumer, so the ring must hold every record of the batch (the kernel's holds two runs already).
+ */
+export function ringMaxRuns(c: LoadedCollection, p: ObjectBenchProgram): number {
+  return p.ring ? Math.floor(c.maps[p.ring.map].maxEntries / p.ring.bytesPerRun) - 2 : Infinity;
 }
 
 /** The records a ring buffer of one of our collections holds, consumed (the ring is empty afterwards). */

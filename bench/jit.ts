@@ -21,9 +21,10 @@ import { KernelRunner, kernelStatus, openKernel } from '../src/kernel/index.js';
 import { AddressSpace } from '../src/memory/index.js';
 import { Collection, KernelCollection, type LoadedCollection } from '../src/runtime/index.js';
 import { Vm } from '../src/vm/index.js';
+import { benchObject } from './bench-object.js';
 import { CompileWork, type LoadMode, type Loaded } from './compile-work.js';
 import {
-  INPUT_SIZE, JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, benchObject, drainRing, mapSnapshot, prepareBenchCollection,
+  INPUT_SIZE, JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, drainRing, mapSnapshot, prepareBenchCollection, ringMaxRuns,
 } from './jit-programs.js';
 import { median, type Anchor, type BenchRow, type Suite } from './suite.js';
 
@@ -233,7 +234,7 @@ export function computeGroup(runner: KernelRunner | undefined): Measured[] {
  * ring buffer records on our two engines, which can read them), then
  * timed with BPF_PROG_TEST_RUN's repeat on each engine.
  */
-function objectGroup(kernelReachable: boolean): Measured[] {
+export function objectGroup(kernelReachable: boolean): Measured[] {
   const spec = benchObject();
   const input = benchInput();
   const sides: [string, LoadedCollection][] = [];
@@ -260,8 +261,7 @@ function objectGroup(kernelReachable: boolean): Measured[] {
         r0 = seen[0].r0;
       }
       const ring = p.ring;
-      // The ring has no consumer during a timed batch: it must hold every record of the batch (the kernel's holds two runs already).
-      const maxRuns = ring ? Math.floor(interp.maps[ring.map].maxEntries / ring.bytesPerRun) - 2 : Infinity;
+      const maxRuns = ringMaxRuns(interp, p);
       const time = (c: LoadedCollection) => nsPerRun((n) => c.programs[p.program].testRun({ data: input, repeat: n }), {
         maxRuns, ...(ring ? { reset: () => drainRing(c, ring.map) } : {}),
       });

@@ -1,15 +1,18 @@
 /**
  * The browser benchmark's page (bench/browser-page.ts) in Chromium, small:
- * a compute program's r0 is Node's, and the compile passes over large.o
+ * a compute program's r0 is Node's, so is each bench.o program's return
+ * value, and the compile passes over large.o
  * load every program in each mode (so `npm run bench browser` cannot rot
  * unseen). No timing is checked here.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JIT_PROGRAMS, benchInput } from '../../bench/jit-programs.js';
+import { benchObject, benchObjectBytes } from '../../bench/bench-object.js';
+import { JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, prepareBenchCollection } from '../../bench/jit-programs.js';
 import { assemble } from '../../src/asm/index.js';
 import { Jit } from '../../src/jit/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
+import { Collection } from '../../src/runtime/index.js';
 import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
 
 const skip = browserTestSkip();
@@ -33,6 +36,23 @@ test('each compute program gives in Chromium the r0 it gives in Node, and a time
     const b = await page.call<{ r0: string; ns: number }>('jitNsPerRun', p.source, Array.from(input), 1, 1);
     assert.equal(b.r0, r0.toString(), p.name);
     assert.ok(b.ns > 0, p.name);
+  }
+});
+
+test('each bench.o program gives in Chromium the return value it gives in Node, and a time', { skip }, async () => {
+  const input = benchInput();
+  const c = Collection.load(benchObject(), { engine: 'jit' });
+  try {
+    prepareBenchCollection(c);
+    const object = Array.from(benchObjectBytes());
+    for (const p of OBJECT_PROGRAMS) {
+      const retval = c.programs[p.program].testRun({ data: input }).retval;
+      const b = await page.call<{ retval: number; ns: number }>('objectNsPerRun', object, p.name, Array.from(input), 1, 1);
+      assert.equal(b.retval, retval, p.name);
+      assert.ok(b.ns > 0, p.name);
+    }
+  } finally {
+    c.dispose();
   }
 });
 

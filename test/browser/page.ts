@@ -2,10 +2,11 @@
  * Checks that run the same in Node.js and in a browser page (chromium.ts
  * loads this module there): each takes and returns plain data (numbers,
  * strings, arrays), so a test calls it in Node and in Chromium and
- * compares. It imports the core entry only, as a browser application
- * would.
+ * compares. It imports the core entry, as a browser application would
+ * (and the core's hex helper).
  */
 import { AddressSpace, Collection, EbpfError, Jit, Vm, assemble, decodeInsns, loadCollectionSpec, mapEntries } from '../../src/index.js';
+import { toHex } from '../../src/internal/bytes.js';
 
 /** One conformance program: its instructions as bytes, its memory, and what it must give. */
 export interface ConformanceCase {
@@ -57,8 +58,6 @@ export function conformance(cases: readonly ConformanceCase[], engine: EngineNam
   return { passed, failures };
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
 /** What one program of an object did on one packet: its return value and packet out, or its error (class and message). */
 export interface ObjectRun {
   program: string;
@@ -94,7 +93,7 @@ export function objectRuns(object: readonly number[], engine: EngineName, packet
       for (let k = 0; k < 2; k++) {
         try {
           const r = collection.programs[name].testRun({ data: new Uint8Array(packet) });
-          runs.push({ program: name, retval: r.retval, dataOut: hex(r.dataOut) });
+          runs.push({ program: name, retval: r.retval, dataOut: toHex(r.dataOut) });
         } catch (e) {
           runs.push({ program: name, error: describe(e) });
         }
@@ -102,7 +101,7 @@ export function objectRuns(object: readonly number[], engine: EngineName, packet
     }
     const maps: Record<string, string[]> = {};
     for (const name of Object.keys(collection.maps).sort()) {
-      maps[name] = mapEntries(collection.maps[name]).map(([key, value]) => `${hex(key)}=${value ? hex(value) : '-'}`).sort();
+      maps[name] = mapEntries(collection.maps[name]).map(([key, value]) => `${toHex(key)}=${value ? toHex(value) : '-'}`).sort();
     }
     return { runs, maps };
   } finally {

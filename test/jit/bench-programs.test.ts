@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Collection, KernelCollection, type LoadedCollection } from '../../src/runtime/index.js';
-import { OBJECT_PROGRAMS, benchInput, benchObject, drainRing, mapSnapshot, prepareBenchCollection } from '../../bench/jit-programs.js';
+import { benchObject } from '../../bench/bench-object.js';
+import { OBJECT_PROGRAMS, benchInput, drainRing, mapSnapshot, prepareBenchCollection } from '../../bench/jit-programs.js';
 import { kernelOrSkip } from '../kernel/env.js';
 
 const RUNS = 3;
