@@ -1,9 +1,9 @@
 /**
  * bpf_probe_read*: copies from an address the program may not dereference
- * itself. The source is "unsafe": an address outside the runtime's memory
- * (in checked mode: outside every region) is -EFAULT with the destination
- * zero-filled, as the kernel's nofault copies do. The destination is the
- * program's own memory and is checked like its stores.
+ * itself. The source is "unsafe": an address outside every region of the
+ * runtime's memory (whatever the engine's mode) is -EFAULT with the
+ * destination zero-filled, as the kernel's nofault copies do. The
+ * destination is the program's own memory and is checked like its stores.
  *
  * The runtime has one address space, so the _user and _kernel forms (and
  * the legacy ones) read the same memory. (On x86-64 the kernel's _kernel
@@ -21,14 +21,14 @@ export const BPF_FUNC_probe_read_kernel = 113;
 export const BPF_FUNC_probe_read_user_str = 114;
 export const BPF_FUNC_probe_read_kernel_str = 115;
 
-/** Where the `unsafe` source starts and how many bytes from it can be read, or undefined if none. */
+/**
+ * Where the `unsafe` source starts and how many bytes from it can be read, or undefined if none: the
+ * bytes left in its region, in checked mode and not (the JIT's): a nofault read is the program's way to
+ * ask whether memory is there, so its answer must not depend on the engine, as its own loads' checks do.
+ */
 function readable(ctx: HelperContext, unsafe: bigint): { at: number; avail: number } | undefined {
   if (unsafe === 0n || unsafe >= 0x100000000n) return undefined;
   const at = Number(unsafe);
-  if (!ctx.checked) {
-    const end = ctx.space.memory.buffer.byteLength;
-    return at < end ? { at, avail: end - at } : undefined;
-  }
   const region = ctx.space.find(at, 1);
   return region ? { at, avail: region.start + region.size - at } : undefined;
 }
