@@ -10,12 +10,11 @@
  * compiler and GC threads too), against the 1 M insns/s budget. Without
  * Chromium the suite says why and gives no rows.
  */
-import { KernelRunner, kernelStatus, openKernel } from '../src/kernel/index.js';
 import { BrowserPage, chromiumStatus } from '../test/browser/chromium.js';
 import type { LoadMode } from './compile-work.js';
 import { benchObjectBytes } from './bench-object.js';
 import { JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput } from './jit-programs.js';
-import { computeGroup, geomean, objectGroup, type Measured } from './jit.js';
+import { geomean, measureGroups, type Measured } from './jit.js';
 import { median, type Anchor, type BenchRow, type Suite } from './suite.js';
 
 /** The compile passes of one figure: renderer CPU seconds of `passes` passes (less their programs' second runs for 'first run'). */
@@ -50,15 +49,7 @@ export const browserSuite: Suite = {
       console.log(`\nbrowser: no figures: ${chromium.reason}`);
       return [];
     }
-    const status = kernelStatus();
-    const runner = status.available ? new KernelRunner(openKernel()) : undefined;
-    let compute: Measured[];
-    try {
-      compute = computeGroup(runner);
-    } finally {
-      runner?.close();
-    }
-    const objects = objectGroup(status.available);
+    const { reason, compute, objects } = measureGroups();
     const page = await BrowserPage.open(chromium.path, '/dist/bench/browser-page.js');
     try {
       const browser = `Chromium ${page.version()}`;
@@ -73,7 +64,7 @@ export const browserSuite: Suite = {
           if (b.r0 !== m.details.r0) throw new Error(`${m.name}: the JIT in Chromium returns ${b.r0}, in Node ${m.details.r0}`);
           const anchor: Anchor = m.kernel !== undefined
             ? { name: 'kernel JIT', value: m.kernel, source: m.kernelSource! }
-            : { name: 'JIT in Node.js', value: m.jit, source: `the kernel is unreachable (${status.available ? '' : status.reason}): anchored on the JIT in Node.js, this run` };
+            : { name: 'JIT in Node.js', value: m.jit, source: `the kernel is unreachable (${reason}): anchored on the JIT in Node.js, this run` };
           rows.push({ name: `${m.name}: jit in Chromium`, value: b.ns, unit: 'ns/run', better: 'lower', anchor, details: { group: label, node: m.jit, browser } });
           ratios.push({ ...(m.kernel !== undefined ? { kernel: b.ns / m.kernel } : {}), node: b.ns / m.jit });
           console.log(`  ${m.name.padEnd(24)} chromium ${b.ns.toFixed(1).padStart(9)}  node ${m.jit.toFixed(1).padStart(9)}  kernel ${m.kernel === undefined ? '-' : m.kernel.toFixed(1)}`);

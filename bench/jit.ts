@@ -199,7 +199,7 @@ export interface Measured {
 const kernelRepeat = (jitNs: number, cap = Infinity) => Math.max(10, Math.min(1_000_000, cap, Math.round(0.25e9 / jitNs)));
 
 /** The compute-bound group: the assembly programs of jit-programs.ts, each alone on a fresh runtime. */
-export function computeGroup(runner: KernelRunner | undefined): Measured[] {
+function computeGroup(runner: KernelRunner | undefined): Measured[] {
   const interp = engine((space) => new Vm(space));
   // Loaded as verified, as the kernel runs them: its verifier accepts each (KernelRunner loads them below), so
   // they terminate and the JIT runs them without the instruction budget (the interpreter keeps counting it).
@@ -234,7 +234,7 @@ export function computeGroup(runner: KernelRunner | undefined): Measured[] {
  * ring buffer records on our two engines, which can read them), then
  * timed with BPF_PROG_TEST_RUN's repeat on each engine.
  */
-export function objectGroup(kernelReachable: boolean): Measured[] {
+function objectGroup(kernelReachable: boolean): Measured[] {
   const spec = benchObject();
   const input = benchInput();
   const sides: [string, LoadedCollection][] = [];
@@ -317,20 +317,24 @@ function groupRows(group: readonly Measured[], label: string, target: number, ta
   return rows;
 }
 
+/** Both groups on our engines and on the kernel's JIT where it is reachable (`reason`: why not, else ''). */
+export function measureGroups(): { reason: string; compute: Measured[]; objects: Measured[] } {
+  const status = kernelStatus();
+  const runner = status.available ? new KernelRunner(openKernel()) : undefined;
+  let compute: Measured[];
+  try {
+    compute = computeGroup(runner);
+  } finally {
+    runner?.close();
+  }
+  return { reason: status.available ? '' : status.reason, compute, objects: objectGroup(status.available) };
+}
+
 export const jitSuite: Suite = {
   name: 'jit',
   title: 'JIT (src/jit): ns per run against the kernel\'s JIT (BPF_PROG_TEST_RUN), the interpreter against the JIT; compile throughput',
   run(): BenchRow[] {
-    const status = kernelStatus();
-    const reason = status.available ? '' : status.reason;
-    const runner = status.available ? new KernelRunner(openKernel()) : undefined;
-    let compute: Measured[];
-    try {
-      compute = computeGroup(runner);
-    } finally {
-      runner?.close();
-    }
-    const objects = objectGroup(status.available);
+    const { reason, compute, objects } = measureGroups();
     printTable('compute-bound (bench/jit-programs.ts, assembly)', compute);
     printTable('helper- and map-heavy (testdata/obj/bench.o, C)', objects);
     return [
