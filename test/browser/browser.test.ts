@@ -10,10 +10,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { encodeInsns } from '../../src/isa/index.js';
 import { conformanceCases, negativeCases } from '../conformance-cases.js';
+import { programArb, toInsns } from '../jit/gen.js';
 import { repoRoot } from '../paths.js';
 import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
-import { objectRuns, sandbox, type ConformanceCase, type EngineName } from './page.js';
+import { differential, objectRuns, sandbox, type ConformanceCase, type DiffCase, type EngineName } from './page.js';
 
 const skip = browserTestSkip();
 let page: BrowserPage;
@@ -89,3 +92,19 @@ test('the JIT\'s sandbox in Chromium, verifier off: stray stores land in the run
   assert.ok(node.bystander && node.js && node.highWrote === '0', 'the check holds in Node (test/jit/runtime.test.ts)');
   assert.deepEqual(await page.call('sandbox'), node);
 });
+
+test('the differential harness in Chromium: 1,000 random programs give on the JIT there what the interpreter gives in Node (outcome and memory)', { skip }, async () => {
+  const cases: DiffCase[] = fc.sample(programArb(), { numRuns: 1000, seed: 6161 }).map((p) => ({ code: Array.from(encodeInsns(toInsns(p))), input: Array.from(p.input) }));
+  const node = differential(cases, 'interp');
+  assert.ok(node.some((r) => r.outcome.includes('"ok":false')) && node.some((r) => r.outcome.includes('"ok":true')), 'programs that fault and programs that finish');
+  const jit = await pageDifferential(cases);
+  const first = jit.findIndex((r, k) => r.outcome !== node[k].outcome || r.memory !== node[k].memory);
+  assert.equal(first, -1, first < 0 ? '' : `program ${first} on the JIT in Chromium: ${JSON.stringify(jit[first])}, in Node's interpreter: ${JSON.stringify(node[first])}`);
+});
+
+/** differential() on the JIT in the page, 500 cases a call (one call's arguments and results cross as JSON). */
+async function pageDifferential(cases: readonly DiffCase[]): Promise<{ outcome: string; memory: string }[]> {
+  const out: { outcome: string; memory: string }[] = [];
+  for (let k = 0; k < cases.length; k += 500) out.push(...await page.call<{ outcome: string; memory: string }[]>('differential', cases.slice(k, k + 500), 'jit'));
+  return out;
+}

@@ -7,6 +7,7 @@
  */
 import { AddressSpace, Collection, EbpfError, Jit, Vm, assemble, decodeInsns, loadCollectionSpec, mapEntries } from '../../src/index.js';
 import { toHex } from '../../src/internal/bytes.js';
+import { engine, runCase } from '../jit/diff-engine.js';
 
 /** One conformance program: its instructions as bytes, its memory, and what it must give. */
 export interface ConformanceCase {
@@ -143,4 +144,27 @@ export function sandbox(): { sweep: string; landed: string; bystander: boolean; 
     bystander: bystander.bytes.every((b) => b === 0xaa), js: js.every((b) => b === 0x55),
     high: run(`r1 = 0x${high.toString(16)} ll\n*(u64 *)(r1 + 0) = 9\nexit`), highWrote: view.getBigUint64(jit.frameStart(0), true).toString(16),
   };
+}
+
+/** One program of the differential harness (test/jit/gen.ts): its instructions as bytes, its input. */
+export interface DiffCase {
+  code: number[];
+  input: number[];
+}
+
+/**
+ * The differential harness's engine `kind` (test/jit/diff-engine.ts) on
+ * each case: its outcome (r0 and the instruction count, or the fault's pc
+ * and message) and a digest of the whole memory afterwards (FNV-1a over
+ * its 32-bit words), as text, for another platform's to be compared with.
+ */
+export function differential(cases: readonly DiffCase[], kind: EngineName): { outcome: string; memory: string }[] {
+  const e = engine(kind);
+  return cases.map((c) => {
+    const o = runCase(e, decodeInsns(new Uint8Array(c.code)), new Uint8Array(c.input), false);
+    const words = new Int32Array(e.space.memory.buffer, 0, e.space.memory.buffer.byteLength >> 2);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+    return { outcome: JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)), memory: (h >>> 0).toString(16) };
+  });
 }

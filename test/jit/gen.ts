@@ -26,14 +26,10 @@ import {
   BPF_ABS, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
   BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
+import { HELPER_FAILS, HELPER_MIX, INPUT_SIZE } from './diff-engine.js';
 
-/** Bytes of input memory (also the packet). */
-export const INPUT_SIZE = 64;
 /** Where far accesses go: 24 bytes below the end of a 1 MiB memory. */
 export const FAR = 0x100000 - 24;
-/** Helper ids the programs call besides the base ones. */
-export const HELPER_MIX = 1000;
-export const HELPER_FAILS = 1001;
 const UNKNOWN_HELPER = 4242;
 const BPF_FUNC_LOOP = 181;
 const BPF_FUNC_TAIL_CALL = 12;

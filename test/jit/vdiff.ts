@@ -28,7 +28,8 @@ import { buildCfg } from '../../src/jit/index.js';
 import { calleeArities } from '../../src/jit/arity.js';
 import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
 import { harness } from './diff.js';
-import { INPUT_SIZE, toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
+import { INPUT_SIZE } from './diff-engine.js';
+import { toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
 
 export interface VerifiedStats {
   programs: number;
