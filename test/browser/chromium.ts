@@ -50,7 +50,7 @@ const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-e
  */
 function pageHtml(module: string): string {
   const url = JSON.stringify(module);
-  return `<!doctype html><meta charset="utf-8"><title>ebpf</title><script type="module">
+  return `<!doctype html><meta charset="utf-8"><title>ebpf</title><link rel="icon" href="data:,"><script type="module">
 try {
   globalThis.pageModule = await import(${url});
   globalThis.pageReady = true;
@@ -97,7 +97,7 @@ async function serve(): Promise<Server> {
 export class BrowserPage {
   private constructor(
     readonly browser: Browser, readonly page: Page, private readonly server: Server, private readonly cdp: CDPSession,
-    /** Errors the page threw outside a call (a failed import, an unhandled rejection). */
+    /** Errors the page threw outside a call (a failed import, an unhandled rejection), and the URLs the server refused. */
     readonly errors: string[],
   ) {}
 
