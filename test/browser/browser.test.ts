@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { encodeInsns } from '../../src/isa/index.js';
 import { conformanceCases, negativeCases } from '../conformance-cases.js';
 import { programArb, toInsns } from '../jit/gen.js';
+import { acceptedGenPrograms } from '../jit/vdiff.js';
 import { repoRoot } from '../paths.js';
 import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
 import { differential, objectRuns, sandbox, type ConformanceCase, type DiffCase, type EngineName } from './page.js';
@@ -97,14 +98,19 @@ test('the differential harness in Chromium: 1,000 random programs give on the JI
   const cases: DiffCase[] = fc.sample(programArb(), { numRuns: 1000, seed: 6161 }).map((p) => ({ code: Array.from(encodeInsns(toInsns(p))), input: Array.from(p.input) }));
   const node = differential(cases, 'interp');
   assert.ok(node.some((r) => r.outcome.includes('"ok":false')) && node.some((r) => r.outcome.includes('"ok":true')), 'programs that fault and programs that finish');
-  const jit = await pageDifferential(cases);
-  const first = jit.findIndex((r, k) => r.outcome !== node[k].outcome || r.memory !== node[k].memory);
-  assert.equal(first, -1, first < 0 ? '' : `program ${first} on the JIT in Chromium: ${JSON.stringify(jit[first])}, in Node's interpreter: ${JSON.stringify(node[first])}`);
+  await sameOnTheJitInThePage(cases, node, false);
 });
 
-/** differential() on the JIT in the page, 500 cases a call (one call's arguments and results cross as JSON). */
-async function pageDifferential(cases: readonly DiffCase[]): Promise<{ outcome: string; memory: string }[]> {
-  const out: { outcome: string; memory: string }[] = [];
-  for (let k = 0; k < cases.length; k += 500) out.push(...await page.call<{ outcome: string; memory: string }[]>('differential', cases.slice(k, k + 500), 'jit'));
-  return out;
+test('the verified differential harness in Chromium: the programs our verifier accepts, loaded as verified, give on the JIT there what the interpreter gives in Node', { skip }, async () => {
+  const cases: DiffCase[] = acceptedGenPrograms(600, 6262).map((p) => ({ code: Array.from(encodeInsns(p.insns)), input: Array.from(p.input) }));
+  assert.ok(cases.length >= 200, `only ${cases.length} accepted programs`);
+  await sameOnTheJitInThePage(cases, differential(cases, 'interp', true), true);
+});
+
+/** differential() on the JIT in the page (500 cases a call: one call's arguments and results cross as JSON) must give `node`'s. */
+async function sameOnTheJitInThePage(cases: readonly DiffCase[], node: readonly { outcome: string; memory: string }[], verified: boolean): Promise<void> {
+  const jit: { outcome: string; memory: string }[] = [];
+  for (let k = 0; k < cases.length; k += 500) jit.push(...await page.call<{ outcome: string; memory: string }[]>('differential', cases.slice(k, k + 500), 'jit', verified));
+  const first = jit.findIndex((r, k) => r.outcome !== node[k].outcome || r.memory !== node[k].memory);
+  assert.equal(first, -1, first < 0 ? '' : `program ${first} on the JIT in Chromium: ${JSON.stringify(jit[first])}, in Node's interpreter: ${JSON.stringify(node[first])}`);
 }

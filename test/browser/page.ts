@@ -154,14 +154,14 @@ export interface DiffCase {
 
 /**
  * The differential harness's engine `kind` (test/jit/diff-engine.ts) on
- * each case: its outcome (r0 and the instruction count, or the fault's pc
+ * each case (`verified`: the JIT loads them as verified programs): its outcome (r0 and the instruction count, or the fault's pc
  * and message) and a digest of the whole memory afterwards (FNV-1a over
  * its 32-bit words), as text, for another platform's to be compared with.
  */
-export function differential(cases: readonly DiffCase[], kind: EngineName): { outcome: string; memory: string }[] {
-  const e = engine(kind);
+export function differential(cases: readonly DiffCase[], kind: EngineName, verified = false): { outcome: string; memory: string }[] {
+  const e = engine(kind, verified);
   return cases.map((c) => {
-    const o = runCase(e, decodeInsns(new Uint8Array(c.code)), new Uint8Array(c.input), false);
+    const o = runCase(e, decodeInsns(new Uint8Array(c.code)), new Uint8Array(c.input), verified);
     const words = new Int32Array(e.space.memory.buffer, 0, e.space.memory.buffer.byteLength >> 2);
     let h = 0x811c9dc5;
     for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);

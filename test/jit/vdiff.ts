@@ -255,6 +255,20 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
   return stats;
 }
 
+/**
+ * `runs` programs of the generator in its verifier shape (seeded), those our verifier accepts as
+ * socket_filter programs, as the engines take them (callbacks resolved), with their inputs: for a harness
+ * run elsewhere (test/browser/).
+ */
+export function acceptedGenPrograms(runs: number, seed: number): { insns: Insn[]; input: Uint8Array }[] {
+  const out: { insns: Insn[]; input: Uint8Array }[] = [];
+  for (const p of fc.sample(verifiedProgramArb(), { numRuns: runs, seed })) {
+    const insns = toInsns(p);
+    if (verify(insns, { progType: 'socket_filter', ...funcInfoOf(insns), license: 'GPL', logLevel: 0 }).accepted) out.push({ insns: resolveFuncs(insns), input: p.input });
+  }
+  return out;
+}
+
 export function formatVerifiedStats(s: VerifiedStats): string {
   const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
   return `${s.programs} programs, ${s.accepted} accepted by our verifier (gen ${s.bySource.gen.accepted}/${s.bySource.gen.programs}, `
