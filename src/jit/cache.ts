@@ -86,7 +86,7 @@ export class JitCache {
 const FNV_BASIS = 0x811c9dc5, FNV_PRIME = 0x01000193;
 
 /** The bucket of a key: its hash (hashKey), length and flags. */
-export const bucketName = (hash: number, length: number, flags: string) => `${(hash >>> 0).toString(16)}:${length}:${flags}`;
+export const bucketName = (hash: number, length: number, flags: string) => [(hash >>> 0).toString(16), length, flags].join(':');
 
 /**
  * FNV-1a of a program's key: its slots as encodeInsns encodes them

@@ -540,14 +540,19 @@ export class Jit {
       if (intrinsic.imports.some((imp) => imp.perProgram)) perProgram = true;
       if (intrinsic.knowsMaps) knowsMaps = true;
     }
-    let flags = `${this.space.shared ? 's' : 'u'}${verified ? 'v' : ''}${ids.sort((a, b) => a - b).join(',')}/${form.kind}${form.kind === 'callback' ? form.pc : ''}`;
-    if (knowsMaps) flags += this.descriptorsKey(insns, rows, marks);
+    // Joined, not built by `+=`: that makes a chain of small strings (one per piece), each an object the
+    // collector copies for as long as the cache keeps the program (a hundred a program of large.o).
+    const parts = [this.space.shared ? 's' : 'u', verified ? 'v' : '', ids.sort((a, b) => a - b).join(','), '/', form.kind, form.kind === 'callback' ? String(form.pc) : ''];
+    if (knowsMaps) this.descriptorsKey(insns, rows, marks, parts);
+    const flags = parts.join('');
     return { key, flags, bucket: bucketName(hashKey(key), key.length, flags), perProgram, rows };
   }
 
-  /** The descriptors at the addresses the program's lddw load (among `marks`, checkProgram's), as the map intrinsics may specialise on them. */
-  private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[]): string {
-    let out = '';
+  /**
+   * The descriptors at the addresses the program's lddw load (among `marks`, checkProgram's), as the map
+   * intrinsics may specialise on them: appended to `parts`.
+   */
+  private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[], parts: string[]): void {
     const view = this.space.view;
     /** Each address once (the key holds the instructions: a program loads a map's address at each of its uses). */
     const seen: number[] = [];
@@ -559,9 +564,8 @@ export class Jit {
       if (insns[pc + 1].imm !== 0 || addr === 0 || seen.includes(addr)) continue;
       seen.push(addr);
       const desc = descriptorAt(view, addr);
-      if (desc) out += `@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`;
+      if (desc) parts.push(`@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`);
     }
-    return out;
   }
 
   private compileModule(bytes: Uint8Array, what: string): WebAssembly.Module {
