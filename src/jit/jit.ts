@@ -554,17 +554,21 @@ export class Jit {
    */
   private descriptorsKey(insns: readonly Insn[], rows: readonly (Opcode | null)[], marks: readonly number[], parts: string[]): void {
     const view = this.space.view;
-    /** Each address once (the key holds the instructions: a program loads a map's address at each of its uses). */
+    /**
+     * Each map once (the key holds the instructions: a program loads a map's address at each of its uses),
+     * looked for among the maps found so far: most lddw of an object load global data, not a map.
+     */
     const seen: number[] = [];
     for (let k = 0; k < marks.length; k++) {
       const pc = marks[k];
       if (rows[pc]!.format !== 'lddw') continue;
       // No descriptor is at 0 or at 4 GiB and above (beyond any memory).
       const addr = insns[pc].imm >>> 0;
-      if (insns[pc + 1].imm !== 0 || addr === 0 || seen.includes(addr)) continue;
-      seen.push(addr);
+      if (insns[pc + 1].imm !== 0 || addr === 0) continue;
       const desc = descriptorAt(view, addr);
-      if (desc) parts.push(`@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`);
+      if (!desc || seen.includes(addr)) continue;
+      seen.push(addr);
+      parts.push(`@${addr}:${desc.type}:${desc.maxEntries}:${desc.storage}:${desc.valueSize}`);
     }
   }
 
