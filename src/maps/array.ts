@@ -70,13 +70,8 @@ export class ArrayMap extends BpfMap {
   protected override opLookupSys(key: Uint8Array, out: Uint8Array, flags: number): number {
     const index = u32At(key, 0);
     if (index >= this.maxEntries) return fail('ENOENT');
-    const mem = this.mem.refresh();
-    const at = this.valueAddress(index);
-    if (this.percpu) {
-      out.set(mem.u8.subarray(at, at + this.elemSize * this.nrCpus));
-      return 0;
-    }
-    return this.copyValueOut(at, out, 0, flags);
+    this.mem.refresh();
+    return this.copyValueOut(this.valueAddress(index), out, 0, flags, this.percpu ? this.elemSize * this.nrCpus : 0);
   }
 
   protected override opUpdateSys(key: Uint8Array, value: Uint8Array, flags: number): number {

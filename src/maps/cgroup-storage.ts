@@ -48,6 +48,7 @@ export const BPF_CGROUP_STORAGE_SHARED = 0;
 export const BPF_CGROUP_STORAGE_PERCPU = 1;
 
 export const CGROUP_STORAGE_DESC = Object.freeze({ first: DESC.specific, size: DESC.specific + 4 });
+/** A storage: `next` its first word, as BpfMap.freeList walks the list. */
 const ELEM = Object.freeze({ next: 0, attachType: 4, cgroupId: 8, value: 16 });
 
 /** cgroup_storage_type: the storage type of a map of `type`. */
@@ -149,14 +150,9 @@ export class CgroupStorageMap extends BpfMap {
   protected override opLookupSys(key: Uint8Array, out: Uint8Array, flags: number): number {
     const e = this.findKey(key);
     if (!e) return fail('ENOENT');
-    const mem = this.mem.refresh();
-    const at = this.valueAddress(e);
-    if (this.percpu) {
-      // bpf_percpu_cgroup_storage_copy: every CPU's slot of round_up(value_size, 8) bytes.
-      out.set(mem.u8.subarray(at, at + this.elemSize * this.nrCpus));
-      return 0;
-    }
-    return this.copyValueOut(at, out, 0, flags);
+    this.mem.refresh();
+    // bpf_percpu_cgroup_storage_copy: every CPU's slot of round_up(value_size, 8) bytes.
+    return this.copyValueOut(this.valueAddress(e), out, 0, flags, this.percpu ? this.elemSize * this.nrCpus : 0);
   }
 
   protected override opUpdateSys(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -196,12 +192,6 @@ export class CgroupStorageMap extends BpfMap {
   }
 
   override dispose(): void {
-    const mem = this.mem.refresh();
-    for (let e = mem.get(this.address + CGROUP_STORAGE_DESC.first); e;) {
-      const next = mem.get(e + ELEM.next);
-      this.host.free(e);
-      e = next;
-    }
-    mem.set(this.address + CGROUP_STORAGE_DESC.first, 0);
+    this.freeList(this.address + CGROUP_STORAGE_DESC.first);
   }
 }

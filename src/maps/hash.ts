@@ -275,16 +275,12 @@ export class HashMap extends BpfMap {
   /** The userspace value of element `e` into `out` (copy_map_value, or every CPU's slot whole). */
   private readValue(e: number, out: Uint8Array, at: number, flags: number): number {
     const mem = this.mem, v = e + this.valueOffset;
-    if (this.percpu) {
-      out.set(mem.u8.subarray(v, v + this.valueBytes), at);
-      return 0;
-    }
     if (this.ofMaps) {
       const inner = this.host.mapByAddress(mem.get(v));
       new DataView(out.buffer, out.byteOffset + at, 4).setUint32(0, inner ? inner.id : 0, true);
       return 0;
     }
-    return this.copyValueOut(v, out, at, flags);
+    return this.copyValueOut(v, out, at, flags, this.percpu ? this.valueBytes : 0);
   }
 
   // ---- the update paths of hashtab.c ---------------------------------------------------------

@@ -246,10 +246,29 @@ export abstract class BpfMap {
   }
 
   /**
-   * A value copied out to userspace at `at` of `out` (under its spin lock with BPF_F_LOCK), the lock
-   * word cleared: 0 or -errno. The caller has refreshed the memory views.
+   * Give back every element of a list linked through each element's first word, from the word at
+   * `head` (the map's storages: cgroup and socket storage), and empty it.
    */
-  protected copyValueOut(mapValue: number, out: Uint8Array, at: number, flags: number): number {
+  protected freeList(head: number): void {
+    const mem = this.mem.refresh();
+    for (let e = mem.get(head); e;) {
+      const next = mem.get(e);
+      this.host.free(e);
+      e = next;
+    }
+    mem.set(head, 0);
+  }
+
+  /**
+   * A value copied out to userspace at `at` of `out` (under its spin lock with BPF_F_LOCK), the lock
+   * word cleared: 0 or -errno. A per-CPU map's value is every CPU's slot whole: `percpuBytes` of them,
+   * copied as they are (bpf_percpu_*_copy). The caller has refreshed the memory views.
+   */
+  protected copyValueOut(mapValue: number, out: Uint8Array, at: number, flags: number, percpuBytes = 0): number {
+    if (percpuBytes) {
+      out.set(this.mem.u8.subarray(mapValue, mapValue + percpuBytes), at);
+      return 0;
+    }
     if (flags & BPF_F_LOCK) {
       const err = this.copyValueLocked(mapValue, out, at, false);
       if (err) return err;

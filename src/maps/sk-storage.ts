@@ -29,6 +29,7 @@ import { u32At } from './memory.js';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST } from './uapi.js';
 
 export const SK_STORAGE_DESC = Object.freeze({ first: DESC.specific, size: DESC.specific + 4 });
+/** A socket's storage: `next` its first word, as BpfMap.freeList walks the list. */
 const ELEM = Object.freeze({ next: 0, sock: 4, value: 8 });
 
 /** BPF_SK_STORAGE_GET_F_CREATE: bpf_sk_storage_get makes the storage when the socket has none. */
@@ -131,12 +132,6 @@ export class SkStorageMap extends BpfMap {
   }
 
   override dispose(): void {
-    const mem = this.mem.refresh();
-    for (let e = mem.get(this.address + SK_STORAGE_DESC.first); e;) {
-      const next = mem.get(e + ELEM.next);
-      this.host.free(e);
-      e = next;
-    }
-    mem.set(this.address + SK_STORAGE_DESC.first, 0);
+    this.freeList(this.address + SK_STORAGE_DESC.first);
   }
 }
