@@ -13,6 +13,7 @@ import { AddressSpace } from '../src/memory/index.js';
 import { Collection } from '../src/runtime/collection.js';
 import { CompileWork, type LoadMode, type Loaded } from './compile-work.js';
 import { OBJECT_PROGRAMS, drainRing, prepareBenchCollection, ringMaxRuns } from './jit-programs.js';
+import { nsPerRun } from './timing.js';
 
 let work: CompileWork | undefined;
 /** The programs of the last compilePasses call, kept for rerun (their Jits disposed by the next call). */
@@ -55,32 +56,8 @@ export function release(): void {
   last = [];
 }
 
-/**
- * Nanoseconds per run, `runs(n)` doing n runs: warm up for `warmMs`, then
- * the median of three batches of at least `batchMs` each (wall time), at
- * most `maxRuns` runs between two calls of `reset` (untimed).
- */
-function nsPerRun(runs: (n: number) => void, warmMs: number, batchMs: number, maxRuns = Infinity, reset?: () => void): number {
-  const timed = (n: number) => {
-    reset?.();
-    const t = performance.now();
-    runs(n);
-    return performance.now() - t;
-  };
-  let n = 1;
-  for (let spent = 0; spent < warmMs; n = Math.min(2 * n, maxRuns)) spent += timed(n);
-  n = 1;
-  while (n < maxRuns && timed(n) < batchMs / 4) n = Math.min(2 * n, maxRuns);
-  const samples = [0, 1, 2].map(() => {
-    let runs = 0, ms = 0;
-    while (ms < batchMs) {
-      ms += timed(n);
-      runs += n;
-    }
-    return (ms / runs) * 1e6;
-  }).sort((a, b) => a - b);
-  return samples[1];
-}
+/** The page's clock for nsPerRun, in seconds: wall time, 5 µs apart on a cross-origin isolated page. */
+const wallClock = () => performance.now() / 1000;
 
 /**
  * Nanoseconds per run of `source` (assembly) on the JIT, loaded as verified,
@@ -93,7 +70,7 @@ export function jitNsPerRun(source: string, input: readonly number[], warmMs = 3
   const args = { r1: BigInt(region.start), r2: BigInt(input.length) };
   const prog = new Jit(space).load(assemble(source), { verified: true });
   const r0 = prog.run(args).r0;
-  return { r0: r0.toString(), ns: nsPerRun((n) => { for (let i = 0; i < n; i++) prog.run(args); }, warmMs, batchMs) };
+  return { r0: r0.toString(), ns: nsPerRun((n) => { for (let i = 0; i < n; i++) prog.run(args); }, wallClock, { warm: warmMs / 1000, batch: batchMs / 1000 }) };
 }
 
 /**
@@ -116,7 +93,7 @@ export function objectNsPerRun(object: readonly number[], name: string, input: r
     const retval = prog.testRun({ data }).retval;
     const { ring } = p;
     const reset = ring === undefined ? undefined : () => { drainRing(c, ring.map); };
-    return { retval, ns: nsPerRun((n) => { prog.testRun({ data, repeat: n }); }, warmMs, batchMs, ringMaxRuns(c, p), reset) };
+    return { retval, ns: nsPerRun((n) => { prog.testRun({ data, repeat: n }); }, wallClock, { warm: warmMs / 1000, batch: batchMs / 1000, maxRuns: ringMaxRuns(c, p), reset }) };
   } finally {
     c.dispose();
   }

@@ -27,6 +27,7 @@ import {
   INPUT_SIZE, JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, drainRing, mapSnapshot, prepareBenchCollection, ringMaxRuns,
 } from './jit-programs.js';
 import { median, type Anchor, type BenchRow, type Suite } from './suite.js';
+import { nsPerRun } from './timing.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,43 +44,11 @@ function cpuSince(c0: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
-interface Timing {
-  /** CPU seconds of warm-up first (the JIT's code tiers up to V8's optimising compiler as it runs). */
-  warm?: number;
-  /** CPU seconds of each of the three timed batches. */
-  batch?: number;
-  /** At most this many runs between two calls of `reset`. */
-  maxRuns?: number;
-  /** Called, untimed, before each group of runs (draining a ring buffer). */
-  reset?: () => void;
-}
-
-/**
- * Nanoseconds per run, `runs(n)` doing n runs: warm up, then the median of
- * three batches of at least `batch` seconds each.
- */
-function nsPerRun(runs: (n: number) => void, { warm = 0.3, batch = 0.2, maxRuns = Infinity, reset }: Timing = {}): number {
-  const timed = (n: number) => {
-    reset?.();
-    return cpuSeconds(() => runs(n));
-  };
-  let n = 1;
-  for (let spent = 0; spent < warm;) {
-    spent += timed(n);
-    n = Math.min(2 * n, maxRuns);
-  }
-  n = 1;
-  while (n < maxRuns && timed(n) < batch / 4) n = Math.min(2 * n, maxRuns);
-  const samples = Array.from({ length: 3 }, () => {
-    let runs = 0, secs = 0;
-    while (secs < batch) {
-      secs += timed(n);
-      runs += n;
-    }
-    return (secs / runs) * 1e9;
-  }).sort((a, b) => a - b);
-  return samples[1];
-}
+/** CPU seconds the process has used (every thread): the clock of nsPerRun here. */
+const cpuClock = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 
 export const geomean = (xs: readonly number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
@@ -98,7 +67,7 @@ function engine(make: (space: AddressSpace) => { load(insns: Insn[]): { run(args
       const args = { r1: BigInt(input.start), r2: BigInt(INPUT_SIZE) };
       const prog = e.load(insns);
       const r0 = prog.run(args).r0;
-      return { r0, ns: nsPerRun((n) => { for (let i = 0; i < n; i++) prog.run(args); }) };
+      return { r0, ns: nsPerRun((n) => { for (let i = 0; i < n; i++) prog.run(args); }, cpuClock) };
     },
   };
 }
@@ -262,7 +231,7 @@ function objectGroup(kernelReachable: boolean): Measured[] {
       }
       const ring = p.ring;
       const maxRuns = ringMaxRuns(interp, p);
-      const time = (c: LoadedCollection) => nsPerRun((n) => c.programs[p.program].testRun({ data: input, repeat: n }), {
+      const time = (c: LoadedCollection) => nsPerRun((n) => c.programs[p.program].testRun({ data: input, repeat: n }), cpuClock, {
         maxRuns, ...(ring ? { reset: () => drainRing(c, ring.map) } : {}),
       });
       const m: Measured = { name: p.name, interp: time(interp), jit: time(jit), details: { what: p.what, r0: String(r0) } };
