@@ -5,7 +5,7 @@
  * load every program in each mode (so `npm run bench browser` cannot rot
  * unseen). No timing is checked here.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchObject, benchObjectBytes } from '../../bench/bench-object.js';
 import { JIT_PROGRAMS, OBJECT_PROGRAMS, benchInput, prepareBenchCollection } from '../../bench/jit-programs.js';
@@ -13,18 +13,10 @@ import { assemble } from '../../src/asm/index.js';
 import { Jit } from '../../src/jit/index.js';
 import { AddressSpace } from '../../src/memory/index.js';
 import { Collection } from '../../src/runtime/index.js';
-import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
+import { browserPage } from './fixture.js';
 
-const skip = browserTestSkip();
-let page: BrowserPage;
-
-before(async () => {
-  const { path } = chromiumStatus();
-  if (path !== undefined) page = await BrowserPage.open(path, '/dist/bench/browser-page.js');
-});
-after(async () => {
-  await page?.close();
-});
+const browser = browserPage('/dist/bench/browser-page.js');
+const { skip } = browser;
 
 test('each compute program gives in Chromium the r0 it gives in Node, and a time', { skip }, async () => {
   const input = benchInput();
@@ -33,7 +25,7 @@ test('each compute program gives in Chromium the r0 it gives in Node, and a time
     const region = space.alloc('input', input.length, 'data');
     space.write(region.start, input);
     const r0 = new Jit(space).load(assemble(p.source), { verified: true }).run({ r1: BigInt(region.start), r2: BigInt(input.length) }).r0;
-    const b = await page.call<{ r0: string; ns: number }>('jitNsPerRun', p.source, Array.from(input), 1, 1);
+    const b = await browser.page.call<{ r0: string; ns: number }>('jitNsPerRun', p.source, Array.from(input), 1, 1);
     assert.equal(b.r0, r0.toString(), p.name);
     assert.ok(b.ns > 0, p.name);
   }
@@ -48,7 +40,7 @@ test('each bench.o program gives in Chromium the return value it gives in Node, 
     for (const p of OBJECT_PROGRAMS) {
       c.programs[p.program].testRun({ data: input });
       const retval = c.programs[p.program].testRun({ data: input }).retval;
-      const b = await page.call<{ retval: number; ns: number }>('objectNsPerRun', object, p.name, Array.from(input), 1, 1);
+      const b = await browser.page.call<{ retval: number; ns: number }>('objectNsPerRun', object, p.name, Array.from(input), 1, 1);
       assert.equal(b.retval, retval, p.name);
       assert.ok(b.ns > 0, p.name);
     }
@@ -58,15 +50,15 @@ test('each bench.o program gives in Chromium the return value it gives in Node, 
 });
 
 test('the compile passes in Chromium load all of large.o\'s programs in every mode', { skip }, async () => {
-  const work = await page.call<{ programs: number; insns: number }>('openCompileWork', '/testdata/obj/large.o.gz');
+  const work = await browser.page.call<{ programs: number; insns: number }>('openCompileWork', '/testdata/obj/large.o.gz');
   assert.equal(work.programs, 56);
   // Each salted program is one instruction longer.
   const salted = work.insns + work.programs;
   for (const mode of ['one by one', 'all', 'alone', 'first run']) {
-    assert.equal(await page.call('compilePasses', mode, true, 1), salted, mode);
+    assert.equal(await browser.page.call('compilePasses', mode, true, 1), salted, mode);
   }
-  assert.equal(await page.call('compilePasses', 'alone', false, 1, true), work.insns + work.programs + 2, 'the combined program: a head of a salt, a call each, an exit');
-  await page.call('rerun');
-  await page.call('release');
-  assert.deepEqual(page.errors, []);
+  assert.equal(await browser.page.call('compilePasses', 'alone', false, 1, true), work.insns + work.programs + 2, 'the combined program: a head of a salt, a call each, an exit');
+  await browser.page.call('rerun');
+  await browser.page.call('release');
+  assert.deepEqual(browser.page.errors, []);
 });

@@ -6,7 +6,7 @@
  * SharedArrayBuffer), and clang's objects loaded as collections and
  * test-run on both engines — and the results must be Node's, byte for byte.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,26 +16,18 @@ import { conformanceCases, negativeCases } from '../conformance-cases.js';
 import { programArb, toInsns } from '../jit/gen.js';
 import { acceptedGenPrograms } from '../jit/vdiff.js';
 import { repoRoot } from '../paths.js';
-import { BrowserPage, browserTestSkip, chromiumStatus } from './chromium.js';
+import { browserPage } from './fixture.js';
 import { differential, objectRuns, sandbox, type ConformanceCase, type DiffCase, type EngineName } from './page.js';
 
-const skip = browserTestSkip();
-let page: BrowserPage;
-
-before(async () => {
-  const { path } = chromiumStatus();
-  if (path !== undefined) page = await BrowserPage.open(path, '/dist/test/browser/page.js');
-});
-after(async () => {
-  await page?.close();
-});
+const browser = browserPage('/dist/test/browser/page.js');
+const { skip } = browser;
 
 test('the page is a cross-origin isolated Chromium page with SharedArrayBuffer', { skip }, async () => {
-  const env = await page.call<{ crossOriginIsolated: boolean; sharedArrayBuffer: boolean; userAgent: string }>('environment');
+  const env = await browser.page.call<{ crossOriginIsolated: boolean; sharedArrayBuffer: boolean; userAgent: string }>('environment');
   assert.match(env.userAgent, /Chrome\//);
   assert.equal(env.crossOriginIsolated, true);
   assert.equal(env.sharedArrayBuffer, true);
-  assert.deepEqual(page.errors, []);
+  assert.deepEqual(browser.page.errors, []);
 });
 
 for (const engine of ['jit', 'interp'] as EngineName[]) {
@@ -43,7 +35,7 @@ for (const engine of ['jit', 'interp'] as EngineName[]) {
     test(`conformance tests/ in Chromium on the ${engine === 'jit' ? 'JIT' : 'interpreter'} (${shared ? 'shared' : 'unshared'} memory): 313 of 313`, { skip }, async () => {
       const cases = conformanceCases();
       assert.equal(cases.length, 313);
-      assert.deepEqual(await page.call('conformance', cases, engine, shared), { passed: 313, failures: [] });
+      assert.deepEqual(await browser.page.call('conformance', cases, engine, shared), { passed: 313, failures: [] });
     });
   }
 }
@@ -52,14 +44,14 @@ test('conformance negative/ in Chromium: every raw program is refused with an In
   const cases = negativeCases();
   assert.ok(cases.length >= 40);
   for (const engine of ['jit', 'interp'] as EngineName[]) {
-    assert.deepEqual(await page.call('conformance', cases, engine, false), { passed: cases.length, failures: [] }, engine);
+    assert.deepEqual(await browser.page.call('conformance', cases, engine, false), { passed: cases.length, failures: [] }, engine);
   }
 });
 
 test('a case that fails in the page is reported as a failure, not passed (the check can fail)', { skip }, async () => {
   const [first] = conformanceCases().filter((c) => c.result !== undefined);
   const wrong: ConformanceCase = { ...first, result: (BigInt(`0x${first.result!}`) ^ 1n).toString(16) };
-  const out = await page.call<{ passed: number; failures: string[] }>('conformance', [wrong], 'jit', false);
+  const out = await browser.page.call<{ passed: number; failures: string[] }>('conformance', [wrong], 'jit', false);
   assert.equal(out.passed, 0);
   assert.match(out.failures[0], new RegExp(`^${first.file}: r0=0x${first.result!}, expected`));
 });
@@ -83,7 +75,7 @@ for (const [name, verify] of OBJECTS) {
     assert.ok(node.runs.some((r) => r.retval !== undefined), `${name}: some program runs`);
     assert.deepEqual(objectRuns(object, 'jit', packet, verify), node, `${name}: the JIT in Node`);
     for (const engine of ['jit', 'interp'] as EngineName[]) {
-      assert.deepEqual(await page.call('objectRuns', object, engine, packet, verify), node, `${name}: ${engine} in Chromium`);
+      assert.deepEqual(await browser.page.call('objectRuns', object, engine, packet, verify), node, `${name}: ${engine} in Chromium`);
     }
   });
 }
@@ -91,7 +83,7 @@ for (const [name, verify] of OBJECTS) {
 test('the JIT\'s sandbox in Chromium, verifier off: stray stores land in the runtime\'s memory or trap, as in Node', { skip }, async () => {
   const node = sandbox();
   assert.ok(node.bystander && node.js && node.highWrote === '0', 'the check holds in Node (test/jit/runtime.test.ts)');
-  assert.deepEqual(await page.call('sandbox'), node);
+  assert.deepEqual(await browser.page.call('sandbox'), node);
 });
 
 test('the differential harness in Chromium: 1,000 random programs give on the JIT there what the interpreter gives in Node (outcome and memory)', { skip }, async () => {
@@ -110,7 +102,7 @@ test('the verified differential harness in Chromium: the programs our verifier a
 /** differential() on the JIT in the page (500 cases a call: one call's arguments and results cross as JSON) must give `node`'s. */
 async function sameOnTheJitInThePage(cases: readonly DiffCase[], node: readonly { outcome: string; memory: string }[], verified: boolean): Promise<void> {
   const jit: { outcome: string; memory: string }[] = [];
-  for (let k = 0; k < cases.length; k += 500) jit.push(...await page.call<{ outcome: string; memory: string }[]>('differential', cases.slice(k, k + 500), 'jit', verified));
+  for (let k = 0; k < cases.length; k += 500) jit.push(...await browser.page.call<{ outcome: string; memory: string }[]>('differential', cases.slice(k, k + 500), 'jit', verified));
   const first = jit.findIndex((r, k) => r.outcome !== node[k].outcome || r.memory !== node[k].memory);
   assert.equal(first, -1, first < 0 ? '' : `program ${first} on the JIT in Chromium: ${JSON.stringify(jit[first])}, in Node's interpreter: ${JSON.stringify(node[first])}`);
 }
