@@ -128,7 +128,7 @@
  */
 import {
   BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CMPXCHG, BPF_DIV, BPF_DW, BPF_FETCH, BPF_H, BPF_IND, BPF_JEQ,
-  BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LSH,
+  BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT, BPF_JMP, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LSH,
   BPF_LD, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_TO_BE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR,
   MAX_BPF_STACK, MAX_CALL_FRAMES, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc, regsWritten, sizeBytes, type Insn, type Opcode,
 } from '../isa/index.js';
@@ -1015,7 +1015,12 @@ class FunctionLowering implements BlockLowering {
       w.byte2(Op.localGet, this.fp);
       return off + MAX_BPF_STACK;
     }
-    this.checkAbove4GiB(pc, base, off);
+    if (this.checkAbove4GiB(pc, base, off) && off !== 0) {
+      // The checked 64-bit sum itself: i32(base) + off in a memarg would not wrap where the sum did (base -4, off 8).
+      w.byte2(Op.localGet, this.f.tmpA);
+      w.byte(Op.i32WrapI64);
+      return 0;
+    }
     if (base === ea) w.byte2(Op.localGet, this.f.ea); else this.get32(base);
     if (off >= 0) return off;
     this.i32c(off);
@@ -1025,16 +1030,16 @@ class FunctionLowering implements BlockLowering {
 
   /**
    * In an unverified program, an address of 4 GiB or more (its 64-bit sum) faults as in the
-   * interpreter instead of accessing its low 32 bits: a verified program never computes one.
+   * interpreter instead of accessing its low 32 bits: a verified program never computes one. Returns
+   * whether it checked (the sum, when `off` is not 0, is then in the tmpA local).
    */
-  private checkAbove4GiB(pc: number, base: number, off: number): void {
-    if (!this.m.budget) return;
+  private checkAbove4GiB(pc: number, base: number, off: number): boolean {
+    if (!this.m.budget) return false;
     const { w, f, cfg } = this;
-    // A base an lddw loaded just before (a map value's address, typically) is known: in range, no check.
-    // Out of range (an unrelocated pseudo lddw) it keeps the check: a bare trap would make the rest of its
-    // block dead code, which V8 does not compile, and a benchmark of such programs would measure less.
-    const at = loadedAt(cfg, pc, base, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW));
-    if (at >= 0 && below4GiB(cfg.insns[at].imm, cfg.insns[at + 1].imm, off)) return;
+    // A base an lddw loaded just before (a map value's address, typically), or a pointer into the frame,
+    // is known: in range, no check. Out of range (an unrelocated pseudo lddw) it keeps the check: a bare trap
+    // would make the rest of its block dead code, which V8 does not compile, and a benchmark would measure less.
+    if (knownBelow4GiB(cfg, pc, base, off, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW), this.fpValid)) return false;
     this.get(base);
     // The address is the base itself (offset 0, most accesses), or their sum in a temporary.
     if (off !== 0) {
@@ -1049,6 +1054,7 @@ class FunctionLowering implements BlockLowering {
     w.byte2(Op.if, ValType.void);
     this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, off !== 0 ? f.tmpA : this.reg[base]));
     w.byte(Op.end);
+    return true;
   }
 
   private alu64(ins: Insn, row: Opcode): void {
@@ -1370,10 +1376,33 @@ class FunctionLowering implements BlockLowering {
   }
 
   private callHelper(pc: number, id: number): void {
+    const { w, cfg } = this;
     this.flush();
     const intrinsic = this.m.intrinsics.get(id);
-    if (intrinsic) intrinsic.emit(new IntrinsicSite(this, pc, id));
-    else this.genericHelper(pc, id);
+    if (!intrinsic) {
+      this.genericHelper(pc, id);
+      return;
+    }
+    // An unverified program may pass a pointer of 4 GiB or more, which the helper faults on and the
+    // intrinsic's 32-bit address would not: the helper takes those calls.
+    const from = cfg.blockStart[cfg.blockOf[pc]];
+    const wide = this.m.budget ? (intrinsic.pointers ?? []).filter((r) => !knownBelow4GiB(cfg, pc, r, 0, from, this.fpValid)) : [];
+    if (wide.length === 0) {
+      intrinsic.emit(new IntrinsicSite(this, pc, id));
+      return;
+    }
+    wide.forEach((r, k) => {
+      this.get(r);
+      if (k > 0) w.byte(Op.i64Or);
+    });
+    this.i64c(32);
+    w.byte(Op.i64ShrU);
+    w.byte(Op.i64Eqz);
+    w.byte2(Op.if, ValType.void);
+    intrinsic.emit(new IntrinsicSite(this, pc, id));
+    w.byte(Op.else);
+    this.genericHelper(pc, id);
+    w.byte(Op.end);
   }
 
   /** @internal For IntrinsicSite: push register r. */
@@ -1684,30 +1713,59 @@ class IntrinsicSite implements IntrinsicEmitter {
 }
 
 /**
- * The value an lddw put in register `r` earlier in the block of `pc`, when
- * nothing between wrote `r` and it is below 4 GiB (a map's address,
- * typically), else undefined.
+ * The value an lddw put in register `r` earlier in the block of `pc` (perhaps through moves), when it is
+ * below 4 GiB (a map's address, typically), else undefined.
  */
 function loadedAddress(cfg: ProgramCfg, pc: number, r: number): number | undefined {
-  const i = loadedAt(cfg, pc, r, cfg.blockStart[cfg.blockOf[pc]]);
-  return i < 0 || cfg.insns[i + 1].imm !== 0 ? undefined : cfg.insns[i].imm >>> 0;
+  const o = originOf(cfg, pc, r, cfg.blockStart[cfg.blockOf[pc]]);
+  return !o || o.at < 0 || o.add !== 0 || cfg.insns[o.at + 1].imm !== 0 ? undefined : cfg.insns[o.at].imm >>> 0;
 }
 
-/** The pc of the lddw whose value register `r` holds at `pc`, at `from` or after in the block of `pc`, nothing between writing `r`; else -1. */
-function loadedAt(cfg: ProgramCfg, pc: number, r: number, from: number): number {
-  for (let i = pc - 1; i >= from; i--) {
+/** Where a register's value comes from: the lddw at `at` (or r10: `at` -1), plus `add`. */
+interface Origin {
+  at: number;
+  add: number;
+}
+
+/**
+ * The origin of register `r` at `pc`, looking back to `from` in the block of `pc`: an lddw or r10,
+ * through 64-bit moves and constant adds. Undefined when anything else wrote it, or a call clobbered it.
+ */
+function originOf(cfg: ProgramCfg, pc: number, r: number, from: number): Origin | undefined {
+  let add = 0;
+  for (let i = pc - 1; r !== 10 && i >= from; i--) {
     const row = cfg.rows[i];
     if (!row) continue;
     const ins = cfg.insns[i];
-    if (row.format === 'lddw' && ins.dst === r) return i;
-    if ((regsWritten(ins, row) & (1 << r)) !== 0) return -1;
+    if ((regsWritten(ins, row) & (1 << r)) !== 0) {
+      if (row.format === 'lddw') return { at: i, add };
+      if (ins.code === (BPF_ALU64 | BPF_ADD | BPF_K)) add += ins.imm;
+      else if (ins.code === (BPF_ALU64 | BPF_MOV | BPF_X) && ins.off === 0) r = ins.src;
+      else return undefined;
+      continue;
+    }
     switch (row.format) {
       // A call clobbers r0–r5.
       case 'call_helper': case 'call_local': case 'callx': case 'call_kfunc': case 'ldabs': case 'ldind':
-        if (r <= 5) return -1;
+        if (r <= 5) return undefined;
     }
   }
-  return -1;
+  return r === 10 ? { at: -1, add } : undefined;
+}
+
+/**
+ * Whether register `r` and its sum with `off` are both below 4 GiB at `pc` (then the sum is i32(r) + off,
+ * with no wrap-around), by its origin (originOf, back to `from`): a constant, or, when r10 is the frame
+ * pointer (`fpValid`: the function never writes it), r10 less at most a frame and its guard (r10 is at
+ * least that far into the memory).
+ */
+function knownBelow4GiB(cfg: ProgramCfg, pc: number, r: number, off: number, from: number, fpValid: boolean): boolean {
+  const o = originOf(cfg, pc, r, from);
+  if (!o) return false;
+  const { add, at } = o;
+  if (at < 0) return fpValid && Math.max(add, add + off) <= 0 && Math.min(add, add + off) >= -FRAME_SPAN;
+  const lo = cfg.insns[at].imm, hi = cfg.insns[at + 1].imm;
+  return below4GiB(lo, hi, add) && below4GiB(lo, hi, add + off);
 }
 
 /** Whether the 64-bit sum of hi:lo (two 32-bit halves) and `off`, modulo 2^64, is below 4 GiB. */
@@ -1716,7 +1774,7 @@ function below4GiB(lo: number, hi: number, off: number): boolean {
   return ((hi + (sum < 0 ? -1 : sum >= 2 ** 32 ? 1 : 0)) | 0) === 0;
 }
 
-/** How far back (in slots) checkAbove4GiB looks for the lddw of an access's base: compilers load a map value's address just before its use. */
+/** How far back (in slots) checkAbove4GiB looks for the origin of an access's base: compilers load a map value's address just before its use. */
 const KNOWN_BASE_WINDOW = 8;
 
 /** Stores up to this many bytes of stack zeroing; memory.fill beyond (it costs a runtime call). */

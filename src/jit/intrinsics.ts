@@ -112,6 +112,8 @@ export interface JitIntrinsic {
   readonly imports: readonly IntrinsicImport[];
   /** Whether its code depends on the descriptors at the program's constant addresses (the Jit keys its cache by them). */
   readonly knowsMaps?: boolean;
+  /** The argument registers its code takes as 32-bit addresses (in an unverified program, a wider value goes to the helper). */
+  readonly pointers?: readonly number[];
   /** Emit code that sets r0 from r1–r5 as the helper would. */
   emit(e: IntrinsicEmitter): void;
 }
@@ -288,6 +290,7 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
     id: BPF_FUNC_map_lookup_elem,
     matches: (def) => def.name === 'bpf_map_lookup_elem',
     knowsMaps: known !== undefined,
+    pointers: [1, 2],
     imports: [
       withFallback('map_hash_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.hashLookup),
       withFallback('map_lpm_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.lpmLookup),
@@ -329,6 +332,7 @@ function ringbufReserve(known?: Descriptors): JitIntrinsic {
     id: BPF_FUNC_ringbuf_reserve,
     matches: (def) => def.name === 'bpf_ringbuf_reserve',
     knowsMaps: known !== undefined,
+    pointers: [1],
     imports: [withFallback('ringbuf_reserve', BPF_FUNC_ringbuf_reserve, RESERVE, (c) => c.ringbufReserve)],
     emit(e) {
       const { w } = e;
@@ -371,6 +375,7 @@ function tailCall(known?: Descriptors): JitIntrinsic {
     id: BPF_FUNC_tail_call,
     matches: (def) => def.name === 'bpf_tail_call',
     knowsMaps: known !== undefined,
+    pointers: [2],
     imports: [{ name: 'tail_call', params: [ValType.i32, ValType.i32], results: [ValType.i32], value: (ctx) => tailCodeOf(ctx).exports.tailCall }],
     emit(e) {
       const { w } = e;

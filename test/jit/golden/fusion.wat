@@ -83,9 +83,10 @@
       global.set $fuel
       unreachable
     end
-    local.get $ea
+    local.get $tmp_a
+    i32.wrap_i64
     local.get $r4
-    i64.store32 offset=4
+    i64.store32
     ;; 8: (69) r5 = *(u16 *)(r3 +8)
     local.get $r3
     i64.const 8
@@ -99,8 +100,9 @@
       global.set $fuel
       unreachable
     end
-    local.get $ea
-    i32.load16_u offset=8
+    local.get $tmp_a
+    i32.wrap_i64
+    i32.load16_u
     ;; 9: (dc) r5 = be16 r5
     i32.const 65537
     i32.mul

@@ -52,9 +52,9 @@
       global.set $fuel
       unreachable
     end
-    local.get $r1
+    local.get $tmp_a
     i32.wrap_i64
-    i64.load offset=8
+    i64.load
     local.set $r2
     ;; 1: (7b) *(u64 *)(r10 -8) = r2
     local.get $fp
@@ -77,25 +77,11 @@
       global.set $fuel
       unreachable
     end
-    local.get $r1
+    local.get $tmp_a
     i32.wrap_i64
-    i32.const -4
-    i32.add
     i32.const 7
     i32.store
     ;; 4: (db) lock *(u64 *)(r10 -8) += r3
-    local.get $r10
-    i64.const -8
-    i64.add
-    local.tee $tmp_a
-    i64.const 32
-    i64.shr_u
-    i32.wrap_i64
-    if  ;; label = @1
-      local.get $tmp_a
-      global.set $fuel
-      unreachable
-    end
     local.get $r10
     i32.wrap_i64
     i32.const -8
