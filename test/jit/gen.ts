@@ -6,10 +6,12 @@
  * out, or jump from one function into another. What keeps them comparable:
  *
  * - r9 holds the input address and r10 the frame pointer; nothing writes
- *   them, so every memory access has a base below 4 GiB (the one place the
- *   engines may differ: the JIT uses an address's low 32 bits). A third
- *   base, far, is loaded into r5 just before its access: near the end of
- *   the memory, so most of those accesses fault.
+ *   them. A third base, far, is loaded into r5 just before its access: near
+ *   the end of the memory, so most of those accesses fault. A fourth, wide,
+ *   is a 64-bit value around 4 GiB or just below 2^64, so that the sum with
+ *   the offset crosses 4 GiB or wraps to a small address: the interpreter
+ *   faults on every sum of 4 GiB or more, and the JIT must too (its wasm
+ *   addresses are 32-bit).
  * - r6 and r7 count structured loops (two nesting levels), r8 is the fuel
  *   of "wild" jumps to any slot of the program: each costs one unit, so
  *   every run ends (a jump into a loop's body finds its counter at most
@@ -112,15 +114,18 @@ function condInsn(row: Opcode, verified = false): fc.Arbitrary<Insn> {
 
 /** Base register and offset of an access of `size` bytes; far loads r5 first. */
 const place = (size: number, atomic: boolean) => fc.record({
-  base: fc.oneof({ weight: 5, arbitrary: fc.constant(10) }, { weight: 4, arbitrary: fc.constant(9) }, { weight: 1, arbitrary: fc.constant(-1) }),
+  base: fc.oneof({ weight: 10, arbitrary: fc.constant(10) }, { weight: 8, arbitrary: fc.constant(9) }, { weight: 2, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.constant(-2) }),
   stackOff: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -512, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: -700, max: 120 }) }),
   inputOff: fc.integer({ min: -24, max: INPUT_SIZE + 24 }),
   farOff: fc.integer({ min: 0, max: 40 }),
+  wide: fc.constantFrom(1n << 32n, 1n << 64n, (1n << 32n) + BigInt(FAR)).chain((at) => fc.bigInt({ min: at - 48n, max: at + 8n })),
+  wideOff: fc.integer({ min: -48, max: 48 }),
   misalign: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 }).map((p) => {
-  let off = p.base === 10 ? p.stackOff : p.base === 9 ? p.inputOff : p.farOff;
+  let off = p.base === 10 ? p.stackOff : p.base === 9 ? p.inputOff : p.base === -1 ? p.farOff : p.wideOff;
   if (atomic && !p.misalign) off = Math.floor(off / size) * size;
-  return { pre: p.base === -1 ? ldImm64(5, BigInt(FAR)) : [], base: p.base === -1 ? 5 : p.base, off };
+  const pre = p.base === -1 ? ldImm64(5, BigInt(FAR)) : p.base === -2 ? ldImm64(5, BigInt.asUintN(64, p.wide)) : [];
+  return { pre, base: p.base < 0 ? 5 : p.base, off };
 });
 
 function memOp(row: Opcode): fc.Arbitrary<Op> {
