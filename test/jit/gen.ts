@@ -6,7 +6,9 @@
  * out, or jump from one function into another. What keeps them comparable:
  *
  * - r9 holds the input address and r10 the frame pointer; nothing writes
- *   them. A third base, far, is loaded into r5 just before its access: near
+ *   r9, and r10 only rarely (unchecked mode allows it, and frame accesses
+ *   follow it): a step within the stack, onto the input, or to a wide
+ *   value. A third base, far, is loaded into r5 just before its access: near
  *   the end of the memory, so most of those accesses fault. A fourth, wide,
  *   is a 64-bit value around 4 GiB or just below 2^64, so that the sum with
  *   the offset crosses 4 GiB or wraps to a small address: the interpreter
@@ -25,7 +27,7 @@
  */
 import fc from 'fast-check';
 import {
-  BPF_ABS, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
+  BPF_ABS, BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
   BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
 import { HELPER_FAILS, HELPER_MIX, INPUT_SIZE } from './diff-engine.js';
@@ -164,6 +166,13 @@ const helperOp: fc.Arbitrary<Op> = fc.record({
     : [{ code: BPF_JMP | BPF_CALL, dst: 0, src: 0, off: 0, imm: id }],
 }));
 
+/** A move of r10 (see the module comment). */
+const fpOp: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -80, max: 80 }).map((k): Op => ({ kind: 'insn', insns: [{ code: BPF_ALU64 | BPF_ADD | BPF_K, dst: 10, src: 0, off: 0, imm: k }] })) },
+  { weight: 1, arbitrary: fc.constant<Op>({ kind: 'insn', insns: [{ code: BPF_ALU64 | BPF_MOV | BPF_X, dst: 10, src: 9, off: 0, imm: 0 }] }) },
+  { weight: 1, arbitrary: fc.constantFrom(1n << 32n, 1n << 64n).chain((at) => fc.bigInt({ min: at - 16n, max: at + 16n })).map((v): Op => ({ kind: 'insn', insns: ldImm64(10, BigInt.asUintN(64, v)) })) },
+);
+
 const lddwOp: fc.Arbitrary<Op> = fc.record({ dst: writable, value: u64 }).map(({ dst, value }): Op => ({ kind: 'insn', insns: ldImm64(dst, value) }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -177,6 +186,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...COND_ROWS).chain(condInsn).map((insn): Op => ({ kind: 'enter', insn })) },
   { weight: 1, arbitrary: packetOp },
   { weight: 1, arbitrary: helperOp },
+  { weight: 1, arbitrary: fpOp },
 );
 
 const callOp: fc.Arbitrary<Op> = fc.record({
