@@ -114,6 +114,11 @@ export interface JitIntrinsic {
   readonly knowsMaps?: boolean;
   /** The argument registers its code takes as 32-bit addresses (in an unverified program, a wider value goes to the helper). */
   readonly pointers?: readonly number[];
+  /**
+   * The bytes its inline code reads at a pointer argument with no check of its own (an array map's key):
+   * a wasm out-of-bounds trap at its call is that read's fault.
+   */
+  readonly inlineRead?: number;
   /** Emit code that sets r0 from r1–r5 as the helper would. */
   emit(e: IntrinsicEmitter): void;
 }
@@ -291,6 +296,7 @@ function mapLookup(known?: Descriptors): JitIntrinsic {
     matches: (def) => def.name === 'bpf_map_lookup_elem',
     knowsMaps: known !== undefined,
     pointers: [1, 2],
+    inlineRead: 4,
     imports: [
       withFallback('map_hash_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.hashLookup),
       withFallback('map_lpm_lookup', BPF_FUNC_map_lookup_elem, LOOKUP, (c) => c.lpmLookup),

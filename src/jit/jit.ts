@@ -829,10 +829,12 @@ export class Jit {
     }
     const pc = compiled ? pcAt(compiled.pcMap, offset) : undefined;
     if (compiled && pc !== undefined && /out of bounds/.test(err.message)) {
-      const row = compiled.cfg.rows[pc];
-      const format = row?.format ?? '';
-      if (['ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind'].includes(format)) {
-        const size = sizeBytes(bpfSize(compiled.cfg.insns[pc].code));
+      const ins = compiled.cfg.insns[pc];
+      const format = compiled.cfg.rows[pc]?.format ?? '';
+      // The access's own, or at a helper call what its intrinsic read inline (JitIntrinsic.inlineRead).
+      const size = ['ldx', 'st', 'stx', 'atomic', 'ldabs', 'ldind'].includes(format) ? sizeBytes(bpfSize(ins.code))
+        : format === 'call_helper' ? compiled.intrinsics.find((x) => x.id === ins.imm)?.inlineRead : undefined;
+      if (size !== undefined) {
         const write = format === 'st' || format === 'stx' || format === 'atomic';
         const bytes = this.space.memory.buffer.byteLength;
         return new RuntimeError(`invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} (outside the memory of ${bytes} bytes)`, { pc, size, cause: err });

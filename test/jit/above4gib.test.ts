@@ -68,6 +68,11 @@ test('an unverified program\'s pointer of 4 GiB or more to a helper the JIT inli
     assert.match(interp, /above 4 GiB|0x1[0-9a-f]{8}\)? is not a map/, `${name}: the interpreter faults`);
     assert.equal(jit, interp, name);
   }
+  // Below 4 GiB but past the end of the memory: the inline array lookup's read of the key traps, reported as the helper's fault.
+  const far = { ...array, maxEntries: 1 };
+  const [interp, jit] = outcomes((m) => `r2 = 0x100000 ll\nr2 += -2\nr1 = ${m} ll\ncall bpf_map_lookup_elem\nexit`, far);
+  assert.match(interp, /^pc 5: invalid read of 4 bytes at 0xffffe /);
+  assert.equal(jit, 'pc 5: invalid read of 4 bytes (outside the memory of 1048576 bytes)');
   // In range, the intrinsic runs: a key in the frame needs no check, and finds nothing in the empty map.
   assert.deepEqual(outcomes((m) => `${key}\nr1 = ${m} ll\ncall bpf_map_lookup_elem\nexit`, hash), ['0', '0']);
 });
