@@ -2,12 +2,14 @@
  * The engines of the interpreter-vs-JIT differential harness (diff.ts),
  * with no Node.js module, so that a browser page runs them too
  * (test/browser/page.ts): the same host on both (a counting clock, a seeded
- * random source, two test helpers), two address spaces built the same way,
- * so that every address agrees. The interpreter runs in unchecked mode, the
- * JIT's semantics.
+ * random source, two test helpers, the map helpers on the maps of
+ * DIFF_MAPS), two address spaces built the same way, so that every address
+ * agrees. The interpreter runs in unchecked mode, the JIT's semantics.
  */
 import { RuntimeError, createHelperTable, type HelperHost } from '../../src/helpers/index.js';
-import type { Insn } from '../../src/isa/index.js';
+import { mapHelpers } from '../../src/helpers/maps.js';
+import { BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, type Insn } from '../../src/isa/index.js';
+import { MapRegistry, type MapCreateAttr } from '../../src/maps/index.js';
 import { AddressSpace, type Region } from '../../src/memory/index.js';
 import { Jit } from '../../src/jit/index.js';
 import { Vm } from '../../src/vm/index.js';
@@ -19,11 +21,27 @@ export const HELPER_MIX = 1000;
 export const HELPER_FAILS = 1001;
 
 const MAX_INSNS = 200_000;
+const LD_IMM64 = BPF_LD | BPF_IMM | BPF_DW;
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 
 export type Outcome =
   | { ok: true; r0: bigint; insns: number | undefined }
   | { ok: false; pc: number | undefined; what: string };
+
+/**
+ * The maps a program may name, by index (an lddw of BPF_PSEUDO_MAP_FD): one of each type the JIT
+ * looks up in wasm (an array inline, a hash and an LPM trie through map-code.ts).
+ */
+export const DIFF_MAPS: readonly MapCreateAttr[] = [
+  { type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 },
+  { type: 'hash', keySize: 8, valueSize: 8, maxEntries: 6 },
+  { type: 'lpm_trie', keySize: 8, valueSize: 8, maxEntries: 6, flags: 1 /* BPF_F_NO_PREALLOC */ },
+];
+
+/** Each lddw of BPF_PSEUDO_MAP_FD k as the address of map k (`addresses[k]`), as a runtime resolves it. */
+export function resolveMapFds(insns: readonly Insn[], addresses: readonly number[]): Insn[] {
+  return insns.map((ins) => (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_MAP_FD ? { ...ins, src: 0, imm: addresses[ins.imm] } : ins));
+}
 
 /** A memory fault's message without the address and the reason, which only the interpreter knows. */
 const normalize = (detail: string) => detail.replace(/ at 0x[0-9a-f]+ \(.*\)$/, '').replace(/ \(outside the memory of \d+ bytes\)$/, '');
@@ -32,6 +50,8 @@ export interface Engine {
   space: AddressSpace;
   input: Region;
   host: { calls: number; seed: number };
+  /** The memory every run starts from: the maps empty, the rest zero. */
+  initial: Uint8Array;
   run(insns: Insn[]): Outcome;
 }
 
@@ -43,7 +63,9 @@ export function engine(kind: 'interp' | 'jit', verified = false): Engine {
     random: () => (host.seed = (Math.imul(host.seed, 1103515245) + 12345) >>> 0),
     cpu: 3,
   };
+  const registry = new MapRegistry(space, { nrCpus: 4 });
   const helpers = createHelperTable([
+    ...mapHelpers(registry),
     { id: HELPER_MIX, name: 'test_mix', fn: (_ctx, a, b, c, d, e) => U64(a * 3n + (b ^ c) - d + (e << 1n)) },
     {
       id: HELPER_FAILS, name: 'test_fails',
@@ -54,12 +76,15 @@ export function engine(kind: 'interp' | 'jit', verified = false): Engine {
     },
   ]);
   const exec = kind === 'interp' ? new Vm(space, { checked: false, helpers, host: options, maxInsns: MAX_INSNS }) : new Jit(space, { helpers, host: options, maxInsns: MAX_INSNS });
+  const maps = DIFF_MAPS.map((m) => registry.create(m));
   const input = space.alloc('input', INPUT_SIZE, 'data');
   return {
     space,
     input,
     host,
-    run(insns) {
+    initial: space.bytes.slice(),
+    run(program) {
+      const insns = resolveMapFds(program, maps.map((m) => m.address));
       try {
         const r = (kind === 'jit' ? (exec as Jit).load(insns, { verified }) : exec.load(insns)).run({ r1: BigInt(input.start), r2: BigInt(INPUT_SIZE), packet: { data: input.start, dataEnd: input.start + INPUT_SIZE } });
         return { ok: true, r0: r.r0, insns: r.insns };
@@ -80,7 +105,9 @@ export function engine(kind: 'interp' | 'jit', verified = false): Engine {
  * instructions: its count is left out.
  */
 export function runCase(e: Engine, insns: Insn[], input: Uint8Array, verified: boolean): Outcome {
-  e.space.bytes.fill(0);
+  const bytes = e.space.bytes;
+  bytes.set(e.initial);
+  bytes.fill(0, e.initial.length);
   e.space.write(e.input.start, input);
   e.host.calls = 0;
   e.host.seed = 1;

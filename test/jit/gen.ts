@@ -27,10 +27,10 @@
  */
 import fc from 'fast-check';
 import {
-  BPF_ABS, BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
-  BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
+  BPF_ABS, BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
+  BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
-import { HELPER_FAILS, HELPER_MIX, INPUT_SIZE } from './diff-engine.js';
+import { DIFF_MAPS, HELPER_FAILS, HELPER_MIX, INPUT_SIZE } from './diff-engine.js';
 
 /** Where far accesses go: 24 bytes below the end of a 1 MiB memory. */
 export const FAR = 0x100000 - 24;
@@ -173,6 +173,40 @@ const fpOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(1n << 32n, 1n << 64n).chain((at) => fc.bigInt({ min: at - 16n, max: at + 16n })).map((v): Op => ({ kind: 'insn', insns: ldImm64(10, BigInt.asUintN(64, v)) })) },
 );
 
+const BPF_FUNC_MAP = { lookup: 1, update: 2, delete: 3 } as const;
+
+/** Where mapOp stores a small key (0–5: an array's index, an LPM trie's prefix length), so that keys recur. */
+const KEY_SLOT = -504;
+
+/**
+ * A map helper on one of DIFF_MAPS (an lddw of BPF_PSEUDO_MAP_FD): its key, mostly a small one stored
+ * at KEY_SLOT, else where `place` puts an access (in the frame, the input, far or wide: a key of 4 GiB
+ * or more is the helper's fault), an update's value where `place` puts one; after a lookup, an access
+ * through the value's address when there is one.
+ */
+const mapOp: fc.Arbitrary<Op> = fc.record({
+  map: fc.integer({ min: 0, max: DIFF_MAPS.length - 1 }),
+  helper: fc.constantFrom<keyof typeof BPF_FUNC_MAP>('lookup', 'lookup', 'update', 'update', 'delete'),
+  key: fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }).map((k) => ({ pre: [I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, KEY_SLOT, k)], base: 10, off: KEY_SLOT })) },
+    { weight: 2, arbitrary: place(8, false) },
+  ),
+  value: place(8, false),
+  flags: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: int32 }),
+  use: fc.record({ row: fc.constantFrom(...MEM_ROWS.filter((r) => r.format === 'ldx' || r.format === 'stx')), off: fc.integer({ min: -8, max: 16 }), reg: readable }),
+}).map(({ map, helper, key, value, flags, use }): Op => {
+  const pointer = (r: number, at: { pre: Insn[]; base: number; off: number }) =>
+    [...at.pre, I(BPF_ALU64 | BPF_MOV | BPF_X, r, at.base), I(BPF_ALU64 | BPF_ADD | BPF_K, r, 0, 0, at.off)];
+  const insns = [...pointer(2, key), ...(helper === 'update' ? pointer(3, value) : [])];
+  insns.push(...ldImm64(1, BigInt(map), BPF_PSEUDO_MAP_FD), I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, flags));
+  insns.push(I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_MAP[helper]));
+  if (helper === 'lookup') {
+    const access = use.row.format === 'ldx' ? I(use.row.code, 1, 0, use.off) : I(use.row.code, 0, use.reg, use.off);
+    insns.push(I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), access);
+  }
+  return { kind: 'insn', insns };
+});
+
 const lddwOp: fc.Arbitrary<Op> = fc.record({ dst: writable, value: u64 }).map(({ dst, value }): Op => ({ kind: 'insn', insns: ldImm64(dst, value) }));
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -187,6 +221,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: packetOp },
   { weight: 1, arbitrary: helperOp },
   { weight: 1, arbitrary: fpOp },
+  { weight: 2, arbitrary: mapOp },
 );
 
 const callOp: fc.Arbitrary<Op> = fc.record({

@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { disassemble } from '../../src/asm/index.js';
-import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, type Insn } from '../../src/isa/index.js';
+import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, type Insn } from '../../src/isa/index.js';
 import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, BTF_INT_SIGNED, type Btf, type BtfType } from '../../src/btf/index.js';
 import { programType } from '../../src/platform/index.js';
 import { Runtime, prepareRun, type LocalEngine } from '../../src/runtime/index.js';
@@ -28,7 +28,7 @@ import { buildCfg } from '../../src/jit/index.js';
 import { calleeArities } from '../../src/jit/arity.js';
 import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
 import { harness } from './diff.js';
-import { INPUT_SIZE } from './diff-engine.js';
+import { INPUT_SIZE, resolveMapFds } from './diff-engine.js';
 import { toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
 
 export interface VerifiedStats {
@@ -179,8 +179,7 @@ function tailRun(engine: LocalEngine, a: GenProgram, b: GenProgram): { outcome: 
     rt.space.write(input.start, a.input);
     const slots = rt.registry.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2 });
     slots.update(u32Bytes(0), u32Bytes(rt.registry.registerProgram(new ProgramHandle('b', resolveFuncs(toInsns(b)), true))));
-    // The map reference as the runtime resolves it: the map's address.
-    const insns = resolveFuncs(toInsns(a)).map((ins) => (ins.code === LD_IMM64 && ins.src === BPF_PSEUDO_MAP_FD ? { ...ins, src: 0, imm: slots.address } : ins));
+    const insns = resolveMapFds(resolveFuncs(toInsns(a)), [slots.address]);
     const prog = rt.prepare(insns, true);
     try {
       return { outcome: { r0: prog.run({ r1: BigInt(input.start), packet: { data: input.start, dataEnd: input.start + INPUT_SIZE } }).r0.toString(16) }, memory: rt.space.bytes.slice() };
