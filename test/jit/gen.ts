@@ -179,10 +179,22 @@ const BPF_FUNC_MAP = { lookup: 1, update: 2, delete: 3 } as const;
 const KEY_SLOT = -504;
 
 /**
- * A map helper on one of DIFF_MAPS (an lddw of BPF_PSEUDO_MAP_FD): its key, mostly a small one stored
- * at KEY_SLOT, else where `place` puts an access (in the frame, the input, far or wide: a key of 4 GiB
- * or more is the helper's fault), an update's value where `place` puts one; after a lookup, an access
- * through the value's address when there is one.
+ * How a map helper's r1 gets the map: an lddw just before (the JIT specialises on the map), through a
+ * copy (r5), in an earlier block (a jump to the next slot ends the block: the map's type is found at run
+ * time), or off the map's address (not a map: the helper's error).
+ */
+const mapRef = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'direct' as const, off: 0 }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'moved' as const, off: 0 }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'split' as const, off: 0 }) },
+  { weight: 1, arbitrary: fc.integer({ min: -16, max: 16 }).map((off) => ({ kind: 'offset' as const, off })) },
+);
+
+/**
+ * A map helper on one of DIFF_MAPS (an lddw of BPF_PSEUDO_MAP_FD, reaching r1 as mapRef says): its key,
+ * mostly a small one stored at KEY_SLOT, else where `place` puts an access (in the frame, the input, far
+ * or wide: a key of 4 GiB or more is the helper's fault), an update's value where `place` puts one;
+ * after a lookup, an access through the value's address when there is one.
  */
 const mapOp: fc.Arbitrary<Op> = fc.record({
   map: fc.integer({ min: 0, max: DIFF_MAPS.length - 1 }),
@@ -194,12 +206,16 @@ const mapOp: fc.Arbitrary<Op> = fc.record({
   value: place(8, false),
   flags: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: int32 }),
   use: fc.record({ row: fc.constantFrom(...MEM_ROWS.filter((r) => r.format === 'ldx' || r.format === 'stx')), off: fc.integer({ min: -8, max: 16 }), reg: readable }),
-}).map(({ map, helper, key, value, flags, use }): Op => {
+  ref: mapRef,
+}).map(({ map, helper, key, value, flags, use, ref }): Op => {
   const pointer = (r: number, at: { pre: Insn[]; base: number; off: number }) =>
     [...at.pre, I(BPF_ALU64 | BPF_MOV | BPF_X, r, at.base), I(BPF_ALU64 | BPF_ADD | BPF_K, r, 0, 0, at.off)];
   const insns = [...pointer(2, key), ...(helper === 'update' ? pointer(3, value) : [])];
-  insns.push(...ldImm64(1, BigInt(map), BPF_PSEUDO_MAP_FD), I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, flags));
-  insns.push(I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_MAP[helper]));
+  if (ref.kind === 'moved') insns.push(...ldImm64(5, BigInt(map), BPF_PSEUDO_MAP_FD), I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 5));
+  else insns.push(...ldImm64(1, BigInt(map), BPF_PSEUDO_MAP_FD));
+  if (ref.kind === 'offset') insns.push(I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, ref.off));
+  if (ref.kind === 'split') insns.push(I(BPF_JMP | BPF_JA, 0, 0, 0));
+  insns.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, flags), I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_MAP[helper]));
   if (helper === 'lookup') {
     const access = use.row.format === 'ldx' ? I(use.row.code, 1, 0, use.off) : I(use.row.code, 0, use.reg, use.off);
     insns.push(I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), access);
