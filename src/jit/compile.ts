@@ -940,8 +940,9 @@ class FunctionLowering implements BlockLowering {
       this.alu32(ins, row);
       return;
     }
-    if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst)) {
-      // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum.
+    if (bpfOp(ins.code) === BPF_ADD && this.feedsAccess(pc, block, ins.dst) && !this.checks(pc + 1, ins.dst, this.cfg.insns[pc + 1].off)) {
+      // The access's address in i32, from the operands: V8 then needs no zero-extension of a 64-bit sum
+      // (an access checkAbove4GiB checks takes the sum it computed instead).
       this.get32(ins.dst);
       if (row.format === 'alu_reg') this.get32(ins.src); else this.i32c(ins.imm);
       this.w.byte(Op.i32Add);
@@ -1034,12 +1035,8 @@ class FunctionLowering implements BlockLowering {
    * whether it checked (the sum, when `off` is not 0, is then in the tmpA local).
    */
   private checkAbove4GiB(pc: number, base: number, off: number): boolean {
-    if (!this.m.budget) return false;
-    const { w, f, cfg } = this;
-    // A base an lddw loaded just before (a map value's address, typically), or a pointer into the frame,
-    // is known: in range, no check. Out of range (an unrelocated pseudo lddw) it keeps the check: a bare trap
-    // would make the rest of its block dead code, which V8 does not compile, and a benchmark would measure less.
-    if (knownBelow4GiB(cfg, pc, base, off, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW), this.fpValid)) return false;
+    if (!this.checks(pc, base, off)) return false;
+    const { w, f } = this;
     this.get(base);
     // The address is the base itself (offset 0, most accesses), or their sum in a temporary.
     if (off !== 0) {
@@ -1055,6 +1052,17 @@ class FunctionLowering implements BlockLowering {
     this.fault(pc, Fault.above4GiB, () => w.byte2(Op.localGet, off !== 0 ? f.tmpA : this.reg[base]));
     w.byte(Op.end);
     return true;
+  }
+
+  /**
+   * Whether checkAbove4GiB checks the access at `pc`: in an unverified program, unless its base is an
+   * lddw's value loaded just before (a map value's address, typically) or a pointer into the frame, in
+   * range. Out of range (an unrelocated pseudo lddw) it keeps the check: a bare trap would make the rest
+   * of its block dead code, which V8 does not compile, and a benchmark would measure less.
+   */
+  private checks(pc: number, base: number, off: number): boolean {
+    const { cfg } = this;
+    return this.m.budget && !knownBelow4GiB(cfg, pc, base, off, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW), this.fpValid);
   }
 
   private alu64(ins: Insn, row: Opcode): void {

@@ -49,12 +49,6 @@
     local.get $r6
     local.tee $r3
     ;; 5: (0f) r3 += r7
-    i32.wrap_i64
-    local.get $r7
-    i32.wrap_i64
-    i32.add
-    local.set $ea
-    local.get $r3
     local.get $r7
     i64.add
     local.tee $r3
@@ -67,7 +61,8 @@
       global.set $fuel
       unreachable
     end
-    local.get $ea
+    local.get $r3
+    i32.wrap_i64
     i64.load32_u
     local.set $r4
     ;; 7: (63) *(u32 *)(r3 +4) = r4
