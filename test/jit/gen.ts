@@ -27,7 +27,7 @@
  */
 import fc from 'fast-check';
 import {
-  BPF_ABS, BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LSH, BPF_RSH,
+  BPF_ABS, BPF_ADD, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_B, BPF_CALL, BPF_DW, BPF_EXIT, BPF_H, BPF_IND, BPF_JA, BPF_JEQ, BPF_JMP, BPF_JSGT, BPF_K, BPF_LD, BPF_LDX, BPF_LSH, BPF_RSH,
   BPF_MOV, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_ST, BPF_STX, BPF_MEM, BPF_SUB, BPF_W, BPF_X, OPCODES, ldImm64, sizeBytes, type Insn, type Opcode,
 } from '../../src/isa/index.js';
 import { DIFF_MAPS, HELPER_FAILS, HELPER_MIX, INPUT_SIZE } from './diff-engine.js';
@@ -275,13 +275,41 @@ function verifiedMemOp(row: Opcode): fc.Arbitrary<Op> {
 const verifiedHelperOp: fc.Arbitrary<Op> = fc.constantFrom(5, 7, 8).map((id): Op => ({ kind: 'insn', insns: [{ code: BPF_JMP | BPF_CALL, dst: 0, src: 0, off: 0, imm: id }] }));
 
 /**
+ * A map helper as a verified program calls it, on one of DIFF_MAPS (the caller verifies with them): the
+ * key, and an update's value, stored in the frame first; after a lookup, a load or store through the
+ * value's address when there is one.
+ */
+const verifiedMapOp: fc.Arbitrary<Op> = fc.record({
+  map: fc.integer({ min: 0, max: DIFF_MAPS.length - 1 }),
+  helper: fc.constantFrom<keyof typeof BPF_FUNC_MAP>('lookup', 'lookup', 'update', 'update', 'delete'),
+  key: fc.integer({ min: 0, max: 5 }),
+  keyAt: stackPlace(8),
+  value: int32,
+  valueAt: stackPlace(8),
+  flags: fc.constantFrom(0, 1, 2),
+  store: fc.boolean(),
+}).map(({ map, helper, key, keyAt, value, valueAt, flags, store }): Op => {
+  const insns = [I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, keyAt.off, key), I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10), I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, keyAt.off)];
+  if (helper === 'update') {
+    insns.push(I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, valueAt.off, value), I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10), I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, valueAt.off));
+    insns.push(I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, flags));
+  }
+  insns.push(...ldImm64(1, BigInt(map), BPF_PSEUDO_MAP_FD), I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_MAP[helper]));
+  if (helper === 'lookup') {
+    insns.push(I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), store ? I(BPF_ST | BPF_MEM | BPF_DW, 0, 0, 0, value) : I(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0));
+  }
+  return { kind: 'insn', insns };
+});
+
+/**
  * Ops of programs our verifier may accept (filtered through it by the
  * caller): no wild jumps, no jumps into loops, no recursion, no far or
- * packet accesses, stack accesses aligned and in the frame, base helpers only.
+ * packet accesses, stack accesses aligned and in the frame, base helpers
+ * and (with `maps`) the map helpers on DIFF_MAPS only.
  * Calls are frequent, so that callees of every arity, nested calls and
  * r6–r9 live across calls (the loop counters) are common.
  */
-const verifiedOp: fc.Arbitrary<Op> = fc.oneof(
+const verifiedOps = (maps: boolean): fc.Arbitrary<Op> => fc.oneof(
   { weight: 14, arbitrary: fc.constantFrom(...ALU_ROWS).chain((row) => aluOp(row, true)) },
   { weight: 6, arbitrary: fc.constantFrom(...MEM_ROWS).chain(verifiedMemOp) },
   { weight: 1, arbitrary: lddwOp },
@@ -291,13 +319,18 @@ const verifiedOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: verifiedHelperOp },
   { weight: 3, arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }).map((callee): Op => ({ kind: 'call', callee, self: false })) },
   { weight: 1, arbitrary: fc.record({ callee: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), count: fc.integer({ min: 0, max: 4 }) }).map((l): Op => ({ kind: 'bpfLoop', ...l })) },
+  ...(maps ? [{ weight: 2, arbitrary: verifiedMapOp }] : []),
 );
 
-/** Programs shaped for the verifier (see verifiedOp); most still fail it and are filtered out by the caller. */
-export function verifiedProgramArb(maxOps = 24): fc.Arbitrary<GenProgram> {
+/**
+ * Programs shaped for the verifier (see verifiedOps); most still fail it and are filtered out by the
+ * caller. `maps`: they may call the map helpers, the maps being DIFF_MAPS in that order.
+ */
+export function verifiedProgramArb(maxOps = 24, maps = true): fc.Arbitrary<GenProgram> {
+  const op = verifiedOps(maps);
   return fc.record({
-    main: fc.array(verifiedOp, { maxLength: maxOps }),
-    subs: fc.array(fc.array(verifiedOp, { maxLength: Math.ceil(maxOps / 2) }), { minLength: 1, maxLength: 3 }),
+    main: fc.array(op, { maxLength: maxOps }),
+    subs: fc.array(fc.array(op, { maxLength: Math.ceil(maxOps / 2) }), { minLength: 1, maxLength: 3 }),
     regs: fc.array(u64, { minLength: 6, maxLength: 6 }),
     wild: fc.constant(0),
     input: fc.uint8Array({ minLength: INPUT_SIZE, maxLength: INPUT_SIZE }),

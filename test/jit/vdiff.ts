@@ -28,7 +28,7 @@ import { buildCfg } from '../../src/jit/index.js';
 import { calleeArities } from '../../src/jit/arity.js';
 import { fuzzCaseArb, fuzzInsns, type FuzzCase } from '../verifier/fuzz-gen.js';
 import { harness } from './diff.js';
-import { INPUT_SIZE, resolveMapFds } from './diff-engine.js';
+import { DIFF_MAPS, INPUT_SIZE, resolveMapFds } from './diff-engine.js';
 import { toInsns, verifiedProgramArb, type GenProgram } from './gen.js';
 
 export interface VerifiedStats {
@@ -211,7 +211,7 @@ type Case =
 
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
   verifiedProgramArb().map((p): Case => ({ source: 'gen', p })),
-  fc.record({ p: verifiedProgramArb(12), b: verifiedProgramArb(12), tail: fc.constantFrom(0, 0, 0, 1, 2) })
+  fc.record({ p: verifiedProgramArb(12, false), b: verifiedProgramArb(12, false), tail: fc.constantFrom(0, 0, 0, 1, 2) })
     .map(({ p, b, tail }): Case => ({ source: 'tail', p: { ...p, tail }, b })),
   fc.record({ c: fuzzCaseArb(), data: fc.uint8Array({ minLength: 14, maxLength: 96 }) }).map(({ c, data }): Case => ({ source: 'fuzz', c, data })),
 );
@@ -228,7 +228,7 @@ export function runVerifiedDifferential(runs: number, seed?: number, stats = new
   const h = harness(true);
   fc.assert(fc.property(caseArb, (k) => {
     const insns = k.source === 'fuzz' ? fuzzInsns(k.c) : toInsns(k.p);
-    const opts = k.source === 'fuzz' ? { progType: k.c.prog, maps: k.c.maps } : { progType: 'socket_filter', ...funcInfoOf(insns), maps: k.source === 'tail' ? [PROG_ARRAY] : [] };
+    const opts = k.source === 'fuzz' ? { progType: k.c.prog, maps: k.c.maps } : { progType: 'socket_filter', ...funcInfoOf(insns), maps: k.source === 'tail' ? [PROG_ARRAY] : DIFF_MAPS };
     const ok = (list: Insn[], o: VerifyOptions) => verify(list, { ...o, license: 'GPL', logLevel: 0 }).accepted;
     const bInsns = k.source === 'tail' ? toInsns(k.b) : [];
     const accepted = ok(insns, opts) && (k.source !== 'tail' || ok(bInsns, { progType: 'socket_filter', ...funcInfoOf(bInsns) }));
@@ -263,7 +263,7 @@ export function acceptedGenPrograms(runs: number, seed: number): { insns: Insn[]
   const out: { insns: Insn[]; input: Uint8Array }[] = [];
   for (const p of fc.sample(verifiedProgramArb(), { numRuns: runs, seed })) {
     const insns = toInsns(p);
-    if (verify(insns, { progType: 'socket_filter', ...funcInfoOf(insns), license: 'GPL', logLevel: 0 }).accepted) out.push({ insns: resolveFuncs(insns), input: p.input });
+    if (verify(insns, { progType: 'socket_filter', ...funcInfoOf(insns), maps: DIFF_MAPS, license: 'GPL', logLevel: 0 }).accepted) out.push({ insns: resolveFuncs(insns), input: p.input });
   }
   return out;
 }
