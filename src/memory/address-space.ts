@@ -10,6 +10,11 @@ import { EbpfError } from '../internal/errors.js';
 const WASM_PAGE = 65536;
 /** Allocations start past the first page: low addresses stay unmapped so that small offsets from NULL fault. */
 const FIRST_ADDRESS = WASM_PAGE;
+/**
+ * The largest space: 4 GiB less the last page, so that every address handed out is in [64 KiB,
+ * 4 GiB - 64 KiB) and one plus an instruction's offset is below 4 GiB (the JIT relies on it: jit/pointers.ts).
+ */
+export const MAX_SPACE_BYTES = 2 ** 32 - WASM_PAGE;
 const ALIGN = 8;
 
 export type RegionKind = 'stack' | 'ctx' | 'packet' | 'map' | 'data' | 'other';
@@ -52,8 +57,15 @@ export class AddressSpace {
   private top = FIRST_ADDRESS;
 
   constructor(options: AddressSpaceOptions = {}) {
-    const initialPages = Math.max(2, Math.ceil((options.initialBytes ?? 1 << 20) / WASM_PAGE));
-    this.maximumPages = Math.ceil((options.maximumBytes ?? 1 << 30) / WASM_PAGE);
+    const initialBytes = options.initialBytes ?? 1 << 20, maximumBytes = options.maximumBytes ?? 1 << 30;
+    if (!Number.isSafeInteger(maximumBytes) || maximumBytes < 1 || maximumBytes > MAX_SPACE_BYTES) {
+      throw new EbpfError('EINVAL', `maximumBytes must be an integer from 1 to ${MAX_SPACE_BYTES} (4 GiB less the last 64 KiB page, never handed out), got ${maximumBytes}`);
+    }
+    if (!Number.isSafeInteger(initialBytes) || initialBytes < 0 || initialBytes > maximumBytes) {
+      throw new EbpfError('EINVAL', `initialBytes must be an integer from 0 to maximumBytes (${maximumBytes}), got ${initialBytes}`);
+    }
+    this.maximumPages = Math.max(2, Math.ceil(maximumBytes / WASM_PAGE));
+    const initialPages = Math.max(2, Math.ceil(initialBytes / WASM_PAGE));
     this.shared = options.shared ?? false;
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: this.maximumPages, shared: this.shared });
     this.bytesView = new Uint8Array(this.memory.buffer);
