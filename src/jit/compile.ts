@@ -140,6 +140,7 @@ import { BPF_FUNC_tail_call, BPF_MAX_LOOPS } from '../helpers/index.js';
 import {
   emitDispatch, emitStructured, functionGraph, pendingCounts, releaseGraphWork, takeGraphWork, type BlockLowering, type FunctionGraph, type GraphWork,
 } from './structure.js';
+import { factCovers, PointerFacts } from './pointers.js';
 import { ModuleBuilder } from './wasm/module.js';
 import { Op, ValType } from './wasm/opcodes.js';
 import { ByteWriter } from './wasm/writer.js';
@@ -407,7 +408,12 @@ interface ModuleIndex {
   verified: boolean;
   /** hostCall's code by the count of arguments pushed, made at its first use: the same bytes at each call. */
   hostCalls: (Uint8Array | undefined)[];
+  /** Unverified: which registers hold an address in the memory, across blocks (checks, callHelper). */
+  pointers: PointerFacts | undefined;
 }
+
+/** What a module's programs share of their index (declareImports). */
+type CommonIndex = Omit<ModuleIndex, 'self' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls' | 'pointers'>;
 
 /** A call target compiled into its callers (inlinedCallees). */
 interface InlinedCallee {
@@ -437,12 +443,12 @@ const NO_SITES = new Int32Array(0);
  * A program's index: the module's, with what is the program's own (written out: spreading an object
  * this wide costs V8 a runtime call, a fifth of what compiling a small program costs).
  */
-function programIndex(c: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
+function programIndex(c: CommonIndex, self: number, zero: StackZeroing, arity: Map<number, number>): ModuleIndex {
   return {
     host: c.host, self, hostType: c.hostType, tail: c.tail, tailId: c.tailId, tailCount: c.tailCount, subType: c.subType,
     arity, intrinsics: c.intrinsics, intrinsicImports: c.intrinsicImports, subs: new Map(), inline: NO_INLINE, inlineWork: undefined, frameTop: c.frameTop,
     zero, fuel: c.fuel, depth: c.depth, regs: c.regs, pktData: c.pktData,
-    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [],
+    pktLen: c.pktLen, tailFlag: c.tailFlag, budget: c.budget, verified: c.verified, hostCalls: [], pointers: undefined,
   };
 }
 
@@ -1062,7 +1068,16 @@ class FunctionLowering implements BlockLowering {
    */
   private checks(pc: number, base: number, off: number): boolean {
     const { cfg } = this;
-    return this.m.budget && !knownBelow4GiB(cfg, pc, base, off, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW), this.fpValid);
+    return this.m.budget && !this.known(pc, base, off, Math.max(cfg.blockStart[cfg.blockOf[pc]], pc - KNOWN_BASE_WINDOW));
+  }
+
+  /**
+   * Whether register `r` and its sum with `off` are both below 4 GiB at `pc`: as an address in the memory
+   * (PointerFacts, across blocks: most bases), or by its exact origin in the block (knownBelow4GiB, back to
+   * `from`: a constant outside the memory's range that the sum brings back into it, say).
+   */
+  private known(pc: number, r: number, off: number, from: number): boolean {
+    return factCovers(this.m.pointers!.at(pc, r), off) || knownBelow4GiB(this.cfg, pc, r, off, from, this.fpValid);
   }
 
   private alu64(ins: Insn, row: Opcode): void {
@@ -1394,7 +1409,7 @@ class FunctionLowering implements BlockLowering {
     // An unverified program may pass a pointer of 4 GiB or more, which the helper faults on and the
     // intrinsic's 32-bit address would not: the helper takes those calls.
     const from = cfg.blockStart[cfg.blockOf[pc]];
-    const wide = this.m.budget ? (intrinsic.pointers ?? []).filter((r) => !knownBelow4GiB(cfg, pc, r, 0, from, this.fpValid)) : [];
+    const wide = this.m.budget ? (intrinsic.pointers ?? []).filter((r) => !this.known(pc, r, 0, from)) : [];
     if (wide.length === 0) {
       intrinsic.emit(new IntrinsicSite(this, pc, id));
       return;
@@ -1920,6 +1935,8 @@ interface ProgramFacts {
   usesTail: boolean;
   /** Whether some instruction may write r10 or is a may_goto (FunctionLowering then looks at its functions one by one). */
   scan: boolean;
+  /** Whether some instruction of an unverified program writes r10. */
+  writesR10: boolean;
   /** The pcs of its bpf-to-bpf calls. */
   callSites: number[];
 }
@@ -1934,7 +1951,7 @@ let askStamp = 0;
 /** `intrinsic`: CompileOptions.intrinsic, passed alone (options objects of several shapes made a read of it deoptimise again and again). */
 function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrinsic'], checked: readonly (Opcode | null)[] | undefined, verified: boolean): ProgramFacts {
   const cfg = buildCfg(insns, checked);
-  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false, callSites: [] };
+  const facts: ProgramFacts = { cfg, intrinsics: new Map(), usesCallx: false, usesPacket: false, usesTail: false, scan: false, writesR10: false, callSites: [] };
   const rows = cfg.rows;
   if (askStamp === 0x3fffffff) {
     ASKED.fill(0);
@@ -1945,7 +1962,7 @@ function programFacts(insns: readonly Insn[], intrinsic: CompileOptions['intrins
     const row = rows[pc];
     if (!row) continue;
     // The verifier refuses a write to r10 (frame pointer is read only).
-    if (!verified && writesR10(insns[pc], row)) facts.scan = true;
+    if (!verified && writesR10(insns[pc], row)) facts.scan = facts.writesR10 = true;
     // Calls and may_goto are of the JMP class, LD_ABS/LD_IND of LD: most instructions are neither.
     const cls = bpfClass(row.code);
     if (cls === BPF_JMP) {
@@ -2073,7 +2090,7 @@ function compileModule(programs: readonly (readonly Insn[])[], options: CompileO
 function declareImports(
   mb: ModuleBuilder, intrinsics: Map<number, JitIntrinsic>, intrinsicList: readonly JitIntrinsic[], slots: string[], tailImport: boolean, shared: boolean, verified: boolean,
   form: ModuleForm,
-): Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'> {
+): CommonIndex {
   const subType = mb.typeIndex(SUB_PARAMS, SUB_RESULTS);
   const hostType = mb.typeIndex(HOST_PARAMS, [I64]);
   slots.push('host');
@@ -2237,12 +2254,13 @@ function readsR10(ins: Insn, row: Opcode): boolean {
 
 /** Program `p`'s index and functions, declared in the module; `inlineWork` the graph arrays of inlined callees. */
 function declareProgram(
-  shape: ModuleShape, common: Omit<ModuleIndex, 'self' | 'fault' | 'subs' | 'zero' | 'arity' | 'inline' | 'inlineWork' | 'hostCalls'>, f: ProgramFacts, self: number, p: number,
+  shape: ModuleShape, common: CommonIndex, f: ProgramFacts, self: number, p: number,
   inlineWork: GraphWork | undefined,
 ): DeclaredProgram {
   const { mb, isRun, verified, entryPc, names } = shape;
   const { cfg } = f;
   const index = programIndex(common, self, stackZeroing(cfg), verified ? calleeArities(cfg) : new Map());
+  if (!verified) index.pointers = new PointerFacts(cfg, entryPc, f.callSites, common.intrinsics, !f.writesR10);
   if (inlineWork) {
     index.inline = inlinedCallees(f, entryPc, inlineWork, verified);
     index.inlineWork = inlineWork;
@@ -2298,6 +2316,7 @@ function lowerProgram(shape: ModuleShape, f: ProgramFacts, declared: DeclaredPro
     functions.push({ entry, structured: graph.reducible, index: funcIndex[k], main: isMain });
     lowered.push(lowering);
   }
+  index.pointers?.release();
   return { functions, lowered, pcs };
 }
 

@@ -12,14 +12,15 @@
  * - the base helpers ktime_get_ns, ktime_get_boot_ns, get_prandom_u32,
  *   get_smp_processor_id: one host call without BigInt arguments, applied
  *   only when the table holds exactly the base implementation;
- * - bpf_map_lookup_elem on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
+ * - the runtime's own bpf_map_lookup_elem (a helper put in its place is
+ *   called as any other is) on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
  *   on the map's descriptor and storage in linear memory (maps/array.ts),
  *   inline — with the map's size and storage as constants when the program
  *   loads its address with lddw, as the kernel's JIT inlines the lookup of
  *   a map known at load time; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
  *   map-code.ts, which hashes the key and walks the bucket, or walks the
  *   trie; any other map goes to the helper;
- * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
+ * - bpf_ringbuf_reserve (the runtime's own), bpf_ringbuf_submit, bpf_ringbuf_discard: calls
  *   into map-code.ts, which reserves and commits records with the layout
  *   and locking of maps/ringbuf.ts;
  * - bpf_tail_call: the slot's program entered through the table of
@@ -37,6 +38,7 @@ import {
   bpfGetPrandomU32, bpfGetSmpProcessorId, bpfKtimeGetBootNs, bpfKtimeGetNs,
   type HelperContext, type HelperDef, type HelperFn, type HelperTable,
 } from '../helpers/index.js';
+import { returnsPointer } from '../helpers/maps.js';
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import type { AddressSpace } from '../memory/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
@@ -119,6 +121,8 @@ export interface JitIntrinsic {
    * a wasm out-of-bounds trap at its call is that read's fault.
    */
   readonly inlineRead?: number;
+  /** Whether r0 is always NULL or an address in the memory after it (jit/pointers.ts relies on it). */
+  readonly pointerResult?: boolean;
   /** Emit code that sets r0 from r1–r5 as the helper would. */
   emit(e: IntrinsicEmitter): void;
 }
@@ -293,7 +297,8 @@ const LOOKUP: FallbackShape = { regs: [ValType.i32, ValType.i32], consts: [], an
 function mapLookup(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_map_lookup_elem,
-    matches: (def) => def.name === 'bpf_map_lookup_elem',
+    matches: (def) => returnsPointer(def) && def.name === 'bpf_map_lookup_elem',
+    pointerResult: true,
     knowsMaps: known !== undefined,
     pointers: [1, 2],
     inlineRead: 4,
@@ -336,7 +341,8 @@ const RESERVE: FallbackShape = { regs: [ValType.i32, ValType.i64, ValType.i64], 
 function ringbufReserve(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_ringbuf_reserve,
-    matches: (def) => def.name === 'bpf_ringbuf_reserve',
+    matches: (def) => returnsPointer(def) && def.name === 'bpf_ringbuf_reserve',
+    pointerResult: true,
     knowsMaps: known !== undefined,
     pointers: [1],
     imports: [withFallback('ringbuf_reserve', BPF_FUNC_ringbuf_reserve, RESERVE, (c) => c.ringbufReserve)],
