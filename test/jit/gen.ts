@@ -13,7 +13,10 @@
  *   is a 64-bit value around 4 GiB or just below 2^64, so that the sum with
  *   the offset crosses 4 GiB or wraps to a small address: the interpreter
  *   faults on every sum of 4 GiB or more, and the JIT must too (its wasm
- *   addresses are 32-bit).
+ *   addresses are 32-bit). A fifth, held, is whatever one of r0–r5 holds:
+ *   often an address a map lookup or an lddw left there blocks before, or
+ *   that a subprogram got as an argument (the JIT leaves out its 4 GiB
+ *   checks of those: src/jit/pointers.ts).
  * - r6 and r7 count structured loops (two nesting levels), r8 is the fuel
  *   of "wild" jumps to any slot of the program: each costs one unit, so
  *   every run ends (a jump into a loop's body finds its counter at most
@@ -114,9 +117,18 @@ function condInsn(row: Opcode, verified = false): fc.Arbitrary<Insn> {
   }).map((f) => ({ code: row.code, dst: f.dst, src: f.src, off: 0, imm: f.imm }));
 }
 
-/** Base register and offset of an access of `size` bytes; far loads r5 first. */
+/**
+ * Base register and offset of an access of `size` bytes; far loads r5 first. A held base (-3) is whatever
+ * one of r0–r5 holds, often a lookup's value or a pointerOp's address set blocks earlier (or passed to a
+ * subprogram), the JIT's PointerFacts.
+ */
 const place = (size: number, atomic: boolean) => fc.record({
-  base: fc.oneof({ weight: 10, arbitrary: fc.constant(10) }, { weight: 8, arbitrary: fc.constant(9) }, { weight: 2, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.constant(-2) }),
+  base: fc.oneof(
+    { weight: 10, arbitrary: fc.constant(10) }, { weight: 8, arbitrary: fc.constant(9) }, { weight: 2, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.constant(-2) },
+    { weight: 3, arbitrary: fc.constant(-3) },
+  ),
+  held: writable,
+  heldOff: fc.integer({ min: -40, max: 40 }),
   stackOff: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -512, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: -700, max: 120 }) }),
   inputOff: fc.integer({ min: -24, max: INPUT_SIZE + 24 }),
   farOff: fc.integer({ min: 0, max: 40 }),
@@ -124,10 +136,10 @@ const place = (size: number, atomic: boolean) => fc.record({
   wideOff: fc.integer({ min: -48, max: 48 }),
   misalign: fc.oneof({ weight: 15, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 }).map((p) => {
-  let off = p.base === 10 ? p.stackOff : p.base === 9 ? p.inputOff : p.base === -1 ? p.farOff : p.wideOff;
+  let off = p.base === 10 ? p.stackOff : p.base === 9 ? p.inputOff : p.base === -1 ? p.farOff : p.base === -2 ? p.wideOff : p.heldOff;
   if (atomic && !p.misalign) off = Math.floor(off / size) * size;
   const pre = p.base === -1 ? ldImm64(5, BigInt(FAR)) : p.base === -2 ? ldImm64(5, BigInt.asUintN(64, p.wide)) : [];
-  return { pre, base: p.base < 0 ? 5 : p.base, off };
+  return { pre, base: p.base === -3 ? p.held : p.base < 0 ? 5 : p.base, off };
 });
 
 function memOp(row: Opcode): fc.Arbitrary<Op> {
@@ -225,6 +237,23 @@ const mapOp: fc.Arbitrary<Op> = fc.record({
 
 const lddwOp: fc.Arbitrary<Op> = fc.record({ dst: writable, value: u64 }).map(({ dst, value }): Op => ({ kind: 'insn', insns: ldImm64(dst, value) }));
 
+/**
+ * An address in one of r0–r5 for a held base (place): in the memory (from its first 64 KiB to past its
+ * end), by an lddw or a mov, sometimes moved or offset once more.
+ */
+const pointerOp: fc.Arbitrary<Op> = fc.record({
+  dst: writable,
+  at: fc.oneof(fc.integer({ min: 0x10000, max: 0x10100 }), fc.integer({ min: FAR - 64, max: FAR + 64 })),
+  mov: fc.boolean(),
+  then: fc.oneof(fc.constant(undefined), fc.record({ to: writable, add: fc.integer({ min: -48, max: 48 }) })),
+}).map(({ dst, at, mov, then }): Op => ({
+  kind: 'insn',
+  insns: [
+    ...(mov ? [I(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, at)] : ldImm64(dst, BigInt(at))),
+    ...(then ? [I(BPF_ALU64 | BPF_MOV | BPF_X, then.to, dst), I(BPF_ALU64 | BPF_ADD | BPF_K, then.to, 0, 0, then.add)] : []),
+  ],
+}));
+
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 14, arbitrary: fc.constantFrom(...ALU_ROWS).chain(aluOp) },
   { weight: 7, arbitrary: fc.constantFrom(...MEM_ROWS).chain(memOp) },
@@ -238,6 +267,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: helperOp },
   { weight: 1, arbitrary: fpOp },
   { weight: 2, arbitrary: mapOp },
+  { weight: 1, arbitrary: pointerOp },
 );
 
 const callOp: fc.Arbitrary<Op> = fc.record({
