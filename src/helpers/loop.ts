@@ -1,7 +1,7 @@
 /** bpf_loop: call a subprogram of the program up to nr_loops times through the engine's callback hook. */
 import type { HelperContext } from './context.js';
 import { helperErr } from './errno.js';
-import type { HelperDef } from './table.js';
+import { ownHelper, type HelperDef } from './table.js';
 
 export const BPF_FUNC_loop = 181;
 
@@ -27,5 +27,5 @@ function loop(ctx: HelperContext, nrLoops: bigint, fn: bigint, callbackCtx: bigi
 }
 
 export function loopHelpers(): HelperDef[] {
-  return [{ id: BPF_FUNC_loop, name: 'bpf_loop', fn: loop }];
+  return [ownHelper({ id: BPF_FUNC_loop, name: 'bpf_loop', fn: loop })];
 }

@@ -11,7 +11,7 @@ import { ERRNO, PerfEventArrayMap, RingBufMap, type BpfMap, type MapRegistry } f
 import type { HelperContext } from './context.js';
 import { helperAccess } from './context.js';
 import { RuntimeError } from './errors.js';
-import type { HelperDef, HelperFn } from './table.js';
+import { ownHelper, type HelperDef } from './table.js';
 
 /** enum bpf_func_id, for the helpers defined here. */
 export const BPF_FUNC_map_lookup_elem = 1;
@@ -36,23 +36,6 @@ const ret = (n: number): bigint => BigInt.asUintN(64, BigInt(n));
 const flagsOf = (v: bigint): number => (v > 0x1fffffffffffffn ? Number.MAX_SAFE_INTEGER : Number(v));
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
-
-/** The functions of the helpers pointerResult marked (by identity: a def that wraps one is not among them). */
-const POINTER_RESULTS = new WeakSet<HelperFn>();
-
-/** Mark `def` as returning NULL or an address in the memory, always (a map's value, a ring buffer's sample). */
-function pointerResult(def: HelperDef): HelperDef {
-  POINTER_RESULTS.add(def.fn);
-  return def;
-}
-
-/**
- * Whether `def` is one of this runtime's own helpers whose result is always NULL or an address in the
- * memory (the JIT leaves out an unverified program's 4 GiB checks of accesses through it: jit/pointers.ts).
- */
-export function returnsPointer(def: HelperDef): boolean {
-  return POINTER_RESULTS.has(def.fn);
-}
 
 export function mapHelpers(registry: MapRegistry): HelperDef[] {
   const mapArg = (helper: string, v: bigint): BpfMap => {
@@ -80,7 +63,7 @@ export function mapHelpers(registry: MapRegistry): HelperDef[] {
   };
 
   return [
-    pointerResult({
+    ownHelper({
       id: BPF_FUNC_map_lookup_elem, name: 'bpf_map_lookup_elem',
       fn: (ctx, m, key) => {
         const map = mapArg('bpf_map_lookup_elem', m);
@@ -154,7 +137,7 @@ export function mapHelpers(registry: MapRegistry): HelperDef[] {
         return ret(ring.output(ctx.space.bytes.slice(at, at + n), flagsOf(flags)));
       },
     },
-    pointerResult({
+    ownHelper({
       id: BPF_FUNC_ringbuf_reserve, name: 'bpf_ringbuf_reserve',
       fn: (_ctx, m, size, flags) => {
         const ring = ringArg('bpf_ringbuf_reserve', m);
@@ -162,20 +145,20 @@ export function mapHelpers(registry: MapRegistry): HelperDef[] {
         return BigInt(ring.reserve(Number(size)));
       },
     }),
-    {
+    ownHelper({
       id: BPF_FUNC_ringbuf_submit, name: 'bpf_ringbuf_submit',
       fn: (_ctx, sample, flags) => {
         ringOfSample('bpf_ringbuf_submit', sample).commit(Number(sample), flagsOf(flags), false);
         return 0n;
       },
-    },
-    {
+    }),
+    ownHelper({
       id: BPF_FUNC_ringbuf_discard, name: 'bpf_ringbuf_discard',
       fn: (_ctx, sample, flags) => {
         ringOfSample('bpf_ringbuf_discard', sample).commit(Number(sample), flagsOf(flags), true);
         return 0n;
       },
-    },
+    }),
     {
       id: BPF_FUNC_ringbuf_query, name: 'bpf_ringbuf_query',
       fn: (_ctx, m, flags) => BigInt(ringArg('bpf_ringbuf_query', m).query(flagsOf(flags))),

@@ -20,6 +20,20 @@ export interface HelperDef {
   readonly fn: HelperFn;
 }
 
+/** The functions ownHelper marked, by identity: a def that wraps one, or replaces it under its name, is not among them. */
+const OWN = new WeakSet<HelperFn>();
+
+/** Mark `def` as the runtime's own implementation of its helper, which an engine may run its own way (jit/intrinsics.ts). */
+export function ownHelper(def: HelperDef): HelperDef {
+  OWN.add(def.fn);
+  return def;
+}
+
+/** Whether `def` is the runtime's own implementation of its helper (ownHelper): a helper put in its place is called as any other. */
+export function isOwnHelper(def: HelperDef): boolean {
+  return OWN.has(def.fn);
+}
+
 export class HelperTable {
   private readonly byId: (HelperDef | undefined)[] = [];
 

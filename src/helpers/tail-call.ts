@@ -7,7 +7,7 @@ import { ProgArrayMap, type MapRegistry } from '../maps/index.js';
 import { mapTypeName } from '../platform/index.js';
 import { ProgramHandle, type HelperContext } from './context.js';
 import { RuntimeError } from './errors.js';
-import type { HelperDef } from './table.js';
+import { ownHelper, type HelperDef } from './table.js';
 
 export const BPF_FUNC_tail_call = 12;
 
@@ -49,5 +49,5 @@ function tailCall(registry: MapRegistry) {
 }
 
 export function tailCallHelpers(registry: MapRegistry): HelperDef[] {
-  return [{ id: BPF_FUNC_tail_call, name: 'bpf_tail_call', fn: tailCall(registry) }];
+  return [ownHelper({ id: BPF_FUNC_tail_call, name: 'bpf_tail_call', fn: tailCall(registry) })];
 }

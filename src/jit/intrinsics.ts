@@ -4,23 +4,24 @@
  * as a BigInt) and costs a trip out of wasm.
  *
  * An intrinsic applies when `matches` accepts the runtime's table entry for
- * its id. It declares the imports it needs (narrow signatures, built from
- * the helper context) and emits wasm that sets r0; it may fall back to the
- * generic call for the cases it does not handle, so its fast path can be
- * narrow:
+ * its id: the runtime's own implementation (isOwnHelper, or the base
+ * helper's function itself), never one put in its place under the same
+ * name, which the generic call runs as the interpreter does. It declares
+ * the imports it needs (narrow signatures, built from the helper context)
+ * and emits wasm that sets r0; it may fall back to the generic call for the
+ * cases it does not handle, so its fast path can be narrow:
  *
  * - the base helpers ktime_get_ns, ktime_get_boot_ns, get_prandom_u32,
  *   get_smp_processor_id: one host call without BigInt arguments, applied
  *   only when the table holds exactly the base implementation;
- * - the runtime's own bpf_map_lookup_elem (a helper put in its place is
- *   called as any other is) on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
+ * - bpf_map_lookup_elem on a BPF_MAP_TYPE_ARRAY: a bounds check and an add
  *   on the map's descriptor and storage in linear memory (maps/array.ts),
  *   inline — with the map's size and storage as constants when the program
  *   loads its address with lddw, as the kernel's JIT inlines the lookup of
  *   a map known at load time; on a BPF_MAP_TYPE_HASH or LPM_TRIE: a call into the wasm of
  *   map-code.ts, which hashes the key and walks the bucket, or walks the
  *   trie; any other map goes to the helper;
- * - bpf_ringbuf_reserve (the runtime's own), bpf_ringbuf_submit, bpf_ringbuf_discard: calls
+ * - bpf_ringbuf_reserve, bpf_ringbuf_submit, bpf_ringbuf_discard: calls
  *   into map-code.ts, which reserves and commits records with the layout
  *   and locking of maps/ringbuf.ts;
  * - bpf_tail_call: the slot's program entered through the table of
@@ -36,9 +37,8 @@
 import {
   BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id, BPF_FUNC_ktime_get_boot_ns, BPF_FUNC_ktime_get_ns,
   bpfGetPrandomU32, bpfGetSmpProcessorId, bpfKtimeGetBootNs, bpfKtimeGetNs,
-  type HelperContext, type HelperDef, type HelperFn, type HelperTable,
+  isOwnHelper, type HelperContext, type HelperDef, type HelperFn, type HelperTable,
 } from '../helpers/index.js';
-import { returnsPointer } from '../helpers/maps.js';
 import { DESC, DESC_MAGIC, RINGBUF_DESC } from '../maps/index.js';
 import type { AddressSpace } from '../memory/index.js';
 import { BPF_MAP_TYPE } from '../platform/index.js';
@@ -297,7 +297,7 @@ const LOOKUP: FallbackShape = { regs: [ValType.i32, ValType.i32], consts: [], an
 function mapLookup(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_map_lookup_elem,
-    matches: (def) => returnsPointer(def) && def.name === 'bpf_map_lookup_elem',
+    matches: (def) => isOwnHelper(def) && def.name === 'bpf_map_lookup_elem',
     pointerResult: true,
     knowsMaps: known !== undefined,
     pointers: [1, 2],
@@ -341,7 +341,7 @@ const RESERVE: FallbackShape = { regs: [ValType.i32, ValType.i64, ValType.i64], 
 function ringbufReserve(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_ringbuf_reserve,
-    matches: (def) => returnsPointer(def) && def.name === 'bpf_ringbuf_reserve',
+    matches: (def) => isOwnHelper(def) && def.name === 'bpf_ringbuf_reserve',
     pointerResult: true,
     knowsMaps: known !== undefined,
     pointers: [1],
@@ -368,7 +368,7 @@ function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic
   const imp = discard ? 'ringbuf_discard' : 'ringbuf_submit';
   return {
     id,
-    matches: (def) => def.name === name,
+    matches: (def) => isOwnHelper(def) && def.name === name,
     imports: [withFallback(imp, id, { regs: [ValType.i64, ValType.i64], consts: [discard ? 1 : 0], answer: 'status' }, (c) => c.ringbufCommit)],
     emit(e) {
       callWithFallback(e, imp, 2);
@@ -385,7 +385,7 @@ function ringbufCommit(id: number, name: string, discard: boolean): JitIntrinsic
 function tailCall(known?: Descriptors): JitIntrinsic {
   return {
     id: BPF_FUNC_tail_call,
-    matches: (def) => def.name === 'bpf_tail_call',
+    matches: (def) => isOwnHelper(def) && def.name === 'bpf_tail_call',
     knowsMaps: known !== undefined,
     pointers: [2],
     imports: [{ name: 'tail_call', params: [ValType.i32, ValType.i32], results: [ValType.i32], value: (ctx) => tailCodeOf(ctx).exports.tailCall }],
@@ -435,7 +435,7 @@ function tailCall(known?: Descriptors): JitIntrinsic {
  */
 const loop: JitIntrinsic = {
   id: BPF_FUNC_loop,
-  matches: (def) => def.name === 'bpf_loop',
+  matches: (def) => isOwnHelper(def) && def.name === 'bpf_loop',
   imports: [
     { name: 'loop_ready', params: [ValType.i64], results: [ValType.i32], value: (_ctx, program) => program.loops.exports.ready, perProgram: true },
     { name: 'loop', params: [ValType.i64, ValType.i64, ValType.i64, ValType.i64], results: [ValType.i64], value: (_ctx, program) => program.loops.exports.loop, perProgram: true },
