@@ -168,10 +168,15 @@ export class AddressSpace {
     this.refreshViews();
   }
 
+  /**
+   * New views when the memory has grown: its `buffer` is then a new object, shared or not (the JS API
+   * refreshes a shared memory's buffer object whenever its length changed, on any thread).
+   */
   private refreshViews(): void {
-    if (this.bytesView.buffer !== this.memory.buffer || this.bytesView.byteLength !== this.memory.buffer.byteLength) {
-      this.bytesView = new Uint8Array(this.memory.buffer);
-      this.dataView = new DataView(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    if (this.bytesView.buffer !== buffer) {
+      this.bytesView = new Uint8Array(buffer);
+      this.dataView = new DataView(buffer);
     }
   }
 }

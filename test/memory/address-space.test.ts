@@ -18,3 +18,16 @@ test('an address space is at most 4 GiB less its last page (the JIT relies on it
   // A small maximum still holds the first page, never handed out, and one more.
   assert.equal(new AddressSpace({ maximumBytes: 1, initialBytes: 0 }).memory.buffer.byteLength, 2 << 16);
 });
+
+test('the views follow the memory when it grows, shared or not, whoever grew it', () => {
+  for (const shared of [false, true]) {
+    const space = new AddressSpace({ shared, initialBytes: 2 << 16, maximumBytes: 8 << 16 });
+    const before = space.bytes.length;
+    // As wasm code or another thread holding the memory would.
+    space.memory.grow(1);
+    assert.equal(space.bytes.length, before + (1 << 16), `shared ${shared}: bytes`);
+    assert.equal(space.view.byteLength, before + (1 << 16), `shared ${shared}: view`);
+    space.bytes[before] = 7;
+    assert.equal(space.view.getUint8(before), 7);
+  }
+});
