@@ -239,17 +239,18 @@ const lddwOp: fc.Arbitrary<Op> = fc.record({ dst: writable, value: u64 }).map(({
 
 /**
  * An address in one of r0–r5 for a held base (place): in the memory (from its first 64 KiB to past its
- * end), by an lddw or a mov, sometimes moved or offset once more.
+ * end), by an lddw or a mov, sometimes moved or offset once more; or such an address plus 4 GiB (an lddw),
+ * whose low half is in the memory: an access through it must fault.
  */
 const pointerOp: fc.Arbitrary<Op> = fc.record({
   dst: writable,
   at: fc.oneof(fc.integer({ min: 0x10000, max: 0x10100 }), fc.integer({ min: FAR - 64, max: FAR + 64 })),
-  mov: fc.boolean(),
+  how: fc.constantFrom('mov', 'lddw', 'lddw', 'wide'),
   then: fc.oneof(fc.constant(undefined), fc.record({ to: writable, add: fc.integer({ min: -48, max: 48 }) })),
-}).map(({ dst, at, mov, then }): Op => ({
+}).map(({ dst, at, how, then }): Op => ({
   kind: 'insn',
   insns: [
-    ...(mov ? [I(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, at)] : ldImm64(dst, BigInt(at))),
+    ...(how === 'mov' ? [I(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, at)] : ldImm64(dst, BigInt(at) + (how === 'wide' ? 1n << 32n : 0n))),
     ...(then ? [I(BPF_ALU64 | BPF_MOV | BPF_X, then.to, dst), I(BPF_ALU64 | BPF_ADD | BPF_K, then.to, 0, 0, then.add)] : []),
   ],
 }));
