@@ -1542,18 +1542,20 @@ class FunctionLowering implements BlockLowering {
     this.budgetValue();
     w.byte2(Op.localGet, f.t32);
     this.tailSites.push(w.length);
-    w.byte(Op.call); w.u32(m.tail);
     if (this.isMain) {
+      w.byte(Op.call); w.u32(m.tail);
       // The target's exit is the run's.
       w.byte2(Op.localSet, f.fuel);
       for (let r = 5; r >= 0; r--) this.set(r);
       this.returnSequence(pc);
     } else if (this.isCallee) {
+      w.byte(Op.call); w.u32(m.tail);
       // The target's r0 is this function's result; the budget and r1–r5 are nobody's.
       for (let k = 0; k < 6; k++) w.byte(Op.drop);
       w.byte(Op.return);
     } else {
-      w.byte(Op.return);
+      // The target's results are this function's: a wasm tail call, no frame left waiting (nor seven results copied back through it).
+      w.byte(Op.returnCall); w.u32(m.tail);
     }
     w.byte(Op.end);
   }
@@ -2506,7 +2508,7 @@ function tailWrapper(mb: ModuleBuilder, m: ModuleIndex, entry: number): number {
     w.byte(Op.drop);
   }
   for (let k = 0; k < SUB_PARAMS.length; k++) w.byte2(Op.localGet, k);
-  w.byte(Op.call); w.u32(entry);
+  w.byte(Op.returnCall); w.u32(entry);
   mb.setBody(f, window ? [I32, I32] : [], w);
   return f;
 }

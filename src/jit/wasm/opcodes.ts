@@ -7,7 +7,8 @@
 
 export const enum Op {
   unreachable = 0x00, block = 0x02, loop = 0x03, if = 0x04, else = 0x05, end = 0x0b,
-  br = 0x0c, brIf = 0x0d, brTable = 0x0e, return = 0x0f, call = 0x10, callIndirect = 0x11, drop = 0x1a, select = 0x1b,
+  br = 0x0c, brIf = 0x0d, brTable = 0x0e, return = 0x0f, call = 0x10, callIndirect = 0x11, returnCall = 0x12, returnCallIndirect = 0x13,
+  drop = 0x1a, select = 0x1b,
   localGet = 0x20, localSet = 0x21, localTee = 0x22, globalGet = 0x23, globalSet = 0x24, memorySize = 0x3f,
   i32Load = 0x28, i64Load = 0x29, i32Load8U = 0x2d, i32Load16U = 0x2f,
   i64Load8S = 0x30, i64Load8U = 0x31, i64Load16S = 0x32, i64Load16U = 0x33, i64Load32S = 0x34, i64Load32U = 0x35,
@@ -52,7 +53,8 @@ export const OP_INFO: ReadonlyMap<number, readonly [string, Immediate]> = new Ma
   [Op.unreachable, ['unreachable', 'none']], [Op.block, ['block', 'block']], [Op.loop, ['loop', 'block']],
   [Op.if, ['if', 'block']], [Op.else, ['else', 'none']], [Op.end, ['end', 'none']],
   [Op.br, ['br', 'label']], [Op.brIf, ['br_if', 'label']], [Op.brTable, ['br_table', 'table']],
-  [Op.return, ['return', 'none']], [Op.call, ['call', 'func']], [Op.callIndirect, ['call_indirect', 'indirect']], [Op.drop, ['drop', 'none']], [Op.select, ['select', 'none']],
+  [Op.return, ['return', 'none']], [Op.call, ['call', 'func']], [Op.callIndirect, ['call_indirect', 'indirect']],
+  [Op.returnCall, ['return_call', 'func']], [Op.returnCallIndirect, ['return_call_indirect', 'indirect']], [Op.drop, ['drop', 'none']], [Op.select, ['select', 'none']],
   [Op.localGet, ['local.get', 'local']], [Op.localSet, ['local.set', 'local']], [Op.localTee, ['local.tee', 'local']],
   [Op.globalGet, ['global.get', 'global']], [Op.globalSet, ['global.set', 'global']], [Op.memorySize, ['memory.size', 'memory']],
   [Op.i32Load, ['i32.load', 'memarg']], [Op.i64Load, ['i64.load', 'memarg']],

@@ -259,8 +259,7 @@
       local.get $depth
       local.get $fuel
       local.get $t32
-      call $tailEnter
-      return
+      return_call $tailEnter
     end
     ;; 14: (95) exit
     local.get $r0
