@@ -13,12 +13,15 @@
  *   and the target is pending.
  * - tail(r0..r9, depth, fuel), in the table's slot 0: the Jit's JavaScript
  *   entry, for a tail call the helper asked for.
- * - enter(r0..r9, depth, fuel, id): calls the entry of program `id` (-1:
- *   slot 0) in the table.
+ * - enter(r0..r9, depth, fuel, id): tail-calls (return_call_indirect) the
+ *   entry of program `id` (-1: slot 0) in the table.
  *
  * A module that may tail-call imports `enter` and `pending` (compile.ts:
- * tailEnter, tailId) and, when its tail-call flag is up, calls `enter` with
- * the pending id: two wasm calls from the caller to the target. Not the
+ * tailEnter, tailId) and, when its tail-call flag is up, enters `enter` with
+ * the pending id: a wasm tail call (return_call) from a function whose
+ * results are the target's (each target after the first in a chain), so
+ * no frame is left waiting; a call from the main function and a verified
+ * callee, which take the target's r0 as theirs. Not the
  * table itself: V8 keeps every instance that imports a table alive as long
  * as the table, so a Jit would keep every tail-calling module it loaded.
  */
