@@ -10,7 +10,8 @@
  * address is the low 32 bits of the register plus the offset, as the check
  * would have found. A register holds one (PTR) when, on every path to the
  * instruction, it was last set to
- * - a constant (lddw, mov) in that range: a map's or a global's address;
+ * - a constant (lddw, mov) in that range: a map's or a global's address
+ *   (0, NULL, makes it MAYBE, below);
  * - r10, in a program that never writes r10: a frame of the stack region;
  * - one of those plus constant adds, at most 2^15 either way in all.
  *
@@ -27,9 +28,10 @@
  * The facts are found on demand, for the registers accesses use: back
  * through the access's block to the last write, then at the block's entry
  * from each predecessor and call site, each block's entry fact of a register
- * found once. A path back into a block whose fact is still being found (a
- * loop) counts as unknown, as does one longer than MAX_DEPTH blocks: less
- * than a fixpoint would know, never more.
+ * found once; round a loop, to a fixpoint (PointerFacts.entry). A path
+ * longer than MAX_DEPTH blocks counts as unknown, as does all that is left
+ * once the search has worked out 8 entries per block and register: less than
+ * a fixpoint would know, never more.
  */
 import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_CALL, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_MOV, BPF_STX, BPF_SUB, BPF_X, regsWritten, type Insn,
@@ -39,10 +41,12 @@ import type { JitIntrinsic } from './intrinsics.js';
 
 /** A register's fact, (add << 2) | kind: unknown (0), or an address in the memory plus `add`. */
 const UNKNOWN = 0, PTR = 1, MAYBE = 2;
-/** No path yet (kind 3: no fact). */
+/** No path yet (kind 3: no fact): what meets anything as that thing. */
 const TOP = 3;
-/** A block entry's fact being found, and found (PointerFacts.state; 0: not asked). */
-const ASKING = 1, KNOWN = 2;
+/** A block entry's fact being found, being found and reached again by a loop, and found (PointerFacts.state; 0: not asked). */
+const ASKING = 1, LOOPED = 2, KNOWN = 3;
+/** PointerFacts.low when no entry being found was reached. */
+const NONE = 0x7fffffff;
 /** The most blocks a search goes back through before it gives up (unknown). */
 const MAX_DEPTH = 64;
 /** The largest |add| a fact keeps (an access's offset adds at most 2^15 more). */
@@ -54,13 +58,14 @@ const REGS = 10;
 
 const fact = (kind: number, add: number): number => (add > MAX_ADD || add < -MAX_ADD ? UNKNOWN : (add << 2) | kind);
 /** `f` plus `add`. */
-const plus = (f: number, add: number): number => (f === UNKNOWN ? UNKNOWN : fact(f & 3, (f >> 2) + add));
-/** The constant an lddw or mov loads, as a fact. */
-const constant = (lo: number, hi: number): number => (hi === 0 && lo >>> 0 >= LOW && lo >>> 0 < HIGH ? PTR : UNKNOWN);
+const plus = (f: number, add: number): number => (f === UNKNOWN || f === TOP ? f : fact(f & 3, (f >> 2) + add));
+/** The constant an lddw or mov loads, as a fact (NULL is one of MAYBE's values). */
+const constant = (lo: number, hi: number): number => (hi !== 0 ? UNKNOWN : lo === 0 ? MAYBE : lo >>> 0 >= LOW && lo >>> 0 < HIGH ? PTR : UNKNOWN);
 
 /** Where two paths meet: the same fact, or NULL-or-address where one path may have NULL. */
 function meet(a: number, b: number): number {
-  if (a === b) return a;
+  if (a === b || b === TOP) return a;
+  if (a === TOP) return b;
   return a >> 2 === b >> 2 && a !== UNKNOWN && b !== UNKNOWN ? (a & ~3) | MAYBE : UNKNOWN;
 }
 
@@ -88,6 +93,14 @@ export class PointerFacts {
   private calls: Int32Array | undefined;
   /** How many block entries the search is inside. */
   private depth = 0;
+  /** Each entry's number in the order the search began finding it (while it is being found). */
+  private order: Int32Array | undefined;
+  private counter = 0;
+  /** The lowest number of an entry being found that the search under way came back to (NONE: none). */
+  private low = NONE;
+  /** Entries worked out, and how many before the search gives up (unknown): a loop nest costs rounds. */
+  private spent = 0;
+  private budget = 0;
   private readonly entryBlock: number;
 
   /**
@@ -114,7 +127,7 @@ export class PointerFacts {
   /** Give back the search's arrays: the program's code is lowered. */
   release(): void {
     if (this.scratch) Scratch.release(this.scratch);
-    this.scratch = this.memo = this.state = this.predStart = this.preds = this.callStart = this.calls = undefined;
+    this.scratch = this.memo = this.order = this.state = this.predStart = this.preds = this.callStart = this.calls = undefined;
   }
 
   /** The graph backwards: each block's predecessors and calls (from a scratch buffer: a compile's own allocation costs more). */
@@ -123,9 +136,11 @@ export class PointerFacts {
     const n = cfg.blockCount;
     let edges = 0;
     for (let k = 0; k < 2 * n; k++) if (cfg.succ[k] >= 0) edges++;
-    const s = (this.scratch = Scratch.take(4 * (n * REGS + 3 * (n + 1) + edges + callSites.length) + n * REGS + 64));
+    const s = (this.scratch = Scratch.take(4 * (2 * n * REGS + 3 * (n + 1) + edges + callSites.length) + n * REGS + 64));
     this.memo = s.i32(n * REGS);
+    this.order = s.i32(n * REGS);
     this.state = s.u8(n * REGS);
+    this.budget = 8 * n * REGS;
     // Counts, then starts (prefix sums), then the lists filled through a cursor per block.
     const predStart = (this.predStart = s.i32(n + 1)), callStart = (this.callStart = s.i32(n + 1));
     for (let k = 0; k < 2 * n; k++) if (cfg.succ[k] >= 0) predStart[cfg.succ[k] + 1]++;
@@ -186,34 +201,66 @@ export class PointerFacts {
     return plus(this.entry(b, r), add);
   }
 
-  /** The fact of `r` at block `b`'s entry: where every predecessor and call site agree. */
+  /**
+   * The fact of `r` at block `b`'s entry: where every predecessor and call site agree. A search that comes
+   * back to an entry being found (a loop) takes its assumption so far, TOP at first; the entry is then
+   * found again from what it found until that holds (a fixpoint, in at most three rounds: each can only
+   * lower it). What depends on an outer entry still being found is not kept: it is found again once that
+   * one is.
+   */
   private entry(b: number, r: number): number {
     if (b === this.entryBlock || this.depth >= MAX_DEPTH) return UNKNOWN;
     if (!this.memo) this.index();
-    const memo = this.memo!, state = this.state!, at = b * REGS + r;
-    if (state[at] !== 0) return state[at] === KNOWN ? memo[at] : UNKNOWN;
+    if (this.spent >= this.budget) return UNKNOWN;
+    const memo = this.memo!, state = this.state!, order = this.order!, at = b * REGS + r;
+    if (state[at] === KNOWN) return memo[at];
+    if (state[at] !== 0) {
+      state[at] = LOOPED;
+      if (order[at] < this.low) this.low = order[at];
+      return memo[at];
+    }
+    const mine = (order[at] = ++this.counter), outerLow = this.low;
     state[at] = ASKING;
+    memo[at] = TOP;
     this.depth++;
+    let f: number, low: number;
+    for (;;) {
+      this.spent++;
+      this.low = NONE;
+      f = this.paths(b, r);
+      low = this.low;
+      if (state[at] !== LOOPED || f === memo[at]) break;
+      memo[at] = f;
+      state[at] = ASKING;
+    }
+    this.depth--;
+    if (low < mine) {
+      state[at] = 0;
+      this.low = Math.min(outerLow, low);
+      return f;
+    }
+    this.low = outerLow;
+    if (f === TOP) f = UNKNOWN;
+    memo[at] = f;
+    state[at] = KNOWN;
+    return f;
+  }
+
+  /** The meet of `r`'s facts at the ends of block `b`'s predecessors and at its call sites (TOP: no path). */
+  private paths(b: number, r: number): number {
     const { cfg } = this;
-    /** TOP until a path reaches b (none: unreachable, unknown). */
     let f = TOP;
     const preds = this.preds!, predStart = this.predStart!;
     for (let k = predStart[b]; k < predStart[b + 1] && f !== UNKNOWN; k++) {
       const p = preds[k];
-      const g = this.before(p, cfg.blockEnd[p], r);
-      f = f === TOP ? g : meet(f, g);
+      f = meet(f, this.before(p, cfg.blockEnd[p], r));
     }
     const calls = this.calls!, callStart = this.callStart!;
     for (let k = callStart[b]; k < callStart[b + 1] && f !== UNKNOWN; k++) {
       // A callee's r0 and r6–r9 are not its arguments.
       const site = calls[k];
-      const g = r >= 1 && r <= 5 ? this.before(cfg.blockOf[site], site, r) : UNKNOWN;
-      f = f === TOP ? g : meet(f, g);
+      f = meet(f, r >= 1 && r <= 5 ? this.before(cfg.blockOf[site], site, r) : UNKNOWN);
     }
-    this.depth--;
-    if (f === TOP) f = UNKNOWN;
-    memo[at] = f;
-    state[at] = KNOWN;
     return f;
   }
 }

@@ -65,9 +65,13 @@ test('an access through a map lookup\'s value in a later block, or in a callee i
     ['a moved value', (m) => `${lookup(m)}\nr6 = r0\nr6 += 8\nif r6 == 0 goto +0\nr0 = *(u64 *)(r6 - 8)\nr0 = *(u64 *)(r6 - 16)\nexit`, [11], undefined],
     // Two paths with different offsets (r6 + 0, r6 + 8) meet: the access after them (10) is checked.
     ['a merge', (m) => `${lookup(m)}\nr6 = r0\nif r6 == 0 goto +1\nr6 += 8\nr0 = *(u64 *)(r6 + 0)\nexit`, [10], '0'],
-    // A constant address (the map's descriptor) before a loop: the search does not go round the loop (less
-    // than a fixpoint would know), so the accesses at its head (3) and after it (6) are checked.
-    ['a constant through a loop', (m) => `r6 = ${m} ll\nr7 = 3\nr0 = *(u64 *)(r6 + 0)\nr7 += -1\nif r7 != 0 goto -3\nr0 = *(u64 *)(r6 + 0)\nexit`, [3, 6], undefined],
+    // A constant address (the map's descriptor) before a loop that keeps it: known round the loop, at its
+    // head (3) and after it (6).
+    ['a constant through a loop', (m) => `r6 = ${m} ll\nr7 = 3\nr0 = *(u64 *)(r6 + 0)\nr7 += -1\nif r7 != 0 goto -3\nr0 = *(u64 *)(r6 + 0)\nexit`, [], undefined],
+    // Two loops, one in the other, and a copy made in the inner one: still the constant.
+    ['nested loops', (m) => `r6 = ${m} ll\nr7 = 2\nr8 = 2\nr1 = r6\nr0 = *(u64 *)(r1 + 0)\nr8 += -1\nif r8 != 0 goto -4\nr7 += -1\nif r7 != 0 goto -7\nr0 = *(u64 *)(r6 + 8)\nexit`, [], undefined],
+    // A value that is NULL (a constant) on the first round and the lookup's on the next: maybe NULL at the head.
+    ['a lookup in a loop', (m) => `r6 = 0\nr7 = 2\nr0 = *(u64 *)(r6 + 0)\n${lookup(m)}\nr6 = r0\nr7 += -1\nif r7 != 0 goto -11\nexit`, [], undefined],
     // A pointer that moves in a loop is not known at its head: checked (3).
     ['a walk in a loop', (m) => `r6 = ${m} ll\nr7 = 3\nr0 = *(u64 *)(r6 + 0)\nr6 += 8\nr7 += -1\nif r7 != 0 goto -4\nexit`, [3], undefined],
     // Into a callee (9: the call; the callee at 13 reads its r1), from its only call site.
